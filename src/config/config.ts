@@ -1,0 +1,101 @@
+// One typed configuration object: defaults, then the environment (this is the only file that
+// reads process.env), then explicit overrides (CLI flags win). Validated and frozen at start-up.
+
+export interface Config {
+  host: string;
+  port: number;
+  /** sqlite:PATH, sqlite::memory: (postgres:// arrives with the PostgreSQL driver). */
+  databaseUrl: string;
+  /** Base of every URL Rollcall prints or returns (meta.location, SCIM base URLs). No trailing slash. */
+  publicUrl: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Largest accepted request body, bytes (larger → 413). */
+  bodyLimitBytes: number;
+  paging: { defaultCount: number; maxCount: number };
+  /** Lifetime of new tokens unless --expires-in says otherwise. */
+  tokenTtlDays: number;
+}
+
+export const DEFAULTS: Config = {
+  host: '127.0.0.1',
+  port: 8080,
+  databaseUrl: 'sqlite:./data/rollcall.db',
+  publicUrl: 'http://127.0.0.1:8080',
+  logLevel: 'info',
+  bodyLimitBytes: 1024 * 1024,
+  paging: { defaultCount: 100, maxCount: 1000 },
+  tokenTtlDays: 365,
+};
+
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function int(name: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}.`);
+  return n;
+}
+
+/** Reads ROLLCALL_* variables. Unset variables leave the defaults alone. */
+export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
+  const out: Partial<Config> = {};
+  if (env.ROLLCALL_HOST) out.host = env.ROLLCALL_HOST;
+  const port = int('ROLLCALL_PORT', env.ROLLCALL_PORT, 0, 65535);
+  if (port !== undefined) out.port = port;
+  if (env.ROLLCALL_DATABASE_URL) out.databaseUrl = env.ROLLCALL_DATABASE_URL;
+  if (env.ROLLCALL_PUBLIC_URL) out.publicUrl = env.ROLLCALL_PUBLIC_URL;
+  if (env.ROLLCALL_LOG_LEVEL) out.logLevel = env.ROLLCALL_LOG_LEVEL as Config['logLevel'];
+  const body = int('ROLLCALL_BODY_LIMIT_BYTES', env.ROLLCALL_BODY_LIMIT_BYTES, 1024, 64 * 1024 * 1024);
+  if (body !== undefined) out.bodyLimitBytes = body;
+  const ttl = int('ROLLCALL_TOKEN_TTL_DAYS', env.ROLLCALL_TOKEN_TTL_DAYS, 1, 3650);
+  if (ttl !== undefined) out.tokenTtlDays = ttl;
+  const max = int('ROLLCALL_MAX_PAGE_SIZE', env.ROLLCALL_MAX_PAGE_SIZE, 1, 10000);
+  const def = int('ROLLCALL_DEFAULT_PAGE_SIZE', env.ROLLCALL_DEFAULT_PAGE_SIZE, 1, 10000);
+  if (max !== undefined || def !== undefined) out.paging = { maxCount: max ?? DEFAULTS.paging.maxCount, defaultCount: def ?? Math.min(DEFAULTS.paging.defaultCount, max ?? Infinity) };
+  return out;
+}
+
+/** Merges defaults ← environment ← overrides, validates, and freezes the result. */
+export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const fromEnvironment = fromEnv(env);
+  const c: Config = { ...DEFAULTS, ...fromEnvironment, ...stripUndefined(overrides) };
+  // The public URL follows the port when neither the environment nor a flag set it.
+  if (!fromEnvironment.publicUrl && !overrides.publicUrl && (c.port !== DEFAULTS.port || c.host !== DEFAULTS.host)) {
+    c.publicUrl = `http://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`;
+  }
+  c.publicUrl = c.publicUrl.replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]+/.test(c.publicUrl)) throw new ConfigError(`ROLLCALL_PUBLIC_URL must be an http(s) URL such as https://rollcall.example.com, got ${JSON.stringify(c.publicUrl)}.`);
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(c.databaseUrl)) throw new ConfigError(`The database URL must start with sqlite: (e.g. sqlite:./data/rollcall.db or sqlite::memory:) or postgres://, got ${JSON.stringify(c.databaseUrl)}.`);
+  if (!LOG_LEVELS.includes(c.logLevel)) throw new ConfigError(`ROLLCALL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
+  if (c.paging.defaultCount > c.paging.maxCount) throw new ConfigError('The default page size cannot exceed the maximum page size.');
+  return deepFreeze(c);
+}
+
+/** Warnings about insecure settings, printed loudly at start-up. */
+export function insecureSettings(c: Config): string[] {
+  const out: string[] = [];
+  const loopback = /^(127\.|localhost$|::1$|\[::1\]$)/.test(c.host);
+  if (!loopback) out.push(`Rollcall listens on ${c.host}, beyond this machine: put it behind HTTPS (a TLS-terminating proxy) before IdPs send tokens to it.`);
+  if (c.publicUrl.startsWith('http://') && !/^http:\/\/(127\.|localhost|\[::1\])/.test(c.publicUrl)) {
+    out.push(`ROLLCALL_PUBLIC_URL is plain http (${c.publicUrl}): identity providers will send bearer tokens in clear. Use https.`);
+  }
+  return out;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function deepFreeze<T>(o: T): T {
+  for (const v of Object.values(o as object)) if (v && typeof v === 'object') deepFreeze(v);
+  return Object.freeze(o);
+}
+
+/** Parses sqlite:PATH / sqlite::memory: into a filename. */
+export function sqliteFilename(url: string): string | undefined {
+  if (!url.startsWith('sqlite:')) return undefined;
+  const rest = url.slice('sqlite:'.length).replace(/^\/\//, '');
+  return rest === ':memory:' || rest === '' ? ':memory:' : rest;
+}

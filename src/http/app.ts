@@ -1,0 +1,51 @@
+// The Fastify edge: builds the server from a config and a store. No protocol logic lives here.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from '../config/config.ts';
+import { invalidSyntax } from '../scim/errors.ts';
+import type { Store } from '../store/store.ts';
+import { installErrorHandling } from './error-handler.ts';
+import { registerScimRoutes } from './scim-routes.ts';
+
+export interface AppDeps { config: Readonly<Config>; store: Store; logger?: boolean | object }
+
+export async function buildApp({ config, store, logger }: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? {
+      level: config.logLevel,
+      // Bearer tokens are secrets: never logged, even at trace level.
+      redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
+    },
+    bodyLimit: config.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 500 },
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+  });
+  app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id); });
+
+  // SCIM bodies are JSON whatever the client calls them (application/scim+json, application/json,
+  // or a missing/odd type from a hand-rolled client). Prototype-polluting keys are rejected.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    const text = (body as string).replace(/^\uFEFF/, '');
+    if (text.trim() === '') return done(null, undefined);
+    json(request, text, (err: Error | null, value: unknown) => {
+      if (err) return done(invalidSyntax(`The request body is not valid JSON: ${err.message}`), undefined);
+      done(null, value);
+    });
+  });
+
+  installErrorHandling(app, config.bodyLimitBytes);
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/', async () => ({
+    name: 'Rollcall',
+    scim: `${config.publicUrl}/scim/v2/<tenant>`,
+    help: 'Create a tenant and its token with: npx rollcall tenant create <slug>',
+  }));
+  await app.register(async (scope) => registerScimRoutes(scope, { config, store }), { prefix: '/scim/v2/:tenant' });
+  return app;
+}

@@ -1,0 +1,40 @@
+// The one place errors become responses. ScimErrors render as they are; Fastify's own failures
+// (body too large, bad JSON, bad URL) map to their SCIM equivalents; anything else is a logged
+// 500 carrying the request id — never a disguised 404 or 200.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { invalidSyntax, notFound, payloadTooLarge, ScimError, badRequest } from '../scim/errors.ts';
+
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+
+export function sendScimError(reply: FastifyReply, err: ScimError): FastifyReply {
+  return reply.code(err.status).headers(err.headers).type(SCIM_CONTENT_TYPE).send(err.toBody());
+}
+
+function translate(err: FastifyError, limit: number): ScimError | undefined {
+  if (err instanceof ScimError) return err;
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': return payloadTooLarge(`The request body is larger than ${limit} bytes, the most this server accepts.`);
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY': return invalidSyntax(`The request body is not valid JSON: ${err.message}`);
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH': return badRequest('The Content-Length header does not match the body.');
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_ASYNC_CONSTRAINT': return badRequest('The request URL is malformed (bad percent-encoding?).');
+  }
+  if (err instanceof SyntaxError) return invalidSyntax(`The request body is not valid JSON: ${err.message}`);
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return new ScimError(err.statusCode, err.message);
+  return undefined;
+}
+
+export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const scim = translate(err, bodyLimit);
+    if (scim) {
+      if (scim.status >= 500) request.log.error({ err }, 'request failed');
+      return sendScimError(reply, scim);
+    }
+    request.log.error({ err }, 'unexpected failure');
+    return sendScimError(reply, new ScimError(500, `Internal server error. Quote request id ${request.id} when reporting it.`));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendScimError(reply, notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}. SCIM endpoints live under /scim/v2/<tenant>/ (Users, Groups, ServiceProviderConfig, ResourceTypes, Schemas).`)));
+}

@@ -1,0 +1,59 @@
+// What every use case needs: the store, the schemas, the tenant and its SCIM base URL.
+import { invalidValue, notFound, preconditionFailed, uniqueness, ScimError } from '../scim/errors.ts';
+import type { PagingLimits } from '../scim/list.ts';
+import type { ResourceSchema } from '../scim/schemas/resource-schema.ts';
+import { UniquenessViolation, UnknownMembers, type Store, type StoreTx, type Tenant } from '../store/store.ts';
+import { etag } from './render.ts';
+
+export interface ScimContext {
+  store: Store;
+  schemas: { User: ResourceSchema; Group: ResourceSchema };
+  tenant: Tenant;
+  /** The tenant's SCIM base URL, for meta.location and $ref. */
+  baseUrl: string;
+  limits: PagingLimits;
+}
+
+/** Thrown by a use case that lost a race for a resource's version: rolls back, then runs again. */
+export class VersionConflict extends Error {}
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Runs a use case in one transaction, retrying when another writer changed the resource between
+ * our read and our conditional write, and turning store failures into SCIM errors.
+ */
+export async function inTransaction<T>(ctx: ScimContext, fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.store.transaction(fn);
+    } catch (err) {
+      if (!(err instanceof VersionConflict)) throw toScimError(err);
+      if (attempt >= MAX_ATTEMPTS) throw new ScimError(409, 'The resource is being changed by other requests at this moment; retry the request.');
+    }
+  }
+}
+
+function toScimError(err: unknown): unknown {
+  if (err instanceof UniquenessViolation) {
+    return err.attribute === 'displayName'
+      ? uniqueness('A group with this displayName already exists in this tenant (compared case-insensitively).')
+      : uniqueness(`A user with this ${err.attribute} already exists in this tenant (compared case-insensitively).`);
+  }
+  if (err instanceof UnknownMembers) {
+    const shown = err.values.slice(0, 5).map((v) => JSON.stringify(v)).join(', ');
+    return invalidValue(`Members must be users or groups of this tenant; ${shown}${err.values.length > 5 ? ` and ${err.values.length - 5} more` : ''} ${err.values.length === 1 ? 'is' : 'are'} not (a group cannot contain itself).`);
+  }
+  return err;
+}
+
+/** RFC 7232 If-Match against a resource's current version ("*" matches any). */
+export function checkIfMatch(ifMatch: string | undefined, version: number): void {
+  if (ifMatch === undefined || ifMatch.trim() === '') return;
+  const current = etag(version);
+  const tags = ifMatch.split(',').map((t) => t.trim());
+  if (tags.includes('*') || tags.some((t) => t.replace(/^W\//, '') === current.replace(/^W\//, ''))) return;
+  throw preconditionFailed(`The resource has changed: its version is ${current}, but If-Match asked for ${ifMatch}. Read it again and retry.`);
+}
+
+export const userNotFound = (id: string) => notFound(`User ${JSON.stringify(id)} not found.`);
+export const groupNotFound = (id: string) => notFound(`Group ${JSON.stringify(id)} not found.`);

@@ -1,0 +1,46 @@
+// Stored records → SCIM resources (RFC 7643 §3): schemas, id, attributes, meta with a weak ETag.
+import { ENTERPRISE_USER_SCHEMA } from '../scim/schemas/enterprise-user.ts';
+import type { ResourceSchema } from '../scim/schemas/resource-schema.ts';
+import type { GroupRecord, Member, ResourceMeta, UserRecord } from '../store/store.ts';
+
+export const etag = (version: number) => `W/"${version}"`;
+
+type Obj = Record<string, unknown>;
+
+function meta(resourceType: string, r: ResourceMeta, location: string) {
+  return { resourceType, created: r.created, lastModified: r.lastModified, location, version: etag(r.version) };
+}
+
+/** Lists the core schema and every extension the document carries. */
+function schemasOf(rs: ResourceSchema, doc: Obj): string[] {
+  return [rs.core.id, ...rs.extensions.filter((e) => doc[e.id] !== undefined).map((e) => e.id)];
+}
+
+export function renderUser(rs: ResourceSchema, baseUrl: string, u: UserRecord, groups?: { value: string; display: string }[]): Obj {
+  const { externalId, ...attrs } = u.doc;
+  const out: Obj = { schemas: schemasOf(rs, u.doc), id: u.id };
+  if (externalId !== undefined) out.externalId = externalId;
+  Object.assign(out, attrs);
+  const ext = out[ENTERPRISE_USER_SCHEMA] as Obj | undefined;
+  const manager = ext?.manager as Obj | undefined;
+  if (manager?.value && !manager.$ref) ext!.manager = { ...manager, $ref: `${baseUrl}/Users/${manager.value}` };
+  if (groups) out.groups = groups.map((g) => ({ value: g.value, $ref: `${baseUrl}/Groups/${g.value}`, display: g.display, type: 'direct' }));
+  out.meta = meta('User', u, `${baseUrl}/Users/${u.id}`);
+  return out;
+}
+
+export function renderGroup(rs: ResourceSchema, baseUrl: string, g: GroupRecord, members?: Member[]): Obj {
+  const { externalId, ...attrs } = g.doc;
+  const out: Obj = { schemas: schemasOf(rs, g.doc), id: g.id };
+  if (externalId !== undefined) out.externalId = externalId;
+  Object.assign(out, attrs);
+  if (members) {
+    out.members = members.map((m) => {
+      const v: Obj = { value: m.value, $ref: `${baseUrl}/${m.type === 'Group' ? 'Groups' : 'Users'}/${m.value}`, type: m.type };
+      if (m.display !== undefined) v.display = m.display;
+      return v;
+    });
+  }
+  out.meta = meta('Group', g, `${baseUrl}/Groups/${g.id}`);
+  return out;
+}

@@ -1,0 +1,139 @@
+// Turns a client's resource body into the canonical attribute document we store, driven only by
+// the schema definitions: canonical attribute names, typed values, readOnly input dropped
+// (RFC 7643 §2.2), unknown attributes ignored, and the value quirks real IdPs send absorbed.
+import { invalidValue } from './errors.ts';
+import { findSchema, resolveAttribute, type ResourceSchema } from './schemas/resource-schema.ts';
+import { findAttribute, type AttributeDef } from './schemas/types.ts';
+
+/** Attributes of one resource, canonical names; extension attributes under their schema URN. */
+export type AttrDoc = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** RFC 7643 §2.3.2: "True"/"False" as strings are sent by Entra ID; accept them as booleans. */
+function toBoolean(value: unknown, where: string): boolean {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    const v = value.trim().toLowerCase();
+    if (v === 'true') return true;
+    if (v === 'false') return false;
+  }
+  throw invalidValue(`Attribute "${where}" must be a boolean (true or false), got ${JSON.stringify(value)}.`);
+}
+
+function toDateTime(value: unknown, where: string): string {
+  if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return new Date(value).toISOString();
+  throw invalidValue(`Attribute "${where}" must be an xsd:dateTime such as "2026-01-31T12:00:00Z", got ${JSON.stringify(value)}.`);
+}
+
+function toNumber(value: unknown, integer: boolean, where: string): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n === 'number' && Number.isFinite(n) && (!integer || Number.isInteger(n))) return n;
+  throw invalidValue(`Attribute "${where}" must be ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(value)}.`);
+}
+
+function toText(value: unknown, where: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw invalidValue(`Attribute "${where}" must be a string, got ${Array.isArray(value) ? 'an array' : typeof value}.`);
+}
+
+/** Coerces one value (not an array) of an attribute. Returns undefined for "unassigned". */
+export function coerceSingle(def: AttributeDef, value: unknown, where: string): unknown {
+  if (value === null || value === undefined) return undefined;
+  // A one-element array for a single value: Entra and OneLogin send manager and others so.
+  if (Array.isArray(value)) {
+    if (value.length === 0) return undefined;
+    if (value.length === 1) return coerceSingle(def, value[0], where);
+    throw invalidValue(`Attribute "${where}" is single-valued but an array of ${value.length} values was sent.`);
+  }
+  switch (def.type) {
+    case 'boolean': return toBoolean(value, where);
+    case 'dateTime': return toDateTime(value, where);
+    case 'integer': return toNumber(value, true, where);
+    case 'decimal': return toNumber(value, false, where);
+    case 'string': case 'reference': case 'binary': return toText(value, where);
+    case 'complex': {
+      // A bare string for a complex attribute that has a "value" sub-attribute is that value:
+      // Entra sends manager as "<id>". An empty string means "no value".
+      if (typeof value === 'string' && findAttribute(def.subAttributes, 'value')) {
+        return value === '' ? undefined : { value };
+      }
+      if (!isObject(value)) throw invalidValue(`Attribute "${where}" must be an object with sub-attributes, got ${JSON.stringify(value)}.`);
+      const out: Record<string, unknown> = {};
+      for (const [key, v] of Object.entries(value)) {
+        // "displayName" where the schema says "display" (Microsoft's suite sends it for members).
+        const sub = findAttribute(def.subAttributes, key) ??
+          (key.toLowerCase() === 'displayname' && !('display' in value) ? findAttribute(def.subAttributes, 'display') : undefined);
+        if (!sub || sub.mutability === 'readOnly' && def.mutability !== 'readOnly') continue;
+        const c = coerceSingle(sub, v, `${where}.${sub.name}`);
+        if (c !== undefined) out[sub.name] = c;
+      }
+      return Object.keys(out).length ? out : undefined;
+    }
+  }
+}
+
+/** Coerces a whole attribute value, single- or multi-valued. Returns undefined for unassigned. */
+export function coerceAttribute(def: AttributeDef, value: unknown, where = def.name): unknown {
+  if (!def.multiValued) return coerceSingle(def, value, where);
+  if (value === null || value === undefined) return undefined;
+  const list = Array.isArray(value) ? value : [value];
+  const out = list.map((v) => coerceSingle(def, v, where)).filter((v) => v !== undefined);
+  if (def.type === 'complex') {
+    const primaries = out.filter((v) => isObject(v) && v.primary === true).length;
+    if (primaries > 1) throw invalidValue(`Attribute "${where}" has ${primaries} values marked primary; at most one may be (RFC 7643 §2.4).`);
+  }
+  return out.length ? out : undefined;
+}
+
+/**
+ * Canonicalises a POST/PUT body into an attribute document. id, meta, schemas and readOnly
+ * attributes are ignored as RFC 7643 §2.2 and §3.1 require; unknown attributes are ignored.
+ */
+export function normalizeResource(rs: ResourceSchema, body: unknown): AttrDoc {
+  if (!isObject(body)) throw invalidValue(`The request body must be a JSON object describing a ${rs.type.name}.`);
+  const doc: AttrDoc = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (key.toLowerCase() === 'schemas') continue;
+    const ext = findSchema(rs, key);
+    if (ext && ext !== rs.core) {
+      if (value === null) continue;
+      if (!isObject(value)) throw invalidValue(`"${ext.id}" must be an object of extension attributes.`);
+      for (const [k, v] of Object.entries(value)) setAttribute(rs, doc, k, v, ext.id);
+      continue;
+    }
+    const colon = key.lastIndexOf(':');
+    if (/^urn:/i.test(key) && colon > 0) setAttribute(rs, doc, key.slice(colon + 1), value, key.slice(0, colon));
+    else setAttribute(rs, doc, key, value);
+  }
+  return doc;
+}
+
+function setAttribute(rs: ResourceSchema, doc: AttrDoc, name: string, value: unknown, urn?: string): void {
+  const resolved = resolveAttribute(rs, name, urn);
+  // readOnly input is ignored (RFC 7643 §2.2). writeOnly (password) is accepted but never kept:
+  // Rollcall users sign in through SAML, so a password has nothing to protect here.
+  if (!resolved || resolved.def.mutability === 'readOnly' || resolved.def.mutability === 'writeOnly') return;
+  const where = resolved.extension ? `${resolved.schema}:${resolved.def.name}` : resolved.def.name;
+  const coerced = coerceAttribute(resolved.def, value, where);
+  if (coerced === undefined) return;
+  if (resolved.extension) {
+    const bag = (doc[resolved.schema] as Record<string, unknown> | undefined) ?? {};
+    bag[resolved.def.name] = coerced;
+    doc[resolved.schema] = bag;
+  } else {
+    doc[resolved.def.name] = coerced;
+  }
+}
+
+/** RFC 7643 §2.2 "required": checks the required attributes of the core schema. */
+export function checkRequired(rs: ResourceSchema, doc: AttrDoc): void {
+  for (const def of rs.core.attributes) {
+    if (!def.required) continue;
+    const v = doc[def.name];
+    if (v === undefined || (typeof v === 'string' && v.trim() === '')) {
+      throw invalidValue(`Attribute "${def.name}" is required for a ${rs.type.name}.`);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+// What differs between SQLite and PostgreSQL in the SQL the filter compiler writes. Everything
+// else in store/sql/ is shared, so the two drivers cannot drift apart.
+import { sql, type RawBuilder } from 'kysely';
+
+export type Sql = RawBuilder<unknown>;
+
+export interface SqlDialect {
+  name: 'sqlite' | 'postgres';
+  /** Text of a JSON value at a path of object keys (undefined keys → NULL). */
+  jsonText(doc: Sql, keys: string[]): Sql;
+  /** A JSON boolean at a path, as an SQL boolean-comparable value. */
+  jsonBool(doc: Sql, keys: string[]): Sql;
+  /** A JSON number at a path, as an SQL number. */
+  jsonNumber(doc: Sql, keys: string[]): Sql;
+  /** True when the path holds a non-null value. */
+  jsonPresent(doc: Sql, keys: string[]): Sql;
+  /** EXISTS over the elements of a JSON array; `sub(name)` gives an element's sub-attribute text. */
+  jsonArrayExists(doc: Sql, keys: string[], cond: (sub: (name: string) => Sql) => Sql): Sql;
+  /** SQL literal for a boolean stored in a boolean column. */
+  bool(value: boolean): Sql;
+  /** Case-sensitive substring tests (LIKE is case-insensitive in SQLite, so it cannot serve). */
+  containsExact(expr: Sql, value: string): Sql;
+  startsWithExact(expr: Sql, value: string): Sql;
+  endsWithExact(expr: Sql, value: string): Sql;
+}
+
+export const sqliteDialect: SqlDialect = {
+  name: 'sqlite',
+  jsonText: (doc, keys) => sql`json_extract(${doc}, ${jsonPath(keys)})`,
+  jsonBool: (doc, keys) => sql`json_extract(${doc}, ${jsonPath(keys)})`,
+  jsonNumber: (doc, keys) => sql`json_extract(${doc}, ${jsonPath(keys)})`,
+  jsonPresent: (doc, keys) => sql`(json_type(${doc}, ${jsonPath(keys)}) IS NOT NULL AND json_type(${doc}, ${jsonPath(keys)}) <> 'null')`,
+  jsonArrayExists: (doc, keys, cond) =>
+    sql`EXISTS (SELECT 1 FROM json_each(${doc}, ${jsonPath(keys)}) AS je WHERE ${cond((name) => sql`json_extract(je.value, ${jsonPath([name])})`)})`,
+  bool: (value) => sql.lit(value ? 1 : 0),
+  containsExact: (expr, value) => sql`instr(${expr}, ${value}) > 0`,
+  startsWithExact: (expr, value) => sql`substr(${expr}, 1, ${value.length}) = ${value}`,
+  endsWithExact: (expr, value) => sql`substr(${expr}, ${-value.length}) = ${value}`,
+};
+
+/** SQLite JSON path with every key quoted: URN keys contain ':' and '.'. */
+function jsonPath(keys: string[]): string {
+  return '$' + keys.map((k) => `."${k.replace(/"/g, '')}"`).join('');
+}
+
+/** Escapes LIKE wildcards; patterns are used with ESCAPE '\'. */
+export function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => '\\' + c);
+}

@@ -1,0 +1,197 @@
+// Compiles a SCIM filter AST (scim/filter.ts) to one SQL boolean expression with bound
+// parameters, over the mapping in tables.ts. Nothing is ever evaluated by loading rows.
+import { sql } from 'kysely';
+import { invalidFilter } from '../../scim/errors.ts';
+import type { AttrPath, CompareOp, Filter, FilterValue } from '../../scim/filter.ts';
+import { resolveAttribute, type ResolvedAttribute } from '../../scim/schemas/resource-schema.ts';
+import { findAttribute, type AttributeDef } from '../../scim/schemas/types.ts';
+import { escapeLike, type Sql, type SqlDialect } from './dialect.ts';
+import type { Operand, ResourceMapping, RowSource } from './tables.ts';
+
+const TRUE = sql`1 = 1`;
+const FALSE = sql`1 = 0`;
+
+/** Where a path leads: a scalar operand, or rows of a multi-valued attribute (with the sub-attribute). */
+type Target =
+  | { kind: 'scalar'; operand: Operand; def: AttributeDef }
+  | { kind: 'rows'; source: RowSource; def: AttributeDef; sub?: AttributeDef }
+  | { kind: 'json-array'; keys: string[]; def: AttributeDef; sub?: AttributeDef };
+
+export class FilterCompiler {
+  constructor(readonly dialect: SqlDialect, readonly mapping: ResourceMapping) {}
+
+  compile(filter: Filter): Sql {
+    switch (filter.op) {
+      case 'and': return sql`(${this.compile(filter.left)} AND ${this.compile(filter.right)})`;
+      case 'or': return sql`(${this.compile(filter.left)} OR ${this.compile(filter.right)})`;
+      // coalesce: SQL's NULL must not make "not (title eq x)" drop users without a title.
+      case 'not': return sql`NOT coalesce(${this.compile(filter.filter)}, ${FALSE})`;
+      case 'valuePath': return this.valuePath(filter.path, filter.filter);
+      default: return this.attrExpression(filter.path, filter.op, filter.op === 'pr' ? undefined : filter.value);
+    }
+  }
+
+  private resolve(path: AttrPath): ResolvedAttribute {
+    const r = resolveAttribute(this.mapping.rs, path.attr, path.urn);
+    if (!r) throw invalidFilter(`Invalid filter: "${path.text}" is not an attribute of ${this.mapping.rs.type.name}.`);
+    return r;
+  }
+
+  private target(path: AttrPath): Target {
+    const r = this.resolve(path);
+    const def = r.def;
+    let sub: AttributeDef | undefined;
+    if (path.subAttr) {
+      sub = findAttribute(def.subAttributes, path.subAttr);
+      if (!sub) throw invalidFilter(`Invalid filter: "${def.name}" has no sub-attribute "${path.subAttr}".`);
+    }
+    const key = r.extension ? `${r.schema}:${def.name}` : def.name;
+    if (def.multiValued) {
+      // RFC 7644 §3.4.2.2: a multi-valued complex attribute without a sub-attribute means its "value".
+      if (!sub && def.type === 'complex') sub = findAttribute(def.subAttributes, 'value');
+      const source = this.mapping.rowSources[key];
+      if (source) return { kind: 'rows', source, def, sub };
+      return { kind: 'json-array', keys: r.extension ? [r.schema, def.name] : [def.name], def, sub };
+    }
+    const columnKey = sub ? `${key}.${sub.name}` : key;
+    const column = this.mapping.columns[columnKey];
+    const leaf = sub ?? def;
+    if (column) return { kind: 'scalar', operand: column, def: leaf };
+    if (leaf.type === 'complex') return { kind: 'scalar', operand: { expr: sql`NULL`, type: 'complex', caseExact: false }, def: leaf };
+    if (!r.extension && def.name === 'meta') {
+      if (sub?.name === 'resourceType') return { kind: 'scalar', operand: { expr: sql.lit(this.mapping.rs.type.name), type: 'string', caseExact: true }, def: leaf };
+      throw invalidFilter(`Invalid filter: "${path.text}" cannot be filtered on.`);
+    }
+    const keys = [...(r.extension ? [r.schema] : []), def.name, ...(sub ? [sub.name] : [])];
+    return { kind: 'scalar', operand: this.jsonOperand(keys, leaf), def: leaf };
+  }
+
+  private jsonOperand(keys: string[], def: AttributeDef): Operand {
+    const doc = sql.ref('r.doc');
+    const expr = def.type === 'boolean' ? this.dialect.jsonBool(doc, keys)
+      : def.type === 'integer' || def.type === 'decimal' ? this.dialect.jsonNumber(doc, keys)
+      : this.dialect.jsonText(doc, keys);
+    return { expr, type: def.type, caseExact: def.caseExact };
+  }
+
+  private attrExpression(path: AttrPath, op: CompareOp | 'pr', value: FilterValue | undefined): Sql {
+    const t = this.target(path);
+    if (t.kind === 'scalar') {
+      if (op === 'pr') {
+        if (t.def.type === 'complex') {
+          const r = this.resolve(path);
+          return this.dialect.jsonPresent(sql.ref('r.doc'), r.extension ? [r.schema, r.def.name] : [r.def.name]);
+        }
+        return present(t.operand);
+      }
+      return this.compare(t.operand, t.def, op, value!, path.text);
+    }
+    if (!t.sub) throw invalidFilter(`Invalid filter: "${path.text}" needs a sub-attribute to compare.`);
+    const sub = t.sub;
+    return this.inRows(t, (operandOf) => {
+      const operand = operandOf(sub);
+      return op === 'pr' ? present(operand) : this.compare(operand, sub, op, value!, path.text);
+    });
+  }
+
+  private valuePath(path: AttrPath, inner: Filter): Sql {
+    const t = this.target(path);
+    if (t.kind === 'scalar') throw invalidFilter(`Invalid filter: "${path.text}[...]" needs a multi-valued attribute.`);
+    return this.inRows(t, (operandOf) => this.compileInner(t.def, inner, operandOf));
+  }
+
+  /** EXISTS over the values of a multi-valued attribute, with a condition built per element. */
+  private inRows(t: Exclude<Target, { kind: 'scalar' }>, build: (operandOf: (sub: AttributeDef) => Operand) => Sql): Sql {
+    if (t.kind === 'rows') {
+      return t.source.exists(build((sub) => t.source.sub(sub.name) ?? { expr: sql`NULL`, type: sub.type, caseExact: sub.caseExact }));
+    }
+    return this.dialect.jsonArrayExists(sql.ref('r.doc'), t.keys, (subText) =>
+      build((sub) => ({ expr: subText(sub.name), type: sub.type, caseExact: sub.caseExact })));
+  }
+
+  /** A filter inside "attr[...]": its paths name sub-attributes of attr. */
+  compileInner(parent: AttributeDef, f: Filter, operandOf: (sub: AttributeDef) => Operand): Sql {
+    switch (f.op) {
+      case 'and': return sql`(${this.compileInner(parent, f.left, operandOf)} AND ${this.compileInner(parent, f.right, operandOf)})`;
+      case 'or': return sql`(${this.compileInner(parent, f.left, operandOf)} OR ${this.compileInner(parent, f.right, operandOf)})`;
+      case 'not': return sql`NOT coalesce(${this.compileInner(parent, f.filter, operandOf)}, ${FALSE})`;
+      case 'valuePath': throw invalidFilter('Invalid filter: value filters ("[...]") cannot be nested.');
+      default: {
+        const sub = findAttribute(parent.subAttributes, f.path.attr);
+        if (!sub || f.path.subAttr || f.path.urn) throw invalidFilter(`Invalid filter: "${parent.name}" has no sub-attribute "${f.path.text}".`);
+        const operand = operandOf(sub);
+        return f.op === 'pr' ? present(operand) : this.compare(operand, sub, f.op, f.value, f.path.text);
+      }
+    }
+  }
+
+  private compare(operand: Operand, def: AttributeDef, op: CompareOp, value: FilterValue, text: string): Sql {
+    const expr = operand.expr;
+    if (def.type === 'complex') throw invalidFilter(`Invalid filter: "${text}" is a complex attribute; compare one of its sub-attributes.`);
+    if (value === null) {
+      if (op === 'eq') return sql`${expr} IS NULL`;
+      if (op === 'ne') return sql`${expr} IS NOT NULL`;
+      throw invalidFilter(`Invalid filter: "${op}" cannot compare with null.`);
+    }
+    if (operand.type === 'boolean' || def.type === 'boolean') {
+      const b = typeof value === 'boolean' ? value : typeof value === 'string' && /^(true|false)$/i.test(value) ? value.toLowerCase() === 'true' : undefined;
+      if (b === undefined) throw invalidFilter(`Invalid filter: "${text}" is a boolean; compare it with true or false.`);
+      if (op === 'eq') return sql`${expr} = ${this.dialect.bool(b)}`;
+      if (op === 'ne') return sql`(${expr} IS NULL OR ${expr} <> ${this.dialect.bool(b)})`;
+      throw invalidFilter(`Invalid filter: "${op}" cannot be used with the boolean attribute "${text}".`);
+    }
+    if (def.type === 'integer' || def.type === 'decimal') {
+      const n = typeof value === 'number' ? value : Number(value);
+      if (!Number.isFinite(n)) throw invalidFilter(`Invalid filter: "${text}" is a number; ${JSON.stringify(value)} is not.`);
+      if (op === 'co' || op === 'sw' || op === 'ew') throw invalidFilter(`Invalid filter: "${op}" cannot be used with the number "${text}".`);
+      return this.ordered(expr, op, n);
+    }
+    let v = typeof value === 'string' ? value : String(value);
+    if (def.type === 'dateTime') {
+      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw invalidFilter(`Invalid filter: "${text}" is a dateTime; compare it with a date such as "2026-01-31T00:00:00Z".`);
+      v = new Date(value).toISOString();
+      if (op === 'co' || op === 'sw' || op === 'ew') throw invalidFilter(`Invalid filter: "${op}" cannot be used with the dateTime "${text}".`);
+      return this.ordered(expr, op, v);
+    }
+    if (def.type === 'binary' && op !== 'eq' && op !== 'ne') throw invalidFilter(`Invalid filter: "${op}" cannot be used with the binary attribute "${text}".`);
+    const exact = operand.caseExact && !operand.lowered;
+    const lhs = exact || operand.lowered ? expr : sql`lower(${expr})`;
+    if (!exact) v = v.toLowerCase();
+    switch (op) {
+      case 'co': return exact ? this.dialect.containsExact(lhs, v) : sql`${lhs} LIKE ${'%' + escapeLike(v) + '%'} ESCAPE '\\'`;
+      case 'sw': return exact ? this.dialect.startsWithExact(lhs, v) : sql`${lhs} LIKE ${escapeLike(v) + '%'} ESCAPE '\\'`;
+      case 'ew': return exact ? this.dialect.endsWithExact(lhs, v) : sql`${lhs} LIKE ${'%' + escapeLike(v)} ESCAPE '\\'`;
+      default: return this.ordered(lhs, op, v);
+    }
+  }
+
+  private ordered(lhs: Sql, op: CompareOp, v: string | number): Sql {
+    switch (op) {
+      case 'eq': return sql`${lhs} = ${v}`;
+      case 'ne': return sql`(${lhs} IS NULL OR ${lhs} <> ${v})`;
+      case 'gt': return sql`${lhs} > ${v}`;
+      case 'ge': return sql`${lhs} >= ${v}`;
+      case 'lt': return sql`${lhs} < ${v}`;
+      case 'le': return sql`${lhs} <= ${v}`;
+    }
+    throw invalidFilter(`Invalid filter: operator "${op}" is not supported here.`);
+  }
+
+  /** ORDER BY expression for sortBy (RFC 7644 §3.4.2.3); multi-valued sorts by the primary value. */
+  sortExpression(path: AttrPath): Sql {
+    const t = this.target(path);
+    if (t.kind === 'scalar') {
+      if (t.def.type === 'complex') throw invalidFilter(`"sortBy" must name a simple attribute; "${path.text}" is complex.`);
+      return t.operand.caseExact || t.operand.lowered ? t.operand.expr : sql`lower(${t.operand.expr})`;
+    }
+    if (t.kind === 'rows' && t.source.first) return t.source.first;
+    throw invalidFilter(`"sortBy" cannot sort by "${path.text}".`);
+  }
+}
+
+function present(operand: Operand): Sql {
+  if (operand.type === 'boolean' || operand.type === 'integer' || operand.type === 'decimal') return sql`${operand.expr} IS NOT NULL`;
+  return sql`(${operand.expr} IS NOT NULL AND ${operand.expr} <> '')`;
+}
+
+export { TRUE as SQL_TRUE };

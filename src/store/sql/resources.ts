@@ -1,0 +1,242 @@
+// The resource half of the Store (users, groups, memberships) in SQL shared by both drivers.
+// A driver supplies the executor (a connection, inside or outside a transaction) and its dialect.
+import { sql, type Kysely } from 'kysely';
+import type { Filter } from '../../scim/filter.ts';
+import type { MemberValue } from '../../scim/patch.ts';
+import type { AttrDoc } from '../../scim/resource.ts';
+import type { GroupRecord, ListOptions, Member, Page, StoreTx, UserRecord } from '../store.ts';
+import { UnknownMembers } from '../store.ts';
+import type { Sql, SqlDialect } from './dialect.ts';
+import { FilterCompiler } from './filter-sql.ts';
+import { findAttribute } from '../../scim/schemas/types.ts';
+import { defaultMappings, hasValueRows, type ResourceMapping } from './tables.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Executor = Kysely<any>;
+type Row = Record<string, unknown>;
+
+/** SQLite binds at most 32,766 parameters; stay far below for IN lists and multi-row inserts. */
+const CHUNK = 500;
+
+function chunks<T>(list: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+const lc = (v: unknown): string | null => (typeof v === 'string' ? v.toLowerCase() : v === undefined || v === null ? null : String(v).toLowerCase());
+const parseDoc = (v: unknown): AttrDoc => (typeof v === 'string' ? JSON.parse(v) : (v as AttrDoc));
+
+function toRecord(row: Row): UserRecord & GroupRecord {
+  return { id: row.id as string, doc: parseDoc(row.doc), created: row.created as string, lastModified: row.last_modified as string, version: Number(row.version) };
+}
+
+export class SqlResources implements StoreTx {
+  private readonly users: ResourceMapping;
+  private readonly groups: ResourceMapping;
+  constructor(private readonly db: Executor, private readonly dialect: SqlDialect, mappings = defaultMappings) {
+    this.users = mappings.users;
+    this.groups = mappings.groups;
+  }
+
+  private async list(mapping: ResourceMapping, tenantId: string, o: ListOptions): Promise<Page<UserRecord>> {
+    const compiler = new FilterCompiler(this.dialect, mapping);
+    const where = o.filter ? sql`r.tenant_id = ${tenantId} AND ${compiler.compile(o.filter)}` : sql`r.tenant_id = ${tenantId}`;
+    const table = sql.table(mapping.table);
+    const countRow = await sql<{ n: number }>`SELECT count(*) AS n FROM ${table} r WHERE ${where}`.execute(this.db);
+    const total = Number(countRow.rows[0]?.n ?? 0);
+    if (o.limit === 0 || o.offset >= total) return { total, rows: [] };
+    const dir = o.sortOrder === 'descending' ? sql`DESC` : sql`ASC`;
+    const order: Sql = o.sortBy ? sql`${compiler.sortExpression(o.sortBy)} ${dir} NULLS LAST, r.seq ${dir}` : sql`r.seq ASC`;
+    const res = await sql<Row>`SELECT r.id, r.doc, r.created, r.last_modified, r.version FROM ${table} r WHERE ${where} ORDER BY ${order} LIMIT ${o.limit} OFFSET ${o.offset}`.execute(this.db);
+    return { total, rows: res.rows.map(toRecord) };
+  }
+
+  async getUser(tenantId: string, id: string): Promise<UserRecord | undefined> {
+    const res = await sql<Row>`SELECT id, doc, created, last_modified, version FROM users WHERE tenant_id = ${tenantId} AND id = ${id}`.execute(this.db);
+    return res.rows[0] ? toRecord(res.rows[0]) : undefined;
+  }
+
+  listUsers(tenantId: string, options: ListOptions) { return this.list(this.users, tenantId, options); }
+  listGroups(tenantId: string, options: ListOptions) { return this.list(this.groups, tenantId, options); }
+
+  async getGroup(tenantId: string, id: string): Promise<GroupRecord | undefined> {
+    const res = await sql<Row>`SELECT id, doc, created, last_modified, version FROM groups WHERE tenant_id = ${tenantId} AND id = ${id}`.execute(this.db);
+    return res.rows[0] ? toRecord(res.rows[0]) : undefined;
+  }
+
+  async groupsOfUsers(tenantId: string, userIds: string[]) {
+    const out = new Map<string, { value: string; display: string }[]>();
+    for (const ids of chunks(userIds)) {
+      if (!ids.length) continue;
+      const res = await sql<Row>`SELECT m.member_id, g.id, g.display_name FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+        WHERE m.tenant_id = ${tenantId} AND m.member_id IN (${sql.join(ids)}) ORDER BY g.display_name_lc`.execute(this.db);
+      for (const r of res.rows) {
+        const list = out.get(r.member_id as string) ?? [];
+        list.push({ value: r.id as string, display: r.display_name as string });
+        out.set(r.member_id as string, list);
+      }
+    }
+    return out;
+  }
+
+  async membersOf(tenantId: string, groupIds: string[]) {
+    const out = new Map<string, Member[]>();
+    for (const ids of chunks(groupIds)) {
+      if (!ids.length) continue;
+      const res = await sql<Row>`SELECT m.group_id, m.member_id, m.member_type, coalesce(m.display, ${this.dialect.jsonText(sql.ref('u.doc'), ['displayName'])}, u.user_name, g.display_name) AS display
+        FROM group_members m
+        LEFT JOIN users u ON m.member_type = 'User' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
+        LEFT JOIN groups g ON m.member_type = 'Group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
+        WHERE m.tenant_id = ${tenantId} AND m.group_id IN (${sql.join(ids)}) ORDER BY m.group_id, m.member_id`.execute(this.db);
+      for (const r of res.rows) {
+        const list = out.get(r.group_id as string) ?? [];
+        const m: Member = { value: r.member_id as string, type: r.member_type as 'User' | 'Group' };
+        if (r.display) m.display = r.display as string;
+        list.push(m);
+        out.set(r.group_id as string, list);
+      }
+    }
+    return out;
+  }
+
+  // ---- writes -------------------------------------------------------------------------------
+
+  private userColumns(u: UserRecord) {
+    const d = u.doc;
+    return {
+      user_name: String(d.userName),
+      user_name_lc: String(d.userName).toLowerCase(),
+      external_id: (d.externalId as string | undefined) ?? null,
+      display_name_lc: lc(d.displayName),
+      active: d.active === undefined ? null : d.active ? 1 : 0,
+    };
+  }
+
+  private activeValue(v: number | null): unknown {
+    return v === null ? null : this.dialect.name === 'postgres' ? v === 1 : v;
+  }
+
+  async insertUser(tenantId: string, u: UserRecord): Promise<void> {
+    const c = this.userColumns(u);
+    await sql`INSERT INTO users (tenant_id, id, user_name, user_name_lc, external_id, display_name_lc, active, doc, created, last_modified, version)
+      VALUES (${tenantId}, ${u.id}, ${c.user_name}, ${c.user_name_lc}, ${c.external_id}, ${c.display_name_lc}, ${this.activeValue(c.active)}, ${JSON.stringify(u.doc)}, ${u.created}, ${u.lastModified}, ${u.version})`.execute(this.db);
+    await this.writeValues(tenantId, u.id, u.doc);
+  }
+
+  async updateUser(tenantId: string, u: UserRecord, expectedVersion: number): Promise<boolean> {
+    const c = this.userColumns(u);
+    const res = await sql`UPDATE users SET user_name = ${c.user_name}, user_name_lc = ${c.user_name_lc}, external_id = ${c.external_id},
+      display_name_lc = ${c.display_name_lc}, active = ${this.activeValue(c.active)}, doc = ${JSON.stringify(u.doc)}, last_modified = ${u.lastModified}, version = ${u.version}
+      WHERE tenant_id = ${tenantId} AND id = ${u.id} AND version = ${expectedVersion}`.execute(this.db);
+    if (Number(res.numAffectedRows ?? 0) === 0) return false;
+    await sql`DELETE FROM user_values WHERE tenant_id = ${tenantId} AND user_id = ${u.id}`.execute(this.db);
+    await this.writeValues(tenantId, u.id, u.doc);
+    return true;
+  }
+
+  /** Rewrites the indexed rows of multi-valued attributes (tables.ts hasValueRows). */
+  private async writeValues(tenantId: string, userId: string, doc: AttrDoc): Promise<void> {
+    const rows: Sql[] = [];
+    const rs = this.users.rs;
+    for (const s of [rs.core, ...rs.extensions]) {
+      const bag = (s === rs.core ? doc : doc[s.id]) as Record<string, unknown> | undefined;
+      if (!bag) continue;
+      for (const def of s.attributes) {
+        if (!hasValueRows(def)) continue;
+        const values = bag[def.name];
+        if (!Array.isArray(values)) continue;
+        const key = s === rs.core ? def.name : `${s.id}:${def.name}`;
+        values.forEach((v: Record<string, unknown>, i) => {
+          const value = v.value === undefined ? null : String(v.value);
+          const exact = findAttribute(def.subAttributes, 'value')?.caseExact;
+          rows.push(sql`(${tenantId}, ${userId}, ${key}, ${i}, ${value}, ${exact ? value : lc(value)}, ${lc(v.type)}, ${lc(v.display)}, ${this.dialect.name === 'postgres' ? v.primary === true : v.primary === true ? 1 : 0})`);
+        });
+      }
+    }
+    for (const part of chunks(rows, 100)) {
+      await sql`INSERT INTO user_values (tenant_id, user_id, attr, ordinal, value, value_lc, type_lc, display_lc, "primary") VALUES ${sql.join(part)}`.execute(this.db);
+    }
+  }
+
+  async deleteUser(tenantId: string, id: string): Promise<boolean> {
+    const res = await sql`DELETE FROM users WHERE tenant_id = ${tenantId} AND id = ${id}`.execute(this.db);
+    if (Number(res.numAffectedRows ?? 0) === 0) return false;
+    await sql`DELETE FROM user_values WHERE tenant_id = ${tenantId} AND user_id = ${id}`.execute(this.db);
+    await this.removeFromAllGroups(tenantId, id);
+    return true;
+  }
+
+  /** A deleted member leaves every group; each of those groups gets a new version. */
+  private async removeFromAllGroups(tenantId: string, memberId: string): Promise<void> {
+    const now = new Date().toISOString();
+    await sql`UPDATE groups SET version = version + 1, last_modified = ${now}
+      WHERE tenant_id = ${tenantId} AND id IN (SELECT group_id FROM group_members WHERE tenant_id = ${tenantId} AND member_id = ${memberId})`.execute(this.db);
+    await sql`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND member_id = ${memberId}`.execute(this.db);
+  }
+
+  async insertGroup(tenantId: string, g: GroupRecord): Promise<void> {
+    const name = String(g.doc.displayName);
+    await sql`INSERT INTO groups (tenant_id, id, display_name, display_name_lc, external_id, doc, created, last_modified, version)
+      VALUES (${tenantId}, ${g.id}, ${name}, ${name.toLowerCase()}, ${(g.doc.externalId as string | undefined) ?? null}, ${JSON.stringify(g.doc)}, ${g.created}, ${g.lastModified}, ${g.version})`.execute(this.db);
+  }
+
+  async updateGroup(tenantId: string, g: GroupRecord, expectedVersion: number): Promise<boolean> {
+    const name = String(g.doc.displayName);
+    const res = await sql`UPDATE groups SET display_name = ${name}, display_name_lc = ${name.toLowerCase()}, external_id = ${(g.doc.externalId as string | undefined) ?? null},
+      doc = ${JSON.stringify(g.doc)}, last_modified = ${g.lastModified}, version = ${g.version}
+      WHERE tenant_id = ${tenantId} AND id = ${g.id} AND version = ${expectedVersion}`.execute(this.db);
+    return Number(res.numAffectedRows ?? 0) > 0;
+  }
+
+  async deleteGroup(tenantId: string, id: string): Promise<boolean> {
+    const res = await sql`DELETE FROM groups WHERE tenant_id = ${tenantId} AND id = ${id}`.execute(this.db);
+    if (Number(res.numAffectedRows ?? 0) === 0) return false;
+    await sql`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${id}`.execute(this.db);
+    await this.removeFromAllGroups(tenantId, id);
+    return true;
+  }
+
+  async addMembers(tenantId: string, groupId: string, members: MemberValue[]): Promise<number> {
+    const unique = [...new Map(members.map((m) => [m.value, m])).values()];
+    let added = 0;
+    for (const part of chunks(unique)) {
+      const ids = part.map((m) => m.value);
+      // Each member must exist: a user, or (nested) a group of the same tenant.
+      const found = await sql<Row>`SELECT id, 'User' AS t FROM users WHERE tenant_id = ${tenantId} AND id IN (${sql.join(ids)})
+        UNION ALL SELECT id, 'Group' AS t FROM groups WHERE tenant_id = ${tenantId} AND id IN (${sql.join(ids)})`.execute(this.db);
+      const kinds = new Map(found.rows.map((r) => [r.id as string, r.t as 'User' | 'Group']));
+      const missing = ids.filter((id) => !kinds.has(id));
+      if (missing.length) throw new UnknownMembers(missing);
+      if (ids.includes(groupId)) throw new UnknownMembers([groupId]);
+      const values = part.map((m) => sql`(${tenantId}, ${groupId}, ${m.value}, ${kinds.get(m.value)!}, ${m.display ?? null})`);
+      const res = await sql`INSERT INTO group_members (tenant_id, group_id, member_id, member_type, display) VALUES ${sql.join(values)} ON CONFLICT DO NOTHING`.execute(this.db);
+      added += Number(res.numAffectedRows ?? 0);
+    }
+    return added;
+  }
+
+  async removeMembers(tenantId: string, groupId: string, memberIds: string[]): Promise<number> {
+    let removed = 0;
+    for (const ids of chunks([...new Set(memberIds)])) {
+      const res = await sql`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND member_id IN (${sql.join(ids)})`.execute(this.db);
+      removed += Number(res.numAffectedRows ?? 0);
+    }
+    return removed;
+  }
+
+  async removeAllMembers(tenantId: string, groupId: string): Promise<number> {
+    const res = await sql`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId}`.execute(this.db);
+    return Number(res.numAffectedRows ?? 0);
+  }
+
+  async removeMembersMatching(tenantId: string, groupId: string, filter: Filter): Promise<number> {
+    const compiler = new FilterCompiler(this.dialect, this.groups);
+    const membersDef = findAttribute(this.groups.rs.core.attributes, 'members')!;
+    const source = this.groups.rowSources.members;
+    const cond = compiler.compileInner(membersDef, filter, (sub) => source.sub(sub.name) ?? { expr: sql`NULL`, type: sub.type, caseExact: sub.caseExact });
+    const res = await sql`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND member_id IN (
+      SELECT m.member_id FROM group_members m WHERE m.tenant_id = ${tenantId} AND m.group_id = ${groupId} AND ${cond})`.execute(this.db);
+    return Number(res.numAffectedRows ?? 0);
+  }
+}

@@ -1,0 +1,123 @@
+// How SCIM attributes map onto the relational schema (identical in SQLite and PostgreSQL).
+// Indexed attributes have columns (lower-cased copies where comparison is case-insensitive);
+// multi-valued attributes of the standard shape (value/display/type/primary) have rows in
+// <resource>_values; members live in group_members; everything else is read from the JSON doc.
+import { sql } from 'kysely';
+import { resourceSchemas, type ResourceSchema } from '../../scim/schemas/resource-schema.ts';
+import type { AttributeDef, AttributeType } from '../../scim/schemas/types.ts';
+import type { Sql } from './dialect.ts';
+
+export interface Operand {
+  expr: Sql;
+  type: AttributeType;
+  /** Compare case-sensitively. */
+  caseExact: boolean;
+  /** The expression already holds lower-cased text (so compare with a lower-cased value). */
+  lowered?: boolean;
+}
+
+/** A multi-valued attribute whose values are rows: EXISTS over `from` where `owner` matches. */
+export interface RowSource {
+  /** FROM … WHERE … correlating the rows with the outer resource alias r. */
+  exists: (cond: Sql) => Sql;
+  /** The row's sub-attribute as an operand, or undefined if the source does not carry it. */
+  sub: (name: string) => Operand | undefined;
+  /** For sorting: a scalar subquery yielding the primary (or first) value. */
+  first?: Sql;
+}
+
+export interface ResourceMapping {
+  rs: ResourceSchema;
+  table: string;
+  /** Columns by canonical path: "userName", "meta.lastModified", … */
+  columns: Record<string, Operand>;
+  rowSources: Record<string, RowSource>;
+}
+
+const STANDARD_SUBS = new Set(['value', 'display', 'type', 'primary']);
+
+/** Multi-valued complex attributes made only of value/display/type/primary get indexed rows. */
+export function hasValueRows(def: AttributeDef): boolean {
+  return def.multiValued && def.type === 'complex' && def.mutability !== 'readOnly' &&
+    (def.subAttributes ?? []).every((s) => STANDARD_SUBS.has(s.name));
+}
+
+const col = (name: string, type: AttributeType, caseExact: boolean, lowered = false): Operand =>
+  ({ expr: sql.ref(`r.${name}`), type, caseExact, lowered });
+
+const metaColumns: Record<string, Operand> = {
+  'id': col('id', 'string', true),
+  'meta.created': col('created', 'dateTime', false),
+  'meta.lastModified': col('last_modified', 'dateTime', false),
+};
+
+function valueRows(attrKey: string): RowSource {
+  const sub = (name: string): Operand | undefined => {
+    switch (name) {
+      case 'value': return { expr: sql.ref('v.value_lc'), type: 'string', caseExact: false, lowered: true };
+      case 'type': return { expr: sql.ref('v.type_lc'), type: 'string', caseExact: false, lowered: true };
+      case 'display': return { expr: sql.ref('v.display_lc'), type: 'string', caseExact: false, lowered: true };
+      case 'primary': return { expr: sql.ref('v.primary'), type: 'boolean', caseExact: false };
+    }
+    return undefined;
+  };
+  return {
+    exists: (cond) => sql`EXISTS (SELECT 1 FROM user_values v WHERE v.tenant_id = r.tenant_id AND v.user_id = r.id AND v.attr = ${attrKey} AND ${cond})`,
+    sub,
+    first: sql`(SELECT v.value_lc FROM user_values v WHERE v.tenant_id = r.tenant_id AND v.user_id = r.id AND v.attr = ${attrKey} ORDER BY v."primary" DESC, v.ordinal LIMIT 1)`,
+  };
+}
+
+export function userMapping(rs: ResourceSchema): ResourceMapping {
+  const rowSources: Record<string, RowSource> = {};
+  for (const s of [rs.core, ...rs.extensions]) {
+    for (const def of s.attributes) {
+      if (!hasValueRows(def)) continue;
+      const key = s === rs.core ? def.name : `${s.id}:${def.name}`;
+      rowSources[key] = valueRows(key);
+    }
+  }
+  // The readOnly "groups" attribute is the membership table read from the member's side.
+  rowSources.groups = {
+    exists: (cond) => sql`EXISTS (SELECT 1 FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id AND ${cond})`,
+    sub: (name) => name === 'value' ? { expr: sql.ref('m.group_id'), type: 'string', caseExact: true }
+      : name === 'display' ? { expr: sql.ref('g.display_name_lc'), type: 'string', caseExact: false, lowered: true }
+      : name === 'type' ? { expr: sql.lit('direct'), type: 'string', caseExact: false } : undefined,
+  };
+  return {
+    rs,
+    table: 'users',
+    columns: {
+      ...metaColumns,
+      'userName': col('user_name_lc', 'string', false, true),
+      'externalId': col('external_id', 'string', true),
+      'displayName': col('display_name_lc', 'string', false, true),
+      'active': col('active', 'boolean', false),
+    },
+    rowSources,
+  };
+}
+
+export function groupMapping(rs: ResourceSchema): ResourceMapping {
+  return {
+    rs,
+    table: 'groups',
+    columns: {
+      ...metaColumns,
+      'displayName': col('display_name_lc', 'string', false, true),
+      'externalId': col('external_id', 'string', true),
+    },
+    rowSources: {
+      members: {
+        exists: (cond) => sql`EXISTS (SELECT 1 FROM group_members m WHERE m.tenant_id = r.tenant_id AND m.group_id = r.id AND ${cond})`,
+        sub: (name) => name === 'value' ? { expr: sql.ref('m.member_id'), type: 'string', caseExact: true }
+          : name === 'type' ? { expr: sql.ref('m.member_type'), type: 'string', caseExact: false } : undefined,
+      },
+    },
+  };
+}
+
+export const defaultMappings = (() => {
+  const rs = resourceSchemas();
+  return { users: userMapping(rs.User), groups: groupMapping(rs.Group) };
+})();

@@ -1,0 +1,103 @@
+// The narrow storage interface every driver implements and store/contract/ proves. Methods are
+// named for what the use cases intend; every write runs inside `transaction`. Nothing here knows
+// HTTP; filters arrive as the SCIM AST and are compiled to SQL by the driver (store/sql/).
+import type { AttrPath, Filter } from '../scim/filter.ts';
+import type { MemberValue } from '../scim/patch.ts';
+import type { AttrDoc } from '../scim/resource.ts';
+
+export interface Tenant { id: string; slug: string; name: string; createdAt: string }
+
+export interface TokenRecord {
+  id: string;
+  tenantId: string;
+  /** SHA-256 of the whole token, hex. The token itself is never stored. */
+  hash: string;
+  /** Last characters of the token, shown in listings so an admin can tell tokens apart. */
+  hint: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface ResourceMeta { id: string; created: string; lastModified: string; version: number }
+
+export interface UserRecord extends ResourceMeta {
+  /** The canonical attribute document (userName, name, emails, extensions under their URN, …). */
+  doc: AttrDoc;
+}
+
+export interface GroupRecord extends ResourceMeta {
+  /** displayName, externalId, … — never members, which live in their own table. */
+  doc: AttrDoc;
+}
+
+export interface Member { value: string; type: 'User' | 'Group'; display?: string }
+
+export interface ListOptions {
+  filter?: Filter;
+  sortBy?: AttrPath;
+  sortOrder: 'ascending' | 'descending';
+  /** 0-based offset. */
+  offset: number;
+  /** 0 means "count only". */
+  limit: number;
+}
+
+export interface Page<T> { total: number; rows: T[] }
+
+export class UniquenessViolation extends Error {
+  constructor(readonly attribute: string) { super(`${attribute} must be unique`); }
+}
+
+export class UnknownMembers extends Error {
+  constructor(readonly values: string[]) { super(`unknown members: ${values.join(', ')}`); }
+}
+
+/** Reads available both inside and outside a transaction. */
+export interface StoreReads {
+  getUser(tenantId: string, id: string): Promise<UserRecord | undefined>;
+  listUsers(tenantId: string, options: ListOptions): Promise<Page<UserRecord>>;
+  /** The groups each user belongs to (for the readOnly "groups" attribute), one query for a page. */
+  groupsOfUsers(tenantId: string, userIds: string[]): Promise<Map<string, { value: string; display: string }[]>>;
+  getGroup(tenantId: string, id: string): Promise<GroupRecord | undefined>;
+  listGroups(tenantId: string, options: ListOptions): Promise<Page<GroupRecord>>;
+  /** Members of some groups; callers ask only when the response will include members. */
+  membersOf(tenantId: string, groupIds: string[]): Promise<Map<string, Member[]>>;
+}
+
+export interface StoreTx extends StoreReads {
+  /** Throws UniquenessViolation('userName') when the userName is taken (case-insensitively). */
+  insertUser(tenantId: string, user: UserRecord): Promise<void>;
+  /** Writes a new version; returns false when the stored version is not `expectedVersion`. */
+  updateUser(tenantId: string, user: UserRecord, expectedVersion: number): Promise<boolean>;
+  /** Deletes the user and every membership that names it. */
+  deleteUser(tenantId: string, id: string): Promise<boolean>;
+  insertGroup(tenantId: string, group: GroupRecord): Promise<void>;
+  updateGroup(tenantId: string, group: GroupRecord, expectedVersion: number): Promise<boolean>;
+  deleteGroup(tenantId: string, id: string): Promise<boolean>;
+  /** Adds members, ignoring ones already present. Throws UnknownMembers for ids that name no user or group. */
+  addMembers(tenantId: string, groupId: string, members: MemberValue[]): Promise<number>;
+  removeMembers(tenantId: string, groupId: string, memberIds: string[]): Promise<number>;
+  removeAllMembers(tenantId: string, groupId: string): Promise<number>;
+  /** Removes the members matching a filter over the members' sub-attributes (value, type, display). */
+  removeMembersMatching(tenantId: string, groupId: string, filter: Filter): Promise<number>;
+}
+
+export interface Store extends StoreReads {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs fn in one transaction: all of its writes commit together or not at all. */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+
+  createTenant(tenant: Tenant): Promise<void>;
+  findTenantBySlug(slug: string): Promise<Tenant | undefined>;
+  listTenants(): Promise<Tenant[]>;
+
+  createToken(token: TokenRecord): Promise<void>;
+  findTokenByHash(hash: string): Promise<TokenRecord | undefined>;
+  listTokens(tenantId: string): Promise<TokenRecord[]>;
+  revokeToken(tenantId: string, tokenId: string, at: string): Promise<boolean>;
+  /** Records a use; drivers may skip the write when the last record is less than a minute old. */
+  touchToken(tokenId: string, at: string): Promise<void>;
+}
