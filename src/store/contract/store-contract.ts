@@ -1,0 +1,158 @@
+// The behaviour every Store driver must show, as one suite: SQLite runs it now, PostgreSQL will run
+// the very same. Drivers differ in SQL; the use cases must not be able to tell them apart.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { parseFilter } from '../../scim/filter.ts';
+import { UniquenessViolation, UnknownMembers, type Store, type Tenant, type UserRecord, type GroupRecord, type ListOptions } from '../store.ts';
+
+const now = () => new Date().toISOString();
+const user = (userName: string, extra: Record<string, unknown> = {}): UserRecord =>
+  ({ id: randomUUID(), doc: { userName, ...extra }, created: now(), lastModified: now(), version: 1 });
+const group = (displayName: string): GroupRecord => ({ id: randomUUID(), doc: { displayName }, created: now(), lastModified: now(), version: 1 });
+const all: ListOptions = { sortOrder: 'ascending', offset: 0, limit: 1000 };
+
+export function storeContract(driver: string, open: () => Promise<Store>): void {
+  describe(`Store contract: ${driver}`, () => {
+    let store: Store;
+    const tenant = async (): Promise<Tenant> => {
+      const t = { id: randomUUID(), slug: `t-${randomUUID().slice(0, 8)}`, name: 'T', createdAt: now() };
+      await store.createTenant(t);
+      return t;
+    };
+    before(async () => { store = await open(); });
+    after(async () => { await store.close(); });
+
+    test('tenants: created, found by slug, listed; a slug is unique', async () => {
+      const t = await tenant();
+      assert.deepEqual(await store.findTenantBySlug(t.slug), t);
+      assert.ok((await store.listTenants()).some((x) => x.id === t.id));
+      await assert.rejects(store.createTenant({ ...t, id: randomUUID() }), UniquenessViolation);
+      assert.equal(await store.findTenantBySlug('no-such-tenant'), undefined);
+    });
+
+    test('tokens: found by hash, listed per tenant, revoked once, last use recorded', async () => {
+      const t = await tenant();
+      const rec = { id: 'tok_1', tenantId: t.id, hash: 'ab'.repeat(32), hint: 'wxyz', createdAt: now(), expiresAt: null, revokedAt: null, lastUsedAt: null };
+      await store.createToken(rec);
+      assert.deepEqual(await store.findTokenByHash(rec.hash), rec);
+      assert.equal((await store.listTokens(t.id)).length, 1);
+      await store.touchToken(rec.id, now());
+      assert.ok((await store.findTokenByHash(rec.hash))!.lastUsedAt);
+      assert.equal(await store.revokeToken(t.id, rec.id, now()), true);
+      assert.equal(await store.revokeToken(t.id, rec.id, now()), false, 'already revoked');
+      assert.ok((await store.findTokenByHash(rec.hash))!.revokedAt);
+      const other = await tenant();
+      assert.equal(await store.revokeToken(other.id, rec.id, now()), false, "another tenant cannot revoke it");
+    });
+
+    test('users: insert, get, conditional update, delete', async () => {
+      const t = await tenant();
+      const u = user('Alice@Example.com', { active: true, emails: [{ value: 'a@x.com', type: 'work', primary: true }] });
+      await store.transaction((tx) => tx.insertUser(t.id, u));
+      assert.deepEqual(await store.getUser(t.id, u.id), u);
+      const next = { ...u, doc: { ...u.doc, active: false }, version: 2 };
+      assert.equal(await store.transaction((tx) => tx.updateUser(t.id, next, 1)), true);
+      assert.equal(await store.transaction((tx) => tx.updateUser(t.id, { ...next, version: 3 }, 1)), false, 'stale version refused');
+      assert.equal((await store.getUser(t.id, u.id))!.version, 2);
+      assert.equal(await store.transaction((tx) => tx.deleteUser(t.id, u.id)), true);
+      assert.equal(await store.getUser(t.id, u.id), undefined);
+      assert.equal(await store.transaction((tx) => tx.deleteUser(t.id, u.id)), false);
+    });
+
+    test('userName is unique per tenant, case-insensitively; other tenants may reuse it', async () => {
+      const t = await tenant();
+      await store.transaction((tx) => tx.insertUser(t.id, user('bob@example.com')));
+      await assert.rejects(store.transaction((tx) => tx.insertUser(t.id, user('BOB@example.COM'))), UniquenessViolation);
+      const other = await tenant();
+      await store.transaction((tx) => tx.insertUser(other.id, user('bob@example.com')));
+    });
+
+    test('a failed transaction leaves nothing behind', async () => {
+      const t = await tenant();
+      const u = user('carol');
+      await assert.rejects(store.transaction(async (tx) => {
+        await tx.insertUser(t.id, u);
+        throw new Error('boom');
+      }), /boom/);
+      assert.equal(await store.getUser(t.id, u.id), undefined);
+    });
+
+    test('tenants are isolated: reads by id and lists never cross tenants', async () => {
+      const a = await tenant();
+      const b = await tenant();
+      const u = user('dave');
+      await store.transaction((tx) => tx.insertUser(a.id, u));
+      assert.equal(await store.getUser(b.id, u.id), undefined);
+      assert.equal((await store.listUsers(b.id, all)).total, 0);
+      assert.equal(await store.transaction((tx) => tx.deleteUser(b.id, u.id)), false);
+      assert.ok(await store.getUser(a.id, u.id));
+    });
+
+    test('lists: filter, total, paging and sorting are done by the store', async () => {
+      const t = await tenant();
+      const names = ['erin', 'frank', 'grace', 'heidi', 'ivan'];
+      await store.transaction(async (tx) => { for (const n of names) await tx.insertUser(t.id, user(n, { emails: [{ value: `${n}@corp.example`, type: 'work' }] })); });
+      const page1 = await store.listUsers(t.id, { ...all, limit: 2 });
+      const page2 = await store.listUsers(t.id, { ...all, offset: 2, limit: 2 });
+      const page3 = await store.listUsers(t.id, { ...all, offset: 4, limit: 2 });
+      assert.equal(page1.total, 5);
+      assert.deepEqual([...page1.rows, ...page2.rows, ...page3.rows].map((u) => u.doc.userName), names, 'creation order, no skips or repeats');
+      const desc = await store.listUsers(t.id, { ...all, sortBy: { attr: 'userName', text: 'userName' }, sortOrder: 'descending' });
+      assert.deepEqual(desc.rows.map((u) => u.doc.userName), [...names].reverse());
+      const f = await store.listUsers(t.id, { ...all, filter: parseFilter('emails[value sw "g" or value sw "h"]') });
+      assert.deepEqual(f.rows.map((u) => u.doc.userName), ['grace', 'heidi']);
+      const countOnly = await store.listUsers(t.id, { ...all, limit: 0, filter: parseFilter('userName ne "erin"') });
+      assert.deepEqual([countOnly.total, countOnly.rows.length], [4, 0]);
+    });
+
+    test('groups: displayName unique case-insensitively; members added once, removed by id, by filter, or all', async () => {
+      const t = await tenant();
+      const g = group('Engineering');
+      const [u1, u2, u3] = [user('m1'), user('m2'), user('m3')];
+      await store.transaction(async (tx) => {
+        await tx.insertGroup(t.id, g);
+        for (const u of [u1, u2, u3]) await tx.insertUser(t.id, u);
+      });
+      await assert.rejects(store.transaction((tx) => tx.insertGroup(t.id, group('ENGINEERING'))), UniquenessViolation);
+      assert.equal(await store.transaction((tx) => tx.addMembers(t.id, g.id, [{ value: u1.id }, { value: u2.id }, { value: u1.id }])), 2);
+      assert.equal(await store.transaction((tx) => tx.addMembers(t.id, g.id, [{ value: u1.id }])), 0, 'adding an existing member is a no-op');
+      await assert.rejects(store.transaction((tx) => tx.addMembers(t.id, g.id, [{ value: 'nobody' }])), UnknownMembers);
+      assert.deepEqual((await store.membersOf(t.id, [g.id])).get(g.id)!.map((m) => m.value).sort(), [u1.id, u2.id].sort());
+      assert.deepEqual((await store.groupsOfUsers(t.id, [u1.id])).get(u1.id), [{ value: g.id, display: 'Engineering' }]);
+      assert.equal(await store.transaction((tx) => tx.removeMembers(t.id, g.id, [u2.id, u3.id])), 1);
+      await store.transaction((tx) => tx.addMembers(t.id, g.id, [{ value: u2.id }, { value: u3.id }]));
+      assert.equal(await store.transaction((tx) => tx.removeMembersMatching(t.id, g.id, parseFilter(`value eq "${u3.id}"`))), 1);
+      assert.equal(await store.transaction((tx) => tx.removeAllMembers(t.id, g.id)), 2);
+      assert.equal((await store.membersOf(t.id, [g.id])).get(g.id), undefined);
+    });
+
+    test('a group filter on members finds the groups a user belongs to', async () => {
+      const t = await tenant();
+      const [g1, g2] = [group('g1'), group('g2')];
+      const u = user('member');
+      await store.transaction(async (tx) => {
+        await tx.insertUser(t.id, u);
+        await tx.insertGroup(t.id, g1);
+        await tx.insertGroup(t.id, g2);
+        await tx.addMembers(t.id, g2.id, [{ value: u.id }]);
+      });
+      const found = await store.listGroups(t.id, { ...all, filter: parseFilter(`members[value eq "${u.id}"]`) });
+      assert.deepEqual(found.rows.map((g) => g.id), [g2.id]);
+    });
+
+    test('deleting a user removes its memberships and gives those groups a new version', async () => {
+      const t = await tenant();
+      const g = group('Ops');
+      const u = user('leaver');
+      await store.transaction(async (tx) => {
+        await tx.insertUser(t.id, u);
+        await tx.insertGroup(t.id, g);
+        await tx.addMembers(t.id, g.id, [{ value: u.id }]);
+      });
+      await store.transaction((tx) => tx.deleteUser(t.id, u.id));
+      assert.equal((await store.membersOf(t.id, [g.id])).get(g.id), undefined);
+      assert.equal((await store.getGroup(t.id, g.id))!.version, 2);
+    });
+  });
+}
