@@ -101,7 +101,7 @@ token.command('create <slug>')
     const ttl = opts.expiresIn ? parseDuration(opts.expiresIn) : c.tokenTtlDays * 86_400_000;
     const { token: secret, record } = await issueToken(store, t, ttl);
     if (opts.json) { console.log(JSON.stringify({ tenant: t.slug, scimUrl: scimUrl(c, t.slug), token: secret, tokenId: record.id, expiresAt: record.expiresAt })); return; }
-    console.log(`Token ${record.id} for ${t.slug} (expires ${record.expiresAt ?? 'never'}):\n\n  ${secret}\n\nShown only this once.`);
+    console.log(`Token ${record.id} for ${t.slug} (expires ${record.expiresAt ?? 'never'}):\n\n  SCIM base URL:  ${scimUrl(c, t.slug)}\n  Bearer token:   ${secret}\n\nThe token is shown only this once.`);
   }));
 
 token.command('list <slug>')

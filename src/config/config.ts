@@ -22,7 +22,8 @@ export const DEFAULTS: Config = {
   databaseUrl: 'sqlite:./data/rollcall.db',
   publicUrl: 'http://127.0.0.1:8080',
   logLevel: 'info',
-  bodyLimitBytes: 1024 * 1024,
+  // Large enough for a full-group PUT of ~100,000 members (Okta AIW apps send those).
+  bodyLimitBytes: 10 * 1024 * 1024,
   paging: { defaultCount: 100, maxCount: 1000 },
   tokenTtlDays: 365,
 };

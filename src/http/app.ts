@@ -23,6 +23,12 @@ export async function buildApp({ config, store, logger }: AppDeps): Promise<Fast
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    // "https://host/scim/v2/acme/" + "/Users" is a common paste: collapse repeated slashes.
+    rewriteUrl: (req) => {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      return q < 0 ? url.replace(/\/{2,}/g, '/') : url.slice(0, q).replace(/\/{2,}/g, '/') + url.slice(q);
+    },
   });
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id); });
 

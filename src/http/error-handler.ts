@@ -28,10 +28,7 @@ function translate(err: FastifyError, limit: number): ScimError | undefined {
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const scim = translate(err, bodyLimit);
-    if (scim) {
-      if (scim.status >= 500) request.log.error({ err }, 'request failed');
-      return sendScimError(reply, scim);
-    }
+    if (scim) return sendScimError(reply, scim); // deliberate answers, not failures
     request.log.error({ err }, 'unexpected failure');
     return sendScimError(reply, new ScimError(500, `Internal server error. Quote request id ${request.id} when reporting it.`));
   });

@@ -156,6 +156,19 @@ class Parser {
       this.next();
       const filter = this.parseFilter(true);
       this.expect(']', 'a closing "]"');
+      // `emails[type eq "work"].value eq "x"`: not in the RFC grammar, but Microsoft's SCIM guide
+      // tells servers to accept it; it means `emails[type eq "work" and value eq "x"]`.
+      const after = this.peek();
+      if (after.kind === 'word' && /^\.[A-Za-z$][\w$-]*$/.test(after.text)) {
+        this.next();
+        const sub: AttrPath = { attr: after.text.slice(1), text: after.text.slice(1) };
+        const opToken = this.next();
+        const op = opToken.kind === 'word' ? opToken.text.toLowerCase() : '';
+        const term: Filter = op === 'pr' ? { op: 'pr', path: sub }
+          : (COMPARE_OPS as readonly string[]).includes(op) ? { op: op as CompareOp, path: sub, value: this.parseValue(op) }
+          : this.fail(opToken.pos, `expected an operator after "${path.text}[...]${after.text}", found ${describe(opToken)}`);
+        return { op: 'valuePath', path, filter: { op: 'and', left: filter, right: term } };
+      }
       return { op: 'valuePath', path, filter };
     }
     const opToken = this.next();
