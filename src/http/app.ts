@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.ts';
 import { invalidSyntax } from '../scim/errors.ts';
 import type { Store } from '../store/store.ts';
-import { installErrorHandling } from './error-handler.ts';
+import { frameworkError, installErrorHandling, sendScimError, writeClientError } from './error-handler.ts';
 import { registerScimRoutes } from './scim-routes.ts';
 
 export interface AppDeps { config: Readonly<Config>; store: Store; logger?: boolean | object }
@@ -23,6 +23,8 @@ export async function buildApp({ config, store, logger }: AppDeps): Promise<Fast
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    // Errors Fastify raises before routing (bad percent-encoding, over-long ids) are SCIM errors too.
+    frameworkErrors: (err, request, reply) => { sendScimError(reply, frameworkError(err)); },
     // "https://host/scim/v2/acme/" + "/Users" is a common paste: collapse repeated slashes.
     rewriteUrl: (req) => {
       const url = req.url ?? '/';
@@ -33,19 +35,20 @@ export async function buildApp({ config, store, logger }: AppDeps): Promise<Fast
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id); });
 
   // SCIM bodies are JSON whatever the client calls them (application/scim+json, application/json,
-  // or a missing/odd type from a hand-rolled client). Prototype-polluting keys are rejected.
-  const json = app.getDefaultJsonParser('error', 'error');
+  // or a missing/odd type from a hand-rolled client).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
-    const text = (body as string).replace(/^\uFEFF/, '');
-    if (text.trim() === '') return done(null, undefined);
-    json(request, text, (err: Error | null, value: unknown) => {
-      if (err) return done(invalidSyntax(`The request body is not valid JSON: ${err.message}`), undefined);
-      done(null, value);
-    });
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
   });
 
   installErrorHandling(app, config.bodyLimitBytes);
+  // Malformed HTTP (headers over Node's 16 KiB limit, garbage): answered as SCIM errors on the socket.
+  app.server.removeAllListeners('clientError');
+  app.server.on('clientError', writeClientError);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/', async () => ({
     name: 'Rollcall',
@@ -54,4 +57,26 @@ export async function buildApp({ config, store, logger }: AppDeps): Promise<Fast
   }));
   await app.register(async (scope) => registerScimRoutes(scope, { config, store }), { prefix: '/scim/v2/:tenant' });
   return app;
+}
+
+/**
+ * JSON.parse with a clear detail (V8 names the position), refusing "__proto__" and
+ * "constructor.prototype" keys that could pollute prototypes further down the line.
+ */
+export function parseJsonBody(body: string): unknown {
+  const text = body.replace(/^\uFEFF/, '');
+  if (text.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text, (key, v) => {
+      if (key === '__proto__' || (key === 'constructor' && v && typeof v === 'object' && 'prototype' in v)) {
+        throw invalidSyntax(`The request body contains the key "${key}", which is refused.`);
+      }
+      return v;
+    });
+  } catch (err) {
+    if (err instanceof SyntaxError) throw invalidSyntax(`The request body is not valid JSON: ${err.message}.`);
+    throw err;
+  }
+  return value;
 }

@@ -1,6 +1,7 @@
 // The one place errors become responses. ScimErrors render as they are; Fastify's own failures
 // (body too large, bad JSON, bad URL) map to their SCIM equivalents; anything else is a logged
 // 500 carrying the request id — never a disguised 404 or 200.
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidSyntax, notFound, payloadTooLarge, ScimError, badRequest } from '../scim/errors.ts';
 
@@ -17,12 +18,29 @@ function translate(err: FastifyError, limit: number): ScimError | undefined {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY': return invalidSyntax(`The request body is not valid JSON: ${err.message}`);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH': return badRequest('The Content-Length header does not match the body.');
-    case 'FST_ERR_BAD_URL':
-    case 'FST_ERR_ASYNC_CONSTRAINT': return badRequest('The request URL is malformed (bad percent-encoding?).');
   }
   if (err instanceof SyntaxError) return invalidSyntax(`The request body is not valid JSON: ${err.message}`);
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return new ScimError(err.statusCode, err.message);
   return undefined;
+}
+
+/** Errors Fastify raises before a route runs (passed to the frameworkErrors option). */
+export function frameworkError(err: FastifyError): ScimError {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return badRequest('A path segment of the URL is too long (ids have at most 255 characters).');
+  if (err.code === 'FST_ERR_BAD_URL' || err.code === 'FST_ERR_ASYNC_CONSTRAINT') return badRequest('The request URL is malformed (bad percent-encoding?).');
+  return new ScimError(typeof err.statusCode === 'number' ? err.statusCode : 400, err.message);
+}
+
+/** Node's clientError (malformed request, headers too large): a SCIM error written to the socket. */
+export function writeClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable) { socket.destroy(); return; }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify(new ScimError(status, tooLarge
+    ? 'The request line and headers are larger than 16 KiB. Send long filters in the body of POST /.search.'
+    : 'The request is not valid HTTP.').toBody());
+  socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: ${SCIM_CONTENT_TYPE}\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {

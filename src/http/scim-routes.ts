@@ -26,7 +26,8 @@ const SCHEMAS = resourceSchemas();
 export async function registerScimRoutes(app: FastifyInstance, deps: { config: Readonly<Config>; store: Store }): Promise<void> {
   const { config, store } = deps;
 
-  app.addHook('preHandler', async (request: Req) => {
+  // onRequest: before the body is read, so an unauthenticated client cannot make us parse 10 MiB.
+  app.addHook('onRequest', async (request: Req) => {
     request.tenant = await authenticate(store, request.params.tenant, request.headers.authorization);
   });
 
@@ -88,22 +89,35 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
     const params = searchBody(request.body);
     const c = ctx(request);
     const results: unknown[] = [];
+    const unknown: ScimError[] = [];
     let total = 0;
     let startIndex = 1;
     for (const [rs, list] of [[SCHEMAS.User, users.listUsers], [SCHEMAS.Group, groups.listGroups]] as const) {
       const q = parseListQuery(rs, params, config.paging);
       startIndex = q.startIndex;
       // A filter naming an attribute this type lacks (userName on Groups) matches none of it.
-      const countOnly = await list(c, { ...q, count: 0 }).catch(unknownAttribute);
-      if (!countOnly) continue;
+      let count: number;
+      try {
+        count = (await list(c, { ...q, sortBy: undefined, count: 0 })).totalResults;
+      } catch (err) {
+        if (!isUnknownAttribute(err)) throw err;
+        unknown.push(err);
+        continue;
+      }
       const skip = Math.max(0, q.startIndex - 1 - total);
       const want = q.count - results.length;
-      if (want > 0 && skip < countOnly.totalResults) {
-        const page = await list(c, { ...q, startIndex: skip + 1, count: want });
-        results.push(...page.Resources);
+      if (want > 0 && skip < count) {
+        const page = { ...q, startIndex: skip + 1, count: want };
+        // RFC 7644 §3.4.2.3: resources without the sort attribute come last, unsorted.
+        const rows = await list(c, page).catch((err) => {
+          if (q.sortBy && isUnknownAttribute(err)) return list(c, { ...page, sortBy: undefined });
+          throw err;
+        });
+        results.push(...rows.Resources);
       }
-      total += countOnly.totalResults;
+      total += count;
     }
+    if (unknown.length === 2) throw unknown[0]; // unknown to every resource type: a typo, say so
     return send(reply, 200, listResponse(results, total, startIndex));
   });
 
@@ -133,9 +147,8 @@ function searchBody(body: unknown): Record<string, unknown> {
   return b;
 }
 
-function unknownAttribute(err: unknown): undefined {
-  if (err instanceof ScimError && err.scimType === 'invalidFilter' && /is not an attribute of/.test(err.message)) return undefined;
-  throw err;
+function isUnknownAttribute(err: unknown): err is ScimError {
+  return err instanceof ScimError && err.scimType === 'invalidFilter' && /is not an attribute of/.test(err.message);
 }
 
 const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

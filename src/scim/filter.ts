@@ -32,7 +32,8 @@ type Token =
   | { kind: 'string'; value: string; pos: number }
   | { kind: 'end'; pos: number };
 
-const WORD = /[A-Za-z0-9_:$.\-]/;
+// '+' appears in numbers (1e+3) and in bare dates with a positive offset (…T14:38:21+07:00).
+const WORD = /[A-Za-z0-9_:$.+\-]/;
 
 function describe(t: Token): string {
   switch (t.kind) {

@@ -67,6 +67,10 @@ class Patcher {
       throw mutability(`Attribute "${t.text}" is readOnly and cannot be modified.`);
     }
     if (def.mutability === 'writeOnly') return; // accepted, never stored (see resource.ts)
+    if (t.subAttr?.mutability === 'readOnly') {
+      if (pathless) return;
+      throw mutability(`Sub-attribute "${t.text}" is readOnly and cannot be modified.`);
+    }
     if (!t.resolved.extension && this.external.has(def.name)) return this.applyMembers(op, t, value);
     if (t.filter) return this.applyFiltered(op, t, value);
     if (t.subAttr) return this.applySub(op, t, value);
@@ -284,6 +288,13 @@ export function applyPatch(rs: ResourceSchema, doc: AttrDoc, body: unknown, exte
     const value = raw[opKey('value') ?? 'value'];
     if (rawPath !== undefined && rawPath !== null && typeof rawPath !== 'string') throw invalidPath(`Operation ${i + 1}: "path" must be a string.`);
     const path = typeof rawPath === 'string' ? rawPath.trim() : '';
+    const wholeExtension = path ? findSchema(rs, path) : undefined;
+    if (wholeExtension && wholeExtension !== rs.core) {
+      // path "urn:…:enterprise:2.0:User": the value holds that extension's attributes.
+      if (opName === 'remove') { delete p.doc[wholeExtension.id]; return; }
+      applyPathless(p, rs, opName, { [wholeExtension.id]: value }, i);
+      return;
+    }
     if (path) {
       if (opName !== 'remove' && value === undefined) throw invalidValue(`Operation ${i + 1} (${opName} "${path}") needs a "value".`);
       const t = p.target(parsePatchPath(path), path);
@@ -291,6 +302,14 @@ export function applyPatch(rs: ResourceSchema, doc: AttrDoc, body: unknown, exte
       return;
     }
     if (opName === 'remove') throw noTarget(`Operation ${i + 1}: "remove" needs a "path" naming what to remove (RFC 7644 §3.5.2.2).`);
+    applyPathless(p, rs, opName, value, i);
+  });
+  const changed = canonicalJson(p.doc) !== canonicalJson(doc);
+  return { doc: p.doc, memberOps: p.memberOps, changed };
+}
+
+/** A path-less add/replace: every key of the value is an attribute, a path, or an extension URN. */
+function applyPathless(p: Patcher, rs: ResourceSchema, opName: Op, value: unknown, i: number): void {
     const obj = Array.isArray(value) && value.length === 1 ? value[0] : value;
     if (!isObject(obj)) throw invalidValue(`Operation ${i + 1}: without a "path", "value" must be an object of attributes to ${opName}.`);
     for (const [key, v] of Object.entries(obj)) {
@@ -308,7 +327,11 @@ export function applyPatch(rs: ResourceSchema, doc: AttrDoc, body: unknown, exte
       const t = p.target(parsePatchPath(key), key);
       if (t) p.apply(opName, t, v, true);
     }
-  });
-  const changed = JSON.stringify(p.doc) !== JSON.stringify(doc);
-  return { doc: p.doc, memberOps: p.memberOps, changed };
+}
+
+/** JSON with object keys sorted: reordered keys are not a change. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (isObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+  return JSON.stringify(v);
 }

@@ -52,11 +52,10 @@ export function wantsAttribute(p: Projection, attr: string): boolean {
 const ALWAYS = new Set(['schemas', 'id']);
 type Obj = Record<string, unknown>;
 
+/** Keeps one sub-attribute. Arrays keep their length (empty objects hold places) so that two
+ *  sub-attributes of the same values merge index by index; empty objects are dropped at the end. */
 function pick(value: unknown, sub: string): unknown {
-  if (Array.isArray(value)) {
-    const out = value.map((v) => (v && typeof v === 'object' && sub in v ? { [sub]: (v as Obj)[sub] } : undefined)).filter(Boolean);
-    return out.length ? out : undefined;
-  }
+  if (Array.isArray(value)) return value.map((v) => (v && typeof v === 'object' && sub in v ? { [sub]: (v as Obj)[sub] } : {}));
   if (value && typeof value === 'object' && sub in value) return { [sub]: (value as Obj)[sub] };
   return undefined;
 }
@@ -81,7 +80,7 @@ export function applyProjection(resource: Obj, p: Projection): Obj {
       if (!path.attr) { Object.assign(target, source); continue; }
       merge(target, path.attr, path.sub ? pick(source[path.attr], path.sub) : source[path.attr]);
     }
-    for (const [k, v] of Object.entries(out)) if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) delete out[k];
+    prune(out);
     return out;
   }
   const out: Obj = structuredClone(resource);
@@ -95,4 +94,17 @@ export function applyProjection(resource: Obj, p: Projection): Obj {
     for (const item of Array.isArray(v) ? v : [v]) if (item && typeof item === 'object') delete (item as Obj)[path.sub];
   }
   return out;
+}
+
+/** Drops the empty objects and arrays that sub-attribute picking leaves behind. */
+function prune(o: Obj): void {
+  for (const [k, v] of Object.entries(o)) {
+    if (Array.isArray(v)) {
+      const kept = v.filter((x) => !(x && typeof x === 'object' && Object.keys(x).length === 0));
+      if (kept.length) o[k] = kept; else delete o[k];
+    } else if (v && typeof v === 'object') {
+      prune(v as Obj);
+      if (Object.keys(v).length === 0) delete o[k];
+    }
+  }
 }

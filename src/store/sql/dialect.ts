@@ -34,8 +34,9 @@ export const sqliteDialect: SqlDialect = {
     sql`EXISTS (SELECT 1 FROM json_each(${doc}, ${jsonPath(keys)}) AS je WHERE ${cond((name) => sql`json_extract(je.value, ${jsonPath([name])})`)})`,
   bool: (value) => sql.lit(value ? 1 : 0),
   containsExact: (expr, value) => sql`instr(${expr}, ${value}) > 0`,
-  startsWithExact: (expr, value) => sql`substr(${expr}, 1, ${value.length}) = ${value}`,
-  endsWithExact: (expr, value) => sql`substr(${expr}, ${-value.length}) = ${value}`,
+  // Lengths are measured by SQLite (characters), not JavaScript (UTF-16 units): emoji count as one.
+  startsWithExact: (expr, value) => sql`substr(${expr}, 1, length(${value})) = ${value}`,
+  endsWithExact: (expr, value) => (value === '' ? sql`${expr} IS NOT NULL` : sql`substr(${expr}, -length(${value})) = ${value}`),
 };
 
 /** SQLite JSON path with every key quoted: URN keys contain ':' and '.'. */

@@ -51,6 +51,9 @@ export class SqliteStore implements Store {
     raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     raw.pragma('synchronous = NORMAL');
     raw.pragma('foreign_keys = ON');
+    // SQLite's lower() folds ASCII only; JavaScript folds all of Unicode, as the values we bind are
+    // folded. Replacing lower() makes "name.familyName eq \"Ünal\"" find Ünal. No index uses it.
+    raw.function('lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v));
     const store = new SqliteStore(raw);
     store.migrate();
     return store;
