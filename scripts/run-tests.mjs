@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-// `npm test`: every *.test.ts under src/ and test/, through node's own test runner with tsx.
-// Extra arguments narrow the run: `npm test -- test/http` or a single file.
+// `npm test`: every *.test.ts under src/ and test/ on the embedded SQLite, then the HTTP contract,
+// transcript and external-suite tests again on PostgreSQL (ROLLCALL_TEST_DATABASE=postgres).
+// The PostgreSQL pass is mandatory under CI=true; elsewhere it is skipped, saying so, when no
+// server answers at ROLLCALL_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+// Arguments narrow the run to files or folders, in one pass on the database the environment names.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 
 function find(dir, out = []) {
   for (const name of readdirSync(dir)) {
@@ -15,12 +20,46 @@ function find(dir, out = []) {
   return out;
 }
 
-const args = process.argv.slice(2);
-const roots = args.length ? args : ['src', 'test'];
-const files = roots.flatMap((r) => (r.endsWith('.ts') ? [r] : find(r))).sort();
-if (!files.length) {
-  console.error('No test files found.');
-  process.exit(1);
+const files = (roots) => roots.flatMap((r) => (r.endsWith('.ts') ? [r] : find(r))).sort();
+const tapDir = mkdtempSync(join(tmpdir(), 'rollcall-tap-'));
+
+/** Runs node's test runner (spec to the terminal, TAP to a file for the totals). */
+function pass(label, list, env = {}) {
+  console.log(`\n=== ${label}: ${list.length} test files ===\n`);
+  const tap = join(tapDir, `${label.replace(/\W+/g, '-')}.tap`);
+  const r = spawnSync(process.execPath, [
+    '--import', 'tsx', '--test',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+    ...list,
+  ], { stdio: 'inherit', env: { ...process.env, ...env } });
+  const text = (() => { try { return readFileSync(tap, 'utf8'); } catch { return ''; } })();
+  const count = (k) => Number((text.match(new RegExp(`^# ${k} (\\d+)$`, 'm')) ?? [0, 0])[1]);
+  return { status: r.status ?? 1, passed: count('pass'), failed: count('fail') + count('cancelled'), skipped: count('skipped') };
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+
+async function postgresReachable() {
+  const url = process.env.ROLLCALL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try { await client.connect(); return { ok: true, url }; } catch (err) { return { ok: false, url, why: err.message }; } finally { await client.end().catch(() => {}); }
+}
+
+const args = process.argv.slice(2);
+const results = [];
+if (args.length) {
+  results.push(pass('selected', files(args)));
+} else {
+  results.push(pass('SQLite (all tests)', files(['src', 'test'])));
+  const pgState = await postgresReachable();
+  if (pgState.ok) {
+    results.push(pass('PostgreSQL (HTTP contract, transcripts, external suites)', files(['test/http', 'test/conformance']), { ROLLCALL_TEST_DATABASE: 'postgres' }));
+  } else if (process.env.CI === 'true') {
+    console.error(`\nCI=true: the PostgreSQL tests are mandatory, but ${pgState.url} is unreachable (${pgState.why}).`);
+    results.push({ status: 1, passed: 0, failed: 1, skipped: 0 });
+  } else {
+    console.log(`\n# PostgreSQL pass SKIPPED: ${pgState.url} is unreachable (${pgState.why}). Set ROLLCALL_TEST_PG_URL or start PostgreSQL to run it.`);
+  }
+}
+const sum = (k) => results.reduce((n, r) => n + r[k], 0);
+console.log(`\ntotal: ${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`);
+process.exit(results.every((r) => r.status === 0) ? 0 : 1);

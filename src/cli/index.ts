@@ -2,13 +2,13 @@
 // server can share one SQLite file (WAL mode).
 import { Command, Option } from 'commander';
 import { ConfigError, insecureSettings, loadConfig, type Config } from '../config/config.ts';
-import { openStore, startServer, UnsupportedDatabase } from '../main.ts';
+import { openStore, redactUrl, startServer, UnsupportedDatabase } from '../main.ts';
 import { createTenant, issueToken, parseDuration, requireTenant, revokeToken, TenantError } from '../provisioning/tenants.ts';
 import type { Store } from '../store/store.ts';
 
 const program = new Command('rollcall').description('Rollcall: SCIM 2.0 provisioning server for SaaS apps.').showHelpAfterError();
 
-const dbOption = () => new Option('--db <url>', 'database URL: sqlite:PATH or sqlite::memory: (env ROLLCALL_DATABASE_URL)');
+const dbOption = () => new Option('--db <url>', 'database URL: sqlite:PATH, sqlite::memory: or postgres://user@host:5432/db (env ROLLCALL_DATABASE_URL)');
 
 function config(opts: { db?: string; host?: string; port?: string }): Readonly<Config> {
   const port = opts.port === undefined ? undefined : Number(opts.port);
@@ -18,7 +18,7 @@ function config(opts: { db?: string; host?: string; port?: string }): Readonly<C
 
 async function withStore<T>(opts: { db?: string }, fn: (store: Store, c: Readonly<Config>) => Promise<T>): Promise<T> {
   const c = config(opts);
-  const store = await openStore(c.databaseUrl);
+  const store = await openStore(c);
   try { return await fn(store, c); } finally { await store.close(); }
 }
 
@@ -34,7 +34,7 @@ program.command('serve')
     const running = await startServer(c);
     const log = running.app.log;
     for (const warning of insecureSettings(c)) log.warn(`INSECURE: ${warning}`);
-    log.info(`Rollcall is serving SCIM at ${c.publicUrl}/scim/v2/<tenant> (database ${c.databaseUrl})`);
+    log.info(`Rollcall is serving SCIM at ${c.publicUrl}/scim/v2/<tenant> (database ${redactUrl(c.databaseUrl)})`);
     const tenants = await running.store.listTenants();
     if (tenants.length === 0) {
       log.info('No tenants yet. Create one, with its first token, in another terminal: npx rollcall tenant create acme --name "Acme Inc"');
@@ -53,7 +53,7 @@ program.command('serve')
 program.command('migrate')
   .description('create or upgrade the database schema, then exit')
   .addOption(dbOption())
-  .action(async (opts) => withStore(opts, async (_s, c) => { console.log(`Database ${c.databaseUrl} is up to date.`); }));
+  .action(async (opts) => withStore(opts, async (_s, c) => { console.log(`Database ${redactUrl(c.databaseUrl)} is up to date.`); }));
 
 const tenant = program.command('tenant').description('manage tenants (your customer organisations)');
 

@@ -14,6 +14,14 @@ export interface Config {
   paging: { defaultCount: number; maxCount: number };
   /** Lifetime of new tokens unless --expires-in says otherwise. */
   tokenTtlDays: number;
+  /** PostgreSQL connection pool size per process. */
+  dbPoolSize: number;
+  /** PostgreSQL statement_timeout, ms: a runaway query is cancelled, never left to hang a request. */
+  dbStatementTimeoutMs: number;
+  /** Queries slower than this are logged (SQL text only, never parameters). */
+  slowQueryMs: number;
+  /** Retry-After (seconds) sent with 503 while the database is unreachable. */
+  retryAfterSeconds: number;
 }
 
 export const DEFAULTS: Config = {
@@ -26,6 +34,10 @@ export const DEFAULTS: Config = {
   bodyLimitBytes: 10 * 1024 * 1024,
   paging: { defaultCount: 100, maxCount: 1000 },
   tokenTtlDays: 365,
+  dbPoolSize: 10,
+  dbStatementTimeoutMs: 30_000,
+  slowQueryMs: 500,
+  retryAfterSeconds: 5,
 };
 
 export class ConfigError extends Error {}
@@ -52,6 +64,14 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
   if (body !== undefined) out.bodyLimitBytes = body;
   const ttl = int('ROLLCALL_TOKEN_TTL_DAYS', env.ROLLCALL_TOKEN_TTL_DAYS, 1, 3650);
   if (ttl !== undefined) out.tokenTtlDays = ttl;
+  const pool = int('ROLLCALL_DB_POOL_SIZE', env.ROLLCALL_DB_POOL_SIZE, 1, 1000);
+  if (pool !== undefined) out.dbPoolSize = pool;
+  const st = int('ROLLCALL_DB_STATEMENT_TIMEOUT_MS', env.ROLLCALL_DB_STATEMENT_TIMEOUT_MS, 100, 3_600_000);
+  if (st !== undefined) out.dbStatementTimeoutMs = st;
+  const slow = int('ROLLCALL_SLOW_QUERY_MS', env.ROLLCALL_SLOW_QUERY_MS, 1, 3_600_000);
+  if (slow !== undefined) out.slowQueryMs = slow;
+  const ra = int('ROLLCALL_RETRY_AFTER_SECONDS', env.ROLLCALL_RETRY_AFTER_SECONDS, 1, 3600);
+  if (ra !== undefined) out.retryAfterSeconds = ra;
   const max = int('ROLLCALL_MAX_PAGE_SIZE', env.ROLLCALL_MAX_PAGE_SIZE, 1, 10000);
   const def = int('ROLLCALL_DEFAULT_PAGE_SIZE', env.ROLLCALL_DEFAULT_PAGE_SIZE, 1, 10000);
   if (max !== undefined || def !== undefined) out.paging = { maxCount: max ?? DEFAULTS.paging.maxCount, defaultCount: def ?? Math.min(DEFAULTS.paging.defaultCount, max ?? Infinity) };

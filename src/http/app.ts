@@ -45,7 +45,7 @@ export async function buildApp({ config, store, logger }: AppDeps): Promise<Fast
     }
   });
 
-  installErrorHandling(app, config.bodyLimitBytes);
+  installErrorHandling(app, config.bodyLimitBytes, config.retryAfterSeconds);
   // Malformed HTTP (headers over Node's 16 KiB limit, garbage): answered as SCIM errors on the socket.
   app.server.removeAllListeners('clientError');
   app.server.on('clientError', writeClientError);

@@ -3,7 +3,8 @@
 // 500 carrying the request id — never a disguised 404 or 200.
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { invalidSyntax, notFound, payloadTooLarge, ScimError, badRequest } from '../scim/errors.ts';
+import { invalidSyntax, notFound, payloadTooLarge, ScimError, badRequest, serviceUnavailable } from '../scim/errors.ts';
+import { StoreUnavailable } from '../store/store.ts';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
@@ -11,8 +12,10 @@ export function sendScimError(reply: FastifyReply, err: ScimError): FastifyReply
   return reply.code(err.status).headers(err.headers).type(SCIM_CONTENT_TYPE).send(err.toBody());
 }
 
-function translate(err: FastifyError, limit: number): ScimError | undefined {
+function translate(err: FastifyError, limit: number, retryAfter: number): ScimError | undefined {
   if (err instanceof ScimError) return err;
+  // The database is down or restarting: tell the IdP to come back (Okta and Entra honour Retry-After).
+  if ((err as unknown) instanceof StoreUnavailable) return serviceUnavailable('The database is unavailable at the moment; retry after the number of seconds in Retry-After.', retryAfter);
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return payloadTooLarge(`The request body is larger than ${limit} bytes, the most this server accepts.`);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -43,9 +46,10 @@ export function writeClientError(err: Error & { code?: string }, socket: Duplex)
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+export function installErrorHandling(app: FastifyInstance, bodyLimit: number, retryAfter: number): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const scim = translate(err, bodyLimit);
+    const scim = translate(err, bodyLimit, retryAfter);
+    if ((err as unknown) instanceof StoreUnavailable) request.log.warn({ cause: String((err as unknown as StoreUnavailable).cause) }, 'database unavailable');
     if (scim) return sendScimError(reply, scim); // deliberate answers, not failures
     request.log.error({ err }, 'unexpected failure');
     return sendScimError(reply, new ScimError(500, `Internal server error. Quote request id ${request.id} when reporting it.`));

@@ -2,7 +2,7 @@
 import { invalidValue, notFound, preconditionFailed, uniqueness, ScimError } from '../scim/errors.ts';
 import type { PagingLimits } from '../scim/list.ts';
 import type { ResourceSchema } from '../scim/schemas/resource-schema.ts';
-import { UniquenessViolation, UnknownMembers, type Store, type StoreTx, type Tenant } from '../store/store.ts';
+import { UniquenessViolation, UnknownMembers, WriteConflict, type Store, type StoreTx, type Tenant } from '../store/store.ts';
 import { etag } from './render.ts';
 
 export interface ScimContext {
@@ -27,7 +27,7 @@ export async function inTransaction<T>(ctx: ScimContext, fn: (tx: StoreTx) => Pr
     try {
       return await ctx.store.transaction(fn);
     } catch (err) {
-      if (!(err instanceof VersionConflict)) throw toScimError(err);
+      if (!(err instanceof VersionConflict) && !(err instanceof WriteConflict)) throw toScimError(err);
       if (attempt >= MAX_ATTEMPTS) throw new ScimError(409, 'The resource is being changed by other requests at this moment; retry the request.');
     }
   }

@@ -61,7 +61,7 @@ export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, 
   const { doc, members } = splitMembers(normalizeResource(ctx.schemas.Group, body));
   checkRequired(ctx.schemas.Group, doc);
   return inTransaction(ctx, async (tx) => {
-    const current = await tx.getGroup(ctx.tenant.id, id);
+    const current = await tx.lockGroup(ctx.tenant.id, id);
     if (!current) throw groupNotFound(id);
     checkIfMatch(ifMatch, current.version);
     const next: GroupRecord = { ...current, doc, lastModified: new Date().toISOString(), version: current.version + 1 };
@@ -87,7 +87,7 @@ async function applyMemberOps(tx: StoreTx, tenantId: string, groupId: string, op
 
 export async function patchGroup(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
   return inTransaction(ctx, async (tx) => {
-    const current = await tx.getGroup(ctx.tenant.id, id);
+    const current = await tx.lockGroup(ctx.tenant.id, id);
     if (!current) throw groupNotFound(id);
     checkIfMatch(ifMatch, current.version);
     const result = applyPatch(ctx.schemas.Group, current.doc, body, EXTERNAL);
@@ -102,7 +102,7 @@ export async function patchGroup(ctx: ScimContext, id: string, body: unknown, if
 
 export async function deleteGroup(ctx: ScimContext, id: string, ifMatch?: string): Promise<void> {
   await inTransaction(ctx, async (tx) => {
-    const current = await tx.getGroup(ctx.tenant.id, id);
+    const current = await tx.lockGroup(ctx.tenant.id, id);
     if (!current) throw groupNotFound(id);
     checkIfMatch(ifMatch, current.version);
     await tx.deleteGroup(ctx.tenant.id, id);

@@ -45,7 +45,7 @@ export async function replaceUser(ctx: ScimContext, id: string, body: unknown, i
   const doc = normalizeResource(ctx.schemas.User, body);
   checkRequired(ctx.schemas.User, doc);
   return inTransaction(ctx, async (tx) => {
-    const current = await tx.getUser(ctx.tenant.id, id);
+    const current = await tx.lockUser(ctx.tenant.id, id);
     if (!current) throw userNotFound(id);
     checkIfMatch(ifMatch, current.version);
     const next: UserRecord = { ...current, doc, lastModified: new Date().toISOString(), version: current.version + 1 };
@@ -56,7 +56,7 @@ export async function replaceUser(ctx: ScimContext, id: string, body: unknown, i
 
 export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
   return inTransaction(ctx, async (tx) => {
-    const current = await tx.getUser(ctx.tenant.id, id);
+    const current = await tx.lockUser(ctx.tenant.id, id);
     if (!current) throw userNotFound(id);
     checkIfMatch(ifMatch, current.version);
     const result = applyPatch(ctx.schemas.User, current.doc, body);
@@ -70,7 +70,7 @@ export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifM
 
 export async function deleteUser(ctx: ScimContext, id: string, ifMatch?: string): Promise<void> {
   await inTransaction(ctx, async (tx) => {
-    const current = await tx.getUser(ctx.tenant.id, id);
+    const current = await tx.lockUser(ctx.tenant.id, id);
     if (!current) throw userNotFound(id);
     checkIfMatch(ifMatch, current.version);
     await tx.deleteUser(ctx.tenant.id, id);

@@ -54,6 +54,16 @@ export class UnknownMembers extends Error {
   constructor(readonly values: string[]) { super(`unknown members: ${values.join(', ')}`); }
 }
 
+/** The database cannot be reached (down, restarting, pool exhausted): worth retrying later. */
+export class StoreUnavailable extends Error {
+  constructor(readonly cause: unknown) { super('the database is unavailable'); }
+}
+
+/** The database aborted the transaction to break a deadlock or a serialization conflict: retry it. */
+export class WriteConflict extends Error {
+  constructor(readonly cause: unknown) { super('concurrent write conflict'); }
+}
+
 /** Reads available both inside and outside a transaction. */
 export interface StoreReads {
   getUser(tenantId: string, id: string): Promise<UserRecord | undefined>;
@@ -67,6 +77,10 @@ export interface StoreReads {
 }
 
 export interface StoreTx extends StoreReads {
+  /** Reads a user and holds its row until the transaction ends, so writers of one user queue. */
+  lockUser(tenantId: string, id: string): Promise<UserRecord | undefined>;
+  /** Reads a group and holds its row: concurrent member PATCHes to one group apply one by one. */
+  lockGroup(tenantId: string, id: string): Promise<GroupRecord | undefined>;
   /** Throws UniquenessViolation('userName') when the userName is taken (case-insensitively). */
   insertUser(tenantId: string, user: UserRecord): Promise<void>;
   /** Writes a new version; returns false when the stored version is not `expectedVersion`. */

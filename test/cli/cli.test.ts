@@ -182,7 +182,7 @@ test('user errors exit with code 2 and a clear message on stderr', async () => {
     rollcall(['tenant', 'create', 'acme', '--name', 'Acme Again', '--db', dbUrl]),
     rollcall(['token', 'create', 'nobody', '--db', dbUrl]),
     rollcall(['tenant', 'create', 'ttl-test', '--expires-in', 'soon', '--db', dbUrl]),
-    rollcall(['tenant', 'list', '--db', 'postgres://x']),
+    rollcall(['tenant', 'list', '--db', 'postgres://nobody@127.0.0.1:1/nodb']),
     rollcall(['tenant', 'list', '--db', 'mysql://x']),
   ]);
   assert.equal(badSlug.code, 2, badSlug.stderr);
@@ -197,7 +197,7 @@ test('user errors exit with code 2 and a clear message on stderr', async () => {
   assert.equal(badTtl.code, 2, badTtl.stderr);
   assert.match(badTtl.stderr, /not a duration/);
   assert.equal(postgres.code, 2, postgres.stderr);
-  assert.match(postgres.stderr, /PostgreSQL is not supported/);
+  assert.match(postgres.stderr, /Cannot reach PostgreSQL at postgres:\/\/nobody@127\.0\.0\.1:1\/nodb/);
   assert.equal(otherDb.code, 2, otherDb.stderr);
   assert.match(otherDb.stderr, /database URL/);
   for (const r of [badSlug, upper, dup, noTenant, badTtl, postgres, otherDb]) {

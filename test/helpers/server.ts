@@ -2,10 +2,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { startServer, type Running } from '../../src/main.ts';
 import { createTenant, issueToken } from '../../src/provisioning/tenants.ts';
+import { freshDatabase, postgresAvailable } from './postgres.ts';
 
 export interface TestServer {
   baseUrl: string;
@@ -15,15 +18,28 @@ export interface TestServer {
   dbFile: string;
   close(): Promise<void>;
   createTenant(slug: string): Promise<{ scimUrl: string; token: string }>;
+  /** Reads the database behind the server directly ("?" placeholders), whichever driver it is. */
+  query(sqlText: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
 }
 
 let counter = 0;
 
+/** The database the HTTP tests run on: ROLLCALL_TEST_DATABASE=postgres selects PostgreSQL. */
+export const TEST_DATABASE = process.env.ROLLCALL_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+
 export async function startTestServer(opts: { tenant?: string; config?: Partial<Config> } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'rollcall-test-'));
   const dbFile = join(dir, 'rollcall.db');
+  let databaseUrl = `sqlite:${dbFile}`;
+  let dropDatabase = async () => {};
+  if (TEST_DATABASE === 'postgres' && !opts.config?.databaseUrl) {
+    if (!(await postgresAvailable())) throw new Error('ROLLCALL_TEST_DATABASE=postgres but PostgreSQL is unreachable');
+    const db = await freshDatabase();
+    databaseUrl = db.url;
+    dropDatabase = db.drop;
+  }
   // A concrete port (not 0) so that the public URL in meta.location is the real one.
-  const config = loadConfig({ host: '127.0.0.1', port: await freePort(), databaseUrl: `sqlite:${dbFile}`, logLevel: 'silent', ...opts.config }, {});
+  const config = loadConfig({ host: '127.0.0.1', port: await freePort(), databaseUrl, logLevel: 'silent', ...opts.config }, {});
   const running = await startServer(config, { logger: false });
   const make = async (slug: string) => {
     const t = await createTenant(running.store, slug);
@@ -38,8 +54,10 @@ export async function startTestServer(opts: { tenant?: string; config?: Partial<
     running,
     dbFile,
     createTenant: make,
+    query: (sqlText, params = []) => rawQuery(databaseUrl, sqlText, params),
     async close() {
       await running.close();
+      await dropDatabase();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -54,4 +72,15 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+async function rawQuery(databaseUrl: string, sqlText: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+  if (databaseUrl.startsWith('sqlite:')) {
+    const db = new Database(databaseUrl.slice('sqlite:'.length), { readonly: true, fileMustExist: true });
+    try { return db.prepare(sqlText).all(...params) as Record<string, unknown>[]; } finally { db.close(); }
+  }
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  let n = 0;
+  try { return (await client.query(sqlText.replace(/\?/g, () => `$${++n}`), params)).rows; } finally { await client.end(); }
 }

@@ -5,7 +5,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import Database from 'better-sqlite3';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { generateToken } from '../../src/provisioning/token-format.ts';
 import { issueToken, revokeToken } from '../../src/provisioning/tenants.ts';
@@ -177,13 +176,12 @@ test('only the SHA-256 of a token is stored, and its use is recorded', async () 
   const slug = newSlug('hash');
   const { scimUrl, token } = await server.createTenant(slug);
   const tenant = await tenantFor(slug);
-  const db = new Database(server.dbFile, { readonly: true, fileMustExist: true });
-  try {
+  {
     type Row = Record<string, string | null>;
-    const rows = () => db.prepare('SELECT * FROM tokens WHERE tenant_id = ?').all(tenant.id) as Row[];
-    const before = rows();
+    const rows = async () => (await server.query('SELECT * FROM tokens WHERE tenant_id = ?', [tenant.id])) as Row[];
+    const before = await rows();
     assert.equal(before.length, 1);
-    const all = db.prepare('SELECT * FROM tokens').all() as Row[];
+    const all = (await server.query('SELECT * FROM tokens')) as Row[];
     for (const row of all) {
       for (const [col, value] of Object.entries(row)) {
         assert.ok(value === null || !String(value).includes(token), `column ${col} must not hold the clear token`);
@@ -199,12 +197,10 @@ test('only the SHA-256 of a token is stored, and its use is recorded', async () 
     // The use is recorded best-effort after authentication: give it a moment.
     let lastUsed: string | null = null;
     for (let i = 0; i < 50 && !lastUsed; i++) {
-      lastUsed = rows()[0].last_used_at;
+      lastUsed = (await rows())[0].last_used_at;
       if (!lastUsed) await new Promise((r) => setTimeout(r, 20));
     }
     assert.ok(lastUsed, 'last_used_at is recorded after a request');
     assert.ok(Date.parse(lastUsed) >= startedAt - 1000 && Date.parse(lastUsed) <= Date.now() + 1000, `last_used_at ${lastUsed} is the time of the request`);
-  } finally {
-    db.close();
   }
 });

@@ -39,6 +39,20 @@ export const sqliteDialect: SqlDialect = {
   endsWithExact: (expr, value) => (value === '' ? sql`${expr} IS NOT NULL` : sql`substr(${expr}, -length(${value})) = ${value}`),
 };
 
+export const postgresDialect: SqlDialect = {
+  name: 'postgres',
+  jsonText: (doc, keys) => sql`(${doc} #>> ${keys}::text[])`,
+  jsonBool: (doc, keys) => sql`(${doc} #> ${keys}::text[])::boolean`,
+  jsonNumber: (doc, keys) => sql`(${doc} #> ${keys}::text[])::numeric`,
+  jsonPresent: (doc, keys) => sql`(jsonb_typeof(${doc} #> ${keys}::text[]) IS NOT NULL AND jsonb_typeof(${doc} #> ${keys}::text[]) <> 'null')`,
+  jsonArrayExists: (doc, keys, cond) =>
+    sql`EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${doc} #> ${keys}::text[]) = 'array' THEN ${doc} #> ${keys}::text[] ELSE '[]'::jsonb END) AS je(value) WHERE ${cond((name) => sql`(je.value ->> ${name}::text)`)})`,
+  bool: (value) => sql.lit(value),
+  containsExact: (expr, value) => sql`strpos(${expr}, ${value}::text) > 0`,
+  startsWithExact: (expr, value) => sql`left(${expr}, length(${value}::text)) = ${value}::text`,
+  endsWithExact: (expr, value) => (value === '' ? sql`${expr} IS NOT NULL` : sql`right(${expr}, length(${value}::text)) = ${value}::text`),
+};
+
 /** SQLite JSON path with every key quoted: URN keys contain ':' and '.'. */
 function jsonPath(keys: string[]): string {
   return '$' + keys.map((k) => `."${k.replace(/"/g, '')}"`).join('');

@@ -57,6 +57,19 @@ export class SqlResources implements StoreTx {
     return res.rows[0] ? toRecord(res.rows[0]) : undefined;
   }
 
+  async lockUser(tenantId: string, id: string): Promise<UserRecord | undefined> {
+    const res = await sql<Row>`SELECT id, doc, created, last_modified, version FROM users WHERE tenant_id = ${tenantId} AND id = ${id}${this.forUpdate()}`.execute(this.db);
+    return res.rows[0] ? toRecord(res.rows[0]) : undefined;
+  }
+
+  async lockGroup(tenantId: string, id: string): Promise<GroupRecord | undefined> {
+    const res = await sql<Row>`SELECT id, doc, created, last_modified, version FROM groups WHERE tenant_id = ${tenantId} AND id = ${id}${this.forUpdate()}`.execute(this.db);
+    return res.rows[0] ? toRecord(res.rows[0]) : undefined;
+  }
+
+  /** SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL locks the row. */
+  private forUpdate(): Sql { return this.dialect.name === 'postgres' ? sql` FOR UPDATE` : sql``; }
+
   listUsers(tenantId: string, options: ListOptions) { return this.list(this.users, tenantId, options); }
   listGroups(tenantId: string, options: ListOptions) { return this.list(this.groups, tenantId, options); }
 

@@ -1,0 +1,118 @@
+// The production driver: PostgreSQL through pg's pool and kysely. Any number of stateless Rollcall
+// processes may share one database: migrations take an advisory lock, writers lock the rows they
+// change (SqlResources.lockUser/lockGroup), uniqueness is enforced by unique indexes.
+import { readdirSync, readFileSync } from 'node:fs';
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { StoreTx } from '../store.ts';
+import { StoreUnavailable, UniquenessViolation, WriteConflict } from '../store.ts';
+import { postgresDialect } from '../sql/dialect.ts';
+import { SqlResources } from '../sql/resources.ts';
+import { slowQueryLog, SqlStore } from '../sql/sql-store.ts';
+
+const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
+/** pg_advisory_lock key of Rollcall's migrations ("rollcall" as a 63-bit number). */
+const MIGRATION_LOCK = 0x726f6c6c63616c6cn & 0x7fffffffffffffffn;
+
+export interface PostgresOptions {
+  connectionString: string;
+  poolSize?: number;
+  statementTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  slowQueryMs?: number;
+  onSlowQuery?: (sqlText: string, ms: number) => void;
+}
+
+// Bigints (count(*), identity columns) arrive as strings; the store converts what it uses.
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006']);
+
+/** True for failures that mean "the database is not there right now" rather than "this query is wrong". */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  if (e?.code && CONNECTION_ERRORS.has(e.code)) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(e?.message ?? '');
+}
+
+export class PostgresStore extends SqlStore {
+  readonly dialect = 'postgres' as const;
+
+  private constructor(private readonly pool: pg.Pool, options: PostgresOptions) {
+    super(new Kysely({ dialect: new PostgresDialect({ pool }), log: slowQueryLog(options.slowQueryMs ?? 500, options.onSlowQuery) }), postgresDialect);
+  }
+
+  static async open(options: PostgresOptions): Promise<PostgresStore> {
+    const pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      statement_timeout: options.statementTimeoutMs ?? 30_000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle client whose server went away emits 'error'; without a listener that would crash the process.
+    pool.on('error', () => undefined);
+    const store = new PostgresStore(pool, options);
+    try {
+      await store.migrate();
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
+    return store;
+  }
+
+  /**
+   * Applies pending migrations in order. An advisory lock makes processes that start together take
+   * turns; each migration commits with its schema_migrations row, so none is applied twice.
+   */
+  async migrate(): Promise<string[]> {
+    const client = await this.pool.connect();
+    const applied: string[] = [];
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
+      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)');
+      const done = new Set((await client.query('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
+      const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d+-.*\.sql$/.test(f)).sort();
+      for (const file of files) {
+        const version = Number(file.split('-')[0]);
+        if (done.has(version)) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8'));
+          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [version, file, new Date().toISOString()]);
+          await client.query('COMMIT');
+          applied.push(file);
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK.toString()]).catch(() => undefined);
+      client.release();
+    }
+    return applied;
+  }
+
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction().execute((trx) => fn(new SqlResources(trx, postgresDialect)));
+    } catch (err) {
+      throw this.translate(err);
+    }
+  }
+
+  async close(): Promise<void> { await this.db.destroy(); }
+
+  protected translate(err: unknown): unknown {
+    const e = err as { code?: string; constraint?: string };
+    if (e?.code === '23505') {
+      if (e.constraint === 'users_user_name') return new UniquenessViolation('userName');
+      if (e.constraint === 'groups_display_name') return new UniquenessViolation('displayName');
+      if (e.constraint === 'tenants_slug_key') return new UniquenessViolation('slug');
+      return new UniquenessViolation('id');
+    }
+    if (e?.code === '40P01' || e?.code === '40001') return new WriteConflict(err);
+    if (isConnectionError(err)) return new StoreUnavailable(err);
+    return err;
+  }
+}

@@ -1,0 +1,94 @@
+// Everything both SQL drivers share: tenants, tokens and reads, over one kysely instance. A driver
+// supplies the connection, migrations, transaction boundaries and the mapping of its errors.
+import { sql } from 'kysely';
+import type { ListOptions, Store, StoreTx, Tenant, TokenRecord } from '../store.ts';
+import type { SqlDialect } from './dialect.ts';
+import { SqlResources, type Executor } from './resources.ts';
+
+type Row = Record<string, unknown>;
+const toTenant = (r: Row): Tenant => ({ id: r.id as string, slug: r.slug as string, name: r.name as string, createdAt: r.created_at as string });
+const toToken = (r: Row): TokenRecord => ({
+  id: r.id as string, tenantId: r.tenant_id as string, hash: r.hash as string, hint: r.hint as string,
+  createdAt: r.created_at as string, expiresAt: (r.expires_at as string) ?? null, revokedAt: (r.revoked_at as string) ?? null,
+  lastUsedAt: (r.last_used_at as string) ?? null,
+});
+
+export abstract class SqlStore implements Store {
+  abstract readonly dialect: 'sqlite' | 'postgres';
+  protected readonly reads: SqlResources;
+
+  constructor(protected readonly db: Executor, protected readonly sqlDialect: SqlDialect) {
+    this.reads = new SqlResources(db, sqlDialect);
+  }
+
+  abstract transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  abstract close(): Promise<void>;
+  /** Maps a driver error to the Store's own error types (UniquenessViolation, StoreUnavailable). */
+  protected abstract translate(err: unknown): unknown;
+
+  /** Runs a statement outside a transaction with the driver's error mapping. */
+  protected async run<T>(fn: () => Promise<T>): Promise<T> {
+    try { return await fn(); } catch (err) { throw this.translate(err); }
+  }
+
+  getUser(t: string, id: string) { return this.run(() => this.reads.getUser(t, id)); }
+  listUsers(t: string, o: ListOptions) { return this.run(() => this.reads.listUsers(t, o)); }
+  groupsOfUsers(t: string, ids: string[]) { return this.run(() => this.reads.groupsOfUsers(t, ids)); }
+  getGroup(t: string, id: string) { return this.run(() => this.reads.getGroup(t, id)); }
+  listGroups(t: string, o: ListOptions) { return this.run(() => this.reads.listGroups(t, o)); }
+  membersOf(t: string, ids: string[]) { return this.run(() => this.reads.membersOf(t, ids)); }
+
+  createTenant(t: Tenant): Promise<void> {
+    return this.run(async () => { await sql`INSERT INTO tenants (id, slug, name, created_at) VALUES (${t.id}, ${t.slug}, ${t.name}, ${t.createdAt})`.execute(this.db); });
+  }
+
+  findTenantBySlug(slug: string): Promise<Tenant | undefined> {
+    return this.run(async () => {
+      const r = await sql<Row>`SELECT * FROM tenants WHERE slug = ${slug}`.execute(this.db);
+      return r.rows[0] ? toTenant(r.rows[0]) : undefined;
+    });
+  }
+
+  listTenants(): Promise<Tenant[]> {
+    return this.run(async () => (await sql<Row>`SELECT * FROM tenants ORDER BY slug`.execute(this.db)).rows.map(toTenant));
+  }
+
+  createToken(t: TokenRecord): Promise<void> {
+    return this.run(async () => {
+      await sql`INSERT INTO tokens (tenant_id, id, hash, hint, created_at, expires_at, revoked_at, last_used_at)
+        VALUES (${t.tenantId}, ${t.id}, ${t.hash}, ${t.hint}, ${t.createdAt}, ${t.expiresAt}, ${t.revokedAt}, ${t.lastUsedAt})`.execute(this.db);
+    });
+  }
+
+  findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    return this.run(async () => {
+      const r = await sql<Row>`SELECT * FROM tokens WHERE hash = ${hash}`.execute(this.db);
+      return r.rows[0] ? toToken(r.rows[0]) : undefined;
+    });
+  }
+
+  listTokens(tenantId: string): Promise<TokenRecord[]> {
+    return this.run(async () => (await sql<Row>`SELECT * FROM tokens WHERE tenant_id = ${tenantId} ORDER BY created_at, id`.execute(this.db)).rows.map(toToken));
+  }
+
+  revokeToken(tenantId: string, tokenId: string, at: string): Promise<boolean> {
+    return this.run(async () => {
+      const r = await sql`UPDATE tokens SET revoked_at = ${at} WHERE tenant_id = ${tenantId} AND id = ${tokenId} AND revoked_at IS NULL`.execute(this.db);
+      return Number(r.numAffectedRows ?? 0) > 0;
+    });
+  }
+
+  touchToken(tokenId: string, at: string): Promise<void> {
+    const minuteAgo = new Date(Date.parse(at) - 60_000).toISOString();
+    return this.run(async () => {
+      await sql`UPDATE tokens SET last_used_at = ${at} WHERE id = ${tokenId} AND (last_used_at IS NULL OR last_used_at < ${minuteAgo})`.execute(this.db);
+    });
+  }
+}
+
+/** kysely's log hook → a slow-query callback. Only the SQL text is reported, never parameters. */
+export function slowQueryLog(thresholdMs: number, onSlow?: (sqlText: string, ms: number) => void) {
+  return (event: { level: string; queryDurationMillis: number; query: { sql: string } }) => {
+    if (onSlow && event.queryDurationMillis >= thresholdMs) onSlow(event.query.sql, Math.round(event.queryDurationMillis));
+  };
+}
