@@ -37,7 +37,9 @@ program.command('serve')
     log.info(`Rollcall is serving SCIM at ${c.publicUrl}/scim/v2/<tenant> (database ${redactUrl(c.databaseUrl)})`);
     const tenants = await running.store.listTenants();
     if (tenants.length === 0) {
-      log.info('No tenants yet. Create one, with its first token, in another terminal: npx rollcall tenant create acme --name "Acme Inc"');
+      const db = opts.db ? ` --db ${JSON.stringify(opts.db)}` : '';
+      log.info(`No tenants yet. Create one, with its first token, in another terminal: npx rollcall tenant create acme --name "Acme Inc"${db}`);
+      log.info(`(Run the CLI with the same ROLLCALL_DATABASE_URL and ROLLCALL_PUBLIC_URL as the server, so it writes to this database and prints ${c.publicUrl} URLs.)`);
     } else {
       log.info(`${tenants.length} tenant(s): ${tenants.slice(0, 5).map((t) => scimUrl(c, t.slug)).join(', ')}${tenants.length > 5 ? ', …' : ''}`);
     }

@@ -59,24 +59,35 @@ export async function buildApp({ config, store, logger }: AppDeps): Promise<Fast
   return app;
 }
 
+/** SCIM resources nest a few levels; anything deeper than this is refused before any recursion. */
+export const MAX_JSON_DEPTH = 64;
+
 /**
- * JSON.parse with a clear detail (V8 names the position), refusing "__proto__" and
- * "constructor.prototype" keys that could pollute prototypes further down the line.
+ * JSON.parse with a clear detail (V8 names the position), then one iterative walk that refuses
+ * nesting deeper than MAX_JSON_DEPTH and "__proto__" / "constructor.prototype" keys, which could
+ * pollute prototypes further down the line.
  */
 export function parseJsonBody(body: string): unknown {
   const text = body.replace(/^\uFEFF/, '');
   if (text.trim() === '') return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(text, (key, v) => {
-      if (key === '__proto__' || (key === 'constructor' && v && typeof v === 'object' && 'prototype' in v)) {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw invalidSyntax(`The request body is not valid JSON: ${(err as Error).message}.`);
+  }
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    if (depth > MAX_JSON_DEPTH) throw invalidSyntax(`The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+    for (const key of Object.keys(v)) {
+      const child = (v as Record<string, unknown>)[key];
+      if (key === '__proto__' || (key === 'constructor' && child && typeof child === 'object' && 'prototype' in child)) {
         throw invalidSyntax(`The request body contains the key "${key}", which is refused.`);
       }
-      return v;
-    });
-  } catch (err) {
-    if (err instanceof SyntaxError) throw invalidSyntax(`The request body is not valid JSON: ${err.message}.`);
-    throw err;
+      stack.push([child, depth + 1]);
+    }
   }
   return value;
 }

@@ -81,6 +81,7 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
       return reply.code(204).send();
     });
     disallow(app, `/${endpoint}`, ['GET', 'POST']);
+    disallow(app, `/${endpoint}/.search`, ['POST']);
     disallow(app, `/${endpoint}/:id`, ['GET', 'PUT', 'PATCH', 'DELETE']);
   }
 
@@ -148,10 +149,10 @@ function searchBody(body: unknown): Record<string, unknown> {
 }
 
 function isUnknownAttribute(err: unknown): err is ScimError {
-  return err instanceof ScimError && err.scimType === 'invalidFilter' && /is not an attribute of/.test(err.message);
+  return err instanceof ScimError && /is not an attribute of/.test(err.message);
 }
 
-const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /** Every other method on a known path is 405 with an Allow header, not a misleading 404. */
 function disallow(app: FastifyInstance, path: string, allowed: string[]): void {

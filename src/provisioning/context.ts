@@ -41,7 +41,7 @@ function toScimError(err: unknown): unknown {
   }
   if (err instanceof UnknownMembers) {
     const shown = err.values.slice(0, 5).map((v) => JSON.stringify(v)).join(', ');
-    return invalidValue(`Members must be users or groups of this tenant; ${shown}${err.values.length > 5 ? ` and ${err.values.length - 5} more` : ''} ${err.values.length === 1 ? 'is' : 'are'} not (a group cannot contain itself).`);
+    return invalidValue(`Members must be users or groups of this tenant (other than the group itself); ${shown}${err.values.length > 5 ? ` and ${err.values.length - 5} more` : ''} ${err.values.length === 1 ? 'is' : 'are'} not.`);
   }
   return err;
 }

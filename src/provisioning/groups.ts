@@ -66,8 +66,7 @@ export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, 
     checkIfMatch(ifMatch, current.version);
     const next: GroupRecord = { ...current, doc, lastModified: new Date().toISOString(), version: current.version + 1 };
     if (!(await tx.updateGroup(ctx.tenant.id, next, current.version))) throw new VersionConflict();
-    await tx.removeAllMembers(ctx.tenant.id, id);
-    if (members.length) await tx.addMembers(ctx.tenant.id, id, members);
+    await tx.replaceMembers(ctx.tenant.id, id, members);
     return render(ctx, tx, next, projection);
   });
 }
@@ -80,6 +79,7 @@ async function applyMemberOps(tx: StoreTx, tenantId: string, groupId: string, op
       case 'remove': changed += await tx.removeMembers(tenantId, groupId, op.values); break;
       case 'removeAll': changed += await tx.removeAllMembers(tenantId, groupId); break;
       case 'removeMatching': changed += await tx.removeMembersMatching(tenantId, groupId, op.filter); break;
+      case 'replace': changed += await tx.replaceMembers(tenantId, groupId, op.members); break;
     }
   }
   return changed;

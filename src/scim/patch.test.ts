@@ -539,9 +539,9 @@ describe('applyPatch: group members (stored outside the document)', () => {
     assert.deepEqual(patchGroup(group(), { op: 'remove', path: 'members', value: [] }).memberOps, [{ kind: 'removeAll' }]);
   });
 
-  test('replace members → removeAll then add', () => {
+  test('replace members → one replace op (the store writes only the difference)', () => {
     const r = patchGroup(group(), { op: 'replace', path: 'members', value: [{ value: 'u3' }] });
-    assert.deepEqual(r.memberOps, [{ kind: 'removeAll' }, { kind: 'add', members: [{ value: 'u3', type: undefined, display: undefined }] }]);
+    assert.deepEqual(r.memberOps, [{ kind: 'replace', members: [{ value: 'u3', type: undefined, display: undefined }] }]);
   });
 
   test('operations on members keep their order across operations', () => {

@@ -17,6 +17,7 @@ export type MemberOp =
   | { kind: 'add'; members: MemberValue[] }
   | { kind: 'remove'; values: string[] }
   | { kind: 'removeAll' }
+  | { kind: 'replace'; members: MemberValue[] }
   | { kind: 'removeMatching'; filter: Filter };
 
 export interface PatchResult { doc: AttrDoc; memberOps: MemberOp[]; changed: boolean }
@@ -31,14 +32,18 @@ class Patcher {
   readonly memberOps: MemberOp[] = [];
   constructor(readonly rs: ResourceSchema, readonly doc: AttrDoc, readonly external: ReadonlySet<string>) {}
 
-  /** Resolves a path; undefined means "an attribute we do not know": ignored, like unknown input. */
-  target(pp: PatchPath, text: string): Target | undefined {
+  /**
+   * Resolves a path; undefined means "an attribute we do not know": ignored, like unknown input.
+   * An unknown sub-attribute is an error for an explicit path, and ignored inside a path-less value.
+   */
+  target(pp: PatchPath, text: string, pathless = false): Target | undefined {
     const resolved = resolveAttribute(this.rs, pp.path.attr, pp.path.urn);
     if (!resolved) return undefined;
     const subName = pp.subAttr ?? pp.path.subAttr;
     let subAttr: AttributeDef | undefined;
     if (subName) {
       subAttr = findAttribute(resolved.def.subAttributes, subName);
+      if (!subAttr && pathless) return undefined;
       if (!subAttr) throw invalidPath(`"${resolved.def.name}" has no sub-attribute "${subName}" (path "${text}").`);
     }
     if (pp.filter && !resolved.def.multiValued) throw invalidPath(`A value filter needs a multi-valued attribute; "${resolved.def.name}" is single-valued (path "${text}").`);
@@ -208,8 +213,12 @@ class Patcher {
       return;
     }
     if (op === 'replace') {
-      this.memberOps.push(t.filter ? { kind: 'removeMatching', filter: t.filter } : { kind: 'removeAll' });
-      this.memberOps.push({ kind: 'add', members: members() });
+      if (t.filter) {
+        this.memberOps.push({ kind: 'removeMatching', filter: t.filter });
+        this.memberOps.push({ kind: 'add', members: members() });
+      } else {
+        this.memberOps.push({ kind: 'replace', members: members() });
+      }
       return;
     }
     if (t.filter) {
@@ -318,15 +327,31 @@ function applyPathless(p: Patcher, rs: ResourceSchema, opName: Op, value: unknow
       if (ext && ext !== rs.core) {
         if (!isObject(v)) throw invalidValue(`Operation ${i + 1}: "${ext.id}" must be an object of extension attributes.`);
         for (const [k2, v2] of Object.entries(v)) {
-          const t = p.target(parsePatchPath(`${ext.id}:${k2}`), `${ext.id}:${k2}`);
+          const t = pathlessTarget(p, `${ext.id}:${k2}`);
           if (t) p.apply(opName, t, v2, true);
         }
         continue;
       }
       // Keys may be paths themselves: "name.givenName", "emails[type eq \"work\"].value", or URN-qualified.
-      const t = p.target(parsePatchPath(key), key);
+      const t = pathlessTarget(p, key);
       if (t) p.apply(opName, t, v, true);
     }
+}
+
+/** A key of a path-less value: unknown attributes (even ones that do not parse as paths) are ignored. */
+function pathlessTarget(p: Patcher, key: string): Target | undefined {
+  let pp: PatchPath;
+  try {
+    pp = parsePatchPath(key);
+  } catch (err) {
+    // A malformed key is an error only when it starts with an attribute we know ("name.x.y").
+    const plain = key.split('[')[0];
+    const bare = /^urn:/i.test(plain) ? plain.slice(plain.lastIndexOf(':') + 1) : plain;
+    const head = /^[A-Za-z$][\w$-]*/.exec(bare)?.[0];
+    if (!head || !resolveAttribute(p.rs, head)) return undefined;
+    throw err;
+  }
+  return p.target(pp, key, true);
 }
 
 /** JSON with object keys sorted: reordered keys are not a change. */

@@ -30,7 +30,7 @@ export function parseProjection(rs: ResourceSchema, attributes?: string, exclude
     if (whole && whole !== rs.core) { paths.push({ container: whole.id }); continue; }
     // Microsoft's suite sends attributes=emails[type eq "work"]; the value filter is dropped and the
     // whole attribute returned, which is what a client asking for it can use.
-    const p = parseAttrPath(text.replace(/\[.*\]$/, ''));
+    const p = parseAttrPath(text.replace(/\[[^\]]*\]/g, ''));
     if (!p) continue;
     const r = resolveAttribute(rs, p.attr, p.urn);
     if (!r) continue;

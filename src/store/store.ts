@@ -90,10 +90,15 @@ export interface StoreTx extends StoreReads {
   insertGroup(tenantId: string, group: GroupRecord): Promise<void>;
   updateGroup(tenantId: string, group: GroupRecord, expectedVersion: number): Promise<boolean>;
   deleteGroup(tenantId: string, id: string): Promise<boolean>;
-  /** Adds members, ignoring ones already present. Throws UnknownMembers for ids that name no user or group. */
+  /**
+   * Adds members, ignoring ones already present. Throws UnknownMembers for ids that name no user or
+   * group. Membership changes give the member users a new version (their "groups" changed).
+   */
   addMembers(tenantId: string, groupId: string, members: MemberValue[]): Promise<number>;
   removeMembers(tenantId: string, groupId: string, memberIds: string[]): Promise<number>;
   removeAllMembers(tenantId: string, groupId: string): Promise<number>;
+  /** Makes the member set exactly the given one, writing only the difference; returns rows changed. */
+  replaceMembers(tenantId: string, groupId: string, members: MemberValue[]): Promise<number>;
   /** Removes the members matching a filter over the members' sub-attributes (value, type, display). */
   removeMembersMatching(tenantId: string, groupId: string, filter: Filter): Promise<number>;
 }

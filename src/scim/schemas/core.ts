@@ -10,7 +10,7 @@ function multiValue(name: string, description: string, types: string[], valueTyp
     multiValued: true,
     description,
     subAttributes: [
-      attr('value', valueType, valueType === 'reference' ? { referenceTypes: ['external'] } : {}),
+      attr('value', valueType, valueType === 'reference' ? { referenceTypes: ['external'] } : valueType === 'binary' ? { caseExact: true } : {}),
       attr('display', 'string'),
       attr('type', 'string', types.length ? { canonicalValues: types } : {}),
       attr('primary', 'boolean'),

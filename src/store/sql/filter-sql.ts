@@ -1,7 +1,7 @@
 // Compiles a SCIM filter AST (scim/filter.ts) to one SQL boolean expression with bound
 // parameters, over the mapping in tables.ts. Nothing is ever evaluated by loading rows.
 import { sql } from 'kysely';
-import { invalidFilter } from '../../scim/errors.ts';
+import { invalidFilter, invalidValue, ScimError } from '../../scim/errors.ts';
 import type { AttrPath, CompareOp, Filter, FilterValue } from '../../scim/filter.ts';
 import { resolveAttribute, type ResolvedAttribute } from '../../scim/schemas/resource-schema.ts';
 import { findAttribute, type AttributeDef } from '../../scim/schemas/types.ts';
@@ -179,13 +179,21 @@ export class FilterCompiler {
 
   /** ORDER BY expression for sortBy (RFC 7644 §3.4.2.3); multi-valued sorts by the primary value. */
   sortExpression(path: AttrPath): Sql {
-    const t = this.target(path);
+    const cannot = (why: string) => invalidValue(`"sortBy" cannot sort by "${path.text}": ${why}.`);
+    let t: Target;
+    try {
+      t = this.target(path);
+    } catch (err) {
+      if (err instanceof ScimError) throw cannot(err.message.replace(/^Invalid filter: /, '').replace(/\.$/, ''));
+      throw err;
+    }
     if (t.kind === 'scalar') {
-      if (t.def.type === 'complex') throw invalidFilter(`"sortBy" must name a simple attribute; "${path.text}" is complex.`);
+      if (t.def.type === 'complex') throw cannot('it is complex; name one of its sub-attributes');
       return t.operand.caseExact || t.operand.lowered ? t.operand.expr : sql`lower(${t.operand.expr})`;
     }
-    if (t.kind === 'rows' && t.source.first) return t.source.first;
-    throw invalidFilter(`"sortBy" cannot sort by "${path.text}".`);
+    const first = t.kind === 'rows' && t.sub ? t.source.first?.(t.sub.name) : undefined;
+    if (first) return first;
+    throw cannot('sorting is supported on single-valued attributes and on value, type and display of emails, phoneNumbers, ims, photos, entitlements, roles and x509Certificates');
   }
 }
 

@@ -162,8 +162,7 @@ export class SqlResources implements StoreTx {
         const key = s === rs.core ? def.name : `${s.id}:${def.name}`;
         values.forEach((v: Record<string, unknown>, i) => {
           const value = v.value === undefined ? null : String(v.value);
-          const exact = findAttribute(def.subAttributes, 'value')?.caseExact;
-          rows.push(sql`(${tenantId}, ${userId}, ${key}, ${i}, ${value}, ${exact ? value : lc(value)}, ${lc(v.type)}, ${lc(v.display)}, ${this.dialect.name === 'postgres' ? v.primary === true : v.primary === true ? 1 : 0})`);
+          rows.push(sql`(${tenantId}, ${userId}, ${key}, ${i}, ${value}, ${lc(value)}, ${lc(v.type)}, ${lc(v.display)}, ${this.dialect.name === 'postgres' ? v.primary === true : v.primary === true ? 1 : 0})`);
         });
       }
     }
@@ -196,6 +195,12 @@ export class SqlResources implements StoreTx {
 
   async updateGroup(tenantId: string, g: GroupRecord, expectedVersion: number): Promise<boolean> {
     const name = String(g.doc.displayName);
+    const before = await sql<Row>`SELECT display_name FROM groups WHERE tenant_id = ${tenantId} AND id = ${g.id}`.execute(this.db);
+    if (before.rows[0] && before.rows[0].display_name !== name) {
+      // Renamed: every member's "groups[].display" changes, so every member gets a new version.
+      const members = await sql<Row>`SELECT member_id FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${g.id} AND member_type = 'User'`.execute(this.db);
+      await this.touchUsers(tenantId, members.rows);
+    }
     const res = await sql`UPDATE groups SET display_name = ${name}, display_name_lc = ${name.toLowerCase()}, external_id = ${(g.doc.externalId as string | undefined) ?? null},
       doc = ${JSON.stringify(g.doc)}, last_modified = ${g.lastModified}, version = ${g.version}
       WHERE tenant_id = ${tenantId} AND id = ${g.id} AND version = ${expectedVersion}`.execute(this.db);
@@ -205,7 +210,7 @@ export class SqlResources implements StoreTx {
   async deleteGroup(tenantId: string, id: string): Promise<boolean> {
     const res = await sql`DELETE FROM groups WHERE tenant_id = ${tenantId} AND id = ${id}`.execute(this.db);
     if (Number(res.numAffectedRows ?? 0) === 0) return false;
-    await sql`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${id}`.execute(this.db);
+    await this.removeAllMembers(tenantId, id);
     await this.removeFromAllGroups(tenantId, id);
     return true;
   }
@@ -223,24 +228,46 @@ export class SqlResources implements StoreTx {
       if (missing.length) throw new UnknownMembers(missing);
       if (ids.includes(groupId)) throw new UnknownMembers([groupId]);
       const values = part.map((m) => sql`(${tenantId}, ${groupId}, ${m.value}, ${kinds.get(m.value)!}, ${m.display ?? null})`);
-      const res = await sql`INSERT INTO group_members (tenant_id, group_id, member_id, member_type, display) VALUES ${sql.join(values)} ON CONFLICT DO NOTHING`.execute(this.db);
-      added += Number(res.numAffectedRows ?? 0);
+      const res = await sql<Row>`INSERT INTO group_members (tenant_id, group_id, member_id, member_type, display) VALUES ${sql.join(values)}
+        ON CONFLICT DO NOTHING RETURNING member_id`.execute(this.db);
+      added += await this.touchUsers(tenantId, res.rows);
     }
     return added;
+  }
+
+  /**
+   * A user's "groups" attribute changes with its memberships, so the user gets a new version too
+   * (its ETag must not survive the change). Returns how many rows were given.
+   */
+  private async touchUsers(tenantId: string, rows: Row[]): Promise<number> {
+    const now = new Date().toISOString();
+    for (const ids of chunks(rows.map((r) => r.member_id as string))) {
+      await sql`UPDATE users SET version = version + 1, last_modified = ${now} WHERE tenant_id = ${tenantId} AND id IN (${sql.join(ids)})`.execute(this.db);
+    }
+    return rows.length;
   }
 
   async removeMembers(tenantId: string, groupId: string, memberIds: string[]): Promise<number> {
     let removed = 0;
     for (const ids of chunks([...new Set(memberIds)])) {
-      const res = await sql`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND member_id IN (${sql.join(ids)})`.execute(this.db);
-      removed += Number(res.numAffectedRows ?? 0);
+      const res = await sql<Row>`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND member_id IN (${sql.join(ids)}) RETURNING member_id`.execute(this.db);
+      removed += await this.touchUsers(tenantId, res.rows);
     }
     return removed;
   }
 
   async removeAllMembers(tenantId: string, groupId: string): Promise<number> {
-    const res = await sql`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId}`.execute(this.db);
-    return Number(res.numAffectedRows ?? 0);
+    const res = await sql<Row>`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} RETURNING member_id`.execute(this.db);
+    return this.touchUsers(tenantId, res.rows);
+  }
+
+  /** Makes the member set exactly `members`: only the difference is written. */
+  async replaceMembers(tenantId: string, groupId: string, members: MemberValue[]): Promise<number> {
+    const current = await sql<Row>`SELECT member_id FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId}`.execute(this.db);
+    const have = new Set(current.rows.map((r) => r.member_id as string));
+    const want = new Set(members.map((m) => m.value));
+    const removed = await this.removeMembers(tenantId, groupId, [...have].filter((id) => !want.has(id)));
+    return removed + await this.addMembers(tenantId, groupId, members.filter((m) => !have.has(m.value)));
   }
 
   async removeMembersMatching(tenantId: string, groupId: string, filter: Filter): Promise<number> {
@@ -248,8 +275,8 @@ export class SqlResources implements StoreTx {
     const membersDef = findAttribute(this.groups.rs.core.attributes, 'members')!;
     const source = this.groups.rowSources.members;
     const cond = compiler.compileInner(membersDef, filter, (sub) => source.sub(sub.name) ?? { expr: sql`NULL`, type: sub.type, caseExact: sub.caseExact });
-    const res = await sql`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND member_id IN (
-      SELECT m.member_id FROM group_members m WHERE m.tenant_id = ${tenantId} AND m.group_id = ${groupId} AND ${cond})`.execute(this.db);
-    return Number(res.numAffectedRows ?? 0);
+    const res = await sql<Row>`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND member_id IN (
+      SELECT m.member_id FROM group_members m WHERE m.tenant_id = ${tenantId} AND m.group_id = ${groupId} AND ${cond}) RETURNING member_id`.execute(this.db);
+    return this.touchUsers(tenantId, res.rows);
   }
 }

@@ -22,8 +22,8 @@ export interface RowSource {
   exists: (cond: Sql) => Sql;
   /** The row's sub-attribute as an operand, or undefined if the source does not carry it. */
   sub: (name: string) => Operand | undefined;
-  /** For sorting: a scalar subquery yielding the primary (or first) value. */
-  first?: Sql;
+  /** For sorting: a scalar subquery yielding a sub-attribute of the primary (or first) value. */
+  first?: (sub: string) => Sql | undefined;
 }
 
 export interface ResourceMapping {
@@ -51,10 +51,11 @@ const metaColumns: Record<string, Operand> = {
   'meta.lastModified': col('last_modified', 'dateTime', false),
 };
 
-function valueRows(attrKey: string): RowSource {
+function valueRows(attrKey: string, def: AttributeDef): RowSource {
+  const valueExact = def.subAttributes?.find((x) => x.name === 'value')?.caseExact ?? false;
   const sub = (name: string): Operand | undefined => {
     switch (name) {
-      case 'value': return { expr: sql.ref('v.value_lc'), type: 'string', caseExact: false, lowered: true };
+      case 'value': return valueExact ? { expr: sql.ref('v.value'), type: 'string', caseExact: true } : { expr: sql.ref('v.value_lc'), type: 'string', caseExact: false, lowered: true };
       case 'type': return { expr: sql.ref('v.type_lc'), type: 'string', caseExact: false, lowered: true };
       case 'display': return { expr: sql.ref('v.display_lc'), type: 'string', caseExact: false, lowered: true };
       case 'primary': return { expr: sql.ref('v.primary'), type: 'boolean', caseExact: false };
@@ -64,7 +65,10 @@ function valueRows(attrKey: string): RowSource {
   return {
     exists: (cond) => sql`EXISTS (SELECT 1 FROM user_values v WHERE v.tenant_id = r.tenant_id AND v.user_id = r.id AND v.attr = ${attrKey} AND ${cond})`,
     sub,
-    first: sql`(SELECT v.value_lc FROM user_values v WHERE v.tenant_id = r.tenant_id AND v.user_id = r.id AND v.attr = ${attrKey} ORDER BY v."primary" DESC, v.ordinal LIMIT 1)`,
+    first: (name) => {
+      const column = { value: 'value_lc', type: 'type_lc', display: 'display_lc' }[name];
+      return column ? sql`(SELECT ${sql.ref(`v.${column}`)} FROM user_values v WHERE v.tenant_id = r.tenant_id AND v.user_id = r.id AND v.attr = ${attrKey} ORDER BY v."primary" DESC, v.ordinal LIMIT 1)` : undefined;
+    },
   };
 }
 
@@ -74,7 +78,7 @@ export function userMapping(rs: ResourceSchema): ResourceMapping {
     for (const def of s.attributes) {
       if (!hasValueRows(def)) continue;
       const key = s === rs.core ? def.name : `${s.id}:${def.name}`;
-      rowSources[key] = valueRows(key);
+      rowSources[key] = valueRows(key, def);
     }
   }
   // The readOnly "groups" attribute is the membership table read from the member's side.
@@ -111,7 +115,8 @@ export function groupMapping(rs: ResourceSchema): ResourceMapping {
       members: {
         exists: (cond) => sql`EXISTS (SELECT 1 FROM group_members m WHERE m.tenant_id = r.tenant_id AND m.group_id = r.id AND ${cond})`,
         sub: (name) => name === 'value' ? { expr: sql.ref('m.member_id'), type: 'string', caseExact: true }
-          : name === 'type' ? { expr: sql.ref('m.member_type'), type: 'string', caseExact: false } : undefined,
+          : name === 'type' ? { expr: sql.ref('m.member_type'), type: 'string', caseExact: false }
+          : name === 'display' ? { expr: sql.ref('m.display'), type: 'string', caseExact: false } : undefined,
       },
     },
   };
