@@ -48,8 +48,11 @@ export class PostgresStore extends SqlStore {
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,
     });
-    // An idle client whose server went away emits 'error'; without a listener that would crash the process.
+    // A client whose server went away emits 'error'. The pool listens only while a client is idle;
+    // one handed out a moment before its socket closes would crash the process. Every client gets a
+    // permanent listener: the failure still reaches the query that uses it, as StoreUnavailable.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => { client.on('error', () => undefined); });
     const store = new PostgresStore(pool, options);
     try {
       await store.migrate();

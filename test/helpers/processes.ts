@@ -1,0 +1,65 @@
+// Real Rollcall processes (bin/rollcall.js serve) for multi-process and fault tests.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './server.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/rollcall.js', import.meta.url));
+
+export interface RollcallProcess { url: string; child: ChildProcess; output: () => string; stop(): Promise<void> }
+
+export function cli(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ROLLCALL_LOG_LEVEL: 'warn', ...env }, timeout: 60_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Creates a tenant through the CLI; returns its token. */
+export function createTenantCli(dbUrl: string, slug: string): string {
+  const r = cli(['tenant', 'create', slug, '--db', dbUrl, '--json']);
+  if (r.code !== 0) throw new Error(`tenant create failed: ${r.stderr}`);
+  return JSON.parse(r.stdout).token as string;
+}
+
+export async function startProcess(dbUrl: string, env: Record<string, string> = {}): Promise<RollcallProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--db', dbUrl], {
+    env: { ...process.env, ROLLCALL_LOG_LEVEL: 'warn', ROLLCALL_PUBLIC_URL: url, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => { out += d; });
+  child.stderr!.on('data', (d) => { out += d; });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`rollcall exited with ${child.exitCode}: ${out}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`rollcall did not start in 30 s: ${out}`); }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Runs tasks with at most `limit` in flight. */
+export async function pool<T>(items: T[], limit: number, run: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await run(items[i], i);
+    }
+  }));
+}
