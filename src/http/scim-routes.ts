@@ -35,7 +35,7 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
   const ctx = (request: Req): ScimContext => ({ store, schemas: SCHEMAS, tenant: request.tenant!, baseUrl: baseUrl(request.tenant!.slug), limits: config.paging });
   const discovery = (request: Req): DiscoveryContext => ({
     baseUrl: baseUrl(request.tenant!.slug), resources: [SCHEMAS.User, SCHEMAS.Group], limits: config.paging,
-    maxPayloadSize: config.bodyLimitBytes, documentationUri: 'https://github.com/rollcall-scim/rollcall/tree/main/docs',
+    maxPayloadSize: config.bodyLimitBytes,
   });
 
   const send = (reply: FastifyReply, status: number, body: unknown) => reply.code(status).type(SCIM_CONTENT_TYPE).send(body);

@@ -13,7 +13,6 @@ const ctx: DiscoveryContext = {
   resources: [rs.User, rs.Group],
   limits: { defaultCount: 100, maxCount: 250 },
   maxPayloadSize: 1_048_576,
-  documentationUri: 'https://example.com/docs',
 };
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -35,7 +34,7 @@ describe('ServiceProviderConfig', () => {
     assert.deepEqual(spc.schemas, ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig']);
     assert.equal(spc.meta.resourceType, 'ServiceProviderConfig');
     assert.equal(spc.meta.location, `${BASE}/ServiceProviderConfig`);
-    assert.equal(spc.documentationUri, 'https://example.com/docs');
+    assert.equal('documentationUri' in spc, false, 'no made-up documentation link');
   });
 
   test('patch supported, bulk not, changePassword not', () => {

@@ -15,13 +15,11 @@ export interface DiscoveryContext {
   resources: ResourceSchema[];
   limits: PagingLimits;
   maxPayloadSize: number;
-  documentationUri: string;
 }
 
 export function serviceProviderConfig(ctx: DiscoveryContext) {
   return {
     schemas: [SPC_SCHEMA],
-    documentationUri: ctx.documentationUri,
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: ctx.limits.maxCount },

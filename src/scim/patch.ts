@@ -319,23 +319,23 @@ export function applyPatch(rs: ResourceSchema, doc: AttrDoc, body: unknown, exte
 
 /** A path-less add/replace: every key of the value is an attribute, a path, or an extension URN. */
 function applyPathless(p: Patcher, rs: ResourceSchema, opName: Op, value: unknown, i: number): void {
-    const obj = Array.isArray(value) && value.length === 1 ? value[0] : value;
-    if (!isObject(obj)) throw invalidValue(`Operation ${i + 1}: without a "path", "value" must be an object of attributes to ${opName}.`);
-    for (const [key, v] of Object.entries(obj)) {
-      if (key.toLowerCase() === 'schemas') continue;
-      const ext = findSchema(rs, key);
-      if (ext && ext !== rs.core) {
-        if (!isObject(v)) throw invalidValue(`Operation ${i + 1}: "${ext.id}" must be an object of extension attributes.`);
-        for (const [k2, v2] of Object.entries(v)) {
-          const t = pathlessTarget(p, `${ext.id}:${k2}`);
-          if (t) p.apply(opName, t, v2, true);
-        }
-        continue;
+  const obj = Array.isArray(value) && value.length === 1 ? value[0] : value;
+  if (!isObject(obj)) throw invalidValue(`Operation ${i + 1}: without a "path", "value" must be an object of attributes to ${opName}.`);
+  for (const [key, v] of Object.entries(obj)) {
+    if (key.toLowerCase() === 'schemas') continue;
+    const ext = findSchema(rs, key);
+    if (ext && ext !== rs.core) {
+      if (!isObject(v)) throw invalidValue(`Operation ${i + 1}: "${ext.id}" must be an object of extension attributes.`);
+      for (const [k2, v2] of Object.entries(v)) {
+        const t = pathlessTarget(p, `${ext.id}:${k2}`);
+        if (t) p.apply(opName, t, v2, true);
       }
-      // Keys may be paths themselves: "name.givenName", "emails[type eq \"work\"].value", or URN-qualified.
-      const t = pathlessTarget(p, key);
-      if (t) p.apply(opName, t, v, true);
+      continue;
     }
+    // Keys may be paths themselves: "name.givenName", "emails[type eq \"work\"].value", or URN-qualified.
+    const t = pathlessTarget(p, key);
+    if (t) p.apply(opName, t, v, true);
+  }
 }
 
 /** A key of a path-less value: unknown attributes (even ones that do not parse as paths) are ignored. */
