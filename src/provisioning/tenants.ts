@@ -77,7 +77,9 @@ export async function authenticate(store: Store, slug: string, authorization: st
   const shape = checkTokenShape(m[1]);
   if (!shape.ok) throw unauthorized(shape.reason);
   const hash = hashToken(shape.token);
-  const [record, tenant] = await Promise.all([store.findTokenByHash(hash), store.findTenantBySlug(slug.toLowerCase())]);
+  const found = await store.findTokenForTenant(hash, slug.toLowerCase());
+  const record = found?.token;
+  const tenant = found?.tenant;
   if (!record || !tenant || record.tenantId !== tenant.id || !sameHash(record.hash, hash)) {
     throw unauthorized('The bearer token is not recognised for this SCIM endpoint. Check that the base URL and the token belong to the same tenant.');
   }

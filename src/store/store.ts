@@ -115,6 +115,8 @@ export interface Store extends StoreReads {
 
   createToken(token: TokenRecord): Promise<void>;
   findTokenByHash(hash: string): Promise<TokenRecord | undefined>;
+  /** One round trip for authentication: the token with this hash, if it belongs to the tenant with this slug. */
+  findTokenForTenant(hash: string, slug: string): Promise<{ token: TokenRecord; tenant: Tenant } | undefined>;
   listTokens(tenantId: string): Promise<TokenRecord[]>;
   revokeToken(tenantId: string, tokenId: string, at: string): Promise<boolean>;
   /** Records a use; drivers may skip the write when the last record is less than a minute old. */

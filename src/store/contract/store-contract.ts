@@ -36,6 +36,8 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       const rec = { id: 'tok_1', tenantId: t.id, hash: 'ab'.repeat(32), hint: 'wxyz', createdAt: now(), expiresAt: null, revokedAt: null, lastUsedAt: null };
       await store.createToken(rec);
       assert.deepEqual(await store.findTokenByHash(rec.hash), rec);
+      assert.deepEqual(await store.findTokenForTenant(rec.hash, t.slug), { token: rec, tenant: t });
+      assert.equal(await store.findTokenForTenant(rec.hash, 'another-tenant'), undefined, "a token is not found under another tenant's slug");
       assert.equal((await store.listTokens(t.id)).length, 1);
       await store.touchToken(rec.id, now());
       assert.ok((await store.findTokenByHash(rec.hash))!.lastUsedAt);

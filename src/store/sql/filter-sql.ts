@@ -18,7 +18,8 @@ type Target =
   | { kind: 'json-array'; keys: string[]; def: AttributeDef; sub?: AttributeDef };
 
 export class FilterCompiler {
-  constructor(readonly dialect: SqlDialect, readonly mapping: ResourceMapping) {}
+  /** Compiles for one tenant: row-source subqueries are bound to it (tables.ts RowSource). */
+  constructor(readonly dialect: SqlDialect, readonly mapping: ResourceMapping, readonly tenantId: string) {}
 
   compile(filter: Filter): Sql {
     switch (filter.op) {
@@ -103,7 +104,7 @@ export class FilterCompiler {
   /** EXISTS over the values of a multi-valued attribute, with a condition built per element. */
   private inRows(t: Exclude<Target, { kind: 'scalar' }>, build: (operandOf: (sub: AttributeDef) => Operand) => Sql): Sql {
     if (t.kind === 'rows') {
-      return t.source.exists(build((sub) => t.source.sub(sub.name) ?? { expr: sql`NULL`, type: sub.type, caseExact: sub.caseExact }));
+      return t.source.exists(build((sub) => t.source.sub(sub.name) ?? { expr: sql`NULL`, type: sub.type, caseExact: sub.caseExact }), this.tenantId);
     }
     return this.dialect.jsonArrayExists(sql.ref('r.doc'), t.keys, (subText) =>
       build((sub) => ({ expr: subText(sub.name), type: sub.type, caseExact: sub.caseExact })));

@@ -40,7 +40,7 @@ export class SqlResources implements StoreTx {
   }
 
   private async list(mapping: ResourceMapping, tenantId: string, o: ListOptions): Promise<Page<UserRecord>> {
-    const compiler = new FilterCompiler(this.dialect, mapping);
+    const compiler = new FilterCompiler(this.dialect, mapping, tenantId);
     const where = o.filter ? sql`r.tenant_id = ${tenantId} AND ${compiler.compile(o.filter)}` : sql`r.tenant_id = ${tenantId}`;
     const table = sql.table(mapping.table);
     const countRow = await sql<{ n: number }>`SELECT count(*) AS n FROM ${table} r WHERE ${where}`.execute(this.db);
@@ -271,7 +271,7 @@ export class SqlResources implements StoreTx {
   }
 
   async removeMembersMatching(tenantId: string, groupId: string, filter: Filter): Promise<number> {
-    const compiler = new FilterCompiler(this.dialect, this.groups);
+    const compiler = new FilterCompiler(this.dialect, this.groups, tenantId);
     const membersDef = findAttribute(this.groups.rs.core.attributes, 'members')!;
     const source = this.groups.rowSources.members;
     const cond = compiler.compileInner(membersDef, filter, (sub) => source.sub(sub.name) ?? { expr: sql`NULL`, type: sub.type, caseExact: sub.caseExact });

@@ -67,6 +67,15 @@ export abstract class SqlStore implements Store {
     });
   }
 
+  findTokenForTenant(hash: string, slug: string): Promise<{ token: TokenRecord; tenant: Tenant } | undefined> {
+    return this.run(async () => {
+      const r = await sql<Row>`SELECT k.*, t.slug, t.name, t.created_at AS tenant_created_at FROM tokens k JOIN tenants t ON t.id = k.tenant_id
+        WHERE k.hash = ${hash} AND t.slug = ${slug}`.execute(this.db);
+      const row = r.rows[0];
+      return row ? { token: toToken(row), tenant: { id: row.tenant_id as string, slug: row.slug as string, name: row.name as string, createdAt: row.tenant_created_at as string } } : undefined;
+    });
+  }
+
   listTokens(tenantId: string): Promise<TokenRecord[]> {
     return this.run(async () => (await sql<Row>`SELECT * FROM tokens WHERE tenant_id = ${tenantId} ORDER BY created_at, id`.execute(this.db)).rows.map(toToken));
   }

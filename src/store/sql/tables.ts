@@ -16,10 +16,14 @@ export interface Operand {
   lowered?: boolean;
 }
 
-/** A multi-valued attribute whose values are rows: EXISTS over `from` where `owner` matches. */
+/** A multi-valued attribute whose values are rows of another table. */
 export interface RowSource {
-  /** FROM … WHERE … correlating the rows with the outer resource alias r. */
-  exists: (cond: Sql) => Sql;
+  /**
+   * True for resources r having a row that meets cond: `r.id IN (SELECT owner FROM … WHERE
+   * tenant_id = ? AND cond)`. Uncorrelated on purpose: the subquery runs once (an index lookup for
+   * eq, one scan for co), where a correlated EXISTS made SQLite probe the value index per resource.
+   */
+  exists: (cond: Sql, tenantId: string) => Sql;
   /** The row's sub-attribute as an operand, or undefined if the source does not carry it. */
   sub: (name: string) => Operand | undefined;
   /** For sorting: a scalar subquery yielding a sub-attribute of the primary (or first) value. */
@@ -63,7 +67,7 @@ function valueRows(attrKey: string, def: AttributeDef): RowSource {
     return undefined;
   };
   return {
-    exists: (cond) => sql`EXISTS (SELECT 1 FROM user_values v WHERE v.tenant_id = r.tenant_id AND v.user_id = r.id AND v.attr = ${attrKey} AND ${cond})`,
+    exists: (cond, tenantId) => sql`r.id IN (SELECT v.user_id FROM user_values v WHERE v.tenant_id = ${tenantId} AND v.attr = ${attrKey} AND ${cond})`,
     sub,
     first: (name) => {
       const column = { value: 'value_lc', type: 'type_lc', display: 'display_lc' }[name];
@@ -83,7 +87,7 @@ export function userMapping(rs: ResourceSchema): ResourceMapping {
   }
   // The readOnly "groups" attribute is the membership table read from the member's side.
   rowSources.groups = {
-    exists: (cond) => sql`EXISTS (SELECT 1 FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id WHERE m.tenant_id = r.tenant_id AND m.member_id = r.id AND ${cond})`,
+    exists: (cond, tenantId) => sql`r.id IN (SELECT m.member_id FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id WHERE m.tenant_id = ${tenantId} AND ${cond})`,
     sub: (name) => name === 'value' ? { expr: sql.ref('m.group_id'), type: 'string', caseExact: true }
       : name === 'display' ? { expr: sql.ref('g.display_name_lc'), type: 'string', caseExact: false, lowered: true }
       : name === 'type' ? { expr: sql.lit('direct'), type: 'string', caseExact: false } : undefined,
@@ -113,7 +117,7 @@ export function groupMapping(rs: ResourceSchema): ResourceMapping {
     },
     rowSources: {
       members: {
-        exists: (cond) => sql`EXISTS (SELECT 1 FROM group_members m WHERE m.tenant_id = r.tenant_id AND m.group_id = r.id AND ${cond})`,
+        exists: (cond, tenantId) => sql`r.id IN (SELECT m.group_id FROM group_members m WHERE m.tenant_id = ${tenantId} AND ${cond})`,
         sub: (name) => name === 'value' ? { expr: sql.ref('m.member_id'), type: 'string', caseExact: true }
           : name === 'type' ? { expr: sql.ref('m.member_type'), type: 'string', caseExact: false }
           : name === 'display' ? { expr: sql.ref('m.display'), type: 'string', caseExact: false } : undefined,

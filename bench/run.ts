@@ -1,0 +1,216 @@
+// npm run bench [-- --db sqlite|postgres] [--quick] [--users N] [--duration S]
+// Seeds a tenant through the SCIM API, starts Rollcall and a bare-Fastify ceiling as separate
+// processes, drives each workload with autocannon from this process (32 connections, warm-up,
+// 3 runs, median), and reports req/s, p50/p99, server RSS and the ratio to the ceiling.
+// Results: a table on stdout and JSON under bench/results/.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { freshDatabase } from '../test/helpers/postgres.ts';
+import { createTenantCli, startProcess, type RollcallProcess } from '../test/helpers/processes.ts';
+import { freePort } from '../test/helpers/server.ts';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const option = (name: string, fallback: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };
+const QUICK = flag('quick');
+const DB = option('db', 'sqlite');
+const USERS = Number(option('users', QUICK ? '5000' : '100000'));
+const SPARE = QUICK ? 200 : 1000; // users outside every group, for member add/remove churn
+const DURATION = Number(option('duration', QUICK ? '1' : '10'));
+const WARMUP = QUICK ? 0.5 : 2;
+const RUNS = 3;
+const CONNECTIONS = 32;
+const SIZES = QUICK ? [10, 1000, USERS] : [10, 10_000, 100_000];
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+type Req = { method: string; path: string; body?: unknown };
+interface Result { name: string; reqPerSec: number; p50: number; p99: number; rssMb: number; errors: number; ratio?: number; kind: 'get' | 'write' }
+
+function rss(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function drive(base: string, headers: Record<string, string>, next: () => Req, seconds: number) {
+  const r = await autocannon({
+    url: base, connections: CONNECTIONS, duration: seconds, headers,
+    requests: [{ setupRequest: (req: autocannon.Request) => { const n = next(); return { ...req, method: n.method as autocannon.Request['method'], path: n.path, body: n.body === undefined ? undefined : JSON.stringify(n.body) }; } }],
+  });
+  return { reqPerSec: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
+}
+
+async function workload(name: string, kind: Result['kind'], base: string, headers: Record<string, string>, pid: number, next: () => Req): Promise<Result> {
+  await drive(base, headers, next, WARMUP);
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await drive(base, headers, next, DURATION));
+  const result = { name, kind, reqPerSec: median(runs.map((r) => r.reqPerSec)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), errors: runs.reduce((n, r) => n + r.errors, 0), rssMb: rss(pid).rss };
+  console.error(`  ${name}: ${result.reqPerSec.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${result.errors ? `, ${result.errors} errors` : ''}`);
+  return result;
+}
+
+async function api(base: string, token: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(base + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function main() {
+  const started = Date.now();
+  let dbUrl: string;
+  let cleanup = async () => {};
+  if (DB === 'postgres') {
+    const db = await freshDatabase();
+    dbUrl = db.url;
+    cleanup = db.drop;
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'rollcall-bench-'));
+    dbUrl = `sqlite:${join(dir, 'bench.db')}`;
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  }
+  const token = createTenantCli(dbUrl, 'bench');
+  let rollcall: RollcallProcess = await startProcess(dbUrl, { ROLLCALL_LOG_LEVEL: 'error' });
+  const ceilingPort = await freePort();
+  const ceiling: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./ceiling-server.ts', import.meta.url)), String(ceilingPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((r) => ceiling.stdout!.once('data', r));
+  const results: Result[] = [];
+  const extra: Record<string, number> = {};
+  try {
+    const scim = `${rollcall.url}/scim/v2/bench`;
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
+
+    // Seeding through the SCIM API is itself a workload: users per second.
+    const total = USERS + SPARE;
+    console.error(`seeding ${total} users through POST /Users …`);
+    let seq = 0;
+    const seedStart = Date.now();
+    await autocannon({
+      url: scim, connections: CONNECTIONS, amount: total, headers,
+      requests: [{ setupRequest: (req: autocannon.Request) => {
+        const i = seq++;
+        return { ...req, method: 'POST' as const, path: `/scim/v2/bench/Users`, body: JSON.stringify({ schemas: [USER], userName: `user${i}@bench.example`, name: { givenName: 'User', familyName: `N${i}` }, emails: [{ value: `user${i}@bench.example`, type: 'work', primary: true }], active: true }) };
+      } }],
+    });
+    extra.seedUsersPerSec = total / ((Date.now() - seedStart) / 1000);
+    console.error(`  ${extra.seedUsersPerSec.toFixed(0)} users/s`);
+    const ids: string[] = [];
+    const userNames = new Map<string, string>();
+    for (let start = 1; ids.length < total; start += 1000) {
+      const page = await api(scim, token, 'GET', `/Users?startIndex=${start}&count=1000&attributes=userName`);
+      if (!page.Resources.length) break;
+      for (const u of page.Resources as { id: string; userName: string }[]) { ids.push(u.id); userNames.set(u.id, u.userName); }
+    }
+    const members = ids.slice(0, USERS);
+    const spare = ids.slice(USERS);
+    const groups: Record<number, string> = {};
+    for (const size of SIZES) {
+      const g = await api(scim, token, 'POST', '/Groups', { schemas: [GROUP], displayName: `group-${size}` });
+      groups[size] = g.id;
+      for (let i = 0; i < size; i += 1000) {
+        await api(scim, token, 'PATCH', `/Groups/${g.id}?excludedAttributes=members`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: members.slice(i, Math.min(size, i + 1000)).map((value) => ({ value })) }] });
+      }
+      console.error(`group of ${size} members ready`);
+    }
+
+    const cbase = `http://127.0.0.1:${ceilingPort}`;
+    const userBody = { schemas: [USER], userName: 'bjensen@example.com', name: { givenName: 'Barbara', familyName: 'Jensen' }, emails: [{ value: 'bjensen@example.com', type: 'work', primary: true }], active: true };
+    results.push(await workload('ceiling: GET small JSON', 'get', cbase, {}, ceiling.pid!, () => ({ method: 'GET', path: '/small' })));
+    results.push(await workload('ceiling: POST echo user', 'write', cbase, { 'content-type': 'application/json' }, ceiling.pid!, () => ({ method: 'POST', path: '/echo', body: userBody })));
+
+    const pid = rollcall.child.pid!;
+    let k = 0;
+    const pick = <T>(xs: T[]) => xs[(k++ * 7919) % xs.length];
+    const q = (s: string) => encodeURIComponent(s);
+    const P = '/scim/v2/bench';
+    results.push(await workload('filter userName eq', 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Users?filter=${q(`userName eq "user${(k++ * 7919) % USERS}@bench.example"`)}` })));
+    results.push(await workload('GET user by id', 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Users/${pick(members)}` })));
+    let posted = 0;
+    results.push(await workload('POST user', 'write', scim, headers, pid, () => ({ method: 'POST', path: `${P}/Users`, body: { ...userBody, userName: `posted${posted++}@bench.example` } })));
+    results.push(await workload('PUT user', 'write', scim, headers, pid, () => {
+      const id = pick(members);
+      return { method: 'PUT', path: `${P}/Users/${id}`, body: { ...userBody, userName: userNames.get(id), title: `t${k}` } };
+    }));
+    results.push(await workload('PATCH user deactivate', 'write', scim, headers, pid, () => ({ method: 'PATCH', path: `${P}/Users/${pick(members)}`, body: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: k % 2 === 0 }] } })));
+    results.push(await workload('deep page (startIndex near end, count 100)', 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Users?startIndex=${USERS - 100 - (k++ % 50)}&count=100` })));
+    results.push(await workload('filter emails.value co', 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Users?filter=${q(`emails.value co "user${(k++ * 7919) % USERS}@"`)}` })));
+    for (const size of SIZES) {
+      results.push(await workload(`PATCH member add/remove, ${size} members`, 'write', scim, headers, pid, () => {
+        const i = k++;
+        const op = i % 2 === 0 ? { op: 'add', path: 'members', value: [{ value: spare[(i >> 1) % spare.length] }] } : { op: 'remove', path: `members[value eq "${spare[(i >> 1) % spare.length]}"]` };
+        return { method: 'PATCH', path: `${P}/Groups/${groups[size]}?excludedAttributes=members`, body: { schemas: [PATCH], Operations: [op] } };
+      }));
+    }
+    for (const size of SIZES) {
+      results.push(await workload(`GET group excludedAttributes=members, ${size} members`, 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Groups/${groups[size]}?excludedAttributes=members` })));
+    }
+
+    // The biggest group in full, on a fresh process so its peak RSS is this request's alone.
+    await rollcall.stop();
+    rollcall = await startProcess(dbUrl, { ROLLCALL_LOG_LEVEL: 'error' });
+    const big = SIZES[SIZES.length - 1];
+    await api(`${rollcall.url}/scim/v2/bench`, token, 'GET', `/Groups/${groups[SIZES[0]]}`); // warm
+    const before = rss(rollcall.child.pid!);
+    const times: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      const res = await fetch(`${rollcall.url}/scim/v2/bench/Groups/${groups[big]}`, { headers });
+      bytes = (await res.arrayBuffer()).byteLength;
+      times.push(performance.now() - t0);
+    }
+    const after = rss(rollcall.child.pid!);
+    extra.bigGroupMs = median(times);
+    extra.bigGroupBytes = bytes;
+    extra.bigGroupPeakRssGrowthMb = after.hwm - before.hwm;
+    console.error(`  GET group of ${big}: ${extra.bigGroupMs.toFixed(0)} ms, ${(bytes / 1e6).toFixed(1)} MB, peak RSS +${extra.bigGroupPeakRssGrowthMb.toFixed(1)} MB`);
+  } finally {
+    await rollcall.stop();
+    ceiling.kill();
+    await cleanup();
+  }
+
+  const ceilGet = results[0].reqPerSec;
+  const ceilPost = results[1].reqPerSec;
+  for (const r of results.slice(2)) r.ratio = r.reqPerSec / (r.kind === 'get' ? ceilGet : ceilPost);
+  const byName = (prefix: string) => results.filter((r) => r.name.startsWith(prefix));
+  const small = SIZES[0];
+  const largest = SIZES[SIZES.length - 1];
+  const memberP99 = (size: number) => byName(`PATCH member add/remove, ${size} members`)[0].p99;
+  const groupGet = (size: number) => byName(`GET group excludedAttributes=members, ${size} members`)[0].reqPerSec;
+  const pg = DB === 'postgres';
+  const targets = [
+    ...['filter userName eq', 'GET user by id', ...SIZES.map((s) => `GET group excludedAttributes=members, ${s} members`)].map((n) => ({ what: `${n} ≥ ${pg ? 25 : 50}% of ceiling GET`, ok: byName(n)[0].ratio! >= (pg ? 0.25 : 0.5), value: `${(byName(n)[0].ratio! * 100).toFixed(0)}%` })),
+    ...['POST user', 'PUT user', 'PATCH user deactivate', ...SIZES.map((s) => `PATCH member add/remove, ${s} members`)].map((n) => ({ what: `${n} ≥ ${pg ? 10 : 35}% of ceiling POST`, ok: byName(n)[0].ratio! >= (pg ? 0.10 : 0.35), value: `${(byName(n)[0].ratio! * 100).toFixed(0)}%` })),
+    ...(pg ? [] : [
+      { what: `member add/remove p99, ${largest} vs ${small} members ≤ 1.5×`, ok: memberP99(largest) <= 1.5 * Math.max(1, memberP99(small)), value: `${memberP99(largest)} vs ${memberP99(small)} ms` },
+      { what: `GET group without members, ${largest} vs ${small} members within 1.2×`, ok: groupGet(small) / groupGet(largest) <= 1.2, value: `${(groupGet(small) / groupGet(largest)).toFixed(2)}×` },
+      { what: `GET ${largest}-member group: peak RSS growth ≤ 64 MB`, ok: extra.bigGroupPeakRssGrowthMb <= 64, value: `${extra.bigGroupPeakRssGrowthMb.toFixed(1)} MB` },
+      { what: 'deep page ≥ 20% of ceiling GET', ok: byName('deep page')[0].ratio! >= 0.2, value: `${(byName('deep page')[0].ratio! * 100).toFixed(0)}%` },
+    ]),
+  ];
+
+  const pad = (s: string, n: number) => s.padEnd(n);
+  console.log(`\nRollcall benchmark — ${DB}, ${USERS} users${QUICK ? ' (quick)' : ''}, ${CONNECTIONS} connections, ${RUNS}×${DURATION}s runs (median), ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}\n`);
+  console.log(`${pad('workload', 52)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'RSS MB'.padStart(7)} ${'ratio'.padStart(6)}`);
+  for (const r of results) console.log(`${pad(r.name, 52)} ${r.reqPerSec.toFixed(0).padStart(8)} ${String(r.p50).padStart(7)} ${String(r.p99).padStart(7)} ${r.rssMb.toFixed(0).padStart(7)} ${(r.ratio === undefined ? '' : `${(r.ratio * 100).toFixed(0)}%`).padStart(6)}${r.errors ? `  (${r.errors} errors)` : ''}`);
+  console.log(`\nseeding through the SCIM API: ${extra.seedUsersPerSec.toFixed(0)} users/s`);
+  console.log(`GET group of ${largest} members: ${extra.bigGroupMs.toFixed(0)} ms, ${(extra.bigGroupBytes / 1e6).toFixed(1)} MB, peak RSS growth ${extra.bigGroupPeakRssGrowthMb.toFixed(1)} MB\n`);
+  console.log('targets:');
+  for (const t of targets) console.log(`  ${t.ok ? 'met   ' : 'MISSED'} ${t.what}: ${t.value}`);
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  const file = new URL(`./results/${new Date().toISOString().replace(/[:.]/g, '-')}-${DB}${QUICK ? '-quick' : ''}.json`, import.meta.url);
+  writeFileSync(file, JSON.stringify({ db: DB, quick: QUICK, users: USERS, connections: CONNECTIONS, runs: RUNS, durationSeconds: DURATION, machine: { cores: cpus().length, memGiB: totalmem() / 2 ** 30, node: process.version }, results, extra, targets, seconds: (Date.now() - started) / 1000 }, null, 2));
+  console.log(`\nsaved ${fileURLToPath(file)} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+await main();
