@@ -63,6 +63,18 @@ export async function revokeToken(store: Store, tenant: Tenant, tokenId: string)
   }
 }
 
+/** When this process last recorded each token's use: at most one write a minute per token. */
+const lastRecorded = new Map<string, number>();
+
+/** Best effort, never failing a request: last use is for admins, not for access decisions. */
+function recordUse(store: Store, tokenId: string, now: Date): void {
+  const last = lastRecorded.get(tokenId);
+  if (last !== undefined && now.getTime() - last < 60_000) return;
+  if (lastRecorded.size > 10_000) lastRecorded.clear();
+  lastRecorded.set(tokenId, now.getTime());
+  store.touchToken(tokenId, now.toISOString()).catch(() => lastRecorded.delete(tokenId));
+}
+
 /**
  * Authenticates a SCIM request for the tenant named in its URL. Every failure is a 401 whose
  * detail says what is wrong with the token, never whether another tenant exists: a token of
@@ -86,7 +98,7 @@ export async function authenticate(store: Store, slug: string, authorization: st
   const now = new Date();
   if (record.revokedAt) throw unauthorized(`The bearer token was revoked on ${record.revokedAt}. Ask the vendor for a new token.`);
   if (record.expiresAt && Date.parse(record.expiresAt) <= now.getTime()) throw unauthorized(`The bearer token expired on ${record.expiresAt}. Ask the vendor for a new token.`);
-  store.touchToken(record.id, now.toISOString()).catch(() => undefined); // best effort; never fails a request
+  recordUse(store, record.id, now);
   return tenant;
 }
 
