@@ -80,6 +80,29 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       assert.equal(await store.getUser(t.id, u.id), undefined);
     });
 
+    test("a read during another request's open transaction never sees its uncommitted writes", async () => {
+      const t = await tenant();
+      const u = user('in-flight');
+      let release!: () => void;
+      const hold = new Promise<void>((r) => { release = r; });
+      let inserted!: () => void;
+      const insertedNow = new Promise<void>((r) => { inserted = r; });
+      const tx = store.transaction(async (x) => {
+        await x.insertUser(t.id, u);
+        inserted();
+        await hold; // the request is still working: its insert is not committed
+        throw new Error('rolled back');
+      });
+      await insertedNow;
+      const read = store.getUser(t.id, u.id);
+      const list = store.listUsers(t.id, all);
+      await new Promise((r) => setTimeout(r, 20));
+      release();
+      await assert.rejects(tx, /rolled back/);
+      assert.equal(await read, undefined, 'the uncommitted user was never visible');
+      assert.equal((await list).total, 0);
+    });
+
     test('tenants are isolated: reads by id and lists never cross tenants', async () => {
       const a = await tenant();
       const b = await tenant();

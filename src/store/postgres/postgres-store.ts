@@ -9,6 +9,7 @@ import { StoreUnavailable, UniquenessViolation, WriteConflict } from '../store.t
 import { postgresDialect } from '../sql/dialect.ts';
 import { SqlResources } from '../sql/resources.ts';
 import { slowQueryLog, SqlStore } from '../sql/sql-store.ts';
+import { kyselyRunner } from '../sql/runner.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 /** pg_advisory_lock key of Rollcall's migrations ("rollcall" as a 63-bit number). */
@@ -36,8 +37,8 @@ export function isConnectionError(err: unknown): boolean {
 export class PostgresStore extends SqlStore {
   readonly dialect = 'postgres' as const;
 
-  private constructor(private readonly pool: pg.Pool, options: PostgresOptions) {
-    super(new Kysely({ dialect: new PostgresDialect({ pool }), log: slowQueryLog(options.slowQueryMs ?? 500, options.onSlowQuery) }), postgresDialect);
+  private constructor(private readonly pool: pg.Pool, private readonly kysely: Kysely<any>) { // eslint-disable-line @typescript-eslint/no-explicit-any
+    super(kyselyRunner(kysely), postgresDialect);
   }
 
   static async open(options: PostgresOptions): Promise<PostgresStore> {
@@ -53,7 +54,7 @@ export class PostgresStore extends SqlStore {
     // permanent listener: the failure still reaches the query that uses it, as StoreUnavailable.
     pool.on('error', () => undefined);
     pool.on('connect', (client) => { client.on('error', () => undefined); });
-    const store = new PostgresStore(pool, options);
+    const store = new PostgresStore(pool, new Kysely({ dialect: new PostgresDialect({ pool }), log: slowQueryLog(options.slowQueryMs ?? 500, options.onSlowQuery) }));
     try {
       await store.migrate();
     } catch (err) {
@@ -98,13 +99,13 @@ export class PostgresStore extends SqlStore {
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     try {
-      return await this.db.transaction().execute((trx) => fn(new SqlResources(trx, postgresDialect)));
+      return await this.kysely.transaction().execute((trx) => fn(new SqlResources(kyselyRunner(trx), postgresDialect)));
     } catch (err) {
       throw this.translate(err);
     }
   }
 
-  async close(): Promise<void> { await this.db.destroy(); }
+  async close(): Promise<void> { await this.kysely.destroy(); }
 
   protected translate(err: unknown): unknown {
     const e = err as { code?: string; constraint?: string };

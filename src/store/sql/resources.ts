@@ -1,18 +1,17 @@
 // The resource half of the Store (users, groups, memberships) in SQL shared by both drivers.
 // A driver supplies the executor (a connection, inside or outside a transaction) and its dialect.
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { Filter } from '../../scim/filter.ts';
 import type { MemberValue } from '../../scim/patch.ts';
 import type { AttrDoc } from '../../scim/resource.ts';
 import type { GroupRecord, ListOptions, Member, Page, StoreTx, UserRecord } from '../store.ts';
 import { UnknownMembers } from '../store.ts';
 import type { Sql, SqlDialect } from './dialect.ts';
+import type { QueryRunner } from './runner.ts';
 import { FilterCompiler } from './filter-sql.ts';
 import { findAttribute } from '../../scim/schemas/types.ts';
 import { defaultMappings, hasValueRows, type ResourceMapping } from './tables.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Executor = Kysely<any>;
 type Row = Record<string, unknown>;
 
 /** SQLite binds at most 32,766 parameters; stay far below for IN lists and multi-row inserts. */
@@ -34,7 +33,7 @@ function toRecord(row: Row): UserRecord & GroupRecord {
 export class SqlResources implements StoreTx {
   private readonly users: ResourceMapping;
   private readonly groups: ResourceMapping;
-  constructor(private readonly db: Executor, private readonly dialect: SqlDialect, mappings = defaultMappings) {
+  constructor(private readonly db: QueryRunner, private readonly dialect: SqlDialect, mappings = defaultMappings) {
     this.users = mappings.users;
     this.groups = mappings.groups;
   }
@@ -43,27 +42,27 @@ export class SqlResources implements StoreTx {
     const compiler = new FilterCompiler(this.dialect, mapping, tenantId);
     const where = o.filter ? sql`r.tenant_id = ${tenantId} AND ${compiler.compile(o.filter)}` : sql`r.tenant_id = ${tenantId}`;
     const table = sql.table(mapping.table);
-    const countRow = await sql<{ n: number }>`SELECT count(*) AS n FROM ${table} r WHERE ${where}`.execute(this.db);
+    const countRow = await this.db.run(sql<{ n: number }>`SELECT count(*) AS n FROM ${table} r WHERE ${where}`);
     const total = Number(countRow.rows[0]?.n ?? 0);
     if (o.limit === 0 || o.offset >= total) return { total, rows: [] };
     const dir = o.sortOrder === 'descending' ? sql`DESC` : sql`ASC`;
     const order: Sql = o.sortBy ? sql`${compiler.sortExpression(o.sortBy)} ${dir} NULLS LAST, r.seq ${dir}` : sql`r.seq ASC`;
-    const res = await sql<Row>`SELECT r.id, r.doc, r.created, r.last_modified, r.version FROM ${table} r WHERE ${where} ORDER BY ${order} LIMIT ${o.limit} OFFSET ${o.offset}`.execute(this.db);
+    const res = await this.db.run(sql<Row>`SELECT r.id, r.doc, r.created, r.last_modified, r.version FROM ${table} r WHERE ${where} ORDER BY ${order} LIMIT ${o.limit} OFFSET ${o.offset}`);
     return { total, rows: res.rows.map(toRecord) };
   }
 
   async getUser(tenantId: string, id: string): Promise<UserRecord | undefined> {
-    const res = await sql<Row>`SELECT id, doc, created, last_modified, version FROM users WHERE tenant_id = ${tenantId} AND id = ${id}`.execute(this.db);
+    const res = await this.db.run(sql<Row>`SELECT id, doc, created, last_modified, version FROM users WHERE tenant_id = ${tenantId} AND id = ${id}`);
     return res.rows[0] ? toRecord(res.rows[0]) : undefined;
   }
 
   async lockUser(tenantId: string, id: string): Promise<UserRecord | undefined> {
-    const res = await sql<Row>`SELECT id, doc, created, last_modified, version FROM users WHERE tenant_id = ${tenantId} AND id = ${id}${this.forUpdate()}`.execute(this.db);
+    const res = await this.db.run(sql<Row>`SELECT id, doc, created, last_modified, version FROM users WHERE tenant_id = ${tenantId} AND id = ${id}${this.forUpdate()}`);
     return res.rows[0] ? toRecord(res.rows[0]) : undefined;
   }
 
   async lockGroup(tenantId: string, id: string): Promise<GroupRecord | undefined> {
-    const res = await sql<Row>`SELECT id, doc, created, last_modified, version FROM groups WHERE tenant_id = ${tenantId} AND id = ${id}${this.forUpdate()}`.execute(this.db);
+    const res = await this.db.run(sql<Row>`SELECT id, doc, created, last_modified, version FROM groups WHERE tenant_id = ${tenantId} AND id = ${id}${this.forUpdate()}`);
     return res.rows[0] ? toRecord(res.rows[0]) : undefined;
   }
 
@@ -74,7 +73,7 @@ export class SqlResources implements StoreTx {
   listGroups(tenantId: string, options: ListOptions) { return this.list(this.groups, tenantId, options); }
 
   async getGroup(tenantId: string, id: string): Promise<GroupRecord | undefined> {
-    const res = await sql<Row>`SELECT id, doc, created, last_modified, version FROM groups WHERE tenant_id = ${tenantId} AND id = ${id}`.execute(this.db);
+    const res = await this.db.run(sql<Row>`SELECT id, doc, created, last_modified, version FROM groups WHERE tenant_id = ${tenantId} AND id = ${id}`);
     return res.rows[0] ? toRecord(res.rows[0]) : undefined;
   }
 
@@ -82,8 +81,8 @@ export class SqlResources implements StoreTx {
     const out = new Map<string, { value: string; display: string }[]>();
     for (const ids of chunks(userIds)) {
       if (!ids.length) continue;
-      const res = await sql<Row>`SELECT m.member_id, g.id, g.display_name FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
-        WHERE m.tenant_id = ${tenantId} AND m.member_id IN (${sql.join(ids)}) ORDER BY g.display_name_lc`.execute(this.db);
+      const res = await this.db.run(sql<Row>`SELECT m.member_id, g.id, g.display_name FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+        WHERE m.tenant_id = ${tenantId} AND m.member_id IN (${sql.join(ids)}) ORDER BY g.display_name_lc`);
       for (const r of res.rows) {
         const list = out.get(r.member_id as string) ?? [];
         list.push({ value: r.id as string, display: r.display_name as string });
@@ -97,11 +96,11 @@ export class SqlResources implements StoreTx {
     const out = new Map<string, Member[]>();
     for (const ids of chunks(groupIds)) {
       if (!ids.length) continue;
-      const res = await sql<Row>`SELECT m.group_id, m.member_id, m.member_type, coalesce(m.display, ${this.dialect.jsonText(sql.ref('u.doc'), ['displayName'])}, u.user_name, g.display_name) AS display
+      const res = await this.db.run(sql<Row>`SELECT m.group_id, m.member_id, m.member_type, coalesce(m.display, ${this.dialect.jsonText(sql.ref('u.doc'), ['displayName'])}, u.user_name, g.display_name) AS display
         FROM group_members m
         LEFT JOIN users u ON m.member_type = 'User' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
         LEFT JOIN groups g ON m.member_type = 'Group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
-        WHERE m.tenant_id = ${tenantId} AND m.group_id IN (${sql.join(ids)}) ORDER BY m.group_id, m.member_id`.execute(this.db);
+        WHERE m.tenant_id = ${tenantId} AND m.group_id IN (${sql.join(ids)}) ORDER BY m.group_id, m.member_id`);
       for (const r of res.rows) {
         const list = out.get(r.group_id as string) ?? [];
         const m: Member = { value: r.member_id as string, type: r.member_type as 'User' | 'Group' };
@@ -132,18 +131,18 @@ export class SqlResources implements StoreTx {
 
   async insertUser(tenantId: string, u: UserRecord): Promise<void> {
     const c = this.userColumns(u);
-    await sql`INSERT INTO users (tenant_id, id, user_name, user_name_lc, external_id, display_name_lc, active, doc, created, last_modified, version)
-      VALUES (${tenantId}, ${u.id}, ${c.user_name}, ${c.user_name_lc}, ${c.external_id}, ${c.display_name_lc}, ${this.activeValue(c.active)}, ${JSON.stringify(u.doc)}, ${u.created}, ${u.lastModified}, ${u.version})`.execute(this.db);
+    await this.db.run(sql`INSERT INTO users (tenant_id, id, user_name, user_name_lc, external_id, display_name_lc, active, doc, created, last_modified, version)
+      VALUES (${tenantId}, ${u.id}, ${c.user_name}, ${c.user_name_lc}, ${c.external_id}, ${c.display_name_lc}, ${this.activeValue(c.active)}, ${JSON.stringify(u.doc)}, ${u.created}, ${u.lastModified}, ${u.version})`);
     await this.writeValues(tenantId, u.id, u.doc);
   }
 
   async updateUser(tenantId: string, u: UserRecord, expectedVersion: number): Promise<boolean> {
     const c = this.userColumns(u);
-    const res = await sql`UPDATE users SET user_name = ${c.user_name}, user_name_lc = ${c.user_name_lc}, external_id = ${c.external_id},
+    const res = await this.db.run(sql`UPDATE users SET user_name = ${c.user_name}, user_name_lc = ${c.user_name_lc}, external_id = ${c.external_id},
       display_name_lc = ${c.display_name_lc}, active = ${this.activeValue(c.active)}, doc = ${JSON.stringify(u.doc)}, last_modified = ${u.lastModified}, version = ${u.version}
-      WHERE tenant_id = ${tenantId} AND id = ${u.id} AND version = ${expectedVersion}`.execute(this.db);
+      WHERE tenant_id = ${tenantId} AND id = ${u.id} AND version = ${expectedVersion}`);
     if (Number(res.numAffectedRows ?? 0) === 0) return false;
-    await sql`DELETE FROM user_values WHERE tenant_id = ${tenantId} AND user_id = ${u.id}`.execute(this.db);
+    await this.db.run(sql`DELETE FROM user_values WHERE tenant_id = ${tenantId} AND user_id = ${u.id}`);
     await this.writeValues(tenantId, u.id, u.doc);
     return true;
   }
@@ -167,14 +166,14 @@ export class SqlResources implements StoreTx {
       }
     }
     for (const part of chunks(rows, 100)) {
-      await sql`INSERT INTO user_values (tenant_id, user_id, attr, ordinal, value, value_lc, type_lc, display_lc, "primary") VALUES ${sql.join(part)}`.execute(this.db);
+      await this.db.run(sql`INSERT INTO user_values (tenant_id, user_id, attr, ordinal, value, value_lc, type_lc, display_lc, "primary") VALUES ${sql.join(part)}`);
     }
   }
 
   async deleteUser(tenantId: string, id: string): Promise<boolean> {
-    const res = await sql`DELETE FROM users WHERE tenant_id = ${tenantId} AND id = ${id}`.execute(this.db);
+    const res = await this.db.run(sql`DELETE FROM users WHERE tenant_id = ${tenantId} AND id = ${id}`);
     if (Number(res.numAffectedRows ?? 0) === 0) return false;
-    await sql`DELETE FROM user_values WHERE tenant_id = ${tenantId} AND user_id = ${id}`.execute(this.db);
+    await this.db.run(sql`DELETE FROM user_values WHERE tenant_id = ${tenantId} AND user_id = ${id}`);
     await this.removeFromAllGroups(tenantId, id);
     return true;
   }
@@ -182,33 +181,33 @@ export class SqlResources implements StoreTx {
   /** A deleted member leaves every group; each of those groups gets a new version. */
   private async removeFromAllGroups(tenantId: string, memberId: string): Promise<void> {
     const now = new Date().toISOString();
-    await sql`UPDATE groups SET version = version + 1, last_modified = ${now}
-      WHERE tenant_id = ${tenantId} AND id IN (SELECT group_id FROM group_members WHERE tenant_id = ${tenantId} AND member_id = ${memberId})`.execute(this.db);
-    await sql`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND member_id = ${memberId}`.execute(this.db);
+    await this.db.run(sql`UPDATE groups SET version = version + 1, last_modified = ${now}
+      WHERE tenant_id = ${tenantId} AND id IN (SELECT group_id FROM group_members WHERE tenant_id = ${tenantId} AND member_id = ${memberId})`);
+    await this.db.run(sql`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND member_id = ${memberId}`);
   }
 
   async insertGroup(tenantId: string, g: GroupRecord): Promise<void> {
     const name = String(g.doc.displayName);
-    await sql`INSERT INTO groups (tenant_id, id, display_name, display_name_lc, external_id, doc, created, last_modified, version)
-      VALUES (${tenantId}, ${g.id}, ${name}, ${name.toLowerCase()}, ${(g.doc.externalId as string | undefined) ?? null}, ${JSON.stringify(g.doc)}, ${g.created}, ${g.lastModified}, ${g.version})`.execute(this.db);
+    await this.db.run(sql`INSERT INTO groups (tenant_id, id, display_name, display_name_lc, external_id, doc, created, last_modified, version)
+      VALUES (${tenantId}, ${g.id}, ${name}, ${name.toLowerCase()}, ${(g.doc.externalId as string | undefined) ?? null}, ${JSON.stringify(g.doc)}, ${g.created}, ${g.lastModified}, ${g.version})`);
   }
 
   async updateGroup(tenantId: string, g: GroupRecord, expectedVersion: number): Promise<boolean> {
     const name = String(g.doc.displayName);
-    const before = await sql<Row>`SELECT display_name FROM groups WHERE tenant_id = ${tenantId} AND id = ${g.id}`.execute(this.db);
+    const before = await this.db.run(sql<Row>`SELECT display_name FROM groups WHERE tenant_id = ${tenantId} AND id = ${g.id}`);
     if (before.rows[0] && before.rows[0].display_name !== name) {
       // Renamed: every member's "groups[].display" changes, so every member gets a new version.
-      const members = await sql<Row>`SELECT member_id FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${g.id} AND member_type = 'User'`.execute(this.db);
+      const members = await this.db.run(sql<Row>`SELECT member_id FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${g.id} AND member_type = 'User'`);
       await this.touchUsers(tenantId, members.rows);
     }
-    const res = await sql`UPDATE groups SET display_name = ${name}, display_name_lc = ${name.toLowerCase()}, external_id = ${(g.doc.externalId as string | undefined) ?? null},
+    const res = await this.db.run(sql`UPDATE groups SET display_name = ${name}, display_name_lc = ${name.toLowerCase()}, external_id = ${(g.doc.externalId as string | undefined) ?? null},
       doc = ${JSON.stringify(g.doc)}, last_modified = ${g.lastModified}, version = ${g.version}
-      WHERE tenant_id = ${tenantId} AND id = ${g.id} AND version = ${expectedVersion}`.execute(this.db);
+      WHERE tenant_id = ${tenantId} AND id = ${g.id} AND version = ${expectedVersion}`);
     return Number(res.numAffectedRows ?? 0) > 0;
   }
 
   async deleteGroup(tenantId: string, id: string): Promise<boolean> {
-    const res = await sql`DELETE FROM groups WHERE tenant_id = ${tenantId} AND id = ${id}`.execute(this.db);
+    const res = await this.db.run(sql`DELETE FROM groups WHERE tenant_id = ${tenantId} AND id = ${id}`);
     if (Number(res.numAffectedRows ?? 0) === 0) return false;
     await this.removeAllMembers(tenantId, id);
     await this.removeFromAllGroups(tenantId, id);
@@ -221,15 +220,15 @@ export class SqlResources implements StoreTx {
     for (const part of chunks(unique)) {
       const ids = part.map((m) => m.value);
       // Each member must exist: a user, or (nested) a group of the same tenant.
-      const found = await sql<Row>`SELECT id, 'User' AS t FROM users WHERE tenant_id = ${tenantId} AND id IN (${sql.join(ids)})
-        UNION ALL SELECT id, 'Group' AS t FROM groups WHERE tenant_id = ${tenantId} AND id IN (${sql.join(ids)})`.execute(this.db);
+      const found = await this.db.run(sql<Row>`SELECT id, 'User' AS t FROM users WHERE tenant_id = ${tenantId} AND id IN (${sql.join(ids)})
+        UNION ALL SELECT id, 'Group' AS t FROM groups WHERE tenant_id = ${tenantId} AND id IN (${sql.join(ids)})`);
       const kinds = new Map(found.rows.map((r) => [r.id as string, r.t as 'User' | 'Group']));
       const missing = ids.filter((id) => !kinds.has(id));
       if (missing.length) throw new UnknownMembers(missing);
       if (ids.includes(groupId)) throw new UnknownMembers([groupId]);
       const values = part.map((m) => sql`(${tenantId}, ${groupId}, ${m.value}, ${kinds.get(m.value)!}, ${m.display ?? null})`);
-      const res = await sql<Row>`INSERT INTO group_members (tenant_id, group_id, member_id, member_type, display) VALUES ${sql.join(values)}
-        ON CONFLICT DO NOTHING RETURNING member_id`.execute(this.db);
+      const res = await this.db.run(sql<Row>`INSERT INTO group_members (tenant_id, group_id, member_id, member_type, display) VALUES ${sql.join(values)}
+        ON CONFLICT DO NOTHING RETURNING member_id`);
       added += await this.touchUsers(tenantId, res.rows);
     }
     return added;
@@ -242,7 +241,7 @@ export class SqlResources implements StoreTx {
   private async touchUsers(tenantId: string, rows: Row[]): Promise<number> {
     const now = new Date().toISOString();
     for (const ids of chunks(rows.map((r) => r.member_id as string))) {
-      await sql`UPDATE users SET version = version + 1, last_modified = ${now} WHERE tenant_id = ${tenantId} AND id IN (${sql.join(ids)})`.execute(this.db);
+      await this.db.run(sql`UPDATE users SET version = version + 1, last_modified = ${now} WHERE tenant_id = ${tenantId} AND id IN (${sql.join(ids)})`);
     }
     return rows.length;
   }
@@ -250,20 +249,20 @@ export class SqlResources implements StoreTx {
   async removeMembers(tenantId: string, groupId: string, memberIds: string[]): Promise<number> {
     let removed = 0;
     for (const ids of chunks([...new Set(memberIds)])) {
-      const res = await sql<Row>`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND member_id IN (${sql.join(ids)}) RETURNING member_id`.execute(this.db);
+      const res = await this.db.run(sql<Row>`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND member_id IN (${sql.join(ids)}) RETURNING member_id`);
       removed += await this.touchUsers(tenantId, res.rows);
     }
     return removed;
   }
 
   async removeAllMembers(tenantId: string, groupId: string): Promise<number> {
-    const res = await sql<Row>`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} RETURNING member_id`.execute(this.db);
+    const res = await this.db.run(sql<Row>`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} RETURNING member_id`);
     return this.touchUsers(tenantId, res.rows);
   }
 
   /** Makes the member set exactly `members`: only the difference is written. */
   async replaceMembers(tenantId: string, groupId: string, members: MemberValue[]): Promise<number> {
-    const current = await sql<Row>`SELECT member_id FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId}`.execute(this.db);
+    const current = await this.db.run(sql<Row>`SELECT member_id FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId}`);
     const have = new Set(current.rows.map((r) => r.member_id as string));
     const want = new Set(members.map((m) => m.value));
     const removed = await this.removeMembers(tenantId, groupId, [...have].filter((id) => !want.has(id)));
@@ -275,8 +274,8 @@ export class SqlResources implements StoreTx {
     const membersDef = findAttribute(this.groups.rs.core.attributes, 'members')!;
     const source = this.groups.rowSources.members;
     const cond = compiler.compileInner(membersDef, filter, (sub) => source.sub(sub.name) ?? { expr: sql`NULL`, type: sub.type, caseExact: sub.caseExact });
-    const res = await sql<Row>`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND member_id IN (
-      SELECT m.member_id FROM group_members m WHERE m.tenant_id = ${tenantId} AND m.group_id = ${groupId} AND ${cond}) RETURNING member_id`.execute(this.db);
+    const res = await this.db.run(sql<Row>`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND member_id IN (
+      SELECT m.member_id FROM group_members m WHERE m.tenant_id = ${tenantId} AND m.group_id = ${groupId} AND ${cond}) RETURNING member_id`);
     return this.touchUsers(tenantId, res.rows);
   }
 }

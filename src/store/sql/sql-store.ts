@@ -3,7 +3,8 @@
 import { sql } from 'kysely';
 import type { ListOptions, Store, StoreTx, Tenant, TokenRecord } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
-import { SqlResources, type Executor } from './resources.ts';
+import { SqlResources } from './resources.ts';
+import type { QueryRunner } from './runner.ts';
 
 type Row = Record<string, unknown>;
 const toTenant = (r: Row): Tenant => ({ id: r.id as string, slug: r.slug as string, name: r.name as string, createdAt: r.created_at as string });
@@ -17,7 +18,7 @@ export abstract class SqlStore implements Store {
   abstract readonly dialect: 'sqlite' | 'postgres';
   protected readonly reads: SqlResources;
 
-  constructor(protected readonly db: Executor, protected readonly sqlDialect: SqlDialect) {
+  constructor(protected readonly db: QueryRunner, protected readonly sqlDialect: SqlDialect) {
     this.reads = new SqlResources(db, sqlDialect);
   }
 
@@ -39,50 +40,50 @@ export abstract class SqlStore implements Store {
   membersOf(t: string, ids: string[]) { return this.run(() => this.reads.membersOf(t, ids)); }
 
   createTenant(t: Tenant): Promise<void> {
-    return this.run(async () => { await sql`INSERT INTO tenants (id, slug, name, created_at) VALUES (${t.id}, ${t.slug}, ${t.name}, ${t.createdAt})`.execute(this.db); });
+    return this.run(async () => { await this.db.run(sql`INSERT INTO tenants (id, slug, name, created_at) VALUES (${t.id}, ${t.slug}, ${t.name}, ${t.createdAt})`); });
   }
 
   findTenantBySlug(slug: string): Promise<Tenant | undefined> {
     return this.run(async () => {
-      const r = await sql<Row>`SELECT * FROM tenants WHERE slug = ${slug}`.execute(this.db);
+      const r = await this.db.run(sql<Row>`SELECT * FROM tenants WHERE slug = ${slug}`);
       return r.rows[0] ? toTenant(r.rows[0]) : undefined;
     });
   }
 
   listTenants(): Promise<Tenant[]> {
-    return this.run(async () => (await sql<Row>`SELECT * FROM tenants ORDER BY slug`.execute(this.db)).rows.map(toTenant));
+    return this.run(async () => (await this.db.run(sql<Row>`SELECT * FROM tenants ORDER BY slug`)).rows.map(toTenant));
   }
 
   createToken(t: TokenRecord): Promise<void> {
     return this.run(async () => {
-      await sql`INSERT INTO tokens (tenant_id, id, hash, hint, created_at, expires_at, revoked_at, last_used_at)
-        VALUES (${t.tenantId}, ${t.id}, ${t.hash}, ${t.hint}, ${t.createdAt}, ${t.expiresAt}, ${t.revokedAt}, ${t.lastUsedAt})`.execute(this.db);
+      await this.db.run(sql`INSERT INTO tokens (tenant_id, id, hash, hint, created_at, expires_at, revoked_at, last_used_at)
+        VALUES (${t.tenantId}, ${t.id}, ${t.hash}, ${t.hint}, ${t.createdAt}, ${t.expiresAt}, ${t.revokedAt}, ${t.lastUsedAt})`);
     });
   }
 
   findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
     return this.run(async () => {
-      const r = await sql<Row>`SELECT * FROM tokens WHERE hash = ${hash}`.execute(this.db);
+      const r = await this.db.run(sql<Row>`SELECT * FROM tokens WHERE hash = ${hash}`);
       return r.rows[0] ? toToken(r.rows[0]) : undefined;
     });
   }
 
   findTokenForTenant(hash: string, slug: string): Promise<{ token: TokenRecord; tenant: Tenant } | undefined> {
     return this.run(async () => {
-      const r = await sql<Row>`SELECT k.*, t.slug, t.name, t.created_at AS tenant_created_at FROM tokens k JOIN tenants t ON t.id = k.tenant_id
-        WHERE k.hash = ${hash} AND t.slug = ${slug}`.execute(this.db);
+      const r = await this.db.run(sql<Row>`SELECT k.*, t.slug, t.name, t.created_at AS tenant_created_at FROM tokens k JOIN tenants t ON t.id = k.tenant_id
+        WHERE k.hash = ${hash} AND t.slug = ${slug}`);
       const row = r.rows[0];
       return row ? { token: toToken(row), tenant: { id: row.tenant_id as string, slug: row.slug as string, name: row.name as string, createdAt: row.tenant_created_at as string } } : undefined;
     });
   }
 
   listTokens(tenantId: string): Promise<TokenRecord[]> {
-    return this.run(async () => (await sql<Row>`SELECT * FROM tokens WHERE tenant_id = ${tenantId} ORDER BY created_at, id`.execute(this.db)).rows.map(toToken));
+    return this.run(async () => (await this.db.run(sql<Row>`SELECT * FROM tokens WHERE tenant_id = ${tenantId} ORDER BY created_at, id`)).rows.map(toToken));
   }
 
   revokeToken(tenantId: string, tokenId: string, at: string): Promise<boolean> {
     return this.run(async () => {
-      const r = await sql`UPDATE tokens SET revoked_at = ${at} WHERE tenant_id = ${tenantId} AND id = ${tokenId} AND revoked_at IS NULL`.execute(this.db);
+      const r = await this.db.run(sql`UPDATE tokens SET revoked_at = ${at} WHERE tenant_id = ${tenantId} AND id = ${tokenId} AND revoked_at IS NULL`);
       return Number(r.numAffectedRows ?? 0) > 0;
     });
   }
@@ -90,7 +91,7 @@ export abstract class SqlStore implements Store {
   touchToken(tokenId: string, at: string): Promise<void> {
     const minuteAgo = new Date(Date.parse(at) - 60_000).toISOString();
     return this.run(async () => {
-      await sql`UPDATE tokens SET last_used_at = ${at} WHERE id = ${tokenId} AND (last_used_at IS NULL OR last_used_at < ${minuteAgo})`.execute(this.db);
+      await this.db.run(sql`UPDATE tokens SET last_used_at = ${at} WHERE id = ${tokenId} AND (last_used_at IS NULL OR last_used_at < ${minuteAgo})`);
     });
   }
 }

@@ -9,7 +9,8 @@ import type { StoreTx } from '../store.ts';
 import { StoreUnavailable, UniquenessViolation } from '../store.ts';
 import { sqliteDialect } from '../sql/dialect.ts';
 import { SqlResources } from '../sql/resources.ts';
-import { slowQueryLog, SqlStore } from '../sql/sql-store.ts';
+import { SqlStore } from '../sql/sql-store.ts';
+import { SqliteRunner, TransactionGate } from './sqlite-runner.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 
@@ -21,33 +22,40 @@ export interface SqliteOptions {
 }
 
 /**
- * kysely prepares every statement anew; preparing was a fifth of the CPU time of a GET (measured
- * with --cpu-prof, docs/performance.md). The same SQL text gets the same prepared statement back,
- * from a bounded cache. Safe because kysely runs one statement at a time on this connection.
+ * Preparing every statement anew was a fifth of the CPU time of a GET (measured with --cpu-prof,
+ * docs/performance.md). The same SQL text gets the same prepared statement back, from a bounded
+ * cache. Safe because statements run one at a time (synchronously) on this connection.
  */
 function cachingStatements(raw: Database.Database, size = 1000) {
   const cache = new Map<string, Database.Statement>();
-  return {
-    close: () => raw.close(),
-    prepare(sqlText: string): Database.Statement {
-      let stmt = cache.get(sqlText);
-      if (stmt) {
-        cache.delete(sqlText); // move to the back: least recently used goes first
-      } else {
-        stmt = raw.prepare(sqlText);
-        if (cache.size >= size) cache.delete(cache.keys().next().value!);
-      }
-      cache.set(sqlText, stmt);
-      return stmt;
-    },
+  return function prepare(sqlText: string): Database.Statement {
+    let stmt = cache.get(sqlText);
+    if (stmt) {
+      cache.delete(sqlText); // move to the back: least recently used goes first
+    } else {
+      stmt = raw.prepare(sqlText);
+      if (cache.size >= size) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(sqlText, stmt);
+    return stmt;
   };
 }
 
 export class SqliteStore extends SqlStore {
   readonly dialect = 'sqlite' as const;
 
+  private readonly gate: TransactionGate;
+  private readonly txRunner: SqliteRunner;
+
   private constructor(private readonly raw: Database.Database, options: SqliteOptions) {
-    super(new Kysely({ dialect: new SqliteDialect({ database: cachingStatements(raw) }), log: slowQueryLog(options.slowQueryMs ?? 500, options.onSlowQuery) }), sqliteDialect);
+    // kysely only compiles the SQL here (a Kysely over a database that is never asked to run anything).
+    const compiler = new Kysely({ dialect: new SqliteDialect({ database: raw }) });
+    const prepare = cachingStatements(raw);
+    const slow = options.slowQueryMs ?? 500;
+    const gate = new TransactionGate();
+    super(new SqliteRunner(compiler, prepare, gate, slow, options.onSlowQuery), sqliteDialect);
+    this.gate = gate;
+    this.txRunner = new SqliteRunner(compiler, prepare, undefined, slow, options.onSlowQuery);
   }
 
   static async open(options: SqliteOptions): Promise<SqliteStore> {
@@ -84,24 +92,26 @@ export class SqliteStore extends SqlStore {
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.db.connection().execute(async (conn) => {
+    return this.gate.exclusive(async () => {
       try {
-        await sql`BEGIN IMMEDIATE`.execute(conn);
+        await this.txRunner.run(sql`BEGIN IMMEDIATE`);
       } catch (err) {
         throw this.translate(err);
       }
       try {
-        const result = await fn(new SqlResources(conn, sqliteDialect));
-        await sql`COMMIT`.execute(conn);
+        const result = await fn(new SqlResources(this.txRunner, sqliteDialect));
+        await this.txRunner.run(sql`COMMIT`);
         return result;
       } catch (err) {
-        await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+        await this.txRunner.run(sql`ROLLBACK`).catch(() => undefined);
         throw this.translate(err);
       }
     });
   }
 
-  async close(): Promise<void> { await this.db.destroy(); }
+  async close(): Promise<void> {
+    await this.gate.exclusive(async () => this.raw.close());
+  }
 
   /** Unique-constraint failures name the attribute; a lock held past the busy timeout is "unavailable". */
   protected translate(err: unknown): unknown {
