@@ -1,5 +1,6 @@
 // The SCIM 2.0 route group under /scim/v2/:tenant. Each handler authenticates (preHandler),
 // parses the request into the core's plain objects, calls one use case, and renders the result.
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.ts';
 import { serviceProviderConfig, resourceTypes, schemas, type DiscoveryContext } from '../scim/discovery.ts';
@@ -49,13 +50,14 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
   };
 
   /** One resource: ETag header, and 304 when If-None-Match already names this version (RFC 7644 §3.14). */
-  const sendResource = (request: Req, reply: FastifyReply, status: number, r: users.Rendered) => {
+  const sendResource = async (request: Req, reply: FastifyReply, status: number, r: users.Rendered) => {
     reply.header('ETag', etag(r.version));
     const inm = header(request, 'if-none-match');
     if (request.method === 'GET' && inm && inm.split(',').some((t) => t.trim() === '*' || t.trim().replace(/^W\//, '') === etag(r.version).replace(/^W\//, ''))) {
       return reply.code(304).send();
     }
     if (status === 201) reply.header('Location', (r.resource.meta as { location: string }).location);
+    if (r.members) return send(reply, status, await streamWithMembers(r.resource, r.members));
     return send(reply, status, r.resource);
   };
 
@@ -134,6 +136,26 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
 
   app.all('/Bulk', async () => { throw notImplemented('/Bulk is not supported by this server (ServiceProviderConfig says bulk.supported: false). Send each operation as its own request.'); });
   app.all('/Me', async () => { throw notImplemented('/Me is not supported: Rollcall tokens belong to a tenant, not to a user.'); });
+}
+
+/**
+ * The resource as a stream of JSON text with its members written page by page before "meta". The
+ * first page is read before anything is sent, so a failing database still gets a proper SCIM error.
+ */
+async function streamWithMembers(resource: Record<string, unknown>, pages: AsyncIterable<Record<string, unknown>[]>): Promise<Readable> {
+  const { meta, ...rest } = resource;
+  const iterator = pages[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  async function* chunks() {
+    yield `${JSON.stringify(rest).slice(0, -1)},"members":[`;
+    let separator = '';
+    for (let page = first; !page.done; page = await iterator.next()) {
+      yield separator + page.value.map((m) => JSON.stringify(m)).join(',');
+      separator = ',';
+    }
+    yield `],"meta":${JSON.stringify(meta)}}`;
+  }
+  return Readable.from(chunks(), { objectMode: false });
 }
 
 /** A /.search body is the list parameters as JSON (RFC 7644 §3.4.3). */

@@ -8,14 +8,35 @@ import { applyProjection, wantsAttribute, ALL, type Projection } from '../scim/p
 import { checkRequired, normalizeResource, type AttrDoc } from '../scim/resource.ts';
 import type { GroupRecord, StoreReads, StoreTx } from '../store/store.ts';
 import { checkIfMatch, VersionConflict, groupNotFound, inTransaction, type ScimContext } from './context.ts';
-import { renderGroup } from './render.ts';
+import { renderGroup, renderMember } from './render.ts';
 import type { Rendered } from './users.ts';
 
 const EXTERNAL = new Set(['members']);
 
+/** Members per page when streaming; a page is about 150 kB of JSON. */
+const MEMBER_PAGE = 1000;
+
+/**
+ * With the default projection the members are streamed in pages after the response starts, so a
+ * 100,000-member group never sits in memory. They are read after the use case's transaction, from
+ * the store, in member-id order. Other projections (which may pick member sub-attributes) load them.
+ */
 async function render(ctx: ScimContext, reads: StoreReads, g: GroupRecord, projection: Projection = ALL): Promise<Rendered> {
+  if (projection.mode === 'all') {
+    return { resource: renderGroup(ctx.schemas.Group, ctx.baseUrl, g), version: g.version, members: memberPages(ctx, g.id) };
+  }
   const members = wantsAttribute(projection, 'members') ? (await reads.membersOf(ctx.tenant.id, [g.id])).get(g.id) ?? [] : undefined;
   return { resource: applyProjection(renderGroup(ctx.schemas.Group, ctx.baseUrl, g, members), projection), version: g.version };
+}
+
+async function* memberPages(ctx: ScimContext, groupId: string): AsyncIterable<Record<string, unknown>[]> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await ctx.store.membersPage(ctx.tenant.id, groupId, after, MEMBER_PAGE);
+    if (page.length) yield page.map((m) => renderMember(ctx.baseUrl, m));
+    if (page.length < MEMBER_PAGE) return;
+    after = page[page.length - 1].value;
+  }
 }
 
 /** Splits a normalised Group body into its document and its members. */

@@ -34,13 +34,13 @@ export function renderGroup(rs: ResourceSchema, baseUrl: string, g: GroupRecord,
   const out: Obj = { schemas: schemasOf(rs, g.doc), id: g.id };
   if (externalId !== undefined) out.externalId = externalId;
   Object.assign(out, attrs);
-  if (members) {
-    out.members = members.map((m) => {
-      const v: Obj = { value: m.value, $ref: `${baseUrl}/${m.type === 'Group' ? 'Groups' : 'Users'}/${m.value}`, type: m.type };
-      if (m.display !== undefined) v.display = m.display;
-      return v;
-    });
-  }
+  if (members) out.members = members.map((m) => renderMember(baseUrl, m));
   out.meta = meta('Group', g, `${baseUrl}/Groups/${g.id}`);
   return out;
+}
+
+export function renderMember(baseUrl: string, m: Member): Obj {
+  const v: Obj = { value: m.value, $ref: `${baseUrl}/${m.type === 'Group' ? 'Groups' : 'Users'}/${m.value}`, type: m.type };
+  if (m.display !== undefined) v.display = m.display;
+  return v;
 }

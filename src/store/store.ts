@@ -74,6 +74,8 @@ export interface StoreReads {
   listGroups(tenantId: string, options: ListOptions): Promise<Page<GroupRecord>>;
   /** Members of some groups; callers ask only when the response will include members. */
   membersOf(tenantId: string, groupIds: string[]): Promise<Map<string, Member[]>>;
+  /** One page of a group's members in member-id order, after `after` (keyset): for streaming big groups. */
+  membersPage(tenantId: string, groupId: string, after: string | undefined, limit: number): Promise<Member[]>;
 }
 
 export interface StoreTx extends StoreReads {

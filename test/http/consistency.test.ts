@@ -163,3 +163,25 @@ test('OPTIONS and GET on .search are 405 with an Allow header', async () => {
   assert.equal(s.status, 405);
   assert.equal(s.headers.get('allow'), 'POST');
 });
+
+test('a group of 2,500 members comes back whole from GET and PATCH (members are streamed in pages)', async () => {
+  const t = await tenant();
+  const ids: string[] = [];
+  for (let i = 0; i < 2500; i += 250) {
+    const batch = await Promise.all(Array.from({ length: 250 }, (_, j) => t.user(`big-${i + j}`)));
+    ids.push(...batch.map((u) => u.id));
+  }
+  const g = await t.group('Big Group');
+  const added = await t.patch(`/Groups/${g.id}`, { op: 'add', path: 'members', value: ids.map((value) => ({ value })) });
+  assert.equal(added.status, 200);
+  assert.equal(added.body.members.length, 2500);
+  const got = await t.req('GET', `/Groups/${g.id}`);
+  assert.equal(got.status, 200);
+  assert.equal(got.headers.get('content-type'), 'application/scim+json; charset=utf-8');
+  assert.equal(got.headers.get('etag'), got.body.meta.version);
+  assert.deepEqual(got.body.members.map((m: { value: string }) => m.value).sort(), [...ids].sort());
+  assert.ok(got.body.members.every((m: { $ref: string; type: string; display: string }) => m.type === 'User' && m.$ref.endsWith('/Users/' + (m as unknown as { value: string }).value) && m.display.startsWith('big-')));
+  assert.deepEqual(Object.keys(got.body).slice(-2), ['members', 'meta']);
+  const empty = await t.group('Empty Group');
+  assert.deepEqual((await t.req('GET', `/Groups/${empty.id}`)).body.members, []);
+});

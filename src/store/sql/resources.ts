@@ -92,24 +92,40 @@ export class SqlResources implements StoreTx {
     return out;
   }
 
+  /** The member columns with a display: the client's own, else the member's current name. */
+  private memberSelect(where: Sql, order: Sql, limit?: number): Promise<{ rows: Row[] }> {
+    return this.db.run(sql<Row>`SELECT m.group_id, m.member_id, m.member_type, coalesce(m.display, ${this.dialect.jsonText(sql.ref('u.doc'), ['displayName'])}, u.user_name, g.display_name) AS display
+      FROM group_members m
+      LEFT JOIN users u ON m.member_type = 'User' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
+      LEFT JOIN groups g ON m.member_type = 'Group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
+      WHERE ${where} ORDER BY ${order}${limit === undefined ? sql`` : sql` LIMIT ${limit}`}`);
+  }
+
+  private static toMember(r: Row): Member {
+    const m: Member = { value: r.member_id as string, type: r.member_type as 'User' | 'Group' };
+    if (r.display) m.display = r.display as string;
+    return m;
+  }
+
   async membersOf(tenantId: string, groupIds: string[]) {
     const out = new Map<string, Member[]>();
     for (const ids of chunks(groupIds)) {
       if (!ids.length) continue;
-      const res = await this.db.run(sql<Row>`SELECT m.group_id, m.member_id, m.member_type, coalesce(m.display, ${this.dialect.jsonText(sql.ref('u.doc'), ['displayName'])}, u.user_name, g.display_name) AS display
-        FROM group_members m
-        LEFT JOIN users u ON m.member_type = 'User' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
-        LEFT JOIN groups g ON m.member_type = 'Group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id
-        WHERE m.tenant_id = ${tenantId} AND m.group_id IN (${sql.join(ids)}) ORDER BY m.group_id, m.member_id`);
+      const res = await this.memberSelect(sql`m.tenant_id = ${tenantId} AND m.group_id IN (${sql.join(ids)})`, sql`m.group_id, m.member_id`);
       for (const r of res.rows) {
         const list = out.get(r.group_id as string) ?? [];
-        const m: Member = { value: r.member_id as string, type: r.member_type as 'User' | 'Group' };
-        if (r.display) m.display = r.display as string;
-        list.push(m);
+        list.push(SqlResources.toMember(r));
         out.set(r.group_id as string, list);
       }
     }
     return out;
+  }
+
+  async membersPage(tenantId: string, groupId: string, after: string | undefined, limit: number): Promise<Member[]> {
+    const where = after === undefined
+      ? sql`m.tenant_id = ${tenantId} AND m.group_id = ${groupId}`
+      : sql`m.tenant_id = ${tenantId} AND m.group_id = ${groupId} AND m.member_id > ${after}`;
+    return (await this.memberSelect(where, sql`m.member_id`, limit)).rows.map(SqlResources.toMember);
   }
 
   // ---- writes -------------------------------------------------------------------------------

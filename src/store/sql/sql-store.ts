@@ -38,6 +38,7 @@ export abstract class SqlStore implements Store {
   getGroup(t: string, id: string) { return this.run(() => this.reads.getGroup(t, id)); }
   listGroups(t: string, o: ListOptions) { return this.run(() => this.reads.listGroups(t, o)); }
   membersOf(t: string, ids: string[]) { return this.run(() => this.reads.membersOf(t, ids)); }
+  membersPage(t: string, g: string, after: string | undefined, limit: number) { return this.run(() => this.reads.membersPage(t, g, after, limit)); }
 
   createTenant(t: Tenant): Promise<void> {
     return this.run(async () => { await this.db.run(sql`INSERT INTO tenants (id, slug, name, created_at) VALUES (${t.id}, ${t.slug}, ${t.name}, ${t.createdAt})`); });
