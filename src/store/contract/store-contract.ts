@@ -80,6 +80,21 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       assert.equal(await store.getUser(t.id, u.id), undefined);
     });
 
+    test('concurrent transactions: the one that fails leaves nothing, the others all commit', async () => {
+      const t = await tenant();
+      const users = Array.from({ length: 12 }, (_, i) => user(`concurrent-${i}`));
+      const results = await Promise.allSettled(users.map((u, i) => store.transaction(async (tx) => {
+        await tx.insertUser(t.id, u);
+        if (i === 5) throw new Error('request 5 fails after writing');
+        if (i === 8) await tx.insertUser(t.id, user('CONCURRENT-0')); // a uniqueness failure mid-transaction
+        return i;
+      })));
+      assert.deepEqual(results.map((r) => r.status), users.map((_, i) => (i === 5 || i === 8 ? 'rejected' : 'fulfilled')));
+      assert.ok((results[8] as PromiseRejectedResult).reason instanceof UniquenessViolation);
+      const stored = (await store.listUsers(t.id, all)).rows.map((u) => u.doc.userName);
+      assert.deepEqual(stored, users.filter((_, i) => i !== 5 && i !== 8).map((u) => u.doc.userName));
+    });
+
     test("a read during another request's open transaction never sees its uncommitted writes", async () => {
       const t = await tenant();
       const u = user('in-flight');

@@ -13,6 +13,10 @@ import { SqlStore } from '../sql/sql-store.ts';
 import { SqliteRunner, TransactionGate } from './sqlite-runner.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
+interface Pending { fn: (tx: StoreTx) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }
+
+/** Most transactions one COMMIT may carry (bounds the wait of the first request in a batch). */
+const MAX_BATCH = 32;
 
 export interface SqliteOptions {
   filename: string;
@@ -63,7 +67,13 @@ export class SqliteStore extends SqlStore {
     const raw = new Database(options.filename);
     raw.pragma('journal_mode = WAL');
     raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    // WAL + synchronous=NORMAL: a commit is durable against a process crash (kill -9 tests), and
+    // against power loss up to the last checkpoint; no fsync per commit.
     raw.pragma('synchronous = NORMAL');
+    // A 64 MB page cache and memory-mapped reads keep 100,000 users' indexes in memory (bench/).
+    raw.pragma('cache_size = -65536');
+    raw.pragma('mmap_size = 268435456');
+    raw.pragma('temp_store = MEMORY');
     raw.pragma('foreign_keys = ON');
     // SQLite's lower() folds ASCII only; JavaScript folds all of Unicode, as the values we bind are
     // folded. Replacing lower() makes "name.familyName eq \"Ünal\"" find Ünal. No index uses it.
@@ -91,22 +101,71 @@ export class SqliteStore extends SqlStore {
     return applied;
   }
 
-  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.gate.exclusive(async () => {
-      try {
-        await this.txRunner.run(sql`BEGIN IMMEDIATE`);
-      } catch (err) {
-        throw this.translate(err);
-      }
-      try {
-        const result = await fn(new SqlResources(this.txRunner, sqliteDialect));
-        await this.txRunner.run(sql`COMMIT`);
-        return result;
-      } catch (err) {
-        await this.txRunner.run(sql`ROLLBACK`).catch(() => undefined);
-        throw this.translate(err);
-      }
+  /**
+   * Group commit. A commit costs ~200 µs of WAL writes on a VM disk against ~60 µs for the work of
+   * a typical write (measured, docs/performance.md), so transactions that queue up while one is
+   * running share one SQLite transaction: each runs alone, in turn, inside its own SAVEPOINT (its
+   * failure rolls back only its own writes), and all are answered after the one COMMIT. Nobody is
+   * told "done" before their writes are durable; a failed COMMIT fails every request in the batch.
+   */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn: fn as (tx: StoreTx) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.draining) void this.drain();
     });
+  }
+
+  private readonly pending: Pending[] = [];
+  private draining = false;
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.pending.length) {
+        await this.gate.exclusive(() => this.runBatch());
+        // Let reads waiting on the gate (and incoming I/O) run before the next batch takes it.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async runBatch(): Promise<void> {
+    const run = (q: Parameters<SqliteRunner['run']>[0]) => this.txRunner.run(q);
+    try {
+      await run(sql`BEGIN IMMEDIATE`);
+    } catch (err) {
+      // The write lock could not be had (another process held it past the busy timeout).
+      const failed = this.pending.splice(0, this.pending.length);
+      for (const item of failed) item.reject(this.translate(err));
+      return;
+    }
+    const outcomes: { item: Pending; ok: boolean; value?: unknown; error?: unknown }[] = [];
+    const tx = new SqlResources(this.txRunner, sqliteDialect);
+    while (this.pending.length && outcomes.length < MAX_BATCH) {
+      const item = this.pending.shift()!;
+      await run(sql`SAVEPOINT request`);
+      try {
+        const value = await item.fn(tx);
+        await run(sql`RELEASE request`);
+        outcomes.push({ item, ok: true, value });
+      } catch (err) {
+        await run(sql`ROLLBACK TO request`).catch(() => undefined);
+        await run(sql`RELEASE request`).catch(() => undefined);
+        outcomes.push({ item, ok: false, error: this.translate(err) });
+      }
+    }
+    try {
+      await run(sql`COMMIT`);
+    } catch (err) {
+      await run(sql`ROLLBACK`).catch(() => undefined);
+      // Nothing of this batch is durable: every request in it fails, successful ones included.
+      const error = this.translate(err);
+      for (const o of outcomes) o.item.reject(error);
+      return;
+    }
+    for (const o of outcomes) (o.ok ? o.item.resolve(o.value) : o.item.reject(o.error));
   }
 
   async close(): Promise<void> {
