@@ -91,8 +91,8 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       })));
       assert.deepEqual(results.map((r) => r.status), users.map((_, i) => (i === 5 || i === 8 ? 'rejected' : 'fulfilled')));
       assert.ok((results[8] as PromiseRejectedResult).reason instanceof UniquenessViolation);
-      const stored = (await store.listUsers(t.id, all)).rows.map((u) => u.doc.userName);
-      assert.deepEqual(stored, users.filter((_, i) => i !== 5 && i !== 8).map((u) => u.doc.userName));
+      const stored = (await store.listUsers(t.id, all)).rows.map((u) => String(u.doc.userName)).sort();
+      assert.deepEqual(stored, users.filter((_, i) => i !== 5 && i !== 8).map((u) => String(u.doc.userName)).sort());
     });
 
     test("a read during another request's open transaction never sees its uncommitted writes", async () => {
