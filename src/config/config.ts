@@ -18,7 +18,7 @@ export interface Config {
   dbPoolSize: number;
   /** PostgreSQL statement_timeout, ms: a runaway query is cancelled, never left to hang a request. */
   dbStatementTimeoutMs: number;
-  /** Queries slower than this are logged (SQL text only, never parameters). */
+  /** Queries slower than this are logged (SQL text only, never parameters); 0 logs every query. */
   slowQueryMs: number;
   /** Retry-After (seconds) sent with 503 while the database is unreachable. */
   retryAfterSeconds: number;
@@ -68,7 +68,7 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
   if (pool !== undefined) out.dbPoolSize = pool;
   const st = int('ROLLCALL_DB_STATEMENT_TIMEOUT_MS', env.ROLLCALL_DB_STATEMENT_TIMEOUT_MS, 100, 3_600_000);
   if (st !== undefined) out.dbStatementTimeoutMs = st;
-  const slow = int('ROLLCALL_SLOW_QUERY_MS', env.ROLLCALL_SLOW_QUERY_MS, 1, 3_600_000);
+  const slow = int('ROLLCALL_SLOW_QUERY_MS', env.ROLLCALL_SLOW_QUERY_MS, 0, 3_600_000);
   if (slow !== undefined) out.slowQueryMs = slow;
   const ra = int('ROLLCALL_RETRY_AFTER_SECONDS', env.ROLLCALL_RETRY_AFTER_SECONDS, 1, 3600);
   if (ra !== undefined) out.retryAfterSeconds = ra;

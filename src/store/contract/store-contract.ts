@@ -57,8 +57,10 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       assert.equal(await store.transaction((tx) => tx.updateUser(t.id, next, 1)), true);
       assert.equal(await store.transaction((tx) => tx.updateUser(t.id, { ...next, version: 3 }, 1)), false, 'stale version refused');
       assert.equal((await store.getUser(t.id, u.id))!.version, 2);
+      assert.equal((await store.listUsers(t.id, all)).total, 1);
       assert.equal(await store.transaction((tx) => tx.deleteUser(t.id, u.id)), true);
       assert.equal(await store.getUser(t.id, u.id), undefined);
+      assert.equal((await store.listUsers(t.id, all)).total, 0, 'the unfiltered total follows deletes');
       assert.equal(await store.transaction((tx) => tx.deleteUser(t.id, u.id)), false);
     });
 

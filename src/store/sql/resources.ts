@@ -42,13 +42,33 @@ export class SqlResources implements StoreTx {
     const compiler = new FilterCompiler(this.dialect, mapping, tenantId);
     const where = o.filter ? sql`r.tenant_id = ${tenantId} AND ${compiler.compile(o.filter)}` : sql`r.tenant_id = ${tenantId}`;
     const table = sql.table(mapping.table);
-    const countRow = await this.db.run(sql<{ n: number }>`SELECT count(*) AS n FROM ${table} r WHERE ${where}`);
-    const total = Number(countRow.rows[0]?.n ?? 0);
+    const total = o.filter
+      ? Number((await this.db.run(sql<{ n: number }>`SELECT count(*) AS n FROM ${table} r WHERE ${where}`)).rows[0]?.n ?? 0)
+      : await this.count(tenantId, mapping.table);
     if (o.limit === 0 || o.offset >= total) return { total, rows: [] };
+    const columns = sql`r.id, r.doc, r.created, r.last_modified, r.version`;
+    if (!o.sortBy) {
+      // Creation order: find the page's first seq with an index-only walk over (tenant_id, seq),
+      // then read just the page, instead of reading and discarding `offset` whole rows.
+      const res = await this.db.run(sql<Row>`SELECT ${columns} FROM ${table} r WHERE ${where}
+        AND r.seq >= (SELECT r.seq FROM ${table} r WHERE ${where} ORDER BY r.seq LIMIT 1 OFFSET ${o.offset})
+        ORDER BY r.seq LIMIT ${o.limit}`);
+      return { total, rows: res.rows.map(toRecord) };
+    }
     const dir = o.sortOrder === 'descending' ? sql`DESC` : sql`ASC`;
-    const order: Sql = o.sortBy ? sql`${compiler.sortExpression(o.sortBy)} ${dir} NULLS LAST, r.seq ${dir}` : sql`r.seq ASC`;
-    const res = await this.db.run(sql<Row>`SELECT r.id, r.doc, r.created, r.last_modified, r.version FROM ${table} r WHERE ${where} ORDER BY ${order} LIMIT ${o.limit} OFFSET ${o.offset}`);
+    const order = sql`${compiler.sortExpression(o.sortBy)} ${dir} NULLS LAST, r.seq ${dir}`;
+    const res = await this.db.run(sql<Row>`SELECT ${columns} FROM ${table} r WHERE ${where} ORDER BY ${order} LIMIT ${o.limit} OFFSET ${o.offset}`);
     return { total, rows: res.rows.map(toRecord) };
+  }
+
+  private async count(tenantId: string, resource: string): Promise<number> {
+    const r = await this.db.run(sql<{ n: number }>`SELECT n FROM resource_counts WHERE tenant_id = ${tenantId} AND resource = ${resource}`);
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  private async adjustCount(tenantId: string, resource: string, delta: number): Promise<void> {
+    await this.db.run(sql`INSERT INTO resource_counts (tenant_id, resource, n) VALUES (${tenantId}, ${resource}, ${delta})
+      ON CONFLICT (tenant_id, resource) DO UPDATE SET n = resource_counts.n + ${delta}`);
   }
 
   async getUser(tenantId: string, id: string): Promise<UserRecord | undefined> {
@@ -150,6 +170,7 @@ export class SqlResources implements StoreTx {
     await this.db.run(sql`INSERT INTO users (tenant_id, id, user_name, user_name_lc, external_id, display_name_lc, active, doc, created, last_modified, version)
       VALUES (${tenantId}, ${u.id}, ${c.user_name}, ${c.user_name_lc}, ${c.external_id}, ${c.display_name_lc}, ${this.activeValue(c.active)}, ${JSON.stringify(u.doc)}, ${u.created}, ${u.lastModified}, ${u.version})`);
     await this.writeValues(tenantId, u.id, u.doc);
+    await this.adjustCount(tenantId, 'users', 1);
   }
 
   async updateUser(tenantId: string, u: UserRecord, expectedVersion: number): Promise<boolean> {
@@ -189,6 +210,7 @@ export class SqlResources implements StoreTx {
   async deleteUser(tenantId: string, id: string): Promise<boolean> {
     const res = await this.db.run(sql`DELETE FROM users WHERE tenant_id = ${tenantId} AND id = ${id}`);
     if (Number(res.numAffectedRows ?? 0) === 0) return false;
+    await this.adjustCount(tenantId, 'users', -1);
     await this.db.run(sql`DELETE FROM user_values WHERE tenant_id = ${tenantId} AND user_id = ${id}`);
     await this.removeFromAllGroups(tenantId, id);
     return true;
@@ -206,6 +228,7 @@ export class SqlResources implements StoreTx {
     const name = String(g.doc.displayName);
     await this.db.run(sql`INSERT INTO groups (tenant_id, id, display_name, display_name_lc, external_id, doc, created, last_modified, version)
       VALUES (${tenantId}, ${g.id}, ${name}, ${name.toLowerCase()}, ${(g.doc.externalId as string | undefined) ?? null}, ${JSON.stringify(g.doc)}, ${g.created}, ${g.lastModified}, ${g.version})`);
+    await this.adjustCount(tenantId, 'groups', 1);
   }
 
   async updateGroup(tenantId: string, g: GroupRecord, expectedVersion: number): Promise<boolean> {
@@ -225,6 +248,7 @@ export class SqlResources implements StoreTx {
   async deleteGroup(tenantId: string, id: string): Promise<boolean> {
     const res = await this.db.run(sql`DELETE FROM groups WHERE tenant_id = ${tenantId} AND id = ${id}`);
     if (Number(res.numAffectedRows ?? 0) === 0) return false;
+    await this.adjustCount(tenantId, 'groups', -1);
     await this.removeAllMembers(tenantId, id);
     await this.removeFromAllGroups(tenantId, id);
     return true;

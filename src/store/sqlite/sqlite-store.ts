@@ -70,9 +70,6 @@ export class SqliteStore extends SqlStore {
     // WAL + synchronous=NORMAL: a commit is durable against a process crash (kill -9 tests), and
     // against power loss up to the last checkpoint; no fsync per commit.
     raw.pragma('synchronous = NORMAL');
-    // A 64 MB page cache and memory-mapped reads keep 100,000 users' indexes in memory (bench/).
-    raw.pragma('cache_size = -65536');
-    raw.pragma('mmap_size = 268435456');
     raw.pragma('temp_store = MEMORY');
     raw.pragma('foreign_keys = ON');
     // SQLite's lower() folds ASCII only; JavaScript folds all of Unicode, as the values we bind are
