@@ -116,7 +116,6 @@ export interface Store extends StoreReads {
   listTenants(): Promise<Tenant[]>;
 
   createToken(token: TokenRecord): Promise<void>;
-  findTokenByHash(hash: string): Promise<TokenRecord | undefined>;
   /** One round trip for authentication: the token with this hash, if it belongs to the tenant with this slug. */
   findTokenForTenant(hash: string, slug: string): Promise<{ token: TokenRecord; tenant: Tenant } | undefined>;
   listTokens(tenantId: string): Promise<TokenRecord[]>;

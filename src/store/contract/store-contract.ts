@@ -35,15 +35,14 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       const t = await tenant();
       const rec = { id: 'tok_1', tenantId: t.id, hash: 'ab'.repeat(32), hint: 'wxyz', createdAt: now(), expiresAt: null, revokedAt: null, lastUsedAt: null };
       await store.createToken(rec);
-      assert.deepEqual(await store.findTokenByHash(rec.hash), rec);
       assert.deepEqual(await store.findTokenForTenant(rec.hash, t.slug), { token: rec, tenant: t });
       assert.equal(await store.findTokenForTenant(rec.hash, 'another-tenant'), undefined, "a token is not found under another tenant's slug");
       assert.equal((await store.listTokens(t.id)).length, 1);
       await store.touchToken(rec.id, now());
-      assert.ok((await store.findTokenByHash(rec.hash))!.lastUsedAt);
+      assert.ok((await store.listTokens(t.id))[0].lastUsedAt);
       assert.equal(await store.revokeToken(t.id, rec.id, now()), true);
       assert.equal(await store.revokeToken(t.id, rec.id, now()), false, 'already revoked');
-      assert.ok((await store.findTokenByHash(rec.hash))!.revokedAt);
+      assert.ok((await store.listTokens(t.id))[0].revokedAt);
       const other = await tenant();
       assert.equal(await store.revokeToken(other.id, rec.id, now()), false, "another tenant cannot revoke it");
     });

@@ -8,7 +8,6 @@ import { findAttribute, type AttributeDef } from '../../scim/schemas/types.ts';
 import { escapeLike, type Sql, type SqlDialect } from './dialect.ts';
 import type { Operand, ResourceMapping, RowSource } from './tables.ts';
 
-const TRUE = sql`1 = 1`;
 const FALSE = sql`1 = 0`;
 
 /** Where a path leads: a scalar operand, or rows of a multi-valued attribute (with the sub-attribute). */
@@ -203,4 +202,3 @@ function present(operand: Operand): Sql {
   return sql`(${operand.expr} IS NOT NULL AND ${operand.expr} <> '')`;
 }
 
-export { TRUE as SQL_TRUE };

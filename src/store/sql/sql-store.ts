@@ -62,13 +62,6 @@ export abstract class SqlStore implements Store {
     });
   }
 
-  findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
-    return this.run(async () => {
-      const r = await this.db.run(sql<Row>`SELECT * FROM tokens WHERE hash = ${hash}`);
-      return r.rows[0] ? toToken(r.rows[0]) : undefined;
-    });
-  }
-
   findTokenForTenant(hash: string, slug: string): Promise<{ token: TokenRecord; tenant: Tenant } | undefined> {
     return this.run(async () => {
       const r = await this.db.run(sql<Row>`SELECT k.*, t.slug, t.name, t.created_at AS tenant_created_at FROM tokens k JOIN tenants t ON t.id = k.tenant_id
