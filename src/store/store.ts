@@ -106,7 +106,6 @@ export interface StoreTx extends StoreReads {
 }
 
 export interface Store extends StoreReads {
-  readonly dialect: 'sqlite' | 'postgres';
   /** Runs fn in one transaction: all of its writes commit together or not at all. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;

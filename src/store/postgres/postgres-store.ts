@@ -1,7 +1,6 @@
 // The production driver: PostgreSQL through pg's pool and kysely. Any number of stateless Rollcall
 // processes may share one database: migrations take an advisory lock, writers lock the rows they
 // change (SqlResources.lockUser/lockGroup), uniqueness is enforced by unique indexes.
-import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { StoreTx } from '../store.ts';
@@ -10,6 +9,7 @@ import { postgresDialect } from '../sql/dialect.ts';
 import { SqlResources } from '../sql/resources.ts';
 import { slowQueryLog, SqlStore } from '../sql/sql-store.ts';
 import { kyselyRunner } from '../sql/runner.ts';
+import { migrationFiles } from '../sql/migration-files.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 /** pg_advisory_lock key of Rollcall's migrations ("rollcall" as a 63-bit number). */
@@ -35,8 +35,6 @@ export function isConnectionError(err: unknown): boolean {
 }
 
 export class PostgresStore extends SqlStore {
-  readonly dialect = 'postgres' as const;
-
   private constructor(private readonly pool: pg.Pool, private readonly kysely: Kysely<any>) { // eslint-disable-line @typescript-eslint/no-explicit-any
     super(kyselyRunner(kysely), postgresDialect);
   }
@@ -75,16 +73,14 @@ export class PostgresStore extends SqlStore {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
       await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)');
       const done = new Set((await client.query('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
-      const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d+-.*\.sql$/.test(f)).sort();
-      for (const file of files) {
-        const version = Number(file.split('-')[0]);
-        if (done.has(version)) continue;
+      for (const m of migrationFiles(MIGRATIONS_DIR)) {
+        if (done.has(m.version)) continue;
         await client.query('BEGIN');
         try {
-          await client.query(readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8'));
-          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [version, file, new Date().toISOString()]);
+          await client.query(m.sql);
+          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()]);
           await client.query('COMMIT');
-          applied.push(file);
+          applied.push(m.name);
         } catch (err) {
           await client.query('ROLLBACK').catch(() => undefined);
           throw err;

@@ -5,7 +5,6 @@ import { sql, type RawBuilder } from 'kysely';
 export type Sql = RawBuilder<unknown>;
 
 export interface SqlDialect {
-  name: 'sqlite' | 'postgres';
   /** Text of a JSON value at a path of object keys (undefined keys → NULL). */
   jsonText(doc: Sql, keys: string[]): Sql;
   /** A JSON boolean at a path, as an SQL boolean-comparable value. */
@@ -18,6 +17,10 @@ export interface SqlDialect {
   jsonArrayExists(doc: Sql, keys: string[], cond: (sub: (name: string) => Sql) => Sql): Sql;
   /** SQL literal for a boolean stored in a boolean column. */
   bool(value: boolean): Sql;
+  /** A boolean as a bound parameter for a boolean column (SQLite stores 1/0). */
+  boolParam(value: boolean | null): unknown;
+  /** Appended to a SELECT that reads a row about to be written: holds it until the transaction ends. */
+  forUpdate: Sql;
   /** Case-sensitive substring tests (LIKE is case-insensitive in SQLite, so it cannot serve). */
   containsExact(expr: Sql, value: string): Sql;
   startsWithExact(expr: Sql, value: string): Sql;
@@ -25,7 +28,6 @@ export interface SqlDialect {
 }
 
 export const sqliteDialect: SqlDialect = {
-  name: 'sqlite',
   jsonText: (doc, keys) => sql`json_extract(${doc}, ${jsonPath(keys)})`,
   jsonBool: (doc, keys) => sql`json_extract(${doc}, ${jsonPath(keys)})`,
   jsonNumber: (doc, keys) => sql`json_extract(${doc}, ${jsonPath(keys)})`,
@@ -33,6 +35,9 @@ export const sqliteDialect: SqlDialect = {
   jsonArrayExists: (doc, keys, cond) =>
     sql`EXISTS (SELECT 1 FROM json_each(${doc}, ${jsonPath(keys)}) AS je WHERE ${cond((name) => sql`json_extract(je.value, ${jsonPath([name])})`)})`,
   bool: (value) => sql.lit(value ? 1 : 0),
+  boolParam: (value) => (value === null ? null : value ? 1 : 0),
+  // BEGIN IMMEDIATE already serialises writers on SQLite.
+  forUpdate: sql``,
   containsExact: (expr, value) => sql`instr(${expr}, ${value}) > 0`,
   // Lengths are measured by SQLite (characters), not JavaScript (UTF-16 units): emoji count as one.
   startsWithExact: (expr, value) => sql`substr(${expr}, 1, length(${value})) = ${value}`,
@@ -40,7 +45,6 @@ export const sqliteDialect: SqlDialect = {
 };
 
 export const postgresDialect: SqlDialect = {
-  name: 'postgres',
   jsonText: (doc, keys) => sql`(${doc} #>> ${keys}::text[])`,
   jsonBool: (doc, keys) => sql`(${doc} #> ${keys}::text[])::boolean`,
   jsonNumber: (doc, keys) => sql`(${doc} #> ${keys}::text[])::numeric`,
@@ -48,6 +52,8 @@ export const postgresDialect: SqlDialect = {
   jsonArrayExists: (doc, keys, cond) =>
     sql`EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${doc} #> ${keys}::text[]) = 'array' THEN ${doc} #> ${keys}::text[] ELSE '[]'::jsonb END) AS je(value) WHERE ${cond((name) => sql`(je.value ->> ${name}::text)`)})`,
   bool: (value) => sql.lit(value),
+  boolParam: (value) => value,
+  forUpdate: sql` FOR UPDATE`,
   containsExact: (expr, value) => sql`strpos(${expr}, ${value}::text) > 0`,
   startsWithExact: (expr, value) => sql`left(${expr}, length(${value}::text)) = ${value}::text`,
   endsWithExact: (expr, value) => (value === '' ? sql`${expr} IS NOT NULL` : sql`right(${expr}, length(${value}::text)) = ${value}::text`),

@@ -71,31 +71,20 @@ export class SqlResources implements StoreTx {
       ON CONFLICT (tenant_id, resource) DO UPDATE SET n = resource_counts.n + ${delta}`);
   }
 
-  async getUser(tenantId: string, id: string): Promise<UserRecord | undefined> {
-    const res = await this.db.run(sql<Row>`SELECT id, doc, created, last_modified, version FROM users WHERE tenant_id = ${tenantId} AND id = ${id}`);
+  /** One user or group by id; `lock` holds its row for the rest of the transaction. */
+  private async byId(table: 'users' | 'groups', tenantId: string, id: string, lock: boolean): Promise<UserRecord | undefined> {
+    const res = await this.db.run(sql<Row>`SELECT id, doc, created, last_modified, version FROM ${sql.table(table)}
+      WHERE tenant_id = ${tenantId} AND id = ${id}${lock ? this.dialect.forUpdate : sql``}`);
     return res.rows[0] ? toRecord(res.rows[0]) : undefined;
   }
 
-  async lockUser(tenantId: string, id: string): Promise<UserRecord | undefined> {
-    const res = await this.db.run(sql<Row>`SELECT id, doc, created, last_modified, version FROM users WHERE tenant_id = ${tenantId} AND id = ${id}${this.forUpdate()}`);
-    return res.rows[0] ? toRecord(res.rows[0]) : undefined;
-  }
-
-  async lockGroup(tenantId: string, id: string): Promise<GroupRecord | undefined> {
-    const res = await this.db.run(sql<Row>`SELECT id, doc, created, last_modified, version FROM groups WHERE tenant_id = ${tenantId} AND id = ${id}${this.forUpdate()}`);
-    return res.rows[0] ? toRecord(res.rows[0]) : undefined;
-  }
-
-  /** SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL locks the row. */
-  private forUpdate(): Sql { return this.dialect.name === 'postgres' ? sql` FOR UPDATE` : sql``; }
+  getUser(tenantId: string, id: string) { return this.byId('users', tenantId, id, false); }
+  lockUser(tenantId: string, id: string) { return this.byId('users', tenantId, id, true); }
+  getGroup(tenantId: string, id: string): Promise<GroupRecord | undefined> { return this.byId('groups', tenantId, id, false); }
+  lockGroup(tenantId: string, id: string): Promise<GroupRecord | undefined> { return this.byId('groups', tenantId, id, true); }
 
   listUsers(tenantId: string, options: ListOptions) { return this.list(this.users, tenantId, options); }
   listGroups(tenantId: string, options: ListOptions) { return this.list(this.groups, tenantId, options); }
-
-  async getGroup(tenantId: string, id: string): Promise<GroupRecord | undefined> {
-    const res = await this.db.run(sql<Row>`SELECT id, doc, created, last_modified, version FROM groups WHERE tenant_id = ${tenantId} AND id = ${id}`);
-    return res.rows[0] ? toRecord(res.rows[0]) : undefined;
-  }
 
   async groupsOfUsers(tenantId: string, userIds: string[]) {
     const out = new Map<string, { value: string; display: string }[]>();
@@ -157,18 +146,14 @@ export class SqlResources implements StoreTx {
       user_name_lc: String(d.userName).toLowerCase(),
       external_id: (d.externalId as string | undefined) ?? null,
       display_name_lc: lc(d.displayName),
-      active: d.active === undefined ? null : d.active ? 1 : 0,
+      active: this.dialect.boolParam(d.active === undefined ? null : d.active === true),
     };
-  }
-
-  private activeValue(v: number | null): unknown {
-    return v === null ? null : this.dialect.name === 'postgres' ? v === 1 : v;
   }
 
   async insertUser(tenantId: string, u: UserRecord): Promise<void> {
     const c = this.userColumns(u);
     await this.db.run(sql`INSERT INTO users (tenant_id, id, user_name, user_name_lc, external_id, display_name_lc, active, doc, created, last_modified, version)
-      VALUES (${tenantId}, ${u.id}, ${c.user_name}, ${c.user_name_lc}, ${c.external_id}, ${c.display_name_lc}, ${this.activeValue(c.active)}, ${JSON.stringify(u.doc)}, ${u.created}, ${u.lastModified}, ${u.version})`);
+      VALUES (${tenantId}, ${u.id}, ${c.user_name}, ${c.user_name_lc}, ${c.external_id}, ${c.display_name_lc}, ${c.active}, ${JSON.stringify(u.doc)}, ${u.created}, ${u.lastModified}, ${u.version})`);
     await this.writeValues(tenantId, u.id, u.doc);
     await this.adjustCount(tenantId, 'users', 1);
   }
@@ -176,7 +161,7 @@ export class SqlResources implements StoreTx {
   async updateUser(tenantId: string, u: UserRecord, expectedVersion: number): Promise<boolean> {
     const c = this.userColumns(u);
     const res = await this.db.run(sql`UPDATE users SET user_name = ${c.user_name}, user_name_lc = ${c.user_name_lc}, external_id = ${c.external_id},
-      display_name_lc = ${c.display_name_lc}, active = ${this.activeValue(c.active)}, doc = ${JSON.stringify(u.doc)}, last_modified = ${u.lastModified}, version = ${u.version}
+      display_name_lc = ${c.display_name_lc}, active = ${c.active}, doc = ${JSON.stringify(u.doc)}, last_modified = ${u.lastModified}, version = ${u.version}
       WHERE tenant_id = ${tenantId} AND id = ${u.id} AND version = ${expectedVersion}`);
     if (Number(res.numAffectedRows ?? 0) === 0) return false;
     await this.db.run(sql`DELETE FROM user_values WHERE tenant_id = ${tenantId} AND user_id = ${u.id}`);
@@ -198,7 +183,7 @@ export class SqlResources implements StoreTx {
         const key = s === rs.core ? def.name : `${s.id}:${def.name}`;
         values.forEach((v: Record<string, unknown>, i) => {
           const value = v.value === undefined ? null : String(v.value);
-          rows.push(sql`(${tenantId}, ${userId}, ${key}, ${i}, ${value}, ${lc(value)}, ${lc(v.type)}, ${lc(v.display)}, ${this.dialect.name === 'postgres' ? v.primary === true : v.primary === true ? 1 : 0})`);
+          rows.push(sql`(${tenantId}, ${userId}, ${key}, ${i}, ${value}, ${lc(value)}, ${lc(v.type)}, ${lc(v.display)}, ${this.dialect.boolParam(v.primary === true)})`);
         });
       }
     }

@@ -1,4 +1,4 @@
-// Everything both SQL drivers share: tenants, tokens and reads, over one kysely instance. A driver
+// Everything both SQL drivers share: tenants, tokens and reads, over one QueryRunner. A driver
 // supplies the connection, migrations, transaction boundaries and the mapping of its errors.
 import { sql } from 'kysely';
 import type { ListOptions, Store, StoreTx, Tenant, TokenRecord } from '../store.ts';
@@ -15,11 +15,10 @@ const toToken = (r: Row): TokenRecord => ({
 });
 
 export abstract class SqlStore implements Store {
-  abstract readonly dialect: 'sqlite' | 'postgres';
   protected readonly reads: SqlResources;
 
-  constructor(protected readonly db: QueryRunner, protected readonly sqlDialect: SqlDialect) {
-    this.reads = new SqlResources(db, sqlDialect);
+  constructor(protected readonly db: QueryRunner, dialect: SqlDialect) {
+    this.reads = new SqlResources(db, dialect);
   }
 
   abstract transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;

@@ -2,7 +2,7 @@
 // WAL lets the CLI and a running server share the file; every write transaction starts with
 // BEGIN IMMEDIATE so two processes queue on the busy timeout instead of failing to upgrade a lock.
 import Database from 'better-sqlite3';
-import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { StoreTx } from '../store.ts';
@@ -10,6 +10,7 @@ import { StoreUnavailable, UniquenessViolation } from '../store.ts';
 import { sqliteDialect } from '../sql/dialect.ts';
 import { SqlResources } from '../sql/resources.ts';
 import { SqlStore } from '../sql/sql-store.ts';
+import { migrationFiles } from '../sql/migration-files.ts';
 import { SqliteRunner, TransactionGate } from './sqlite-runner.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
@@ -46,8 +47,6 @@ function cachingStatements(raw: Database.Database, size = 1000) {
 }
 
 export class SqliteStore extends SqlStore {
-  readonly dialect = 'sqlite' as const;
-
   private readonly gate: TransactionGate;
   private readonly txRunner: SqliteRunner;
 
@@ -83,17 +82,15 @@ export class SqliteStore extends SqlStore {
   /** Applies pending migrations/NNN-*.sql in order, each in its own immediate transaction. */
   migrate(): string[] {
     this.raw.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-    const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d+-.*\.sql$/.test(f)).sort();
     const applied: string[] = [];
-    for (const file of files) {
-      const version = Number(file.split('-')[0]);
+    for (const m of migrationFiles(MIGRATIONS_DIR)) {
       const run = this.raw.transaction(() => {
-        if (this.raw.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(version)) return false;
-        this.raw.exec(readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8'));
-        this.raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, file, new Date().toISOString());
+        if (this.raw.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) return false;
+        this.raw.exec(m.sql);
+        this.raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
         return true;
       });
-      if (run.immediate()) applied.push(file);
+      if (run.immediate()) applied.push(m.name);
     }
     return applied;
   }
