@@ -1,15 +1,13 @@
 // Group use cases. Members live in their own table: a PATCH that adds one member to a group of
 // 100,000 touches one row, never the list.
 import { randomUUID } from 'node:crypto';
-import { invalidValue } from '../scim/errors.ts';
 import { listResponse, type ListQuery } from '../scim/list.ts';
-import { applyPatch, type MemberOp, type MemberValue } from '../scim/patch.ts';
+import { applyPatch, toMemberValues, type MemberOp, type MemberValue } from '../scim/patch.ts';
 import { applyProjection, wantsAttribute, ALL, type Projection } from '../scim/projection.ts';
 import { checkRequired, normalizeResource, type AttrDoc } from '../scim/resource.ts';
 import type { GroupRecord, StoreReads, StoreTx } from '../store/store.ts';
 import { checkIfMatch, VersionConflict, groupNotFound, inTransaction, type ScimContext } from './context.ts';
-import { renderGroup, renderMember } from './render.ts';
-import type { Rendered } from './users.ts';
+import { renderGroup, renderMember, type Rendered } from './render.ts';
 
 const EXTERNAL = new Set(['members']);
 
@@ -42,14 +40,7 @@ async function* memberPages(ctx: ScimContext, groupId: string): AsyncIterable<Re
 /** Splits a normalised Group body into its document and its members. */
 function splitMembers(doc: AttrDoc): { doc: AttrDoc; members: MemberValue[] } {
   const { members, ...rest } = doc;
-  const list = (members as Record<string, unknown>[] | undefined) ?? [];
-  return {
-    doc: rest,
-    members: list.map((m) => {
-      if (typeof m.value !== 'string' || m.value === '') throw invalidValue('Each member needs a "value" holding the id of a user or group.');
-      return { value: m.value, display: m.display as string | undefined };
-    }),
-  };
+  return { doc: rest, members: toMemberValues(members) };
 }
 
 export async function createGroup(ctx: ScimContext, body: unknown, projection?: Projection): Promise<Rendered> {

@@ -5,6 +5,17 @@ import type { GroupRecord, Member, ResourceMeta, UserRecord } from '../store/sto
 
 export const etag = (version: number) => `W/"${version}"`;
 
+/** What a use case hands the HTTP edge for one resource. */
+export interface Rendered {
+  resource: Record<string, unknown>;
+  version: number;
+  /**
+   * Set when a group's members are to be streamed rather than held in memory: the resource then
+   * lacks "members", and these JSON-ready member values follow in pages (groups.ts).
+   */
+  members?: AsyncIterable<Record<string, unknown>[]>;
+}
+
 type Obj = Record<string, unknown>;
 
 function meta(resourceType: string, r: ResourceMeta, location: string) {

@@ -6,17 +6,8 @@ import { applyProjection, wantsAttribute, ALL, type Projection } from '../scim/p
 import { checkRequired, normalizeResource } from '../scim/resource.ts';
 import type { StoreReads, UserRecord } from '../store/store.ts';
 import { checkIfMatch, VersionConflict, inTransaction, userNotFound, type ScimContext } from './context.ts';
-import { renderUser } from './render.ts';
+import { renderUser, type Rendered } from './render.ts';
 
-export interface Rendered {
-  resource: Record<string, unknown>;
-  version: number;
-  /**
-   * Set when a group's members are to be streamed rather than held in memory: the resource then
-   * lacks "members", and these JSON-ready member values follow in pages (groups.ts).
-   */
-  members?: AsyncIterable<Record<string, unknown>[]>;
-}
 
 async function render(ctx: ScimContext, reads: StoreReads, u: UserRecord, projection: Projection = ALL): Promise<Rendered> {
   const groups = wantsAttribute(projection, 'groups') ? (await reads.groupsOfUsers(ctx.tenant.id, [u.id])).get(u.id) ?? [] : undefined;

@@ -22,6 +22,14 @@ export type MemberOp =
 
 export interface PatchResult { doc: AttrDoc; memberOps: MemberOp[]; changed: boolean }
 
+/** Coerced values of "members" (POST, PUT or PATCH) → member ids with their optional type and display. */
+export function toMemberValues(coerced: unknown): MemberValue[] {
+  return ((coerced as Obj[] | undefined) ?? []).map((m) => {
+    if (typeof m.value !== 'string' || m.value === '') throw invalidValue('Each member needs a "value" holding the id of a user or group.');
+    return { value: m.value, type: m.type as string | undefined, display: m.display as string | undefined };
+  });
+}
+
 type Op = 'add' | 'replace' | 'remove';
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -199,13 +207,7 @@ class Patcher {
 
   applyMembers(op: Op, t: Target, value: unknown): void {
     const def = t.resolved.def;
-    const members = (): MemberValue[] => {
-      const list = (coerceAttribute(def, value, t.text) as Obj[] | undefined) ?? [];
-      return list.map((m) => {
-        if (typeof m.value !== 'string' || m.value === '') throw invalidValue(`Each value of "${def.name}" needs a "value" with the member's id.`);
-        return { value: m.value, type: m.type as string | undefined, display: m.display as string | undefined };
-      });
-    };
+    const members = () => toMemberValues(coerceAttribute(def, value, t.text));
     if (t.subAttr) throw invalidPath(`Sub-attributes of "${def.name}" are immutable; remove and add the member instead (path "${t.text}").`);
     if (op === 'add') {
       if (t.filter) throw invalidPath(`"add" cannot target a filtered "${def.name}" path; send the members as the value.`);
