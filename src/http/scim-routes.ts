@@ -13,7 +13,7 @@ import type { ScimContext } from '../provisioning/context.ts';
 import * as users from '../provisioning/users.ts';
 import * as groups from '../provisioning/groups.ts';
 import { authenticate } from '../provisioning/tenants.ts';
-import { etag, type Rendered } from '../provisioning/render.ts';
+import { etag, etagMatches, type Rendered } from '../provisioning/render.ts';
 import { SCIM_CONTENT_TYPE } from './error-handler.ts';
 
 declare module 'fastify' {
@@ -53,7 +53,7 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
   const sendResource = async (request: Req, reply: FastifyReply, status: number, r: Rendered) => {
     reply.header('ETag', etag(r.version));
     const inm = header(request, 'if-none-match');
-    if (request.method === 'GET' && inm && inm.split(',').some((t) => t.trim() === '*' || t.trim().replace(/^W\//, '') === etag(r.version).replace(/^W\//, ''))) {
+    if (request.method === 'GET' && inm && etagMatches(inm, r.version)) {
       return reply.code(304).send();
     }
     if (status === 201) reply.header('Location', (r.resource.meta as { location: string }).location);

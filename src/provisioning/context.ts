@@ -3,7 +3,7 @@ import { invalidValue, notFound, preconditionFailed, uniqueness, ScimError } fro
 import type { PagingLimits } from '../scim/list.ts';
 import type { ResourceSchema } from '../scim/schemas/resource-schema.ts';
 import { UniquenessViolation, UnknownMembers, WriteConflict, type Store, type StoreTx, type Tenant } from '../store/store.ts';
-import { etag } from './render.ts';
+import { etag, etagMatches } from './render.ts';
 
 export interface ScimContext {
   store: Store;
@@ -49,10 +49,8 @@ function toScimError(err: unknown): unknown {
 /** RFC 7232 If-Match against a resource's current version ("*" matches any). */
 export function checkIfMatch(ifMatch: string | undefined, version: number): void {
   if (ifMatch === undefined || ifMatch.trim() === '') return;
-  const current = etag(version);
-  const tags = ifMatch.split(',').map((t) => t.trim());
-  if (tags.includes('*') || tags.some((t) => t.replace(/^W\//, '') === current.replace(/^W\//, ''))) return;
-  throw preconditionFailed(`The resource has changed: its version is ${current}, but If-Match asked for ${ifMatch}. Read it again and retry.`);
+  if (etagMatches(ifMatch, version)) return;
+  throw preconditionFailed(`The resource has changed: its version is ${etag(version)}, but If-Match asked for ${ifMatch}. Read it again and retry.`);
 }
 
 export const userNotFound = (id: string) => notFound(`User ${JSON.stringify(id)} not found.`);
