@@ -4,12 +4,11 @@
 // 3 runs, median), and reports req/s, p50/p99, server RSS and the ratio to the ceiling.
 // Results: a table on stdout and JSON under bench/results/.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { freshDatabase } from '../test/helpers/postgres.ts';
+import { scratchDatabase } from '../test/helpers/postgres.ts';
 import { createTenantCli, startProcess, type RollcallProcess } from '../test/helpers/processes.ts';
 import { freePort } from '../test/helpers/server.ts';
 
@@ -67,17 +66,7 @@ async function api(base: string, token: string, method: string, path: string, bo
 
 async function main() {
   const started = Date.now();
-  let dbUrl: string;
-  let cleanup = async () => {};
-  if (DB === 'postgres') {
-    const db = await freshDatabase();
-    dbUrl = db.url;
-    cleanup = db.drop;
-  } else {
-    const dir = mkdtempSync(join(tmpdir(), 'rollcall-bench-'));
-    dbUrl = `sqlite:${join(dir, 'bench.db')}`;
-    cleanup = async () => rmSync(dir, { recursive: true, force: true });
-  }
+  const { url: dbUrl, drop: cleanup } = await scratchDatabase(DB === 'postgres' ? 'postgres' : 'sqlite');
   const token = createTenantCli(dbUrl, 'bench');
   let rollcall: RollcallProcess = await startProcess(dbUrl, { ROLLCALL_LOG_LEVEL: 'error' });
   const ceilingPort = await freePort();

@@ -3,10 +3,7 @@
 // PostgreSQL runs 3 processes; SQLite runs the same tests with 1 process (its supported shape).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freshDatabase, postgresAvailable } from '../helpers/postgres.ts';
+import { postgresAvailable, scratchDatabase } from '../helpers/postgres.ts';
 import { createTenantCli, pool, startProcess, type RollcallProcess } from '../helpers/processes.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -40,16 +37,9 @@ function suite(backend: 'postgres' | 'sqlite', processCount: number) {
     };
 
     before(async () => {
-      let dbUrl: string;
-      if (backend === 'postgres') {
-        const db = await freshDatabase();
-        dbUrl = db.url;
-        cleanup = db.drop;
-      } else {
-        const dir = mkdtempSync(join(tmpdir(), 'rollcall-mp-'));
-        dbUrl = `sqlite:${join(dir, 'r.db')}`;
-        cleanup = async () => rmSync(dir, { recursive: true, force: true });
-      }
+      const db = await scratchDatabase(backend);
+      const dbUrl = db.url;
+      cleanup = db.drop;
       token = createTenantCli(dbUrl, 'race');
       // Started together: the migration lock must keep them from racing.
       procs = await Promise.all(Array.from({ length: processCount }, () => startProcess(dbUrl)));

@@ -3,11 +3,8 @@
 // by itself when the database does.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freshDatabase, postgresAvailable } from '../helpers/postgres.ts';
+import { freshDatabase, postgresAvailable, scratchDatabase } from '../helpers/postgres.ts';
 import { createTenantCli, pool, startProcess, type RollcallProcess } from '../helpers/processes.ts';
 import { freePort } from '../helpers/server.ts';
 
@@ -94,12 +91,12 @@ async function killUnderLoad(dbUrl: string, processCount: number) {
 
 describe('kill -9 under write load', () => {
   test('SQLite, one process: after a restart every group is exactly one whole write', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rollcall-kill-'));
-    try { await killUnderLoad(`sqlite:${join(dir, 'r.db')}`, 1); } finally { rmSync(dir, { recursive: true, force: true }); }
+    const db = await scratchDatabase('sqlite');
+    try { await killUnderLoad(db.url, 1); } finally { await db.drop(); }
   });
   test('PostgreSQL, three processes: survivors keep serving, no half-applied request', async (t) => {
     if (!(await postgresAvailable())) return t.skip('PostgreSQL unreachable');
-    const db = await freshDatabase();
+    const db = await scratchDatabase('postgres');
     try { await killUnderLoad(db.url, 3); } finally { await db.drop(); }
   });
 });

@@ -1,5 +1,8 @@
-// Fresh PostgreSQL databases for tests. ROLLCALL_TEST_PG_URL names the server (default: the local
+// Scratch databases for tests: fresh PostgreSQL databases, or temp SQLite files. ROLLCALL_TEST_PG_URL names the server (default: the local
 // one, trust auth). Under CI=true an unreachable server is an error, never a silent skip.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 
 export const PG_ADMIN_URL = process.env.ROLLCALL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -43,4 +46,11 @@ export async function freshDatabase(): Promise<{ url: string; drop(): Promise<vo
       try { await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); } finally { await c.end(); }
     },
   };
+}
+
+/** An empty database of either kind, and how to throw it away: a fresh PostgreSQL database or a temp SQLite file. */
+export async function scratchDatabase(kind: 'sqlite' | 'postgres'): Promise<{ url: string; drop(): Promise<void> }> {
+  if (kind === 'postgres') return freshDatabase();
+  const dir = mkdtempSync(join(tmpdir(), 'rollcall-'));
+  return { url: `sqlite:${join(dir, 'rollcall.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
 }

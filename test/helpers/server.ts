@@ -1,21 +1,17 @@
 // Starts the real server (real HTTP, real SQLite file in a temp dir) for contract tests.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { startServer, type Running } from '../../src/main.ts';
 import { createTenant, issueToken } from '../../src/provisioning/tenants.ts';
-import { freshDatabase, postgresAvailable } from './postgres.ts';
+import { postgresAvailable, scratchDatabase } from './postgres.ts';
 
 export interface TestServer {
   baseUrl: string;
   scimUrl: string;
   token: string;
   running: Running;
-  dbFile: string;
   close(): Promise<void>;
   createTenant(slug: string): Promise<{ scimUrl: string; token: string }>;
   /** Reads the database behind the server directly ("?" placeholders), whichever driver it is. */
@@ -28,18 +24,10 @@ let counter = 0;
 export const TEST_DATABASE = process.env.ROLLCALL_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 
 export async function startTestServer(opts: { tenant?: string; config?: Partial<Config> } = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'rollcall-test-'));
-  const dbFile = join(dir, 'rollcall.db');
-  let databaseUrl = `sqlite:${dbFile}`;
-  let dropDatabase = async () => {};
-  if (TEST_DATABASE === 'postgres' && !opts.config?.databaseUrl) {
-    if (!(await postgresAvailable())) throw new Error('ROLLCALL_TEST_DATABASE=postgres but PostgreSQL is unreachable');
-    const db = await freshDatabase();
-    databaseUrl = db.url;
-    dropDatabase = db.drop;
-  }
+  if (TEST_DATABASE === 'postgres' && !(await postgresAvailable())) throw new Error('ROLLCALL_TEST_DATABASE=postgres but PostgreSQL is unreachable');
+  const db = opts.config?.databaseUrl ? undefined : await scratchDatabase(TEST_DATABASE);
   // A concrete port (not 0) so that the public URL in meta.location is the real one.
-  const config = loadConfig({ host: '127.0.0.1', port: await freePort(), databaseUrl, logLevel: 'silent', ...opts.config }, {});
+  const config = loadConfig({ host: '127.0.0.1', port: await freePort(), databaseUrl: db?.url, logLevel: 'silent', ...opts.config }, {});
   const running = await startServer(config, { logger: false });
   const make = async (slug: string) => {
     const t = await createTenant(running.store, slug);
@@ -52,13 +40,11 @@ export async function startTestServer(opts: { tenant?: string; config?: Partial<
     scimUrl: first.scimUrl,
     token: first.token,
     running,
-    dbFile,
     createTenant: make,
-    query: (sqlText, params = []) => rawQuery(databaseUrl, sqlText, params),
+    query: (sqlText, params = []) => rawQuery(config.databaseUrl, sqlText, params),
     async close() {
       await running.close();
-      await dropDatabase();
-      rmSync(dir, { recursive: true, force: true });
+      await db?.drop();
     },
   };
 }
