@@ -89,12 +89,12 @@ export async function authenticate(store: Store, slug: string, authorization: st
   const shape = checkTokenShape(m[1]);
   if (!shape.ok) throw unauthorized(shape.reason);
   const hash = hashToken(shape.token);
+  // The store finds a token only under its own tenant's slug: another tenant's token is "unknown" here.
   const found = await store.findTokenForTenant(hash, slug.toLowerCase());
-  const record = found?.token;
-  const tenant = found?.tenant;
-  if (!record || !tenant || record.tenantId !== tenant.id || !sameHash(record.hash, hash)) {
+  if (!found || !sameHash(found.token.hash, hash)) {
     throw unauthorized('The bearer token is not recognised for this SCIM endpoint. Check that the base URL and the token belong to the same tenant.');
   }
+  const { token: record, tenant } = found;
   const now = new Date();
   if (record.revokedAt) throw unauthorized(`The bearer token was revoked on ${record.revokedAt}. Ask the vendor for a new token.`);
   if (record.expiresAt && Date.parse(record.expiresAt) <= now.getTime()) throw unauthorized(`The bearer token expired on ${record.expiresAt}. Ask the vendor for a new token.`);
