@@ -1,4 +1,4 @@
-// npm run bench [-- --db sqlite|postgres] [--quick] [--users N] [--duration S]
+// npm run bench [-- --db sqlite|postgres] [--quick] [--users N] [--duration S] [--only TEXT] [--profile DIR]
 // Seeds a tenant through the SCIM API, starts Rollcall and a bare-Fastify ceiling as separate
 // processes, drives each workload with autocannon from this process (32 connections, warm-up,
 // 3 runs, median), and reports req/s, p50/p99, server RSS and the ratio to the ceiling.
@@ -24,18 +24,29 @@ const WARMUP = QUICK ? 0.5 : 2;
 const RUNS = 3;
 const CONNECTIONS = 32;
 const SIZES = QUICK ? [10, 1000, USERS] : [10, 10_000, 100_000];
+/** Runs only the workloads whose name contains this text (the ceilings always run). */
+const ONLY = option('only', '');
+/** Writes a V8 CPU profile of the Rollcall process into this directory (open it in Chrome DevTools). */
+const PROFILE = option('profile', '');
+const TICKS_PER_SECOND = 100;
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 type Req = { method: string; path: string; body?: unknown };
-interface Result { name: string; reqPerSec: number; p50: number; p99: number; rssMb: number; errors: number; ratio?: number; kind: 'get' | 'write' }
+interface Result { name: string; reqPerSec: number; p50: number; p99: number; rssMb: number; errors: number; ratio?: number; kind: 'get' | 'write'; cpuUsPerReq: number }
 
 function rss(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+/** CPU time (user + system) the process has used, in seconds, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -45,15 +56,19 @@ async function drive(base: string, headers: Record<string, string>, next: () => 
     url: base, connections: CONNECTIONS, duration: seconds, headers,
     requests: [{ setupRequest: (req: autocannon.Request) => { const n = next(); return { ...req, method: n.method as autocannon.Request['method'], path: n.path, body: n.body === undefined ? undefined : JSON.stringify(n.body) }; } }],
   });
-  return { reqPerSec: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
+  return { reqPerSec: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts, requests: r.requests.total };
 }
 
-async function workload(name: string, kind: Result['kind'], base: string, headers: Record<string, string>, pid: number, next: () => Req): Promise<Result> {
+async function workload(name: string, kind: Result['kind'], base: string, headers: Record<string, string>, pid: number, next: () => Req): Promise<Result | undefined> {
+  if (ONLY && !name.startsWith('ceiling') && !name.includes(ONLY)) return undefined;
   await drive(base, headers, next, WARMUP);
   const runs = [];
+  const cpu0 = cpuSeconds(pid);
   for (let i = 0; i < RUNS; i++) runs.push(await drive(base, headers, next, DURATION));
-  const result = { name, kind, reqPerSec: median(runs.map((r) => r.reqPerSec)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), errors: runs.reduce((n, r) => n + r.errors, 0), rssMb: rss(pid).rss };
-  console.error(`  ${name}: ${result.reqPerSec.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${result.errors ? `, ${result.errors} errors` : ''}`);
+  // The server's CPU time per request: what the server costs, apart from how the two cores are shared.
+  const cpuUsPerReq = ((cpuSeconds(pid) - cpu0) * 1e6) / runs.reduce((n, r) => n + r.requests, 0);
+  const result = { name, kind, reqPerSec: median(runs.map((r) => r.reqPerSec)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), errors: runs.reduce((n, r) => n + r.errors, 0), rssMb: rss(pid).rss, cpuUsPerReq };
+  console.error(`  ${name}: ${result.reqPerSec.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, server CPU ${cpuUsPerReq.toFixed(0)} µs/req${result.errors ? `, ${result.errors} errors` : ''}`);
   return result;
 }
 
@@ -68,11 +83,13 @@ async function main() {
   const started = Date.now();
   const { url: dbUrl, drop: cleanup } = await scratchDatabase(DB === 'postgres' ? 'postgres' : 'sqlite');
   const token = createTenantCli(dbUrl, 'bench');
-  let rollcall: RollcallProcess = await startProcess(dbUrl, { ROLLCALL_LOG_LEVEL: 'error' });
+  const serve = (profile: boolean) => startProcess(dbUrl, { ROLLCALL_LOG_LEVEL: 'error' }, profile && PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []);
+  let rollcall: RollcallProcess = await serve(true);
   const ceilingPort = await freePort();
   const ceiling: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./ceiling-server.ts', import.meta.url)), String(ceilingPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((r) => ceiling.stdout!.once('data', r));
   const results: Result[] = [];
+  const add = (r: Result | undefined) => { if (r) results.push(r); };
   const extra: Record<string, number> = {};
   try {
     const scim = `${rollcall.url}/scim/v2/bench`;
@@ -113,39 +130,40 @@ async function main() {
 
     const cbase = `http://127.0.0.1:${ceilingPort}`;
     const userBody = { schemas: [USER], userName: 'bjensen@example.com', name: { givenName: 'Barbara', familyName: 'Jensen' }, emails: [{ value: 'bjensen@example.com', type: 'work', primary: true }], active: true };
-    results.push(await workload('ceiling: GET small JSON', 'get', cbase, {}, ceiling.pid!, () => ({ method: 'GET', path: '/small' })));
-    results.push(await workload('ceiling: POST echo user', 'write', cbase, { 'content-type': 'application/json' }, ceiling.pid!, () => ({ method: 'POST', path: '/echo', body: userBody })));
+    add(await workload('ceiling: GET small JSON', 'get', cbase, {}, ceiling.pid!, () => ({ method: 'GET', path: '/small' })));
+    add(await workload('ceiling: POST echo user', 'write', cbase, { 'content-type': 'application/json' }, ceiling.pid!, () => ({ method: 'POST', path: '/echo', body: userBody })));
 
     const pid = rollcall.child.pid!;
     let k = 0;
     const pick = <T>(xs: T[]) => xs[(k++ * 7919) % xs.length];
     const q = (s: string) => encodeURIComponent(s);
     const P = '/scim/v2/bench';
-    results.push(await workload('filter userName eq', 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Users?filter=${q(`userName eq "user${(k++ * 7919) % USERS}@bench.example"`)}` })));
-    results.push(await workload('GET user by id', 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Users/${pick(members)}` })));
+    add(await workload('filter userName eq', 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Users?filter=${q(`userName eq "user${(k++ * 7919) % USERS}@bench.example"`)}` })));
+    add(await workload('GET user by id', 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Users/${pick(members)}` })));
     let posted = 0;
-    results.push(await workload('POST user', 'write', scim, headers, pid, () => ({ method: 'POST', path: `${P}/Users`, body: { ...userBody, userName: `posted${posted++}@bench.example` } })));
-    results.push(await workload('PUT user', 'write', scim, headers, pid, () => {
+    add(await workload('POST user', 'write', scim, headers, pid, () => ({ method: 'POST', path: `${P}/Users`, body: { ...userBody, userName: `posted${posted++}@bench.example` } })));
+    add(await workload('PUT user', 'write', scim, headers, pid, () => {
       const id = pick(members);
       return { method: 'PUT', path: `${P}/Users/${id}`, body: { ...userBody, userName: userNames.get(id), title: `t${k}` } };
     }));
-    results.push(await workload('PATCH user deactivate', 'write', scim, headers, pid, () => ({ method: 'PATCH', path: `${P}/Users/${pick(members)}`, body: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: k % 2 === 0 }] } })));
-    results.push(await workload('deep page (startIndex near end, count 100)', 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Users?startIndex=${USERS - 100 - (k++ % 50)}&count=100` })));
-    results.push(await workload('filter emails.value co', 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Users?filter=${q(`emails.value co "user${(k++ * 7919) % USERS}@"`)}` })));
+    add(await workload('PATCH user deactivate', 'write', scim, headers, pid, () => ({ method: 'PATCH', path: `${P}/Users/${pick(members)}`, body: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: k % 2 === 0 }] } })));
+    add(await workload('deep page (startIndex near end, count 100)', 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Users?startIndex=${USERS - 100 - (k++ % 50)}&count=100` })));
+    add(await workload('filter emails.value co', 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Users?filter=${q(`emails.value co "user${(k++ * 7919) % USERS}@"`)}` })));
     for (const size of SIZES) {
-      results.push(await workload(`PATCH member add/remove, ${size} members`, 'write', scim, headers, pid, () => {
+      add(await workload(`PATCH member add/remove, ${size} members`, 'write', scim, headers, pid, () => {
         const i = k++;
         const op = i % 2 === 0 ? { op: 'add', path: 'members', value: [{ value: spare[(i >> 1) % spare.length] }] } : { op: 'remove', path: `members[value eq "${spare[(i >> 1) % spare.length]}"]` };
         return { method: 'PATCH', path: `${P}/Groups/${groups[size]}?excludedAttributes=members`, body: { schemas: [PATCH], Operations: [op] } };
       }));
     }
     for (const size of SIZES) {
-      results.push(await workload(`GET group excludedAttributes=members, ${size} members`, 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Groups/${groups[size]}?excludedAttributes=members` })));
+      add(await workload(`GET group excludedAttributes=members, ${size} members`, 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Groups/${groups[size]}?excludedAttributes=members` })));
     }
 
     // The biggest group in full, on a fresh process so its peak RSS is this request's alone.
+    if (!ONLY) {
     await rollcall.stop();
-    rollcall = await startProcess(dbUrl, { ROLLCALL_LOG_LEVEL: 'error' });
+    rollcall = await serve(false);
     const big = SIZES[SIZES.length - 1];
     await api(`${rollcall.url}/scim/v2/bench`, token, 'GET', `/Groups/${groups[SIZES[0]]}`); // warm
     const before = rss(rollcall.child.pid!);
@@ -162,6 +180,7 @@ async function main() {
     extra.bigGroupBytes = bytes;
     extra.bigGroupPeakRssGrowthMb = after.hwm - before.hwm;
     console.error(`  GET group of ${big}: ${extra.bigGroupMs.toFixed(0)} ms, ${(bytes / 1e6).toFixed(1)} MB, peak RSS +${extra.bigGroupPeakRssGrowthMb.toFixed(1)} MB`);
+    }
   } finally {
     await rollcall.stop();
     ceiling.kill();
@@ -171,31 +190,43 @@ async function main() {
   const ceilGet = results[0].reqPerSec;
   const ceilPost = results[1].reqPerSec;
   for (const r of results.slice(2)) r.ratio = r.reqPerSec / (r.kind === 'get' ? ceilGet : ceilPost);
-  const byName = (prefix: string) => results.filter((r) => r.name.startsWith(prefix));
+  const byName = (prefix: string) => results.find((r) => r.name.startsWith(prefix));
   const small = SIZES[0];
   const largest = SIZES[SIZES.length - 1];
-  const memberP99 = (size: number) => byName(`PATCH member add/remove, ${size} members`)[0].p99;
-  const groupGet = (size: number) => byName(`GET group excludedAttributes=members, ${size} members`)[0].reqPerSec;
   const pg = DB === 'postgres';
+  const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+  /** A target over the named results; left out when a --only run did not measure them. */
+  const target = (what: string, names: string[], check: (...rs: Result[]) => { ok: boolean; value: string }) => {
+    const rs = names.map(byName);
+    return rs.every(Boolean) ? { what, ...check(...(rs as Result[])) } : undefined;
+  };
+  const lookups = ['filter userName eq', 'GET user by id', ...SIZES.map((s) => `GET group excludedAttributes=members, ${s} members`)];
+  const writes = ['POST user', 'PUT user', 'PATCH user deactivate', ...SIZES.map((s) => `PATCH member add/remove, ${s} members`)];
+  const [getTarget, writeTarget] = pg ? [0.25, 0.10] : [0.5, 0.35];
   const targets = [
-    ...['filter userName eq', 'GET user by id', ...SIZES.map((s) => `GET group excludedAttributes=members, ${s} members`)].map((n) => ({ what: `${n} ≥ ${pg ? 25 : 50}% of ceiling GET`, ok: byName(n)[0].ratio! >= (pg ? 0.25 : 0.5), value: `${(byName(n)[0].ratio! * 100).toFixed(0)}%` })),
-    ...['POST user', 'PUT user', 'PATCH user deactivate', ...SIZES.map((s) => `PATCH member add/remove, ${s} members`)].map((n) => ({ what: `${n} ≥ ${pg ? 10 : 35}% of ceiling POST`, ok: byName(n)[0].ratio! >= (pg ? 0.10 : 0.35), value: `${(byName(n)[0].ratio! * 100).toFixed(0)}%` })),
+    ...lookups.map((n) => target(`${n} ≥ ${pct(getTarget)} of ceiling GET`, [n], (r) => ({ ok: r.ratio! >= getTarget, value: pct(r.ratio!) }))),
+    ...writes.map((n) => target(`${n} ≥ ${pct(writeTarget)} of ceiling POST`, [n], (r) => ({ ok: r.ratio! >= writeTarget, value: pct(r.ratio!) }))),
     ...(pg ? [] : [
-      { what: `member add/remove p99, ${largest} vs ${small} members ≤ 1.5×`, ok: memberP99(largest) <= 1.5 * Math.max(1, memberP99(small)), value: `${memberP99(largest)} vs ${memberP99(small)} ms` },
-      { what: `GET group without members, ${largest} vs ${small} members within 1.2×`, ok: groupGet(small) / groupGet(largest) <= 1.2, value: `${(groupGet(small) / groupGet(largest)).toFixed(2)}×` },
-      { what: `GET ${largest}-member group: peak RSS growth ≤ 64 MB`, ok: extra.bigGroupPeakRssGrowthMb <= 64, value: `${extra.bigGroupPeakRssGrowthMb.toFixed(1)} MB` },
-      { what: 'deep page ≥ 20% of ceiling GET', ok: byName('deep page')[0].ratio! >= 0.2, value: `${(byName('deep page')[0].ratio! * 100).toFixed(0)}%` },
+      target(`member add/remove p99, ${largest} vs ${small} members ≤ 1.5×`, [`PATCH member add/remove, ${largest} members`, `PATCH member add/remove, ${small} members`],
+        (big, little) => ({ ok: big.p99 <= 1.5 * Math.max(1, little.p99), value: `${big.p99} vs ${little.p99} ms` })),
+      target(`GET group without members, ${largest} vs ${small} members within 1.2×`, [`GET group excludedAttributes=members, ${largest} members`, `GET group excludedAttributes=members, ${small} members`],
+        (big, little) => ({ ok: little.reqPerSec / big.reqPerSec <= 1.2, value: `${(little.reqPerSec / big.reqPerSec).toFixed(2)}×` })),
+      ONLY ? undefined : { what: `GET ${largest}-member group: peak RSS growth ≤ 64 MB`, ok: extra.bigGroupPeakRssGrowthMb <= 64, value: `${extra.bigGroupPeakRssGrowthMb.toFixed(1)} MB` },
+      target('deep page ≥ 20% of ceiling GET', ['deep page'], (r) => ({ ok: r.ratio! >= 0.2, value: pct(r.ratio!) })),
     ]),
-  ];
+  ].filter((t) => t !== undefined);
 
   const pad = (s: string, n: number) => s.padEnd(n);
   console.log(`\nRollcall benchmark — ${DB}, ${USERS} users${QUICK ? ' (quick)' : ''}, ${CONNECTIONS} connections, ${RUNS}×${DURATION}s runs (median), ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}\n`);
-  console.log(`${pad('workload', 52)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'RSS MB'.padStart(7)} ${'ratio'.padStart(6)}`);
-  for (const r of results) console.log(`${pad(r.name, 52)} ${r.reqPerSec.toFixed(0).padStart(8)} ${String(r.p50).padStart(7)} ${String(r.p99).padStart(7)} ${r.rssMb.toFixed(0).padStart(7)} ${(r.ratio === undefined ? '' : `${(r.ratio * 100).toFixed(0)}%`).padStart(6)}${r.errors ? `  (${r.errors} errors)` : ''}`);
+  console.log(`${pad('workload', 52)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'RSS MB'.padStart(7)} ${'CPU µs'.padStart(7)} ${'ratio'.padStart(6)}`);
+  for (const r of results) console.log(`${pad(r.name, 52)} ${r.reqPerSec.toFixed(0).padStart(8)} ${String(r.p50).padStart(7)} ${String(r.p99).padStart(7)} ${r.rssMb.toFixed(0).padStart(7)} ${r.cpuUsPerReq.toFixed(0).padStart(7)} ${(r.ratio === undefined ? '' : pct(r.ratio)).padStart(6)}${r.errors ? `  (${r.errors} errors)` : ''}`);
+  console.log('(CPU µs: the server process\'s CPU time per request over the measured runs)');
   console.log(`\nseeding through the SCIM API: ${extra.seedUsersPerSec.toFixed(0)} users/s`);
-  console.log(`GET group of ${largest} members: ${extra.bigGroupMs.toFixed(0)} ms, ${(extra.bigGroupBytes / 1e6).toFixed(1)} MB, peak RSS growth ${extra.bigGroupPeakRssGrowthMb.toFixed(1)} MB\n`);
+  if (!ONLY) console.log(`GET group of ${largest} members: ${extra.bigGroupMs.toFixed(0)} ms, ${(extra.bigGroupBytes / 1e6).toFixed(1)} MB, peak RSS growth ${extra.bigGroupPeakRssGrowthMb.toFixed(1)} MB\n`);
   console.log('targets:');
   for (const t of targets) console.log(`  ${t.ok ? 'met   ' : 'MISSED'} ${t.what}: ${t.value}`);
+  // A --only run is a probe, not a record.
+  if (ONLY) return;
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   const file = new URL(`./results/${new Date().toISOString().replace(/[:.]/g, '-')}-${DB}${QUICK ? '-quick' : ''}.json`, import.meta.url);
   writeFileSync(file, JSON.stringify({ db: DB, quick: QUICK, users: USERS, connections: CONNECTIONS, runs: RUNS, durationSeconds: DURATION, machine: { cores: cpus().length, memGiB: totalmem() / 2 ** 30, node: process.version }, results, extra, targets, seconds: (Date.now() - started) / 1000 }, null, 2));

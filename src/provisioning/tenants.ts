@@ -75,6 +75,18 @@ function recordUse(store: Store, tokenId: string, now: Date): void {
   store.touchToken(tokenId, now.toISOString()).catch(() => lastRecorded.delete(tokenId));
 }
 
+/** A successful authentication kept for reuse, with the store's authStamp when it was made. */
+interface Kept { token: TokenRecord; tenant: Tenant; stamp: string; at: number }
+/**
+ * Successful authentications per store, by slug and token hash. An entry is reused only while the
+ * store's authStamp is unchanged (no token or tenant changed anywhere), so revocation still takes
+ * effect on the next request; expiry is checked on every request. Failures are never kept.
+ */
+const kept = new WeakMap<Store, Map<string, Kept>>();
+const MAX_KEPT = 10_000;
+/** Belt and braces: an entry is looked up again at least this often even if nothing was signalled. */
+const MAX_KEPT_MS = 10_000;
+
 /**
  * Authenticates a SCIM request for the tenant named in its URL. Every failure is a 401 whose
  * detail says what is wrong with the token, never whether another tenant exists: a token of
@@ -86,19 +98,37 @@ export async function authenticate(store: Store, slug: string, authorization: st
   }
   const m = /^\s*Bearer\s+(.*)$/i.exec(authorization);
   if (!m) throw unauthorized('The Authorization header must use the Bearer scheme: "Authorization: Bearer <token>".');
-  const shape = checkTokenShape(m[1]);
-  if (!shape.ok) throw unauthorized(shape.reason);
-  const hash = hashToken(shape.token);
-  // The store finds a token only under its own tenant's slug: another tenant's token is "unknown" here.
-  const found = await store.findTokenForTenant(hash, slug.toLowerCase());
-  if (!found || !sameHash(found.token.hash, hash)) {
-    throw unauthorized('The bearer token is not recognised for this SCIM endpoint. Check that the base URL and the token belong to the same tenant.');
+  const presented = m[1].trim();
+  const hash = hashToken(presented);
+  const key = `${slug.toLowerCase()} ${hash}`;
+  const now = Date.now();
+  // Read before the lookup: a change that lands between the two leaves the entry under an old stamp.
+  const stamp = store.authStamp();
+  let byKey = kept.get(store);
+  let entry = byKey?.get(key);
+  if (!entry || entry.stamp !== stamp || now - entry.at > MAX_KEPT_MS) {
+    entry = undefined;
+    // The store finds a token only under its own tenant's slug: another tenant's token is "unknown" here.
+    // A token that is found is well-formed by construction, so its shape (a checksum costing more
+    // than the lookup) is diagnosed only for tokens that are not found, to say what is wrong with them.
+    const found = await store.findTokenForTenant(hash, slug.toLowerCase());
+    if (!found || !sameHash(found.token.hash, hash)) {
+      const shape = checkTokenShape(presented);
+      if (!shape.ok) throw unauthorized(shape.reason);
+      throw unauthorized('The bearer token is not recognised for this SCIM endpoint. Check that the base URL and the token belong to the same tenant.');
+    }
+    if (found.token.revokedAt) throw unauthorized(`The bearer token was revoked on ${found.token.revokedAt}. Ask the vendor for a new token.`);
+    if (stamp !== undefined) {
+      if (!byKey) kept.set(store, (byKey = new Map()));
+      if (byKey.size >= MAX_KEPT) byKey.clear();
+      entry = { ...found, stamp, at: now };
+      byKey.set(key, entry);
+    } else {
+      entry = { ...found, stamp: '', at: now };
+    }
   }
-  const { token: record, tenant } = found;
-  const now = new Date();
-  if (record.revokedAt) throw unauthorized(`The bearer token was revoked on ${record.revokedAt}. Ask the vendor for a new token.`);
-  if (record.expiresAt && Date.parse(record.expiresAt) <= now.getTime()) throw unauthorized(`The bearer token expired on ${record.expiresAt}. Ask the vendor for a new token.`);
-  recordUse(store, record.id, now);
+  const { token: record, tenant } = entry;
+  if (record.expiresAt && Date.parse(record.expiresAt) <= now) throw unauthorized(`The bearer token expired on ${record.expiresAt}. Ask the vendor for a new token.`);
+  recordUse(store, record.id, new Date(now));
   return tenant;
 }
-

@@ -121,4 +121,11 @@ export interface Store extends StoreReads {
   revokeToken(tenantId: string, tokenId: string, at: string): Promise<boolean>;
   /** Records a use; drivers may skip the write when the last record is less than a minute old. */
   touchToken(tokenId: string, at: string): Promise<void>;
+  /**
+   * A stamp that changes whenever a token or tenant may have changed, through this store or any
+   * other connection to the database (another process, the CLI, an admin's SQL). Authentication
+   * results may be reused while it stays the same. Undefined when the driver cannot tell at the
+   * moment (PostgreSQL while its notification connection is down): then nothing may be reused.
+   */
+  authStamp(): string | undefined;
 }

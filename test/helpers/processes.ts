@@ -19,10 +19,11 @@ export function createTenantCli(dbUrl: string, slug: string): string {
   return JSON.parse(r.stdout).token as string;
 }
 
-export async function startProcess(dbUrl: string, env: Record<string, string> = {}): Promise<RollcallProcess> {
+/** Starts `rollcall serve` on a free port; nodeArgs go before the script (e.g. --cpu-prof). */
+export async function startProcess(dbUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<RollcallProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--db', dbUrl], {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', String(port), '--db', dbUrl], {
     env: { ...process.env, ROLLCALL_LOG_LEVEL: 'warn', ROLLCALL_PUBLIC_URL: url, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -62,8 +62,14 @@ export function freePort(): Promise<number> {
 
 async function rawQuery(databaseUrl: string, sqlText: string, params: unknown[]): Promise<Record<string, unknown>[]> {
   if (databaseUrl.startsWith('sqlite:')) {
-    const db = new Database(databaseUrl.slice('sqlite:'.length), { readonly: true, fileMustExist: true });
-    try { return db.prepare(sqlText).all(...params) as Record<string, unknown>[]; } finally { db.close(); }
+    // A connection of its own, as the CLI or an admin's sqlite3 shell would have.
+    const db = new Database(databaseUrl.slice('sqlite:'.length), { fileMustExist: true, timeout: 5000 });
+    try {
+      const stmt = db.prepare(sqlText);
+      if (stmt.reader) return stmt.all(...params) as Record<string, unknown>[];
+      stmt.run(...params);
+      return [];
+    } finally { db.close(); }
   }
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, TEST_DATABASE, type TestServer } from '../helpers/server.ts';
 import { generateToken } from '../../src/provisioning/token-format.ts';
 import { issueToken, revokeToken } from '../../src/provisioning/tenants.ts';
 import type { Tenant } from '../../src/store/store.ts';
@@ -113,6 +113,24 @@ test('a revoked token works until revoked, then is refused as revoked', async ()
   await expect401(await get(scimUrl, `Bearer ${second.token}`), /revoked/);
   // Revoking one token leaves the tenant's other tokens working (rotation).
   assert.equal((await get(scimUrl, `Bearer ${token}`)).status, 200);
+});
+
+test("a token revoked outside this server (another process, an admin's SQL) is refused from the next request on", async () => {
+  const slug = newSlug('revoke-elsewhere');
+  const { scimUrl } = await server.createTenant(slug);
+  const issued = await issueToken(server.running.store, await tenantFor(slug), null);
+  // Used twice, so any reuse of the first authentication would show on the request after the revocation.
+  for (let i = 0; i < 2; i++) assert.equal((await get(scimUrl, `Bearer ${issued.token}`)).status, 200);
+  await server.query('UPDATE tokens SET revoked_at = ? WHERE id = ?', [new Date().toISOString(), issued.record.id]);
+  // SQLite sees another connection's commit on the next request; PostgreSQL tells each server
+  // process by notification, which arrives within milliseconds.
+  const deadline = Date.now() + (TEST_DATABASE === 'postgres' ? 2000 : 0);
+  let res = await get(scimUrl, `Bearer ${issued.token}`);
+  while (res.status === 200 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 5));
+    res = await get(scimUrl, `Bearer ${issued.token}`);
+  }
+  await expect401(res, /revoked/);
 });
 
 test('an expired token is refused as expired', async () => {

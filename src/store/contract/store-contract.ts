@@ -47,6 +47,20 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       assert.equal(await store.revokeToken(other.id, rec.id, now()), false, "another tenant cannot revoke it");
     });
 
+    test('authStamp: moves when a token is revoked through this store, not for reads, resource writes or recorded uses', async () => {
+      const t = await tenant();
+      const rec = { id: 'tok_2', tenantId: t.id, hash: 'cd'.repeat(32), hint: 'wxyz', createdAt: now(), expiresAt: null, revokedAt: null, lastUsedAt: null };
+      await store.createToken(rec);
+      const stamp = store.authStamp();
+      assert.equal(typeof stamp, 'string', 'an open store can tell when tokens change');
+      await store.findTokenForTenant(rec.hash, t.slug);
+      await store.transaction((tx) => tx.insertUser(t.id, user('stamp@example.com')));
+      await store.touchToken(rec.id, now());
+      assert.equal(store.authStamp(), stamp, 'authentication results stay reusable across ordinary traffic');
+      await store.revokeToken(t.id, rec.id, now());
+      assert.notEqual(store.authStamp(), stamp, 'a revocation is visible to the very next authentication');
+    });
+
     test('users: insert, get, conditional update, delete', async () => {
       const t = await tenant();
       const u = user('Alice@Example.com', { active: true, emails: [{ value: 'a@x.com', type: 'work', primary: true }] });

@@ -34,9 +34,57 @@ export function isConnectionError(err: unknown): boolean {
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(e?.message ?? '');
 }
 
+/** The channel migration 003's triggers notify when a token or tenant changes. */
+const AUTH_CHANNEL = 'rollcall_auth';
+/** How long to wait before opening the notification connection again after it was lost. */
+const RELISTEN_MS = 1000;
+
 export class PostgresStore extends SqlStore {
-  private constructor(private readonly pool: pg.Pool, private readonly kysely: Kysely<any>) { // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** The dedicated connection that LISTENs on AUTH_CHANNEL; undefined while it is down. */
+  private listener: pg.Client | undefined;
+  /** Counts notifications and (re)connections of the listener: a new value invalidates reused results. */
+  private notifications = 0;
+  private relisten: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(private readonly pool: pg.Pool, private readonly kysely: Kysely<any>, private readonly options: PostgresOptions) { // eslint-disable-line @typescript-eslint/no-explicit-any
     super(kyselyRunner(kysely), postgresDialect);
+  }
+
+  /** Undefined while the listener is down: a revocation could then go unnoticed, so nothing is reused. */
+  authStamp(): string | undefined {
+    return this.listener ? `${this.notifications}.${this.authChanges}` : undefined;
+  }
+
+  /** Opens the LISTEN connection; on failure, or when it is lost later, tries again after RELISTEN_MS. */
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5_000, keepAlive: true });
+    const lost = () => {
+      client.removeAllListeners('notification');
+      if (this.listener === client) this.listener = undefined;
+      client.end().catch(() => undefined);
+      this.scheduleListen();
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', () => { this.notifications++; });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${AUTH_CHANNEL}`);
+    } catch {
+      lost();
+      return;
+    }
+    if (this.closed) { await client.end().catch(() => undefined); return; }
+    // Whatever changed while no one was listening is unknown: a new stamp drops everything kept.
+    this.notifications++;
+    this.listener = client;
+  }
+
+  private scheduleListen(): void {
+    if (this.closed || this.relisten) return;
+    this.relisten = setTimeout(() => { this.relisten = undefined; void this.listen(); }, RELISTEN_MS);
+    this.relisten.unref();
   }
 
   static async open(options: PostgresOptions): Promise<PostgresStore> {
@@ -52,9 +100,10 @@ export class PostgresStore extends SqlStore {
     // permanent listener: the failure still reaches the query that uses it, as StoreUnavailable.
     pool.on('error', () => undefined);
     pool.on('connect', (client) => { client.on('error', () => undefined); });
-    const store = new PostgresStore(pool, new Kysely({ dialect: new PostgresDialect({ pool }), log: slowQueryLog(options.slowQueryMs ?? 500, options.onSlowQuery) }));
+    const store = new PostgresStore(pool, new Kysely({ dialect: new PostgresDialect({ pool }), log: slowQueryLog(options.slowQueryMs ?? 500, options.onSlowQuery) }), options);
     try {
       await store.migrate();
+      await store.listen();
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw err;
@@ -101,7 +150,14 @@ export class PostgresStore extends SqlStore {
     }
   }
 
-  async close(): Promise<void> { await this.kysely.destroy(); }
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.relisten);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+    await this.kysely.destroy();
+  }
 
   protected translate(err: unknown): unknown {
     const e = err as { code?: string; constraint?: string };

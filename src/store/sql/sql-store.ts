@@ -21,7 +21,11 @@ export abstract class SqlStore implements Store {
     this.reads = new SqlResources(db, dialect);
   }
 
+  /** Token and tenant changes made through this store object (the driver adds other connections'). */
+  protected authChanges = 0;
+
   abstract transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  abstract authStamp(): string | undefined;
   abstract close(): Promise<void>;
   /** Maps a driver error to the Store's own error types (UniquenessViolation, StoreUnavailable). */
   protected abstract translate(err: unknown): unknown;
@@ -77,6 +81,7 @@ export abstract class SqlStore implements Store {
   revokeToken(tenantId: string, tokenId: string, at: string): Promise<boolean> {
     return this.run(async () => {
       const r = await this.db.run(sql`UPDATE tokens SET revoked_at = ${at} WHERE tenant_id = ${tenantId} AND id = ${tokenId} AND revoked_at IS NULL`);
+      this.authChanges++;
       return Number(r.numAffectedRows ?? 0) > 0;
     });
   }
