@@ -9,8 +9,10 @@ import { checkIfMatch, VersionConflict, inTransaction, userNotFound, type ScimCo
 import { renderUser, type Rendered } from './render.ts';
 
 
-async function render(ctx: ScimContext, reads: StoreReads, u: UserRecord, projection: Projection = ALL): Promise<Rendered> {
-  const groups = wantsAttribute(projection, 'groups') ? (await reads.groupsOfUsers(ctx.tenant.id, [u.id])).get(u.id) ?? [] : undefined;
+/** `isNew`: a user created a moment ago belongs to no group yet, so its groups need no query. */
+async function render(ctx: ScimContext, reads: StoreReads, u: UserRecord, projection: Projection = ALL, isNew = false): Promise<Rendered> {
+  const groups = !wantsAttribute(projection, 'groups') ? undefined
+    : isNew ? [] : (await reads.groupsOfUsers(ctx.tenant.id, [u.id])).get(u.id) ?? [];
   return { resource: applyProjection(renderUser(ctx.schemas.User, ctx.baseUrl, u, groups), projection), version: u.version };
 }
 
@@ -21,7 +23,7 @@ export async function createUser(ctx: ScimContext, body: unknown, projection?: P
   const user: UserRecord = { id: randomUUID(), doc, created: now, lastModified: now, version: 1 };
   return inTransaction(ctx, async (tx) => {
     await tx.insertUser(ctx.tenant.id, user);
-    return render(ctx, tx, user, projection);
+    return render(ctx, tx, user, projection, true);
   });
 }
 
