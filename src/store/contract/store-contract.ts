@@ -161,6 +161,25 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       assert.deepEqual([countOnly.total, countOnly.rows.length], [4, 0]);
     });
 
+    test('lists: the total is exact on full pages, the last partial page, and pages past the end, filtered or not', async () => {
+      const t = await tenant();
+      await store.transaction(async (tx) => { for (let i = 0; i < 7; i++) await tx.insertUser(t.id, user(`p${i}`, { title: i % 2 ? 'odd' : 'even' })); });
+      const shape = async (filter: string | undefined, offset: number, limit: number) => {
+        const page = await store.listUsers(t.id, { ...all, filter: filter ? parseFilter(filter) : undefined, offset, limit });
+        return [page.total, page.rows.length];
+      };
+      for (const [filter, n] of [[undefined, 7], ['title eq "even"', 4], ['userName sw "p"', 7]] as const) {
+        assert.deepEqual(await shape(filter, 0, 3), [n, 3], `${filter}: first page`);
+        assert.deepEqual(await shape(filter, 3, 3), [n, Math.min(3, n - 3)], `${filter}: second page`);
+        assert.deepEqual(await shape(filter, n - 1, 3), [n, 1], `${filter}: last partial page`);
+        assert.deepEqual(await shape(filter, n, 3), [n, 0], `${filter}: just past the end`);
+        assert.deepEqual(await shape(filter, 100, 3), [n, 0], `${filter}: far past the end`);
+        assert.deepEqual(await shape(filter, 0, 100), [n, n], `${filter}: everything on one page`);
+      }
+      assert.deepEqual(await shape('userName eq "nobody"', 0, 3), [0, 0]);
+      assert.deepEqual(await shape('userName eq "p3"', 0, 3), [1, 1]);
+    });
+
     test('groups: displayName unique case-insensitively; members added once, removed by id, by filter, or all', async () => {
       const t = await tenant();
       const g = group('Engineering');

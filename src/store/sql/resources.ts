@@ -42,23 +42,33 @@ export class SqlResources implements StoreTx {
     const compiler = new FilterCompiler(this.dialect, mapping, tenantId);
     const where = o.filter ? sql`r.tenant_id = ${tenantId} AND ${compiler.compile(o.filter)}` : sql`r.tenant_id = ${tenantId}`;
     const table = sql.table(mapping.table);
-    const total = o.filter
+    const count = async () => o.filter
       ? Number((await this.db.run(sql<{ n: number }>`SELECT count(*) AS n FROM ${table} r WHERE ${where}`)).rows[0]?.n ?? 0)
       : await this.count(tenantId, mapping.table);
-    if (o.limit === 0 || o.offset >= total) return { total, rows: [] };
+    if (o.limit === 0) return { total: await count(), rows: [] };
+    const rows = (await this.page(table, where, compiler, o)).map(toRecord);
+    // A page that ends before its limit is the last one: the total follows from it, and the
+    // separate count (a second query, a full scan for unindexed filters) is not needed. This is
+    // the common case of the lookups IdPs send before every create ("userName eq ...").
+    if (rows.length < o.limit && (rows.length > 0 || o.offset === 0)) return { total: o.offset + rows.length, rows };
+    return { total: await count(), rows };
+  }
+
+  private async page(table: Sql, where: Sql, compiler: FilterCompiler, o: ListOptions): Promise<Row[]> {
     const columns = sql`r.id, r.doc, r.created, r.last_modified, r.version`;
+    if (!o.sortBy && o.offset === 0) {
+      return (await this.db.run(sql<Row>`SELECT ${columns} FROM ${table} r WHERE ${where} ORDER BY r.seq LIMIT ${o.limit}`)).rows;
+    }
     if (!o.sortBy) {
       // Creation order: find the page's first seq with an index-only walk over (tenant_id, seq),
       // then read just the page, instead of reading and discarding `offset` whole rows.
-      const res = await this.db.run(sql<Row>`SELECT ${columns} FROM ${table} r WHERE ${where}
+      return (await this.db.run(sql<Row>`SELECT ${columns} FROM ${table} r WHERE ${where}
         AND r.seq >= (SELECT r.seq FROM ${table} r WHERE ${where} ORDER BY r.seq LIMIT 1 OFFSET ${o.offset})
-        ORDER BY r.seq LIMIT ${o.limit}`);
-      return { total, rows: res.rows.map(toRecord) };
+        ORDER BY r.seq LIMIT ${o.limit}`)).rows;
     }
     const dir = o.sortOrder === 'descending' ? sql`DESC` : sql`ASC`;
     const order = sql`${compiler.sortExpression(o.sortBy)} ${dir} NULLS LAST, r.seq ${dir}`;
-    const res = await this.db.run(sql<Row>`SELECT ${columns} FROM ${table} r WHERE ${where} ORDER BY ${order} LIMIT ${o.limit} OFFSET ${o.offset}`);
-    return { total, rows: res.rows.map(toRecord) };
+    return (await this.db.run(sql<Row>`SELECT ${columns} FROM ${table} r WHERE ${where} ORDER BY ${order} LIMIT ${o.limit} OFFSET ${o.offset}`)).rows;
   }
 
   private async count(tenantId: string, resource: string): Promise<number> {
