@@ -50,7 +50,8 @@ export function parseListQuery(rs: ResourceSchema, params: Params, limits: Pagin
   const order = (param(params, 'sortOrder') ?? 'ascending').trim().toLowerCase();
   if (order !== 'ascending' && order !== 'descending') throw invalidValue(`"sortOrder" must be "ascending" or "descending", got ${JSON.stringify(order)}.`);
   // RFC 7644 §3.4.2.4: startIndex < 1 means 1; a negative count means 0; more than the maximum is capped.
-  const startIndex = Math.max(1, integer(params, 'startIndex') ?? 1);
+  // Past any possible total the page is simply empty; the cap keeps the offset an exact integer.
+  const startIndex = Math.min(Number.MAX_SAFE_INTEGER, Math.max(1, integer(params, 'startIndex') ?? 1));
   const count = Math.min(limits.maxCount, Math.max(0, integer(params, 'count') ?? limits.defaultCount));
   const projection = parseProjection(rs, param(params, 'attributes'), param(params, 'excludedAttributes'));
   return { filter, sortBy, sortOrder: order, startIndex, count, projection };

@@ -168,6 +168,17 @@ test('count=-5 is read as 0 and startIndex=0 as 1 (RFC 7644 §3.4.2.4)', async (
   assert.ok(zeroBody.Resources.length >= 1);
 });
 
+test('hostile input: a startIndex past any integer the database holds is an empty page, not a 500', async () => {
+  for (const path of ['/Users', '/Users?sortBy=userName', `/Users?filter=${encodeURIComponent('userName sw "a"')}`, '/Groups']) {
+    const res = await call('GET', `${path}${path.includes('?') ? '&' : '?'}startIndex=${'9'.repeat(40)}&count=5`);
+    const text = await res.text();
+    assert.equal(res.status, 200, `${path}: ${text}`);
+    const body = JSON.parse(text) as { totalResults: number; Resources: unknown[] };
+    assert.deepEqual(body.Resources, [], path);
+    assert.ok(body.totalResults >= 0, path);
+  }
+});
+
 test('a non-integer count or startIndex is a 400 naming the parameter', async () => {
   const c = await expectScimError(await call('GET', '/Users?count=abc'), 400);
   assert.match(c.detail, /count/);
