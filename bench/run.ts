@@ -132,6 +132,9 @@ async function main() {
     const userBody = { schemas: [USER], userName: 'bjensen@example.com', name: { givenName: 'Barbara', familyName: 'Jensen' }, emails: [{ value: 'bjensen@example.com', type: 'work', primary: true }], active: true };
     add(await workload('ceiling: GET small JSON', 'get', cbase, {}, ceiling.pid!, () => ({ method: 'GET', path: '/small' })));
     add(await workload('ceiling: POST echo user', 'write', cbase, { 'content-type': 'application/json' }, ceiling.pid!, () => ({ method: 'POST', path: '/echo', body: userBody })));
+    // Calibration for the deep page: the same kind of 100-user page, pre-built, with no database behind it.
+    await fetch(`${cbase}/page`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(await api(scim, token, 'GET', '/Users?startIndex=1&count=100')) });
+    add(await workload('ceiling: GET a 100-user page (pre-built)', 'get', cbase, {}, ceiling.pid!, () => ({ method: 'GET', path: '/page' })));
 
     const pid = rollcall.child.pid!;
     let k = 0;
@@ -189,7 +192,7 @@ async function main() {
 
   const ceilGet = results[0].reqPerSec;
   const ceilPost = results[1].reqPerSec;
-  for (const r of results.slice(2)) r.ratio = r.reqPerSec / (r.kind === 'get' ? ceilGet : ceilPost);
+  for (const r of results.filter((x) => !x.name.startsWith('ceiling'))) r.ratio = r.reqPerSec / (r.kind === 'get' ? ceilGet : ceilPost);
   const byName = (prefix: string) => results.find((r) => r.name.startsWith(prefix));
   const small = SIZES[0];
   const largest = SIZES[SIZES.length - 1];
@@ -212,7 +215,9 @@ async function main() {
       target(`GET group without members, ${largest} vs ${small} members within 1.2×`, [`GET group excludedAttributes=members, ${largest} members`, `GET group excludedAttributes=members, ${small} members`],
         (big, little) => ({ ok: little.reqPerSec / big.reqPerSec <= 1.2, value: `${(little.reqPerSec / big.reqPerSec).toFixed(2)}×` })),
       ONLY ? undefined : { what: `GET ${largest}-member group: peak RSS growth ≤ 64 MB`, ok: extra.bigGroupPeakRssGrowthMb <= 64, value: `${extra.bigGroupPeakRssGrowthMb.toFixed(1)} MB` },
-      target('deep page ≥ 20% of ceiling GET', ['deep page'], (r) => ({ ok: r.ratio! >= 0.2, value: pct(r.ratio!) })),
+      target('deep page ≥ 20% of ceiling GET', ['deep page', 'ceiling: GET a 100-user page'], (r, prebuilt) => ({
+        ok: r.ratio! >= 0.2, value: `${pct(r.ratio!)} (the pre-built page alone reaches ${pct(prebuilt.reqPerSec / ceilGet)}; deep page is ${pct(r.reqPerSec / prebuilt.reqPerSec)} of it)`,
+      })),
     ]),
   ].filter((t) => t !== undefined);
 
