@@ -62,6 +62,27 @@ if (await postgresAvailable()) {
     }
   });
 
+  test('a running process keeps working when a migration changes the columns its prepared statements read', async () => {
+    const db = await freshDatabase();
+    drops.push(db.drop);
+    const store = await PostgresStore.open({ connectionString: db.url, poolSize: 1 });
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      const t = { id: 't1', slug: 'acme', name: 'Acme', createdAt: new Date().toISOString() };
+      await store.createTenant(t);
+      // "SELECT * FROM tenants …" becomes a prepared statement on the pool's one connection.
+      for (let i = 0; i < 3; i++) assert.deepEqual(await store.findTenantBySlug('acme'), t);
+      // What a newer Rollcall's migration might do while this process still runs.
+      await admin.query('ALTER TABLE tenants ADD COLUMN plan text');
+      assert.deepEqual(await store.findTenantBySlug('acme'), t, 'answered, not "cached plan must not change result type"');
+      assert.deepEqual(await store.findTenantBySlug('acme'), t);
+    } finally {
+      await admin.end();
+      await store.close();
+    }
+  });
+
   test('five processes migrating one database at once apply each migration exactly once', async () => {
     const db = await freshDatabase();
     drops.push(db.drop);

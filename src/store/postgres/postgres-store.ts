@@ -2,13 +2,13 @@
 // processes may share one database: migrations take an advisory lock, writers lock the rows they
 // change (SqlResources.lockUser/lockGroup), uniqueness is enforced by unique indexes.
 import pg from 'pg';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, DummyDriver, sql } from 'kysely';
 import type { StoreTx } from '../store.ts';
 import { StoreUnavailable, UniquenessViolation, WriteConflict } from '../store.ts';
 import { postgresDialect } from '../sql/dialect.ts';
 import { SqlResources } from '../sql/resources.ts';
-import { slowQueryLog, SqlStore } from '../sql/sql-store.ts';
-import { kyselyRunner } from '../sql/runner.ts';
+import { SqlStore } from '../sql/sql-store.ts';
+import { PgRunner, StatementNames } from './pg-runner.ts';
 import { migrationFiles } from '../sql/migration-files.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
@@ -34,6 +34,10 @@ export function isConnectionError(err: unknown): boolean {
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(e?.message ?? '');
 }
 
+/** kysely compiles the shared SQL for PostgreSQL; pg-runner.ts runs it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const COMPILER = new Kysely<any>({ dialect: { createAdapter: () => new PostgresAdapter(), createDriver: () => new DummyDriver(), createIntrospector: (db) => new PostgresIntrospector(db), createQueryCompiler: () => new PostgresQueryCompiler() } });
+
 /** The channel migration 003's triggers notify when a token or tenant changes. */
 const AUTH_CHANNEL = 'rollcall_auth';
 /** How long to wait before opening the notification connection again after it was lost. */
@@ -47,8 +51,16 @@ export class PostgresStore extends SqlStore {
   private relisten: NodeJS.Timeout | undefined;
   private closed = false;
 
-  private constructor(private readonly pool: pg.Pool, private readonly kysely: Kysely<any>, private readonly options: PostgresOptions) { // eslint-disable-line @typescript-eslint/no-explicit-any
-    super(kyselyRunner(kysely), postgresDialect);
+  /** Shared by the pool's runner and every transaction's: a text has one name on every connection. */
+  private readonly names: StatementNames;
+
+  private constructor(private readonly pool: pg.Pool, private readonly options: PostgresOptions, names = new StatementNames()) {
+    super(new PgRunner(COMPILER, pool, names, options.slowQueryMs ?? 500, options.onSlowQuery), postgresDialect);
+    this.names = names;
+  }
+
+  private runner(executor: pg.Pool | pg.PoolClient): PgRunner {
+    return new PgRunner(COMPILER, executor, this.names, this.options.slowQueryMs ?? 500, this.options.onSlowQuery);
   }
 
   /** Undefined while the listener is down: a revocation could then go unnoticed, so nothing is reused. */
@@ -100,7 +112,7 @@ export class PostgresStore extends SqlStore {
     // permanent listener: the failure still reaches the query that uses it, as StoreUnavailable.
     pool.on('error', () => undefined);
     pool.on('connect', (client) => { client.on('error', () => undefined); });
-    const store = new PostgresStore(pool, new Kysely({ dialect: new PostgresDialect({ pool }), log: slowQueryLog(options.slowQueryMs ?? 500, options.onSlowQuery) }), options);
+    const store = new PostgresStore(pool, options);
     try {
       await store.migrate();
       await store.listen();
@@ -143,10 +155,25 @@ export class PostgresStore extends SqlStore {
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
     try {
-      return await this.kysely.transaction().execute((trx) => fn(new SqlResources(kyselyRunner(trx), postgresDialect)));
+      client = await this.pool.connect();
     } catch (err) {
       throw this.translate(err);
+    }
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new SqlResources(this.runner(client), postgresDialect));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => { broken = rollbackErr; });
+      if (isConnectionError(err)) broken = err as Error;
+      throw this.translate(err);
+    } finally {
+      // A connection that failed is closed rather than handed to the next request.
+      client.release(broken);
     }
   }
 
@@ -156,7 +183,7 @@ export class PostgresStore extends SqlStore {
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);
-    await this.kysely.destroy();
+    await this.pool.end();
   }
 
   protected translate(err: unknown): unknown {

@@ -93,10 +93,3 @@ export abstract class SqlStore implements Store {
     });
   }
 }
-
-/** kysely's log hook → a slow-query callback. Only the SQL text is reported, never parameters. */
-export function slowQueryLog(thresholdMs: number, onSlow?: (sqlText: string, ms: number) => void) {
-  return (event: { level: string; queryDurationMillis: number; query: { sql: string } }) => {
-    if (onSlow && event.queryDurationMillis >= thresholdMs) onSlow(event.query.sql, Math.round(event.queryDurationMillis));
-  };
-}
