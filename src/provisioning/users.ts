@@ -27,10 +27,15 @@ export async function createUser(ctx: ScimContext, body: unknown, projection?: P
   });
 }
 
-export async function getUser(ctx: ScimContext, id: string, projection?: Projection): Promise<Rendered> {
-  const user = await ctx.store.getUser(ctx.tenant.id, id);
-  if (!user) throw userNotFound(id);
-  return render(ctx, ctx.store, user, projection);
+export async function getUser(ctx: ScimContext, id: string, projection: Projection = ALL): Promise<Rendered> {
+  if (!wantsAttribute(projection, 'groups')) {
+    const user = await ctx.store.getUser(ctx.tenant.id, id);
+    if (!user) throw userNotFound(id);
+    return render(ctx, ctx.store, user, projection);
+  }
+  const found = await ctx.store.getUserWithGroups(ctx.tenant.id, id);
+  if (!found) throw userNotFound(id);
+  return { resource: applyProjection(renderUser(ctx.schemas.User, ctx.baseUrl, found.user, found.groups), projection), version: found.user.version };
 }
 
 export async function listUsers(ctx: ScimContext, q: ListQuery) {

@@ -67,6 +67,8 @@ export class WriteConflict extends Error {
 /** Reads available both inside and outside a transaction. */
 export interface StoreReads {
   getUser(tenantId: string, id: string): Promise<UserRecord | undefined>;
+  /** A user and the groups it belongs to (ordered by name), in one query: GET /Users/{id}. */
+  getUserWithGroups(tenantId: string, id: string): Promise<{ user: UserRecord; groups: { value: string; display: string }[] } | undefined>;
   listUsers(tenantId: string, options: ListOptions): Promise<Page<UserRecord>>;
   /** The groups each user belongs to (for the readOnly "groups" attribute), one query for a page. */
   groupsOfUsers(tenantId: string, userIds: string[]): Promise<Map<string, { value: string; display: string }[]>>;

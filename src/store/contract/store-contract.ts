@@ -180,6 +180,23 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       assert.deepEqual(await shape('userName eq "p3"', 0, 3), [1, 1]);
     });
 
+    test('getUserWithGroups: the user and its groups by name in one read; none is []; unknown or other tenant is undefined', async () => {
+      const t = await tenant();
+      const [u, lonely] = [user('grouped'), user('lonely')];
+      const gs = ['beta', 'Alpha', 'gamma'].map(group);
+      await store.transaction(async (tx) => {
+        for (const x of [u, lonely]) await tx.insertUser(t.id, x);
+        for (const g of gs) { await tx.insertGroup(t.id, g); await tx.addMembers(t.id, g.id, [{ value: u.id }]); }
+      });
+      const found = await store.getUserWithGroups(t.id, u.id);
+      assert.deepEqual(found?.user, await store.getUser(t.id, u.id));
+      assert.deepEqual(found?.groups.map((g) => g.display), ['Alpha', 'beta', 'gamma'], 'ordered by name, case-insensitively');
+      assert.deepEqual(found?.groups, (await store.groupsOfUsers(t.id, [u.id])).get(u.id));
+      assert.deepEqual((await store.getUserWithGroups(t.id, lonely.id))?.groups, []);
+      assert.equal(await store.getUserWithGroups(t.id, 'nobody'), undefined);
+      assert.equal(await store.getUserWithGroups((await tenant()).id, u.id), undefined);
+    });
+
     test('groups: displayName unique case-insensitively; members added once, removed by id, by filter, or all', async () => {
       const t = await tenant();
       const g = group('Engineering');
@@ -194,6 +211,7 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       await assert.rejects(store.transaction((tx) => tx.addMembers(t.id, g.id, [{ value: 'nobody' }])), UnknownMembers);
       assert.deepEqual((await store.membersOf(t.id, [g.id])).get(g.id)!.map((m) => m.value).sort(), [u1.id, u2.id].sort());
       assert.deepEqual((await store.groupsOfUsers(t.id, [u1.id])).get(u1.id), [{ value: g.id, display: 'Engineering' }]);
+      assert.deepEqual((await store.getUserWithGroups(t.id, u1.id))?.groups, [{ value: g.id, display: 'Engineering' }], 'the one-query read agrees');
       assert.equal(await store.transaction((tx) => tx.removeMembers(t.id, g.id, [u2.id, u3.id])), 1);
       await store.transaction((tx) => tx.addMembers(t.id, g.id, [{ value: u2.id }, { value: u3.id }]));
       assert.equal(await store.transaction((tx) => tx.removeMembersMatching(t.id, g.id, parseFilter(`value eq "${u3.id}"`))), 1);

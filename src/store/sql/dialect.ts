@@ -15,6 +15,8 @@ export interface SqlDialect {
   jsonPresent(doc: Sql, keys: string[]): Sql;
   /** EXISTS over the elements of a JSON array; `sub(name)` gives an element's sub-attribute text. */
   jsonArrayExists(doc: Sql, keys: string[], cond: (sub: (name: string) => Sql) => Sql): Sql;
+  /** Aggregate: a JSON array of [first, second] pairs in the given order ('[]' or NULL for none). */
+  jsonPairs(first: Sql, second: Sql, orderBy: Sql): Sql;
   /** SQL literal for a boolean stored in a boolean column. */
   bool(value: boolean): Sql;
   /** A boolean as a bound parameter for a boolean column (SQLite stores 1/0). */
@@ -34,6 +36,7 @@ export const sqliteDialect: SqlDialect = {
   jsonPresent: (doc, keys) => sql`(json_type(${doc}, ${jsonPath(keys)}) IS NOT NULL AND json_type(${doc}, ${jsonPath(keys)}) <> 'null')`,
   jsonArrayExists: (doc, keys, cond) =>
     sql`EXISTS (SELECT 1 FROM json_each(${doc}, ${jsonPath(keys)}) AS je WHERE ${cond((name) => sql`json_extract(je.value, ${jsonPath([name])})`)})`,
+  jsonPairs: (first, second, orderBy) => sql`json_group_array(json_array(${first}, ${second}) ORDER BY ${orderBy})`,
   bool: (value) => sql.lit(value ? 1 : 0),
   boolParam: (value) => (value === null ? null : value ? 1 : 0),
   // BEGIN IMMEDIATE already serialises writers on SQLite.
@@ -51,6 +54,7 @@ export const postgresDialect: SqlDialect = {
   jsonPresent: (doc, keys) => sql`(jsonb_typeof(${doc} #> ${keys}::text[]) IS NOT NULL AND jsonb_typeof(${doc} #> ${keys}::text[]) <> 'null')`,
   jsonArrayExists: (doc, keys, cond) =>
     sql`EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${doc} #> ${keys}::text[]) = 'array' THEN ${doc} #> ${keys}::text[] ELSE '[]'::jsonb END) AS je(value) WHERE ${cond((name) => sql`(je.value ->> ${name}::text)`)})`,
+  jsonPairs: (first, second, orderBy) => sql`json_agg(json_build_array(${first}, ${second}) ORDER BY ${orderBy})`,
   bool: (value) => sql.lit(value),
   boolParam: (value) => value,
   forUpdate: sql` FOR UPDATE`,

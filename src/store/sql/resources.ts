@@ -103,6 +103,19 @@ export class SqlResources implements StoreTx {
   listUsers(tenantId: string, options: ListOptions) { return this.list(this.users, tenantId, options); }
   listGroups(tenantId: string, options: ListOptions) { return this.list(this.groups, tenantId, options); }
 
+  async getUserWithGroups(tenantId: string, id: string) {
+    const pairs = this.dialect.jsonPairs(sql`g.id`, sql`g.display_name`, sql`g.display_name_lc`);
+    const res = await this.db.run(sql<Row>`SELECT u.id, u.doc, u.created, u.last_modified, u.version,
+      (SELECT ${pairs} FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+        WHERE m.tenant_id = u.tenant_id AND m.member_id = u.id) AS user_groups
+      FROM users u WHERE u.tenant_id = ${tenantId} AND u.id = ${id}`);
+    const row = res.rows[0];
+    if (!row) return undefined;
+    // SQLite hands JSON back as text, pg as parsed JSON; no groups is '[]' or NULL.
+    const raw = typeof row.user_groups === 'string' ? JSON.parse(row.user_groups) : row.user_groups ?? [];
+    return { user: toRecord(row), groups: (raw as [string, string][]).map(([value, display]) => ({ value, display })) };
+  }
+
   async groupsOfUsers(tenantId: string, userIds: string[]) {
     const out = new Map<string, { value: string; display: string }[]>();
     for (const ids of chunks(userIds)) {

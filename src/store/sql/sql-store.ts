@@ -36,6 +36,7 @@ export abstract class SqlStore implements Store {
   }
 
   getUser(t: string, id: string) { return this.run(() => this.reads.getUser(t, id)); }
+  getUserWithGroups(t: string, id: string) { return this.run(() => this.reads.getUserWithGroups(t, id)); }
   listUsers(t: string, o: ListOptions) { return this.run(() => this.reads.listUsers(t, o)); }
   groupsOfUsers(t: string, ids: string[]) { return this.run(() => this.reads.groupsOfUsers(t, ids)); }
   getGroup(t: string, id: string) { return this.run(() => this.reads.getGroup(t, id)); }
