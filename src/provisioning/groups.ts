@@ -77,7 +77,7 @@ export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, 
     if (!current) throw groupNotFound(id);
     checkIfMatch(ifMatch, current.version);
     const next: GroupRecord = { ...current, doc, lastModified: new Date().toISOString(), version: current.version + 1 };
-    if (!(await tx.updateGroup(ctx.tenant.id, next, current.version))) throw new VersionConflict();
+    if (!(await tx.updateGroup(ctx.tenant.id, next, current))) throw new VersionConflict();
     await tx.replaceMembers(ctx.tenant.id, id, members);
     return render(ctx, tx, next, projection);
   });
@@ -107,7 +107,7 @@ export async function patchGroup(ctx: ScimContext, id: string, body: unknown, if
     const membersChanged = await applyMemberOps(tx, ctx.tenant.id, id, result.memberOps);
     if (!result.changed && membersChanged === 0) return render(ctx, tx, current, projection);
     const next: GroupRecord = { ...current, doc: result.doc, lastModified: new Date().toISOString(), version: current.version + 1 };
-    if (!(await tx.updateGroup(ctx.tenant.id, next, current.version))) throw new VersionConflict();
+    if (!(await tx.updateGroup(ctx.tenant.id, next, current))) throw new VersionConflict();
     return render(ctx, tx, next, projection);
   });
 }

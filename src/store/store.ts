@@ -92,7 +92,11 @@ export interface StoreTx extends StoreReads {
   /** Deletes the user and every membership that names it. */
   deleteUser(tenantId: string, id: string): Promise<boolean>;
   insertGroup(tenantId: string, group: GroupRecord): Promise<void>;
-  updateGroup(tenantId: string, group: GroupRecord, expectedVersion: number): Promise<boolean>;
+  /**
+   * Writes `group` if the stored version is still `before.version`. `before` is the record as read
+   * (locked) in this transaction: a changed displayName gives every member user a new version.
+   */
+  updateGroup(tenantId: string, group: GroupRecord, before: GroupRecord): Promise<boolean>;
   deleteGroup(tenantId: string, id: string): Promise<boolean>;
   /**
    * Adds members, ignoring ones already present. Throws UnknownMembers for ids that name no user or

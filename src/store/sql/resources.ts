@@ -246,10 +246,10 @@ export class SqlResources implements StoreTx {
     await this.adjustCount(tenantId, 'groups', 1);
   }
 
-  async updateGroup(tenantId: string, g: GroupRecord, expectedVersion: number): Promise<boolean> {
+  async updateGroup(tenantId: string, g: GroupRecord, before: GroupRecord): Promise<boolean> {
     const name = String(g.doc.displayName);
-    const before = await this.db.run(sql<Row>`SELECT display_name FROM groups WHERE tenant_id = ${tenantId} AND id = ${g.id}`);
-    if (before.rows[0] && before.rows[0].display_name !== name) {
+    const expectedVersion = before.version;
+    if (String(before.doc.displayName) !== name) {
       // Renamed: every member's "groups[].display" changes, so every member gets a new version.
       const members = await this.db.run(sql<Row>`SELECT member_id FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${g.id} AND member_type = 'User'`);
       await this.touchUsers(tenantId, members.rows);
