@@ -131,6 +131,18 @@ describe('excludedAttributes', () => {
     assert.deepEqual(exclude('emails.value').emails, [{ type: 'work', primary: true }, { type: 'home' }]);
   });
 
+  test('the input resource is not modified, however deep the excluded path', () => {
+    const r = user();
+    for (const list of ['emails', 'emails.value', 'name.givenName', `${ENT}:manager`, `${ENT}:manager.value`, ENT, 'meta']) exclude(list, r);
+    assert.deepEqual(r, user());
+  });
+
+  test('a sub-attribute of an attribute the resource lacks adds nothing', () => {
+    const r: Record<string, unknown> = user();
+    delete r.emails;
+    assert.equal('emails' in exclude('emails.value', r), false);
+  });
+
   test('a sub-attribute of a single complex attribute: name.givenName', () => {
     assert.deepEqual(exclude('name.givenName').name, { familyName: 'Jensen', formatted: 'Ms. Barbara Jensen' });
   });
