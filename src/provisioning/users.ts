@@ -55,7 +55,7 @@ export async function replaceUser(ctx: ScimContext, id: string, body: unknown, i
     if (!current) throw userNotFound(id);
     checkIfMatch(ifMatch, current.version);
     const next: UserRecord = { ...current, doc, lastModified: new Date().toISOString(), version: current.version + 1 };
-    if (!(await tx.updateUser(ctx.tenant.id, next, current.version))) throw new VersionConflict();
+    if (!(await tx.updateUser(ctx.tenant.id, next, current))) throw new VersionConflict();
     return render(ctx, tx, next, projection);
   });
 }
@@ -69,7 +69,7 @@ export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifM
     if (!result.changed) return render(ctx, tx, current, projection);
     checkRequired(ctx.schemas.User, result.doc);
     const next: UserRecord = { ...current, doc: result.doc, lastModified: new Date().toISOString(), version: current.version + 1 };
-    if (!(await tx.updateUser(ctx.tenant.id, next, current.version))) throw new VersionConflict();
+    if (!(await tx.updateUser(ctx.tenant.id, next, current))) throw new VersionConflict();
     return render(ctx, tx, next, projection);
   });
 }

@@ -87,8 +87,12 @@ export interface StoreTx extends StoreReads {
   lockGroup(tenantId: string, id: string): Promise<GroupRecord | undefined>;
   /** Throws UniquenessViolation('userName') when the userName is taken (case-insensitively). */
   insertUser(tenantId: string, user: UserRecord): Promise<void>;
-  /** Writes a new version; returns false when the stored version is not `expectedVersion`. */
-  updateUser(tenantId: string, user: UserRecord, expectedVersion: number): Promise<boolean>;
+  /**
+   * Writes `user` if the stored version is still `before.version`; returns false otherwise.
+   * `before` is the record as read (locked) in this transaction: the indexed rows of multi-valued
+   * attributes are rewritten only when they differ from its own.
+   */
+  updateUser(tenantId: string, user: UserRecord, before: UserRecord): Promise<boolean>;
   /** Deletes the user and every membership that names it. */
   deleteUser(tenantId: string, id: string): Promise<boolean>;
   insertGroup(tenantId: string, group: GroupRecord): Promise<void>;

@@ -67,14 +67,34 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       await store.transaction((tx) => tx.insertUser(t.id, u));
       assert.deepEqual(await store.getUser(t.id, u.id), u);
       const next = { ...u, doc: { ...u.doc, active: false }, version: 2 };
-      assert.equal(await store.transaction((tx) => tx.updateUser(t.id, next, 1)), true);
-      assert.equal(await store.transaction((tx) => tx.updateUser(t.id, { ...next, version: 3 }, 1)), false, 'stale version refused');
+      assert.equal(await store.transaction((tx) => tx.updateUser(t.id, next, u)), true);
+      assert.equal(await store.transaction((tx) => tx.updateUser(t.id, { ...next, version: 3 }, u)), false, 'stale version refused');
       assert.equal((await store.getUser(t.id, u.id))!.version, 2);
       assert.equal((await store.listUsers(t.id, all)).total, 1);
       assert.equal(await store.transaction((tx) => tx.deleteUser(t.id, u.id)), true);
       assert.equal(await store.getUser(t.id, u.id), undefined);
       assert.equal((await store.listUsers(t.id, all)).total, 0, 'the unfiltered total follows deletes');
       assert.equal(await store.transaction((tx) => tx.deleteUser(t.id, u.id)), false);
+    });
+
+    test('users: the indexed multi-valued rows follow every update, changed or not', async () => {
+      const t = await tenant();
+      const byEmail = async (value: string) => (await store.listUsers(t.id, { ...all, filter: parseFilter(`emails.value eq "${value}"`) })).rows.map((x) => x.doc.userName);
+      const v1 = user('mv', { emails: [{ value: 'one@x.com', type: 'work' }] });
+      await store.transaction((tx) => tx.insertUser(t.id, v1));
+      const v2 = { ...v1, doc: { ...v1.doc, active: false }, version: 2 };
+      await store.transaction((tx) => tx.updateUser(t.id, v2, v1));
+      assert.deepEqual(await byEmail('one@x.com'), ['mv'], 'an update that leaves emails alone keeps them findable');
+      const v3 = { ...v2, doc: { ...v2.doc, emails: [{ value: 'two@x.com', type: 'work' }] }, version: 3 };
+      await store.transaction((tx) => tx.updateUser(t.id, v3, v2));
+      assert.deepEqual([await byEmail('one@x.com'), await byEmail('two@x.com')], [[], ['mv']]);
+      const v4 = { ...v3, doc: { ...v3.doc, emails: [{ value: 'two@x.com', type: 'home' }] }, version: 4 };
+      await store.transaction((tx) => tx.updateUser(t.id, v4, v3));
+      const home = await store.listUsers(t.id, { ...all, filter: parseFilter('emails[type eq "home"]') });
+      assert.deepEqual(home.rows.map((x) => x.doc.userName), ['mv'], 'a changed sub-attribute is rewritten too');
+      const v5 = { ...v4, doc: { ...v4.doc, emails: undefined }, version: 5 };
+      await store.transaction((tx) => tx.updateUser(t.id, v5, v4));
+      assert.deepEqual(await byEmail('two@x.com'), [], 'removed values are gone');
     });
 
     test('userName is unique per tenant, case-insensitively; other tenants may reuse it', async () => {

@@ -215,7 +215,7 @@ describe('compiled filters against SQLite', () => {
       await tx.addMembers(T1, 'g1', [{ value: 'u1' }, { value: 'u2' }]);
       await tx.addMembers(T1, 'g2', [{ value: 'u3' }, { value: 'g1' }]);
       // Joining a group gives a user a new version and lastModified; put the fixture's back.
-      for (const u of users) await tx.updateUser(T1, u, (await tx.getUser(T1, u.id))!.version);
+      for (const u of users) await tx.updateUser(T1, u, (await tx.getUser(T1, u.id))!);
     });
   });
   after(async () => { await store?.close(); });

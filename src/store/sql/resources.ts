@@ -184,24 +184,27 @@ export class SqlResources implements StoreTx {
     const c = this.userColumns(u);
     await this.db.run(sql`INSERT INTO users (tenant_id, id, user_name, user_name_lc, external_id, display_name_lc, active, doc, created, last_modified, version)
       VALUES (${tenantId}, ${u.id}, ${c.user_name}, ${c.user_name_lc}, ${c.external_id}, ${c.display_name_lc}, ${c.active}, ${JSON.stringify(u.doc)}, ${u.created}, ${u.lastModified}, ${u.version})`);
-    await this.writeValues(tenantId, u.id, u.doc);
+    await this.insertValues(tenantId, u.id, this.valueRows(u.doc));
     await this.adjustCount(tenantId, 'users', 1);
   }
 
-  async updateUser(tenantId: string, u: UserRecord, expectedVersion: number): Promise<boolean> {
+  async updateUser(tenantId: string, u: UserRecord, before: UserRecord): Promise<boolean> {
     const c = this.userColumns(u);
     const res = await this.db.run(sql`UPDATE users SET user_name = ${c.user_name}, user_name_lc = ${c.user_name_lc}, external_id = ${c.external_id},
       display_name_lc = ${c.display_name_lc}, active = ${c.active}, doc = ${JSON.stringify(u.doc)}, last_modified = ${u.lastModified}, version = ${u.version}
-      WHERE tenant_id = ${tenantId} AND id = ${u.id} AND version = ${expectedVersion}`);
+      WHERE tenant_id = ${tenantId} AND id = ${u.id} AND version = ${before.version}`);
     if (Number(res.numAffectedRows ?? 0) === 0) return false;
+    // Most updates (deactivate, a title, a name) leave emails and the other indexed values alone.
+    const rows = this.valueRows(u.doc);
+    if (JSON.stringify(rows) === JSON.stringify(this.valueRows(before.doc))) return true;
     await this.db.run(sql`DELETE FROM user_values WHERE tenant_id = ${tenantId} AND user_id = ${u.id}`);
-    await this.writeValues(tenantId, u.id, u.doc);
+    await this.insertValues(tenantId, u.id, rows);
     return true;
   }
 
-  /** Rewrites the indexed rows of multi-valued attributes (tables.ts hasValueRows). */
-  private async writeValues(tenantId: string, userId: string, doc: AttrDoc): Promise<void> {
-    const rows: Sql[] = [];
+  /** The indexed rows of multi-valued attributes (tables.ts hasValueRows), as plain tuples. */
+  private valueRows(doc: AttrDoc): [string, number, string | null, string | null, string | null, string | null, boolean][] {
+    const rows: [string, number, string | null, string | null, string | null, string | null, boolean][] = [];
     const rs = this.users.rs;
     for (const s of [rs.core, ...rs.extensions]) {
       const bag = (s === rs.core ? doc : doc[s.id]) as Record<string, unknown> | undefined;
@@ -213,12 +216,18 @@ export class SqlResources implements StoreTx {
         const key = s === rs.core ? def.name : `${s.id}:${def.name}`;
         values.forEach((v: Record<string, unknown>, i) => {
           const value = v.value === undefined ? null : String(v.value);
-          rows.push(sql`(${tenantId}, ${userId}, ${key}, ${i}, ${value}, ${lc(value)}, ${lc(v.type)}, ${lc(v.display)}, ${this.dialect.boolParam(v.primary === true)})`);
+          rows.push([key, i, value, lc(value), lc(v.type), lc(v.display), v.primary === true]);
         });
       }
     }
+    return rows;
+  }
+
+  private async insertValues(tenantId: string, userId: string, rows: ReturnType<SqlResources['valueRows']>): Promise<void> {
     for (const part of chunks(rows, 100)) {
-      await this.db.run(sql`INSERT INTO user_values (tenant_id, user_id, attr, ordinal, value, value_lc, type_lc, display_lc, "primary") VALUES ${sql.join(part)}`);
+      const tuples = part.map(([key, i, value, valueLc, typeLc, displayLc, primary]) =>
+        sql`(${tenantId}, ${userId}, ${key}, ${i}, ${value}, ${valueLc}, ${typeLc}, ${displayLc}, ${this.dialect.boolParam(primary)})`);
+      await this.db.run(sql`INSERT INTO user_values (tenant_id, user_id, attr, ordinal, value, value_lc, type_lc, display_lc, "primary") VALUES ${sql.join(tuples)}`);
     }
   }
 
