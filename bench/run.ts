@@ -142,6 +142,8 @@ async function main() {
     const q = (s: string) => encodeURIComponent(s);
     const P = '/scim/v2/bench';
     add(await workload('filter userName eq', 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Users?filter=${q(`userName eq "user${(k++ * 7919) % USERS}@bench.example"`)}` })));
+    // Entra's email matching: a value filter over the multi-valued emails (a semi-join, not a column).
+    add(await workload('filter emails[type eq "work"].value eq', 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Users?filter=${q(`emails[type eq "work"].value eq "user${(k++ * 7919) % USERS}@bench.example"`)}` })));
     add(await workload('GET user by id', 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Users/${pick(members)}` })));
     let posted = 0;
     add(await workload('POST user', 'write', scim, headers, pid, () => ({ method: 'POST', path: `${P}/Users`, body: { ...userBody, userName: `posted${posted++}@bench.example` } })));

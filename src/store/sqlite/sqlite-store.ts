@@ -18,6 +18,8 @@ interface Pending { fn: (tx: StoreTx) => Promise<unknown>; resolve: (v: unknown)
 
 /** Most transactions one COMMIT may carry (bounds the wait of the first request in a batch). */
 const MAX_BATCH = 32;
+/** How often the planner's statistics are brought up to date if the data has grown (PRAGMA optimize). */
+const OPTIMIZE_EVERY_MS = 10_000;
 
 export interface SqliteOptions {
   filename: string;
@@ -50,6 +52,7 @@ export class SqliteStore extends SqlStore {
   private readonly gate: TransactionGate;
   private readonly txRunner: SqliteRunner;
   private readonly dataVersion: Database.Statement;
+  private optimizer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly raw: Database.Database, options: SqliteOptions) {
     // kysely only compiles the SQL here (a Kysely over a database that is never asked to run anything).
@@ -88,7 +91,32 @@ export class SqliteStore extends SqlStore {
     raw.function('lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v));
     const store = new SqliteStore(raw, options);
     store.migrate();
+    store.optimize();
+    store.optimizer = setInterval(() => { void store.gate.exclusive(async () => store.optimize()); }, OPTIMIZE_EVERY_MS);
+    store.optimizer.unref();
     return store;
+  }
+
+  /**
+   * Keeps the query planner's statistics (sqlite_stat1) current, as SQLite advises for long-lived
+   * connections. Without them SQLite answered "emails.value eq" on 100,000 users by walking every
+   * user in creation order (45 ms); with them it reads the one matching value (0.2 ms). Cheap when
+   * nothing grew (~0.1 ms); a sampled ANALYZE (analysis_limit) when a table did (~40 ms at 100,000
+   * users). Best effort: if another process holds the write lock, it waits for the next round
+   * rather than stalling this one.
+   */
+  private optimize(): void {
+    if (!this.raw.open) return;
+    const busy = this.raw.pragma('busy_timeout', { simple: true });
+    try {
+      this.raw.pragma('busy_timeout = 0');
+      this.raw.pragma('analysis_limit = 1000');
+      this.raw.pragma('optimize = 0x10002');
+    } catch {
+      // SQLITE_BUSY (another writer) or a closing database: statistics are an optimisation only.
+    } finally {
+      if (this.raw.open) this.raw.pragma(`busy_timeout = ${busy}`);
+    }
   }
 
   /** Applies pending migrations/NNN-*.sql in order, each in its own immediate transaction. */
@@ -175,6 +203,7 @@ export class SqliteStore extends SqlStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.optimizer);
     await this.gate.exclusive(async () => this.raw.close());
   }
 

@@ -1,0 +1,88 @@
+// npm run probe -- <workload> [--db sqlite|postgres] [--seconds S] [--perf | --cpu-prof DIR]
+// A quick look at one request kind: 500 users, one 10-member group, one Rollcall process, 32
+// connections for a few seconds. Reports what each request cost in CPU — Rollcall's main thread,
+// PostgreSQL's backends, the load generator — apart from how the two cores happen to be shared,
+// which is what makes req/s noisy on small machines. Used to find and check each change in
+// docs/performance.md before the full `npm run bench`.
+//   --perf          start Rollcall with --perf-basic-prof, so `perf record -g -p <pid>` names JS frames
+//   --cpu-prof DIR  write a V8 CPU profile of Rollcall into DIR
+import { readFileSync, readdirSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { scratchDatabase } from '../test/helpers/postgres.ts';
+import { createTenantCli, startProcess } from '../test/helpers/processes.ts';
+
+const args = process.argv.slice(2);
+const option = (name: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
+const DB = option('db') === 'postgres' ? 'postgres' : 'sqlite';
+const SECONDS = Number(option('seconds') ?? 6);
+const kind = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? 'id';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const P = '/scim/v2/probe';
+type Req = { method?: 'GET' | 'POST' | 'PATCH'; path: string; body?: string };
+let k = 0;
+let ids: string[] = [];
+let groupId = '';
+const workloads: Record<string, () => Req> = {
+  health: () => ({ path: '/healthz' }),
+  discovery: () => ({ path: `${P}/ServiceProviderConfig` }),
+  id: () => ({ path: `${P}/Users/${ids[k++ % ids.length]}` }),
+  filter: () => ({ path: `${P}/Users?filter=${encodeURIComponent(`userName eq "u${k++ % ids.length}@probe.example"`)}` }),
+  email: () => ({ path: `${P}/Users?filter=${encodeURIComponent(`emails[type eq "work"].value eq "u${k++ % ids.length}@probe.example"`)}` }),
+  page: () => ({ path: `${P}/Users?startIndex=${300 + (k++ % 50)}&count=100` }),
+  group: () => ({ path: `${P}/Groups/${groupId}?excludedAttributes=members` }),
+  post: () => ({ method: 'POST', path: `${P}/Users`, body: JSON.stringify({ schemas: [USER], userName: `p${k++}@probe.example`, name: { givenName: 'A', familyName: 'B' }, emails: [{ value: `p${k}@probe.example`, type: 'work', primary: true }], active: true }) }),
+  patch: () => ({ method: 'PATCH', path: `${P}/Users/${ids[k++ % ids.length]}`, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: k % 2 === 0 }] }) }),
+};
+if (!workloads[kind]) throw new Error(`unknown workload "${kind}"; one of ${Object.keys(workloads).join(', ')}`);
+
+/** CPU seconds (user + system) from a /proc stat line. */
+const cpuOf = (stat: string) => { const f = stat.split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
+
+/** The busiest thread of the process: Node's main thread, where the requests run. */
+function threadCpu(pid: number): Map<string, number> {
+  return new Map(readdirSync(`/proc/${pid}/task`).map((t) => [t, cpuOf(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'))]));
+}
+
+function postgresCpu(): number {
+  let sum = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (stat.includes('(postgres)')) sum += cpuOf(stat);
+    } catch { /* exited meanwhile */ }
+  }
+  return sum;
+}
+
+const { url: dbUrl, drop } = await scratchDatabase(DB);
+const token = createTenantCli(dbUrl, 'probe');
+const profDir = option('cpu-prof');
+const nodeArgs = args.includes('--perf') ? ['--perf-basic-prof'] : profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+const rollcall = await startProcess(dbUrl, { ROLLCALL_LOG_LEVEL: 'error' }, nodeArgs);
+try {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
+  const post = async (path: string, body: unknown) => (await (await fetch(`${rollcall.url}${P}${path}`, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as { id: string };
+  for (let i = 0; i < 500; i++) ids.push((await post('/Users', { schemas: [USER], userName: `u${i}@probe.example`, emails: [{ value: `u${i}@probe.example`, type: 'work' }] })).id);
+  groupId = (await post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'probe', members: ids.slice(0, 10).map((value) => ({ value })) })).id;
+
+  const pid = rollcall.child.pid!;
+  if (args.includes('--perf')) console.log(`Rollcall pid ${pid}: perf record -g -p ${pid} -- sleep ${Math.max(1, SECONDS - 2)}`);
+  const pg0 = postgresCpu();
+  const threads0 = threadCpu(pid);
+  const self0 = process.cpuUsage();
+  const r = await autocannon({
+    url: rollcall.url, connections: 32, duration: SECONDS, headers,
+    requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, ...workloads[kind]() }) }],
+  });
+  const self = process.cpuUsage(self0);
+  const main = Math.max(...[...threadCpu(pid)].map(([t, s]) => s - (threads0.get(t) ?? 0)));
+  const per = (seconds: number) => `${((seconds * 1e6) / r.requests.total).toFixed(0)} µs/req`;
+  console.log(`${kind} (${DB}): ${r.requests.average.toFixed(0)} req/s; CPU: Rollcall main thread ${per(main)}` +
+    `${DB === 'postgres' ? `, PostgreSQL ${per(postgresCpu() - pg0)}` : ''}, load generator ${per((self.user + self.system) / 1e6)}` +
+    `${r.non2xx + r.errors ? `; ${r.non2xx} non-2xx, ${r.errors} errors` : ''}`);
+} finally {
+  await rollcall.stop();
+  await drop();
+}
