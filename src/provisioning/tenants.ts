@@ -118,13 +118,12 @@ export async function authenticate(store: Store, slug: string, authorization: st
       throw unauthorized('The bearer token is not recognised for this SCIM endpoint. Check that the base URL and the token belong to the same tenant.');
     }
     if (found.token.revokedAt) throw unauthorized(`The bearer token was revoked on ${found.token.revokedAt}. Ask the vendor for a new token.`);
+    entry = { ...found, stamp: stamp ?? '', at: now };
+    // Without a stamp the store cannot tell us of a revocation: nothing is kept.
     if (stamp !== undefined) {
       if (!byKey) kept.set(store, (byKey = new Map()));
       if (byKey.size >= MAX_KEPT) byKey.clear();
-      entry = { ...found, stamp, at: now };
       byKey.set(key, entry);
-    } else {
-      entry = { ...found, stamp: '', at: now };
     }
   }
   const { token: record, tenant } = entry;

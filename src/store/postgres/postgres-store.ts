@@ -71,7 +71,10 @@ export class PostgresStore extends SqlStore {
   /** Opens the LISTEN connection; on failure, or when it is lost later, tries again after RELISTEN_MS. */
   private async listen(): Promise<void> {
     const client = new pg.Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5_000, keepAlive: true });
+    let gone = false;
     const lost = () => {
+      if (gone) return; // 'error' and 'end' may both arrive, and end() raises 'end' again
+      gone = true;
       client.removeAllListeners('notification');
       if (this.listener === client) this.listener = undefined;
       client.end().catch(() => undefined);
