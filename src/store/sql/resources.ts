@@ -70,7 +70,7 @@ export class SqlResources implements StoreTx {
       // Creation order: find the page's first seq with an index-only walk over (tenant_id, seq),
       // then read just the page, instead of reading and discarding `offset` whole rows.
       return (await this.db.run(sql<Row>`SELECT ${columns} FROM ${table} r WHERE ${where}
-        AND r.seq >= (SELECT r.seq FROM ${table} r WHERE ${where} ORDER BY r.seq LIMIT 1 OFFSET ${o.offset})
+        AND r.seq >= (SELECT r.seq FROM ${table} r WHERE ${where} ORDER BY r.seq LIMIT 1 OFFSET ${limitValue(o.offset)})
         ORDER BY r.seq LIMIT ${limitValue(o.limit)}`)).rows;
     }
     const dir = o.sortOrder === 'descending' ? sql`DESC` : sql`ASC`;
