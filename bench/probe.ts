@@ -10,6 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { scratchDatabase } from '../test/helpers/postgres.ts';
 import { createTenantCli, startProcess } from '../test/helpers/processes.ts';
+import { cpuOfStat } from './proc.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
@@ -36,12 +37,9 @@ const workloads: Record<string, () => Req> = {
 };
 if (!workloads[kind]) throw new Error(`unknown workload "${kind}"; one of ${Object.keys(workloads).join(', ')}`);
 
-/** CPU seconds (user + system) from a /proc stat line. */
-const cpuOf = (stat: string) => { const f = stat.split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
-
 /** The busiest thread of the process: Node's main thread, where the requests run. */
 function threadCpu(pid: number): Map<string, number> {
-  return new Map(readdirSync(`/proc/${pid}/task`).map((t) => [t, cpuOf(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'))]));
+  return new Map(readdirSync(`/proc/${pid}/task`).map((t) => [t, cpuOfStat(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'))]));
 }
 
 function postgresCpu(): number {
@@ -50,7 +48,7 @@ function postgresCpu(): number {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (stat.includes('(postgres)')) sum += cpuOf(stat);
+      if (stat.includes('(postgres)')) sum += cpuOfStat(stat);
     } catch { /* exited meanwhile */ }
   }
   return sum;

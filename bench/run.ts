@@ -12,6 +12,7 @@ import pgDriver from 'pg';
 import { scratchDatabase } from '../test/helpers/postgres.ts';
 import { createTenantCli, startProcess, type RollcallProcess } from '../test/helpers/processes.ts';
 import { freePort } from '../test/helpers/server.ts';
+import { cpuSeconds } from './proc.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -29,7 +30,6 @@ const SIZES = QUICK ? [10, 1000, USERS] : [10, 10_000, 100_000];
 const ONLY = option('only', '');
 /** Writes a V8 CPU profile of the Rollcall process into this directory (open it in Chrome DevTools). */
 const PROFILE = option('profile', '');
-const TICKS_PER_SECOND = 100;
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -42,12 +42,6 @@ function rss(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
-}
-
-/** CPU time (user + system) the process has used, in seconds, from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

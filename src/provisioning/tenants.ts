@@ -67,12 +67,12 @@ export async function revokeToken(store: Store, tenant: Tenant, tokenId: string)
 const lastRecorded = new Map<string, number>();
 
 /** Best effort, never failing a request: last use is for admins, not for access decisions. */
-function recordUse(store: Store, tokenId: string, now: Date): void {
+function recordUse(store: Store, tokenId: string, now: number): void {
   const last = lastRecorded.get(tokenId);
-  if (last !== undefined && now.getTime() - last < 60_000) return;
+  if (last !== undefined && now - last < 60_000) return;
   if (lastRecorded.size > 10_000) lastRecorded.clear();
-  lastRecorded.set(tokenId, now.getTime());
-  store.touchToken(tokenId, now.toISOString()).catch(() => lastRecorded.delete(tokenId));
+  lastRecorded.set(tokenId, now);
+  store.touchToken(tokenId, new Date(now).toISOString()).catch(() => lastRecorded.delete(tokenId));
 }
 
 /** A successful authentication kept for reuse, with the store's authStamp when it was made. */
@@ -128,6 +128,6 @@ export async function authenticate(store: Store, slug: string, authorization: st
   }
   const { token: record, tenant } = entry;
   if (record.expiresAt && Date.parse(record.expiresAt) <= now) throw unauthorized(`The bearer token expired on ${record.expiresAt}. Ask the vendor for a new token.`);
-  recordUse(store, record.id, new Date(now));
+  recordUse(store, record.id, now);
   return tenant;
 }

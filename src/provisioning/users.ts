@@ -8,11 +8,13 @@ import type { StoreReads, UserRecord } from '../store/store.ts';
 import { checkIfMatch, VersionConflict, inTransaction, userNotFound, type ScimContext } from './context.ts';
 import { renderUser, type Rendered } from './render.ts';
 
+type Group = { value: string; display: string };
 
-/** `isNew`: a user created a moment ago belongs to no group yet, so its groups need no query. */
-async function render(ctx: ScimContext, reads: StoreReads, u: UserRecord, projection: Projection = ALL, isNew = false): Promise<Rendered> {
+
+/** `known`: the user's groups when the caller already has them (read along, or none for a new user). */
+async function render(ctx: ScimContext, reads: StoreReads, u: UserRecord, projection: Projection = ALL, known?: Group[]): Promise<Rendered> {
   const groups = !wantsAttribute(projection, 'groups') ? undefined
-    : isNew ? [] : (await reads.groupsOfUsers(ctx.tenant.id, [u.id])).get(u.id) ?? [];
+    : known ?? (await reads.groupsOfUsers(ctx.tenant.id, [u.id])).get(u.id) ?? [];
   return { resource: applyProjection(renderUser(ctx.schemas.User, ctx.baseUrl, u, groups), projection), version: u.version };
 }
 
@@ -23,7 +25,7 @@ export async function createUser(ctx: ScimContext, body: unknown, projection?: P
   const user: UserRecord = { id: randomUUID(), doc, created: now, lastModified: now, version: 1 };
   return inTransaction(ctx, async (tx) => {
     await tx.insertUser(ctx.tenant.id, user);
-    return render(ctx, tx, user, projection, true);
+    return render(ctx, tx, user, projection, []); // created a moment ago: in no group yet
   });
 }
 
@@ -35,7 +37,7 @@ export async function getUser(ctx: ScimContext, id: string, projection: Projecti
   }
   const found = await ctx.store.getUserWithGroups(ctx.tenant.id, id);
   if (!found) throw userNotFound(id);
-  return { resource: applyProjection(renderUser(ctx.schemas.User, ctx.baseUrl, found.user, found.groups), projection), version: found.user.version };
+  return render(ctx, ctx.store, found.user, projection, found.groups);
 }
 
 export async function listUsers(ctx: ScimContext, q: ListQuery) {
