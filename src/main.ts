@@ -1,7 +1,10 @@
-// Composition root: config → store → http. Used by `rollcall serve` and by the tests.
+// Composition root: config → clock → store → provisioning → http. Used by `rollcall serve` and by the tests.
 import type { FastifyInstance } from 'fastify';
 import { sqliteFilename, type Config } from './config/config.ts';
 import { buildApp } from './http/app.ts';
+import { systemClock, type Clock } from './provisioning/clock.ts';
+import type { ChangeHook } from './provisioning/mutate.ts';
+import { Provisioning } from './provisioning/service.ts';
 import type { Store } from './store/store.ts';
 import { SqliteStore } from './store/sqlite/sqlite-store.ts';
 import { isConnectionError, PostgresStore } from './store/postgres/postgres-store.ts';
@@ -37,12 +40,24 @@ export function redactUrl(url: string): string {
   return url.replace(/^(\w+:\/\/[^:/@]+):[^@]*@/, '$1:***@');
 }
 
-export interface Running { app: FastifyInstance; store: Store; url: string; close(): Promise<void> }
+export interface Running { app: FastifyInstance; store: Store; provisioning: Provisioning; url: string; close(): Promise<void> }
 
-export async function startServer(config: Readonly<Config>, options: { logger?: boolean | object; store?: Store } = {}): Promise<Running> {
+export interface ServerOptions {
+  logger?: boolean | object;
+  store?: Store;
+  clock?: Clock;
+  /** Called with every change inside its transaction (provisioning/mutate.ts). */
+  hooks?: ChangeHook[];
+}
+
+export async function startServer(config: Readonly<Config>, options: ServerOptions = {}): Promise<Running> {
   let log: FastifyInstance['log'] | undefined;
+  const clock = options.clock ?? systemClock;
   const store = options.store ?? (await openStore(config, { onSlowQuery: (sqlText, ms) => log?.warn({ sql: sqlText, ms }, 'slow query') }));
-  const app = await buildApp({ config, store, logger: options.logger });
+  const provisioning = new Provisioning({
+    store, clock, publicUrl: config.publicUrl, paging: config.paging, maxPayloadSize: config.bodyLimitBytes, hooks: options.hooks,
+  });
+  const app = await buildApp({ config, provisioning, logger: options.logger });
   log = app.log;
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -51,6 +66,7 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
   return {
     app,
     store,
+    provisioning,
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     async close() {
       if (closed) return;

@@ -3,7 +3,8 @@
 import { Command, Option } from 'commander';
 import { ConfigError, insecureSettings, loadConfig, type Config } from '../config/config.ts';
 import { openStore, redactUrl, startServer, UnsupportedDatabase } from '../main.ts';
-import { createTenant, issueToken, parseDuration, requireTenant, revokeToken, TenantError } from '../provisioning/tenants.ts';
+import { createTenant, requireTenant, TenantError } from '../provisioning/tenants/tenants.ts';
+import { issueToken, parseDuration, revokeToken } from '../provisioning/tenants/tokens.ts';
 import type { Store } from '../store/store.ts';
 
 const program = new Command('rollcall').description('Rollcall: SCIM 2.0 provisioning server for SaaS apps.').showHelpAfterError();

@@ -1,15 +1,17 @@
-// The Fastify edge: builds the server from a config and a store. No protocol logic lives here.
+// The Fastify edge: builds the server from a config and the provisioning service. No protocol logic
+// lives here. The root is neutral (plain JSON errors and 404); each surface is a plugin with its
+// own parsers, error format and 404 — today SCIM under /scim (http/scim/).
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.ts';
-import { invalidSyntax } from '../scim/errors.ts';
-import type { Store } from '../store/store.ts';
-import { frameworkError, installErrorHandling, sendScimError, writeClientError } from './error-handler.ts';
-import { registerScimRoutes } from './scim-routes.ts';
+import type { Provisioning } from '../provisioning/service.ts';
+import { frameworkError, installScimErrors, sendScimError, writeClientError } from './scim/errors.ts';
+import { registerScimRoutes } from './scim/routes.ts';
 
-export interface AppDeps { config: Readonly<Config>; store: Store; logger?: boolean | object }
+export interface AppDeps { config: Readonly<Config>; provisioning: Provisioning; logger?: boolean | object }
 
-export async function buildApp({ config, store, logger }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, provisioning, logger }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? {
       level: config.logLevel,
@@ -23,8 +25,12 @@ export async function buildApp({ config, store, logger }: AppDeps): Promise<Fast
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
-    // Errors Fastify raises before routing (bad percent-encoding, over-long ids) are SCIM errors too.
-    frameworkErrors: (err, request, reply) => { sendScimError(reply, frameworkError(err)); },
+    // Errors Fastify raises before routing (bad percent-encoding, over-long ids): in the format of
+    // the surface the URL is for.
+    frameworkErrors: (err, request, reply) => {
+      if (isScimUrl(request.url)) sendScimError(reply, frameworkError(err));
+      else sendPlain(reply, request, typeof err.statusCode === 'number' ? err.statusCode : 400, err.message);
+    },
     // "https://host/scim/v2/acme/" + "/Users" is a common paste: collapse repeated slashes.
     rewriteUrl: (req) => {
       const url = req.url ?? '/';
@@ -34,19 +40,17 @@ export async function buildApp({ config, store, logger }: AppDeps): Promise<Fast
   });
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id); });
 
-  // SCIM bodies are JSON whatever the client calls them (application/scim+json, application/json,
-  // or a missing/odd type from a hand-rolled client).
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseJsonBody(body as string));
-    } catch (err) {
-      done(err as Error, undefined);
-    }
+  // Neutral root handlers: nothing outside a surface's plugin answers in that surface's format.
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) request.log.error({ err }, 'unexpected failure');
+    return sendPlain(reply, request, status, status === 500 ? `Internal server error. Quote request id ${request.id} when reporting it.` : err.message);
   });
+  app.setNotFoundHandler((request, reply) => sendPlain(reply, request, 404,
+    `No such endpoint: ${request.method} ${request.url.split('?')[0]}. SCIM lives under ${config.publicUrl}/scim/v2/<tenant>/.`));
 
-  installErrorHandling(app, config.bodyLimitBytes, config.retryAfterSeconds);
-  // Malformed HTTP (headers over Node's 16 KiB limit, garbage): answered as SCIM errors on the socket.
+  // Malformed HTTP (headers over Node's 16 KiB limit, garbage) is answered on the socket before any
+  // URL is known; SCIM clients are the ones that send such requests, so it is a SCIM error body.
   app.server.removeAllListeners('clientError');
   app.server.on('clientError', writeClientError);
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -55,39 +59,17 @@ export async function buildApp({ config, store, logger }: AppDeps): Promise<Fast
     scim: `${config.publicUrl}/scim/v2/<tenant>`,
     help: 'Create a tenant and its token with: npx rollcall tenant create <slug>',
   }));
-  await app.register(async (scope) => registerScimRoutes(scope, { config, store }), { prefix: '/scim/v2/:tenant' });
+  await app.register(async (scim) => {
+    // Anything under /scim that is not a tenant's endpoint still gets a SCIM 404.
+    installScimErrors(scim, config.bodyLimitBytes, config.retryAfterSeconds);
+    await scim.register(async (tenant) => registerScimRoutes(tenant, { config, provisioning }), { prefix: '/v2/:tenant' });
+  }, { prefix: '/scim' });
   return app;
 }
 
-/** SCIM resources nest a few levels; anything deeper than this is refused before any recursion. */
-export const MAX_JSON_DEPTH = 64;
+const isScimUrl = (url: string | undefined) => /^\/+scim(\/|$|\?)/i.test(url ?? '');
 
-/**
- * JSON.parse with a clear detail (V8 names the position), then one iterative walk that refuses
- * nesting deeper than MAX_JSON_DEPTH and "__proto__" / "constructor.prototype" keys, which could
- * pollute prototypes further down the line.
- */
-export function parseJsonBody(body: string): unknown {
-  const text = body.replace(/^\uFEFF/, '');
-  if (text.trim() === '') return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw invalidSyntax(`The request body is not valid JSON: ${(err as Error).message}.`);
-  }
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length) {
-    const [v, depth] = stack.pop()!;
-    if (!v || typeof v !== 'object') continue;
-    if (depth > MAX_JSON_DEPTH) throw invalidSyntax(`The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
-    for (const key of Object.keys(v)) {
-      const child = (v as Record<string, unknown>)[key];
-      if (key === '__proto__' || (key === 'constructor' && child && typeof child === 'object' && 'prototype' in child)) {
-        throw invalidSyntax(`The request body contains the key "${key}", which is refused.`);
-      }
-      stack.push([child, depth + 1]);
-    }
-  }
-  return value;
+/** A plain JSON error, in the shape Fastify itself uses. */
+function sendPlain(reply: FastifyReply, request: FastifyRequest, status: number, message: string): FastifyReply {
+  return reply.code(status).type('application/json; charset=utf-8').send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message, requestId: request.id });
 }

@@ -1,17 +1,23 @@
-// What every use case needs: the store, the schemas, the tenant and its SCIM base URL.
+// What every use case needs: the store, the tenant's schemas, the tenant and its SCIM base URL, the
+// clock, and the hooks every change passes through. Made per request by the provisioning service.
 import { invalidValue, notFound, preconditionFailed, uniqueness, ScimError } from '../scim/errors.ts';
+import { etag, etagMatches } from '../scim/etag.ts';
 import type { PagingLimits } from '../scim/list.ts';
-import type { ResourceSchema } from '../scim/schemas/resource-schema.ts';
-import { UniquenessViolation, UnknownMembers, WriteConflict, type Store, type StoreTx, type Tenant } from '../store/store.ts';
-import { etag, etagMatches } from './render.ts';
+import { UniquenessViolation, UnknownMembers, WriteConflict, type Store, type StoreTx, type Tenant, type TenantSchemas } from '../store/store.ts';
+import type { Clock } from './clock.ts';
+import type { ChangeHook } from './mutate.ts';
 
 export interface ScimContext {
   store: Store;
-  schemas: { User: ResourceSchema; Group: ResourceSchema };
+  /** The tenant's schemas (provisioning/schemas.ts): the same object while its settings are unchanged. */
+  schemas: TenantSchemas;
   tenant: Tenant;
   /** The tenant's SCIM base URL, for meta.location and $ref. */
   baseUrl: string;
   limits: PagingLimits;
+  clock: Clock;
+  /** Called with every change inside its transaction (policies, the outbox); a throw rolls it back. */
+  hooks: readonly ChangeHook[];
 }
 
 /** Thrown by a use case that lost a race for a resource's version: rolls back, then runs again. */
@@ -35,13 +41,14 @@ export async function inTransaction<T>(ctx: ScimContext, fn: (tx: StoreTx) => Pr
 
 function toScimError(err: unknown): unknown {
   if (err instanceof UniquenessViolation) {
-    return err.attribute === 'displayName'
-      ? uniqueness('A group with this displayName already exists in this tenant (compared case-insensitively).')
-      : uniqueness(`A user with this ${err.attribute} already exists in this tenant (compared case-insensitively).`);
+    const what = err.resourceType === 'Group' ? 'group' : err.resourceType === 'Tenant' ? 'tenant' : 'user';
+    return uniqueness(`A ${what} with this ${err.attribute} already exists in this tenant (compared case-insensitively).`,
+      { code: 'uniqueness', resourceType: err.resourceType, attribute: err.attribute });
   }
   if (err instanceof UnknownMembers) {
     const shown = err.values.slice(0, 5).map((v) => JSON.stringify(v)).join(', ');
-    return invalidValue(`Members must be users or groups of this tenant (other than the group itself); ${shown}${err.values.length > 5 ? ` and ${err.values.length - 5} more` : ''} ${err.values.length === 1 ? 'is' : 'are'} not.`);
+    return invalidValue(`Members must be users or groups of this tenant (other than the group itself); ${shown}${err.values.length > 5 ? ` and ${err.values.length - 5} more` : ''} ${err.values.length === 1 ? 'is' : 'are'} not.`,
+      { code: 'unknownMembers', attribute: 'members' });
   }
   return err;
 }
@@ -50,8 +57,7 @@ function toScimError(err: unknown): unknown {
 export function checkIfMatch(ifMatch: string | undefined, version: number): void {
   if (ifMatch === undefined || ifMatch.trim() === '') return;
   if (etagMatches(ifMatch, version)) return;
-  throw preconditionFailed(`The resource has changed: its version is ${etag(version)}, but If-Match asked for ${ifMatch}. Read it again and retry.`);
+  throw preconditionFailed(`The resource has changed: its version is ${etag(version)}, but If-Match asked for ${ifMatch}. Read it again and retry.`, { code: 'versionMismatch' });
 }
 
-export const userNotFound = (id: string) => notFound(`User ${JSON.stringify(id)} not found.`);
-export const groupNotFound = (id: string) => notFound(`Group ${JSON.stringify(id)} not found.`);
+export const notFoundIn = (type: 'User' | 'Group', id: string) => notFound(`${type} ${JSON.stringify(id)} not found.`);

@@ -1,13 +1,13 @@
 // Group use cases. Members live in their own table: a PATCH that adds one member to a group of
-// 100,000 touches one row, never the list.
-import { randomUUID } from 'node:crypto';
+// 100,000 touches one row, never the list. Every write goes through mutate().
 import { listResponse, type ListQuery } from '../scim/list.ts';
-import { applyPatch, toMemberValues, type MemberOp, type MemberValue } from '../scim/patch.ts';
+import { applyPatch, toMemberValues, type MemberValue } from '../scim/patch.ts';
 import { applyProjection, wantsAttribute, ALL, type Projection } from '../scim/projection.ts';
+import { renderGroup, renderMember, type Rendered, type StoredResource } from '../scim/render.ts';
 import { checkRequired, normalizeResource, type AttrDoc } from '../scim/resource.ts';
-import type { GroupRecord, StoreReads, StoreTx } from '../store/store.ts';
-import { checkIfMatch, VersionConflict, groupNotFound, inTransaction, type ScimContext } from './context.ts';
-import { renderGroup, renderMember, type Rendered } from './render.ts';
+import type { StoreReads } from '../store/store.ts';
+import { notFoundIn, type ScimContext } from './context.ts';
+import { mutate } from './mutate.ts';
 
 const EXTERNAL = new Set(['members']);
 
@@ -19,7 +19,7 @@ const MEMBER_PAGE = 1000;
  * 100,000-member group never sits in memory. They are read after the use case's transaction, from
  * the store, in member-id order. Other projections (which may pick member sub-attributes) load them.
  */
-async function render(ctx: ScimContext, reads: StoreReads, g: GroupRecord, projection: Projection = ALL): Promise<Rendered> {
+async function render(ctx: ScimContext, reads: StoreReads, g: StoredResource, projection: Projection = ALL): Promise<Rendered> {
   if (projection.mode === 'all') {
     return { resource: renderGroup(ctx.schemas.Group, ctx.baseUrl, g), version: g.version, members: memberPages(ctx, g.id) };
   }
@@ -46,23 +46,17 @@ function splitMembers(doc: AttrDoc): { doc: AttrDoc; members: MemberValue[] } {
 export async function createGroup(ctx: ScimContext, body: unknown, projection?: Projection): Promise<Rendered> {
   const { doc, members } = splitMembers(normalizeResource(ctx.schemas.Group, body));
   checkRequired(ctx.schemas.Group, doc);
-  const now = new Date().toISOString();
-  const group: GroupRecord = { id: randomUUID(), doc, created: now, lastModified: now, version: 1 };
-  return inTransaction(ctx, async (tx) => {
-    await tx.insertGroup(ctx.tenant.id, group);
-    if (members.length) await tx.addMembers(ctx.tenant.id, group.id, members);
-    return render(ctx, tx, group, projection);
-  });
+  return mutate(ctx, { kind: 'create', type: 'Group', doc, members }, (tx, change) => render(ctx, tx, change.after!, projection));
 }
 
 export async function getGroup(ctx: ScimContext, id: string, projection?: Projection): Promise<Rendered> {
   const group = await ctx.store.getGroup(ctx.tenant.id, id);
-  if (!group) throw groupNotFound(id);
+  if (!group) throw notFoundIn('Group', id);
   return render(ctx, ctx.store, group, projection);
 }
 
 export async function listGroups(ctx: ScimContext, q: ListQuery) {
-  const page = await ctx.store.listGroups(ctx.tenant.id, { filter: q.filter, sortBy: q.sortBy, sortOrder: q.sortOrder, offset: q.startIndex - 1, limit: q.count });
+  const page = await ctx.store.listGroups(ctx.tenant.id, ctx.schemas, { filter: q.filter, sortBy: q.sortBy, sortOrder: q.sortOrder, offset: q.startIndex - 1, limit: q.count });
   const members = wantsAttribute(q.projection, 'members') && page.rows.length
     ? await ctx.store.membersOf(ctx.tenant.id, page.rows.map((g) => g.id)) : undefined;
   const resources = page.rows.map((g) => applyProjection(renderGroup(ctx.schemas.Group, ctx.baseUrl, g, members ? members.get(g.id) ?? [] : undefined), q.projection));
@@ -72,51 +66,19 @@ export async function listGroups(ctx: ScimContext, q: ListQuery) {
 export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
   const { doc, members } = splitMembers(normalizeResource(ctx.schemas.Group, body));
   checkRequired(ctx.schemas.Group, doc);
-  return inTransaction(ctx, async (tx) => {
-    const current = await tx.lockGroup(ctx.tenant.id, id);
-    if (!current) throw groupNotFound(id);
-    checkIfMatch(ifMatch, current.version);
-    const next: GroupRecord = { ...current, doc, lastModified: new Date().toISOString(), version: current.version + 1 };
-    if (!(await tx.updateGroup(ctx.tenant.id, next, current))) throw new VersionConflict();
-    await tx.replaceMembers(ctx.tenant.id, id, members);
-    return render(ctx, tx, next, projection);
-  });
-}
-
-async function applyMemberOps(tx: StoreTx, tenantId: string, groupId: string, ops: MemberOp[]): Promise<number> {
-  let changed = 0;
-  for (const op of ops) {
-    switch (op.kind) {
-      case 'add': changed += await tx.addMembers(tenantId, groupId, op.members); break;
-      case 'remove': changed += await tx.removeMembers(tenantId, groupId, op.values); break;
-      case 'removeAll': changed += await tx.removeAllMembers(tenantId, groupId); break;
-      case 'removeMatching': changed += await tx.removeMembersMatching(tenantId, groupId, op.filter); break;
-      case 'replace': changed += await tx.replaceMembers(tenantId, groupId, op.members); break;
-    }
-  }
-  return changed;
+  const next = () => ({ doc, memberOps: [{ kind: 'replace' as const, members }] });
+  return mutate(ctx, { kind: 'replace', type: 'Group', id, ifMatch, next }, (tx, change) => render(ctx, tx, change.after!, projection));
 }
 
 export async function patchGroup(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
-  return inTransaction(ctx, async (tx) => {
-    const current = await tx.lockGroup(ctx.tenant.id, id);
-    if (!current) throw groupNotFound(id);
-    checkIfMatch(ifMatch, current.version);
+  const next = (current: StoredResource) => {
     const result = applyPatch(ctx.schemas.Group, current.doc, body, EXTERNAL);
     checkRequired(ctx.schemas.Group, result.doc);
-    const membersChanged = await applyMemberOps(tx, ctx.tenant.id, id, result.memberOps);
-    if (!result.changed && membersChanged === 0) return render(ctx, tx, current, projection);
-    const next: GroupRecord = { ...current, doc: result.doc, lastModified: new Date().toISOString(), version: current.version + 1 };
-    if (!(await tx.updateGroup(ctx.tenant.id, next, current))) throw new VersionConflict();
-    return render(ctx, tx, next, projection);
-  });
+    return { doc: result.doc, memberOps: result.memberOps };
+  };
+  return mutate(ctx, { kind: 'patch', type: 'Group', id, ifMatch, next }, (tx, change) => render(ctx, tx, change.after!, projection));
 }
 
 export async function deleteGroup(ctx: ScimContext, id: string, ifMatch?: string): Promise<void> {
-  await inTransaction(ctx, async (tx) => {
-    const current = await tx.lockGroup(ctx.tenant.id, id);
-    if (!current) throw groupNotFound(id);
-    checkIfMatch(ifMatch, current.version);
-    await tx.deleteGroup(ctx.tenant.id, id);
-  });
+  await mutate(ctx, { kind: 'delete', type: 'Group', id, ifMatch }, async () => undefined);
 }

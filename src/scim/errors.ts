@@ -24,18 +24,36 @@ export interface ScimErrorBody {
   detail: string;
 }
 
+/**
+ * Why an error was raised, for code rather than people (the detail is for people): callers branch on
+ * `code`, never on the detail's text (house rule 2, after jose's JWTClaimValidationFailed). Codes in
+ * use: unknownAttribute (a filter, sortBy or path names no attribute of the resource type),
+ * uniqueness (`resourceType`, `attribute`), unknownMembers, versionMismatch.
+ */
+export interface ErrorReason {
+  code: string;
+  /** The resource type concerned (User, Group). */
+  resourceType?: string;
+  /** The attribute concerned, as the request named it. */
+  attribute?: string;
+  /** For filter errors: the offending clause, as a sentence fragment without "Invalid filter:". */
+  clause?: string;
+}
+
 export class ScimError extends Error {
   readonly status: number;
   readonly scimType?: ScimType;
   /** Extra response headers (e.g. Retry-After on 429/503, Allow on 405). */
   readonly headers: Record<string, string>;
+  readonly reason?: ErrorReason;
 
-  constructor(status: number, detail: string, scimType?: ScimType, headers: Record<string, string> = {}) {
+  constructor(status: number, detail: string, scimType?: ScimType, headers: Record<string, string> = {}, reason?: ErrorReason) {
     super(detail);
     this.name = 'ScimError';
     this.status = status;
     this.scimType = scimType;
     this.headers = headers;
+    this.reason = reason;
   }
 
   toBody(): ScimErrorBody {
@@ -45,23 +63,26 @@ export class ScimError extends Error {
   }
 }
 
-export const invalidFilter = (detail: string) => new ScimError(400, detail, 'invalidFilter');
+export const invalidFilter = (detail: string, reason?: ErrorReason) => new ScimError(400, detail, 'invalidFilter', {}, reason);
 export const invalidPath = (detail: string) => new ScimError(400, detail, 'invalidPath');
-export const invalidValue = (detail: string) => new ScimError(400, detail, 'invalidValue');
+export const invalidValue = (detail: string, reason?: ErrorReason) => new ScimError(400, detail, 'invalidValue', {}, reason);
 export const invalidSyntax = (detail: string) => new ScimError(400, detail, 'invalidSyntax');
 export const mutability = (detail: string) => new ScimError(400, detail, 'mutability');
 export const noTarget = (detail: string) => new ScimError(400, detail, 'noTarget');
 export const tooMany = (detail: string) => new ScimError(400, detail, 'tooMany');
-export const uniqueness = (detail: string) => new ScimError(409, detail, 'uniqueness');
+export const uniqueness = (detail: string, reason?: ErrorReason) => new ScimError(409, detail, 'uniqueness', {}, reason);
 export const badRequest = (detail: string) => new ScimError(400, detail);
 export const unauthorized = (detail: string) =>
   new ScimError(401, detail, undefined, { 'WWW-Authenticate': 'Bearer realm="rollcall"' });
 export const notFound = (detail: string) => new ScimError(404, detail);
 export const methodNotAllowed = (detail: string, allow: string[]) =>
   new ScimError(405, detail, undefined, { Allow: allow.join(', ') });
-export const preconditionFailed = (detail: string) => new ScimError(412, detail);
+export const preconditionFailed = (detail: string, reason?: ErrorReason) => new ScimError(412, detail, undefined, {}, reason);
 export const payloadTooLarge = (detail: string) => new ScimError(413, detail);
 export const unsupportedMediaType = (detail: string) => new ScimError(415, detail);
 export const notImplemented = (detail: string) => new ScimError(501, detail);
 export const serviceUnavailable = (detail: string, retryAfterSeconds: number) =>
   new ScimError(503, detail, undefined, { 'Retry-After': String(retryAfterSeconds) });
+
+/** True when a filter, sortBy or attribute path named no attribute of the resource type. */
+export const isUnknownAttribute = (err: unknown): err is ScimError => err instanceof ScimError && err.reason?.code === 'unknownAttribute';

@@ -4,6 +4,18 @@
 import type { AttrPath, Filter } from '../scim/filter.ts';
 import type { MemberValue } from '../scim/patch.ts';
 import type { AttrDoc } from '../scim/resource.ts';
+import type { Member, ResourceMeta } from '../scim/render.ts';
+import type { ResourceSchema } from '../scim/schemas/resource-schema.ts';
+
+export type { Member, ResourceMeta };
+
+/**
+ * The schemas of one tenant (core, enterprise and, later, its custom extensions), made and cached
+ * per tenant settings version by provisioning/schemas.ts. Lists and writes take it: filters resolve
+ * against it and the indexed rows of multi-valued attributes follow it. A driver derives its SQL
+ * mapping from it once per object (store/sql/tables.ts), so the two are built together.
+ */
+export interface TenantSchemas { readonly User: ResourceSchema; readonly Group: ResourceSchema }
 
 export interface Tenant { id: string; slug: string; name: string; createdAt: string }
 
@@ -20,8 +32,6 @@ export interface TokenRecord {
   lastUsedAt: string | null;
 }
 
-export interface ResourceMeta { id: string; created: string; lastModified: string; version: number }
-
 export interface UserRecord extends ResourceMeta {
   /** The canonical attribute document (userName, name, emails, extensions under their URN, …). */
   doc: AttrDoc;
@@ -31,8 +41,6 @@ export interface GroupRecord extends ResourceMeta {
   /** displayName, externalId, … — never members, which live in their own table. */
   doc: AttrDoc;
 }
-
-export interface Member { value: string; type: 'User' | 'Group'; display?: string }
 
 export interface ListOptions {
   filter?: Filter;
@@ -46,8 +54,9 @@ export interface ListOptions {
 
 export interface Page<T> { total: number; rows: T[] }
 
+/** A write would give two resources of one tenant the same unique value (compared case-insensitively). */
 export class UniquenessViolation extends Error {
-  constructor(readonly attribute: string) { super(`${attribute} must be unique`); }
+  constructor(readonly resourceType: 'User' | 'Group' | 'Tenant', readonly attribute: string) { super(`${resourceType}.${attribute} must be unique`); }
 }
 
 export class UnknownMembers extends Error {
@@ -69,11 +78,11 @@ export interface StoreReads {
   getUser(tenantId: string, id: string): Promise<UserRecord | undefined>;
   /** A user and the groups it belongs to (ordered by name), in one query: GET /Users/{id}. */
   getUserWithGroups(tenantId: string, id: string): Promise<{ user: UserRecord; groups: { value: string; display: string }[] } | undefined>;
-  listUsers(tenantId: string, options: ListOptions): Promise<Page<UserRecord>>;
+  listUsers(tenantId: string, schemas: TenantSchemas, options: ListOptions): Promise<Page<UserRecord>>;
   /** The groups each user belongs to (for the readOnly "groups" attribute), one query for a page. */
   groupsOfUsers(tenantId: string, userIds: string[]): Promise<Map<string, { value: string; display: string }[]>>;
   getGroup(tenantId: string, id: string): Promise<GroupRecord | undefined>;
-  listGroups(tenantId: string, options: ListOptions): Promise<Page<GroupRecord>>;
+  listGroups(tenantId: string, schemas: TenantSchemas, options: ListOptions): Promise<Page<GroupRecord>>;
   /** Members of some groups; callers ask only when the response will include members. */
   membersOf(tenantId: string, groupIds: string[]): Promise<Map<string, Member[]>>;
   /** One page of a group's members in member-id order, after `after` (keyset): for streaming big groups. */
@@ -85,34 +94,38 @@ export interface StoreTx extends StoreReads {
   lockUser(tenantId: string, id: string): Promise<UserRecord | undefined>;
   /** Reads a group and holds its row: concurrent member PATCHes to one group apply one by one. */
   lockGroup(tenantId: string, id: string): Promise<GroupRecord | undefined>;
-  /** Throws UniquenessViolation('userName') when the userName is taken (case-insensitively). */
-  insertUser(tenantId: string, user: UserRecord): Promise<void>;
+  /** Throws UniquenessViolation('User', 'userName') when the userName is taken (case-insensitively). */
+  insertUser(tenantId: string, schemas: TenantSchemas, user: UserRecord): Promise<void>;
   /**
    * Writes `user` if the stored version is still `before.version`; returns false otherwise.
    * `before` is the record as read (locked) in this transaction: the indexed rows of multi-valued
    * attributes are rewritten only when they differ from its own.
    */
-  updateUser(tenantId: string, user: UserRecord, before: UserRecord): Promise<boolean>;
-  /** Deletes the user and every membership that names it. */
-  deleteUser(tenantId: string, id: string): Promise<boolean>;
+  updateUser(tenantId: string, schemas: TenantSchemas, user: UserRecord, before: UserRecord): Promise<boolean>;
+  /** Deletes the user and every membership that names it; returns the groups it left, or undefined if there was no such user. */
+  deleteUser(tenantId: string, id: string, at: string): Promise<{ groups: string[] } | undefined>;
   insertGroup(tenantId: string, group: GroupRecord): Promise<void>;
   /**
    * Writes `group` if the stored version is still `before.version`. `before` is the record as read
    * (locked) in this transaction: a changed displayName gives every member user a new version.
    */
   updateGroup(tenantId: string, group: GroupRecord, before: GroupRecord): Promise<boolean>;
-  deleteGroup(tenantId: string, id: string): Promise<boolean>;
+  /** Deletes the group: returns the members it had and the groups it was itself a member of, or undefined. */
+  deleteGroup(tenantId: string, id: string, at: string): Promise<{ members: string[]; groups: string[] } | undefined>;
   /**
-   * Adds members, ignoring ones already present. Throws UnknownMembers for ids that name no user or
-   * group. Membership changes give the member users a new version (their "groups" changed).
+   * Adds members, ignoring ones already present, and returns the ids actually added. Throws
+   * UnknownMembers for ids that name no user or group. Membership changes give the member users a
+   * new version (their "groups" changed). Every member method is set-based: a few statements per
+   * 500 members, never one per member.
    */
-  addMembers(tenantId: string, groupId: string, members: MemberValue[]): Promise<number>;
-  removeMembers(tenantId: string, groupId: string, memberIds: string[]): Promise<number>;
-  removeAllMembers(tenantId: string, groupId: string): Promise<number>;
-  /** Makes the member set exactly the given one, writing only the difference; returns rows changed. */
-  replaceMembers(tenantId: string, groupId: string, members: MemberValue[]): Promise<number>;
+  addMembers(tenantId: string, groupId: string, members: MemberValue[], at: string): Promise<string[]>;
+  /** Removes these members; returns the ids actually removed. */
+  removeMembers(tenantId: string, groupId: string, memberIds: string[], at: string): Promise<string[]>;
+  removeAllMembers(tenantId: string, groupId: string, at: string): Promise<string[]>;
+  /** Makes the member set exactly the given one, writing only the difference. */
+  replaceMembers(tenantId: string, groupId: string, members: MemberValue[], at: string): Promise<{ added: string[]; removed: string[] }>;
   /** Removes the members matching a filter over the members' sub-attributes (value, type, display). */
-  removeMembersMatching(tenantId: string, groupId: string, filter: Filter): Promise<number>;
+  removeMembersMatching(tenantId: string, schemas: TenantSchemas, groupId: string, filter: Filter, at: string): Promise<string[]>;
 }
 
 export interface Store extends StoreReads {

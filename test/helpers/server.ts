@@ -3,8 +3,9 @@ import { createServer } from 'node:net';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config/config.ts';
-import { startServer, type Running } from '../../src/main.ts';
-import { createTenant, issueToken } from '../../src/provisioning/tenants.ts';
+import { startServer, type Running, type ServerOptions } from '../../src/main.ts';
+import { createTenant } from '../../src/provisioning/tenants/tenants.ts';
+import { issueToken } from '../../src/provisioning/tenants/tokens.ts';
 import { postgresAvailable, scratchDatabase } from './postgres.ts';
 
 export interface TestServer {
@@ -23,12 +24,12 @@ let counter = 0;
 /** The database the HTTP tests run on: ROLLCALL_TEST_DATABASE=postgres selects PostgreSQL. */
 export const TEST_DATABASE = process.env.ROLLCALL_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 
-export async function startTestServer(opts: { tenant?: string; config?: Partial<Config> } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { tenant?: string; config?: Partial<Config>; server?: Pick<ServerOptions, 'clock' | 'hooks'> } = {}): Promise<TestServer> {
   if (TEST_DATABASE === 'postgres' && !(await postgresAvailable())) throw new Error('ROLLCALL_TEST_DATABASE=postgres but PostgreSQL is unreachable');
   const db = opts.config?.databaseUrl ? undefined : await scratchDatabase(TEST_DATABASE);
   // A concrete port (not 0) so that the public URL in meta.location is the real one.
   const config = loadConfig({ host: '127.0.0.1', port: await freePort(), databaseUrl: db?.url, logLevel: 'silent', ...opts.config }, {});
-  const running = await startServer(config, { logger: false });
+  const running = await startServer(config, { logger: false, ...opts.server });
   const make = async (slug: string) => {
     const t = await createTenant(running.store, slug);
     const { token } = await issueToken(running.store, t, 86_400_000);

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { startTestServer, TEST_DATABASE, type TestServer } from '../helpers/server.ts';
-import { generateToken } from '../../src/provisioning/token-format.ts';
-import { issueToken, revokeToken } from '../../src/provisioning/tenants.ts';
+import { generateToken } from '../../src/provisioning/tenants/token-format.ts';
+import { issueToken, revokeToken } from '../../src/provisioning/tenants/tokens.ts';
 import type { Tenant } from '../../src/store/store.ts';
 
 const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';

@@ -115,10 +115,16 @@ test('a trailing slash is accepted', async () => {
 
 // ---------------------------------------------------------------- routes and methods
 
-test('an unknown route is a 404 SCIM error', async () => {
+test('an unknown route under /scim is a 404 SCIM error; elsewhere a plain JSON 404', async () => {
   await expectScimError(await call('GET', '/Nope'), 404);
-  await expectScimError(await call('GET', '/nothing-here', { base: server.baseUrl }), 404);
   await expectScimError(await call('POST', '/scim/v2', { base: server.baseUrl, body: '{}' }), 404);
+  // The root is neutral: other surfaces (SAML, admin API, console) live beside SCIM with their own formats.
+  const plain = await call('GET', '/nothing-here', { base: server.baseUrl });
+  assert.equal(plain.status, 404);
+  assert.match(plain.headers.get('content-type') ?? '', /^application\/json/);
+  const body = await plain.json() as { statusCode: number; message: string };
+  assert.equal(body.statusCode, 404);
+  assert.match(body.message, /No such endpoint: GET \/nothing-here/);
 });
 
 test('a wrong method on a known endpoint is 405 with an Allow header', async () => {

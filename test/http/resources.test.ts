@@ -211,13 +211,31 @@ test('PATCH on a group adds and removes members and changes the ETag', async () 
   const [a, b] = [await c.createUser('gp-a'), await c.createUser('gp-b')];
   const g = await c.createGroup('Patch Members', [a.id]);
   const add = await c.req('PATCH', `/Groups/${g.id}`, patchOp({ op: 'add', path: 'members', value: [{ value: b.id }] }));
-  assert.equal(add.status, 200, JSON.stringify(add.body));
-  assert.deepEqual(add.body.members.map((m: Obj) => m.value).sort(), [a.id, b.id].sort());
+  assert.equal(add.status, 204, JSON.stringify(add.body));
   assert.notEqual(add.headers.get('etag'), g.meta.version);
+  const afterAdd = await c.req('GET', `/Groups/${g.id}`);
+  assert.deepEqual(afterAdd.body.members.map((m: Obj) => m.value).sort(), [a.id, b.id].sort());
+  assert.equal(afterAdd.headers.get('etag'), add.headers.get('etag'));
   const rm = await c.req('PATCH', `/Groups/${g.id}`, patchOp({ op: 'remove', path: `members[value eq "${a.id}"]` }));
-  assert.equal(rm.status, 200, JSON.stringify(rm.body));
-  assert.deepEqual(rm.body.members.map((m: Obj) => m.value), [b.id]);
+  assert.equal(rm.status, 204, JSON.stringify(rm.body));
+  assert.deepEqual((await c.req('GET', `/Groups/${g.id}`)).body.members.map((m: Obj) => m.value), [b.id]);
   assert.notEqual(rm.headers.get('etag'), add.headers.get('etag'));
+});
+
+test('a group PATCH with attributes or excludedAttributes answers 200 with the resource as projected', async () => {
+  const c = await tenant();
+  const [a, b] = [await c.createUser('gq-a'), await c.createUser('gq-b')];
+  const g = await c.createGroup('Projected Patch', [a.id]);
+  const withMembers = await c.req('PATCH', `/Groups/${g.id}?attributes=members`, patchOp({ op: 'add', path: 'members', value: [{ value: b.id }] }));
+  assert.equal(withMembers.status, 200);
+  assert.deepEqual(withMembers.body.members.map((m: Obj) => m.value).sort(), [a.id, b.id].sort());
+  assert.equal(withMembers.body.displayName, undefined, 'only what was asked for (and id)');
+  assert.equal(withMembers.headers.get('etag'), withMembers.body.meta?.version ?? withMembers.headers.get('etag'));
+  const without = await c.req('PATCH', `/Groups/${g.id}?excludedAttributes=members`, patchOp({ op: 'replace', path: 'displayName', value: 'Projected Patch 2' }));
+  assert.equal(without.status, 200);
+  assert.equal(without.body.displayName, 'Projected Patch 2');
+  assert.equal(without.body.members, undefined);
+  assert.equal(without.headers.get('etag'), without.body.meta.version);
 });
 
 test('If-Match with a stale ETag is 412 on PUT, PATCH and DELETE, and nothing changes', async () => {
@@ -588,4 +606,19 @@ test("tenant isolation: tenant A's users and groups are invisible to tenant B", 
   assert.equal(still.body.userName, 'isolated@example.com');
   assert.equal(still.body.meta.version, uVersion);
   assert.equal((await a.req('GET', `/Groups/${g.id}`)).body.members.length, 1);
+});
+
+test('a uniqueness conflict names the resource type and attribute it is about', async () => {
+  const c = await tenant();
+  await c.createUser('dup-user');
+  await c.createGroup('Dup Group', []);
+  const u = await c.req('POST', '/Users', { schemas: [USER_URN], userName: 'DUP-USER' });
+  assert.equal(u.status, 409);
+  assert.equal(u.body.scimType, 'uniqueness');
+  assert.match(u.body.detail, /^A user with this userName already exists/);
+  const g = await c.req('POST', '/Groups', { schemas: [GROUP_URN], displayName: 'dup group' });
+  assert.equal(g.status, 409);
+  assert.equal(g.body.scimType, 'uniqueness');
+  assert.match(g.body.detail, /^A group with this displayName already exists/);
+  assert.doesNotMatch(g.body.detail, /user/i);
 });

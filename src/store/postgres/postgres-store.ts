@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, DummyDriver, sql } from 'kysely';
 import type { StoreTx } from '../store.ts';
-import { StoreUnavailable, UniquenessViolation, WriteConflict } from '../store.ts';
+import { StoreUnavailable, WriteConflict } from '../store.ts';
 import { postgresDialect } from '../sql/dialect.ts';
 import { SqlResources } from '../sql/resources.ts';
 import { SqlStore } from '../sql/sql-store.ts';
@@ -167,7 +167,7 @@ export class PostgresStore extends SqlStore {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const result = await fn(new SqlResources(this.runner(client), postgresDialect));
+      const result = await fn(this.reads.on(this.runner(client)));
       await client.query('COMMIT');
       return result;
     } catch (err) {
@@ -190,13 +190,8 @@ export class PostgresStore extends SqlStore {
   }
 
   protected translate(err: unknown): unknown {
-    const e = err as { code?: string; constraint?: string };
-    if (e?.code === '23505') {
-      if (e.constraint === 'users_user_name') return new UniquenessViolation('userName');
-      if (e.constraint === 'groups_display_name') return new UniquenessViolation('displayName');
-      if (e.constraint === 'tenants_slug_key') return new UniquenessViolation('slug');
-      return new UniquenessViolation('id');
-    }
+    // Unique-constraint failures are classified where they happen (sql/resources.ts, sql-store.ts).
+    const e = err as { code?: string };
     if (e?.code === '40P01' || e?.code === '40001') return new WriteConflict(err);
     if (isConnectionError(err)) return new StoreUnavailable(err);
     return err;

@@ -27,7 +27,11 @@ export interface SqlDialect {
   containsExact(expr: Sql, value: string): Sql;
   startsWithExact(expr: Sql, value: string): Sql;
   endsWithExact(expr: Sql, value: string): Sql;
+  /** True for the driver's unique-constraint failure, told by its error code (never its message). */
+  isUniqueViolation(err: unknown): boolean;
 }
+
+const codeOf = (err: unknown): unknown => (err && typeof err === 'object' ? (err as { code?: unknown }).code : undefined);
 
 export const sqliteDialect: SqlDialect = {
   jsonText: (doc, keys) => sql`json_extract(${doc}, ${jsonPath(keys)})`,
@@ -45,6 +49,7 @@ export const sqliteDialect: SqlDialect = {
   // Lengths are measured by SQLite (characters), not JavaScript (UTF-16 units): emoji count as one.
   startsWithExact: (expr, value) => sql`substr(${expr}, 1, length(${value})) = ${value}`,
   endsWithExact: (expr, value) => (value === '' ? sql`${expr} IS NOT NULL` : sql`substr(${expr}, -length(${value})) = ${value}`),
+  isUniqueViolation: (err) => codeOf(err) === 'SQLITE_CONSTRAINT_UNIQUE' || codeOf(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
 };
 
 export const postgresDialect: SqlDialect = {
@@ -61,6 +66,8 @@ export const postgresDialect: SqlDialect = {
   containsExact: (expr, value) => sql`strpos(${expr}, ${value}::text) > 0`,
   startsWithExact: (expr, value) => sql`left(${expr}, length(${value}::text)) = ${value}::text`,
   endsWithExact: (expr, value) => (value === '' ? sql`${expr} IS NOT NULL` : sql`right(${expr}, length(${value}::text)) = ${value}::text`),
+  // 23505: unique_violation (PostgreSQL's SQLSTATE table).
+  isUniqueViolation: (err) => codeOf(err) === '23505',
 };
 
 /** SQLite JSON path with every key quoted: URN keys contain ':' and '.'. */

@@ -10,6 +10,7 @@ import { FilterCompiler } from './filter-sql.ts';
 import { sqliteDialect } from './dialect.ts';
 import { defaultMappings } from './tables.ts';
 import { SqliteStore } from '../sqlite/sqlite-store.ts';
+import { resourceSchemas } from '../../scim/schemas/resource-schema.ts';
 import type { ListOptions, UserRecord } from '../store.ts';
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -191,9 +192,10 @@ const otherTenant: UserRecord[] = [
 ];
 
 let store: SqliteStore;
+const S = resourceSchemas();
 
 async function ids(filter?: string, extra: Partial<ListOptions> = {}, tenant = T1): Promise<string[]> {
-  const page = await store.listUsers(tenant, { filter: filter ? parseFilter(filter) : undefined, sortOrder: 'ascending', offset: 0, limit: 1000, ...extra });
+  const page = await store.listUsers(tenant, S, { filter: filter ? parseFilter(filter) : undefined, sortOrder: 'ascending', offset: 0, limit: 1000, ...extra });
   assert.equal(page.total, page.rows.length, 'total agrees with the rows when everything fits on one page');
   return page.rows.map((r) => r.id);
 }
@@ -208,14 +210,14 @@ describe('compiled filters against SQLite', () => {
     await store.createTenant({ id: T1, slug: 'one', name: 'One', createdAt: '2023-01-01T00:00:00.000Z' });
     await store.createTenant({ id: T2, slug: 'two', name: 'Two', createdAt: '2023-01-01T00:00:00.000Z' });
     await store.transaction(async (tx) => {
-      for (const u of users) await tx.insertUser(T1, u);
-      for (const u of otherTenant) await tx.insertUser(T2, u);
+      for (const u of users) await tx.insertUser(T1, S, u);
+      for (const u of otherTenant) await tx.insertUser(T2, S, u);
       await tx.insertGroup(T1, { id: 'g1', doc: { displayName: 'Admins' }, created: '2024-01-01T00:00:00.000Z', lastModified: '2024-01-01T00:00:00.000Z', version: 1 });
       await tx.insertGroup(T1, { id: 'g2', doc: { displayName: 'Staff', externalId: 'G-2' }, created: '2024-01-01T00:00:00.000Z', lastModified: '2024-01-01T00:00:00.000Z', version: 1 });
-      await tx.addMembers(T1, 'g1', [{ value: 'u1' }, { value: 'u2' }]);
-      await tx.addMembers(T1, 'g2', [{ value: 'u3' }, { value: 'g1' }]);
+      await tx.addMembers(T1, 'g1', [{ value: 'u1' }, { value: 'u2' }], '2024-01-01T00:00:00.000Z');
+      await tx.addMembers(T1, 'g2', [{ value: 'u3' }, { value: 'g1' }], '2024-01-01T00:00:00.000Z');
       // Joining a group gives a user a new version and lastModified; put the fixture's back.
-      for (const u of users) await tx.updateUser(T1, u, (await tx.getUser(T1, u.id))!);
+      for (const u of users) await tx.updateUser(T1, S, u, (await tx.getUser(T1, u.id))!);
     });
   });
   after(async () => { await store?.close(); });
@@ -381,7 +383,7 @@ describe('compiled filters against SQLite', () => {
       assert.deepEqual(await sorted('groups[value eq "g1" or value eq "g2"]'), ['u1', 'u2', 'u3']);
     });
     test('groups by members', async () => {
-      const list = async (f: string) => (await store.listGroups(T1, { filter: parseFilter(f), sortOrder: 'ascending', offset: 0, limit: 100 })).rows.map((r) => r.id).sort();
+      const list = async (f: string) => (await store.listGroups(T1, S, { filter: parseFilter(f), sortOrder: 'ascending', offset: 0, limit: 100 })).rows.map((r) => r.id).sort();
       assert.deepEqual(await list('members[value eq "u1"]'), ['g1']);
       assert.deepEqual(await list('members.value eq "u3"'), ['g2']);
       assert.deepEqual(await list('members[type eq "group"]'), ['g2']);
@@ -411,7 +413,7 @@ describe('compiled filters against SQLite', () => {
     });
 
     test('sortBy a complex attribute → invalidFilter', async () => {
-      await assert.rejects(store.listUsers(T1, { sortBy: parseAttrPath('name')!, sortOrder: 'ascending', offset: 0, limit: 10 }), (e: unknown) => e instanceof ScimError && e.status === 400);
+      await assert.rejects(store.listUsers(T1, S, { sortBy: parseAttrPath('name')!, sortOrder: 'ascending', offset: 0, limit: 10 }), (e: unknown) => e instanceof ScimError && e.status === 400);
     });
 
     for (const sortBy of [undefined, 'title', `${ENT}:department`, 'active', 'userName']) {
@@ -423,7 +425,7 @@ describe('compiled filters against SQLite', () => {
           for (const limit of [1, 2, 3, 4]) {
             const seen: string[] = [];
             for (let offset = 0; offset < 7; offset += limit) {
-              const page = await store.listUsers(T1, { ...opts, offset, limit });
+              const page = await store.listUsers(T1, S, { ...opts, offset, limit });
               assert.equal(page.total, 5);
               seen.push(...page.rows.map((r) => r.id));
             }
@@ -435,20 +437,20 @@ describe('compiled filters against SQLite', () => {
 
     test('paging a filtered list: total counts all matches, rows only the page', async () => {
       const filter = parseFilter('emails pr');
-      const page = await store.listUsers(T1, { filter, sortOrder: 'ascending', offset: 1, limit: 2 });
+      const page = await store.listUsers(T1, S, { filter, sortOrder: 'ascending', offset: 1, limit: 2 });
       assert.equal(page.total, 4);
       assert.deepEqual(page.rows.map((r) => r.id), ['u2', 'u3']);
     });
 
     test('limit 0 counts only; an offset past the end returns no rows', async () => {
-      const count = await store.listUsers(T1, { sortOrder: 'ascending', offset: 0, limit: 0 });
+      const count = await store.listUsers(T1, S, { sortOrder: 'ascending', offset: 0, limit: 0 });
       assert.deepEqual({ total: count.total, n: count.rows.length }, { total: 5, n: 0 });
-      const past = await store.listUsers(T1, { sortOrder: 'ascending', offset: 10, limit: 5 });
+      const past = await store.listUsers(T1, S, { sortOrder: 'ascending', offset: 10, limit: 5 });
       assert.deepEqual({ total: past.total, n: past.rows.length }, { total: 5, n: 0 });
     });
 
     test('rows come back with their document and metadata', async () => {
-      const page = await store.listUsers(T1, { filter: parseFilter('id eq "u1"'), sortOrder: 'ascending', offset: 0, limit: 1 });
+      const page = await store.listUsers(T1, S, { filter: parseFilter('id eq "u1"'), sortOrder: 'ascending', offset: 0, limit: 1 });
       assert.deepEqual(page.rows[0], users[0]);
     });
   });

@@ -1,12 +1,17 @@
 // Compiles a SCIM filter AST (scim/filter.ts) to one SQL boolean expression with bound
 // parameters, over the mapping in tables.ts. Nothing is ever evaluated by loading rows.
 import { sql } from 'kysely';
-import { invalidFilter, invalidValue, ScimError } from '../../scim/errors.ts';
+import { invalidFilter, invalidValue, ScimError, type ErrorReason } from '../../scim/errors.ts';
 import type { AttrPath, CompareOp, Filter, FilterValue } from '../../scim/filter.ts';
 import { resolveAttribute, type ResolvedAttribute } from '../../scim/schemas/resource-schema.ts';
 import { findAttribute, type AttributeDef } from '../../scim/schemas/types.ts';
 import { escapeLike, type Sql, type SqlDialect } from './dialect.ts';
 import type { Operand, ResourceMapping, RowSource } from './tables.ts';
+
+/** An invalid filter: the clause is kept apart from the prefix so sortBy can reuse it in its own words. */
+function filterError(clause: string, reason: Partial<ErrorReason> = {}): ScimError {
+  return invalidFilter(`Invalid filter: ${clause}.`, { code: 'invalidFilter', ...reason, clause });
+}
 
 const FALSE = sql`1 = 0`;
 
@@ -33,7 +38,10 @@ export class FilterCompiler {
 
   private resolve(path: AttrPath): ResolvedAttribute {
     const r = resolveAttribute(this.mapping.rs, path.attr, path.urn);
-    if (!r) throw invalidFilter(`Invalid filter: "${path.text}" is not an attribute of ${this.mapping.rs.type.name}.`);
+    if (!r) {
+      const resourceType = this.mapping.rs.type.name;
+      throw filterError(`"${path.text}" is not an attribute of ${resourceType}`, { code: 'unknownAttribute', attribute: path.text, resourceType });
+    }
     return r;
   }
 
@@ -43,7 +51,7 @@ export class FilterCompiler {
     let sub: AttributeDef | undefined;
     if (path.subAttr) {
       sub = findAttribute(def.subAttributes, path.subAttr);
-      if (!sub) throw invalidFilter(`Invalid filter: "${def.name}" has no sub-attribute "${path.subAttr}".`);
+      if (!sub) throw filterError(`"${def.name}" has no sub-attribute "${path.subAttr}"`);
     }
     const key = r.extension ? `${r.schema}:${def.name}` : def.name;
     if (def.multiValued) {
@@ -60,7 +68,7 @@ export class FilterCompiler {
     if (leaf.type === 'complex') return { kind: 'scalar', operand: { expr: sql`NULL`, type: 'complex', caseExact: false }, def: leaf };
     if (!r.extension && def.name === 'meta') {
       if (sub?.name === 'resourceType') return { kind: 'scalar', operand: { expr: sql.lit(this.mapping.rs.type.name), type: 'string', caseExact: true }, def: leaf };
-      throw invalidFilter(`Invalid filter: "${path.text}" cannot be filtered on.`);
+      throw filterError(`"${path.text}" cannot be filtered on`);
     }
     const keys = [...(r.extension ? [r.schema] : []), def.name, ...(sub ? [sub.name] : [])];
     return { kind: 'scalar', operand: this.jsonOperand(keys, leaf), def: leaf };
@@ -86,7 +94,7 @@ export class FilterCompiler {
       }
       return this.compare(t.operand, t.def, op, value!, path.text);
     }
-    if (!t.sub) throw invalidFilter(`Invalid filter: "${path.text}" needs a sub-attribute to compare.`);
+    if (!t.sub) throw filterError(`"${path.text}" needs a sub-attribute to compare`);
     const sub = t.sub;
     return this.inRows(t, (operandOf) => {
       const operand = operandOf(sub);
@@ -96,7 +104,7 @@ export class FilterCompiler {
 
   private valuePath(path: AttrPath, inner: Filter): Sql {
     const t = this.target(path);
-    if (t.kind === 'scalar') throw invalidFilter(`Invalid filter: "${path.text}[...]" needs a multi-valued attribute.`);
+    if (t.kind === 'scalar') throw filterError(`"${path.text}[...]" needs a multi-valued attribute`);
     return this.inRows(t, (operandOf) => this.compileInner(t.def, inner, operandOf));
   }
 
@@ -115,10 +123,10 @@ export class FilterCompiler {
       case 'and': return sql`(${this.compileInner(parent, f.left, operandOf)} AND ${this.compileInner(parent, f.right, operandOf)})`;
       case 'or': return sql`(${this.compileInner(parent, f.left, operandOf)} OR ${this.compileInner(parent, f.right, operandOf)})`;
       case 'not': return sql`NOT coalesce(${this.compileInner(parent, f.filter, operandOf)}, ${FALSE})`;
-      case 'valuePath': throw invalidFilter('Invalid filter: value filters ("[...]") cannot be nested.');
+      case 'valuePath': throw filterError('value filters ("[...]") cannot be nested');
       default: {
         const sub = findAttribute(parent.subAttributes, f.path.attr);
-        if (!sub || f.path.subAttr || f.path.urn) throw invalidFilter(`Invalid filter: "${parent.name}" has no sub-attribute "${f.path.text}".`);
+        if (!sub || f.path.subAttr || f.path.urn) throw filterError(`"${parent.name}" has no sub-attribute "${f.path.text}"`);
         const operand = operandOf(sub);
         return f.op === 'pr' ? present(operand) : this.compare(operand, sub, f.op, f.value, f.path.text);
       }
@@ -127,33 +135,33 @@ export class FilterCompiler {
 
   private compare(operand: Operand, def: AttributeDef, op: CompareOp, value: FilterValue, text: string): Sql {
     const expr = operand.expr;
-    if (def.type === 'complex') throw invalidFilter(`Invalid filter: "${text}" is a complex attribute; compare one of its sub-attributes.`);
+    if (def.type === 'complex') throw filterError(`"${text}" is a complex attribute; compare one of its sub-attributes`);
     if (value === null) {
       if (op === 'eq') return sql`${expr} IS NULL`;
       if (op === 'ne') return sql`${expr} IS NOT NULL`;
-      throw invalidFilter(`Invalid filter: "${op}" cannot compare with null.`);
+      throw filterError(`"${op}" cannot compare with null`);
     }
     if (operand.type === 'boolean' || def.type === 'boolean') {
       const b = typeof value === 'boolean' ? value : typeof value === 'string' && /^(true|false)$/i.test(value) ? value.toLowerCase() === 'true' : undefined;
-      if (b === undefined) throw invalidFilter(`Invalid filter: "${text}" is a boolean; compare it with true or false.`);
+      if (b === undefined) throw filterError(`"${text}" is a boolean; compare it with true or false`);
       if (op === 'eq') return sql`${expr} = ${this.dialect.bool(b)}`;
       if (op === 'ne') return sql`(${expr} IS NULL OR ${expr} <> ${this.dialect.bool(b)})`;
-      throw invalidFilter(`Invalid filter: "${op}" cannot be used with the boolean attribute "${text}".`);
+      throw filterError(`"${op}" cannot be used with the boolean attribute "${text}"`);
     }
     if (def.type === 'integer' || def.type === 'decimal') {
       const n = typeof value === 'number' ? value : Number(value);
-      if (!Number.isFinite(n)) throw invalidFilter(`Invalid filter: "${text}" is a number; ${JSON.stringify(value)} is not.`);
-      if (op === 'co' || op === 'sw' || op === 'ew') throw invalidFilter(`Invalid filter: "${op}" cannot be used with the number "${text}".`);
+      if (!Number.isFinite(n)) throw filterError(`"${text}" is a number; ${JSON.stringify(value)} is not`);
+      if (op === 'co' || op === 'sw' || op === 'ew') throw filterError(`"${op}" cannot be used with the number "${text}"`);
       return this.ordered(expr, op, n);
     }
     let v = typeof value === 'string' ? value : String(value);
     if (def.type === 'dateTime') {
-      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw invalidFilter(`Invalid filter: "${text}" is a dateTime; compare it with a date such as "2026-01-31T00:00:00Z".`);
+      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw filterError(`"${text}" is a dateTime; compare it with a date such as "2026-01-31T00:00:00Z"`);
       v = new Date(value).toISOString();
-      if (op === 'co' || op === 'sw' || op === 'ew') throw invalidFilter(`Invalid filter: "${op}" cannot be used with the dateTime "${text}".`);
+      if (op === 'co' || op === 'sw' || op === 'ew') throw filterError(`"${op}" cannot be used with the dateTime "${text}"`);
       return this.ordered(expr, op, v);
     }
-    if (def.type === 'binary' && op !== 'eq' && op !== 'ne') throw invalidFilter(`Invalid filter: "${op}" cannot be used with the binary attribute "${text}".`);
+    if (def.type === 'binary' && op !== 'eq' && op !== 'ne') throw filterError(`"${op}" cannot be used with the binary attribute "${text}"`);
     const exact = operand.caseExact && !operand.lowered;
     const lhs = exact || operand.lowered ? expr : sql`lower(${expr})`;
     if (!exact) v = v.toLowerCase();
@@ -174,17 +182,17 @@ export class FilterCompiler {
       case 'lt': return sql`${lhs} < ${v}`;
       case 'le': return sql`${lhs} <= ${v}`;
     }
-    throw invalidFilter(`Invalid filter: operator "${op}" is not supported here.`);
+    throw filterError(`operator "${op}" is not supported here`);
   }
 
   /** ORDER BY expression for sortBy (RFC 7644 §3.4.2.3); multi-valued sorts by the primary value. */
   sortExpression(path: AttrPath): Sql {
-    const cannot = (why: string) => invalidValue(`"sortBy" cannot sort by "${path.text}": ${why}.`);
+    const cannot = (why: string, reason: Partial<ErrorReason> = {}) => invalidValue(`"sortBy" cannot sort by "${path.text}": ${why}.`, { code: 'invalidSort', ...reason, attribute: path.text });
     let t: Target;
     try {
       t = this.target(path);
     } catch (err) {
-      if (err instanceof ScimError) throw cannot(err.message.replace(/^Invalid filter: /, '').replace(/\.$/, ''));
+      if (err instanceof ScimError && err.reason?.clause) throw cannot(err.reason.clause, { code: err.reason.code });
       throw err;
     }
     if (t.kind === 'scalar') {

@@ -4,13 +4,13 @@ import { sql } from 'kysely';
 import type { Filter } from '../../scim/filter.ts';
 import type { MemberValue } from '../../scim/patch.ts';
 import type { AttrDoc } from '../../scim/resource.ts';
-import type { GroupRecord, ListOptions, Member, Page, StoreTx, UserRecord } from '../store.ts';
-import { UnknownMembers } from '../store.ts';
+import type { GroupRecord, ListOptions, Member, Page, StoreTx, TenantSchemas, UserRecord } from '../store.ts';
+import { UniquenessViolation, UnknownMembers } from '../store.ts';
 import type { Sql, SqlDialect } from './dialect.ts';
 import type { QueryRunner } from './runner.ts';
 import { FilterCompiler } from './filter-sql.ts';
 import { findAttribute } from '../../scim/schemas/types.ts';
-import { defaultMappings, hasValueRows, type ResourceMapping } from './tables.ts';
+import { groupMapping, hasValueRows, userMapping, type ResourceMapping } from './tables.ts';
 
 type Row = Record<string, unknown>;
 
@@ -37,12 +37,40 @@ function toRecord(row: Row): UserRecord & GroupRecord {
   return { id: row.id as string, doc: parseDoc(row.doc), created: row.created as string, lastModified: row.last_modified as string, version: Number(row.version) };
 }
 
+type Mappings = { users: ResourceMapping; groups: ResourceMapping };
+
 export class SqlResources implements StoreTx {
-  private readonly users: ResourceMapping;
-  private readonly groups: ResourceMapping;
-  constructor(private readonly db: QueryRunner, private readonly dialect: SqlDialect, mappings = defaultMappings) {
-    this.users = mappings.users;
-    this.groups = mappings.groups;
+  /**
+   * The SQL mapping of each tenant schema object, built on its first use. Provisioning keeps one
+   * schema object per tenant settings version, so this is built once per version, and forgotten
+   * with the object. One map per store object: nothing is shared across stores.
+   */
+  private readonly mappings: WeakMap<TenantSchemas, Mappings>;
+
+  constructor(private readonly db: QueryRunner, private readonly dialect: SqlDialect, mappings?: WeakMap<TenantSchemas, Mappings>) {
+    this.mappings = mappings ?? new WeakMap();
+  }
+
+  /** The same resources over another connection (a transaction), sharing the mapping cache. */
+  on(db: QueryRunner): SqlResources { return new SqlResources(db, this.dialect, this.mappings); }
+
+  private mapping(schemas: TenantSchemas): Mappings {
+    let m = this.mappings.get(schemas);
+    if (!m) this.mappings.set(schemas, (m = { users: userMapping(schemas.User), groups: groupMapping(schemas.Group) }));
+    return m;
+  }
+
+  /**
+   * Runs a write whose only possible unique-constraint failure is `attribute` (ids are random
+   * UUIDs), classified by the driver's error code, never by message text.
+   */
+  private async unique<T>(resourceType: 'User' | 'Group', attribute: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (this.dialect.isUniqueViolation(err)) throw new UniquenessViolation(resourceType, attribute);
+      throw err;
+    }
   }
 
   private async list(mapping: ResourceMapping, tenantId: string, o: ListOptions): Promise<Page<UserRecord>> {
@@ -100,8 +128,8 @@ export class SqlResources implements StoreTx {
   getGroup(tenantId: string, id: string): Promise<GroupRecord | undefined> { return this.byId('groups', tenantId, id, false); }
   lockGroup(tenantId: string, id: string): Promise<GroupRecord | undefined> { return this.byId('groups', tenantId, id, true); }
 
-  listUsers(tenantId: string, options: ListOptions) { return this.list(this.users, tenantId, options); }
-  listGroups(tenantId: string, options: ListOptions) { return this.list(this.groups, tenantId, options); }
+  listUsers(tenantId: string, schemas: TenantSchemas, options: ListOptions) { return this.list(this.mapping(schemas).users, tenantId, options); }
+  listGroups(tenantId: string, schemas: TenantSchemas, options: ListOptions) { return this.list(this.mapping(schemas).groups, tenantId, options); }
 
   async getUserWithGroups(tenantId: string, id: string) {
     const pairs = this.dialect.jsonPairs(sql`g.id`, sql`g.display_name`, sql`g.display_name_lc`);
@@ -180,32 +208,32 @@ export class SqlResources implements StoreTx {
     };
   }
 
-  async insertUser(tenantId: string, u: UserRecord): Promise<void> {
+  async insertUser(tenantId: string, schemas: TenantSchemas, u: UserRecord): Promise<void> {
     const c = this.userColumns(u);
-    await this.db.run(sql`INSERT INTO users (tenant_id, id, user_name, user_name_lc, external_id, display_name_lc, active, doc, created, last_modified, version)
-      VALUES (${tenantId}, ${u.id}, ${c.user_name}, ${c.user_name_lc}, ${c.external_id}, ${c.display_name_lc}, ${c.active}, ${JSON.stringify(u.doc)}, ${u.created}, ${u.lastModified}, ${u.version})`);
-    await this.insertValues(tenantId, u.id, this.valueRows(u.doc));
+    await this.unique('User', 'userName', () => this.db.run(sql`INSERT INTO users (tenant_id, id, user_name, user_name_lc, external_id, display_name_lc, active, doc, created, last_modified, version)
+      VALUES (${tenantId}, ${u.id}, ${c.user_name}, ${c.user_name_lc}, ${c.external_id}, ${c.display_name_lc}, ${c.active}, ${JSON.stringify(u.doc)}, ${u.created}, ${u.lastModified}, ${u.version})`));
+    await this.insertValues(tenantId, u.id, this.valueRows(schemas, u.doc));
     await this.adjustCount(tenantId, 'users', 1);
   }
 
-  async updateUser(tenantId: string, u: UserRecord, before: UserRecord): Promise<boolean> {
+  async updateUser(tenantId: string, schemas: TenantSchemas, u: UserRecord, before: UserRecord): Promise<boolean> {
     const c = this.userColumns(u);
-    const res = await this.db.run(sql`UPDATE users SET user_name = ${c.user_name}, user_name_lc = ${c.user_name_lc}, external_id = ${c.external_id},
+    const res = await this.unique('User', 'userName', () => this.db.run(sql`UPDATE users SET user_name = ${c.user_name}, user_name_lc = ${c.user_name_lc}, external_id = ${c.external_id},
       display_name_lc = ${c.display_name_lc}, active = ${c.active}, doc = ${JSON.stringify(u.doc)}, last_modified = ${u.lastModified}, version = ${u.version}
-      WHERE tenant_id = ${tenantId} AND id = ${u.id} AND version = ${before.version}`);
+      WHERE tenant_id = ${tenantId} AND id = ${u.id} AND version = ${before.version}`));
     if (Number(res.numAffectedRows ?? 0) === 0) return false;
     // Most updates (deactivate, a title, a name) leave emails and the other indexed values alone.
-    const rows = this.valueRows(u.doc);
-    if (JSON.stringify(rows) === JSON.stringify(this.valueRows(before.doc))) return true;
+    const rows = this.valueRows(schemas, u.doc);
+    if (JSON.stringify(rows) === JSON.stringify(this.valueRows(schemas, before.doc))) return true;
     await this.db.run(sql`DELETE FROM user_values WHERE tenant_id = ${tenantId} AND user_id = ${u.id}`);
     await this.insertValues(tenantId, u.id, rows);
     return true;
   }
 
   /** The indexed rows of multi-valued attributes (tables.ts hasValueRows), as plain tuples. */
-  private valueRows(doc: AttrDoc): [string, number, string | null, string | null, string | null, string | null, boolean][] {
+  private valueRows(schemas: TenantSchemas, doc: AttrDoc): [string, number, string | null, string | null, string | null, string | null, boolean][] {
     const rows: [string, number, string | null, string | null, string | null, string | null, boolean][] = [];
-    const rs = this.users.rs;
+    const rs = schemas.User;
     for (const s of [rs.core, ...rs.extensions]) {
       const bag = (s === rs.core ? doc : doc[s.id]) as Record<string, unknown> | undefined;
       if (!bag) continue;
@@ -231,27 +259,26 @@ export class SqlResources implements StoreTx {
     }
   }
 
-  async deleteUser(tenantId: string, id: string): Promise<boolean> {
+  async deleteUser(tenantId: string, id: string, at: string): Promise<{ groups: string[] } | undefined> {
     const res = await this.db.run(sql`DELETE FROM users WHERE tenant_id = ${tenantId} AND id = ${id}`);
-    if (Number(res.numAffectedRows ?? 0) === 0) return false;
+    if (Number(res.numAffectedRows ?? 0) === 0) return undefined;
     await this.adjustCount(tenantId, 'users', -1);
     await this.db.run(sql`DELETE FROM user_values WHERE tenant_id = ${tenantId} AND user_id = ${id}`);
-    await this.removeFromAllGroups(tenantId, id);
-    return true;
+    return { groups: await this.removeFromAllGroups(tenantId, id, at) };
   }
 
-  /** A deleted member leaves every group; each of those groups gets a new version. */
-  private async removeFromAllGroups(tenantId: string, memberId: string): Promise<void> {
-    const now = new Date().toISOString();
-    await this.db.run(sql`UPDATE groups SET version = version + 1, last_modified = ${now}
-      WHERE tenant_id = ${tenantId} AND id IN (SELECT group_id FROM group_members WHERE tenant_id = ${tenantId} AND member_id = ${memberId})`);
+  /** A deleted member leaves every group; each of those groups gets a new version. Returns their ids. */
+  private async removeFromAllGroups(tenantId: string, memberId: string, at: string): Promise<string[]> {
+    const res = await this.db.run(sql<Row>`UPDATE groups SET version = version + 1, last_modified = ${at}
+      WHERE tenant_id = ${tenantId} AND id IN (SELECT group_id FROM group_members WHERE tenant_id = ${tenantId} AND member_id = ${memberId}) RETURNING id`);
     await this.db.run(sql`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND member_id = ${memberId}`);
+    return res.rows.map((r) => r.id as string);
   }
 
   async insertGroup(tenantId: string, g: GroupRecord): Promise<void> {
     const name = String(g.doc.displayName);
-    await this.db.run(sql`INSERT INTO groups (tenant_id, id, display_name, display_name_lc, external_id, doc, created, last_modified, version)
-      VALUES (${tenantId}, ${g.id}, ${name}, ${name.toLowerCase()}, ${(g.doc.externalId as string | undefined) ?? null}, ${JSON.stringify(g.doc)}, ${g.created}, ${g.lastModified}, ${g.version})`);
+    await this.unique('Group', 'displayName', () => this.db.run(sql`INSERT INTO groups (tenant_id, id, display_name, display_name_lc, external_id, doc, created, last_modified, version)
+      VALUES (${tenantId}, ${g.id}, ${name}, ${name.toLowerCase()}, ${(g.doc.externalId as string | undefined) ?? null}, ${JSON.stringify(g.doc)}, ${g.created}, ${g.lastModified}, ${g.version})`));
     await this.adjustCount(tenantId, 'groups', 1);
   }
 
@@ -261,26 +288,25 @@ export class SqlResources implements StoreTx {
     if (String(before.doc.displayName) !== name) {
       // Renamed: every member's "groups[].display" changes, so every member gets a new version.
       const members = await this.db.run(sql<Row>`SELECT member_id FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${g.id} AND member_type = 'User'`);
-      await this.touchUsers(tenantId, members.rows);
+      await this.touchUsers(tenantId, members.rows, g.lastModified);
     }
-    const res = await this.db.run(sql`UPDATE groups SET display_name = ${name}, display_name_lc = ${name.toLowerCase()}, external_id = ${(g.doc.externalId as string | undefined) ?? null},
+    const res = await this.unique('Group', 'displayName', () => this.db.run(sql`UPDATE groups SET display_name = ${name}, display_name_lc = ${name.toLowerCase()}, external_id = ${(g.doc.externalId as string | undefined) ?? null},
       doc = ${JSON.stringify(g.doc)}, last_modified = ${g.lastModified}, version = ${g.version}
-      WHERE tenant_id = ${tenantId} AND id = ${g.id} AND version = ${expectedVersion}`);
+      WHERE tenant_id = ${tenantId} AND id = ${g.id} AND version = ${expectedVersion}`));
     return Number(res.numAffectedRows ?? 0) > 0;
   }
 
-  async deleteGroup(tenantId: string, id: string): Promise<boolean> {
+  async deleteGroup(tenantId: string, id: string, at: string): Promise<{ members: string[]; groups: string[] } | undefined> {
     const res = await this.db.run(sql`DELETE FROM groups WHERE tenant_id = ${tenantId} AND id = ${id}`);
-    if (Number(res.numAffectedRows ?? 0) === 0) return false;
+    if (Number(res.numAffectedRows ?? 0) === 0) return undefined;
     await this.adjustCount(tenantId, 'groups', -1);
-    await this.removeAllMembers(tenantId, id);
-    await this.removeFromAllGroups(tenantId, id);
-    return true;
+    const members = await this.removeAllMembers(tenantId, id, at);
+    return { members, groups: await this.removeFromAllGroups(tenantId, id, at) };
   }
 
-  async addMembers(tenantId: string, groupId: string, members: MemberValue[]): Promise<number> {
+  async addMembers(tenantId: string, groupId: string, members: MemberValue[], at: string): Promise<string[]> {
     const unique = [...new Map(members.map((m) => [m.value, m])).values()];
-    let added = 0;
+    const added: string[] = [];
     for (const part of chunks(unique)) {
       const ids = part.map((m) => m.value);
       // Each member must exist: a user, or (nested) a group of the same tenant.
@@ -293,53 +319,54 @@ export class SqlResources implements StoreTx {
       const values = part.map((m) => sql`(${tenantId}, ${groupId}, ${m.value}, ${kinds.get(m.value)!}, ${m.display ?? null})`);
       const res = await this.db.run(sql<Row>`INSERT INTO group_members (tenant_id, group_id, member_id, member_type, display) VALUES ${sql.join(values)}
         ON CONFLICT DO NOTHING RETURNING member_id`);
-      added += await this.touchUsers(tenantId, res.rows);
+      added.push(...await this.touchUsers(tenantId, res.rows, at));
     }
     return added;
   }
 
   /**
    * A user's "groups" attribute changes with its memberships, so the user gets a new version too
-   * (its ETag must not survive the change). Returns how many rows were given.
+   * (its ETag must not survive the change). Returns the member ids of the rows given.
    */
-  private async touchUsers(tenantId: string, rows: Row[]): Promise<number> {
-    const now = new Date().toISOString();
-    for (const ids of chunks(rows.map((r) => r.member_id as string))) {
-      await this.db.run(sql`UPDATE users SET version = version + 1, last_modified = ${now} WHERE tenant_id = ${tenantId} AND id IN (${sql.join(ids)})`);
+  private async touchUsers(tenantId: string, rows: Row[], at: string): Promise<string[]> {
+    const memberIds = rows.map((r) => r.member_id as string);
+    for (const ids of chunks(memberIds)) {
+      await this.db.run(sql`UPDATE users SET version = version + 1, last_modified = ${at} WHERE tenant_id = ${tenantId} AND id IN (${sql.join(ids)})`);
     }
-    return rows.length;
+    return memberIds;
   }
 
-  async removeMembers(tenantId: string, groupId: string, memberIds: string[]): Promise<number> {
-    let removed = 0;
+  async removeMembers(tenantId: string, groupId: string, memberIds: string[], at: string): Promise<string[]> {
+    const removed: string[] = [];
     for (const ids of chunks([...new Set(memberIds)])) {
       const res = await this.db.run(sql<Row>`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND member_id IN (${sql.join(ids)}) RETURNING member_id`);
-      removed += await this.touchUsers(tenantId, res.rows);
+      removed.push(...await this.touchUsers(tenantId, res.rows, at));
     }
     return removed;
   }
 
-  async removeAllMembers(tenantId: string, groupId: string): Promise<number> {
+  async removeAllMembers(tenantId: string, groupId: string, at: string): Promise<string[]> {
     const res = await this.db.run(sql<Row>`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} RETURNING member_id`);
-    return this.touchUsers(tenantId, res.rows);
+    return this.touchUsers(tenantId, res.rows, at);
   }
 
   /** Makes the member set exactly `members`: only the difference is written. */
-  async replaceMembers(tenantId: string, groupId: string, members: MemberValue[]): Promise<number> {
+  async replaceMembers(tenantId: string, groupId: string, members: MemberValue[], at: string): Promise<{ added: string[]; removed: string[] }> {
     const current = await this.db.run(sql<Row>`SELECT member_id FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId}`);
     const have = new Set(current.rows.map((r) => r.member_id as string));
     const want = new Set(members.map((m) => m.value));
-    const removed = await this.removeMembers(tenantId, groupId, [...have].filter((id) => !want.has(id)));
-    return removed + await this.addMembers(tenantId, groupId, members.filter((m) => !have.has(m.value)));
+    const removed = await this.removeMembers(tenantId, groupId, [...have].filter((id) => !want.has(id)), at);
+    return { added: await this.addMembers(tenantId, groupId, members.filter((m) => !have.has(m.value)), at), removed };
   }
 
-  async removeMembersMatching(tenantId: string, groupId: string, filter: Filter): Promise<number> {
-    const compiler = new FilterCompiler(this.dialect, this.groups, tenantId);
-    const membersDef = findAttribute(this.groups.rs.core.attributes, 'members')!;
-    const source = this.groups.rowSources.members;
+  async removeMembersMatching(tenantId: string, schemas: TenantSchemas, groupId: string, filter: Filter, at: string): Promise<string[]> {
+    const groups = this.mapping(schemas).groups;
+    const compiler = new FilterCompiler(this.dialect, groups, tenantId);
+    const membersDef = findAttribute(groups.rs.core.attributes, 'members')!;
+    const source = groups.rowSources.members;
     const cond = compiler.compileInner(membersDef, filter, (sub) => source.sub(sub.name) ?? { expr: sql`NULL`, type: sub.type, caseExact: sub.caseExact });
     const res = await this.db.run(sql<Row>`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND member_id IN (
       SELECT m.member_id FROM group_members m WHERE m.tenant_id = ${tenantId} AND m.group_id = ${groupId} AND ${cond}) RETURNING member_id`);
-    return this.touchUsers(tenantId, res.rows);
+    return this.touchUsers(tenantId, res.rows, at);
   }
 }

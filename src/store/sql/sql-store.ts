@@ -1,7 +1,7 @@
 // Everything both SQL drivers share: tenants, tokens and reads, over one QueryRunner. A driver
 // supplies the connection, migrations, transaction boundaries and the mapping of its errors.
 import { sql } from 'kysely';
-import type { ListOptions, Store, StoreTx, Tenant, TokenRecord } from '../store.ts';
+import { UniquenessViolation, type ListOptions, type Store, type StoreTx, type Tenant, type TenantSchemas, type TokenRecord } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
 import { SqlResources } from './resources.ts';
 import type { QueryRunner } from './runner.ts';
@@ -17,7 +17,7 @@ const toToken = (r: Row): TokenRecord => ({
 export abstract class SqlStore implements Store {
   protected readonly reads: SqlResources;
 
-  constructor(protected readonly db: QueryRunner, dialect: SqlDialect) {
+  constructor(protected readonly db: QueryRunner, private readonly dialect: SqlDialect) {
     this.reads = new SqlResources(db, dialect);
   }
 
@@ -37,15 +37,22 @@ export abstract class SqlStore implements Store {
 
   getUser(t: string, id: string) { return this.run(() => this.reads.getUser(t, id)); }
   getUserWithGroups(t: string, id: string) { return this.run(() => this.reads.getUserWithGroups(t, id)); }
-  listUsers(t: string, o: ListOptions) { return this.run(() => this.reads.listUsers(t, o)); }
+  listUsers(t: string, s: TenantSchemas, o: ListOptions) { return this.run(() => this.reads.listUsers(t, s, o)); }
   groupsOfUsers(t: string, ids: string[]) { return this.run(() => this.reads.groupsOfUsers(t, ids)); }
   getGroup(t: string, id: string) { return this.run(() => this.reads.getGroup(t, id)); }
-  listGroups(t: string, o: ListOptions) { return this.run(() => this.reads.listGroups(t, o)); }
+  listGroups(t: string, s: TenantSchemas, o: ListOptions) { return this.run(() => this.reads.listGroups(t, s, o)); }
   membersOf(t: string, ids: string[]) { return this.run(() => this.reads.membersOf(t, ids)); }
   membersPage(t: string, g: string, after: string | undefined, limit: number) { return this.run(() => this.reads.membersPage(t, g, after, limit)); }
 
   createTenant(t: Tenant): Promise<void> {
-    return this.run(async () => { await this.db.run(sql`INSERT INTO tenants (id, slug, name, created_at) VALUES (${t.id}, ${t.slug}, ${t.name}, ${t.createdAt})`); });
+    return this.run(async () => {
+      try {
+        await this.db.run(sql`INSERT INTO tenants (id, slug, name, created_at) VALUES (${t.id}, ${t.slug}, ${t.name}, ${t.createdAt})`);
+      } catch (err) {
+        if (this.dialect.isUniqueViolation(err)) throw new UniquenessViolation('Tenant', 'slug');
+        throw err;
+      }
+    });
   }
 
   findTenantBySlug(slug: string): Promise<Tenant | undefined> {

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { StoreTx } from '../store.ts';
-import { StoreUnavailable, UniquenessViolation } from '../store.ts';
+import { StoreUnavailable } from '../store.ts';
 import { sqliteDialect } from '../sql/dialect.ts';
 import { SqlResources } from '../sql/resources.ts';
 import { SqlStore } from '../sql/sql-store.ts';
@@ -176,7 +176,7 @@ export class SqliteStore extends SqlStore {
       return;
     }
     const outcomes: { item: Pending; ok: boolean; value?: unknown; error?: unknown }[] = [];
-    const tx = new SqlResources(this.txRunner, sqliteDialect);
+    const tx = this.reads.on(this.txRunner);
     while (this.pending.length && outcomes.length < MAX_BATCH) {
       const item = this.pending.shift()!;
       await run(sql`SAVEPOINT request`);
@@ -207,15 +207,12 @@ export class SqliteStore extends SqlStore {
     await this.gate.exclusive(async () => this.raw.close());
   }
 
-  /** Unique-constraint failures name the attribute; a lock held past the busy timeout is "unavailable". */
+  /**
+   * A lock held past the busy timeout is "unavailable". Unique-constraint failures are classified
+   * where they happen, by the statement that knows which attribute it writes (sql/resources.ts).
+   */
   protected translate(err: unknown): unknown {
-    const e = err as { code?: string; message?: string };
-    if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-      if (e.message?.includes('users.user_name_lc')) return new UniquenessViolation('userName');
-      if (e.message?.includes('groups.display_name_lc')) return new UniquenessViolation('displayName');
-      if (e.message?.includes('tenants.slug')) return new UniquenessViolation('slug');
-      return new UniquenessViolation('id');
-    }
+    const e = err as { code?: string };
     if (e?.code === 'SQLITE_BUSY' || e?.code === 'SQLITE_LOCKED') return new StoreUnavailable(err);
     return err;
   }

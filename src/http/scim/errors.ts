@@ -1,10 +1,10 @@
-// The one place errors become responses. ScimErrors render as they are; Fastify's own failures
-// (body too large, bad JSON, bad URL) map to their SCIM equivalents; anything else is a logged
-// 500 carrying the request id — never a disguised 404 or 200.
+// Where errors of the SCIM surface become responses. ScimErrors render as they are; Fastify's own
+// failures (body too large, bad JSON, bad URL) map to their SCIM equivalents; anything else is a
+// logged 500 carrying the request id — never a disguised 404 or 200.
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { invalidSyntax, notFound, payloadTooLarge, ScimError, badRequest, serviceUnavailable } from '../scim/errors.ts';
-import { StoreUnavailable } from '../store/store.ts';
+import { invalidSyntax, notFound, payloadTooLarge, ScimError, badRequest, serviceUnavailable } from '../../scim/errors.ts';
+import { StoreUnavailable } from '../../store/store.ts';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
@@ -46,7 +46,8 @@ export function writeClientError(err: Error & { code?: string }, socket: Duplex)
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-export function installErrorHandling(app: FastifyInstance, bodyLimit: number, retryAfter: number): void {
+/** The SCIM error handler and 404, for the plugin they are installed in (Fastify encapsulates both). */
+export function installScimErrors(app: FastifyInstance, bodyLimit: number, retryAfter: number): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const scim = translate(err, bodyLimit, retryAfter);
     if ((err as unknown) instanceof StoreUnavailable) request.log.warn({ cause: String((err as unknown as StoreUnavailable).cause) }, 'database unavailable');
@@ -54,6 +55,9 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number, re
     request.log.error({ err }, 'unexpected failure');
     return sendScimError(reply, new ScimError(500, `Internal server error. Quote request id ${request.id} when reporting it.`));
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendScimError(reply, notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}. SCIM endpoints live under /scim/v2/<tenant>/ (Users, Groups, ServiceProviderConfig, ResourceTypes, Schemas).`)));
+  app.setNotFoundHandler((request, reply) => sendScimError(reply, notFound(noSuchEndpoint(request))));
+}
+
+function noSuchEndpoint(request: FastifyRequest): string {
+  return `No such endpoint: ${request.method} ${request.url.split('?')[0]}. SCIM endpoints live under /scim/v2/<tenant>/ (Users, Groups, ServiceProviderConfig, ResourceTypes, Schemas).`;
 }

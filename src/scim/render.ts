@@ -1,21 +1,15 @@
-// Stored records → SCIM resources (RFC 7643 §3): schemas, id, attributes, meta with a weak ETag.
-import { ENTERPRISE_USER_SCHEMA } from '../scim/schemas/enterprise-user.ts';
-import type { ResourceSchema } from '../scim/schemas/resource-schema.ts';
-import type { GroupRecord, Member, ResourceMeta, UserRecord } from '../store/store.ts';
+// Stored resources → SCIM resources (RFC 7643 §3): schemas, id, attributes, meta with a weak ETag.
+// Pure: it takes plain records (any store's records have this shape) and the tenant's base URL.
+import { etag } from './etag.ts';
+import type { AttrDoc } from './resource.ts';
+import { ENTERPRISE_USER_SCHEMA } from './schemas/enterprise-user.ts';
+import type { ResourceSchema } from './schemas/resource-schema.ts';
 
-export const etag = (version: number) => `W/"${version}"`;
-
-/**
- * True when an If-Match / If-None-Match header names this version: "*", or a listed tag equal to
- * ours under the weak comparison of RFC 7232 §2.3.2 (a W/ prefix is ignored on either side).
- */
-export function etagMatches(header: string, version: number): boolean {
-  const ours = String(version);
-  return header.split(',').some((raw) => {
-    const tag = raw.trim();
-    return tag === '*' || tag.replace(/^W\//, '') === `"${ours}"`;
-  });
-}
+/** A stored resource: its attribute document and the meta the server keeps. */
+export interface ResourceMeta { id: string; created: string; lastModified: string; version: number }
+export interface StoredResource extends ResourceMeta { doc: AttrDoc }
+/** A group member as stored: the id, whether it is a user or a nested group, and its display. */
+export interface Member { value: string; type: 'User' | 'Group'; display?: string }
 
 /** What a use case hands the HTTP edge for one resource. */
 export interface Rendered {
@@ -39,7 +33,7 @@ function schemasOf(rs: ResourceSchema, doc: Obj): string[] {
   return [rs.core.id, ...rs.extensions.filter((e) => doc[e.id] !== undefined).map((e) => e.id)];
 }
 
-export function renderUser(rs: ResourceSchema, baseUrl: string, u: UserRecord, groups?: { value: string; display: string }[]): Obj {
+export function renderUser(rs: ResourceSchema, baseUrl: string, u: StoredResource, groups?: { value: string; display: string }[]): Obj {
   const { externalId, ...attrs } = u.doc;
   const out: Obj = { schemas: schemasOf(rs, u.doc), id: u.id };
   if (externalId !== undefined) out.externalId = externalId;
@@ -52,7 +46,7 @@ export function renderUser(rs: ResourceSchema, baseUrl: string, u: UserRecord, g
   return out;
 }
 
-export function renderGroup(rs: ResourceSchema, baseUrl: string, g: GroupRecord, members?: Member[]): Obj {
+export function renderGroup(rs: ResourceSchema, baseUrl: string, g: StoredResource, members?: Member[]): Obj {
   const { externalId, ...attrs } = g.doc;
   const out: Obj = { schemas: schemasOf(rs, g.doc), id: g.id };
   if (externalId !== undefined) out.externalId = externalId;

@@ -1,0 +1,122 @@
+// The one write path: every SCIM create, replace, patch and delete of a user or group goes through
+// mutate(), which locks the resource, checks If-Match, builds the next state, writes it
+// conditionally, and yields a Change. Policies (checking) and the outbox (appending events) take
+// the Change through the context's hooks, inside the same transaction: a hook that throws undoes
+// the write, and a write cannot commit without its hooks having seen it.
+import { randomUUID } from 'node:crypto';
+import { changedPaths } from '../scim/diff.ts';
+import type { MemberOp, MemberValue } from '../scim/patch.ts';
+import type { StoredResource } from '../scim/render.ts';
+import type { AttrDoc } from '../scim/resource.ts';
+import type { StoreTx } from '../store/store.ts';
+import { isoNow } from './clock.ts';
+import { checkIfMatch, inTransaction, notFoundIn, VersionConflict, type ScimContext } from './context.ts';
+
+export type ResourceType = 'User' | 'Group';
+
+/** What one write did. */
+export interface Change {
+  kind: 'create' | 'replace' | 'patch' | 'delete';
+  resourceType: ResourceType;
+  id: string;
+  /** The resource as it was (absent on create). */
+  before?: StoredResource;
+  /** The resource as it is now (absent on delete; the same as before when nothing changed). */
+  after?: StoredResource;
+  /**
+   * The attribute paths whose values changed (scim/diff.ts), plus "members" when a group's members
+   * changed. Empty when the request changed nothing: then nothing was written.
+   */
+  changedPaths: string[];
+  /** Groups: the member ids actually added and removed, in request order (an id added then removed is in both). */
+  members?: { added: string[]; removed: string[] };
+  /** A deleted user or group: the groups it was a member of, and has left. */
+  leftGroups?: string[];
+  /** When the change was made (the clock's time, also its lastModified). */
+  at: string;
+}
+
+/** Sees every change inside its transaction; throwing refuses it (the transaction rolls back). */
+export type ChangeHook = (tx: StoreTx, change: Change) => Promise<void>;
+
+/** The next state of a resource: its document, and for groups the member operations to apply. */
+export interface Next { doc: AttrDoc; memberOps?: MemberOp[] }
+
+export type Mutation =
+  | { kind: 'create'; type: ResourceType; doc: AttrDoc; members?: MemberValue[] }
+  | { kind: 'replace' | 'patch'; type: ResourceType; id: string; ifMatch?: string; next: (current: StoredResource) => Next }
+  | { kind: 'delete'; type: ResourceType; id: string; ifMatch?: string };
+
+/**
+ * Runs one mutation in one transaction (retried on a lost race), passes its Change through the
+ * hooks, then hands it to `then` — still inside the transaction — for the response.
+ */
+export function mutate<T>(ctx: ScimContext, m: Mutation, then: (tx: StoreTx, change: Change) => Promise<T>): Promise<T> {
+  return inTransaction(ctx, async (tx) => {
+    const change = await apply(ctx, tx, m, isoNow(ctx.clock));
+    for (const hook of ctx.hooks) await hook(tx, change);
+    return then(tx, change);
+  });
+}
+
+async function apply(ctx: ScimContext, tx: StoreTx, m: Mutation, at: string): Promise<Change> {
+  const t = ctx.tenant.id;
+  if (m.kind === 'create') {
+    const record: StoredResource = { id: randomUUID(), doc: m.doc, created: at, lastModified: at, version: 1 };
+    const paths = Object.keys(m.doc).filter((k) => m.doc[k] !== undefined);
+    if (m.type === 'User') {
+      await tx.insertUser(t, ctx.schemas, record);
+      return { kind: 'create', resourceType: 'User', id: record.id, after: record, changedPaths: paths.sort(), at };
+    }
+    await tx.insertGroup(t, record);
+    const added = m.members?.length ? await tx.addMembers(t, record.id, m.members, at) : [];
+    if (added.length) paths.push('members');
+    return { kind: 'create', resourceType: 'Group', id: record.id, after: record, changedPaths: paths.sort(), members: { added, removed: [] }, at };
+  }
+
+  const current = m.type === 'User' ? await tx.lockUser(t, m.id) : await tx.lockGroup(t, m.id);
+  if (!current) throw notFoundIn(m.type, m.id);
+  checkIfMatch(m.ifMatch, current.version);
+
+  if (m.kind === 'delete') {
+    if (m.type === 'User') {
+      const gone = await tx.deleteUser(t, m.id, at);
+      return { kind: 'delete', resourceType: 'User', id: m.id, before: current, changedPaths: [], leftGroups: gone?.groups ?? [], at };
+    }
+    const gone = await tx.deleteGroup(t, m.id, at);
+    return { kind: 'delete', resourceType: 'Group', id: m.id, before: current, changedPaths: [], members: { added: [], removed: gone?.members ?? [] }, leftGroups: gone?.groups ?? [], at };
+  }
+
+  const next = m.next(current);
+  const members = m.type === 'Group' ? await applyMemberOps(ctx, tx, m.id, next.memberOps ?? [], at) : undefined;
+  const paths = changedPaths(current.doc, next.doc);
+  if (members && (members.added.length || members.removed.length)) paths.push('members');
+  const base = { kind: m.kind, resourceType: m.type, id: m.id, before: current, changedPaths: paths.sort(), members, at };
+  if (!paths.length) return { ...base, after: current }; // nothing changed: nothing written, same version
+  const record: StoredResource = { ...current, doc: next.doc, lastModified: at, version: current.version + 1 };
+  const written = m.type === 'User' ? await tx.updateUser(t, ctx.schemas, record, current) : await tx.updateGroup(t, record, current);
+  if (!written) throw new VersionConflict();
+  return { ...base, after: record };
+}
+
+/** Applies a PATCH's member operations, set-based, collecting the ids each actually added or removed. */
+async function applyMemberOps(ctx: ScimContext, tx: StoreTx, groupId: string, ops: MemberOp[], at: string): Promise<{ added: string[]; removed: string[] }> {
+  const tenantId = ctx.tenant.id;
+  const added: string[] = [];
+  const removed: string[] = [];
+  for (const op of ops) {
+    switch (op.kind) {
+      case 'add': added.push(...await tx.addMembers(tenantId, groupId, op.members, at)); break;
+      case 'remove': removed.push(...await tx.removeMembers(tenantId, groupId, op.values, at)); break;
+      case 'removeAll': removed.push(...await tx.removeAllMembers(tenantId, groupId, at)); break;
+      case 'removeMatching': removed.push(...await tx.removeMembersMatching(tenantId, ctx.schemas, groupId, op.filter, at)); break;
+      case 'replace': {
+        const r = await tx.replaceMembers(tenantId, groupId, op.members, at);
+        added.push(...r.added);
+        removed.push(...r.removed);
+        break;
+      }
+    }
+  }
+  return { added, removed };
+}

@@ -1,0 +1,53 @@
+// The provisioning service, made once in main.ts: it authenticates SCIM requests and builds each
+// request's use-case context (tenant, schemas, base URL, clock, hooks). The HTTP edge holds only it.
+import type { DiscoveryContext } from '../scim/discovery.ts';
+import type { PagingLimits } from '../scim/list.ts';
+import type { Store, Tenant } from '../store/store.ts';
+import type { Clock } from './clock.ts';
+import type { ScimContext } from './context.ts';
+import type { ChangeHook } from './mutate.ts';
+import { SchemaCatalog } from './schemas.ts';
+import { Authentication } from './tenants/authentication.ts';
+
+export interface ProvisioningOptions {
+  store: Store;
+  clock: Clock;
+  /** Base of every URL Rollcall returns (config.publicUrl), without a trailing slash. */
+  publicUrl: string;
+  paging: PagingLimits;
+  /** Largest accepted request body, advertised in /ServiceProviderConfig. */
+  maxPayloadSize: number;
+  hooks?: ChangeHook[];
+}
+
+export class Provisioning {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly authentication: Authentication;
+  private readonly schemas = new SchemaCatalog();
+  private readonly hooks: readonly ChangeHook[];
+
+  constructor(private readonly options: ProvisioningOptions) {
+    this.store = options.store;
+    this.clock = options.clock;
+    this.authentication = new Authentication(options.store, options.clock);
+    this.hooks = Object.freeze([...(options.hooks ?? [])]);
+  }
+
+  /** A tenant's SCIM base URL, for meta.location, $ref and discovery. */
+  scimBaseUrl(slug: string): string {
+    return `${this.options.publicUrl}/scim/v2/${slug}`;
+  }
+
+  context(tenant: Tenant): ScimContext {
+    return {
+      store: this.store, schemas: this.schemas.schemasOf(tenant), tenant, baseUrl: this.scimBaseUrl(tenant.slug),
+      limits: this.options.paging, clock: this.clock, hooks: this.hooks,
+    };
+  }
+
+  discovery(tenant: Tenant): DiscoveryContext {
+    const schemas = this.schemas.schemasOf(tenant);
+    return { baseUrl: this.scimBaseUrl(tenant.slug), resources: [schemas.User, schemas.Group], limits: this.options.paging, maxPayloadSize: this.options.maxPayloadSize };
+  }
+}
