@@ -10,7 +10,7 @@ import { parseListQuery } from '../../scim/list.ts';
 import { parseProjection } from '../../scim/projection.ts';
 import type { Rendered } from '../../scim/render.ts';
 import type { ResourceSchema } from '../../scim/schemas/resource-schema.ts';
-import type { Tenant } from '../../store/store.ts';
+import type { ScimContext } from '../../provisioning/context.ts';
 import * as users from '../../provisioning/users.ts';
 import * as groups from '../../provisioning/groups.ts';
 import { searchAll } from '../../provisioning/search.ts';
@@ -19,7 +19,7 @@ import { parseJsonBody, searchBody } from './body.ts';
 import { installScimErrors, SCIM_CONTENT_TYPE } from './errors.ts';
 
 declare module 'fastify' {
-  interface FastifyRequest { tenant?: Tenant }
+  interface FastifyRequest { scim?: ScimContext }
 }
 
 type Req = FastifyRequest<{ Params: { tenant: string; id?: string }; Querystring: Record<string, unknown> }>;
@@ -45,15 +45,15 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
   installScimErrors(app, config.bodyLimitBytes, config.retryAfterSeconds);
 
   // Declared up front so every request object keeps one shape (Fastify's advice; V8 deoptimises otherwise).
-  app.decorateRequest('tenant', undefined);
+  app.decorateRequest('scim', undefined);
   // onRequest: before the body is read, so an unauthenticated client cannot make us parse 10 MiB.
   app.addHook('onRequest', async (request: Req) => {
-    request.tenant = await provisioning.authentication.authenticate(request.params.tenant, request.headers.authorization);
+    request.scim = provisioning.context(await provisioning.authentication.authenticate(request.params.tenant, request.headers.authorization));
   });
 
-  const ctx = (request: Req) => provisioning.context(request.tenant!);
-  const discovery = (request: Req) => provisioning.discovery(request.tenant!);
-  const schemasOf = (request: Req) => provisioning.context(request.tenant!).schemas;
+  const ctx = (request: Req) => request.scim!;
+  const discovery = (request: Req) => provisioning.discovery(request.scim!.tenant);
+  const schemasOf = (request: Req) => request.scim!.schemas;
 
   const send = (reply: FastifyReply, status: number, body: unknown) => reply.code(status).type(SCIM_CONTENT_TYPE).send(body);
   const header = (request: Req, name: string) => {
