@@ -1,6 +1,7 @@
 // RFC 7644 §3.4.2.2 filter grammar → AST. Pure: no schema knowledge here; names are resolved
 // against a ResourceSchema by the compiler, so an unknown attribute is reported there.
 import { invalidFilter, invalidPath } from './errors.ts';
+import { stringValueProblem } from './string-value.ts';
 
 export const COMPARE_OPS = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'] as const;
 export type CompareOp = (typeof COMPARE_OPS)[number];
@@ -58,6 +59,9 @@ function tokenize(input: string, fail: (pos: number, msg: string) => never): Tok
       if (j >= input.length) fail(i, 'the string starting here is never closed with a double quote');
       let value: string;
       try { value = JSON.parse(input.slice(i, j + 1)); } catch { fail(i, 'the string starting here has an invalid escape sequence'); }
+      // No stored value can hold such a string (string-value.ts), and PostgreSQL cannot even be asked.
+      const problem = stringValueProblem(value);
+      if (problem) fail(i, `the string starting here ${problem}`);
       tokens.push({ kind: 'string', value, pos: i });
       i = j + 1;
       continue;

@@ -1,6 +1,7 @@
 // What differs between SQLite and PostgreSQL in the SQL the filter compiler writes. Everything
 // else in store/sql/ is shared, so the two drivers cannot drift apart.
 import { sql, type RawBuilder } from 'kysely';
+import type { AttributeType } from '../../scim/schemas/types.ts';
 
 export type Sql = RawBuilder<unknown>;
 
@@ -13,8 +14,11 @@ export interface SqlDialect {
   jsonNumber(doc: Sql, keys: string[]): Sql;
   /** True when the path holds a non-null value. */
   jsonPresent(doc: Sql, keys: string[]): Sql;
-  /** EXISTS over the elements of a JSON array; `sub(name)` gives an element's sub-attribute text. */
-  jsonArrayExists(doc: Sql, keys: string[], cond: (sub: (name: string) => Sql) => Sql): Sql;
+  /**
+   * EXISTS over the elements of a JSON array; `sub(name, type)` gives an element's sub-attribute as
+   * a value comparable like jsonText / jsonBool / jsonNumber give it for that attribute type.
+   */
+  jsonArrayExists(doc: Sql, keys: string[], cond: (sub: (name: string, type: AttributeType) => Sql) => Sql): Sql;
   /** Aggregate: a JSON array of [first, second] pairs in the given order ('[]' or NULL for none). */
   jsonPairs(first: Sql, second: Sql, orderBy: Sql): Sql;
   /** SQL literal for a boolean stored in a boolean column. */
@@ -52,13 +56,24 @@ export const sqliteDialect: SqlDialect = {
   isUniqueViolation: (err) => codeOf(err) === 'SQLITE_CONSTRAINT_UNIQUE' || codeOf(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
 };
 
+// PostgreSQL compares jsonb text with a boolean or a number only after a cast, and the cast fails on
+// a value of another JSON type ("cannot cast jsonb string to type boolean"): each cast is guarded by
+// jsonb_typeof, so a value of another type is NULL and matches nothing, as SQLite's json_extract
+// comparison gives. `addresses.primary eq true` compared text with a boolean here, a 500
+// ("operator does not exist: text = boolean") where SQLite answered (store-contract hostile values).
+const pgTyped = (value: Sql, type: 'boolean' | 'number'): Sql => type === 'boolean'
+  ? sql`(CASE WHEN jsonb_typeof(${value}) = 'boolean' THEN (${value})::boolean END)`
+  : sql`(CASE WHEN jsonb_typeof(${value}) = 'number' THEN (${value})::numeric END)`;
+
 export const postgresDialect: SqlDialect = {
   jsonText: (doc, keys) => sql`(${doc} #>> ${keys}::text[])`,
-  jsonBool: (doc, keys) => sql`(${doc} #> ${keys}::text[])::boolean`,
-  jsonNumber: (doc, keys) => sql`(${doc} #> ${keys}::text[])::numeric`,
+  jsonBool: (doc, keys) => pgTyped(sql`${doc} #> ${keys}::text[]`, 'boolean'),
+  jsonNumber: (doc, keys) => pgTyped(sql`${doc} #> ${keys}::text[]`, 'number'),
   jsonPresent: (doc, keys) => sql`(jsonb_typeof(${doc} #> ${keys}::text[]) IS NOT NULL AND jsonb_typeof(${doc} #> ${keys}::text[]) <> 'null')`,
   jsonArrayExists: (doc, keys, cond) =>
-    sql`EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${doc} #> ${keys}::text[]) = 'array' THEN ${doc} #> ${keys}::text[] ELSE '[]'::jsonb END) AS je(value) WHERE ${cond((name) => sql`(je.value ->> ${name}::text)`)})`,
+    sql`EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${doc} #> ${keys}::text[]) = 'array' THEN ${doc} #> ${keys}::text[] ELSE '[]'::jsonb END) AS je(value) WHERE ${cond((name, type) => type === 'boolean' ? pgTyped(sql`je.value -> ${name}::text`, 'boolean')
+      : type === 'integer' || type === 'decimal' ? pgTyped(sql`je.value -> ${name}::text`, 'number')
+      : sql`(je.value ->> ${name}::text)`)})`,
   jsonPairs: (first, second, orderBy) => sql`json_agg(json_build_array(${first}, ${second}) ORDER BY ${orderBy})`,
   bool: (value) => sql.lit(value),
   boolParam: (value) => value,

@@ -5,6 +5,7 @@ import { invalidFilter, invalidValue, ScimError, type ErrorReason } from '../../
 import type { AttrPath, CompareOp, Filter, FilterValue } from '../../scim/filter.ts';
 import { resolveAttribute, type ResolvedAttribute } from '../../scim/schemas/resource-schema.ts';
 import { findAttribute, type AttributeDef } from '../../scim/schemas/types.ts';
+import { stringValueProblem } from '../../scim/string-value.ts';
 import { escapeLike, type Sql, type SqlDialect } from './dialect.ts';
 import type { Operand, ResourceMapping, RowSource } from './tables.ts';
 
@@ -114,7 +115,7 @@ export class FilterCompiler {
       return t.source.exists(build((sub) => t.source.sub(sub.name) ?? { expr: sql`NULL`, type: sub.type, caseExact: sub.caseExact }), this.tenantId);
     }
     return this.dialect.jsonArrayExists(sql.ref('r.doc'), t.keys, (subText) =>
-      build((sub) => ({ expr: subText(sub.name), type: sub.type, caseExact: sub.caseExact })));
+      build((sub) => ({ expr: subText(sub.name, sub.type), type: sub.type, caseExact: sub.caseExact })));
   }
 
   /** A filter inside "attr[...]": its paths name sub-attributes of attr. */
@@ -155,6 +156,9 @@ export class FilterCompiler {
       return this.ordered(expr, op, n);
     }
     let v = typeof value === 'string' ? value : String(value);
+    // The parser refuses these already; a filter built otherwise must not reach PostgreSQL either.
+    const problem = stringValueProblem(v);
+    if (problem) throw invalidFilter(`Invalid filter: the value compared with "${text}" ${problem}.`);
     if (def.type === 'dateTime') {
       if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw filterError(`"${text}" is a dateTime; compare it with a date such as "2026-01-31T00:00:00Z"`);
       v = new Date(value).toISOString();

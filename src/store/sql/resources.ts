@@ -9,6 +9,7 @@ import { UniquenessViolation, UnknownMembers } from '../store.ts';
 import type { Sql, SqlDialect } from './dialect.ts';
 import type { QueryRunner } from './runner.ts';
 import { FilterCompiler } from './filter-sql.ts';
+import { canNameRow } from './lookup-key.ts';
 import { findAttribute } from '../../scim/schemas/types.ts';
 import { groupMapping, hasValueRows, userMapping, type ResourceMapping } from './tables.ts';
 
@@ -118,6 +119,7 @@ export class SqlResources implements StoreTx {
 
   /** One user or group by id; `lock` holds its row for the rest of the transaction. */
   private async byId(table: 'users' | 'groups', tenantId: string, id: string, lock: boolean): Promise<UserRecord | undefined> {
+    if (!canNameRow(id)) return undefined;
     const res = await this.db.run(sql<Row>`SELECT id, doc, created, last_modified, version FROM ${sql.table(table)}
       WHERE tenant_id = ${tenantId} AND id = ${id}${lock ? this.dialect.forUpdate : sql``}`);
     return res.rows[0] ? toRecord(res.rows[0]) : undefined;
@@ -132,6 +134,7 @@ export class SqlResources implements StoreTx {
   listGroups(tenantId: string, schemas: TenantSchemas, options: ListOptions) { return this.list(this.mapping(schemas).groups, tenantId, options); }
 
   async getUserWithGroups(tenantId: string, id: string) {
+    if (!canNameRow(id)) return undefined;
     const pairs = this.dialect.jsonPairs(sql`g.id`, sql`g.display_name`, sql`g.display_name_lc`);
     const res = await this.db.run(sql<Row>`SELECT u.id, u.doc, u.created, u.last_modified, u.version,
       (SELECT ${pairs} FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
@@ -146,7 +149,7 @@ export class SqlResources implements StoreTx {
 
   async groupsOfUsers(tenantId: string, userIds: string[]) {
     const out = new Map<string, { value: string; display: string }[]>();
-    for (const ids of chunks(userIds)) {
+    for (const ids of chunks(userIds.filter(canNameRow))) {
       if (!ids.length) continue;
       const res = await this.db.run(sql<Row>`SELECT m.member_id, g.id, g.display_name FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
         WHERE m.tenant_id = ${tenantId} AND m.member_id IN (${sql.join(ids)}) ORDER BY g.display_name_lc`);
@@ -176,7 +179,7 @@ export class SqlResources implements StoreTx {
 
   async membersOf(tenantId: string, groupIds: string[]) {
     const out = new Map<string, Member[]>();
-    for (const ids of chunks(groupIds)) {
+    for (const ids of chunks(groupIds.filter(canNameRow))) {
       if (!ids.length) continue;
       const res = await this.memberSelect(sql`m.tenant_id = ${tenantId} AND m.group_id IN (${sql.join(ids)})`, sql`m.group_id, m.member_id`);
       for (const r of res.rows) {
@@ -189,6 +192,7 @@ export class SqlResources implements StoreTx {
   }
 
   async membersPage(tenantId: string, groupId: string, after: string | undefined, limit: number): Promise<Member[]> {
+    if (!canNameRow(groupId) || (after !== undefined && !canNameRow(after))) return [];
     const where = after === undefined
       ? sql`m.tenant_id = ${tenantId} AND m.group_id = ${groupId}`
       : sql`m.tenant_id = ${tenantId} AND m.group_id = ${groupId} AND m.member_id > ${after}`;
@@ -260,6 +264,7 @@ export class SqlResources implements StoreTx {
   }
 
   async deleteUser(tenantId: string, id: string, at: string): Promise<{ groups: string[] } | undefined> {
+    if (!canNameRow(id)) return undefined;
     const res = await this.db.run(sql`DELETE FROM users WHERE tenant_id = ${tenantId} AND id = ${id}`);
     if (Number(res.numAffectedRows ?? 0) === 0) return undefined;
     await this.adjustCount(tenantId, 'users', -1);
@@ -297,6 +302,7 @@ export class SqlResources implements StoreTx {
   }
 
   async deleteGroup(tenantId: string, id: string, at: string): Promise<{ members: string[]; groups: string[] } | undefined> {
+    if (!canNameRow(id)) return undefined;
     const res = await this.db.run(sql`DELETE FROM groups WHERE tenant_id = ${tenantId} AND id = ${id}`);
     if (Number(res.numAffectedRows ?? 0) === 0) return undefined;
     await this.adjustCount(tenantId, 'groups', -1);
@@ -306,6 +312,8 @@ export class SqlResources implements StoreTx {
 
   async addMembers(tenantId: string, groupId: string, members: MemberValue[], at: string): Promise<string[]> {
     const unique = [...new Map(members.map((m) => [m.value, m])).values()];
+    const unnameable = unique.filter((m) => !canNameRow(m.value)).map((m) => m.value);
+    if (unnameable.length) throw new UnknownMembers(unnameable);
     const added: string[] = [];
     for (const part of chunks(unique)) {
       const ids = part.map((m) => m.value);
@@ -338,7 +346,7 @@ export class SqlResources implements StoreTx {
 
   async removeMembers(tenantId: string, groupId: string, memberIds: string[], at: string): Promise<string[]> {
     const removed: string[] = [];
-    for (const ids of chunks([...new Set(memberIds)])) {
+    for (const ids of chunks([...new Set(memberIds)].filter(canNameRow))) {
       const res = await this.db.run(sql<Row>`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND member_id IN (${sql.join(ids)}) RETURNING member_id`);
       removed.push(...await this.touchUsers(tenantId, res.rows, at));
     }

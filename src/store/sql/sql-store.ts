@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import { UniquenessViolation, type ListOptions, type Store, type StoreTx, type Tenant, type TenantSchemas, type TokenRecord } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
+import { canNameRow } from './lookup-key.ts';
 import { SqlResources } from './resources.ts';
 import type { QueryRunner } from './runner.ts';
 
@@ -57,6 +58,7 @@ export abstract class SqlStore implements Store {
 
   findTenantBySlug(slug: string): Promise<Tenant | undefined> {
     return this.run(async () => {
+      if (!canNameRow(slug)) return undefined;
       const r = await this.db.run(sql<Row>`SELECT * FROM tenants WHERE slug = ${slug}`);
       return r.rows[0] ? toTenant(r.rows[0]) : undefined;
     });
@@ -75,6 +77,7 @@ export abstract class SqlStore implements Store {
 
   findTokenForTenant(hash: string, slug: string): Promise<{ token: TokenRecord; tenant: Tenant } | undefined> {
     return this.run(async () => {
+      if (!canNameRow(hash) || !canNameRow(slug)) return undefined;
       const r = await this.db.run(sql<Row>`SELECT k.*, t.slug, t.name, t.created_at AS tenant_created_at FROM tokens k JOIN tenants t ON t.id = k.tenant_id
         WHERE k.hash = ${hash} AND t.slug = ${slug}`);
       const row = r.rows[0];
@@ -88,6 +91,7 @@ export abstract class SqlStore implements Store {
 
   revokeToken(tenantId: string, tokenId: string, at: string): Promise<boolean> {
     return this.run(async () => {
+      if (!canNameRow(tokenId)) return false;
       const r = await this.db.run(sql`UPDATE tokens SET revoked_at = ${at} WHERE tenant_id = ${tenantId} AND id = ${tokenId} AND revoked_at IS NULL`);
       this.authChanges++;
       return Number(r.numAffectedRows ?? 0) > 0;
