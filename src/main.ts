@@ -55,7 +55,7 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
   const clock = options.clock ?? systemClock;
   const store = options.store ?? (await openStore(config, { onSlowQuery: (sqlText, ms) => log?.warn({ sql: sqlText, ms }, 'slow query') }));
   const provisioning = new Provisioning({
-    store, clock, publicUrl: config.publicUrl, paging: config.paging, maxPayloadSize: config.bodyLimitBytes, hooks: options.hooks,
+    store, clock, publicUrl: config.publicUrl, paging: config.paging, attributeLimits: config.attributeLimits, maxPayloadSize: config.bodyLimitBytes, hooks: options.hooks,
   });
   const app = await buildApp({ config, provisioning, logger: options.logger });
   log = app.log;

@@ -22,6 +22,8 @@ export interface Config {
   slowQueryMs: number;
   /** Retry-After (seconds) sent with 503 while the database is unreachable. */
   retryAfterSeconds: number;
+  /** Size bounds on resource attributes (scim/attribute-limits.ts); a group's members are not counted. */
+  attributeLimits: { maxStringLength: number; maxValues: number };
 }
 
 export const DEFAULTS: Config = {
@@ -38,6 +40,10 @@ export const DEFAULTS: Config = {
   dbStatementTimeoutMs: 30_000,
   slowQueryMs: 500,
   retryAfterSeconds: 5,
+  // 64 Ki characters holds any name, title or certificate an IdP sends (a PEM chain is a few KB)
+  // and bounds a 10 MiB body to sane values; 1,000 values holds the largest role and entitlement
+  // lists we know of while bounding the indexed rows one user can have.
+  attributeLimits: { maxStringLength: 65_536, maxValues: 1000 },
 };
 
 export class ConfigError extends Error {}
@@ -72,6 +78,11 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
   if (slow !== undefined) out.slowQueryMs = slow;
   const ra = int('ROLLCALL_RETRY_AFTER_SECONDS', env.ROLLCALL_RETRY_AFTER_SECONDS, 1, 3600);
   if (ra !== undefined) out.retryAfterSeconds = ra;
+  const maxString = int('ROLLCALL_MAX_STRING_LENGTH', env.ROLLCALL_MAX_STRING_LENGTH, 256, 16 * 1024 * 1024);
+  const maxValues = int('ROLLCALL_MAX_ATTRIBUTE_VALUES', env.ROLLCALL_MAX_ATTRIBUTE_VALUES, 1, 1_000_000);
+  if (maxString !== undefined || maxValues !== undefined) {
+    out.attributeLimits = { maxStringLength: maxString ?? DEFAULTS.attributeLimits.maxStringLength, maxValues: maxValues ?? DEFAULTS.attributeLimits.maxValues };
+  }
   const max = int('ROLLCALL_MAX_PAGE_SIZE', env.ROLLCALL_MAX_PAGE_SIZE, 1, 10000);
   const def = int('ROLLCALL_DEFAULT_PAGE_SIZE', env.ROLLCALL_DEFAULT_PAGE_SIZE, 1, 10000);
   if (max !== undefined || def !== undefined) out.paging = { maxCount: max ?? DEFAULTS.paging.maxCount, defaultCount: def ?? Math.min(DEFAULTS.paging.defaultCount, max ?? Infinity) };

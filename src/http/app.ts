@@ -6,6 +6,7 @@ import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.ts';
 import type { Provisioning } from '../provisioning/service.ts';
+import { refuseConnect } from './connect.ts';
 import { frameworkError, installScimErrors, sendScimError, writeClientError } from './scim/errors.ts';
 import { registerScimRoutes } from './scim/routes.ts';
 
@@ -53,6 +54,7 @@ export async function buildApp({ config, provisioning, logger }: AppDeps): Promi
   // URL is known; SCIM clients are the ones that send such requests, so it is a SCIM error body.
   app.server.removeAllListeners('clientError');
   app.server.on('clientError', writeClientError);
+  refuseConnect(app.server);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/', async () => ({
     name: 'Rollcall',

@@ -2,6 +2,7 @@
 // clock, and the hooks every change passes through. Made per request by the provisioning service.
 import { invalidValue, notFound, preconditionFailed, uniqueness, ScimError } from '../scim/errors.ts';
 import { etag, etagMatches } from '../scim/etag.ts';
+import type { AttributeLimits } from '../scim/attribute-limits.ts';
 import type { PagingLimits } from '../scim/list.ts';
 import { UniquenessViolation, UnknownMembers, WriteConflict, type Store, type StoreTx, type Tenant, type TenantSchemas } from '../store/store.ts';
 import type { Clock } from './clock.ts';
@@ -15,6 +16,8 @@ export interface ScimContext {
   /** The tenant's SCIM base URL, for meta.location and $ref. */
   baseUrl: string;
   limits: PagingLimits;
+  /** Size bounds every written resource document must meet (config.attributeLimits). */
+  attributeLimits: AttributeLimits;
   clock: Clock;
   /** Called with every change inside its transaction (policies, the outbox); a throw rolls it back. */
   hooks: readonly ChangeHook[];

@@ -1,6 +1,7 @@
 // Group use cases. Members live in their own table: a PATCH that adds one member to a group of
 // 100,000 touches one row, never the list. Every write goes through mutate().
 import { listResponse, type ListQuery } from '../scim/list.ts';
+import { checkAttributeLimits } from '../scim/attribute-limits.ts';
 import { applyPatch, toMemberValues, type MemberValue } from '../scim/patch.ts';
 import { applyProjection, wantsAttribute, ALL, type Projection } from '../scim/projection.ts';
 import { renderGroup, renderMember, type Rendered, type StoredResource } from '../scim/render.ts';
@@ -46,6 +47,7 @@ function splitMembers(doc: AttrDoc): { doc: AttrDoc; members: MemberValue[] } {
 export async function createGroup(ctx: ScimContext, body: unknown, projection?: Projection): Promise<Rendered> {
   const { doc, members } = splitMembers(normalizeResource(ctx.schemas.Group, body));
   checkRequired(ctx.schemas.Group, doc);
+  checkAttributeLimits(doc, ctx.attributeLimits);
   return mutate(ctx, { kind: 'create', type: 'Group', doc, members }, (tx, change) => render(ctx, tx, change.after!, projection));
 }
 
@@ -66,6 +68,7 @@ export async function listGroups(ctx: ScimContext, q: ListQuery) {
 export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
   const { doc, members } = splitMembers(normalizeResource(ctx.schemas.Group, body));
   checkRequired(ctx.schemas.Group, doc);
+  checkAttributeLimits(doc, ctx.attributeLimits);
   const next = () => ({ doc, memberOps: [{ kind: 'replace' as const, members }] });
   return mutate(ctx, { kind: 'replace', type: 'Group', id, ifMatch, next }, (tx, change) => render(ctx, tx, change.after!, projection));
 }
@@ -74,6 +77,7 @@ export async function patchGroup(ctx: ScimContext, id: string, body: unknown, if
   const next = (current: StoredResource) => {
     const result = applyPatch(ctx.schemas.Group, current.doc, body, EXTERNAL);
     checkRequired(ctx.schemas.Group, result.doc);
+    if (result.changed) checkAttributeLimits(result.doc, ctx.attributeLimits);
     return { doc: result.doc, memberOps: result.memberOps };
   };
   return mutate(ctx, { kind: 'patch', type: 'Group', id, ifMatch, next }, (tx, change) => render(ctx, tx, change.after!, projection));

@@ -1,5 +1,6 @@
 // The provisioning service, made once in main.ts: it authenticates SCIM requests and builds each
 // request's use-case context (tenant, schemas, base URL, clock, hooks). The HTTP edge holds only it.
+import type { AttributeLimits } from '../scim/attribute-limits.ts';
 import type { DiscoveryContext } from '../scim/discovery.ts';
 import type { PagingLimits } from '../scim/list.ts';
 import type { Store, Tenant } from '../store/store.ts';
@@ -15,6 +16,8 @@ export interface ProvisioningOptions {
   /** Base of every URL Rollcall returns (config.publicUrl), without a trailing slash. */
   publicUrl: string;
   paging: PagingLimits;
+  /** Size bounds on written resource documents (config.attributeLimits). */
+  attributeLimits: AttributeLimits;
   /** Largest accepted request body, advertised in /ServiceProviderConfig. */
   maxPayloadSize: number;
   hooks?: ChangeHook[];
@@ -42,7 +45,7 @@ export class Provisioning {
   context(tenant: Tenant): ScimContext {
     return {
       store: this.store, schemas: this.schemas.schemasOf(tenant), tenant, baseUrl: this.scimBaseUrl(tenant.slug),
-      limits: this.options.paging, clock: this.clock, hooks: this.hooks,
+      limits: this.options.paging, attributeLimits: this.options.attributeLimits, clock: this.clock, hooks: this.hooks,
     };
   }
 

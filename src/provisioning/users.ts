@@ -1,5 +1,6 @@
 // User use cases. Every write goes through mutate() (one transaction, one Change).
 import { listResponse, type ListQuery } from '../scim/list.ts';
+import { checkAttributeLimits } from '../scim/attribute-limits.ts';
 import { applyPatch } from '../scim/patch.ts';
 import { applyProjection, wantsAttribute, ALL, type Projection } from '../scim/projection.ts';
 import { renderUser, type Rendered, type StoredResource } from '../scim/render.ts';
@@ -20,6 +21,7 @@ async function render(ctx: ScimContext, reads: StoreReads, u: StoredResource, pr
 export async function createUser(ctx: ScimContext, body: unknown, projection?: Projection): Promise<Rendered> {
   const doc = normalizeResource(ctx.schemas.User, body);
   checkRequired(ctx.schemas.User, doc);
+  checkAttributeLimits(doc, ctx.attributeLimits);
   // Created a moment ago: in no group yet.
   return mutate(ctx, { kind: 'create', type: 'User', doc }, (tx, change) => render(ctx, tx, change.after!, projection, []));
 }
@@ -47,13 +49,17 @@ export async function listUsers(ctx: ScimContext, q: ListQuery) {
 export async function replaceUser(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
   const doc = normalizeResource(ctx.schemas.User, body);
   checkRequired(ctx.schemas.User, doc);
+  checkAttributeLimits(doc, ctx.attributeLimits);
   return mutate(ctx, { kind: 'replace', type: 'User', id, ifMatch, next: () => ({ doc }) }, (tx, change) => render(ctx, tx, change.after!, projection));
 }
 
 export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
   const next = (current: StoredResource) => {
     const result = applyPatch(ctx.schemas.User, current.doc, body);
-    if (result.changed) checkRequired(ctx.schemas.User, result.doc);
+    if (result.changed) {
+      checkRequired(ctx.schemas.User, result.doc);
+      checkAttributeLimits(result.doc, ctx.attributeLimits);
+    }
     return { doc: result.doc };
   };
   return mutate(ctx, { kind: 'patch', type: 'User', id, ifMatch, next }, (tx, change) => render(ctx, tx, change.after!, projection));

@@ -249,3 +249,19 @@ describe('checkRequired', () => {
     rejects(() => checkRequired(rs.Group, normalizeResource(rs.Group, { members: [] })), 'invalidValue', /displayName/);
   });
 });
+
+describe("a group's members: no value may be dropped quietly", () => {
+  test('members holding null, "", or an object without a value is 400 invalidValue (a PUT would otherwise empty the group)', () => {
+    for (const members of [[null], [{ value: 'a' }, null], [''], [{ value: null }]]) {
+      assert.throws(() => normalizeResource(rs.Group, { displayName: 'g', members }),
+        (err: unknown) => err instanceof ScimError && err.status === 400 && err.scimType === 'invalidValue' && /"members"|"value"/.test(err.message), JSON.stringify(members));
+    }
+  });
+
+  test('members: null, [] and a member list stay as they were; other attributes still drop empty elements', () => {
+    assert.deepEqual(normalizeResource(rs.Group, { displayName: 'g', members: null }), { displayName: 'g' });
+    assert.deepEqual(normalizeResource(rs.Group, { displayName: 'g', members: [] }), { displayName: 'g' });
+    assert.deepEqual(normalizeResource(rs.Group, { displayName: 'g', members: [{ value: 'a' }] }), { displayName: 'g', members: [{ value: 'a' }] });
+    assert.deepEqual(normalizeResource(rs.User, { userName: 'u', phoneNumbers: [null, { value: '1' }] }), { userName: 'u', phoneNumbers: [{ value: '1' }] });
+  });
+});

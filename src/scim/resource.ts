@@ -4,6 +4,7 @@
 import { invalidValue } from './errors.ts';
 import { findSchema, resolveAttribute, type ResourceSchema } from './schemas/resource-schema.ts';
 import { findAttribute, type AttributeDef } from './schemas/types.ts';
+import { stringValueProblem } from './string-value.ts';
 
 /** Attributes of one resource, canonical names; extension attributes under their schema URN. */
 export type AttrDoc = Record<string, unknown>;
@@ -33,7 +34,11 @@ function toNumber(value: unknown, integer: boolean, where: string): number {
 }
 
 function toText(value: unknown, where: string): string {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') {
+    const problem = stringValueProblem(value);
+    if (problem) throw invalidValue(`Attribute "${where}" ${problem}.`, { code: 'unstorableString', attribute: where });
+    return value;
+  }
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   throw invalidValue(`Attribute "${where}" must be a string, got ${Array.isArray(value) ? 'an array' : typeof value}.`);
 }
@@ -74,12 +79,24 @@ export function coerceSingle(def: AttributeDef, value: unknown, where: string): 
   }
 }
 
+/**
+ * An empty element (null, "", {"value": null}) of a multi-valued attribute is dropped as
+ * unassigned (RFC 7643 §2.5; `phoneNumbers: [null]` is accepted), except in a group's members:
+ * there a PUT of `members: [null]` would empty the group while the IdP meant to name someone.
+ */
+const EVERY_ELEMENT_COUNTS = new Set(['members']);
+
 /** Coerces a whole attribute value, single- or multi-valued. Returns undefined for unassigned. */
 export function coerceAttribute(def: AttributeDef, value: unknown, where = def.name): unknown {
   if (!def.multiValued) return coerceSingle(def, value, where);
   if (value === null || value === undefined) return undefined;
   const list = Array.isArray(value) ? value : [value];
-  const out = list.map((v) => coerceSingle(def, v, where)).filter((v) => v !== undefined);
+  const coerced = list.map((v) => coerceSingle(def, v, where));
+  if (EVERY_ELEMENT_COUNTS.has(def.name)) {
+    const empty = coerced.findIndex((v) => v === undefined);
+    if (empty >= 0) throw invalidValue(`Attribute "${where}" holds ${JSON.stringify(list[empty]) ?? 'nothing'} at position ${empty + 1}; each value must be an object with a "value" (the id of a user or group).`, { code: 'emptyValue', attribute: where });
+  }
+  const out = coerced.filter((v) => v !== undefined);
   if (def.type === 'complex') {
     const primaries = out.filter((v) => isObject(v) && v.primary === true).length;
     if (primaries > 1) throw invalidValue(`Attribute "${where}" has ${primaries} values marked primary; at most one may be (RFC 7643 §2.4).`);
