@@ -17,7 +17,11 @@ export const ALL: Projection = { mode: 'all', paths: [] };
 const MAX_PATHS = 100;
 
 /** Parses the comma-separated lists. Unknown attribute names are ignored, as for input. */
-export function parseProjection(rs: ResourceSchema, attributes?: string, excludedAttributes?: string): Projection {
+export function parseProjection(rs: ResourceSchema, attributesParam?: string | readonly string[], excludedParam?: string | readonly string[]): Projection {
+  // A repeated query parameter (?attributes=a&attributes=b) arrives as an array: one list, as
+  // list.ts reads it. Taken as a string it was a 500 (found by test/http/fuzz.test.ts).
+  const attributes = Array.isArray(attributesParam) ? attributesParam.join(',') : attributesParam as string | undefined;
+  const excludedAttributes = Array.isArray(excludedParam) ? excludedParam.join(',') : excludedParam as string | undefined;
   if (attributes?.trim() && excludedAttributes?.trim()) {
     throw badRequest('Use either "attributes" or "excludedAttributes", not both (RFC 7644 §3.9).');
   }

@@ -195,3 +195,19 @@ test('a CONNECT request is answered with a SCIM error (501), not a dropped conne
   }
   assert.equal((await call('GET', '/Users?count=1')).status, 200, 'the server still answers');
 });
+
+test('a repeated attributes / excludedAttributes query parameter is one list, not a 500 (found by the fuzz test)', async () => {
+  const made = await call('POST', '/Users', { body: { userName: 'repeated-params', title: 'T', displayName: 'D' } });
+  const id = String(made.body?.id);
+  const one = await call('GET', `/Users/${id}?attributes=title&attributes=displayName`);
+  assert.equal(one.status, 200, one.text);
+  assert.equal(one.body?.title, 'T');
+  assert.equal(one.body?.displayName, 'D');
+  const two = await call('GET', `/Users/${id}?excludedAttributes=title&excludedAttributes=displayName`);
+  assert.equal(two.status, 200, two.text);
+  assert.equal(two.body?.title, undefined);
+  assert.equal(two.body?.userName, 'repeated-params');
+  const patched = await call('PATCH', `/Users/${id}?attributes=title&attributes=userName`, { body: { schemas: [PATCH_URN], Operations: [{ op: 'replace', path: 'title', value: 'U' }] } });
+  assert.equal(patched.status, 200, patched.text);
+  assert.equal(patched.body?.title, 'U');
+});

@@ -105,6 +105,16 @@ export function hostileValuesContract(driver: string, open: () => Promise<Store>
         (err: unknown) => err instanceof ScimError && err.scimType === 'invalidFilter');
     });
 
+    test('sorting by a boolean attribute orders false, true, then unassigned, on every driver', async () => {
+      const t = await tenant();
+      const users = [user('s-true', { active: true }), user('s-none'), user('s-false', { active: false })];
+      await store.transaction(async (tx) => { for (const u of users) await tx.insertUser(t.id, u); });
+      const order = async (sortOrder: 'ascending' | 'descending') =>
+        (await store.listUsers(t.id, { ...all, sortOrder, sortBy: { attr: 'active', text: 'active' } })).rows.map((u) => String(u.doc.userName));
+      assert.deepEqual(await order('ascending'), ['s-false', 's-true', 's-none']);
+      assert.deepEqual(await order('descending'), ['s-true', 's-false', 's-none']);
+    });
+
     test('strings at the edges of what is storable round-trip exactly and match their own filters', async () => {
       const t = await tenant();
       const edges = ['😀 emoji (a surrogate pair)', '\uffff\u0001\u001f', 'literal \\u0000 text', 'quotes \' " and \\', 'ＡＢＣ', 'x'.repeat(70_000)];
