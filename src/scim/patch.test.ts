@@ -561,3 +561,9 @@ describe('applyPatch: group members (stored outside the document)', () => {
     rejects(() => patchGroup(group(), { op: 'add', path: 'members', value: [{ value: 'u1' }] }, { op: 'replace', path: 'id', value: 'x' }), 400, 'mutability');
   });
 });
+
+test('setting primary to null on a multi-valued attribute without values changes nothing (was a TypeError, found by the fuzz test)', () => {
+  const r = patchUser({ userName: 'u' }, { op: 'add', path: 'roles.primary', value: null });
+  assert.deepEqual(r.doc, { userName: 'u' });
+  assert.deepEqual(patchUser({ userName: 'u' }, { op: 'replace', path: 'emails.primary', value: null }).doc, { userName: 'u' });
+});

@@ -154,7 +154,8 @@ class Patcher {
       } else {
         for (const item of list) if (isObject(item)) { if (v === undefined) delete item[sub.name]; else item[sub.name] = v; }
       }
-      if (sub.name === 'primary') this.fixPrimary(def, bag[def.name] as unknown[], new Set());
+      // No list when a null was set on an attribute without values (a TypeError, found by the fuzz test).
+      if (sub.name === 'primary' && Array.isArray(bag[def.name])) this.fixPrimary(def, bag[def.name] as unknown[], new Set());
     } else {
       const obj = isObject(current) ? current : {};
       if (v === undefined) delete obj[sub.name]; else obj[sub.name] = v;

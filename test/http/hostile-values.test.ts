@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { ConfigError, loadConfig } from '../../src/config/config.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -158,6 +159,14 @@ test('configured limits apply to POST, PUT and PATCH results; group members are 
   } finally {
     await small.close();
   }
+});
+
+test('the limits are read from ROLLCALL_MAX_STRING_LENGTH and ROLLCALL_MAX_ATTRIBUTE_VALUES, and validated', () => {
+  assert.deepEqual(loadConfig({}, {}).attributeLimits, { maxStringLength: 65_536, maxValues: 1000 });
+  assert.deepEqual(loadConfig({}, { ROLLCALL_MAX_STRING_LENGTH: '1024' }).attributeLimits, { maxStringLength: 1024, maxValues: 1000 });
+  assert.deepEqual(loadConfig({}, { ROLLCALL_MAX_ATTRIBUTE_VALUES: '50' }).attributeLimits, { maxStringLength: 65_536, maxValues: 50 });
+  assert.throws(() => loadConfig({}, { ROLLCALL_MAX_STRING_LENGTH: '10' }), ConfigError);
+  assert.throws(() => loadConfig({}, { ROLLCALL_MAX_ATTRIBUTE_VALUES: 'many' }), ConfigError);
 });
 
 test('members: [null] (or an empty member) on POST and PUT /Groups is 400 invalidValue, and the group keeps its members', async () => {

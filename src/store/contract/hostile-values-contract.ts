@@ -108,11 +108,23 @@ export function hostileValuesContract(driver: string, open: () => Promise<Store>
     test('sorting by a boolean attribute orders false, true, then unassigned, on every driver', async () => {
       const t = await tenant();
       const users = [user('s-true', { active: true }), user('s-none'), user('s-false', { active: false })];
-      await store.transaction(async (tx) => { for (const u of users) await tx.insertUser(t.id, u); });
+      await store.transaction(async (tx) => { for (const u of users) await tx.insertUser(t.id, S, u); });
       const order = async (sortOrder: 'ascending' | 'descending') =>
-        (await store.listUsers(t.id, { ...all, sortOrder, sortBy: { attr: 'active', text: 'active' } })).rows.map((u) => String(u.doc.userName));
+        (await store.listUsers(t.id, S, { ...all, sortOrder, sortBy: { attr: 'active', text: 'active' } })).rows.map((u) => String(u.doc.userName));
       assert.deepEqual(await order('ascending'), ['s-false', 's-true', 's-none']);
       assert.deepEqual(await order('descending'), ['s-true', 's-false', 's-none']);
+    });
+
+    test('sorting by meta.resourceType (the same for every row) keeps creation order, on every driver', async () => {
+      const t = await tenant();
+      const users = [user('r-2'), user('r-1'), user('r-3')];
+      await store.transaction(async (tx) => { for (const u of users) await tx.insertUser(t.id, S, u); });
+      const sorted = await store.listUsers(t.id, S, { ...all, sortBy: { attr: 'meta', subAttr: 'resourceType', text: 'meta.resourceType' } });
+      assert.deepEqual(sorted.rows.map((u) => String(u.doc.userName)), ['r-2', 'r-1', 'r-3']);
+      const g = group('r-group');
+      await store.transaction((tx) => tx.insertGroup(t.id, g));
+      const groups = await store.listGroups(t.id, S, { ...all, sortBy: { attr: 'meta', subAttr: 'resourceType', text: 'meta.resourceType' }, filter: parseFilter('meta.resourceType eq "Group"') });
+      assert.deepEqual(groups.rows.map((x) => x.id), [g.id]);
     });
 
     test('strings at the edges of what is storable round-trip exactly and match their own filters', async () => {

@@ -68,7 +68,9 @@ export class FilterCompiler {
     if (column) return { kind: 'scalar', operand: column, def: leaf };
     if (leaf.type === 'complex') return { kind: 'scalar', operand: { expr: sql`NULL`, type: 'complex', caseExact: false }, def: leaf };
     if (!r.extension && def.name === 'meta') {
-      if (sub?.name === 'resourceType') return { kind: 'scalar', operand: { expr: sql.lit(this.mapping.rs.type.name), type: 'string', caseExact: true }, def: leaf };
+      // Behind a CAST: PostgreSQL refuses a bare string constant in ORDER BY ("non-integer constant
+      // in ORDER BY"), so sortBy=meta.resourceType was a 500 there (found by the fuzz test).
+      if (sub?.name === 'resourceType') return { kind: 'scalar', operand: { expr: sql`CAST(${sql.lit(this.mapping.rs.type.name)} AS TEXT)`, type: 'string', caseExact: true }, def: leaf };
       throw filterError(`"${path.text}" cannot be filtered on`);
     }
     const keys = [...(r.extension ? [r.schema] : []), def.name, ...(sub ? [sub.name] : [])];
@@ -158,7 +160,7 @@ export class FilterCompiler {
     let v = typeof value === 'string' ? value : String(value);
     // The parser refuses these already; a filter built otherwise must not reach PostgreSQL either.
     const problem = stringValueProblem(v);
-    if (problem) throw invalidFilter(`Invalid filter: the value compared with "${text}" ${problem}.`);
+    if (problem) throw filterError(`the value compared with "${text}" ${problem}`, { code: 'unstorableString', attribute: text });
     if (def.type === 'dateTime') {
       if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw filterError(`"${text}" is a dateTime; compare it with a date such as "2026-01-31T00:00:00Z"`);
       v = new Date(value).toISOString();
