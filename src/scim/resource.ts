@@ -61,8 +61,11 @@ export function coerceSingle(def: AttributeDef, value: unknown, where: string): 
     case 'complex': {
       // A bare string for a complex attribute that has a "value" sub-attribute is that value:
       // Entra sends manager as "<id>". An empty string means "no value".
-      if (typeof value === 'string' && findAttribute(def.subAttributes, 'value')) {
-        return value === '' ? undefined : { value };
+      const valueDef = typeof value === 'string' ? findAttribute(def.subAttributes, 'value') : undefined;
+      if (valueDef) {
+        // Coerced like any "value": a bare "a\u0000b" bypassed the string check (a 500 on
+        // PostgreSQL, found by test/http/fuzz.test.ts).
+        return value === '' ? undefined : { value: coerceSingle(valueDef, value, `${where}.value`) };
       }
       if (!isObject(value)) throw invalidValue(`Attribute "${where}" must be an object with sub-attributes, got ${JSON.stringify(value)}.`);
       const out: Record<string, unknown> = {};

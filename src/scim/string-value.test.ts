@@ -30,6 +30,9 @@ test('a resource value holding one is 400 invalidValue naming the attribute, whe
     refused(() => normalizeResource(rs.User, { userName: 'u', emails: [{ value: 'a@x', type: bad }] }), 'invalidValue', /"emails\.type"/);
     refused(() => normalizeResource(rs.User, { userName: 'u', [ENT]: { department: bad } }), 'invalidValue', /enterprise:2\.0:User:department"/);
     refused(() => normalizeResource(rs.Group, { displayName: 'g', members: [{ value: bad }] }), 'invalidValue', /"members\.value"/);
+    // A bare string standing for a complex attribute's "value" (as Entra sends manager) is checked too.
+    refused(() => normalizeResource(rs.User, { userName: 'u', emails: bad }), 'invalidValue', /"emails\.value"/);
+    refused(() => normalizeResource(rs.User, { userName: 'u', [ENT]: { manager: bad } }), 'invalidValue', /manager\.value"/);
   }
 });
 

@@ -91,6 +91,7 @@ test('a stored string holding a NUL or an unpaired surrogate is 400 invalidValue
     assert.match(scimError(await call('POST', '/Users', { raw: `{"userName": "${escaped}"}` }), 400, 'invalidValue'), /"userName"/);
     assert.match(scimError(await call('POST', '/Users', { raw: `{"userName": "ok-${Math.random()}", "name": {"givenName": "${escaped}"}}` }), 400, 'invalidValue'), /"name\.givenName"/);
     assert.match(scimError(await call('PUT', `/Users/${id}`, { raw: `{"userName": "clean-user", "title": "${escaped}"}` }), 400, 'invalidValue'), /"title"/);
+    assert.match(scimError(await call('POST', '/Users', { raw: `{"userName": "ok-${Math.random()}", "emails": "${escaped}"}` }), 400, 'invalidValue'), /"emails\.value"/);
     assert.match(scimError(await call('PATCH', `/Users/${id}`, { raw: `{"schemas": ["${PATCH_URN}"], "Operations": [{"op": "add", "path": "emails", "value": [{"value": "${escaped}"}]}]}` }), 400, 'invalidValue'), /"emails/);
     assert.match(scimError(await call('POST', '/Groups', { raw: `{"displayName": "${escaped}"}` }), 400, 'invalidValue'), /"displayName"/);
     assert.match(scimError(await call('PATCH', `/Groups/${gid}`, { raw: `{"schemas": ["${PATCH_URN}"], "Operations": [{"op": "add", "path": "members", "value": [{"value": "${escaped}"}]}]}` }), 400, 'invalidValue'), /"members/);
