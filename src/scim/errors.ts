@@ -28,7 +28,9 @@ export interface ScimErrorBody {
  * Why an error was raised, for code rather than people (the detail is for people): callers branch on
  * `code`, never on the detail's text (house rule 2, after jose's JWTClaimValidationFailed). Codes in
  * use: unknownAttribute (a filter, sortBy or path names no attribute of the resource type),
- * uniqueness (`resourceType`, `attribute`), unknownMembers, versionMismatch.
+ * uniqueness (`resourceType`, `attribute`), unknownMembers, versionMismatch, invalidFilter and
+ * invalidSort (with the filter `clause`), unstorableString (U+0000 or a lone surrogate),
+ * valueTooLong and tooManyValues (the configured limits), emptyValue (a null group member).
  */
 export interface ErrorReason {
   code: string;
