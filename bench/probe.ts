@@ -8,8 +8,8 @@
 //   --cpu-prof DIR  write a V8 CPU profile of Rollcall into DIR
 import { readFileSync, readdirSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { scratchDatabase } from '../test/helpers/postgres.ts';
-import { createTenantCli, startProcess } from '../test/helpers/processes.ts';
+import { scratchDatabase } from '../harness/databases.ts';
+import { createTenantCli, startProcess } from '../harness/processes.ts';
 import { cpuOfStat } from './proc.ts';
 
 const args = process.argv.slice(2);

@@ -9,9 +9,8 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pgDriver from 'pg';
-import { scratchDatabase } from '../test/helpers/postgres.ts';
-import { createTenantCli, startProcess, type RollcallProcess } from '../test/helpers/processes.ts';
-import { freePort } from '../test/helpers/server.ts';
+import { scratchDatabase } from '../harness/databases.ts';
+import { createTenantCli, freePort, startProcess, type RollcallProcess } from '../harness/processes.ts';
 import { cpuSeconds } from './proc.ts';
 
 const args = process.argv.slice(2);

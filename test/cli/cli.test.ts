@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/config.ts';
 import { startServer, type Running } from '../../src/main.ts';
-import { freePort } from '../helpers/server.ts';
+import { freePort } from '../../harness/processes.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const BIN = join(ROOT, 'bin/rollcall.js');

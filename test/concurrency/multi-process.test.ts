@@ -3,8 +3,9 @@
 // PostgreSQL runs 3 processes; SQLite runs the same tests with 1 process (its supported shape).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { postgresAvailable, scratchDatabase } from '../helpers/postgres.ts';
-import { createTenantCli, pool, startProcess, type RollcallProcess } from '../helpers/processes.ts';
+import { postgresAvailable, scratchDatabase } from '../../harness/databases.ts';
+import { createTenantCli, startProcess, type RollcallProcess } from '../../harness/processes.ts';
+import { pool } from '../support/pool.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';

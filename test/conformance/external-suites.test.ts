@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
 
 const require = createRequire(import.meta.url);
 const newman = require('newman') as { run: (opts: object, cb: (err: Error | null, summary: Summary) => void) => void };

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { startTestServer } from '../helpers/server.ts';
+import { startTestServer } from '../support/server.ts';
 
 type HeaderMap = Record<string, string | null>;
 interface Step {

@@ -4,9 +4,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { freshDatabase, postgresAvailable, scratchDatabase } from '../helpers/postgres.ts';
-import { createTenantCli, pool, startProcess, type RollcallProcess } from '../helpers/processes.ts';
-import { freePort } from '../helpers/server.ts';
+import { freshDatabase, postgresAvailable, scratchDatabase } from '../../harness/databases.ts';
+import { createTenantCli, freePort, startProcess, type RollcallProcess } from '../../harness/processes.ts';
+import { pool } from '../support/pool.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';

@@ -2,7 +2,7 @@
 // (RFC 7644 §3.12) with the right status, never a 500, never Fastify's own JSON shape.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
 
 const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const PATCH_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';

@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import pg from 'pg';
 import { storeContract } from '../contract/store-contract.ts';
 import { PostgresStore } from './postgres-store.ts';
-import { freshDatabase, postgresAvailable } from '../../../test/helpers/postgres.ts';
+import { freshDatabase, postgresAvailable } from '../../../harness/databases.ts';
 
 const drops: (() => Promise<void>)[] = [];
 after(async () => { for (const d of drops) await d(); });
