@@ -197,7 +197,10 @@ export class FilterCompiler {
     }
     if (t.kind === 'scalar') {
       if (t.def.type === 'complex') throw cannot('it is complex; name one of its sub-attributes');
-      return t.operand.caseExact || t.operand.lowered ? t.operand.expr : sql`lower(${t.operand.expr})`;
+      // Only text folds case: lower(boolean) does not exist on PostgreSQL (sortBy=active was a 500
+      // there), and lower(number) on SQLite would sort numbers as text.
+      const text = t.operand.type === 'string' || t.operand.type === 'reference';
+      return !text || t.operand.caseExact || t.operand.lowered ? t.operand.expr : sql`lower(${t.operand.expr})`;
     }
     const first = t.kind === 'rows' && t.sub ? t.source.first?.(t.sub.name) : undefined;
     if (first) return first;
