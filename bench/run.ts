@@ -11,6 +11,8 @@ import autocannon from 'autocannon';
 import pgDriver from 'pg';
 import { scratchDatabase } from '../harness/databases.ts';
 import { createTenantCli, freePort, startProcess, type RollcallProcess } from '../harness/processes.ts';
+import { GROUP_SCHEMA as GROUP, USER_SCHEMA as USER } from '../src/scim/schemas/core.ts';
+import { PATCH_SCHEMA as PATCH } from '../src/scim/patch.ts';
 import { cpuSeconds } from './proc.ts';
 
 const args = process.argv.slice(2);
@@ -30,9 +32,6 @@ const ONLY = option('only', '');
 /** Writes a V8 CPU profile of the Rollcall process into this directory (open it in Chrome DevTools). */
 const PROFILE = option('profile', '');
 
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 type Req = { method: string; path: string; body?: unknown };
 interface Result { name: string; reqPerSec: number; p50: number; p99: number; rssMb: number; errors: number; ratio?: number; kind: 'get' | 'write'; cpuUsPerReq: number }
