@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../bin/rollcall.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/rollcall.js', import.meta.url));
 
 export interface RollcallProcess { url: string; child: ChildProcess; output: () => string; stop(): Promise<void> }
 
