@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/config.ts';
 import { startServer, type Running } from '../../src/main.ts';
 import { freePort } from '../../harness/processes.ts';
+import { expectScimError } from '../support/scim-errors.ts';
 import { testDatabase } from '../support/test-database.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -157,10 +158,7 @@ test('token revoke stops the token on the running server at once; the other toke
   const r = await rollcall(['token', 'revoke', 'acme', second.tokenId, '--db', dbUrl]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /revoked/);
-  const res = await getUsers('acme', second.token);
-  assert.equal(res.status, 401);
-  const body = await res.json() as { detail: string };
-  assert.match(body.detail, /revoked/);
+  await expectScimError(await getUsers('acme', second.token), 401, undefined, /revoked/);
   assert.equal((await getUsers('acme', created.token)).status, 200);
   const listed = await rollcall(['token', 'list', 'acme', '--db', dbUrl]);
   const line = listed.stdout.split('\n').find((l) => l.includes(second.tokenId));

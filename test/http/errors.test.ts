@@ -42,8 +42,7 @@ test('a body over the configured limit is 413 and nothing is created', async () 
     const headers = { authorization: `Bearer ${small.token}`, 'content-type': 'application/scim+json' };
     const big = JSON.stringify({ userName: 'big', displayName: 'x'.repeat(4000) });
     const res = await fetch(`${small.scimUrl}/Users`, { method: 'POST', headers, body: big });
-    const err = await expectScimError(res, 413);
-    assert.match(err.detail, /2048/, 'the detail names the limit');
+    await expectScimError(res, 413, undefined, /2048/); // the detail names the limit
     // Just under the limit is fine, so the limit is the configured one and not something smaller.
     const ok = await fetch(`${small.scimUrl}/Users`, { method: 'POST', headers, body: JSON.stringify({ userName: 'small', displayName: 'x'.repeat(1500) }) });
     assert.equal(ok.status, 201);
@@ -167,15 +166,12 @@ test('hostile input: a startIndex past any integer the database holds is an empt
 });
 
 test('a non-integer count or startIndex is a 400 naming the parameter', async () => {
-  const c = await expectScimError(await call('GET', '/Users?count=abc'), 400);
-  assert.match(c.detail, /count/);
-  const s = await expectScimError(await call('GET', '/Users?startIndex=1.5'), 400);
-  assert.match(s.detail, /startIndex/);
+  await expectScimError(await call('GET', '/Users?count=abc'), 400, undefined, /count/);
+  await expectScimError(await call('GET', '/Users?startIndex=1.5'), 400, undefined, /startIndex/);
 });
 
 test('sortBy naming an unknown attribute is a 400, not a 500 or a silent success', async () => {
-  const e = await expectScimError(await call('GET', '/Users?sortBy=noSuchAttribute'), 400);
-  assert.match(e.detail, /noSuchAttribute/);
+  await expectScimError(await call('GET', '/Users?sortBy=noSuchAttribute'), 400, undefined, /noSuchAttribute/);
   await expectScimError(await call('GET', `/Users?sortBy=${encodeURIComponent('!!')}`), 400);
   await expectScimError(await call('GET', '/Users?sortOrder=sideways'), 400);
 });
