@@ -32,7 +32,6 @@ const ONLY = option('only', '');
 /** Writes a V8 CPU profile of the Rollcall process into this directory (open it in Chrome DevTools). */
 const PROFILE = option('profile', '');
 
-
 type Req = { method: string; path: string; body?: unknown };
 interface Result { name: string; reqPerSec: number; p50: number; p99: number; rssMb: number; errors: number; ratio?: number; kind: 'get' | 'write'; cpuUsPerReq: number }
 
