@@ -602,12 +602,7 @@ test('a uniqueness conflict names the resource type and attribute it is about', 
   await c.createUser('dup-user');
   await c.createGroup('Dup Group', []);
   const u = await c.req('POST', '/Users', { schemas: [USER_URN], userName: 'DUP-USER' });
-  assert.equal(u.status, 409);
-  assert.equal(u.body.scimType, 'uniqueness');
-  assert.match(u.body.detail, /^A user with this userName already exists/);
+  assertScimError(u, 409, 'uniqueness', /^A user with this userName already exists/);
   const g = await c.req('POST', '/Groups', { schemas: [GROUP_URN], displayName: 'dup group' });
-  assert.equal(g.status, 409);
-  assert.equal(g.body.scimType, 'uniqueness');
-  assert.match(g.body.detail, /^A group with this displayName already exists/);
-  assert.doesNotMatch(g.body.detail, /user/i);
+  assert.doesNotMatch(assertScimError(g, 409, 'uniqueness', /^A group with this displayName already exists/).detail, /user/i);
 });
