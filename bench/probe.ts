@@ -8,8 +8,10 @@
 //   --cpu-prof DIR  write a V8 CPU profile of Rollcall into DIR
 import { readFileSync, readdirSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { scratchDatabase } from '../test/helpers/postgres.ts';
-import { createTenantCli, startProcess } from '../test/helpers/processes.ts';
+import { scratchDatabase } from '../harness/databases.ts';
+import { createTenantCli, startProcess } from '../harness/processes.ts';
+import { GROUP_SCHEMA, USER_SCHEMA as USER } from '../src/scim/schemas/core.ts';
+import { PATCH_SCHEMA } from '../src/scim/patch.ts';
 import { cpuOfStat } from './proc.ts';
 
 const args = process.argv.slice(2);
@@ -18,7 +20,6 @@ const DB = option('db') === 'postgres' ? 'postgres' : 'sqlite';
 const SECONDS = Number(option('seconds') ?? 6);
 const kind = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? 'id';
 
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const P = '/scim/v2/probe';
 type Req = { method?: 'GET' | 'POST' | 'PATCH'; path: string; body?: string };
 let k = 0;
@@ -33,7 +34,7 @@ const workloads: Record<string, () => Req> = {
   page: () => ({ path: `${P}/Users?startIndex=${300 + (k++ % 50)}&count=100` }),
   group: () => ({ path: `${P}/Groups/${groupId}?excludedAttributes=members` }),
   post: () => ({ method: 'POST', path: `${P}/Users`, body: JSON.stringify({ schemas: [USER], userName: `p${k++}@probe.example`, name: { givenName: 'A', familyName: 'B' }, emails: [{ value: `p${k}@probe.example`, type: 'work', primary: true }], active: true }) }),
-  patch: () => ({ method: 'PATCH', path: `${P}/Users/${ids[k++ % ids.length]}`, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: k % 2 === 0 }] }) }),
+  patch: () => ({ method: 'PATCH', path: `${P}/Users/${ids[k++ % ids.length]}`, body: JSON.stringify({ schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'active', value: k % 2 === 0 }] }) }),
 };
 if (!workloads[kind]) throw new Error(`unknown workload "${kind}"; one of ${Object.keys(workloads).join(', ')}`);
 
@@ -63,7 +64,7 @@ try {
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
   const post = async (path: string, body: unknown) => (await (await fetch(`${rollcall.url}${P}${path}`, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as { id: string };
   for (let i = 0; i < 500; i++) ids.push((await post('/Users', { schemas: [USER], userName: `u${i}@probe.example`, emails: [{ value: `u${i}@probe.example`, type: 'work' }] })).id);
-  groupId = (await post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'probe', members: ids.slice(0, 10).map((value) => ({ value })) })).id;
+  groupId = (await post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'probe', members: ids.slice(0, 10).map((value) => ({ value })) })).id;
 
   const pid = rollcall.child.pid!;
   if (args.includes('--perf')) console.log(`Rollcall pid ${pid}: perf record -g -p ${pid} -- sleep ${Math.max(1, SECONDS - 2)}`);

@@ -5,6 +5,8 @@ import { resourceTypes, schemas, serviceProviderConfig, type DiscoveryContext } 
 import { resourceSchemas } from './schemas/resource-schema.ts';
 import { LIST_RESPONSE_SCHEMA } from './list.ts';
 import { ScimError } from './errors.ts';
+import { GROUP_SCHEMA as GROUP, USER_SCHEMA as USER } from './schemas/core.ts';
+import { ENTERPRISE_USER_SCHEMA as ENT } from './schemas/enterprise-user.ts';
 
 const rs = resourceSchemas();
 const BASE = 'https://idp.example.com/scim/v2/acme';
@@ -14,9 +16,6 @@ const ctx: DiscoveryContext = {
   limits: { defaultCount: 100, maxCount: 250 },
   maxPayloadSize: 1_048_576,
 };
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -31,6 +30,7 @@ describe('ServiceProviderConfig', () => {
   const spc = serviceProviderConfig(ctx) as Doc;
 
   test('has the RFC 7643 §5 schema and a location under the tenant base URL', () => {
+    // The RFC's own spelling, written out on purpose: this is where the core's constant is checked.
     assert.deepEqual(spc.schemas, ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig']);
     assert.equal(spc.meta.resourceType, 'ServiceProviderConfig');
     assert.equal(spc.meta.location, `${BASE}/ServiceProviderConfig`);

@@ -3,9 +3,9 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFilter, parsePatchPath, MAX_FILTER_LENGTH, type Filter } from './filter.ts';
 import { ScimError } from './errors.ts';
+import { USER_SCHEMA as CORE } from './schemas/core.ts';
+import { ENTERPRISE_USER_SCHEMA as ENT } from './schemas/enterprise-user.ts';
 
-const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
 /** Strips the "text" of every path so trees can be compared structurally. */
 function shape(f: Filter): unknown {

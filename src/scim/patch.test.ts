@@ -5,10 +5,10 @@ import { applyPatch, PATCH_SCHEMA, MAX_OPERATIONS, type MemberOp } from './patch
 import { checkRequired, type AttrDoc } from './resource.ts';
 import { resourceSchemas } from './schemas/resource-schema.ts';
 import { ScimError } from './errors.ts';
+import { USER_SCHEMA as CORE } from './schemas/core.ts';
+import { ENTERPRISE_USER_SCHEMA as ENT } from './schemas/enterprise-user.ts';
 
 const rs = resourceSchemas();
-const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const MEMBERS = new Set(['members']);
 
 type Op = Record<string, unknown>;

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { ALL, applyProjection, parseProjection, wantsAttribute } from './projection.ts';
 import { resourceSchemas } from './schemas/resource-schema.ts';
 import { ScimError } from './errors.ts';
+import { GROUP_SCHEMA, USER_SCHEMA as CORE } from './schemas/core.ts';
+import { ENTERPRISE_USER_SCHEMA as ENT } from './schemas/enterprise-user.ts';
 
 const rs = resourceSchemas();
-const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
 const user = () => ({
   schemas: [CORE, ENT],
@@ -26,7 +26,7 @@ const user = () => ({
 });
 
 const group = () => ({
-  schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+  schemas: [GROUP_SCHEMA],
   id: 'g1',
   displayName: 'Admins',
   members: [{ value: 'u1', display: 'One' }],

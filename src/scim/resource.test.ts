@@ -5,6 +5,8 @@ import { checkRequired, coerceAttribute, normalizeResource } from './resource.ts
 import { resourceSchemas } from './schemas/resource-schema.ts';
 import { attr, type SchemaDef } from './schemas/types.ts';
 import { ScimError } from './errors.ts';
+import { USER_SCHEMA as CORE } from './schemas/core.ts';
+import { ENTERPRISE_USER_SCHEMA as ENT } from './schemas/enterprise-user.ts';
 
 const CUSTOM = 'urn:example:params:scim:schemas:extension:acme:1.0:User';
 const customExtension: SchemaDef = {
@@ -19,8 +21,6 @@ const customExtension: SchemaDef = {
   ],
 };
 const rs = resourceSchemas([customExtension]);
-const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
 function rejects(fn: () => unknown, scimType: string, detail?: RegExp): ScimError {
   let caught: unknown;

@@ -1,16 +1,17 @@
 // The `rollcall` command line, run as a user runs it (`node bin/rollcall.js …`), sharing one
-// SQLite file with a running server: tenants and tokens made by the CLI work on the server,
-// and a token revoked by the CLI stops working on the server at once.
+// database with a running server (a SQLite file, or a PostgreSQL database when
+// ROLLCALL_TEST_DATABASE=postgres): tenants and tokens made by the CLI work on the server, and a
+// token revoked by the CLI stops working on the server at once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/config.ts';
 import { startServer, type Running } from '../../src/main.ts';
-import { freePort } from '../helpers/server.ts';
+import { freePort } from '../../harness/processes.ts';
+import { expectScimError } from '../support/scim-errors.ts';
+import { testDatabase } from '../support/test-database.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const BIN = join(ROOT, 'bin/rollcall.js');
@@ -42,21 +43,27 @@ function json<T = any>(r: Result): T {
   try { return JSON.parse(r.stdout) as T; } catch { assert.fail(`stdout is not one JSON document: ${r.stdout}`); }
 }
 
-let dir: string;
 let dbUrl: string;
+const drops: (() => Promise<void>)[] = [];
 let running: Running;
 /** The tenant and token `tenant create` printed, shared by the tests that follow it. */
 let created: { tenant: { id: string; slug: string; name: string }; scimUrl: string; token: string; tokenId: string };
 let second: { token: string; tokenId: string };
 
+/** An empty database of the kind this run tests (the first command given it migrates it). */
+async function emptyDatabase(): Promise<string> {
+  const db = await testDatabase();
+  drops.push(db.drop);
+  return db.url;
+}
+
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rollcall-cli-'));
-  dbUrl = `sqlite:${join(dir, 'rollcall.db')}`;
-  // The database is created by the first CLI command; the server opens the same file.
+  // The first CLI command migrates the database; the server opens the same one.
+  dbUrl = await emptyDatabase();
 });
 after(async () => {
   await running?.close();
-  rmSync(dir, { recursive: true, force: true });
+  for (const drop of drops) await drop();
 });
 
 const scimOnServer = (slug: string) => `${running.url}/scim/v2/${slug}`;
@@ -151,10 +158,7 @@ test('token revoke stops the token on the running server at once; the other toke
   const r = await rollcall(['token', 'revoke', 'acme', second.tokenId, '--db', dbUrl]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /revoked/);
-  const res = await getUsers('acme', second.token);
-  assert.equal(res.status, 401);
-  const body = await res.json() as { detail: string };
-  assert.match(body.detail, /revoked/);
+  await expectScimError(await getUsers('acme', second.token), 401, undefined, /revoked/);
   assert.equal((await getUsers('acme', created.token)).status, 200);
   const listed = await rollcall(['token', 'list', 'acme', '--db', dbUrl]);
   const line = listed.stdout.split('\n').find((l) => l.includes(second.tokenId));
@@ -211,7 +215,7 @@ test('user errors exit with code 2 and a clear message on stderr', async () => {
 });
 
 test('serve on an empty database says how to create a tenant', async () => {
-  const emptyDb = `sqlite:${join(dir, 'empty.db')}`;
+  const emptyDb = await emptyDatabase();
   const port = await freePort();
   const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--db', emptyDb], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

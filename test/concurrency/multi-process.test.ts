@@ -3,12 +3,12 @@
 // PostgreSQL runs 3 processes; SQLite runs the same tests with 1 process (its supported shape).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { postgresAvailable, scratchDatabase } from '../helpers/postgres.ts';
-import { createTenantCli, pool, startProcess, type RollcallProcess } from '../helpers/processes.ts';
+import { postgresAvailable, scratchDatabase } from '../../harness/databases.ts';
+import { createTenantCli, startProcess, type RollcallProcess } from '../../harness/processes.ts';
+import { pool } from '../support/pool.ts';
+import { GROUP_SCHEMA as GROUP, USER_SCHEMA as USER } from '../../src/scim/schemas/core.ts';
+import { PATCH_SCHEMA as PATCH } from '../../src/scim/patch.ts';
 
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const USERS = 200;
 const OPS_PER_USER = 10; // 2,000 member operations in all
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTenantCli, startProcess } from '../helpers/processes.ts';
+import { createTenantCli, startProcess } from '../../harness/processes.ts';
 
 test('with ROLLCALL_SLOW_QUERY_MS=0 every query is logged, without their parameters', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rollcall-slow-'));

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { USER_SCHEMA } from '../../src/scim/schemas/core.ts';
 
 const require = createRequire(import.meta.url);
 const newman = require('newman') as { run: (opts: object, cb: (err: Error | null, summary: Summary) => void) => void };
@@ -92,7 +93,7 @@ test("Okta SCIM 2.0 SPEC test passes (with listed exceptions)", { skip: !availab
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
     body: JSON.stringify({
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      schemas: [USER_SCHEMA],
       userName: 'existing.user@example.com',
       name: { givenName: 'Existing', familyName: 'User' },
       emails: [{ value: 'existing.user@example.com', type: 'work', primary: true }],

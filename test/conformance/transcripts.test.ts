@@ -5,7 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { startTestServer } from '../helpers/server.ts';
+import { startTestServer } from '../support/server.ts';
+import { ERROR_SCHEMA as ERROR_URN } from '../../src/scim/errors.ts';
 
 type HeaderMap = Record<string, string | null>;
 interface Step {
@@ -25,7 +26,6 @@ interface Transcript {
 }
 
 const SCIM_JSON = 'application/scim+json';
-const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 // ---------------------------------------------------------------- matcher
 const OPS = new Set(['$length', '$contains', '$each', '$none', '$oneOf', '$substr']);

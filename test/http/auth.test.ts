@@ -5,12 +5,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { startTestServer, TEST_DATABASE, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { TEST_DATABASE } from '../support/test-database.ts';
+import { expectScimError } from '../support/scim-errors.ts';
 import { generateToken } from '../../src/provisioning/tenants/token-format.ts';
 import { issueToken, revokeToken } from '../../src/provisioning/tenants/tokens.ts';
 import type { Tenant } from '../../src/store/store.ts';
 
-const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 let server: TestServer;
 let slugCounter = 0;
@@ -36,19 +37,12 @@ function get(scimUrl: string, authorization?: string, path = '/Users'): Promise<
 
 /** Asserts a 401 SCIM error with WWW-Authenticate; returns its detail. */
 async function expect401(res: Response, detailPattern?: RegExp): Promise<string> {
-  const text = await res.text();
-  assert.equal(res.status, 401, `expected 401, got ${res.status}: ${text}`);
-  assert.match(res.headers.get('content-type') ?? '', /^application\/scim\+json/);
   const wwwAuth = res.headers.get('www-authenticate');
+  const { detail } = await expectScimError(res, 401, undefined, detailPattern);
   assert.ok(wwwAuth, 'a 401 carries WWW-Authenticate');
   assert.match(wwwAuth, /^Bearer\b/);
-  const body = JSON.parse(text) as Record<string, unknown>;
-  assert.deepEqual(body.schemas, [ERROR_URN]);
-  assert.equal(body.status, '401');
-  assert.equal(typeof body.detail, 'string');
-  assert.ok((body.detail as string).length > 10, 'the detail explains the refusal');
-  if (detailPattern) assert.match(body.detail as string, detailPattern);
-  return body.detail as string;
+  assert.ok(detail.length > 10, 'the detail explains the refusal');
+  return detail;
 }
 
 test('a valid token is accepted (control for every refusal below)', async () => {

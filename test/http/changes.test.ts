@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/provisioning/clock.ts';
 import type { Change } from '../../src/provisioning/mutate.ts';
 import { ScimError } from '../../src/scim/errors.ts';
+import { PATCH_SCHEMA as PATCH_OP } from '../../src/scim/patch.ts';
 import { GROUP_SCHEMA, USER_SCHEMA } from '../../src/scim/schemas/core.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { assertScimError, expectScimError } from '../support/scim-errors.ts';
 
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const START = '2026-03-01T09:00:00.000Z';
 
 let server: TestServer;
@@ -109,14 +110,13 @@ test('deleting a user reports the groups it left; deleting a group, the members 
 
 test("a hook's refusal undoes the write: nothing of it is stored", async () => {
   const refused = await req('POST', '/Users', { schemas: [USER_SCHEMA], userName: 'vetoed-user' });
-  assert.equal(refused.status, 409);
-  assert.match(refused.body.detail, /refused by policy/);
+  assertScimError(refused, 409, undefined, /refused by policy/);
   const found = await req('GET', `/Users?filter=${encodeURIComponent('userName eq "vetoed-user"')}`);
   assert.equal(found.body.totalResults, 0);
   const g = (await req('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Veto Target' })).body;
   const u = await user('veto-member');
   const rename = await patch(`/Groups/${g.id}`, { op: 'add', path: 'members', value: [{ value: u.id }] }, { op: 'replace', path: 'displayName', value: 'vetoed-name' });
-  assert.equal(rename.status, 409);
+  assertScimError(rename, 409);
   const after = await req('GET', `/Groups/${g.id}`);
   assert.equal(after.body.displayName, 'Veto Target');
   assert.deepEqual(after.body.members, [], 'the member added in the same refused request is gone too');
@@ -129,7 +129,5 @@ test('token expiry follows the injected clock: no sleeping needed', async () => 
   clock.set(new Date(Date.now()).toISOString());
   assert.equal((await get()).status, 200);
   clock.advance(2 * 86_400_000); // the test helper's tokens live one day
-  const expired = await get();
-  assert.equal(expired.status, 401);
-  assert.match((await expired.json() as { detail: string }).detail, /expired/);
+  await expectScimError(await get(), 401, undefined, /expired/);
 });

@@ -2,11 +2,10 @@
 // nothing, atomic group PATCH, races on userName, and edge inputs found in review.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { assertScimError } from '../support/scim-errors.ts';
+import { GROUP_SCHEMA as GROUP, USER_SCHEMA as USER } from '../../src/scim/schemas/core.ts';
+import { PATCH_SCHEMA as PATCH } from '../../src/scim/patch.ts';
 
 let server: TestServer;
 let n = 0;
@@ -94,10 +93,7 @@ test('20 concurrent POSTs of one userName in different letter cases: exactly one
   const results = await Promise.all(Array.from({ length: 20 }, (_, i) =>
     t.req('POST', '/Users', { schemas: [USER], userName: i % 2 ? 'Race.User@Example.com' : 'race.user@example.COM' })));
   assert.equal(results.filter((r) => r.status === 201).length, 1);
-  for (const r of results.filter((x) => x.status !== 201)) {
-    assert.equal(r.status, 409);
-    assert.equal(r.body.scimType, 'uniqueness');
-  }
+  for (const r of results.filter((x) => x.status !== 201)) assertScimError(r, 409, 'uniqueness');
 });
 
 test('members can be filtered and removed by their display', async () => {
@@ -119,9 +115,7 @@ test('sortBy a sub-attribute of a multi-valued attribute sorts by that sub-attri
   const byValue = await t.req('GET', '/Users?sortBy=emails.value&sortOrder=descending');
   assert.deepEqual(byValue.body.Resources.map((u: { userName: string }) => u.userName), ['s2', 's1']);
   const bad = await t.req('GET', '/Users?sortBy=name');
-  assert.equal(bad.status, 400);
-  assert.equal(bad.body.scimType, 'invalidValue');
-  assert.match(bad.body.detail, /sortBy/);
+  assertScimError(bad, 400, 'invalidValue', /sortBy/);
 });
 
 test('unknown keys inside a path-less PATCH value are ignored, as they are on POST', async () => {
@@ -132,8 +126,7 @@ test('unknown keys inside a path-less PATCH value are ignored, as they are on PO
   assert.equal(r.body.title, 'After');
   // With an explicit path, an unknown sub-attribute is still an error the client should hear about.
   const strict = await t.patch(`/Users/${u.id}`, { op: 'add', path: 'name.nickname2', value: 'x' });
-  assert.equal(strict.status, 400);
-  assert.equal(strict.body.scimType, 'invalidPath');
+  assertScimError(strict, 400, 'invalidPath');
 });
 
 test('x509Certificates.value is compared case-exactly (RFC 7643 binary)', async () => {
@@ -149,9 +142,7 @@ test('a body nested thousands of levels deep is a 400 invalidSyntax, not a 500',
   let deep = '1';
   for (let i = 0; i < 20000; i++) deep = `{"a":${deep}}`;
   const r = await t.req('POST', '/Users', `{"userName":"deep","x":${deep}}`);
-  assert.equal(r.status, 400);
-  assert.equal(r.body.scimType, 'invalidSyntax');
-  assert.match(r.body.detail, /nests deeper/);
+  assertScimError(r, 400, 'invalidSyntax', /nests deeper/);
 });
 
 test('OPTIONS and GET on .search are 405 with an Allow header', async () => {

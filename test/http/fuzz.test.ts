@@ -12,7 +12,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
-import { startTestServer, TEST_DATABASE, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { TEST_DATABASE } from '../support/test-database.ts';
 
 const SEED = process.env.ROLLCALL_FUZZ_SEED ? Number(process.env.ROLLCALL_FUZZ_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
 const BUDGET_MS = Number(process.env.ROLLCALL_FUZZ_MS ?? 15_000);

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
 
 const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const PATCH_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';

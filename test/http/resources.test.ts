@@ -3,14 +3,11 @@
 // and tenant isolation. Each test that depends on state gets its own tenant.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-
-const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
-const LIST_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
-const PATCH_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const SEARCH_URN = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { assertScimError } from '../support/scim-errors.ts';
+import { GROUP_SCHEMA as GROUP_URN, USER_SCHEMA as USER_URN } from '../../src/scim/schemas/core.ts';
+import { LIST_RESPONSE_SCHEMA as LIST_URN, SEARCH_REQUEST_SCHEMA as SEARCH_URN } from '../../src/scim/list.ts';
+import { PATCH_SCHEMA as PATCH_URN } from '../../src/scim/patch.ts';
 
 type Obj = Record<string, any>;
 interface ListBody { schemas: string[]; totalResults: number; startIndex: number; itemsPerPage: number; Resources: Obj[] }
@@ -54,14 +51,6 @@ async function tenant(): Promise<Client> {
   return new Client(t.scimUrl, t.token);
 }
 
-function assertError(r: { status: number; body: any }, status: number, scimType?: string): void {
-  assert.equal(r.status, status, JSON.stringify(r.body));
-  assert.deepEqual(r.body.schemas, [ERROR_URN]);
-  assert.equal(r.body.status, String(status));
-  assert.equal(typeof r.body.detail, 'string');
-  if (scimType) assert.equal(r.body.scimType, scimType);
-}
-
 const patchOp = (...Operations: Obj[]) => ({ schemas: [PATCH_URN], Operations });
 const filterQ = (f: string) => `filter=${encodeURIComponent(f)}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -103,17 +92,17 @@ test('POST /Groups is 201 with Location and ETag; a client-sent id is ignored', 
   assert.equal(r.headers.get('etag'), r.body.meta.version);
   assert.notEqual(r.body.meta.version, 'W/"99"');
   assert.equal(r.body.meta.resourceType, 'Group');
-  assertError(await c.req('GET', '/Groups/client-chosen'), 404);
+  assertScimError(await c.req('GET', '/Groups/client-chosen'), 404);
 });
 
 test('userName is unique per tenant, compared case-insensitively: 409 uniqueness', async () => {
   const c = await tenant();
   const first = await c.createUser('Bjorn@Example.com');
-  assertError(await c.req('POST', '/Users', { schemas: [USER_URN], userName: 'bjorn@example.COM' }), 409, 'uniqueness');
+  assertScimError(await c.req('POST', '/Users', { schemas: [USER_URN], userName: 'bjorn@example.COM' }), 409, 'uniqueness');
   // The same rule on PUT and PATCH of another user.
   const other = await c.createUser('someone-else');
-  assertError(await c.req('PUT', `/Users/${other.id}`, { schemas: [USER_URN], userName: 'BJORN@example.com' }), 409, 'uniqueness');
-  assertError(await c.req('PATCH', `/Users/${other.id}`, patchOp({ op: 'replace', path: 'userName', value: 'bjorn@EXAMPLE.com' })), 409, 'uniqueness');
+  assertScimError(await c.req('PUT', `/Users/${other.id}`, { schemas: [USER_URN], userName: 'BJORN@example.com' }), 409, 'uniqueness');
+  assertScimError(await c.req('PATCH', `/Users/${other.id}`, patchOp({ op: 'replace', path: 'userName', value: 'bjorn@EXAMPLE.com' })), 409, 'uniqueness');
   // Nothing changed.
   assert.equal((await c.list('/Users')).totalResults, 2);
   assert.equal((await c.req('GET', `/Users/${other.id}`)).body.userName, 'someone-else');
@@ -136,17 +125,17 @@ test('externalId is not unique: two users may share one', async () => {
 test('group displayName is unique per tenant: 409 uniqueness', async () => {
   const c = await tenant();
   await c.createGroup('Admins');
-  assertError(await c.req('POST', '/Groups', { schemas: [GROUP_URN], displayName: 'Admins' }), 409, 'uniqueness');
-  assertError(await c.req('POST', '/Groups', { schemas: [GROUP_URN], displayName: 'admins' }), 409, 'uniqueness');
+  assertScimError(await c.req('POST', '/Groups', { schemas: [GROUP_URN], displayName: 'Admins' }), 409, 'uniqueness');
+  assertScimError(await c.req('POST', '/Groups', { schemas: [GROUP_URN], displayName: 'admins' }), 409, 'uniqueness');
   const other = await c.createGroup('Others');
-  assertError(await c.req('PUT', `/Groups/${other.id}`, { schemas: [GROUP_URN], displayName: 'ADMINS' }), 409, 'uniqueness');
+  assertScimError(await c.req('PUT', `/Groups/${other.id}`, { schemas: [GROUP_URN], displayName: 'ADMINS' }), 409, 'uniqueness');
   assert.equal((await c.list('/Groups')).totalResults, 2);
 });
 
 test('GET of an unknown id is a 404 SCIM error', async () => {
   const c = await tenant();
-  assertError(await c.req('GET', '/Users/00000000-0000-4000-8000-000000000000'), 404);
-  assertError(await c.req('GET', '/Groups/00000000-0000-4000-8000-000000000000'), 404);
+  assertScimError(await c.req('GET', '/Users/00000000-0000-4000-8000-000000000000'), 404);
+  assertScimError(await c.req('GET', '/Groups/00000000-0000-4000-8000-000000000000'), 404);
 });
 
 // ---------------------------------------------------------------- replace and modify
@@ -174,7 +163,7 @@ test('PUT replaces the user: attributes missing from the body are gone; client i
   assert.equal(g.body.title, undefined);
   assert.equal(g.body.emails, undefined);
   assert.equal(g.body.nickName, 'putty');
-  assertError(await c.req('GET', '/Users/some-other-id'), 404);
+  assertScimError(await c.req('GET', '/Users/some-other-id'), 404);
 });
 
 test('PUT on a group replaces its members', async () => {
@@ -247,9 +236,9 @@ test('If-Match with a stale ETag is 412 on PUT, PATCH and DELETE, and nothing ch
   const current = bumped.headers.get('etag')!;
   assert.notEqual(current, stale);
 
-  assertError(await c.req('PUT', `/Users/${u.id}`, { schemas: [USER_URN], userName: 'etag-user', displayName: 'Lost update' }, { 'if-match': stale }), 412);
-  assertError(await c.req('PATCH', `/Users/${u.id}`, patchOp({ op: 'replace', path: 'displayName', value: 'Lost update' }), { 'if-match': stale }), 412);
-  assertError(await c.req('DELETE', `/Users/${u.id}`, undefined, { 'if-match': stale }), 412);
+  assertScimError(await c.req('PUT', `/Users/${u.id}`, { schemas: [USER_URN], userName: 'etag-user', displayName: 'Lost update' }, { 'if-match': stale }), 412);
+  assertScimError(await c.req('PATCH', `/Users/${u.id}`, patchOp({ op: 'replace', path: 'displayName', value: 'Lost update' }), { 'if-match': stale }), 412);
+  assertScimError(await c.req('DELETE', `/Users/${u.id}`, undefined, { 'if-match': stale }), 412);
   const g = await c.req('GET', `/Users/${u.id}`);
   assert.equal(g.status, 200, 'the user survived the stale DELETE');
   assert.equal(g.body.displayName, 'Second');
@@ -258,8 +247,8 @@ test('If-Match with a stale ETag is 412 on PUT, PATCH and DELETE, and nothing ch
   // The same on a group.
   const grp = await c.createGroup('etag-group');
   await c.req('PATCH', `/Groups/${grp.id}`, patchOp({ op: 'replace', path: 'displayName', value: 'etag-group-2' }));
-  assertError(await c.req('PATCH', `/Groups/${grp.id}`, patchOp({ op: 'replace', path: 'displayName', value: 'x' }), { 'if-match': grp.meta.version }), 412);
-  assertError(await c.req('DELETE', `/Groups/${grp.id}`, undefined, { 'if-match': grp.meta.version }), 412);
+  assertScimError(await c.req('PATCH', `/Groups/${grp.id}`, patchOp({ op: 'replace', path: 'displayName', value: 'x' }), { 'if-match': grp.meta.version }), 412);
+  assertScimError(await c.req('DELETE', `/Groups/${grp.id}`, undefined, { 'if-match': grp.meta.version }), 412);
   assert.equal((await c.req('GET', `/Groups/${grp.id}`)).body.displayName, 'etag-group-2');
 });
 
@@ -273,7 +262,7 @@ test('If-Match with the current ETag succeeds on PUT, PATCH and DELETE', async (
   assert.equal(patch.body.title, 'B');
   const del = await c.req('DELETE', `/Users/${u.id}`, undefined, { 'if-match': patch.headers.get('etag')! });
   assert.equal(del.status, 204);
-  assertError(await c.req('GET', `/Users/${u.id}`), 404);
+  assertScimError(await c.req('GET', `/Users/${u.id}`), 404);
 });
 
 test('If-None-Match with the current ETag on GET is 304; with an old one it is 200', async () => {
@@ -297,12 +286,12 @@ test('DELETE is 204, then GET is 404 and the user is gone from lists', async () 
   const del = await c.req('DELETE', `/Users/${u.id}`);
   assert.equal(del.status, 204);
   assert.equal(del.body, undefined);
-  assertError(await c.req('GET', `/Users/${u.id}`), 404);
-  assertError(await c.req('DELETE', `/Users/${u.id}`), 404);
+  assertScimError(await c.req('GET', `/Users/${u.id}`), 404);
+  assertScimError(await c.req('DELETE', `/Users/${u.id}`), 404);
   assert.equal((await c.list('/Users')).totalResults, 0);
   const g = await c.createGroup('delete-group');
   assert.equal((await c.req('DELETE', `/Groups/${g.id}`)).status, 204);
-  assertError(await c.req('GET', `/Groups/${g.id}`), 404);
+  assertScimError(await c.req('GET', `/Groups/${g.id}`), 404);
   // The name is free again.
   await c.createGroup('delete-group');
 });
@@ -319,7 +308,7 @@ test('deleting a user removes it from its groups and gives those groups a new ve
   assert.notEqual(after.body.meta.version, g.meta.version, 'the group changed, so its version changed');
   assert.equal(after.headers.get('etag'), after.body.meta.version);
   // A stale If-Match on the group now fails: a client holding the old version must re-read.
-  assertError(await c.req('PATCH', `/Groups/${g.id}`, patchOp({ op: 'replace', path: 'displayName', value: 'x' }), { 'if-match': g.meta.version }), 412);
+  assertScimError(await c.req('PATCH', `/Groups/${g.id}`, patchOp({ op: 'replace', path: 'displayName', value: 'x' }), { 'if-match': g.meta.version }), 412);
   // A group the user was not in keeps its version.
   assert.equal((await c.req('GET', `/Groups/${untouched.id}`)).body.meta.version, untouched.meta.version);
   // Filtering groups by the deleted member finds none.
@@ -539,7 +528,7 @@ test('POST /.search at the root with a filter on an attribute no resource type h
   const c = await tenant();
   await c.createUser('typo-user');
   const r = await c.req('POST', '/.search', { schemas: [SEARCH_URN], filter: 'noSuchAttribute eq "x"' });
-  assertError(r, 400, 'invalidFilter');
+  assertScimError(r, 400, 'invalidFilter');
 });
 
 test('a filter on meta.lastModified gt finds only what changed after that instant', async () => {
@@ -577,8 +566,8 @@ test("tenant isolation: tenant A's users and groups are invisible to tenant B", 
   const g = await a.createGroup('Isolated Group', [u.id]);
   // Joining A's group gave u a new version; that is the version B must not be able to change.
   const uVersion = (await a.req('GET', `/Users/${u.id}`)).body.meta.version;
-  assertError(await b.req('GET', `/Users/${u.id}`), 404);
-  assertError(await b.req('GET', `/Groups/${g.id}`), 404);
+  assertScimError(await b.req('GET', `/Users/${u.id}`), 404);
+  assertScimError(await b.req('GET', `/Groups/${g.id}`), 404);
   assert.equal((await b.list('/Users')).totalResults, 0);
   assert.equal((await b.list('/Groups')).totalResults, 0);
   assert.equal((await b.list(`/Users?${filterQ('userName eq "isolated@example.com"')}`)).totalResults, 0);
@@ -587,15 +576,15 @@ test("tenant isolation: tenant A's users and groups are invisible to tenant B", 
   const root = await b.req('POST', '/.search', { schemas: [SEARCH_URN] });
   assert.equal(root.body.totalResults, 0);
   // B cannot change or delete A's resources...
-  assertError(await b.req('PATCH', `/Users/${u.id}`, patchOp({ op: 'replace', path: 'active', value: false })), 404);
-  assertError(await b.req('PUT', `/Users/${u.id}`, { schemas: [USER_URN], userName: 'hijacked' }), 404);
-  assertError(await b.req('DELETE', `/Users/${u.id}`), 404);
-  assertError(await b.req('DELETE', `/Groups/${g.id}`), 404);
+  assertScimError(await b.req('PATCH', `/Users/${u.id}`, patchOp({ op: 'replace', path: 'active', value: false })), 404);
+  assertScimError(await b.req('PUT', `/Users/${u.id}`, { schemas: [USER_URN], userName: 'hijacked' }), 404);
+  assertScimError(await b.req('DELETE', `/Users/${u.id}`), 404);
+  assertScimError(await b.req('DELETE', `/Groups/${g.id}`), 404);
   // ...nor put them in its own groups.
   const r = await b.req('POST', '/Groups', { schemas: [GROUP_URN], displayName: 'Poacher', members: [{ value: u.id }] });
-  assertError(r, 400);
+  assertScimError(r, 400);
   const own = await b.createGroup('Own Group');
-  assertError(await b.req('PATCH', `/Groups/${own.id}`, patchOp({ op: 'add', path: 'members', value: [{ value: u.id }] })), 400);
+  assertScimError(await b.req('PATCH', `/Groups/${own.id}`, patchOp({ op: 'add', path: 'members', value: [{ value: u.id }] })), 400);
   assert.deepEqual((await b.req('GET', `/Groups/${own.id}`)).body.members ?? [], []);
   // B may reuse A's userName and group name: uniqueness is per tenant.
   await b.createUser('isolated@example.com');
@@ -613,12 +602,7 @@ test('a uniqueness conflict names the resource type and attribute it is about', 
   await c.createUser('dup-user');
   await c.createGroup('Dup Group', []);
   const u = await c.req('POST', '/Users', { schemas: [USER_URN], userName: 'DUP-USER' });
-  assert.equal(u.status, 409);
-  assert.equal(u.body.scimType, 'uniqueness');
-  assert.match(u.body.detail, /^A user with this userName already exists/);
+  assertScimError(u, 409, 'uniqueness', /^A user with this userName already exists/);
   const g = await c.req('POST', '/Groups', { schemas: [GROUP_URN], displayName: 'dup group' });
-  assert.equal(g.status, 409);
-  assert.equal(g.body.scimType, 'uniqueness');
-  assert.match(g.body.detail, /^A group with this displayName already exists/);
-  assert.doesNotMatch(g.body.detail, /user/i);
+  assert.doesNotMatch(assertScimError(g, 409, 'uniqueness', /^A group with this displayName already exists/).detail, /user/i);
 });

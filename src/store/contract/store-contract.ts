@@ -1,10 +1,14 @@
-// The behaviour every Store driver must show, as one suite: SQLite runs it now, PostgreSQL will run
-// the very same. Drivers differ in SQL; the use cases must not be able to tell them apart.
+// The behaviour every Store driver must show, as one suite: SQLite and PostgreSQL run the very
+// same. Drivers differ in SQL; the use cases must not be able to tell them apart. What compiled
+// filters select and how hostile values (NUL, lone surrogates) are met are parts of it with their
+// own fixtures (filter-contract.ts, hostile-values-contract.ts), registered from here.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { parseFilter } from '../../scim/filter.ts';
 import { resourceSchemas } from '../../scim/schemas/resource-schema.ts';
+import { filterContract } from './filter-contract.ts';
+import { hostileValuesContract } from './hostile-values-contract.ts';
 import { UniquenessViolation, UnknownMembers, type Store, type Tenant, type UserRecord, type GroupRecord, type ListOptions } from '../store.ts';
 
 const now = () => new Date().toISOString();
@@ -270,4 +274,6 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       assert.equal((await store.getGroup(t.id, g.id))!.version, 2);
     });
   });
+  filterContract(driver, open);
+  hostileValuesContract(driver, open);
 }

@@ -2,21 +2,15 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import pg from 'pg';
-import { hostileValuesContract } from '../contract/hostile-values-contract.ts';
 import { storeContract } from '../contract/store-contract.ts';
 import { PostgresStore } from './postgres-store.ts';
-import { freshDatabase, postgresAvailable } from '../../../test/helpers/postgres.ts';
+import { freshDatabase, postgresAvailable } from '../../../harness/databases.ts';
 
 const drops: (() => Promise<void>)[] = [];
 after(async () => { for (const d of drops) await d(); });
 
 if (await postgresAvailable()) {
   storeContract('postgres', async () => {
-    const db = await freshDatabase();
-    drops.push(db.drop);
-    return PostgresStore.open({ connectionString: db.url });
-  });
-  hostileValuesContract('postgres', async () => {
     const db = await freshDatabase();
     drops.push(db.drop);
     return PostgresStore.open({ connectionString: db.url });

@@ -203,8 +203,9 @@ export class FilterCompiler {
     }
     if (t.kind === 'scalar') {
       if (t.def.type === 'complex') throw cannot('it is complex; name one of its sub-attributes');
-      // Only text is folded: PostgreSQL has no lower(boolean) or lower(numeric), so sortBy=active
-      // was a 500 there while SQLite sorted (found by test/http/fuzz.test.ts).
+      // Only text folds case: PostgreSQL has no lower(boolean) or lower(numeric), so sortBy=active was
+      // a 500 there while SQLite sorted (found by test/http/fuzz.test.ts), and lower(number) on SQLite
+      // would sort numbers as text.
       const text = t.operand.type === 'string' || t.operand.type === 'reference' || t.operand.type === 'binary';
       return !text || t.operand.caseExact || t.operand.lowered ? t.operand.expr : sql`lower(${t.operand.expr})`;
     }

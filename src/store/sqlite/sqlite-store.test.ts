@@ -3,13 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hostileValuesContract } from '../contract/hostile-values-contract.ts';
 import { storeContract } from '../contract/store-contract.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
 storeContract('sqlite (file)', () => SqliteStore.open({ filename: join(mkdtempSync(join(tmpdir(), 'rollcall-store-')), 'contract.db') }));
 storeContract('sqlite (:memory:)', () => SqliteStore.open({ filename: ':memory:' }));
-hostileValuesContract('sqlite', () => SqliteStore.open({ filename: ':memory:' }));
 
 test("authStamp moves when another connection (the CLI, a second process) changes the file's tokens", async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'rollcall-store-')), 'stamp.db');

@@ -1,5 +1,8 @@
-// Scratch databases for tests: fresh PostgreSQL databases, or temp SQLite files. ROLLCALL_TEST_PG_URL names the server (default: the local
-// one, trust auth). Under CI=true an unreachable server is an error, never a silent skip.
+// Scratch databases: fresh PostgreSQL databases, or temp SQLite files, for the tests of every tier
+// (the store contract's registrations included) and for the benchmarks, which all need the same
+// thing: an empty database of either kind, thrown away afterwards. ROLLCALL_TEST_PG_URL names the
+// server (default: the local one, trust auth). Under CI=true an unreachable server is an error,
+// never a silent skip. (Not product code: nothing in src/ outside *.test.ts imports harness/.)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

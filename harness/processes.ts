@@ -1,9 +1,10 @@
-// Real Rollcall processes (bin/rollcall.js serve) for multi-process and fault tests.
+// Real Rollcall processes (bin/rollcall.js serve, and the CLI) on free ports: what the
+// multi-process, fault and CLI tests and the benchmarks start, exactly as an operator would.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './server.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/rollcall.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/rollcall.js', import.meta.url));
 
 export interface RollcallProcess { url: string; child: ChildProcess; output: () => string; stop(): Promise<void> }
 
@@ -54,13 +55,14 @@ export async function startProcess(dbUrl: string, env: Record<string, string> = 
   };
 }
 
-/** Runs tasks with at most `limit` in flight. */
-export async function pool<T>(items: T[], limit: number, run: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await run(items[i], i);
-    }
-  }));
+/** A port nobody listens on right now (the kernel's pick), for a server started next. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -1,12 +1,13 @@
-// Starts the real server (real HTTP, real SQLite file in a temp dir) for contract tests.
-import { createServer } from 'node:net';
+// Starts the real server in this process (real HTTP, a scratch database of the kind the run tests)
+// for the HTTP contract and conformance tests.
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { startServer, type Running, type ServerOptions } from '../../src/main.ts';
 import { createTenant } from '../../src/provisioning/tenants/tenants.ts';
 import { issueToken } from '../../src/provisioning/tenants/tokens.ts';
-import { postgresAvailable, scratchDatabase } from './postgres.ts';
+import { freePort } from '../../harness/processes.ts';
+import { testDatabase } from './test-database.ts';
 
 export interface TestServer {
   baseUrl: string;
@@ -21,12 +22,8 @@ export interface TestServer {
 
 let counter = 0;
 
-/** The database the HTTP tests run on: ROLLCALL_TEST_DATABASE=postgres selects PostgreSQL. */
-export const TEST_DATABASE = process.env.ROLLCALL_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
-
 export async function startTestServer(opts: { tenant?: string; config?: Partial<Config>; server?: Pick<ServerOptions, 'clock' | 'hooks'> } = {}): Promise<TestServer> {
-  if (TEST_DATABASE === 'postgres' && !(await postgresAvailable())) throw new Error('ROLLCALL_TEST_DATABASE=postgres but PostgreSQL is unreachable');
-  const db = opts.config?.databaseUrl ? undefined : await scratchDatabase(TEST_DATABASE);
+  const db = opts.config?.databaseUrl ? undefined : await testDatabase();
   // A concrete port (not 0) so that the public URL in meta.location is the real one.
   const config = loadConfig({ host: '127.0.0.1', port: await freePort(), databaseUrl: db?.url, logLevel: 'silent', ...opts.config }, {});
   const running = await startServer(config, { logger: false, ...opts.server });
@@ -48,17 +45,6 @@ export async function startTestServer(opts: { tenant?: string; config?: Partial<
       await db?.drop();
     },
   };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function rawQuery(databaseUrl: string, sqlText: string, params: unknown[]): Promise<Record<string, unknown>[]> {
