@@ -13,8 +13,10 @@ export function cli(args: string[], env: Record<string, string> = {}): { code: n
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Creates a tenant through the CLI; returns its token. */
+/** Creates (migrating, as a user must first) the database and a tenant through the CLI; returns its token. */
 export function createTenantCli(dbUrl: string, slug: string): string {
+  const m = cli(['migrate', '--db', dbUrl]);
+  if (m.code !== 0) throw new Error(`migrate failed: ${m.stderr}`);
   const r = cli(['tenant', 'create', slug, '--db', dbUrl, '--json']);
   if (r.code !== 0) throw new Error(`tenant create failed: ${r.stderr}`);
   return JSON.parse(r.stdout).token as string;

@@ -59,7 +59,14 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
   });
   const app = await buildApp({ config, provisioning, logger: options.logger });
   log = app.log;
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    // A busy port (EADDRINUSE): nothing may be left open, or the process would never exit.
+    await app.close();
+    if (!options.store) await store.close();
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   let closed = false;

@@ -1,13 +1,21 @@
 // rollcall serve | migrate | tenant | token. Every command takes --db; the CLI and a running
 // server can share one SQLite file (WAL mode).
+import { statSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { ConfigError, insecureSettings, loadConfig, type Config } from '../config/config.ts';
+import { ConfigError, insecureSettings, loadConfig, sqliteFilename, type Config } from '../config/config.ts';
 import { openStore, redactUrl, startServer, UnsupportedDatabase } from '../main.ts';
 import { createTenant, requireTenant, TenantError } from '../provisioning/tenants/tenants.ts';
 import { issueToken, parseDuration, revokeToken } from '../provisioning/tenants/tokens.ts';
+import { PostgresRefused } from '../store/postgres/postgres-store.ts';
 import type { Store } from '../store/store.ts';
+import { rollcallVersion } from './version.ts';
 
-const program = new Command('rollcall').description('Rollcall: SCIM 2.0 provisioning server for SaaS apps.').showHelpAfterError();
+/** A mistake in how the command was run (exit code 2, message on stderr, no stack trace). */
+class UsageError extends Error {}
+
+const program = new Command('rollcall').description('Rollcall: SCIM 2.0 provisioning server for SaaS apps.')
+  .version(rollcallVersion(), '-V, --version', 'print the version of Rollcall')
+  .showHelpAfterError();
 
 const dbOption = () => new Option('--db <url>', 'database URL: sqlite:PATH, sqlite::memory: or postgres://user@host:5432/db (env ROLLCALL_DATABASE_URL)');
 
@@ -17,9 +25,25 @@ function config(opts: { db?: string; host?: string; port?: string }): Readonly<C
   return loadConfig({ databaseUrl: opts.db, host: opts.host, port });
 }
 
-async function withStore<T>(opts: { db?: string }, fn: (store: Store, c: Readonly<Config>) => Promise<T>): Promise<T> {
+/** A word for a shell command line, quoted only when it needs to be. */
+const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * Only `serve` and `migrate` create a database. Any other command pointed at a SQLite file that is
+ * not there is a typo or the wrong working directory: creating an empty database there would hand
+ * out tenants and tokens that the running server has never heard of.
+ */
+function requireExistingDatabase(c: Readonly<Config>): void {
+  const filename = sqliteFilename(c.databaseUrl);
+  if (filename === undefined || filename === ':memory:') return;
+  const isFile = (() => { try { return statSync(filename).isFile(); } catch { return false; } })();
+  if (!isFile) throw new UsageError(`no Rollcall database at ${filename}; run \`rollcall migrate --db ${shellWord(c.databaseUrl)}\` to create one`);
+}
+
+async function withStore<T>(opts: { db?: string }, fn: (store: Store, c: Readonly<Config>) => Promise<T>, mode: { create?: boolean } = {}): Promise<T> {
   const c = config(opts);
-  const store = await openStore(c);
+  if (!mode.create) requireExistingDatabase(c);
+  const store = await openStore(c).catch((err: unknown) => { throw explained(err, c); });
   try { return await fn(store, c); } finally { await store.close(); }
 }
 
@@ -32,7 +56,7 @@ program.command('serve')
   .addOption(dbOption())
   .action(async (opts) => {
     const c = config(opts);
-    const running = await startServer(c);
+    const running = await startServer(c).catch((err: unknown) => { throw explained(err, c); });
     const log = running.app.log;
     for (const warning of insecureSettings(c)) log.warn(`INSECURE: ${warning}`);
     log.info(`Rollcall is serving SCIM at ${c.publicUrl}/scim/v2/<tenant> (database ${redactUrl(c.databaseUrl)})`);
@@ -56,7 +80,12 @@ program.command('serve')
 program.command('migrate')
   .description('create or upgrade the database schema, then exit')
   .addOption(dbOption())
-  .action(async (opts) => withStore(opts, async (_s, c) => { console.log(`Database ${redactUrl(c.databaseUrl)} is up to date.`); }));
+  .action(async (opts) => withStore(opts, async (store, c) => {
+    const applied = store.migrationsApplied;
+    if (!applied.length) { console.log(`Database ${redactUrl(c.databaseUrl)} is up to date: no migration to apply.`); return; }
+    console.log(`Applied ${applied.length} migration${applied.length > 1 ? 's' : ''} to ${redactUrl(c.databaseUrl)}:`);
+    for (const name of applied) console.log(`  ${name}`);
+  }, { create: true }));
 
 const tenant = program.command('tenant').description('manage tenants (your customer organisations)');
 
@@ -132,11 +161,48 @@ token.command('revoke <slug> <tokenId>')
     console.log(`Token ${tokenId} of ${slug} revoked.`);
   }));
 
+/** Failures to open the database or the port, as a UsageError saying what to do; others unchanged. */
+function explained(err: unknown, c: Readonly<Config>): unknown {
+  if (err instanceof PostgresRefused) return new UsageError(refusedAdvice(err, c.databaseUrl));
+  return listenFailure(err, c) ?? err;
+}
+
+/** The port cannot be had: say which, and what to do, instead of a stack trace. */
+function listenFailure(err: unknown, c: Readonly<Config>): UsageError | undefined {
+  const code = (err as { code?: string }).code;
+  const where = `${c.host}:${c.port}`;
+  if (code === 'EADDRINUSE') {
+    return new UsageError(`${where} is already in use (another Rollcall, or another program, is listening there). `
+      + `Stop it, or choose another port with --port or ROLLCALL_PORT (\`ss -ltnp 'sport = :${c.port}'\` shows who holds it).`);
+  }
+  if (code === 'EACCES') return new UsageError(`Not allowed to listen on ${where}: ports below 1024 need privileges. Use a port from 1024 up (the default is 8080) behind your proxy.`);
+  if (code === 'EADDRNOTAVAIL') return new UsageError(`Cannot listen on ${where}: ${c.host} is not an address of this machine. Use --host 127.0.0.1, or 0.0.0.0 for every interface.`);
+  return undefined;
+}
+
+/** PostgreSQL answered but refused: what is missing, and the command that creates it. */
+function refusedAdvice(err: PostgresRefused, databaseUrl: string): string {
+  const [host, port] = err.host.split(':');
+  const at = `PostgreSQL at ${err.host}`;
+  const migrate = `then run \`rollcall migrate --db ${shellWord(redactUrl(databaseUrl))}\``;
+  switch (err.reason) {
+    case 'noDatabase':
+      return `${at} has no database "${err.database}". Create it (\`createdb -h ${host} -p ${port} -U ${err.role} ${err.database}\`, `
+        + `or in psql: CREATE DATABASE "${err.database}" OWNER "${err.role}";), ${migrate}.`;
+    case 'noRole':
+      return `${at} has no role "${err.role}". Create it (in psql, as a superuser: CREATE ROLE "${err.role}" LOGIN PASSWORD '…';) `
+        + `or name an existing role in the URL (postgres://ROLE:PASSWORD@${err.host}/${err.database}), ${migrate}.`;
+    case 'authentication':
+      return `${at} refused role "${err.role}": ${err.message}. Check the user name and password in the URL, `
+        + 'and that pg_hba.conf lets this machine connect to that database (docs/postgres.md).';
+  }
+}
+
 export async function run(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof TenantError || err instanceof UnsupportedDatabase) {
+    if (err instanceof ConfigError || err instanceof TenantError || err instanceof UnsupportedDatabase || err instanceof UsageError) {
       console.error(`rollcall: ${err.message}`);
       process.exitCode = 2;
       return;

@@ -132,6 +132,8 @@ export interface Store extends StoreReads {
   /** Runs fn in one transaction: all of its writes commit together or not at all. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** The migrations (file names) this store applied when it was opened; empty when the schema was current. */
+  readonly migrationsApplied: readonly string[];
 
   createTenant(tenant: Tenant): Promise<void>;
   findTenantBySlug(slug: string): Promise<Tenant | undefined>;

@@ -5,13 +5,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/config.ts';
 import { startServer, type Running } from '../../src/main.ts';
+import { PG_ADMIN_URL, postgresAvailable } from '../../harness/databases.ts';
 import { freePort } from '../../harness/processes.ts';
 import { expectScimError } from '../support/scim-errors.ts';
-import { testDatabase } from '../support/test-database.ts';
+import { TEST_DATABASE, testDatabase } from '../support/test-database.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const BIN = join(ROOT, 'bin/rollcall.js');
@@ -58,7 +62,7 @@ async function emptyDatabase(): Promise<string> {
 }
 
 before(async () => {
-  // The first CLI command migrates the database; the server opens the same one.
+  // `migrate` (the first test) creates the schema; the server opens the same database.
   dbUrl = await emptyDatabase();
 });
 after(async () => {
@@ -68,6 +72,26 @@ after(async () => {
 
 const scimOnServer = (slug: string) => `${running.url}/scim/v2/${slug}`;
 const getUsers = (slug: string, token: string) => fetch(`${scimOnServer(slug)}/Users`, { headers: { authorization: `Bearer ${token}` } });
+
+test('--version prints the version of package.json', async () => {
+  const r = await rollcall(['--version']);
+  assert.equal(r.code, 0, r.stderr);
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  assert.equal(r.stdout.trim(), pkg.version);
+});
+
+test('migrate on a new database names the migrations it applied; run again, it says there was none to apply', async () => {
+  const first = await rollcall(['migrate', '--db', dbUrl]);
+  assert.equal(first.code, 0, first.stderr);
+  const names = readdirSync(join(ROOT, `src/store/${TEST_DATABASE}/migrations`)).filter((f) => f.endsWith('.sql')).sort();
+  assert.ok(names.length >= 2);
+  assert.match(first.stdout, new RegExp(`^Applied ${names.length} migrations to ${TEST_DATABASE}:`));
+  for (const name of names) assert.ok(first.stdout.includes(`  ${name}\n`), `${name} is named in:\n${first.stdout}`);
+  assert.doesNotMatch(first.stdout, /up to date/);
+  const again = await rollcall(['migrate', '--db', dbUrl]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /is up to date: no migration to apply/);
+});
 
 test('tenant create --json prints the tenant, its SCIM URL (from ROLLCALL_PUBLIC_URL) and an rcs_ token', async () => {
   const r = await rollcall(['tenant', 'create', 'acme', '--name', 'Acme Inc', '--json', '--db', dbUrl], { ROLLCALL_PUBLIC_URL: 'https://scim.example.com' });
@@ -240,5 +264,131 @@ test('serve on an empty database says how to create a tenant', async () => {
     child.kill('SIGTERM');
     const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000))]);
     if (code === 'timeout') child.kill('SIGKILL');
+  }
+});
+test('a command other than serve and migrate refuses a SQLite path with no database, and creates nothing there', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rollcall-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const missing = join(dir, 'typo', 'rollcal.db');
+  const url = `sqlite:${missing}`;
+  const results = await Promise.all([
+    rollcall(['tenant', 'create', 'acme', '--db', url]),
+    rollcall(['tenant', 'list', '--db', url]),
+    rollcall(['token', 'create', 'acme', '--db', url]),
+    // The default database (./data/rollcall.db) of a directory that has none.
+    new Promise<Result>((resolvePromise, reject) => {
+      const child = spawn(process.execPath, [BIN, 'tenant', 'list'], { cwd: dir, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
+      child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+      child.on('error', reject);
+      child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    }),
+  ]);
+  for (const r of results.slice(0, 3)) {
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.trim(), `rollcall: no Rollcall database at ${missing}; run \`rollcall migrate --db ${url}\` to create one`);
+  }
+  assert.equal(results[3].code, 2, results[3].stderr);
+  assert.match(results[3].stderr, /no Rollcall database at \.\/data\/rollcall\.db; run `rollcall migrate --db sqlite:\.\/data\/rollcall\.db`/);
+  assert.ok(!existsSync(join(dir, 'typo')), 'no directory was created');
+  assert.ok(!existsSync(join(dir, 'data')), 'no default database was created');
+});
+
+/** `rollcall serve` as a child process, resolved once /healthz answers (or rejected if it exits first). */
+async function serve(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => { output += d; });
+  child.stderr.setEncoding('utf8').on('data', (d) => { output += d; });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  return { child, exited, output: () => output };
+}
+
+async function waitUntilServing(url: string, exited: Promise<unknown>, output: () => string): Promise<void> {
+  let gone = false;
+  void exited.then(() => { gone = true; });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (gone) assert.fail(`serve exited before answering: ${output()}`);
+    try { if ((await fetch(`${url}/healthz`)).ok) return; } catch { /* not yet listening */ }
+    if (Date.now() > deadline) assert.fail(`serve did not answer within 20 s: ${output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('serve on a port that is already taken says so and exits with code 2, without a stack trace', async () => {
+  const holder = createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+  const port = (holder.address() as { port: number }).port;
+  try {
+    const { exited, output } = await serve(['--port', String(port), '--db', dbUrl]);
+    const timer = setTimeout(() => assert.fail('serve did not exit'), 20_000);
+    const { code } = await exited;
+    clearTimeout(timer);
+    assert.equal(code, 2, output());
+    assert.match(output(), new RegExp(`rollcall: 127\\.0\\.0\\.1:${port} is already in use .*--port or ROLLCALL_PORT`));
+    assert.doesNotMatch(output(), /\n\s+at /, 'no stack trace');
+  } finally {
+    holder.close();
+  }
+});
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  test(`serve stops on ${signal}: closes its connections and the database, frees the port, exits 0`, async (t) => {
+    // A SQLite file whatever the run's database: its -wal file shows whether the store was closed.
+    const dir = mkdtempSync(join(tmpdir(), 'rollcall-cli-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const db = join(dir, `shutdown-${signal}.db`);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const { child, exited, output } = await serve(['--port', String(port), '--db', `sqlite:${db}`]);
+    await waitUntilServing(url, exited, output);
+    // A keep-alive connection left idle must not keep the server from stopping.
+    const idle = await fetch(`${url}/healthz`, { headers: { connection: 'keep-alive' } });
+    assert.equal(idle.status, 200);
+    await idle.text();
+    assert.ok(existsSync(`${db}-wal`), 'the database is open in WAL mode while serving');
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const { code, signal: killedBy } = await exited;
+    clearTimeout(timer);
+    assert.equal(killedBy, null, `exited by itself, not killed: ${output()}`);
+    assert.equal(code, 0, output());
+    assert.match(output(), new RegExp(`${signal} received`));
+    // SQLite removes the -wal file when the last connection closes cleanly: the store was closed.
+    assert.ok(!existsSync(`${db}-wal`), 'the database was closed');
+    // The port is free again.
+    const again = createServer();
+    await new Promise<void>((resolvePromise, reject) => { again.once('error', reject); again.listen(port, '127.0.0.1', resolvePromise); });
+    again.close();
+  });
+}
+
+test('a PostgreSQL database or role that does not exist: what is missing and how to create it, exit code 2, no stack trace', async (t) => {
+  if (!(await postgresAvailable())) { t.skip(`no PostgreSQL at ${PG_ADMIN_URL}`); return; }
+  const noDb = new URL(PG_ADMIN_URL);
+  noDb.pathname = `/rollcall_missing_${process.pid}`;
+  const noRole = new URL(PG_ADMIN_URL);
+  noRole.username = `rollcall_nobody_${process.pid}`;
+  noRole.password = '';
+  const [db, role, served] = await Promise.all([
+    rollcall(['tenant', 'list', '--db', noDb.toString()]),
+    rollcall(['migrate', '--db', noRole.toString()]),
+    rollcall(['serve', '--port', '0', '--db', noDb.toString()]),
+  ]);
+  const host = `${noDb.hostname}:${noDb.port || 5432}`;
+  for (const r of [db, served]) {
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`PostgreSQL at ${host.replace(/\./g, '\\.')} has no database "rollcall_missing_${process.pid}"\\. Create it`));
+    assert.match(r.stderr, /CREATE DATABASE/);
+  }
+  assert.equal(role.code, 2, role.stderr);
+  assert.match(role.stderr, new RegExp(`has no role "rollcall_nobody_${process.pid}"\\. Create it .*CREATE ROLE`));
+  for (const r of [db, role, served]) {
+    assert.equal(r.stdout, '');
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
 });

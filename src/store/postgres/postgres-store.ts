@@ -34,6 +34,38 @@ export function isConnectionError(err: unknown): boolean {
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(e?.message ?? '');
 }
 
+/**
+ * PostgreSQL answered but will not let Rollcall in, for a reason only its administrator can fix:
+ * the database or the role named in the URL does not exist (SQLSTATE 3D000; 28000 raised while
+ * looking up the session user), or authentication failed (28P01, or 28000 from pg_hba.conf).
+ * Retrying cannot help, so this is not StoreUnavailable; the CLI says what to do.
+ */
+export class PostgresRefused extends Error {
+  constructor(
+    readonly reason: 'noDatabase' | 'noRole' | 'authentication',
+    /** host:port, database and role as the URL names them (pg's defaults where it names none). */
+    readonly host: string,
+    readonly database: string,
+    readonly role: string,
+    options: { cause: unknown },
+  ) {
+    super((options.cause as Error).message, options);
+  }
+}
+
+function refusal(err: unknown, connectionString: string): PostgresRefused | undefined {
+  const e = err as { code?: string; routine?: string };
+  const reason = e?.code === '3D000' ? 'noDatabase'
+    : e?.code === '28000' && e.routine === 'InitializeSessionUserId' ? 'noRole'
+      : e?.code === '28000' || e?.code === '28P01' ? 'authentication' : undefined;
+  if (!reason) return undefined;
+  const p = pg.defaults;
+  const url = new URL(connectionString);
+  const role = decodeURIComponent(url.username) || String(p.user ?? '');
+  const database = decodeURIComponent(url.pathname.slice(1)) || role;
+  return new PostgresRefused(reason, `${url.hostname || String(p.host)}:${url.port || String(p.port)}`, database, role, { cause: err });
+}
+
 /** kysely compiles the shared SQL for PostgreSQL; pg-runner.ts runs it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const COMPILER = new Kysely<any>({ dialect: { createAdapter: () => new PostgresAdapter(), createDriver: () => new DummyDriver(), createIntrospector: (db) => new PostgresIntrospector(db), createQueryCompiler: () => new PostgresQueryCompiler() } });
@@ -117,11 +149,11 @@ export class PostgresStore extends SqlStore {
     pool.on('connect', (client) => { client.on('error', () => undefined); });
     const store = new PostgresStore(pool, options);
     try {
-      await store.migrate();
+      store.migrationsApplied = await store.migrate();
       await store.listen();
     } catch (err) {
       await pool.end().catch(() => undefined);
-      throw err;
+      throw refusal(err, options.connectionString) ?? err;
     }
     return store;
   }

@@ -22,6 +22,9 @@ export abstract class SqlStore implements Store {
     this.reads = new SqlResources(db, dialect);
   }
 
+  /** Set by the driver's open(), from what its migrate() applied. */
+  migrationsApplied: readonly string[] = [];
+
   /** Token and tenant changes made through this store object (the driver adds other connections'). */
   protected authChanges = 0;
 

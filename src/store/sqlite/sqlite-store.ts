@@ -90,7 +90,7 @@ export class SqliteStore extends SqlStore {
     // folded. Replacing lower() makes "name.familyName eq \"Ünal\"" find Ünal. No index uses it.
     raw.function('lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v));
     const store = new SqliteStore(raw, options);
-    store.migrate();
+    store.migrationsApplied = store.migrate();
     store.optimize();
     store.optimizer = setInterval(() => { void store.gate.exclusive(async () => store.optimize()); }, OPTIMIZE_EVERY_MS);
     store.optimizer.unref();
