@@ -59,6 +59,7 @@ function judge(suite: string, failures: Failure[]): string[] {
 }
 
 const available = existsSync(EXTERNAL);
+const skipReason = !available && `SKIPPED: Okta's and Microsoft's suites are not at ${EXTERNAL} (README.md, Tests, says where they come from)`;
 // Under CI the suites are mandatory: a missing shared/ folder is a failure, not a skip.
 if (!available && process.env.CI === 'true') throw new Error(`CI=true but the external suites are missing at ${EXTERNAL}`);
 let server: TestServer;
@@ -66,7 +67,7 @@ let server: TestServer;
 before(async () => { if (available) server = await startTestServer(); });
 after(async () => { await server?.close(); });
 
-test('Microsoft SCIMReferenceCode Postman collection passes (with listed exceptions)', { skip: !available && 'shared/conformance/external not found beside the repo' }, async () => {
+test('Microsoft SCIMReferenceCode Postman collection passes (with listed exceptions)', { skip: skipReason }, async () => {
   const { scimUrl, token } = await server.createTenant('microsoft-suite');
   const url = new URL(scimUrl);
   const summary = await runCollection({
@@ -86,7 +87,7 @@ test('Microsoft SCIMReferenceCode Postman collection passes (with listed excepti
   assert.deepEqual(judge('microsoft', failuresOf(summary)), []);
 });
 
-test("Okta SCIM 2.0 SPEC test passes (with listed exceptions)", { skip: !available && 'shared/conformance/external not found beside the repo' }, async () => {
+test("Okta SCIM 2.0 SPEC test passes (with listed exceptions)", { skip: skipReason }, async () => {
   const { scimUrl, token } = await server.createTenant('okta-suite');
   // The suite reads the first user of /Users and expects a complete profile.
   const seeded = await fetch(`${scimUrl}/Users`, {

@@ -93,6 +93,17 @@ test('a trailing slash is accepted', async () => {
   await spc.arrayBuffer();
 });
 
+test('a base URL pasted with a trailing slash (…/<slug>//Users) and a slug in capitals reach the tenant (the IdP guides say so)', async () => {
+  const slug = new URL(server.scimUrl).pathname.split('/').pop()!;
+  const root = `${server.baseUrl}/scim/v2`;
+  for (const url of [`${server.scimUrl}//Users`, `${root}//${slug}/Users`, `${root}/${slug.toUpperCase()}/Users`, `${root}/${slug.toUpperCase()}//Users/${userId}`]) {
+    const res = await fetch(url, { headers: auth });
+    assert.equal(res.status, 200, `${url}: ${await res.clone().text()}`);
+    const body = await res.json() as { totalResults?: number; id?: string };
+    assert.ok(body.id === userId || (body.totalResults ?? 0) >= 1, url);
+  }
+});
+
 // ---------------------------------------------------------------- routes and methods
 
 test('an unknown route under /scim is a 404 SCIM error; elsewhere a plain JSON 404', async () => {
