@@ -24,6 +24,12 @@ export interface Config {
   retryAfterSeconds: number;
   /** Size bounds on resource attributes (scim/attribute-limits.ts); a group's members are not counted. */
   attributeLimits: { maxStringLength: number; maxValues: number };
+  /**
+   * How long a client may take, ms, so that one that stalls or trickles cannot hold a connection:
+   * requestMs to send a whole request (headers and body), headersMs its headers, idleMs of silence
+   * in the middle of a request, keepAliveMs of an idle keep-alive connection between requests.
+   */
+  timeouts: { requestMs: number; headersMs: number; idleMs: number; keepAliveMs: number };
 }
 
 export const DEFAULTS: Config = {
@@ -44,6 +50,19 @@ export const DEFAULTS: Config = {
   // and bounds a 10 MiB body to sane values; 1,000 values holds the largest role and entitlement
   // lists we know of while bounding the indexed rows one user can have.
   attributeLimits: { maxStringLength: 65_536, maxValues: 1000 },
+  timeouts: {
+    // A full 10 MiB body (the default body limit) takes 42 s at 2 Mbit/s; IdPs send from data centres.
+    requestMs: 60_000,
+    // Headers arrive in one packet from a real client; 10 s only ever waits for a stalled one.
+    headersMs: 10_000,
+    // Silence in both directions, so it also runs while Rollcall works on a request: it must outlast
+    // the slowest request (the PostgreSQL statement timeout is 30 s); it cuts off clients that stop
+    // reading their answer.
+    idleMs: 120_000,
+    // Longer than the idle timeout of common load balancers (AWS ALB: 60 s), so the balancer, not
+    // Rollcall, closes an idle connection and never sends a request on one Rollcall is closing.
+    keepAliveMs: 72_000,
+  },
 };
 
 export class ConfigError extends Error {}
@@ -83,6 +102,13 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
   if (maxString !== undefined || maxValues !== undefined) {
     out.attributeLimits = { maxStringLength: maxString ?? DEFAULTS.attributeLimits.maxStringLength, maxValues: maxValues ?? DEFAULTS.attributeLimits.maxValues };
   }
+  const timeouts = {
+    requestMs: int('ROLLCALL_REQUEST_TIMEOUT_MS', env.ROLLCALL_REQUEST_TIMEOUT_MS, 500, 3_600_000),
+    headersMs: int('ROLLCALL_HEADERS_TIMEOUT_MS', env.ROLLCALL_HEADERS_TIMEOUT_MS, 500, 3_600_000),
+    idleMs: int('ROLLCALL_IDLE_TIMEOUT_MS', env.ROLLCALL_IDLE_TIMEOUT_MS, 500, 3_600_000),
+    keepAliveMs: int('ROLLCALL_KEEP_ALIVE_TIMEOUT_MS', env.ROLLCALL_KEEP_ALIVE_TIMEOUT_MS, 500, 3_600_000),
+  };
+  if (Object.values(timeouts).some((v) => v !== undefined)) out.timeouts = { ...DEFAULTS.timeouts, ...stripUndefined(timeouts) };
   const max = int('ROLLCALL_MAX_PAGE_SIZE', env.ROLLCALL_MAX_PAGE_SIZE, 1, 10000);
   const def = int('ROLLCALL_DEFAULT_PAGE_SIZE', env.ROLLCALL_DEFAULT_PAGE_SIZE, 1, 10000);
   if (max !== undefined || def !== undefined) out.paging = { maxCount: max ?? DEFAULTS.paging.maxCount, defaultCount: def ?? Math.min(DEFAULTS.paging.defaultCount, max ?? Infinity) };
@@ -102,6 +128,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(c.databaseUrl)) throw new ConfigError(`The database URL must start with sqlite: (e.g. sqlite:./data/rollcall.db or sqlite::memory:) or postgres://, got ${JSON.stringify(c.databaseUrl)}.`);
   if (!LOG_LEVELS.includes(c.logLevel)) throw new ConfigError(`ROLLCALL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
   if (c.paging.defaultCount > c.paging.maxCount) throw new ConfigError('The default page size cannot exceed the maximum page size.');
+  if (c.timeouts.headersMs > c.timeouts.requestMs) throw new ConfigError(`ROLLCALL_HEADERS_TIMEOUT_MS (${c.timeouts.headersMs}) cannot exceed ROLLCALL_REQUEST_TIMEOUT_MS (${c.timeouts.requestMs}): the headers are part of the request.`);
   return deepFreeze(c);
 }
 
