@@ -3,14 +3,23 @@
 // own parsers, error format and 404 — today SCIM under /scim (http/scim/).
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.ts';
 import type { Provisioning } from '../provisioning/service.ts';
 import { refuseConnect } from './connect.ts';
+import { Drains } from './drain.ts';
 import { frameworkError, installScimErrors, sendScimError, writeClientError } from './scim/errors.ts';
 import { registerScimRoutes } from './scim/routes.ts';
 
-export interface AppDeps { config: Readonly<Config>; provisioning: Provisioning; logger?: boolean | object }
+export interface AppDeps {
+  config: Readonly<Config>;
+  provisioning: Provisioning;
+  logger?: boolean | object;
+}
+
+/** How much of an oversized body is read and thrown away after the 413, so the client reads it (drain.ts). */
+const DRAIN_LIMIT_FACTOR = 4;
 
 export async function buildApp({ config, provisioning, logger }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -20,6 +29,19 @@ export async function buildApp({ config, provisioning, logger }: AppDeps): Promi
       redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
     },
     bodyLimit: config.bodyLimitBytes,
+    // A client that stalls or trickles cannot hold a connection (config.timeouts; Node's own
+    // defaults would let a body shorter than its Content-Length hold one for ever, as Fastify
+    // turns the request timeout off). Node checks the request and headers timeouts every
+    // connectionsCheckingInterval (30 s by default): a quarter of the headers timeout keeps the
+    // bound close to the configured one.
+    requestTimeout: config.timeouts.requestMs,
+    keepAliveTimeout: config.timeouts.keepAliveMs,
+    connectionTimeout: config.timeouts.idleMs,
+    http: {
+      requestTimeout: config.timeouts.requestMs,
+      headersTimeout: config.timeouts.headersMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.timeouts.headersMs / 4))),
+    },
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 500 },
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -41,6 +63,13 @@ export async function buildApp({ config, provisioning, logger }: AppDeps): Promi
   });
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id); });
 
+  // A body found too large is answered while the client is still sending: read the rest (up to a
+  // bound) instead of closing on it, so the client gets to read the answer (drain.ts).
+  const drains = new Drains(DRAIN_LIMIT_FACTOR * config.bodyLimitBytes);
+  app.addHook('onError', async (request, reply, err) => {
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') drains.start(request, reply);
+  });
+
   // Neutral root handlers: nothing outside a surface's plugin answers in that surface's format.
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
@@ -50,10 +79,17 @@ export async function buildApp({ config, provisioning, logger }: AppDeps): Promi
   app.setNotFoundHandler((request, reply) => sendPlain(reply, request, 404,
     `No such endpoint: ${request.method} ${request.url.split('?')[0]}. SCIM lives under ${config.publicUrl}/scim/v2/<tenant>/.`));
 
-  // Malformed HTTP (headers over Node's 16 KiB limit, garbage) is answered on the socket before any
-  // URL is known; SCIM clients are the ones that send such requests, so it is a SCIM error body.
+  // Malformed HTTP (headers over Node's 16 KiB limit, garbage) and requests that do not arrive in
+  // time (config.timeouts) are answered on the socket before any URL is known; SCIM clients are the
+  // ones that send such requests, so it is a SCIM error body.
   app.server.removeAllListeners('clientError');
-  app.server.on('clientError', writeClientError);
+  app.server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
+    // A request timeout while a 413 is draining: that request was answered already.
+    if (drains.draining(socket)) { socket.destroy(); return; }
+    // Fastify logs no completion for a request whose body never arrived: say what became of it.
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') app.log.info({ remoteAddress: socket.remoteAddress, res: { statusCode: 408 } }, 'request not received in time; answered 408 and closed');
+    writeClientError(err, socket);
+  });
   refuseConnect(app.server);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/', async () => ({

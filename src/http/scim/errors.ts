@@ -34,15 +34,24 @@ export function frameworkError(err: FastifyError): ScimError {
   return new ScimError(typeof err.statusCode === 'number' ? err.statusCode : 400, err.message);
 }
 
-/** Node's clientError (malformed request, headers too large): a SCIM error written to the socket. */
+/** What Node's clientError codes mean to the client: status, reason phrase, detail. */
+function clientErrorAnswer(code: string | undefined): [number, string, string] {
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return [431, 'Request Header Fields Too Large', 'The request line and headers are larger than 16 KiB. Send long filters in the body of POST /.search.'];
+  }
+  // Node's requestTimeout / headersTimeout (config.timeouts): the request did not arrive in time.
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return [408, 'Request Timeout', 'The request did not arrive in time: its headers or body came too slowly, or the body was shorter than its Content-Length.'];
+  }
+  return [400, 'Bad Request', 'The request is not valid HTTP.'];
+}
+
+/** Node's clientError (malformed request, headers too large, too slow): a SCIM error written to the socket. */
 export function writeClientError(err: Error & { code?: string }, socket: Duplex): void {
   if (!socket.writable) { socket.destroy(); return; }
-  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-  const status = tooLarge ? 431 : 400;
-  const body = JSON.stringify(new ScimError(status, tooLarge
-    ? 'The request line and headers are larger than 16 KiB. Send long filters in the body of POST /.search.'
-    : 'The request is not valid HTTP.').toBody());
-  socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: ${SCIM_CONTENT_TYPE}\r\n` +
+  const [status, phrase, detail] = clientErrorAnswer(err.code);
+  const body = JSON.stringify(new ScimError(status, detail).toBody());
+  socket.end(`HTTP/1.1 ${status} ${phrase}\r\nContent-Type: ${SCIM_CONTENT_TYPE}\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
