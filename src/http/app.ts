@@ -9,12 +9,14 @@ import type { Config } from '../config/config.ts';
 import type { Provisioning } from '../provisioning/service.ts';
 import { refuseConnect } from './connect.ts';
 import { Drains } from './drain.ts';
+import { loggerOptions, tenantChildLogger } from './request-log.ts';
 import { frameworkError, installScimErrors, sendScimError, writeClientError } from './scim/errors.ts';
 import { registerScimRoutes } from './scim/routes.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
   provisioning: Provisioning;
+  /** false: no log; an object: pino options merged over Rollcall's own (e.g. a `stream` in tests). */
   logger?: boolean | object;
 }
 
@@ -23,11 +25,7 @@ const DRAIN_LIMIT_FACTOR = 4;
 
 export async function buildApp({ config, provisioning, logger }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: logger ?? {
-      level: config.logLevel,
-      // Bearer tokens are secrets: never logged, even at trace level.
-      redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
-    },
+    logger: logger === false ? false : loggerOptions(config, typeof logger === 'object' ? logger : {}),
     bodyLimit: config.bodyLimitBytes,
     // A client that stalls or trickles cannot hold a connection (config.timeouts; Node's own
     // defaults would let a body shorter than its Content-Length hold one for ever, as Fastify
@@ -62,6 +60,7 @@ export async function buildApp({ config, provisioning, logger }: AppDeps): Promi
     },
   });
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id); });
+  app.decorateReply('scimError', null);
 
   // A body found too large is answered while the client is still sending: read the rest (up to a
   // bound) instead of closing on it, so the client gets to read the answer (drain.ts).
@@ -100,7 +99,10 @@ export async function buildApp({ config, provisioning, logger }: AppDeps): Promi
   await app.register(async (scim) => {
     // Anything under /scim that is not a tenant's endpoint still gets a SCIM 404.
     installScimErrors(scim, config.bodyLimitBytes, config.retryAfterSeconds);
-    await scim.register(async (tenant) => registerScimRoutes(tenant, { config, provisioning }), { prefix: '/v2/:tenant' });
+    await scim.register(async (tenant) => {
+      tenant.setChildLoggerFactory(tenantChildLogger);
+      await registerScimRoutes(tenant, { config, provisioning });
+    }, { prefix: '/v2/:tenant' });
   }, { prefix: '/scim' });
   return app;
 }

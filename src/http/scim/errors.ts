@@ -9,6 +9,7 @@ import { StoreUnavailable } from '../../store/store.ts';
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
 export function sendScimError(reply: FastifyReply, err: ScimError): FastifyReply {
+  reply.scimError = err; // for the request log line (http/request-log.ts)
   return reply.code(err.status).headers(err.headers).type(SCIM_CONTENT_TYPE).send(err.toBody());
 }
 
