@@ -30,6 +30,12 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
     before(async () => { store = await open(); });
     after(async () => { await store.close(); });
 
+    test('a store opened on a new database reports the migrations it applied, in order (rollcall migrate prints them)', () => {
+      assert.ok(store.migrationsApplied.length >= 2, JSON.stringify(store.migrationsApplied));
+      assert.ok(store.migrationsApplied.every((m) => /^\d{3}-[\w-]+\.sql$/.test(m)), JSON.stringify(store.migrationsApplied));
+      assert.deepEqual([...store.migrationsApplied].sort(), store.migrationsApplied);
+    });
+
     test('tenants: created, found by slug, listed; a slug is unique', async () => {
       const t = await tenant();
       assert.deepEqual(await store.findTenantBySlug(t.slug), t);
