@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// Entry point of `npx rollcall` and `npm start`: loads the TypeScript sources through tsx.
-import { register } from 'tsx/esm/api';
+// Entry point of `rollcall` (`npx rollcall`, `npm start`): runs the compiled JavaScript in dist/,
+// no TypeScript loader in production. A clone builds dist/ on `npm install` (the `prepare` script);
+// the published package ships it.
+import { existsSync } from 'node:fs';
 
-register();
-const { run } = await import('../src/cli/index.ts');
-await run(process.argv);
+const entry = new URL('../dist/cli/rollcall.js', import.meta.url);
+if (!existsSync(entry)) {
+  console.error('rollcall: dist/ is missing. In a clone of Rollcall, run `npm install` (or `npm run build`) first.');
+  process.exit(1);
+}
+await import(entry.href);

@@ -1,15 +1,21 @@
-// Real Rollcall processes (bin/rollcall.js serve, and the CLI) on free ports: what the
+// Real Rollcall processes (`rollcall serve`, and the CLI, run from the sources) on free ports: what the
 // multi-process, fault and CLI tests and the benchmarks start, exactly as an operator would.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../bin/rollcall.js', import.meta.url));
+/**
+ * The `rollcall` command as node arguments, run from the TypeScript sources through tsx, so tests
+ * exercise the code under review without a build (bin/rollcall.js runs the compiled dist/; the
+ * package test, test/package/, runs that). tsx is named by its full path: a test may run the
+ * command in an empty folder.
+ */
+export const ROLLCALL = ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../src/cli/rollcall.ts', import.meta.url))];
 
 export interface RollcallProcess { url: string; child: ChildProcess; output: () => string; stop(): Promise<void> }
 
 export function cli(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ROLLCALL_LOG_LEVEL: 'warn', ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...ROLLCALL, ...args], { encoding: 'utf8', env: { ...process.env, ROLLCALL_LOG_LEVEL: 'warn', ...env }, timeout: 60_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -26,7 +32,7 @@ export function createTenantCli(dbUrl: string, slug: string): string {
 export async function startProcess(dbUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<RollcallProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', String(port), '--db', dbUrl], {
+  const child = spawn(process.execPath, [...nodeArgs, ...ROLLCALL, 'serve', '--port', String(port), '--db', dbUrl], {
     env: { ...process.env, ROLLCALL_LOG_LEVEL: 'warn', ROLLCALL_PUBLIC_URL: url, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,4 +1,4 @@
-// The `rollcall` command line, run as a user runs it (`node bin/rollcall.js …`), sharing one
+// The `rollcall` command line, run as a user runs it (a process; from the sources, through tsx), sharing one
 // database with a running server (a SQLite file, or a PostgreSQL database when
 // ROLLCALL_TEST_DATABASE=postgres): tenants and tokens made by the CLI work on the server, and a
 // token revoked by the CLI stops working on the server at once.
@@ -13,12 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/config.ts';
 import { startServer, type Running } from '../../src/main.ts';
 import { PG_ADMIN_URL, postgresAvailable } from '../../harness/databases.ts';
-import { freePort } from '../../harness/processes.ts';
+import { freePort, ROLLCALL } from '../../harness/processes.ts';
 import { expectScimError } from '../support/scim-errors.ts';
 import { TEST_DATABASE, testDatabase } from '../support/test-database.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
-const BIN = join(ROOT, 'bin/rollcall.js');
 
 interface Result { code: number | null; stdout: string; stderr: string }
 
@@ -31,7 +30,7 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 function rollcall(args: string[], env: Record<string, string> = {}): Promise<Result> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...ROLLCALL, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
@@ -241,7 +240,7 @@ test('user errors exit with code 2 and a clear message on stderr', async () => {
 test('serve on an empty database says how to create a tenant', async () => {
   const emptyDb = await emptyDatabase();
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--db', emptyDb], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...ROLLCALL, 'serve', '--port', String(port), '--db', emptyDb], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
@@ -277,7 +276,7 @@ test('a command other than serve and migrate refuses a SQLite path with no datab
     rollcall(['token', 'create', 'acme', '--db', url]),
     // The default database (./data/rollcall.db) of a directory that has none.
     new Promise<Result>((resolvePromise, reject) => {
-      const child = spawn(process.execPath, [BIN, 'tenant', 'list'], { cwd: dir, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...ROLLCALL, 'tenant', 'list'], { cwd: dir, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
@@ -299,7 +298,7 @@ test('a command other than serve and migrate refuses a SQLite path with no datab
 
 /** `rollcall serve` as a child process, resolved once /healthz answers (or rejected if it exits first). */
 async function serve(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...ROLLCALL, 'serve', ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (d) => { output += d; });
   child.stderr.setEncoding('utf8').on('data', (d) => { output += d; });

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// `npm run build` (also run by `npm install` in a clone and by `npm pack`, through `prepare`):
+// compiles src/ to dist/ with type declarations (tsconfig.build.json), then copies what tsc does
+// not: the SQL migration files, which each store reads at run time from the migrations/ folder
+// beside its own module (src/store/sql/migration-files.ts).
+import { spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const src = join(root, 'src');
+const dist = join(root, 'dist');
+
+// A clean dist/: a module deleted from src/ must not live on in the package.
+rmSync(dist, { recursive: true, force: true });
+
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+if (r.status !== 0) process.exit(r.status ?? 1);
+
+let copied = 0;
+function copyMigrations(dir) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (!statSync(p).isDirectory()) continue;
+    if (name === 'migrations') {
+      cpSync(p, join(dist, relative(src, p)), { recursive: true, filter: (f) => statSync(f).isDirectory() || f.endsWith('.sql') });
+      copied += readdirSync(p).filter((f) => f.endsWith('.sql')).length;
+    } else copyMigrations(p);
+  }
+}
+copyMigrations(src);
+if (copied === 0) { console.error('build: no SQL migration files found under src/'); process.exit(1); }
+console.log(`build: dist/ compiled, ${copied} SQL migration files copied`);
