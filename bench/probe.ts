@@ -23,7 +23,7 @@ const kind = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith
 const P = '/scim/v2/probe';
 type Req = { method?: 'GET' | 'POST' | 'PATCH'; path: string; body?: string };
 let k = 0;
-let ids: string[] = [];
+const ids: string[] = [];
 let groupId = '';
 const workloads: Record<string, () => Req> = {
   health: () => ({ path: '/healthz' }),

@@ -73,11 +73,12 @@ async function workload(name: string, kind: Result['kind'], base: string, header
   return result;
 }
 
-async function api(base: string, token: string, method: string, path: string, body?: unknown) {
+/** A SCIM request that must succeed; T is the shape the caller reads (the bench's own requests). */
+async function api<T>(base: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(base + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : undefined;
+  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 async function main() {
@@ -113,15 +114,15 @@ async function main() {
     const ids: string[] = [];
     const userNames = new Map<string, string>();
     for (let start = 1; ids.length < total; start += 1000) {
-      const page = await api(scim, token, 'GET', `/Users?startIndex=${start}&count=1000&attributes=userName`);
+      const page = await api<{ Resources: { id: string; userName: string }[] }>(scim, token, 'GET', `/Users?startIndex=${start}&count=1000&attributes=userName`);
       if (!page.Resources.length) break;
-      for (const u of page.Resources as { id: string; userName: string }[]) { ids.push(u.id); userNames.set(u.id, u.userName); }
+      for (const u of page.Resources) { ids.push(u.id); userNames.set(u.id, u.userName); }
     }
     const members = ids.slice(0, USERS);
     const spare = ids.slice(USERS);
     const groups: Record<number, string> = {};
     for (const size of SIZES) {
-      const g = await api(scim, token, 'POST', '/Groups', { schemas: [GROUP], displayName: `group-${size}` });
+      const g = await api<{ id: string }>(scim, token, 'POST', '/Groups', { schemas: [GROUP], displayName: `group-${size}` });
       groups[size] = g.id;
       for (let i = 0; i < size; i += 1000) {
         await api(scim, token, 'PATCH', `/Groups/${g.id}?excludedAttributes=members`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: members.slice(i, Math.min(size, i + 1000)).map((value) => ({ value })) }] });

@@ -21,7 +21,7 @@ export function postgresAvailable(): Promise<boolean> {
       await client.query('SELECT 1');
       return true;
     } catch (err) {
-      if (process.env.CI === 'true') throw new Error(`CI=true requires PostgreSQL at ${PG_ADMIN_URL}: ${(err as Error).message}`);
+      if (process.env.CI === 'true') throw new Error(`CI=true requires PostgreSQL at ${PG_ADMIN_URL}: ${(err as Error).message}`, { cause: err });
       console.log(`# PostgreSQL tests SKIPPED: cannot reach ${PG_ADMIN_URL} (${(err as Error).message})`);
       return false;
     } finally {
@@ -34,7 +34,7 @@ export function postgresAvailable(): Promise<boolean> {
 let counter = 0;
 
 /** Creates an empty database; returns its URL and a function that drops it. */
-export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+export async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `rollcall_test_${process.pid}_${Date.now().toString(36)}_${++counter}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
@@ -52,7 +52,7 @@ export async function freshDatabase(): Promise<{ url: string; drop(): Promise<vo
 }
 
 /** An empty database of either kind, and how to throw it away: a fresh PostgreSQL database or a temp SQLite file. */
-export async function scratchDatabase(kind: 'sqlite' | 'postgres'): Promise<{ url: string; drop(): Promise<void> }> {
+export async function scratchDatabase(kind: 'sqlite' | 'postgres'): Promise<{ url: string; drop: () => Promise<void> }> {
   if (kind === 'postgres') return freshDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'rollcall-'));
   return { url: `sqlite:${join(dir, 'rollcall.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };

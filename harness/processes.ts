@@ -25,7 +25,7 @@ export function createTenantCli(dbUrl: string, slug: string): string {
   if (m.code !== 0) throw new Error(`migrate failed: ${m.stderr}`);
   const r = cli(['tenant', 'create', slug, '--db', dbUrl, '--json']);
   if (r.code !== 0) throw new Error(`tenant create failed: ${r.stderr}`);
-  return JSON.parse(r.stdout).token as string;
+  return (JSON.parse(r.stdout) as { token: string }).token;
 }
 
 /** Starts `rollcall serve` on a free port; nodeArgs go before the script (e.g. --cpu-prof). */
@@ -37,8 +37,8 @@ export async function startProcess(dbUrl: string, env: Record<string, string> = 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`rollcall exited with ${child.exitCode}: ${out}`);

@@ -17,7 +17,7 @@ const ctx: DiscoveryContext = {
   maxPayloadSize: 1_048_576,
 };
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Doc = Record<string, any>;
 
 function notFound(fn: () => unknown): void {
   let caught: unknown;

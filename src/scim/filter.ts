@@ -34,7 +34,7 @@ type Token =
   | { kind: 'end'; pos: number };
 
 // '+' appears in numbers (1e+3) and in bare dates with a positive offset (…T14:38:21+07:00).
-const WORD = /[A-Za-z0-9_:$.+\-]/;
+const WORD = /[A-Za-z0-9_:$.+-]/;
 
 function describe(t: Token): string {
   switch (t.kind) {
@@ -58,7 +58,7 @@ function tokenize(input: string, fail: (pos: number, msg: string) => never): Tok
       while (j < input.length && input[j] !== '"') j += input[j] === '\\' ? 2 : 1;
       if (j >= input.length) fail(i, 'the string starting here is never closed with a double quote');
       let value: string;
-      try { value = JSON.parse(input.slice(i, j + 1)); } catch { fail(i, 'the string starting here has an invalid escape sequence'); }
+      try { value = JSON.parse(input.slice(i, j + 1)) as string; } catch { fail(i, 'the string starting here has an invalid escape sequence'); }
       // No stored value can hold such a string (string-value.ts), and PostgreSQL cannot even be asked.
       const problem = stringValueProblem(value);
       if (problem) fail(i, `the string starting here ${problem}`);

@@ -22,13 +22,23 @@ export interface PagingLimits { defaultCount: number; maxCount: number }
 
 type Params = Record<string, unknown>;
 
+/**
+ * A parameter as text: a query string gives strings, a POST /.search body (RFC 7644 §3.4.3) may
+ * give numbers and booleans; anything else is kept as JSON, so that the error quoting it is legible.
+ */
+function text(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v) ?? '';
+}
+
 /** Parameter names are matched case-insensitively: clients send "startindex" and "Count". */
 function param(params: Params, name: string): string | undefined {
   const key = Object.keys(params).find((k) => k.toLowerCase() === name.toLowerCase());
   const v = key === undefined ? undefined : params[key];
   if (v === undefined || v === null) return undefined;
-  if (Array.isArray(v)) return v.length ? (name.endsWith('ttributes') ? v.join(',') : String(v[v.length - 1])) : undefined;
-  return String(v);
+  if (Array.isArray(v)) return v.length ? (name.endsWith('ttributes') ? v.map(text).join(',') : text(v[v.length - 1])) : undefined;
+  return text(v);
 }
 
 function integer(params: Params, name: string): number | undefined {

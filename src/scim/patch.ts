@@ -116,7 +116,7 @@ class Patcher {
     if (def.multiValued) {
       const incoming = coerced as unknown[];
       if (op === 'replace' || !Array.isArray(current)) { bag[def.name] = incoming; this.fixPrimary(def, incoming, new Set(incoming)); return; }
-      const next = [...current];
+      const next: unknown[] = [...(current as unknown[])];
       const touched = new Set<unknown>();
       for (const v of incoming) {
         const i = next.findIndex((c) => sameValue(def, c, v));
@@ -251,7 +251,9 @@ function sameValue(def: AttributeDef, a: unknown, b: unknown): boolean {
   if (!isObject(a) || !isObject(b)) return a === b;
   if (a.value === undefined || b.value === undefined) return JSON.stringify(a) === JSON.stringify(b);
   const valueDef = findAttribute(def.subAttributes, 'value');
-  const eq = valueDef?.caseExact ? a.value === b.value : String(a.value).toLowerCase() === String(b.value).toLowerCase();
+  // A string compares case-insensitively unless caseExact (RFC 7643 §2.2); any other value as its JSON.
+  const fold = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : JSON.stringify(v));
+  const eq = valueDef?.caseExact ? a.value === b.value : fold(a.value) === fold(b.value);
   return eq && (a.type === undefined || b.type === undefined || a.type === b.type);
 }
 
@@ -292,9 +294,10 @@ export function applyPatch(rs: ResourceSchema, doc: AttrDoc, body: unknown, exte
   const p = new Patcher(rs, structuredClone(doc), external);
   ops.forEach((raw, i) => {
     const opKey = (k: string) => Object.keys(raw).find((x) => x.toLowerCase() === k);
-    const opName = String(raw[opKey('op') ?? 'op'] ?? '').toLowerCase();
+    const rawOp = raw[opKey('op') ?? 'op'];
+    const opName = typeof rawOp === 'string' ? rawOp.toLowerCase() : '';
     if (opName !== 'add' && opName !== 'replace' && opName !== 'remove') {
-      throw invalidSyntax(`Operation ${i + 1}: "op" must be "add", "replace" or "remove", got ${JSON.stringify(raw[opKey('op') ?? 'op'])}.`);
+      throw invalidSyntax(`Operation ${i + 1}: "op" must be "add", "replace" or "remove", got ${JSON.stringify(rawOp)}.`);
     }
     const rawPath = raw[opKey('path') ?? 'path'];
     const value = raw[opKey('value') ?? 'value'];
@@ -322,7 +325,7 @@ export function applyPatch(rs: ResourceSchema, doc: AttrDoc, body: unknown, exte
 
 /** A path-less add/replace: every key of the value is an attribute, a path, or an extension URN. */
 function applyPathless(p: Patcher, rs: ResourceSchema, opName: Op, value: unknown, i: number): void {
-  const obj = Array.isArray(value) && value.length === 1 ? value[0] : value;
+  const obj: unknown = Array.isArray(value) && value.length === 1 ? value[0] : value;
   if (!isObject(obj)) throw invalidValue(`Operation ${i + 1}: without a "path", "value" must be an object of attributes to ${opName}.`);
   for (const [key, v] of Object.entries(obj)) {
     if (key.toLowerCase() === 'schemas') continue;

@@ -80,7 +80,7 @@ export function applyProjection(resource: Obj, p: Projection): Obj {
     for (const path of p.paths) {
       const source = path.container ? (resource[path.container] as Obj | undefined) : resource;
       if (!source) continue;
-      const target = path.container ? ((out[path.container] as Obj | undefined) ?? (out[path.container] = {})) as Obj : out;
+      const target = path.container ? ((out[path.container] as Obj | undefined) ?? (out[path.container] = {})) : out;
       if (!path.attr) { Object.assign(target, source); continue; }
       merge(target, path.attr, path.sub ? pick(source[path.attr], path.sub) : source[path.attr]);
     }
@@ -112,7 +112,8 @@ export function applyProjection(resource: Obj, p: Projection): Obj {
 /** A copy of an object without one key; anything else is returned as it is. */
 function without(value: unknown, key: string): unknown {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
-  const { [key]: _dropped, ...rest } = value as Obj;
+  const rest = { ...(value as Obj) };
+  delete rest[key];
   return rest;
 }
 
@@ -120,7 +121,7 @@ function without(value: unknown, key: string): unknown {
 function prune(o: Obj): void {
   for (const [k, v] of Object.entries(o)) {
     if (Array.isArray(v)) {
-      const kept = v.filter((x) => !(x && typeof x === 'object' && Object.keys(x).length === 0));
+      const kept = v.filter((x: unknown) => !(x && typeof x === 'object' && Object.keys(x).length === 0));
       if (kept.length) o[k] = kept; else delete o[k];
     } else if (v && typeof v === 'object') {
       prune(v as Obj);

@@ -29,7 +29,8 @@ function compare(def: AttributeDef, actual: unknown, op: string, expected: Filte
       case 'lt': return actual < e; case 'le': return actual <= e;
     }
   }
-  let a = String(actual);
+  // A stored non-string (a number kept as text by a client, an object) compares as its JSON text.
+  let a = typeof actual === 'string' ? actual : JSON.stringify(actual);
   let e = String(expected);
   if (def.type === 'dateTime' && !Number.isNaN(Date.parse(e))) e = new Date(e).toISOString();
   if (!def.caseExact) { a = a.toLowerCase(); e = e.toLowerCase(); }

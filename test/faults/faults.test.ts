@@ -160,7 +160,7 @@ describe('the database goes away and comes back', { skip: needs('postgres') }, (
     ] as const) {
       const started = Date.now();
       const r: Awaited<ReturnType<Call>> = await call(proc, method, path, body).catch((err: unknown) => {
-        throw new Error(`${method} ${path} failed (${err}); rollcall said: ${proc!.output().slice(-2000)}`);
+        throw new Error(`${method} ${path} failed; rollcall said: ${proc!.output().slice(-2000)}`, { cause: err });
       });
       assertScimError(r, 503, undefined, /database is unavailable/);
       assert.equal(r.headers.get('retry-after'), '7');

@@ -61,5 +61,5 @@ async function rawQuery(databaseUrl: string, sqlText: string, params: unknown[])
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   let n = 0;
-  try { return (await client.query(sqlText.replace(/\?/g, () => `$${++n}`), params)).rows; } finally { await client.end(); }
+  try { return (await client.query<Record<string, unknown>>(sqlText.replace(/\?/g, () => `$${++n}`), params)).rows; } finally { await client.end(); }
 }

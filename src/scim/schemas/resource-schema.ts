@@ -1,7 +1,7 @@
 // A resource type together with the schemas that describe it (RFC 7643 §6), and the one place
 // that turns an attribute name (optionally URN-qualified) into its definition.
 import { commonAttributes, groupSchema, GROUP_SCHEMA, userSchema, USER_SCHEMA } from './core.ts';
-import { enterpriseUserSchema, ENTERPRISE_USER_SCHEMA } from './enterprise-user.ts';
+import { enterpriseUserSchema } from './enterprise-user.ts';
 import { findAttribute, type AttributeDef, type ResourceTypeDef, type SchemaDef } from './types.ts';
 
 export interface ResourceSchema {

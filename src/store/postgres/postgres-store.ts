@@ -2,7 +2,7 @@
 // processes may share one database: migrations take an advisory lock, writers lock the rows they
 // change (SqlResources.lockUser/lockGroup), uniqueness is enforced by unique indexes.
 import pg from 'pg';
-import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, DummyDriver, sql } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, DummyDriver } from 'kysely';
 import type { StoreTx } from '../store.ts';
 import { StoreUnavailable, WriteConflict } from '../store.ts';
 import { postgresDialect } from '../sql/dialect.ts';
@@ -168,7 +168,7 @@ export class PostgresStore extends SqlStore {
     try {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
       await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)');
-      const done = new Set((await client.query('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
+      const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
       for (const m of migrationFiles(MIGRATIONS_DIR)) {
         if (done.has(m.version)) continue;
         await client.query('BEGIN');

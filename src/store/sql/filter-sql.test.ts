@@ -12,7 +12,6 @@ import { defaultMappings } from './tables.ts';
 import { ENTERPRISE_USER_SCHEMA as ENT } from '../../scim/schemas/enterprise-user.ts';
 
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const db = new Kysely<any>({
   dialect: {
     createAdapter: () => new SqliteAdapter(),

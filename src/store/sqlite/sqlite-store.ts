@@ -107,7 +107,7 @@ export class SqliteStore extends SqlStore {
    */
   private optimize(): void {
     if (!this.raw.open) return;
-    const busy = this.raw.pragma('busy_timeout', { simple: true });
+    const busy = this.raw.pragma('busy_timeout', { simple: true }) as number;
     try {
       this.raw.pragma('busy_timeout = 0');
       this.raw.pragma('analysis_limit = 1000');
@@ -144,7 +144,7 @@ export class SqliteStore extends SqlStore {
    */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ fn: fn as (tx: StoreTx) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.draining) void this.drain();
     });
   }
@@ -199,7 +199,10 @@ export class SqliteStore extends SqlStore {
       for (const o of outcomes) o.item.reject(error);
       return;
     }
-    for (const o of outcomes) (o.ok ? o.item.resolve(o.value) : o.item.reject(o.error));
+    for (const o of outcomes) {
+      if (o.ok) o.item.resolve(o.value);
+      else o.item.reject(o.error);
+    }
   }
 
   async close(): Promise<void> {
