@@ -33,4 +33,4 @@ function copyMigrations(dir) {
 }
 copyMigrations(src);
 if (copied === 0) { console.error('build: no SQL migration files found under src/'); process.exit(1); }
-console.log(`build: dist/ compiled, ${copied} SQL migration files copied`);
+console.error(`build: dist/ compiled, ${copied} SQL migration files copied`);

