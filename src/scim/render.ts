@@ -40,7 +40,7 @@ export function renderUser(rs: ResourceSchema, baseUrl: string, u: StoredResourc
   Object.assign(out, attrs);
   const ext = out[ENTERPRISE_USER_SCHEMA] as Obj | undefined;
   const manager = ext?.manager as Obj | undefined;
-  if (manager?.value && !manager.$ref) ext!.manager = { ...manager, $ref: `${baseUrl}/Users/${manager.value}` };
+  if (typeof manager?.value === 'string' && manager.value && !manager.$ref) ext!.manager = { ...manager, $ref: `${baseUrl}/Users/${manager.value}` };
   if (groups) out.groups = groups.map((g) => ({ value: g.value, $ref: `${baseUrl}/Groups/${g.value}`, display: g.display, type: 'direct' }));
   out.meta = meta('User', u, `${baseUrl}/Users/${u.id}`);
   return out;

@@ -149,7 +149,7 @@ async function streamWithMembers(resource: Record<string, unknown>, pages: Async
 
 /** True when the request asked for a projection of the resource, so it wants the resource back. */
 function wantsBody(request: Req): boolean {
-  return Object.keys(request.query as object).some((k) => /^(attributes|excludedattributes)$/i.test(k));
+  return Object.keys(request.query).some((k) => /^(attributes|excludedattributes)$/i.test(k));
 }
 
 const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -158,7 +158,7 @@ const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as cons
 function disallow(app: FastifyInstance, path: string, allowed: string[]): void {
   const others = ALL_METHODS.filter((m) => !allowed.includes(m));
   if (!others.length) return;
-  app.route({ method: others as unknown as string[], url: path, handler: async (request) => {
+  app.route({ method: others, url: path, handler: async (request) => {
     throw methodNotAllowed(`${request.method} is not allowed on this endpoint; use ${allowed.join(', ')}.`, allowed);
   } });
 }

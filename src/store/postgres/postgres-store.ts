@@ -6,7 +6,6 @@ import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, D
 import type { StoreTx } from '../store.ts';
 import { StoreUnavailable, WriteConflict } from '../store.ts';
 import { postgresDialect } from '../sql/dialect.ts';
-import { SqlResources } from '../sql/resources.ts';
 import { SqlStore } from '../sql/sql-store.ts';
 import { PgRunner, StatementNames } from './pg-runner.ts';
 import { migrationFiles } from '../sql/migration-files.ts';

@@ -31,8 +31,10 @@ function chunks<T>(list: T[], size = CHUNK): T[][] {
  */
 const limitValue = (n: number): Sql => sql`CAST(${n} AS BIGINT)`;
 
-const lc = (v: unknown): string | null => (typeof v === 'string' ? v.toLowerCase() : v === undefined || v === null ? null : String(v).toLowerCase());
-const parseDoc = (v: unknown): AttrDoc => (typeof v === 'string' ? JSON.parse(v) : (v as AttrDoc));
+/** A multi-valued attribute's value as indexed text: a string as it is, anything else as its JSON. */
+const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+const lc = (v: unknown): string | null => (v === undefined || v === null ? null : text(v).toLowerCase());
+const parseDoc = (v: unknown): AttrDoc => (typeof v === 'string' ? JSON.parse(v) as AttrDoc : (v as AttrDoc));
 
 function toRecord(row: Row): UserRecord & GroupRecord {
   return { id: row.id as string, doc: parseDoc(row.doc), created: row.created as string, lastModified: row.last_modified as string, version: Number(row.version) };
@@ -143,7 +145,7 @@ export class SqlResources implements StoreTx {
     const row = res.rows[0];
     if (!row) return undefined;
     // SQLite hands JSON back as text, pg as parsed JSON; no groups is '[]' or NULL.
-    const raw = typeof row.user_groups === 'string' ? JSON.parse(row.user_groups) : row.user_groups ?? [];
+    const raw: unknown = typeof row.user_groups === 'string' ? JSON.parse(row.user_groups) : row.user_groups ?? [];
     return { user: toRecord(row), groups: (raw as [string, string][]).map(([value, display]) => ({ value, display })) };
   }
 
@@ -196,7 +198,7 @@ export class SqlResources implements StoreTx {
     const where = after === undefined
       ? sql`m.tenant_id = ${tenantId} AND m.group_id = ${groupId}`
       : sql`m.tenant_id = ${tenantId} AND m.group_id = ${groupId} AND m.member_id > ${after}`;
-    return (await this.memberSelect(where, sql`m.member_id`, limit)).rows.map(SqlResources.toMember);
+    return (await this.memberSelect(where, sql`m.member_id`, limit)).rows.map((r) => SqlResources.toMember(r));
   }
 
   // ---- writes -------------------------------------------------------------------------------
@@ -247,7 +249,7 @@ export class SqlResources implements StoreTx {
         if (!Array.isArray(values)) continue;
         const key = s === rs.core ? def.name : `${s.id}:${def.name}`;
         values.forEach((v: Record<string, unknown>, i) => {
-          const value = v.value === undefined ? null : String(v.value);
+          const value = v.value === undefined ? null : text(v.value);
           rows.push([key, i, value, lc(value), lc(v.type), lc(v.display), v.primary === true]);
         });
       }

@@ -8,7 +8,6 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { StoreTx } from '../store.ts';
 import { StoreUnavailable } from '../store.ts';
 import { sqliteDialect } from '../sql/dialect.ts';
-import { SqlResources } from '../sql/resources.ts';
 import { SqlStore } from '../sql/sql-store.ts';
 import { migrationFiles } from '../sql/migration-files.ts';
 import { SqliteRunner, TransactionGate } from './sqlite-runner.ts';
