@@ -54,7 +54,7 @@ program.command('serve')
   .option('--host <host>', 'interface to listen on (env ROLLCALL_HOST)')
   .option('--port <port>', 'port to listen on (env ROLLCALL_PORT)')
   .addOption(dbOption())
-  .action(async (opts) => {
+  .action(async (opts: { db?: string; host?: string; port?: string }) => {
     const c = config(opts);
     const running = await startServer(c).catch((err: unknown) => { throw explained(err, c); });
     const log = running.app.log;
@@ -80,7 +80,7 @@ program.command('serve')
 program.command('migrate')
   .description('create or upgrade the database schema, then exit')
   .addOption(dbOption())
-  .action(async (opts) => withStore(opts, async (store, c) => {
+  .action(async (opts: { db?: string }) => withStore(opts, async (store, c) => {
     const applied = store.migrationsApplied;
     if (!applied.length) { console.log(`Database ${redactUrl(c.databaseUrl)} is up to date: no migration to apply.`); return; }
     console.log(`Applied ${applied.length} migration${applied.length > 1 ? 's' : ''} to ${redactUrl(c.databaseUrl)}:`);
@@ -95,7 +95,7 @@ tenant.command('create <slug>')
   .option('--expires-in <duration>', 'token lifetime: 365d, 12h, 30m or never')
   .option('--json', 'print one JSON object')
   .addOption(dbOption())
-  .action(async (slug: string, opts) => withStore(opts, async (store, c) => {
+  .action(async (slug: string, opts: { db?: string; name?: string; expiresIn?: string; json?: boolean }) => withStore(opts, async (store, c) => {
     const ttl = opts.expiresIn ? parseDuration(opts.expiresIn) : c.tokenTtlDays * 86_400_000;
     const t = await createTenant(store, slug, opts.name);
     const { token, record } = await issueToken(store, t, ttl);
@@ -114,7 +114,7 @@ tenant.command('list')
   .description('list tenants')
   .option('--json', 'print JSON')
   .addOption(dbOption())
-  .action(async (opts) => withStore(opts, async (store, c) => {
+  .action(async (opts: { db?: string; json?: boolean }) => withStore(opts, async (store, c) => {
     const list = await store.listTenants();
     if (opts.json) { console.log(JSON.stringify(list.map((t) => ({ ...t, scimUrl: scimUrl(c, t.slug) })))); return; }
     if (!list.length) { console.log('No tenants. Create one: npx rollcall tenant create <slug>'); return; }
@@ -128,7 +128,7 @@ token.command('create <slug>')
   .option('--expires-in <duration>', 'lifetime: 365d, 12h, 30m or never')
   .option('--json', 'print one JSON object')
   .addOption(dbOption())
-  .action(async (slug: string, opts) => withStore(opts, async (store, c) => {
+  .action(async (slug: string, opts: { db?: string; expiresIn?: string; json?: boolean }) => withStore(opts, async (store, c) => {
     const t = await requireTenant(store, slug);
     const ttl = opts.expiresIn ? parseDuration(opts.expiresIn) : c.tokenTtlDays * 86_400_000;
     const { token: secret, record } = await issueToken(store, t, ttl);
@@ -140,7 +140,7 @@ token.command('list <slug>')
   .description("list a tenant's tokens (never the secrets)")
   .option('--json', 'print JSON')
   .addOption(dbOption())
-  .action(async (slug: string, opts) => withStore(opts, async (store) => {
+  .action(async (slug: string, opts: { db?: string; json?: boolean }) => withStore(opts, async (store) => {
     const t = await requireTenant(store, slug);
     const list = (await store.listTokens(t.id)).map(({ hash: _hash, ...rest }) => rest);
     if (opts.json) { console.log(JSON.stringify(list)); return; }
@@ -155,7 +155,7 @@ token.command('list <slug>')
 token.command('revoke <slug> <tokenId>')
   .description('revoke a token; requests using it fail from the next one on')
   .addOption(dbOption())
-  .action(async (slug: string, tokenId: string, opts) => withStore(opts, async (store) => {
+  .action(async (slug: string, tokenId: string, opts: { db?: string }) => withStore(opts, async (store) => {
     const t = await requireTenant(store, slug);
     await revokeToken(store, t, tokenId);
     console.log(`Token ${tokenId} of ${slug} revoked.`);

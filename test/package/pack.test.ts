@@ -1,5 +1,5 @@
 // The package as a user installs it: `npm pack` (which builds dist/ through `prepare`), the tarball
-// installed into an empty folder, and there the compiled `rollcall` command: --help, migrate,
+// installed into an empty folder, and there the compiled `rollcall` command: --version, migrate,
 // tenant create, and `rollcall serve` answering one SCIM request, then stopping on SIGTERM.
 // Nothing here runs TypeScript: the installed package has no tsx and no sources.
 import { test, after } from 'node:test';
@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../helpers/server.ts';
+import { freePort } from '../../harness/processes.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const tmp = mkdtempSync(join(tmpdir(), 'rollcall-pack-'));
@@ -65,8 +65,9 @@ test('the packed package installs into an empty folder and serves SCIM from comp
   assert.ok(!existsSync(join(app, 'node_modules/better-sqlite3/build/Release/obj.target')), 'better-sqlite3 came from the local prebuild');
   assert.ok(!existsSync(join(app, 'node_modules/tsx')), 'no TypeScript loader is installed with the package');
 
-  // 3. The command, as `npx rollcall`. (`rollcall --version` is not on main yet: --help for now.)
-  assert.match(run('npx', ['--no', '--', 'rollcall', '--help'], app).stdout, /Usage: rollcall/);
+  // 3. The command, as `npx rollcall`: the version of the package it came from.
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  assert.equal(run('npx', ['--no', '--', 'rollcall', '--version'], app).stdout.trim(), version);
 
   // 4. The library entry point (package.json "exports") loads.
   const lib = run(process.execPath, ['--input-type=module', '-e', "const m = await import('rollcall'); console.log(typeof m.startServer);"], app);
