@@ -9,7 +9,7 @@ import type { Config } from '../config/config.ts';
 import type { Provisioning } from '../provisioning/service.ts';
 import { refuseConnect } from './connect.ts';
 import { Drains } from './drain.ts';
-import { loggerOptions, tenantChildLogger } from './request-log.ts';
+import { loggerOptions } from './request-log.ts';
 import { frameworkError, installScimErrors, sendScimError, writeClientError } from './scim/errors.ts';
 import { registerScimRoutes } from './scim/routes.ts';
 
@@ -72,7 +72,7 @@ export async function buildApp({ config, provisioning, logger }: AppDeps): Promi
   // Neutral root handlers: nothing outside a surface's plugin answers in that surface's format.
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) request.log.error({ err }, 'unexpected failure');
+    if (status === 500) request.log.error({ err, req: request }, 'unexpected failure');
     return sendPlain(reply, request, status, status === 500 ? `Internal server error. Quote request id ${request.id} when reporting it.` : err.message);
   });
   app.setNotFoundHandler((request, reply) => sendPlain(reply, request, 404,
@@ -99,10 +99,7 @@ export async function buildApp({ config, provisioning, logger }: AppDeps): Promi
   await app.register(async (scim) => {
     // Anything under /scim that is not a tenant's endpoint still gets a SCIM 404.
     installScimErrors(scim, config.bodyLimitBytes, config.retryAfterSeconds);
-    await scim.register(async (tenant) => {
-      tenant.setChildLoggerFactory(tenantChildLogger);
-      await registerScimRoutes(tenant, { config, provisioning });
-    }, { prefix: '/v2/:tenant' });
+    await scim.register(async (tenant) => registerScimRoutes(tenant, { config, provisioning }), { prefix: '/v2/:tenant' });
   }, { prefix: '/scim' });
   return app;
 }

@@ -60,9 +60,9 @@ export function writeClientError(err: Error & { code?: string }, socket: Duplex)
 export function installScimErrors(app: FastifyInstance, bodyLimit: number, retryAfter: number): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const scim = translate(err, bodyLimit, retryAfter);
-    if ((err as unknown) instanceof StoreUnavailable) request.log.warn({ cause: String((err as unknown as StoreUnavailable).cause) }, 'database unavailable');
+    if ((err as unknown) instanceof StoreUnavailable) request.log.warn({ cause: String((err as unknown as StoreUnavailable).cause), req: request }, 'database unavailable');
     if (scim) return sendScimError(reply, scim); // deliberate answers, not failures
-    request.log.error({ err }, 'unexpected failure');
+    request.log.error({ err, req: request }, 'unexpected failure');
     return sendScimError(reply, new ScimError(500, `Internal server error. Quote request id ${request.id} when reporting it.`));
   });
   app.setNotFoundHandler((request, reply) => sendScimError(reply, notFound(noSuchEndpoint(request))));
