@@ -2,136 +2,123 @@
 // same. Drivers differ in SQL; the use cases must not be able to tell them apart. What compiled
 // filters select and how hostile values (NUL, lone surrogates) are met are parts of it with their
 // own fixtures (filter-contract.ts, hostile-values-contract.ts), registered from here.
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { all, group, now, S, suiteStore, user } from './fixtures.ts';
 import { parseFilter } from '../../scim/filter.ts';
-import { resourceSchemas } from '../../scim/schemas/resource-schema.ts';
 import { filterContract } from './filter-contract.ts';
 import { hostileValuesContract } from './hostile-values-contract.ts';
-import { UniquenessViolation, UnknownMembers, type Store, type Tenant, type UserRecord, type GroupRecord, type ListOptions } from '../store.ts';
+import { UniquenessViolation, UnknownMembers, type Store } from '../store.ts';
 
-const now = () => new Date().toISOString();
-const user = (userName: string, extra: Record<string, unknown> = {}): UserRecord =>
-  ({ id: randomUUID(), doc: { userName, ...extra }, created: now(), lastModified: now(), version: 1 });
-const group = (displayName: string): GroupRecord => ({ id: randomUUID(), doc: { displayName }, created: now(), lastModified: now(), version: 1 });
-const all: ListOptions = { sortOrder: 'ascending', offset: 0, limit: 1000 };
-/** The schemas of a tenant with no custom attributes. */
-const S = resourceSchemas();
 
 export function storeContract(driver: string, open: () => Promise<Store>): void {
   describe(`Store contract: ${driver}`, () => {
-    let store: Store;
-    const tenant = async (): Promise<Tenant> => {
-      const t = { id: randomUUID(), slug: `t-${randomUUID().slice(0, 8)}`, name: 'T', createdAt: now() };
-      await store.createTenant(t);
-      return t;
-    };
-    before(async () => { store = await open(); });
-    after(async () => { await store.close(); });
+    const db = suiteStore(open, 't');
+    const tenant = db.tenant;
 
     test('a store opened on a new database reports the migrations it applied, in order (rollcall migrate prints them)', () => {
-      assert.ok(store.migrationsApplied.length >= 2, JSON.stringify(store.migrationsApplied));
-      assert.ok(store.migrationsApplied.every((m) => /^\d{3}-[\w-]+\.sql$/.test(m)), JSON.stringify(store.migrationsApplied));
-      assert.deepEqual([...store.migrationsApplied].sort(), store.migrationsApplied);
+      assert.ok(db.store.migrationsApplied.length >= 2, JSON.stringify(db.store.migrationsApplied));
+      assert.ok(db.store.migrationsApplied.every((m) => /^\d{3}-[\w-]+\.sql$/.test(m)), JSON.stringify(db.store.migrationsApplied));
+      assert.deepEqual([...db.store.migrationsApplied].sort(), db.store.migrationsApplied);
     });
 
     test('tenants: created, found by slug, listed; a slug is unique', async () => {
       const t = await tenant();
-      assert.deepEqual(await store.findTenantBySlug(t.slug), t);
-      assert.ok((await store.listTenants()).some((x) => x.id === t.id));
-      await assert.rejects(store.createTenant({ ...t, id: randomUUID() }), UniquenessViolation);
-      assert.equal(await store.findTenantBySlug('no-such-tenant'), undefined);
+      assert.deepEqual(await db.store.findTenantBySlug(t.slug), t);
+      assert.ok((await db.store.listTenants()).some((x) => x.id === t.id));
+      await assert.rejects(db.store.createTenant({ ...t, id: randomUUID() }), UniquenessViolation);
+      assert.equal(await db.store.findTenantBySlug('no-such-tenant'), undefined);
     });
 
     test('tokens: found by hash, listed per tenant, revoked once, last use recorded', async () => {
       const t = await tenant();
       const rec = { id: 'tok_1', tenantId: t.id, hash: 'ab'.repeat(32), hint: 'wxyz', createdAt: now(), expiresAt: null, revokedAt: null, lastUsedAt: null };
-      await store.createToken(rec);
-      assert.deepEqual(await store.findTokenForTenant(rec.hash, t.slug), { token: rec, tenant: t });
-      assert.equal(await store.findTokenForTenant(rec.hash, 'another-tenant'), undefined, "a token is not found under another tenant's slug");
-      assert.equal((await store.listTokens(t.id)).length, 1);
-      await store.touchToken(rec.id, now());
-      assert.ok((await store.listTokens(t.id))[0].lastUsedAt);
-      assert.equal(await store.revokeToken(t.id, rec.id, now()), true);
-      assert.equal(await store.revokeToken(t.id, rec.id, now()), false, 'already revoked');
-      assert.ok((await store.listTokens(t.id))[0].revokedAt);
+      await db.store.createToken(rec);
+      assert.deepEqual(await db.store.findTokenForTenant(rec.hash, t.slug), { token: rec, tenant: t });
+      assert.equal(await db.store.findTokenForTenant(rec.hash, 'another-tenant'), undefined, "a token is not found under another tenant's slug");
+      assert.equal((await db.store.listTokens(t.id)).length, 1);
+      await db.store.touchToken(rec.id, now());
+      assert.ok((await db.store.listTokens(t.id))[0].lastUsedAt);
+      assert.equal(await db.store.revokeToken(t.id, rec.id, now()), true);
+      assert.equal(await db.store.revokeToken(t.id, rec.id, now()), false, 'already revoked');
+      assert.ok((await db.store.listTokens(t.id))[0].revokedAt);
       const other = await tenant();
-      assert.equal(await store.revokeToken(other.id, rec.id, now()), false, "another tenant cannot revoke it");
+      assert.equal(await db.store.revokeToken(other.id, rec.id, now()), false, "another tenant cannot revoke it");
     });
 
     test('authStamp: moves when a token is revoked through this store, not for reads, resource writes or recorded uses', async () => {
       const t = await tenant();
       const rec = { id: 'tok_2', tenantId: t.id, hash: 'cd'.repeat(32), hint: 'wxyz', createdAt: now(), expiresAt: null, revokedAt: null, lastUsedAt: null };
-      await store.createToken(rec);
-      const stamp = store.authStamp();
+      await db.store.createToken(rec);
+      const stamp = db.store.authStamp();
       assert.equal(typeof stamp, 'string', 'an open store can tell when tokens change');
-      await store.findTokenForTenant(rec.hash, t.slug);
-      await store.transaction((tx) => tx.insertUser(t.id, S, user('stamp@example.com')));
-      await store.touchToken(rec.id, now());
-      assert.equal(store.authStamp(), stamp, 'authentication results stay reusable across ordinary traffic');
-      await store.revokeToken(t.id, rec.id, now());
-      assert.notEqual(store.authStamp(), stamp, 'a revocation is visible to the very next authentication');
+      await db.store.findTokenForTenant(rec.hash, t.slug);
+      await db.store.transaction((tx) => tx.insertUser(t.id, S, user('stamp@example.com')));
+      await db.store.touchToken(rec.id, now());
+      assert.equal(db.store.authStamp(), stamp, 'authentication results stay reusable across ordinary traffic');
+      await db.store.revokeToken(t.id, rec.id, now());
+      assert.notEqual(db.store.authStamp(), stamp, 'a revocation is visible to the very next authentication');
     });
 
     test('users: insert, get, conditional update, delete', async () => {
       const t = await tenant();
       const u = user('Alice@Example.com', { active: true, emails: [{ value: 'a@x.com', type: 'work', primary: true }] });
-      await store.transaction((tx) => tx.insertUser(t.id, S, u));
-      assert.deepEqual(await store.getUser(t.id, u.id), u);
+      await db.store.transaction((tx) => tx.insertUser(t.id, S, u));
+      assert.deepEqual(await db.store.getUser(t.id, u.id), u);
       const next = { ...u, doc: { ...u.doc, active: false }, version: 2 };
-      assert.equal(await store.transaction((tx) => tx.updateUser(t.id, S, next, u)), true);
-      assert.equal(await store.transaction((tx) => tx.updateUser(t.id, S, { ...next, version: 3 }, u)), false, 'stale version refused');
-      assert.equal((await store.getUser(t.id, u.id))!.version, 2);
-      assert.equal((await store.listUsers(t.id, S, all)).total, 1);
-      assert.deepEqual(await store.transaction((tx) => tx.deleteUser(t.id, u.id, now())), { groups: [] });
-      assert.equal(await store.getUser(t.id, u.id), undefined);
-      assert.equal((await store.listUsers(t.id, S, all)).total, 0, 'the unfiltered total follows deletes');
-      assert.equal(await store.transaction((tx) => tx.deleteUser(t.id, u.id, now())), undefined);
+      assert.equal(await db.store.transaction((tx) => tx.updateUser(t.id, S, next, u)), true);
+      assert.equal(await db.store.transaction((tx) => tx.updateUser(t.id, S, { ...next, version: 3 }, u)), false, 'stale version refused');
+      assert.equal((await db.store.getUser(t.id, u.id))!.version, 2);
+      assert.equal((await db.store.listUsers(t.id, S, all)).total, 1);
+      assert.deepEqual(await db.store.transaction((tx) => tx.deleteUser(t.id, u.id, now())), { groups: [] });
+      assert.equal(await db.store.getUser(t.id, u.id), undefined);
+      assert.equal((await db.store.listUsers(t.id, S, all)).total, 0, 'the unfiltered total follows deletes');
+      assert.equal(await db.store.transaction((tx) => tx.deleteUser(t.id, u.id, now())), undefined);
     });
 
     test('users: the indexed multi-valued rows follow every update, changed or not', async () => {
       const t = await tenant();
-      const byEmail = async (value: string) => (await store.listUsers(t.id, S, { ...all, filter: parseFilter(`emails.value eq "${value}"`) })).rows.map((x) => x.doc.userName);
+      const byEmail = async (value: string) => (await db.store.listUsers(t.id, S, { ...all, filter: parseFilter(`emails.value eq "${value}"`) })).rows.map((x) => x.doc.userName);
       const v1 = user('mv', { emails: [{ value: 'one@x.com', type: 'work' }] });
-      await store.transaction((tx) => tx.insertUser(t.id, S, v1));
+      await db.store.transaction((tx) => tx.insertUser(t.id, S, v1));
       const v2 = { ...v1, doc: { ...v1.doc, active: false }, version: 2 };
-      await store.transaction((tx) => tx.updateUser(t.id, S, v2, v1));
+      await db.store.transaction((tx) => tx.updateUser(t.id, S, v2, v1));
       assert.deepEqual(await byEmail('one@x.com'), ['mv'], 'an update that leaves emails alone keeps them findable');
       const v3 = { ...v2, doc: { ...v2.doc, emails: [{ value: 'two@x.com', type: 'work' }] }, version: 3 };
-      await store.transaction((tx) => tx.updateUser(t.id, S, v3, v2));
+      await db.store.transaction((tx) => tx.updateUser(t.id, S, v3, v2));
       assert.deepEqual([await byEmail('one@x.com'), await byEmail('two@x.com')], [[], ['mv']]);
       const v4 = { ...v3, doc: { ...v3.doc, emails: [{ value: 'two@x.com', type: 'home' }] }, version: 4 };
-      await store.transaction((tx) => tx.updateUser(t.id, S, v4, v3));
-      const home = await store.listUsers(t.id, S, { ...all, filter: parseFilter('emails[type eq "home"]') });
+      await db.store.transaction((tx) => tx.updateUser(t.id, S, v4, v3));
+      const home = await db.store.listUsers(t.id, S, { ...all, filter: parseFilter('emails[type eq "home"]') });
       assert.deepEqual(home.rows.map((x) => x.doc.userName), ['mv'], 'a changed sub-attribute is rewritten too');
       const v5 = { ...v4, doc: { ...v4.doc, emails: undefined }, version: 5 };
-      await store.transaction((tx) => tx.updateUser(t.id, S, v5, v4));
+      await db.store.transaction((tx) => tx.updateUser(t.id, S, v5, v4));
       assert.deepEqual(await byEmail('two@x.com'), [], 'removed values are gone');
     });
 
     test('userName is unique per tenant, case-insensitively; other tenants may reuse it', async () => {
       const t = await tenant();
-      await store.transaction((tx) => tx.insertUser(t.id, S, user('bob@example.com')));
-      await assert.rejects(store.transaction((tx) => tx.insertUser(t.id, S, user('BOB@example.COM'))), UniquenessViolation);
+      await db.store.transaction((tx) => tx.insertUser(t.id, S, user('bob@example.com')));
+      await assert.rejects(db.store.transaction((tx) => tx.insertUser(t.id, S, user('BOB@example.COM'))), UniquenessViolation);
       const other = await tenant();
-      await store.transaction((tx) => tx.insertUser(other.id, S, user('bob@example.com')));
+      await db.store.transaction((tx) => tx.insertUser(other.id, S, user('bob@example.com')));
     });
 
     test('a failed transaction leaves nothing behind', async () => {
       const t = await tenant();
       const u = user('carol');
-      await assert.rejects(store.transaction(async (tx) => {
+      await assert.rejects(db.store.transaction(async (tx) => {
         await tx.insertUser(t.id, S, u);
         throw new Error('boom');
       }), /boom/);
-      assert.equal(await store.getUser(t.id, u.id), undefined);
+      assert.equal(await db.store.getUser(t.id, u.id), undefined);
     });
 
     test('concurrent transactions: the one that fails leaves nothing, the others all commit', async () => {
       const t = await tenant();
       const users = Array.from({ length: 12 }, (_, i) => user(`concurrent-${i}`));
-      const results = await Promise.allSettled(users.map((u, i) => store.transaction(async (tx) => {
+      const results = await Promise.allSettled(users.map((u, i) => db.store.transaction(async (tx) => {
         await tx.insertUser(t.id, S, u);
         if (i === 5) throw new Error('request 5 fails after writing');
         if (i === 8) await tx.insertUser(t.id, S, user('CONCURRENT-0')); // a uniqueness failure mid-transaction
@@ -139,7 +126,7 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       })));
       assert.deepEqual(results.map((r) => r.status), users.map((_, i) => (i === 5 || i === 8 ? 'rejected' : 'fulfilled')));
       assert.ok((results[8] as PromiseRejectedResult).reason instanceof UniquenessViolation);
-      const stored = (await store.listUsers(t.id, S, all)).rows.map((u) => String(u.doc.userName)).sort();
+      const stored = (await db.store.listUsers(t.id, S, all)).rows.map((u) => String(u.doc.userName)).sort();
       assert.deepEqual(stored, users.filter((_, i) => i !== 5 && i !== 8).map((u) => String(u.doc.userName)).sort());
     });
 
@@ -150,15 +137,15 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       const hold = new Promise<void>((r) => { release = r; });
       let inserted!: () => void;
       const insertedNow = new Promise<void>((r) => { inserted = r; });
-      const tx = store.transaction(async (x) => {
+      const tx = db.store.transaction(async (x) => {
         await x.insertUser(t.id, S, u);
         inserted();
         await hold; // the request is still working: its insert is not committed
         throw new Error('rolled back');
       });
       await insertedNow;
-      const read = store.getUser(t.id, u.id);
-      const list = store.listUsers(t.id, S, all);
+      const read = db.store.getUser(t.id, u.id);
+      const list = db.store.listUsers(t.id, S, all);
       await new Promise((r) => setTimeout(r, 20));
       release();
       await assert.rejects(tx, /rolled back/);
@@ -170,35 +157,35 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       const a = await tenant();
       const b = await tenant();
       const u = user('dave');
-      await store.transaction((tx) => tx.insertUser(a.id, S, u));
-      assert.equal(await store.getUser(b.id, u.id), undefined);
-      assert.equal((await store.listUsers(b.id, S, all)).total, 0);
-      assert.equal(await store.transaction((tx) => tx.deleteUser(b.id, u.id, now())), undefined);
-      assert.ok(await store.getUser(a.id, u.id));
+      await db.store.transaction((tx) => tx.insertUser(a.id, S, u));
+      assert.equal(await db.store.getUser(b.id, u.id), undefined);
+      assert.equal((await db.store.listUsers(b.id, S, all)).total, 0);
+      assert.equal(await db.store.transaction((tx) => tx.deleteUser(b.id, u.id, now())), undefined);
+      assert.ok(await db.store.getUser(a.id, u.id));
     });
 
     test('lists: filter, total, paging and sorting are done by the store', async () => {
       const t = await tenant();
       const names = ['erin', 'frank', 'grace', 'heidi', 'ivan'];
-      await store.transaction(async (tx) => { for (const n of names) await tx.insertUser(t.id, S, user(n, { emails: [{ value: `${n}@corp.example`, type: 'work' }] })); });
-      const page1 = await store.listUsers(t.id, S, { ...all, limit: 2 });
-      const page2 = await store.listUsers(t.id, S, { ...all, offset: 2, limit: 2 });
-      const page3 = await store.listUsers(t.id, S, { ...all, offset: 4, limit: 2 });
+      await db.store.transaction(async (tx) => { for (const n of names) await tx.insertUser(t.id, S, user(n, { emails: [{ value: `${n}@corp.example`, type: 'work' }] })); });
+      const page1 = await db.store.listUsers(t.id, S, { ...all, limit: 2 });
+      const page2 = await db.store.listUsers(t.id, S, { ...all, offset: 2, limit: 2 });
+      const page3 = await db.store.listUsers(t.id, S, { ...all, offset: 4, limit: 2 });
       assert.equal(page1.total, 5);
       assert.deepEqual([...page1.rows, ...page2.rows, ...page3.rows].map((u) => u.doc.userName), names, 'creation order, no skips or repeats');
-      const desc = await store.listUsers(t.id, S, { ...all, sortBy: { attr: 'userName', text: 'userName' }, sortOrder: 'descending' });
+      const desc = await db.store.listUsers(t.id, S, { ...all, sortBy: { attr: 'userName', text: 'userName' }, sortOrder: 'descending' });
       assert.deepEqual(desc.rows.map((u) => u.doc.userName), [...names].reverse());
-      const f = await store.listUsers(t.id, S, { ...all, filter: parseFilter('emails[value sw "g" or value sw "h"]') });
+      const f = await db.store.listUsers(t.id, S, { ...all, filter: parseFilter('emails[value sw "g" or value sw "h"]') });
       assert.deepEqual(f.rows.map((u) => u.doc.userName), ['grace', 'heidi']);
-      const countOnly = await store.listUsers(t.id, S, { ...all, limit: 0, filter: parseFilter('userName ne "erin"') });
+      const countOnly = await db.store.listUsers(t.id, S, { ...all, limit: 0, filter: parseFilter('userName ne "erin"') });
       assert.deepEqual([countOnly.total, countOnly.rows.length], [4, 0]);
     });
 
     test('lists: the total is exact on full pages, the last partial page, and pages past the end, filtered or not', async () => {
       const t = await tenant();
-      await store.transaction(async (tx) => { for (let i = 0; i < 7; i++) await tx.insertUser(t.id, S, user(`p${i}`, { title: i % 2 ? 'odd' : 'even' })); });
+      await db.store.transaction(async (tx) => { for (let i = 0; i < 7; i++) await tx.insertUser(t.id, S, user(`p${i}`, { title: i % 2 ? 'odd' : 'even' })); });
       const shape = async (filter: string | undefined, offset: number, limit: number) => {
-        const page = await store.listUsers(t.id, S, { ...all, filter: filter ? parseFilter(filter) : undefined, offset, limit });
+        const page = await db.store.listUsers(t.id, S, { ...all, filter: filter ? parseFilter(filter) : undefined, offset, limit });
         return [page.total, page.rows.length];
       };
       for (const [filter, n] of [[undefined, 7], ['title eq "even"', 4], ['userName sw "p"', 7]] as const) {
@@ -217,52 +204,52 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       const t = await tenant();
       const [u, lonely] = [user('grouped'), user('lonely')];
       const gs = ['beta', 'Alpha', 'gamma'].map(group);
-      await store.transaction(async (tx) => {
+      await db.store.transaction(async (tx) => {
         for (const x of [u, lonely]) await tx.insertUser(t.id, S, x);
         for (const g of gs) { await tx.insertGroup(t.id, g); await tx.addMembers(t.id, g.id, [{ value: u.id }], now()); }
       });
-      const found = await store.getUserWithGroups(t.id, u.id);
-      assert.deepEqual(found?.user, await store.getUser(t.id, u.id));
+      const found = await db.store.getUserWithGroups(t.id, u.id);
+      assert.deepEqual(found?.user, await db.store.getUser(t.id, u.id));
       assert.deepEqual(found?.groups.map((g) => g.display), ['Alpha', 'beta', 'gamma'], 'ordered by name, case-insensitively');
-      assert.deepEqual(found?.groups, (await store.groupsOfUsers(t.id, [u.id])).get(u.id));
-      assert.deepEqual((await store.getUserWithGroups(t.id, lonely.id))?.groups, []);
-      assert.equal(await store.getUserWithGroups(t.id, 'nobody'), undefined);
-      assert.equal(await store.getUserWithGroups((await tenant()).id, u.id), undefined);
+      assert.deepEqual(found?.groups, (await db.store.groupsOfUsers(t.id, [u.id])).get(u.id));
+      assert.deepEqual((await db.store.getUserWithGroups(t.id, lonely.id))?.groups, []);
+      assert.equal(await db.store.getUserWithGroups(t.id, 'nobody'), undefined);
+      assert.equal(await db.store.getUserWithGroups((await tenant()).id, u.id), undefined);
     });
 
     test('groups: displayName unique case-insensitively; members added once, removed by id, by filter, or all', async () => {
       const t = await tenant();
       const g = group('Engineering');
       const [u1, u2, u3] = [user('m1'), user('m2'), user('m3')];
-      await store.transaction(async (tx) => {
+      await db.store.transaction(async (tx) => {
         await tx.insertGroup(t.id, g);
         for (const u of [u1, u2, u3]) await tx.insertUser(t.id, S, u);
       });
-      await assert.rejects(store.transaction((tx) => tx.insertGroup(t.id, group('ENGINEERING'))), UniquenessViolation);
-      assert.deepEqual((await store.transaction((tx) => tx.addMembers(t.id, g.id, [{ value: u1.id }, { value: u2.id }, { value: u1.id }], now()))).sort(), [u1.id, u2.id].sort(), 'the ids actually added');
-      assert.deepEqual(await store.transaction((tx) => tx.addMembers(t.id, g.id, [{ value: u1.id }], now())), [], 'adding an existing member is a no-op');
-      await assert.rejects(store.transaction((tx) => tx.addMembers(t.id, g.id, [{ value: 'nobody' }], now())), UnknownMembers);
-      assert.deepEqual((await store.membersOf(t.id, [g.id])).get(g.id)!.map((m) => m.value).sort(), [u1.id, u2.id].sort());
-      assert.deepEqual((await store.groupsOfUsers(t.id, [u1.id])).get(u1.id), [{ value: g.id, display: 'Engineering' }]);
-      assert.deepEqual((await store.getUserWithGroups(t.id, u1.id))?.groups, [{ value: g.id, display: 'Engineering' }], 'the one-query read agrees');
-      assert.deepEqual(await store.transaction((tx) => tx.removeMembers(t.id, g.id, [u2.id, u3.id], now())), [u2.id], 'only a member is removed');
-      await store.transaction((tx) => tx.addMembers(t.id, g.id, [{ value: u2.id }, { value: u3.id }], now()));
-      assert.deepEqual(await store.transaction((tx) => tx.removeMembersMatching(t.id, S, g.id, parseFilter(`value eq "${u3.id}"`), now())), [u3.id]);
-      assert.deepEqual((await store.transaction((tx) => tx.removeAllMembers(t.id, g.id, now()))).sort(), [u1.id, u2.id].sort());
-      assert.equal((await store.membersOf(t.id, [g.id])).get(g.id), undefined);
+      await assert.rejects(db.store.transaction((tx) => tx.insertGroup(t.id, group('ENGINEERING'))), UniquenessViolation);
+      assert.deepEqual((await db.store.transaction((tx) => tx.addMembers(t.id, g.id, [{ value: u1.id }, { value: u2.id }, { value: u1.id }], now()))).sort(), [u1.id, u2.id].sort(), 'the ids actually added');
+      assert.deepEqual(await db.store.transaction((tx) => tx.addMembers(t.id, g.id, [{ value: u1.id }], now())), [], 'adding an existing member is a no-op');
+      await assert.rejects(db.store.transaction((tx) => tx.addMembers(t.id, g.id, [{ value: 'nobody' }], now())), UnknownMembers);
+      assert.deepEqual((await db.store.membersOf(t.id, [g.id])).get(g.id)!.map((m) => m.value).sort(), [u1.id, u2.id].sort());
+      assert.deepEqual((await db.store.groupsOfUsers(t.id, [u1.id])).get(u1.id), [{ value: g.id, display: 'Engineering' }]);
+      assert.deepEqual((await db.store.getUserWithGroups(t.id, u1.id))?.groups, [{ value: g.id, display: 'Engineering' }], 'the one-query read agrees');
+      assert.deepEqual(await db.store.transaction((tx) => tx.removeMembers(t.id, g.id, [u2.id, u3.id], now())), [u2.id], 'only a member is removed');
+      await db.store.transaction((tx) => tx.addMembers(t.id, g.id, [{ value: u2.id }, { value: u3.id }], now()));
+      assert.deepEqual(await db.store.transaction((tx) => tx.removeMembersMatching(t.id, S, g.id, parseFilter(`value eq "${u3.id}"`), now())), [u3.id]);
+      assert.deepEqual((await db.store.transaction((tx) => tx.removeAllMembers(t.id, g.id, now()))).sort(), [u1.id, u2.id].sort());
+      assert.equal((await db.store.membersOf(t.id, [g.id])).get(g.id), undefined);
     });
 
     test('a group filter on members finds the groups a user belongs to', async () => {
       const t = await tenant();
       const [g1, g2] = [group('g1'), group('g2')];
       const u = user('member');
-      await store.transaction(async (tx) => {
+      await db.store.transaction(async (tx) => {
         await tx.insertUser(t.id, S, u);
         await tx.insertGroup(t.id, g1);
         await tx.insertGroup(t.id, g2);
         await tx.addMembers(t.id, g2.id, [{ value: u.id }], now());
       });
-      const found = await store.listGroups(t.id, S, { ...all, filter: parseFilter(`members[value eq "${u.id}"]`) });
+      const found = await db.store.listGroups(t.id, S, { ...all, filter: parseFilter(`members[value eq "${u.id}"]`) });
       assert.deepEqual(found.rows.map((g) => g.id), [g2.id]);
     });
 
@@ -270,14 +257,14 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       const t = await tenant();
       const g = group('Ops');
       const u = user('leaver');
-      await store.transaction(async (tx) => {
+      await db.store.transaction(async (tx) => {
         await tx.insertUser(t.id, S, u);
         await tx.insertGroup(t.id, g);
         await tx.addMembers(t.id, g.id, [{ value: u.id }], now());
       });
-      assert.deepEqual(await store.transaction((tx) => tx.deleteUser(t.id, u.id, now())), { groups: [g.id] }, 'a deleted user reports the groups it left');
-      assert.equal((await store.membersOf(t.id, [g.id])).get(g.id), undefined);
-      assert.equal((await store.getGroup(t.id, g.id))!.version, 2);
+      assert.deepEqual(await db.store.transaction((tx) => tx.deleteUser(t.id, u.id, now())), { groups: [g.id] }, 'a deleted user reports the groups it left');
+      assert.equal((await db.store.membersOf(t.id, [g.id])).get(g.id), undefined);
+      assert.equal((await db.store.getGroup(t.id, g.id))!.version, 2);
     });
   });
   filterContract(driver, open);
