@@ -5,13 +5,12 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { notImplemented } from '../scim/errors.ts';
-import { SCIM_CONTENT_TYPE } from './scim/errors.ts';
+import { endWithScimError } from './scim/errors.ts';
 
 export function refuseConnect(server: Server): void {
   server.on('connect', (_request: unknown, socket: Duplex) => {
     // The tunnel would start right after the request head: nothing further is read.
     socket.on('error', () => socket.destroy());
-    const body = JSON.stringify(notImplemented('CONNECT is not supported: Rollcall is a SCIM server, not a proxy. Send SCIM requests (GET, POST, PUT, PATCH, DELETE) to /scim/v2/<tenant>/.').toBody());
-    socket.end(`HTTP/1.1 501 Not Implemented\r\nContent-Type: ${SCIM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    endWithScimError(socket, 'Not Implemented', notImplemented('CONNECT is not supported: Rollcall is a SCIM server, not a proxy. Send SCIM requests (GET, POST, PUT, PATCH, DELETE) to /scim/v2/<tenant>/.'));
   });
 }

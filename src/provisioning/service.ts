@@ -44,13 +44,13 @@ export class Provisioning {
 
   context(tenant: Tenant): ScimContext {
     return {
-      store: this.store, schemas: this.schemas.schemasOf(tenant), tenant, baseUrl: this.scimBaseUrl(tenant.slug),
+      store: this.store, schemas: this.schemas.schemasOf(), tenant, baseUrl: this.scimBaseUrl(tenant.slug),
       limits: this.options.paging, attributeLimits: this.options.attributeLimits, clock: this.clock, hooks: this.hooks,
     };
   }
 
-  discovery(tenant: Tenant): DiscoveryContext {
-    const schemas = this.schemas.schemasOf(tenant);
-    return { baseUrl: this.scimBaseUrl(tenant.slug), resources: [schemas.User, schemas.Group], limits: this.options.paging, maxPayloadSize: this.options.maxPayloadSize };
+  /** What the discovery documents describe, from a request's context (its schemas and base URL). */
+  discovery(ctx: ScimContext): DiscoveryContext {
+    return { baseUrl: ctx.baseUrl, resources: [ctx.schemas.User, ctx.schemas.Group], limits: ctx.limits, maxPayloadSize: this.options.maxPayloadSize };
   }
 }

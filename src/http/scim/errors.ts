@@ -51,8 +51,13 @@ function clientErrorAnswer(code: string | undefined): [number, string, string] {
 export function writeClientError(err: Error & { code?: string }, socket: Duplex): void {
   if (!socket.writable) { socket.destroy(); return; }
   const [status, phrase, detail] = clientErrorAnswer(err.code);
-  const body = JSON.stringify(new ScimError(status, detail).toBody());
-  socket.end(`HTTP/1.1 ${status} ${phrase}\r\nContent-Type: ${SCIM_CONTENT_TYPE}\r\n` +
+  endWithScimError(socket, phrase, new ScimError(status, detail));
+}
+
+/** Answers on a raw socket, before or outside Fastify's routing, with a SCIM error, and closes it. */
+export function endWithScimError(socket: Duplex, phrase: string, err: ScimError): void {
+  const body = JSON.stringify(err.toBody());
+  socket.end(`HTTP/1.1 ${err.status} ${phrase}\r\nContent-Type: ${SCIM_CONTENT_TYPE}\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 

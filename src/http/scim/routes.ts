@@ -52,8 +52,7 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
   });
 
   const ctx = (request: Req) => request.scim!;
-  const discovery = (request: Req) => provisioning.discovery(request.scim!.tenant);
-  const schemasOf = (request: Req) => request.scim!.schemas;
+  const discovery = (request: Req) => provisioning.discovery(request.scim!);
 
   const send = (reply: FastifyReply, status: number, body: unknown) => reply.code(status).type(SCIM_CONTENT_TYPE).send(body);
   const header = (request: Req, name: string) => {
@@ -86,7 +85,7 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
     ['Users', 'User', { create: users.createUser, get: users.getUser, list: users.listUsers, replace: users.replaceUser, patch: users.patchUser, remove: users.deleteUser }],
     ['Groups', 'Group', { create: groups.createGroup, get: groups.getGroup, list: groups.listGroups, replace: groups.replaceGroup, patch: groups.patchGroup, remove: groups.deleteGroup }],
   ] as const) {
-    const rs = (request: Req) => schemasOf(request)[type];
+    const rs = (request: Req) => request.scim!.schemas[type];
     app.get(`/${endpoint}`, async (request: Req, reply) => send(reply, 200, await ops.list(ctx(request), parseListQuery(rs(request), request.query, config.paging))));
     app.post(`/${endpoint}`, async (request: Req, reply) => sendResource(request, reply, 201, await ops.create(ctx(request), request.body, projectionOf(rs(request), request))));
     app.post(`/${endpoint}/.search`, async (request: Req, reply) => send(reply, 200, await ops.list(ctx(request), parseListQuery(rs(request), searchBody(request.body), config.paging))));
