@@ -1,11 +1,15 @@
-// rollcall serve | migrate | tenant | token. Every command takes --db; the CLI and a running
-// server can share one SQLite file (WAL mode).
+// rollcall serve | migrate | tenant | token | admin-key. Every command takes --db; the CLI and a
+// running server can share one SQLite file (WAL mode). Changes made here are in the audit log, by
+// "rollcall CLI", like the admin API's by key.
 import { statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ConfigError, insecureSettings, loadConfig, sqliteFilename, type Config } from '../config/config.ts';
 import { openStore, redactUrl, startServer, UnsupportedDatabase } from '../main.ts';
-import { createTenant, requireTenant, TenantError } from '../provisioning/tenants/tenants.ts';
-import { issueToken, parseDuration, revokeToken } from '../provisioning/tenants/tokens.ts';
+import { audit, CLI_ACTOR } from '../provisioning/admin/audit.ts';
+import { systemClock } from '../provisioning/clock.ts';
+import { ADMIN_SCOPES, createAdminKey, publicAdminKey, revokeAdminKey, type AdminScope } from '../provisioning/tenants/admin-keys.ts';
+import { createTenant, deleteTenant, renameTenant, requireTenant, TenantError } from '../provisioning/tenants/tenants.ts';
+import { issueToken, parseDuration, revokeToken, rotateToken } from '../provisioning/tenants/tokens.ts';
 import { PostgresRefused } from '../store/postgres/postgres-store.ts';
 import type { Store } from '../store/store.ts';
 import { rollcallVersion } from './version.ts';
@@ -60,6 +64,10 @@ program.command('serve')
     const log = running.app.log;
     for (const warning of insecureSettings(c)) log.warn(`INSECURE: ${warning}`);
     log.info(`Rollcall is serving SCIM at ${c.publicUrl}/scim/v2/<tenant> (database ${redactUrl(c.databaseUrl)})`);
+    if (!(await running.store.listAdminKeys()).some((k) => !k.revokedAt)) {
+      const db = opts.db ? ` --db ${shellWord(opts.db)}` : '';
+      log.info(`No admin API key yet: the admin API at ${c.publicUrl}/admin/v1 refuses every request until you create one, in another terminal: npx rollcall admin-key create --name "my app"${db} (the key is printed there, once; it is never written to this log).`);
+    }
     const tenants = await running.store.listTenants();
     if (tenants.length === 0) {
       const db = opts.db ? ` --db ${JSON.stringify(opts.db)}` : '';
@@ -121,6 +129,28 @@ tenant.command('list')
     for (const t of list) console.log(`${t.slug}\t${t.name}\t${scimUrl(c, t.slug)}`);
   }));
 
+tenant.command('update <slug>')
+  .description("rename a tenant (its slug, part of its SCIM URL, never changes)")
+  .requiredOption('--name <name>', 'the new display name')
+  .addOption(dbOption())
+  .action(async (slug: string, opts: { db?: string; name: string }) => withStore(opts, async (store) => {
+    const t = await requireTenant(store, slug);
+    const renamed = await renameTenant(store, t, opts.name);
+    await audit(store, systemClock, CLI_ACTOR, 'tenant.update', { type: 'tenant', id: t.id, tenantId: t.id }, { fields: ['name'], from: t.name, to: renamed.name });
+    console.log(`Tenant ${slug} is now named "${renamed.name}".`);
+  }));
+
+tenant.command('delete <slug>')
+  .description('delete a tenant with all its users, groups and tokens, for good')
+  .requiredOption('--confirm <slug>', 'repeat the slug to confirm')
+  .addOption(dbOption())
+  .action(async (slug: string, opts: { db?: string; confirm: string }) => withStore(opts, async (store) => {
+    const t = await requireTenant(store, slug);
+    const gone = await deleteTenant(store, t, opts.confirm);
+    await audit(store, systemClock, CLI_ACTOR, 'tenant.delete', { type: 'tenant', id: t.id, tenantId: t.id }, { slug: t.slug, ...gone });
+    console.log(`Tenant ${slug} deleted, with ${gone.users} user(s) and ${gone.groups} group(s).`);
+  }));
+
 const token = program.command('token').description("manage a tenant's bearer tokens");
 
 token.command('create <slug>')
@@ -159,6 +189,62 @@ token.command('revoke <slug> <tokenId>')
     const t = await requireTenant(store, slug);
     await revokeToken(store, t, tokenId);
     console.log(`Token ${tokenId} of ${slug} revoked.`);
+  }));
+
+token.command('rotate <slug> <tokenId>')
+  .description('issue a new token; the old one keeps working until --old-expires-at (default: 7 days), then is refused as expired')
+  .option('--old-expires-at <time>', 'when the old token stops working (ISO 8601, e.g. 2026-12-31T00:00:00Z)')
+  .option('--expires-in <duration>', 'lifetime of the new token: 365d, 12h, 30m or never')
+  .option('--json', 'print one JSON object')
+  .addOption(dbOption())
+  .action(async (slug: string, tokenId: string, opts: { db?: string; oldExpiresAt?: string; expiresIn?: string; json?: boolean }) => withStore(opts, async (store, c) => {
+    const t = await requireTenant(store, slug);
+    const ttl = opts.expiresIn ? parseDuration(opts.expiresIn) : c.tokenTtlDays * 86_400_000;
+    const r = await rotateToken(store, t, tokenId, { ttlMs: ttl, oldUntil: opts.oldExpiresAt });
+    await audit(store, systemClock, CLI_ACTOR, 'token.rotate', { type: 'token', id: tokenId, tenantId: t.id }, { newTokenId: r.record.id, oldExpiresAt: r.oldExpiresAt });
+    if (opts.json) { console.log(JSON.stringify({ tenant: t.slug, scimUrl: scimUrl(c, t.slug), token: r.token, tokenId: r.record.id, expiresAt: r.record.expiresAt, previous: { tokenId, expiresAt: r.oldExpiresAt } })); return; }
+    console.log(`New token ${r.record.id} for ${t.slug} (expires ${r.record.expiresAt ?? 'never'}):\n\n  SCIM base URL:  ${scimUrl(c, t.slug)}\n  Bearer token:   ${r.token}\n`);
+    console.log(`The token is shown only this once. The old token ${tokenId} keeps working until ${r.oldExpiresAt}: paste the new one into the identity provider before then.`);
+  }));
+
+const adminKey = program.command('admin-key').description('manage admin API keys (for /admin/v1)');
+
+adminKey.command('create')
+  .description('create an admin API key; prints it once')
+  .requiredOption('--name <name>', 'who or what uses it, e.g. "billing service"')
+  .addOption(new Option('--scope <scope>', 'admin: everything; read: GET only').choices([...ADMIN_SCOPES]).default('admin'))
+  .option('--expires-in <duration>', 'lifetime: 365d, 12h, 30m or never (the default)')
+  .option('--json', 'print one JSON object')
+  .addOption(dbOption())
+  .action(async (opts: { db?: string; name: string; scope: AdminScope; expiresIn?: string; json?: boolean }) => withStore(opts, async (store, c) => {
+    const { key, record } = await createAdminKey(store, { name: opts.name, scope: opts.scope, ttlMs: opts.expiresIn ? parseDuration(opts.expiresIn) : null });
+    await audit(store, systemClock, CLI_ACTOR, 'adminKey.create', { type: 'adminKey', id: record.id, tenantId: null }, { name: record.name, scope: record.scope });
+    if (opts.json) { console.log(JSON.stringify({ ...publicAdminKey(record), key })); return; }
+    console.log(`Admin key ${record.id} "${record.name}" (scope ${record.scope}, expires ${record.expiresAt ?? 'never'}):\n\n  Admin API:  ${c.publicUrl}/admin/v1\n  Key:        ${key}\n\nThe key is shown only this once: store it in your app's secrets now.`);
+  }));
+
+adminKey.command('list')
+  .description('list admin API keys (never the keys themselves)')
+  .option('--json', 'print JSON')
+  .addOption(dbOption())
+  .action(async (opts: { db?: string; json?: boolean }) => withStore(opts, async (store) => {
+    const list = (await store.listAdminKeys()).map(publicAdminKey);
+    if (opts.json) { console.log(JSON.stringify(list)); return; }
+    if (!list.length) { console.log('No admin keys. Create one: npx rollcall admin-key create --name "my app"'); return; }
+    const now = Date.now();
+    for (const k of list) {
+      const state = k.revokedAt ? `revoked ${k.revokedAt}` : k.expiresAt && Date.parse(k.expiresAt) <= now ? `expired ${k.expiresAt}` : `live, expires ${k.expiresAt ?? 'never'}`;
+      console.log(`${k.id}\t${k.name}\t${k.scope}\t…${k.hint}\t${state}\tlast used ${k.lastUsedAt ?? 'never'}`);
+    }
+  }));
+
+adminKey.command('revoke <id>')
+  .description('revoke an admin API key; requests using it fail from the next one on')
+  .addOption(dbOption())
+  .action(async (id: string, opts: { db?: string }) => withStore(opts, async (store) => {
+    await revokeAdminKey(store, id);
+    await audit(store, systemClock, CLI_ACTOR, 'adminKey.revoke', { type: 'adminKey', id, tenantId: null });
+    console.log(`Admin key ${id} revoked.`);
   }));
 
 /** Failures to open the database or the port, as a UsageError saying what to do; others unchanged. */

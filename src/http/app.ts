@@ -12,6 +12,7 @@ import { Drains } from './drain.ts';
 import { loggerOptions } from './request-log.ts';
 import { frameworkError, installScimErrors, sendScimError, writeClientError } from './scim/errors.ts';
 import { registerScimRoutes } from './scim/routes.ts';
+import { registerAdminRoutes } from './admin/index.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -101,6 +102,7 @@ export async function buildApp({ config, provisioning, logger }: AppDeps): Promi
     installScimErrors(scim, config.bodyLimitBytes, config.retryAfterSeconds);
     await scim.register(async (tenant) => registerScimRoutes(tenant, { config, provisioning }), { prefix: '/v2/:tenant' });
   }, { prefix: '/scim' });
+  await app.register(async (admin) => registerAdminRoutes(admin, { config, provisioning }), { prefix: '/admin/v1' });
   return app;
 }
 

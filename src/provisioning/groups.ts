@@ -38,16 +38,16 @@ async function* memberPages(ctx: ScimContext, groupId: string): AsyncIterable<Re
   }
 }
 
-/** Splits a normalised Group body into its document and its members. */
-function splitMembers(doc: AttrDoc): { doc: AttrDoc; members: MemberValue[] } {
-  const { members, ...rest } = doc;
-  return { doc: rest, members: toMemberValues(members) };
+/** A request body as the group document (without members) and the members it names, checked. */
+export function groupDoc(ctx: ScimContext, body: unknown): { doc: AttrDoc; members: MemberValue[] } {
+  const { members, ...doc } = normalizeResource(ctx.schemas.Group, body);
+  checkRequired(ctx.schemas.Group, doc);
+  checkAttributeLimits(doc, ctx.attributeLimits);
+  return { doc, members: toMemberValues(members) };
 }
 
 export async function createGroup(ctx: ScimContext, body: unknown, projection?: Projection): Promise<Rendered> {
-  const { doc, members } = splitMembers(normalizeResource(ctx.schemas.Group, body));
-  checkRequired(ctx.schemas.Group, doc);
-  checkAttributeLimits(doc, ctx.attributeLimits);
+  const { doc, members } = groupDoc(ctx, body);
   return mutate(ctx, { kind: 'create', type: 'Group', doc, members }, (tx, change) => render(ctx, tx, change.after!, projection));
 }
 
@@ -66,9 +66,7 @@ export async function listGroups(ctx: ScimContext, q: ListQuery) {
 }
 
 export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
-  const { doc, members } = splitMembers(normalizeResource(ctx.schemas.Group, body));
-  checkRequired(ctx.schemas.Group, doc);
-  checkAttributeLimits(doc, ctx.attributeLimits);
+  const { doc, members } = groupDoc(ctx, body);
   const next = () => ({ doc, memberOps: [{ kind: 'replace' as const, members }] });
   return mutate(ctx, { kind: 'replace', type: 'Group', id, ifMatch, next }, (tx, change) => render(ctx, tx, change.after!, projection));
 }

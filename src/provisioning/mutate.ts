@@ -8,7 +8,7 @@ import { changedPaths } from '../scim/diff.ts';
 import type { MemberOp, MemberValue } from '../scim/patch.ts';
 import type { StoredResource } from '../scim/render.ts';
 import type { AttrDoc } from '../scim/resource.ts';
-import type { StoreTx } from '../store/store.ts';
+import type { Origin, StoreTx } from '../store/store.ts';
 import { isoNow } from './clock.ts';
 import { checkIfMatch, inTransaction, notFoundIn, VersionConflict, type ScimContext } from './context.ts';
 
@@ -42,10 +42,13 @@ export type ChangeHook = (tx: StoreTx, change: Change) => Promise<void>;
 /** The next state of a resource: its document, and for groups the member operations to apply. */
 export interface Next { doc: AttrDoc; memberOps?: MemberOp[] }
 
+/** Checks the current state before anything is written (the admin API: only local resources); throws to refuse. */
+export type Guard = (current: StoredResource & { origin?: Origin }) => void;
+
 export type Mutation =
-  | { kind: 'create'; type: ResourceType; doc: AttrDoc; members?: MemberValue[] }
-  | { kind: 'replace' | 'patch'; type: ResourceType; id: string; ifMatch?: string; next: (current: StoredResource) => Next }
-  | { kind: 'delete'; type: ResourceType; id: string; ifMatch?: string };
+  | { kind: 'create'; type: ResourceType; doc: AttrDoc; members?: MemberValue[]; origin?: Origin }
+  | { kind: 'replace' | 'patch'; type: ResourceType; id: string; ifMatch?: string; guard?: Guard; next: (current: StoredResource) => Next }
+  | { kind: 'delete'; type: ResourceType; id: string; ifMatch?: string; guard?: Guard };
 
 /**
  * Runs one mutation in one transaction (retried on a lost race), passes its Change through the
@@ -62,7 +65,7 @@ export function mutate<T>(ctx: ScimContext, m: Mutation, then: (tx: StoreTx, cha
 async function apply(ctx: ScimContext, tx: StoreTx, m: Mutation, at: string): Promise<Change> {
   const t = ctx.tenant.id;
   if (m.kind === 'create') {
-    const record: StoredResource = { id: randomUUID(), doc: m.doc, created: at, lastModified: at, version: 1 };
+    const record: StoredResource & { origin: Origin } = { id: randomUUID(), doc: m.doc, created: at, lastModified: at, version: 1, origin: m.origin ?? 'scim' };
     const paths = Object.keys(m.doc).filter((k) => m.doc[k] !== undefined);
     if (m.type === 'User') {
       await tx.insertUser(t, ctx.schemas, record);
@@ -76,6 +79,7 @@ async function apply(ctx: ScimContext, tx: StoreTx, m: Mutation, at: string): Pr
 
   const current = m.type === 'User' ? await tx.lockUser(t, m.id) : await tx.lockGroup(t, m.id);
   if (!current) throw notFoundIn(m.type, m.id);
+  m.guard?.(current);
   checkIfMatch(m.ifMatch, current.version);
 
   if (m.kind === 'delete') {

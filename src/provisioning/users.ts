@@ -4,7 +4,7 @@ import { checkAttributeLimits } from '../scim/attribute-limits.ts';
 import { applyPatch } from '../scim/patch.ts';
 import { applyProjection, wantsAttribute, ALL, type Projection } from '../scim/projection.ts';
 import { renderUser, type Rendered, type StoredResource } from '../scim/render.ts';
-import { checkRequired, normalizeResource } from '../scim/resource.ts';
+import { checkRequired, normalizeResource, type AttrDoc } from '../scim/resource.ts';
 import type { StoreReads } from '../store/store.ts';
 import { notFoundIn, type ScimContext } from './context.ts';
 import { mutate } from './mutate.ts';
@@ -18,10 +18,16 @@ async function render(ctx: ScimContext, reads: StoreReads, u: StoredResource, pr
   return { resource: applyProjection(renderUser(ctx.schemas.User, ctx.baseUrl, u, groups), projection), version: u.version };
 }
 
-export async function createUser(ctx: ScimContext, body: unknown, projection?: Projection): Promise<Rendered> {
+/** A request body as the user document it describes, checked (types, required attributes, limits). */
+export function userDoc(ctx: ScimContext, body: unknown): AttrDoc {
   const doc = normalizeResource(ctx.schemas.User, body);
   checkRequired(ctx.schemas.User, doc);
   checkAttributeLimits(doc, ctx.attributeLimits);
+  return doc;
+}
+
+export async function createUser(ctx: ScimContext, body: unknown, projection?: Projection): Promise<Rendered> {
+  const doc = userDoc(ctx, body);
   // Created a moment ago: in no group yet.
   return mutate(ctx, { kind: 'create', type: 'User', doc }, (tx, change) => render(ctx, tx, change.after!, projection, []));
 }
@@ -47,9 +53,7 @@ export async function listUsers(ctx: ScimContext, q: ListQuery) {
 
 /** PUT: the body replaces every writable attribute (RFC 7644 §3.5.1). */
 export async function replaceUser(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
-  const doc = normalizeResource(ctx.schemas.User, body);
-  checkRequired(ctx.schemas.User, doc);
-  checkAttributeLimits(doc, ctx.attributeLimits);
+  const doc = userDoc(ctx, body);
   return mutate(ctx, { kind: 'replace', type: 'User', id, ifMatch, next: () => ({ doc }) }, (tx, change) => render(ctx, tx, change.after!, projection));
 }
 

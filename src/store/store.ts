@@ -22,6 +22,8 @@ export interface Tenant { id: string; slug: string; name: string; createdAt: str
 export interface TokenRecord {
   id: string;
   tenantId: string;
+  /** What the admin called it ("Okta production"); null when unnamed. */
+  name: string | null;
   /** SHA-256 of the whole token, hex. The token itself is never stored. */
   hash: string;
   /** Last characters of the token, shown in listings so an admin can tell tokens apart. */
@@ -32,15 +34,58 @@ export interface TokenRecord {
   lastUsedAt: string | null;
 }
 
+/** Who created a user or group: the identity provider over SCIM, or the app through the admin API. */
+export type Origin = 'scim' | 'local';
+
 export interface UserRecord extends ResourceMeta {
   /** The canonical attribute document (userName, name, emails, extensions under their URN, …). */
   doc: AttrDoc;
+  /** Set on records read from the store and on new records (absent means 'scim'). */
+  origin?: Origin;
+  /** Creation order, as read from the store: the keyset of admin API cursors. */
+  seq?: number;
 }
 
 export interface GroupRecord extends ResourceMeta {
   /** displayName, externalId, … — never members, which live in their own table. */
   doc: AttrDoc;
+  origin?: Origin;
+  seq?: number;
 }
+
+/** An admin API key. Like SCIM tokens, only the SHA-256 of the key is stored. */
+export interface AdminKeyRecord {
+  id: string;
+  name: string;
+  /** 'admin': every operation; 'read': GET only. */
+  scope: 'admin' | 'read';
+  hash: string;
+  hint: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** One admin action, as the audit log keeps it. Never holds a secret. */
+export interface AuditEntry {
+  /** Sortable: the time, then random characters (provisioning/admin/audit.ts). */
+  id: string;
+  at: string;
+  keyId: string | null;
+  keyName: string | null;
+  /** "tenant.create", "token.rotate", "user.delete", … */
+  action: string;
+  tenantId: string | null;
+  targetType: string;
+  targetId: string | null;
+  /** What changed, without secrets: names of changed fields, counts, ids. */
+  summary: Record<string, unknown>;
+  requestId: string | null;
+}
+
+/** Keyset paging for the admin API: rows after `after` (exclusive), at most `limit`. */
+export interface Scan { after?: string; limit: number }
 
 export interface ListOptions {
   filter?: Filter;
@@ -85,6 +130,12 @@ export interface StoreReads {
   listGroups(tenantId: string, schemas: TenantSchemas, options: ListOptions): Promise<Page<GroupRecord>>;
   /** Members of some groups; callers ask only when the response will include members. */
   membersOf(tenantId: string, groupIds: string[]): Promise<Map<string, Member[]>>;
+  /**
+   * Users in creation order after the one with `afterSeq`, matching an optional filter: the admin
+   * API's cursor pages (keyset on seq, so concurrent inserts and deletes never shift a page).
+   */
+  scanUsers(tenantId: string, schemas: TenantSchemas, filter: Filter | undefined, afterSeq: number | undefined, limit: number): Promise<UserRecord[]>;
+  scanGroups(tenantId: string, schemas: TenantSchemas, filter: Filter | undefined, afterSeq: number | undefined, limit: number): Promise<GroupRecord[]>;
   /** One page of a group's members in member-id order, after `after` (keyset): for streaming big groups. */
   membersPage(tenantId: string, groupId: string, after: string | undefined, limit: number): Promise<Member[]>;
 }
@@ -138,12 +189,27 @@ export interface Store extends StoreReads {
   createTenant(tenant: Tenant): Promise<void>;
   findTenantBySlug(slug: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;
+  /** Tenants in slug order after `after`, whose slug or name contains `search` (case-insensitively). */
+  scanTenants(search: string | undefined, scan: Scan): Promise<Tenant[]>;
+  /** Renames a tenant; false when there is no such tenant. */
+  renameTenant(tenantId: string, name: string): Promise<boolean>;
+  /**
+   * Deletes the tenant and everything of it (users, groups, memberships, tokens, settings) in one
+   * transaction; returns how many users and groups went with it, or undefined if there was none.
+   */
+  deleteTenant(tenantId: string): Promise<{ users: number; groups: number } | undefined>;
 
   createToken(token: TokenRecord): Promise<void>;
   /** One round trip for authentication: the token with this hash, if it belongs to the tenant with this slug. */
   findTokenForTenant(hash: string, slug: string): Promise<{ token: TokenRecord; tenant: Tenant } | undefined>;
   listTokens(tenantId: string): Promise<TokenRecord[]>;
   revokeToken(tenantId: string, tokenId: string, at: string): Promise<boolean>;
+  /**
+   * Rotation: creates `next` and, in the same transaction, makes the live token `tokenId` expire at
+   * `oldUntil` (or keep its own earlier expiry). False (and nothing written) when that token is not
+   * live: revoked, expired at `now`, or absent.
+   */
+  rotateToken(tenantId: string, tokenId: string, next: TokenRecord, oldUntil: string, now: string): Promise<boolean>;
   /** Records a use; drivers may skip the write when the last record is less than a minute old. */
   touchToken(tokenId: string, at: string): Promise<void>;
   /**
@@ -153,4 +219,15 @@ export interface Store extends StoreReads {
    * moment (PostgreSQL while its notification connection is down): then nothing may be reused.
    */
   authStamp(): string | undefined;
+
+  createAdminKey(key: AdminKeyRecord): Promise<void>;
+  findAdminKeyByHash(hash: string): Promise<AdminKeyRecord | undefined>;
+  listAdminKeys(): Promise<AdminKeyRecord[]>;
+  revokeAdminKey(id: string, at: string): Promise<boolean>;
+  /** Records a use; skipped when the last record is less than a minute old. */
+  touchAdminKey(id: string, at: string): Promise<void>;
+
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Audit entries, newest first, before the entry `after` (exclusive). */
+  listAudit(query: { tenantId?: string; action?: string; targetId?: string; since?: string; until?: string }, scan: Scan): Promise<AuditEntry[]>;
 }

@@ -5,18 +5,24 @@ import { isoNow, systemClock, type Clock } from '../clock.ts';
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** A tenant or token operation the caller asked for cannot be done; the message says why. */
-export class TenantError extends Error {}
+/**
+ * A tenant, token or key operation the caller asked for cannot be done; the message says why. The
+ * status says what kind of refusal it is (400 bad input, 404 no such thing, 409 not in this state),
+ * for the admin API; the CLI prints the message.
+ */
+export class TenantError extends Error {
+  constructor(message: string, readonly status: 400 | 404 | 409 = 400) { super(message); }
+}
 
 export async function createTenant(store: Store, slug: string, name?: string, clock: Clock = systemClock): Promise<Tenant> {
   if (!SLUG_PATTERN.test(slug)) {
     throw new TenantError(`"${slug}" cannot be a tenant slug: use 1–63 lower-case letters, digits and dashes, starting and ending with a letter or digit (it becomes part of the SCIM URL).`);
   }
-  const tenant: Tenant = { id: randomUUID(), slug, name: name?.trim() || slug, createdAt: isoNow(clock) };
+  const tenant: Tenant = { id: randomUUID(), slug, name: checkName(name) ?? slug, createdAt: isoNow(clock) };
   try {
     await store.createTenant(tenant);
   } catch (err) {
-    if (err instanceof UniquenessViolation) throw new TenantError(`A tenant with the slug "${slug}" already exists.`);
+    if (err instanceof UniquenessViolation) throw new TenantError(`A tenant with the slug "${slug}" already exists.`, 409);
     throw err;
   }
   return tenant;
@@ -24,6 +30,35 @@ export async function createTenant(store: Store, slug: string, name?: string, cl
 
 export async function requireTenant(store: Store, slug: string): Promise<Tenant> {
   const tenant = await store.findTenantBySlug(slug);
-  if (!tenant) throw new TenantError(`No tenant has the slug "${slug}". \`rollcall tenant list\` shows the tenants.`);
+  if (!tenant) throw new TenantError(`No tenant has the slug "${slug}". \`rollcall tenant list\` shows the tenants.`, 404);
   return tenant;
+}
+
+const MAX_NAME = 200;
+
+/** A tenant's display name, trimmed; undefined for none. */
+function checkName(name: string | undefined): string | undefined {
+  const trimmed = name?.trim();
+  if (trimmed && trimmed.length > MAX_NAME) throw new TenantError(`A tenant name has at most ${MAX_NAME} characters; this one has ${trimmed.length}.`);
+  return trimmed || undefined;
+}
+
+export async function renameTenant(store: Store, tenant: Tenant, name: string): Promise<Tenant> {
+  const checked = checkName(name);
+  if (!checked) throw new TenantError('A tenant name cannot be empty.');
+  if (!(await store.renameTenant(tenant.id, checked))) throw new TenantError(`No tenant has the slug "${tenant.slug}".`, 404);
+  return { ...tenant, name: checked };
+}
+
+/**
+ * Deletes a tenant with every user, group, token and setting it has, in one transaction. `confirm`
+ * must repeat the slug: the one guard against deleting the wrong customer by a copied id.
+ */
+export async function deleteTenant(store: Store, tenant: Tenant, confirm: string | undefined): Promise<{ users: number; groups: number }> {
+  if (confirm !== tenant.slug) {
+    throw new TenantError(`Deleting tenant "${tenant.slug}" removes all of its users, groups and tokens for good: confirm by repeating its slug (confirm=${tenant.slug}).`);
+  }
+  const gone = await store.deleteTenant(tenant.id);
+  if (!gone) throw new TenantError(`No tenant has the slug "${tenant.slug}".`, 404);
+  return gone;
 }

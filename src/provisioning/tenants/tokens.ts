@@ -1,4 +1,5 @@
-// A tenant's SCIM bearer tokens: issue (the clear token is returned once, never stored), revoke.
+// A tenant's SCIM bearer tokens: issue (the clear token is returned once, never stored), revoke,
+// rotate (a new token, the old one kept working for an overlap so the IdP can be updated).
 import { randomBytes } from 'node:crypto';
 import type { Store, Tenant, TokenRecord } from '../../store/store.ts';
 import { isoNow, systemClock, type Clock } from '../clock.ts';
@@ -16,12 +17,18 @@ export function parseDuration(text: string): number | null {
 export interface IssuedToken { token: string; record: TokenRecord }
 
 /** Issues a token; the clear token is returned once and never stored. */
-export async function issueToken(store: Store, tenant: Tenant, ttlMs: number | null, clock: Clock = systemClock): Promise<IssuedToken> {
+export async function issueToken(store: Store, tenant: Tenant, ttlMs: number | null, clock: Clock = systemClock, name: string | null = null): Promise<IssuedToken> {
+  const issued = newToken(tenant, ttlMs, clock.now(), name);
+  await store.createToken(issued.record);
+  return issued;
+}
+
+function newToken(tenant: Tenant, ttlMs: number | null, now: number, name: string | null): IssuedToken {
   const token = generateToken();
-  const now = clock.now();
   const record: TokenRecord = {
     id: 'tok_' + randomBytes(6).toString('hex'),
     tenantId: tenant.id,
+    name,
     hash: hashToken(token),
     hint: token.slice(-4),
     createdAt: new Date(now).toISOString(),
@@ -29,13 +36,35 @@ export async function issueToken(store: Store, tenant: Tenant, ttlMs: number | n
     revokedAt: null,
     lastUsedAt: null,
   };
-  await store.createToken(record);
   return { token, record };
+}
+
+/** How long a rotated token keeps working by default: a week to paste the new one into the IdP. */
+export const DEFAULT_ROTATION_OVERLAP_MS = 7 * 86_400_000;
+
+/**
+ * Rotation: a new token (same name, the given lifetime) and the old one made to expire at
+ * `oldUntil` (unless it expires earlier anyway). Refused for a token that is not live.
+ */
+export async function rotateToken(store: Store, tenant: Tenant, tokenId: string, opts: { ttlMs: number | null; oldUntil?: string }, clock: Clock = systemClock): Promise<IssuedToken & { oldExpiresAt: string }> {
+  const now = clock.now();
+  const oldUntil = opts.oldUntil ?? new Date(now + DEFAULT_ROTATION_OVERLAP_MS).toISOString();
+  if (Number.isNaN(Date.parse(oldUntil))) throw new TenantError(`"${oldUntil}" is not a time: give the end of the overlap as an ISO 8601 time, e.g. 2026-12-31T00:00:00Z.`);
+  if (Date.parse(oldUntil) < now) throw new TenantError(`The old token would expire in the past (${oldUntil}); to stop it now, revoke it.`);
+  const current = (await store.listTokens(tenant.id)).find((t) => t.id === tokenId);
+  if (!current) throw new TenantError(`Tenant "${tenant.slug}" has no token ${tokenId}.`, 404);
+  const issued = newToken(tenant, opts.ttlMs, now, current.name);
+  const until = new Date(Date.parse(oldUntil)).toISOString();
+  if (!(await store.rotateToken(tenant.id, tokenId, issued.record, until, new Date(now).toISOString()))) {
+    throw new TenantError(current.revokedAt ? `Token ${tokenId} was revoked on ${current.revokedAt}; issue a new token instead.` : `Token ${tokenId} has expired; issue a new token instead.`, 409);
+  }
+  const after = (await store.listTokens(tenant.id)).find((t) => t.id === tokenId);
+  return { ...issued, oldExpiresAt: after?.expiresAt ?? until };
 }
 
 export async function revokeToken(store: Store, tenant: Tenant, tokenId: string, clock: Clock = systemClock): Promise<void> {
   if (!(await store.revokeToken(tenant.id, tokenId, isoNow(clock)))) {
     const known = (await store.listTokens(tenant.id)).find((t) => t.id === tokenId);
-    throw new TenantError(known ? `Token ${tokenId} was already revoked.` : `Tenant "${tenant.slug}" has no token ${tokenId}.`);
+    throw new TenantError(known ? `Token ${tokenId} was already revoked.` : `Tenant "${tenant.slug}" has no token ${tokenId}.`, known ? 409 : 404);
   }
 }

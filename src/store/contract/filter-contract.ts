@@ -14,7 +14,7 @@ const T1 = 'tenant-1';
 const T2 = 'tenant-2';
 
 function rec(id: string, doc: Record<string, unknown>, lastModified: string): UserRecord {
-  return { id, doc, created: '2023-12-01T00:00:00.000Z', lastModified, version: 1 };
+  return { id, doc, created: '2023-12-01T00:00:00.000Z', lastModified, version: 1, origin: 'scim' };
 }
 
 const users: UserRecord[] = [

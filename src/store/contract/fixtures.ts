@@ -7,8 +7,8 @@ import type { GroupRecord, ListOptions, Store, Tenant, UserRecord } from '../sto
 
 export const now = () => new Date().toISOString();
 export const user = (userName: string, extra: Record<string, unknown> = {}): UserRecord =>
-  ({ id: randomUUID(), doc: { userName, ...extra }, created: now(), lastModified: now(), version: 1 });
-export const group = (displayName: string): GroupRecord => ({ id: randomUUID(), doc: { displayName }, created: now(), lastModified: now(), version: 1 });
+  ({ id: randomUUID(), doc: { userName, ...extra }, created: now(), lastModified: now(), version: 1, origin: 'scim' });
+export const group = (displayName: string): GroupRecord => ({ id: randomUUID(), doc: { displayName }, created: now(), lastModified: now(), version: 1, origin: 'scim' });
 export const all: ListOptions = { sortOrder: 'ascending', offset: 0, limit: 1000 };
 /** The schemas of a tenant with no custom attributes. */
 export const S = resourceSchemas();

@@ -5,6 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { adminContract } from './admin-contract.ts';
 import { all, group, now, S, suiteStore, user } from './fixtures.ts';
 import { parseFilter } from '../../scim/filter.ts';
 import { filterContract } from './filter-contract.ts';
@@ -33,7 +34,7 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
 
     test('tokens: found by hash, listed per tenant, revoked once, last use recorded', async () => {
       const t = await tenant();
-      const rec = { id: 'tok_1', tenantId: t.id, hash: 'ab'.repeat(32), hint: 'wxyz', createdAt: now(), expiresAt: null, revokedAt: null, lastUsedAt: null };
+      const rec = { id: 'tok_1', tenantId: t.id, name: 'Okta', hash: 'ab'.repeat(32), hint: 'wxyz', createdAt: now(), expiresAt: null, revokedAt: null, lastUsedAt: null };
       await db.store.createToken(rec);
       assert.deepEqual(await db.store.findTokenForTenant(rec.hash, t.slug), { token: rec, tenant: t });
       assert.equal(await db.store.findTokenForTenant(rec.hash, 'another-tenant'), undefined, "a token is not found under another tenant's slug");
@@ -49,7 +50,7 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
 
     test('authStamp: moves when a token is revoked through this store, not for reads, resource writes or recorded uses', async () => {
       const t = await tenant();
-      const rec = { id: 'tok_2', tenantId: t.id, hash: 'cd'.repeat(32), hint: 'wxyz', createdAt: now(), expiresAt: null, revokedAt: null, lastUsedAt: null };
+      const rec = { id: 'tok_2', tenantId: t.id, name: null, hash: 'cd'.repeat(32), hint: 'wxyz', createdAt: now(), expiresAt: null, revokedAt: null, lastUsedAt: null };
       await db.store.createToken(rec);
       const stamp = db.store.authStamp();
       assert.equal(typeof stamp, 'string', 'an open store can tell when tokens change');
@@ -269,4 +270,5 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
   });
   filterContract(driver, open);
   hostileValuesContract(driver, open);
+  adminContract(driver, open);
 }

@@ -32,7 +32,7 @@ if (await postgresAvailable()) {
     try {
       const at = new Date().toISOString();
       await other.createTenant({ id: 't1', slug: 'acme', name: 'Acme', createdAt: at });
-      for (const id of ['tok_1', 'tok_2']) await other.createToken({ id, tenantId: 't1', hash: id.padEnd(64, '0'), hint: 'abcd', createdAt: at, expiresAt: null, revokedAt: null, lastUsedAt: null });
+      for (const id of ['tok_1', 'tok_2']) await other.createToken({ id, tenantId: 't1', name: null, hash: id.padEnd(64, '0'), hint: 'abcd', createdAt: at, expiresAt: null, revokedAt: null, lastUsedAt: null });
       let stamp = server.authStamp();
       assert.equal(typeof stamp, 'string', 'listening from the start');
       await other.touchToken('tok_1', at);

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Filter } from '../../scim/filter.ts';
 import type { MemberValue } from '../../scim/patch.ts';
 import type { AttrDoc } from '../../scim/resource.ts';
-import type { GroupRecord, ListOptions, Member, Page, StoreTx, TenantSchemas, UserRecord } from '../store.ts';
+import type { GroupRecord, ListOptions, Member, Origin, Page, StoreTx, TenantSchemas, UserRecord } from '../store.ts';
 import { UniquenessViolation, UnknownMembers } from '../store.ts';
 import type { Sql, SqlDialect } from './dialect.ts';
 import type { QueryRunner } from './runner.ts';
@@ -37,7 +37,10 @@ const lc = (v: unknown): string | null => (v === undefined || v === null ? null 
 const parseDoc = (v: unknown): AttrDoc => (typeof v === 'string' ? JSON.parse(v) as AttrDoc : (v as AttrDoc));
 
 function toRecord(row: Row): UserRecord & GroupRecord {
-  return { id: row.id as string, doc: parseDoc(row.doc), created: row.created as string, lastModified: row.last_modified as string, version: Number(row.version) };
+  const r: UserRecord & GroupRecord = { id: row.id as string, doc: parseDoc(row.doc), created: row.created as string, lastModified: row.last_modified as string, version: Number(row.version) };
+  if (row.origin !== undefined) r.origin = row.origin as Origin;
+  if (row.seq !== undefined) r.seq = Number(row.seq);
+  return r;
 }
 
 type Mappings = { users: ResourceMapping; groups: ResourceMapping };
@@ -50,7 +53,7 @@ export class SqlResources implements StoreTx {
    */
   private readonly mappings: WeakMap<TenantSchemas, Mappings>;
 
-  constructor(private readonly db: QueryRunner, private readonly dialect: SqlDialect, mappings?: WeakMap<TenantSchemas, Mappings>) {
+  constructor(readonly db: QueryRunner, private readonly dialect: SqlDialect, mappings?: WeakMap<TenantSchemas, Mappings>) {
     this.mappings = mappings ?? new WeakMap();
   }
 
@@ -93,7 +96,7 @@ export class SqlResources implements StoreTx {
   }
 
   private async page(table: Sql, where: Sql, compiler: FilterCompiler, o: ListOptions): Promise<Row[]> {
-    const columns = sql`r.id, r.doc, r.created, r.last_modified, r.version`;
+    const columns = sql`r.id, r.doc, r.created, r.last_modified, r.version, r.origin`;
     if (!o.sortBy && o.offset === 0) {
       return (await this.db.run(sql<Row>`SELECT ${columns} FROM ${table} r WHERE ${where} ORDER BY r.seq LIMIT ${limitValue(o.limit)}`)).rows;
     }
@@ -122,7 +125,7 @@ export class SqlResources implements StoreTx {
   /** One user or group by id; `lock` holds its row for the rest of the transaction. */
   private async byId(table: 'users' | 'groups', tenantId: string, id: string, lock: boolean): Promise<UserRecord | undefined> {
     if (!canNameRow(id)) return undefined;
-    const res = await this.db.run(sql<Row>`SELECT id, doc, created, last_modified, version FROM ${sql.table(table)}
+    const res = await this.db.run(sql<Row>`SELECT id, doc, created, last_modified, version, origin FROM ${sql.table(table)}
       WHERE tenant_id = ${tenantId} AND id = ${id}${lock ? this.dialect.forUpdate : sql``}`);
     return res.rows[0] ? toRecord(res.rows[0]) : undefined;
   }
@@ -133,12 +136,29 @@ export class SqlResources implements StoreTx {
   lockGroup(tenantId: string, id: string): Promise<GroupRecord | undefined> { return this.byId('groups', tenantId, id, true); }
 
   listUsers(tenantId: string, schemas: TenantSchemas, options: ListOptions) { return this.list(this.mapping(schemas).users, tenantId, options); }
+  scanUsers(tenantId: string, schemas: TenantSchemas, filter: Filter | undefined, afterSeq: number | undefined, limit: number) {
+    return this.scan(this.mapping(schemas).users, tenantId, filter, afterSeq, limit);
+  }
+  scanGroups(tenantId: string, schemas: TenantSchemas, filter: Filter | undefined, afterSeq: number | undefined, limit: number) {
+    return this.scan(this.mapping(schemas).groups, tenantId, filter, afterSeq, limit);
+  }
+
+  /** Keyset paging in creation order: an index walk over (tenant_id, seq) from the cursor on. */
+  private async scan(mapping: ResourceMapping, tenantId: string, filter: Filter | undefined, afterSeq: number | undefined, limit: number): Promise<UserRecord[]> {
+    const compiler = new FilterCompiler(this.dialect, mapping, tenantId);
+    const conds = [sql`r.tenant_id = ${tenantId}`];
+    if (afterSeq !== undefined) conds.push(sql`r.seq > ${afterSeq}`);
+    if (filter) conds.push(compiler.compile(filter));
+    const res = await this.db.run(sql<Row>`SELECT r.id, r.doc, r.created, r.last_modified, r.version, r.origin, r.seq FROM ${sql.table(mapping.table)} r
+      WHERE ${sql.join(conds, sql` AND `)} ORDER BY r.seq LIMIT ${limitValue(limit)}`);
+    return res.rows.map(toRecord);
+  }
   listGroups(tenantId: string, schemas: TenantSchemas, options: ListOptions) { return this.list(this.mapping(schemas).groups, tenantId, options); }
 
   async getUserWithGroups(tenantId: string, id: string) {
     if (!canNameRow(id)) return undefined;
     const pairs = this.dialect.jsonPairs(sql`g.id`, sql`g.display_name`, sql`g.display_name_lc`);
-    const res = await this.db.run(sql<Row>`SELECT u.id, u.doc, u.created, u.last_modified, u.version,
+    const res = await this.db.run(sql<Row>`SELECT u.id, u.doc, u.created, u.last_modified, u.version, u.origin,
       (SELECT ${pairs} FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
         WHERE m.tenant_id = u.tenant_id AND m.member_id = u.id) AS user_groups
       FROM users u WHERE u.tenant_id = ${tenantId} AND u.id = ${id}`);
@@ -216,8 +236,8 @@ export class SqlResources implements StoreTx {
 
   async insertUser(tenantId: string, schemas: TenantSchemas, u: UserRecord): Promise<void> {
     const c = this.userColumns(u);
-    await this.unique('User', 'userName', () => this.db.run(sql`INSERT INTO users (tenant_id, id, user_name, user_name_lc, external_id, display_name_lc, active, doc, created, last_modified, version)
-      VALUES (${tenantId}, ${u.id}, ${c.user_name}, ${c.user_name_lc}, ${c.external_id}, ${c.display_name_lc}, ${c.active}, ${JSON.stringify(u.doc)}, ${u.created}, ${u.lastModified}, ${u.version})`));
+    await this.unique('User', 'userName', () => this.db.run(sql`INSERT INTO users (tenant_id, id, user_name, user_name_lc, external_id, display_name_lc, active, doc, created, last_modified, version, origin)
+      VALUES (${tenantId}, ${u.id}, ${c.user_name}, ${c.user_name_lc}, ${c.external_id}, ${c.display_name_lc}, ${c.active}, ${JSON.stringify(u.doc)}, ${u.created}, ${u.lastModified}, ${u.version}, ${u.origin ?? 'scim'})`));
     await this.insertValues(tenantId, u.id, this.valueRows(schemas, u.doc));
     await this.adjustCount(tenantId, 'users', 1);
   }
@@ -284,8 +304,8 @@ export class SqlResources implements StoreTx {
 
   async insertGroup(tenantId: string, g: GroupRecord): Promise<void> {
     const name = String(g.doc.displayName);
-    await this.unique('Group', 'displayName', () => this.db.run(sql`INSERT INTO groups (tenant_id, id, display_name, display_name_lc, external_id, doc, created, last_modified, version)
-      VALUES (${tenantId}, ${g.id}, ${name}, ${name.toLowerCase()}, ${(g.doc.externalId as string | undefined) ?? null}, ${JSON.stringify(g.doc)}, ${g.created}, ${g.lastModified}, ${g.version})`));
+    await this.unique('Group', 'displayName', () => this.db.run(sql`INSERT INTO groups (tenant_id, id, display_name, display_name_lc, external_id, doc, created, last_modified, version, origin)
+      VALUES (${tenantId}, ${g.id}, ${name}, ${name.toLowerCase()}, ${(g.doc.externalId as string | undefined) ?? null}, ${JSON.stringify(g.doc)}, ${g.created}, ${g.lastModified}, ${g.version}, ${g.origin ?? 'scim'})`));
     await this.adjustCount(tenantId, 'groups', 1);
   }
 

@@ -1,7 +1,8 @@
 // Everything both SQL drivers share: tenants, tokens and reads, over one QueryRunner. A driver
 // supplies the connection, migrations, transaction boundaries and the mapping of its errors.
 import { sql } from 'kysely';
-import { UniquenessViolation, type ListOptions, type Store, type StoreTx, type Tenant, type TenantSchemas, type TokenRecord } from '../store.ts';
+import type { Filter } from '../../scim/filter.ts';
+import { UniquenessViolation, type AdminKeyRecord, type AuditEntry, type ListOptions, type Scan, type Store, type StoreTx, type Tenant, type TenantSchemas, type TokenRecord } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
 import { canNameRow } from './lookup-key.ts';
 import { SqlResources } from './resources.ts';
@@ -10,10 +11,22 @@ import type { QueryRunner } from './runner.ts';
 type Row = Record<string, unknown>;
 const toTenant = (r: Row): Tenant => ({ id: r.id as string, slug: r.slug as string, name: r.name as string, createdAt: r.created_at as string });
 const toToken = (r: Row): TokenRecord => ({
-  id: r.id as string, tenantId: r.tenant_id as string, hash: r.hash as string, hint: r.hint as string,
+  id: r.id as string, tenantId: r.tenant_id as string, name: (r.name as string) ?? null, hash: r.hash as string, hint: r.hint as string,
   createdAt: r.created_at as string, expiresAt: (r.expires_at as string) ?? null, revokedAt: (r.revoked_at as string) ?? null,
   lastUsedAt: (r.last_used_at as string) ?? null,
 });
+const toAdminKey = (r: Row): AdminKeyRecord => ({
+  id: r.id as string, name: r.name as string, scope: r.scope as AdminKeyRecord['scope'], hash: r.hash as string, hint: r.hint as string,
+  createdAt: r.created_at as string, expiresAt: (r.expires_at as string) ?? null, revokedAt: (r.revoked_at as string) ?? null,
+  lastUsedAt: (r.last_used_at as string) ?? null,
+});
+const toAudit = (r: Row): AuditEntry => ({
+  id: r.id as string, at: r.at as string, keyId: (r.key_id as string) ?? null, keyName: (r.key_name as string) ?? null,
+  action: r.action as string, tenantId: (r.tenant_id as string) ?? null, targetType: r.target_type as string, targetId: (r.target_id as string) ?? null,
+  summary: (typeof r.summary === 'string' ? JSON.parse(r.summary) : r.summary) as Record<string, unknown>, requestId: (r.request_id as string) ?? null,
+});
+/** A LIKE pattern matching `text` anywhere, with LIKE's own wildcards escaped (ESCAPE '\'). */
+const containing = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export abstract class SqlStore implements Store {
   protected readonly reads: SqlResources;
@@ -47,6 +60,13 @@ export abstract class SqlStore implements Store {
   listGroups(t: string, s: TenantSchemas, o: ListOptions) { return this.run(() => this.reads.listGroups(t, s, o)); }
   membersOf(t: string, ids: string[]) { return this.run(() => this.reads.membersOf(t, ids)); }
   membersPage(t: string, g: string, after: string | undefined, limit: number) { return this.run(() => this.reads.membersPage(t, g, after, limit)); }
+  scanUsers(t: string, s: TenantSchemas, f: Filter | undefined, after: number | undefined, limit: number) { return this.run(() => this.reads.scanUsers(t, s, f, after, limit)); }
+  scanGroups(t: string, s: TenantSchemas, f: Filter | undefined, after: number | undefined, limit: number) { return this.run(() => this.reads.scanGroups(t, s, f, after, limit)); }
+
+  /** Several statements as one transaction, over the raw runner (through the driver's transaction). */
+  private atomically<T>(fn: (db: QueryRunner) => Promise<T>): Promise<T> {
+    return this.transaction((tx) => fn((tx as SqlResources).db));
+  }
 
   createTenant(t: Tenant): Promise<void> {
     return this.run(async () => {
@@ -71,20 +91,125 @@ export abstract class SqlStore implements Store {
     return this.run(async () => (await this.db.run(sql<Row>`SELECT * FROM tenants ORDER BY slug`)).rows.map(toTenant));
   }
 
-  createToken(t: TokenRecord): Promise<void> {
+  scanTenants(search: string | undefined, scan: Scan): Promise<Tenant[]> {
     return this.run(async () => {
-      await this.db.run(sql`INSERT INTO tokens (tenant_id, id, hash, hint, created_at, expires_at, revoked_at, last_used_at)
-        VALUES (${t.tenantId}, ${t.id}, ${t.hash}, ${t.hint}, ${t.createdAt}, ${t.expiresAt}, ${t.revokedAt}, ${t.lastUsedAt})`);
+      const conds = [sql`1 = 1`];
+      if (scan.after !== undefined) conds.push(sql`slug > ${scan.after}`);
+      // Lower-cased in JavaScript and in SQL alike; ASCII slugs and names compare the same in both databases.
+      if (search) conds.push(sql`(lower(slug) LIKE ${containing(search)} ESCAPE '\\' OR lower(name) LIKE ${containing(search)} ESCAPE '\\')`);
+      const r = await this.db.run(sql<Row>`SELECT * FROM tenants WHERE ${sql.join(conds, sql` AND `)} ORDER BY slug LIMIT ${scan.limit}`);
+      return r.rows.map(toTenant);
+    });
+  }
+
+  renameTenant(tenantId: string, name: string): Promise<boolean> {
+    return this.run(async () => {
+      const r = await this.db.run(sql`UPDATE tenants SET name = ${name} WHERE id = ${tenantId}`);
+      return Number(r.numAffectedRows ?? 0) > 0;
+    });
+  }
+
+  deleteTenant(tenantId: string): Promise<{ users: number; groups: number } | undefined> {
+    return this.atomically(async (db) => {
+      const found = await db.run(sql<Row>`SELECT id FROM tenants WHERE id = ${tenantId}${this.dialect.forUpdate}`);
+      if (!found.rows.length) return undefined;
+      const count = async (table: string) => Number((await db.run(sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(table)} WHERE tenant_id = ${tenantId}`)).rows[0]?.n ?? 0);
+      const users = await count('users');
+      const groups = await count('groups');
+      // Children first, each by its tenant_id index, rather than trusting cascades to reach them all.
+      for (const table of ['group_members', 'user_values', 'users', 'groups', 'tokens', 'resource_counts']) {
+        await db.run(sql`DELETE FROM ${sql.table(table)} WHERE tenant_id = ${tenantId}`);
+      }
+      await db.run(sql`DELETE FROM tenants WHERE id = ${tenantId}`);
+      this.authChanges++;
+      return { users, groups };
+    });
+  }
+
+  createToken(t: TokenRecord): Promise<void> {
+    return this.run(() => this.insertToken(this.db, t));
+  }
+
+  private async insertToken(db: QueryRunner, t: TokenRecord): Promise<void> {
+    await db.run(sql`INSERT INTO tokens (tenant_id, id, name, hash, hint, created_at, expires_at, revoked_at, last_used_at)
+      VALUES (${t.tenantId}, ${t.id}, ${t.name}, ${t.hash}, ${t.hint}, ${t.createdAt}, ${t.expiresAt}, ${t.revokedAt}, ${t.lastUsedAt})`);
+  }
+
+  rotateToken(tenantId: string, tokenId: string, next: TokenRecord, oldUntil: string, now: string): Promise<boolean> {
+    if (!canNameRow(tokenId)) return Promise.resolve(false);
+    return this.atomically(async (db) => {
+      const r = await db.run(sql`UPDATE tokens SET expires_at = CASE WHEN expires_at IS NOT NULL AND expires_at < ${oldUntil} THEN expires_at ELSE ${oldUntil} END
+        WHERE tenant_id = ${tenantId} AND id = ${tokenId} AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${now})`);
+      if (Number(r.numAffectedRows ?? 0) === 0) return false;
+      await this.insertToken(db, next);
+      this.authChanges++;
+      return true;
+    });
+  }
+
+  createAdminKey(k: AdminKeyRecord): Promise<void> {
+    return this.run(async () => {
+      await this.db.run(sql`INSERT INTO admin_keys (id, name, scope, hash, hint, created_at, expires_at, revoked_at, last_used_at)
+        VALUES (${k.id}, ${k.name}, ${k.scope}, ${k.hash}, ${k.hint}, ${k.createdAt}, ${k.expiresAt}, ${k.revokedAt}, ${k.lastUsedAt})`);
+    });
+  }
+
+  findAdminKeyByHash(hash: string): Promise<AdminKeyRecord | undefined> {
+    return this.run(async () => {
+      if (!canNameRow(hash)) return undefined;
+      const r = await this.db.run(sql<Row>`SELECT * FROM admin_keys WHERE hash = ${hash}`);
+      return r.rows[0] ? toAdminKey(r.rows[0]) : undefined;
+    });
+  }
+
+  listAdminKeys(): Promise<AdminKeyRecord[]> {
+    return this.run(async () => (await this.db.run(sql<Row>`SELECT * FROM admin_keys ORDER BY created_at, id`)).rows.map(toAdminKey));
+  }
+
+  revokeAdminKey(id: string, at: string): Promise<boolean> {
+    return this.run(async () => {
+      if (!canNameRow(id)) return false;
+      const r = await this.db.run(sql`UPDATE admin_keys SET revoked_at = ${at} WHERE id = ${id} AND revoked_at IS NULL`);
+      return Number(r.numAffectedRows ?? 0) > 0;
+    });
+  }
+
+  touchAdminKey(id: string, at: string): Promise<void> {
+    const minuteAgo = new Date(Date.parse(at) - 60_000).toISOString();
+    return this.run(async () => {
+      await this.db.run(sql`UPDATE admin_keys SET last_used_at = ${at} WHERE id = ${id} AND (last_used_at IS NULL OR last_used_at < ${minuteAgo})`);
+    });
+  }
+
+  appendAudit(e: AuditEntry): Promise<void> {
+    return this.run(async () => {
+      await this.db.run(sql`INSERT INTO audit_log (id, at, key_id, key_name, action, tenant_id, target_type, target_id, summary, request_id)
+        VALUES (${e.id}, ${e.at}, ${e.keyId}, ${e.keyName}, ${e.action}, ${e.tenantId}, ${e.targetType}, ${e.targetId}, ${JSON.stringify(e.summary)}, ${e.requestId})`);
+    });
+  }
+
+  listAudit(q: { tenantId?: string; action?: string; targetId?: string; since?: string; until?: string }, scan: Scan): Promise<AuditEntry[]> {
+    return this.run(async () => {
+      const conds = [sql`1 = 1`];
+      if (q.tenantId !== undefined) conds.push(sql`tenant_id = ${q.tenantId}`);
+      if (q.action !== undefined) conds.push(sql`action = ${q.action}`);
+      if (q.targetId !== undefined) conds.push(sql`target_id = ${q.targetId}`);
+      if (q.since !== undefined) conds.push(sql`at >= ${q.since}`);
+      if (q.until !== undefined) conds.push(sql`at < ${q.until}`);
+      // Ids sort by time (provisioning/admin/audit.ts): newest first, the cursor is the last id seen.
+      if (scan.after !== undefined) conds.push(sql`id < ${scan.after}`);
+      const r = await this.db.run(sql<Row>`SELECT * FROM audit_log WHERE ${sql.join(conds, sql` AND `)} ORDER BY id DESC LIMIT ${scan.limit}`);
+      return r.rows.map(toAudit);
     });
   }
 
   findTokenForTenant(hash: string, slug: string): Promise<{ token: TokenRecord; tenant: Tenant } | undefined> {
     return this.run(async () => {
       if (!canNameRow(hash) || !canNameRow(slug)) return undefined;
-      const r = await this.db.run(sql<Row>`SELECT k.*, t.slug, t.name, t.created_at AS tenant_created_at FROM tokens k JOIN tenants t ON t.id = k.tenant_id
+      const r = await this.db.run(sql<Row>`SELECT k.*, t.slug, t.name AS tenant_name, t.created_at AS tenant_created_at FROM tokens k JOIN tenants t ON t.id = k.tenant_id
         WHERE k.hash = ${hash} AND t.slug = ${slug}`);
       const row = r.rows[0];
-      return row ? { token: toToken(row), tenant: { id: row.tenant_id as string, slug: row.slug as string, name: row.name as string, createdAt: row.tenant_created_at as string } } : undefined;
+      return row ? { token: toToken(row), tenant: { id: row.tenant_id as string, slug: row.slug as string, name: row.tenant_name as string, createdAt: row.tenant_created_at as string } } : undefined;
     });
   }
 

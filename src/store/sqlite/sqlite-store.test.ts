@@ -16,7 +16,7 @@ test("authStamp moves when another connection (the CLI, a second process) change
   try {
     const t = { id: 't1', slug: 'acme', name: 'Acme', createdAt: new Date().toISOString() };
     await cli.createTenant(t);
-    await cli.createToken({ id: 'tok_1', tenantId: t.id, hash: 'ef'.repeat(32), hint: 'abcd', createdAt: t.createdAt, expiresAt: null, revokedAt: null, lastUsedAt: null });
+    await cli.createToken({ id: 'tok_1', tenantId: t.id, name: null, hash: 'ef'.repeat(32), hint: 'abcd', createdAt: t.createdAt, expiresAt: null, revokedAt: null, lastUsedAt: null });
     const stamp = server.authStamp();
     assert.equal(server.authStamp(), stamp, 'unchanged while nothing is written');
     await cli.revokeToken(t.id, 'tok_1', new Date().toISOString());

@@ -1,0 +1,40 @@
+// The admin API surface, /admin/v1: JSON in and out, problem+json errors, admin-key authentication,
+// route schemas from which @fastify/swagger serves the OpenAPI 3.1 document (unauthenticated, at
+// /admin/v1/openapi.json: it describes the API, it holds no data). Registered by http/app.ts.
+import swagger from '@fastify/swagger';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../../config/config.ts';
+import type { Actor } from '../../provisioning/admin/audit.ts';
+import type { Provisioning } from '../../provisioning/service.ts';
+import { rollcallVersion } from '../../cli/version.ts';
+import { adminAuthentication } from './auth.ts';
+import { installProblemErrors } from './problem.ts';
+import { directoryRoutes } from './routes/directory.ts';
+import { keyRoutes } from './routes/keys.ts';
+import { tenantRoutes } from './routes/tenants.ts';
+
+export interface AdminDeps { config: Readonly<Config>; provisioning: Provisioning }
+
+export const actorOf = (request: FastifyRequest): Actor =>
+  ({ keyId: request.adminKey?.id ?? null, keyName: request.adminKey?.name ?? null, requestId: request.id });
+
+export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  installProblemErrors(app, deps.config.bodyLimitBytes, deps.config.retryAfterSeconds);
+  app.decorateRequest('adminKey', null);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Rollcall admin API', version: rollcallVersion(), description: 'Tenants, SCIM tokens, users and groups of a Rollcall server. docs/admin-api.md explains each resource and error.' },
+      servers: [{ url: deps.config.publicUrl }],
+      components: { securitySchemes: { adminKey: { type: 'http', scheme: 'bearer', description: 'An admin API key (rca_…)' } } },
+      security: [{ adminKey: [] }],
+    },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(async (secured) => {
+    secured.addHook('onRequest', adminAuthentication(deps.provisioning.store, deps.provisioning.clock));
+    keyRoutes(secured, deps);
+    tenantRoutes(secured, deps);
+    directoryRoutes(secured, deps);
+  });
+}

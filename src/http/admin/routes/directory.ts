@@ -1,0 +1,142 @@
+// /admin/v1/tenants/{tenant}/users and /groups: read everything, write the local ones.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { audit } from '../../../provisioning/admin/audit.ts';
+import {
+  createLocalGroup, createLocalUser, deleteLocalGroup, deleteLocalUser, groupMembers, readGroup, readUser, replaceLocalGroup, replaceLocalUser, scanGroups, scanUsers,
+} from '../../../provisioning/admin/directory.ts';
+import type { ScimContext } from '../../../provisioning/context.ts';
+import { requireTenant } from '../../../provisioning/tenants/tenants.ts';
+import type { AttrDoc } from '../../../scim/resource.ts';
+import type { AdminDeps } from '../index.ts';
+import { actorOf } from '../index.ts';
+import { decodeCursor, page, pageOf, pagingQuery } from '../paging.ts';
+import { groupJson, memberJson, userJson } from '../render.ts';
+import { groupSchema, idParam, memberSchema, problems, slugParam, userSchema } from '../schemas.ts';
+
+const params = { type: 'object', required: ['tenant'], properties: { tenant: slugParam } } as const;
+const itemParams = { type: 'object', required: ['tenant', 'id'], properties: { tenant: slugParam, id: idParam } } as const;
+const listQuery = {
+  type: 'object', additionalProperties: false,
+  properties: { filter: { type: 'string', maxLength: 4000, description: 'A SCIM filter (RFC 7644 §3.4.2.2), e.g. userName sw "a"' }, ...pagingQuery },
+} as const;
+const attributesBody = (extra: Record<string, object> = {}) => ({
+  type: 'object', additionalProperties: false, required: ['attributes'],
+  properties: { attributes: { type: 'object', additionalProperties: true, description: 'SCIM attributes: core at the top level, extensions under their URN' }, ...extra },
+}) as const;
+const membersField = { members: { type: 'array', maxItems: 10000, items: { type: 'string', maxLength: 255 }, description: 'Ids of the users and groups that are members (the whole set)' } };
+const ifMatchHeaders = { type: 'object', properties: { 'if-match': { type: 'string', maxLength: 100, description: 'The version (or ETag) last read; refused with 412 if it has changed since' } } } as const;
+
+/** If-Match as the SCIM side reads it: a bare version number is taken as its weak ETag. */
+const ifMatchOf = (request: FastifyRequest): string | undefined => {
+  const v = request.headers['if-match'];
+  return typeof v === 'string' && /^\d+$/.test(v.trim()) ? `W/"${v.trim()}"` : v;
+};
+
+export function directoryRoutes(app: FastifyInstance, deps: AdminDeps): void {
+  const { provisioning } = deps;
+  const { store, clock } = provisioning;
+  const contextOf = async (request: FastifyRequest): Promise<ScimContext> =>
+    provisioning.context(await requireTenant(store, (request.params as { tenant: string }).tenant.toLowerCase()));
+  const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
+  const created = (reply: FastifyReply, body: object) => reply.code(201).send(body);
+
+  app.get('/tenants/:tenant/users', {
+    schema: { operationId: 'listUsers', tags: ['users'], summary: 'Users in creation order, optionally filtered', params, querystring: listQuery, response: { 200: pageOf(userSchema), ...problems(400, 401, 404) } },
+  }, async (request) => {
+    const ctx = await contextOf(request);
+    const q = request.query as { filter?: string; after?: string; limit: number };
+    const after = decodeCursor<number>(q.after, 'number');
+    return page(q.limit, (n) => scanUsers(ctx, q.filter, after, n), (u) => u.seq!, (u) => userJson(u));
+  });
+
+  app.get('/tenants/:tenant/users/:id', {
+    schema: { operationId: 'getUser', tags: ['users'], summary: 'A user, with the groups it belongs to', params: itemParams, response: { 200: userSchema, ...problems(401, 404) } },
+  }, async (request) => {
+    const found = await readUser(await contextOf(request), idOf(request));
+    return userJson(found.user, found.groups);
+  });
+
+  app.post('/tenants/:tenant/users', {
+    schema: { operationId: 'createUser', tags: ['users'], summary: 'Create a local user (not managed by the identity provider)', params, body: attributesBody(), response: { 201: userSchema, ...problems(400, 401, 403, 404, 409) } },
+  }, async (request, reply) => {
+    const ctx = await contextOf(request);
+    const u = await createLocalUser(ctx, (request.body as { attributes: AttrDoc }).attributes);
+    await audit(store, clock, actorOf(request), 'user.create', { type: 'user', id: u.id, tenantId: ctx.tenant.id }, { userName: u.doc.userName });
+    return created(reply, userJson({ ...u, origin: 'local' }, []));
+  });
+
+  app.put('/tenants/:tenant/users/:id', {
+    schema: { operationId: 'replaceUser', tags: ['users'], summary: "Replace a local user's attributes", params: itemParams, headers: ifMatchHeaders, body: attributesBody(), response: { 200: userSchema, ...problems(400, 401, 403, 404, 409, 412) } },
+  }, async (request) => {
+    const ctx = await contextOf(request);
+    const u = await replaceLocalUser(ctx, idOf(request), (request.body as { attributes: AttrDoc }).attributes, ifMatchOf(request));
+    await audit(store, clock, actorOf(request), 'user.replace', { type: 'user', id: u.id, tenantId: ctx.tenant.id }, { version: u.version });
+    return userJson({ ...u, origin: 'local' });
+  });
+
+  app.delete('/tenants/:tenant/users/:id', {
+    schema: { operationId: 'deleteUser', tags: ['users'], summary: 'Delete a local user and its memberships', params: itemParams, headers: ifMatchHeaders, response: { 204: { type: 'null' }, ...problems(401, 403, 404, 409, 412) } },
+  }, async (request, reply) => {
+    const ctx = await contextOf(request);
+    await deleteLocalUser(ctx, idOf(request), ifMatchOf(request));
+    await audit(store, clock, actorOf(request), 'user.delete', { type: 'user', id: idOf(request), tenantId: ctx.tenant.id });
+    return reply.code(204).send();
+  });
+
+  app.get('/tenants/:tenant/groups', {
+    schema: { operationId: 'listGroups', tags: ['groups'], summary: 'Groups in creation order, optionally filtered', params, querystring: listQuery, response: { 200: pageOf(groupSchema), ...problems(400, 401, 404) } },
+  }, async (request) => {
+    const ctx = await contextOf(request);
+    const q = request.query as { filter?: string; after?: string; limit: number };
+    const after = decodeCursor<number>(q.after, 'number');
+    return page(q.limit, (n) => scanGroups(ctx, q.filter, after, n), (g) => g.seq!, groupJson);
+  });
+
+  app.get('/tenants/:tenant/groups/:id', {
+    schema: { operationId: 'getGroup', tags: ['groups'], summary: 'A group (its members are paged: listGroupMembers)', params: itemParams, response: { 200: groupSchema, ...problems(401, 404) } },
+  }, async (request) => groupJson(await readGroup(await contextOf(request), idOf(request))));
+
+  app.get('/tenants/:tenant/groups/:id/members', {
+    schema: {
+      operationId: 'listGroupMembers', tags: ['groups'], summary: "A group's members, in id order", params: itemParams,
+      querystring: { type: 'object', additionalProperties: false, properties: pagingQuery }, response: { 200: pageOf(memberSchema), ...problems(400, 401, 404) },
+    },
+  }, async (request) => {
+    const ctx = await contextOf(request);
+    const q = request.query as { after?: string; limit: number };
+    const after = decodeCursor<string>(q.after, 'string');
+    return page(q.limit, (n) => groupMembers(ctx, idOf(request), after, n), (m) => m.value, memberJson);
+  });
+
+  app.post('/tenants/:tenant/groups', {
+    schema: { operationId: 'createGroup', tags: ['groups'], summary: 'Create a local group', params, body: attributesBody(membersField), response: { 201: groupSchema, ...problems(400, 401, 403, 404, 409) } },
+  }, async (request, reply) => {
+    const ctx = await contextOf(request);
+    const body = request.body as { attributes: AttrDoc; members?: string[] };
+    const g = await createLocalGroup(ctx, body.attributes, body.members);
+    await audit(store, clock, actorOf(request), 'group.create', { type: 'group', id: g.id, tenantId: ctx.tenant.id }, { displayName: g.doc.displayName, members: body.members?.length ?? 0 });
+    return created(reply, groupJson({ ...g, origin: 'local' }));
+  });
+
+  app.put('/tenants/:tenant/groups/:id', {
+    schema: {
+      operationId: 'replaceGroup', tags: ['groups'], summary: "Replace a local group's attributes and, if given, its members", params: itemParams, headers: ifMatchHeaders,
+      body: attributesBody(membersField), response: { 200: groupSchema, ...problems(400, 401, 403, 404, 409, 412) },
+    },
+  }, async (request) => {
+    const ctx = await contextOf(request);
+    const body = request.body as { attributes: AttrDoc; members?: string[] };
+    const g = await replaceLocalGroup(ctx, idOf(request), body.attributes, body.members, ifMatchOf(request));
+    await audit(store, clock, actorOf(request), 'group.replace', { type: 'group', id: g.id, tenantId: ctx.tenant.id }, { version: g.version, ...(body.members ? { members: body.members.length } : {}) });
+    return groupJson({ ...g, origin: 'local' });
+  });
+
+  app.delete('/tenants/:tenant/groups/:id', {
+    schema: { operationId: 'deleteGroup', tags: ['groups'], summary: 'Delete a local group', params: itemParams, headers: ifMatchHeaders, response: { 204: { type: 'null' }, ...problems(401, 403, 404, 409, 412) } },
+  }, async (request, reply) => {
+    const ctx = await contextOf(request);
+    await deleteLocalGroup(ctx, idOf(request), ifMatchOf(request));
+    await audit(store, clock, actorOf(request), 'group.delete', { type: 'group', id: idOf(request), tenantId: ctx.tenant.id });
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,134 @@
+// /admin/v1/tenants and their SCIM tokens.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { audit } from '../../../provisioning/admin/audit.ts';
+import { createTenant, deleteTenant, renameTenant, requireTenant } from '../../../provisioning/tenants/tenants.ts';
+import { issueToken, parseDuration, revokeToken, rotateToken } from '../../../provisioning/tenants/tokens.ts';
+import type { Tenant } from '../../../store/store.ts';
+import type { AdminDeps } from '../index.ts';
+import { actorOf } from '../index.ts';
+import { decodeCursor, page, pageOf, pagingQuery } from '../paging.ts';
+import { tenantJson, tokenJson } from '../render.ts';
+import { idParam, issuedTokenSchema, problems, slugParam, tenantSchema, tokenSchema } from '../schemas.ts';
+
+const tenantParams = { type: 'object', required: ['tenant'], properties: { tenant: slugParam } } as const;
+const tokenParams = { type: 'object', required: ['tenant', 'tokenId'], properties: { tenant: slugParam, tokenId: idParam } } as const;
+const expiresIn = { type: 'string', maxLength: 20, description: 'Lifetime: 365d, 12h, 30m or never (default: the server\'s ROLLCALL_TOKEN_TTL_DAYS)' } as const;
+
+export function tenantRoutes(app: FastifyInstance, deps: AdminDeps): void {
+  const { provisioning, config } = deps;
+  const { store, clock } = provisioning;
+  const json = (t: Tenant) => tenantJson(t, provisioning.scimBaseUrl(t.slug));
+  const tenantOf = (request: FastifyRequest) => requireTenant(store, (request.params as { tenant: string }).tenant.toLowerCase());
+  const ttl = (text: string | undefined) => (text === undefined ? config.tokenTtlDays * 86_400_000 : parseDuration(text));
+
+  app.get('/tenants', {
+    schema: {
+      operationId: 'listTenants', tags: ['tenants'], summary: 'List tenants in slug order, optionally searching slug and name',
+      querystring: { type: 'object', additionalProperties: false, properties: { search: { type: 'string', maxLength: 200 }, ...pagingQuery } },
+      response: { 200: pageOf(tenantSchema), ...problems(400, 401) },
+    },
+  }, async (request) => {
+    const q = request.query as { search?: string; after?: string; limit: number };
+    const after = decodeCursor<string>(q.after, 'string');
+    return page(q.limit, (n) => store.scanTenants(q.search, { after, limit: n }), (t) => t.slug, json);
+  });
+
+  app.post('/tenants', {
+    schema: {
+      operationId: 'createTenant', tags: ['tenants'], summary: 'Create a tenant (then give it a SCIM token with createToken)',
+      body: { type: 'object', additionalProperties: false, required: ['slug'], properties: { slug: { type: 'string', maxLength: 100 }, name: { type: 'string', maxLength: 1000 } } },
+      response: { 201: tenantSchema, ...problems(400, 401, 403, 409) },
+    },
+  }, async (request, reply) => {
+    const body = request.body as { slug: string; name?: string };
+    const t = await createTenant(store, body.slug, body.name, clock);
+    await audit(store, clock, actorOf(request), 'tenant.create', { type: 'tenant', id: t.id, tenantId: t.id }, { slug: t.slug, name: t.name });
+    return reply.code(201).send(json(t));
+  });
+
+  app.get('/tenants/:tenant', {
+    schema: { operationId: 'getTenant', tags: ['tenants'], params: tenantParams, response: { 200: tenantSchema, ...problems(401, 404) } },
+  }, async (request) => json(await tenantOf(request)));
+
+  app.patch('/tenants/:tenant', {
+    schema: {
+      operationId: 'updateTenant', tags: ['tenants'], summary: "Rename a tenant (its settings have their own endpoint)", params: tenantParams,
+      body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', maxLength: 1000 } } },
+      response: { 200: tenantSchema, ...problems(400, 401, 403, 404) },
+    },
+  }, async (request) => {
+    const t = await tenantOf(request);
+    const renamed = await renameTenant(store, t, (request.body as { name: string }).name);
+    await audit(store, clock, actorOf(request), 'tenant.update', { type: 'tenant', id: t.id, tenantId: t.id }, { fields: ['name'], from: t.name, to: renamed.name });
+    return json(renamed);
+  });
+
+  app.delete('/tenants/:tenant', {
+    schema: {
+      operationId: 'deleteTenant', tags: ['tenants'], summary: 'Delete a tenant with all its users, groups, tokens and settings (confirm=<slug> required)', params: tenantParams,
+      querystring: { type: 'object', additionalProperties: false, properties: { confirm: { type: 'string', maxLength: 100 } } },
+      response: { 200: { type: 'object', required: ['deleted', 'users', 'groups'], properties: { deleted: { type: 'string' }, users: { type: 'integer' }, groups: { type: 'integer' } } }, ...problems(400, 401, 403, 404) },
+    },
+  }, async (request) => {
+    const t = await tenantOf(request);
+    const gone = await deleteTenant(store, t, (request.query as { confirm?: string }).confirm);
+    await audit(store, clock, actorOf(request), 'tenant.delete', { type: 'tenant', id: t.id, tenantId: t.id }, { slug: t.slug, ...gone });
+    return { deleted: t.slug, ...gone };
+  });
+
+  app.get('/tenants/:tenant/tokens', {
+    schema: {
+      operationId: 'listTokens', tags: ['tokens'], summary: "A tenant's SCIM tokens (never the secrets)", params: tenantParams,
+      response: { 200: { type: 'object', required: ['data'], properties: { data: { type: 'array', items: tokenSchema } } }, ...problems(401, 404) },
+    },
+  }, async (request) => {
+    const t = await tenantOf(request);
+    const now = clock.now();
+    return { data: (await store.listTokens(t.id)).map((r) => tokenJson(r, now)) };
+  });
+
+  app.post('/tenants/:tenant/tokens', {
+    schema: {
+      operationId: 'createToken', tags: ['tokens'], summary: 'Issue a SCIM token; the response holds it, shown this once', params: tenantParams,
+      body: { type: 'object', additionalProperties: false, properties: { name: { type: 'string', maxLength: 100 }, expiresIn } },
+      response: { 201: issuedTokenSchema, ...problems(400, 401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    const t = await tenantOf(request);
+    const body = (request.body ?? {}) as { name?: string; expiresIn?: string };
+    const { token, record } = await issueToken(store, t, ttl(body.expiresIn), clock, body.name?.trim() || null);
+    await audit(store, clock, actorOf(request), 'token.create', { type: 'token', id: record.id, tenantId: t.id }, { name: record.name, expiresAt: record.expiresAt });
+    return reply.code(201).send({ ...tokenJson(record, clock.now()), token, scimUrl: provisioning.scimBaseUrl(t.slug) });
+  });
+
+  app.post('/tenants/:tenant/tokens/:tokenId/rotate', {
+    schema: {
+      operationId: 'rotateToken', tags: ['tokens'], params: tokenParams,
+      summary: 'Issue a new token and let the old one keep working until oldExpiresAt (default: 7 days from now), then refuse it as expired',
+      body: { type: ['object', 'null'], additionalProperties: false, properties: { oldExpiresAt: { type: 'string', format: 'date-time' }, expiresIn } },
+      response: {
+        201: { type: 'object', required: ['token', 'previous'], properties: { ...issuedTokenSchema.properties, previous: tokenSchema }, },
+        ...problems(400, 401, 403, 404, 409),
+      },
+    },
+  }, async (request, reply) => {
+    const t = await tenantOf(request);
+    const { tokenId } = request.params as { tokenId: string };
+    const body = (request.body ?? {}) as { oldExpiresAt?: string; expiresIn?: string };
+    const rotated = await rotateToken(store, t, tokenId, { ttlMs: ttl(body.expiresIn), oldUntil: body.oldExpiresAt }, clock);
+    await audit(store, clock, actorOf(request), 'token.rotate', { type: 'token', id: tokenId, tenantId: t.id }, { newTokenId: rotated.record.id, oldExpiresAt: rotated.oldExpiresAt });
+    const now = clock.now();
+    const previous = (await store.listTokens(t.id)).find((r) => r.id === tokenId)!;
+    return reply.code(201).send({ ...tokenJson(rotated.record, now), token: rotated.token, scimUrl: provisioning.scimBaseUrl(t.slug), previous: tokenJson(previous, now) });
+  });
+
+  app.delete('/tenants/:tenant/tokens/:tokenId', {
+    schema: { operationId: 'revokeToken', tags: ['tokens'], summary: 'Revoke a token: requests using it fail from the next one on', params: tokenParams, response: { 204: { type: 'null' }, ...problems(401, 403, 404, 409) } },
+  }, async (request, reply) => {
+    const t = await tenantOf(request);
+    const { tokenId } = request.params as { tokenId: string };
+    await revokeToken(store, t, tokenId, clock);
+    await audit(store, clock, actorOf(request), 'token.revoke', { type: 'token', id: tokenId, tenantId: t.id });
+    return reply.code(204).send();
+  });
+}
