@@ -107,6 +107,7 @@ tenant.command('create <slug>')
     const ttl = opts.expiresIn ? parseDuration(opts.expiresIn) : c.tokenTtlDays * 86_400_000;
     const t = await createTenant(store, slug, opts.name);
     const { token, record } = await issueToken(store, t, ttl);
+    await audit(store, systemClock, CLI_ACTOR, 'tenant.create', { type: 'tenant', id: t.id, tenantId: t.id }, { slug: t.slug, name: t.name, tokenId: record.id });
     if (opts.json) {
       console.log(JSON.stringify({ tenant: t, scimUrl: scimUrl(c, t.slug), token, tokenId: record.id, expiresAt: record.expiresAt }));
       return;
@@ -162,6 +163,7 @@ token.command('create <slug>')
     const t = await requireTenant(store, slug);
     const ttl = opts.expiresIn ? parseDuration(opts.expiresIn) : c.tokenTtlDays * 86_400_000;
     const { token: secret, record } = await issueToken(store, t, ttl);
+    await audit(store, systemClock, CLI_ACTOR, 'token.create', { type: 'token', id: record.id, tenantId: t.id }, { expiresAt: record.expiresAt });
     if (opts.json) { console.log(JSON.stringify({ tenant: t.slug, scimUrl: scimUrl(c, t.slug), token: secret, tokenId: record.id, expiresAt: record.expiresAt })); return; }
     console.log(`Token ${record.id} for ${t.slug} (expires ${record.expiresAt ?? 'never'}):\n\n  SCIM base URL:  ${scimUrl(c, t.slug)}\n  Bearer token:   ${secret}\n\nThe token is shown only this once.`);
   }));
@@ -188,6 +190,7 @@ token.command('revoke <slug> <tokenId>')
   .action(async (slug: string, tokenId: string, opts: { db?: string }) => withStore(opts, async (store) => {
     const t = await requireTenant(store, slug);
     await revokeToken(store, t, tokenId);
+    await audit(store, systemClock, CLI_ACTOR, 'token.revoke', { type: 'token', id: tokenId, tenantId: t.id });
     console.log(`Token ${tokenId} of ${slug} revoked.`);
   }));
 

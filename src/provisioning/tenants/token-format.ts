@@ -52,7 +52,7 @@ export function checkTokenShape(presented: string, prefix: typeof TOKEN_PREFIX |
   const token = presented.trim();
   const kind = KINDS[prefix];
   if (token.startsWith(kind.other)) return { ok: false, reason: `This is ${kind.otherWhat}; this endpoint takes ${kind.plural} ("${prefix}…").` };
-  if (!token.startsWith(prefix)) return { ok: false, reason: `The ${kind.what} is not a Rollcall ${kind.what}: Rollcall ${kind.plural} start with "${prefix}".` };
+  if (!token.startsWith(prefix)) return { ok: false, reason: `The ${kind.what} is not a Rollcall token: Rollcall ${kind.plural} start with "${prefix}".` };
   if (/\s/.test(token)) return { ok: false, reason: `The ${kind.what} contains white space; copy it again without line breaks or spaces.` };
   if (!/^[0-9A-Za-z]+$/.test(token.slice(prefix.length))) return { ok: false, reason: `The ${kind.what} contains characters a Rollcall ${kind.what} never has; copy it again.` };
   if (token.length < TOKEN_LENGTH) return { ok: false, reason: `The ${kind.what} is ${token.length} characters long, a Rollcall ${kind.what} has ${TOKEN_LENGTH}: it looks truncated; copy it again.` };
