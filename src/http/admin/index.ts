@@ -9,6 +9,7 @@ import type { Provisioning } from '../../provisioning/service.ts';
 import { rollcallVersion } from '../../cli/version.ts';
 import { adminAuthentication } from './auth.ts';
 import { installProblemErrors } from './problem.ts';
+import { strictValidatorCompiler } from './validation.ts';
 import { directoryRoutes } from './routes/directory.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { tenantRoutes } from './routes/tenants.ts';
@@ -20,6 +21,7 @@ export const actorOf = (request: FastifyRequest): Actor =>
 
 export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   installProblemErrors(app, deps.config.bodyLimitBytes, deps.config.retryAfterSeconds);
+  app.setValidatorCompiler(strictValidatorCompiler());
   app.decorateRequest('adminKey', null);
   await app.register(swagger, {
     openapi: {

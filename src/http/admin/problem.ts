@@ -82,7 +82,7 @@ function fromValidation(err: FastifyError): Problem {
   const path = first ? `${first.instancePath.replace(/^\//, '').replace(/\//g, '.')}` : '';
   const missing = first?.keyword === 'required' ? String((first.params as { missingProperty?: string }).missingProperty ?? '') : '';
   const extraProp = first?.keyword === 'additionalProperties' ? String((first.params as { additionalProperty?: string }).additionalProperty ?? '') : '';
-  const field = [where === 'body' ? '' : where, path, missing || extraProp].filter(Boolean).join('.') || where;
+  const field = [path, missing || extraProp].filter(Boolean).join('.') || where;
   const detail = missing ? `${field} is required.`
     : extraProp ? `${field} is not a known field here; check its spelling (docs/admin-api.md lists the fields).`
     : `${field} ${first?.message ?? 'is not valid'}.`;
@@ -93,7 +93,7 @@ export function translate(err: FastifyError, bodyLimit: number, retryAfter: numb
   if (err instanceof Problem) return err;
   if (err instanceof ScimError) return fromScim(err);
   if ((err as unknown) instanceof IdpManaged) return new Problem(409, 'idp-managed', err.message);
-  if (err instanceof TenantError) return new Problem(err.status, err.status === 404 ? 'not-found' : err.status === 409 ? 'conflict' : 'invalid-value', err.message);
+  if (err instanceof TenantError) return new Problem(err.status, err.status === 404 ? 'not-found' : err.status === 409 ? 'conflict' : 'invalid-value', err.message, err.field ? { field: err.field } : {});
   if ((err as unknown) instanceof StoreUnavailable) return new Problem(503, 'unavailable', 'The database is unavailable at the moment; retry after the number of seconds in Retry-After.', {}, { 'Retry-After': String(retryAfter) });
   if (err.validation) return fromValidation(err);
   switch (err.code) {

@@ -15,8 +15,8 @@ export interface IssuedAdminKey { key: string; record: AdminKeyRecord }
 /** Creates a key; the clear key is returned once and never stored. */
 export async function createAdminKey(store: Store, opts: { name: string; scope: AdminScope; ttlMs: number | null }, clock: Clock = systemClock): Promise<IssuedAdminKey> {
   const name = opts.name.trim();
-  if (!name || name.length > 100) throw new TenantError('An admin key needs a name of 1–100 characters, saying who or what uses it (e.g. "billing service").');
-  if (!ADMIN_SCOPES.includes(opts.scope)) throw new TenantError(`"${String(opts.scope)}" is not a scope: use admin (everything) or read (GET only).`);
+  if (!name || name.length > 100) throw new TenantError('An admin key needs a name of 1–100 characters, saying who or what uses it (e.g. "billing service").', 400, 'name');
+  if (!ADMIN_SCOPES.includes(opts.scope)) throw new TenantError(`"${String(opts.scope)}" is not a scope: use admin (everything) or read (GET only).`, 400, 'scope');
   const key = generateToken(ADMIN_KEY_PREFIX);
   const now = clock.now();
   const record: AdminKeyRecord = {

@@ -11,18 +11,19 @@ export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
  * for the admin API; the CLI prints the message.
  */
 export class TenantError extends Error {
-  constructor(message: string, readonly status: 400 | 404 | 409 = 400) { super(message); }
+  /** `field`: the input at fault (slug, name, expiresIn, …), for the admin API's problem. */
+  constructor(message: string, readonly status: 400 | 404 | 409 = 400, readonly field?: string) { super(message); }
 }
 
 export async function createTenant(store: Store, slug: string, name?: string, clock: Clock = systemClock): Promise<Tenant> {
   if (!SLUG_PATTERN.test(slug)) {
-    throw new TenantError(`"${slug}" cannot be a tenant slug: use 1–63 lower-case letters, digits and dashes, starting and ending with a letter or digit (it becomes part of the SCIM URL).`);
+    throw new TenantError(`"${slug}" cannot be a tenant slug: use 1–63 lower-case letters, digits and dashes, starting and ending with a letter or digit (it becomes part of the SCIM URL).`, 400, 'slug');
   }
   const tenant: Tenant = { id: randomUUID(), slug, name: checkName(name) ?? slug, createdAt: isoNow(clock) };
   try {
     await store.createTenant(tenant);
   } catch (err) {
-    if (err instanceof UniquenessViolation) throw new TenantError(`A tenant with the slug "${slug}" already exists.`, 409);
+    if (err instanceof UniquenessViolation) throw new TenantError(`A tenant with the slug "${slug}" already exists.`, 409, 'slug');
     throw err;
   }
   return tenant;
@@ -39,13 +40,13 @@ const MAX_NAME = 200;
 /** A tenant's display name, trimmed; undefined for none. */
 function checkName(name: string | undefined): string | undefined {
   const trimmed = name?.trim();
-  if (trimmed && trimmed.length > MAX_NAME) throw new TenantError(`A tenant name has at most ${MAX_NAME} characters; this one has ${trimmed.length}.`);
+  if (trimmed && trimmed.length > MAX_NAME) throw new TenantError(`A tenant name has at most ${MAX_NAME} characters; this one has ${trimmed.length}.`, 400, 'name');
   return trimmed || undefined;
 }
 
 export async function renameTenant(store: Store, tenant: Tenant, name: string): Promise<Tenant> {
   const checked = checkName(name);
-  if (!checked) throw new TenantError('A tenant name cannot be empty.');
+  if (!checked) throw new TenantError('A tenant name cannot be empty.', 400, 'name');
   if (!(await store.renameTenant(tenant.id, checked))) throw new TenantError(`No tenant has the slug "${tenant.slug}".`, 404);
   return { ...tenant, name: checked };
 }
@@ -56,7 +57,7 @@ export async function renameTenant(store: Store, tenant: Tenant, name: string): 
  */
 export async function deleteTenant(store: Store, tenant: Tenant, confirm: string | undefined): Promise<{ users: number; groups: number }> {
   if (confirm !== tenant.slug) {
-    throw new TenantError(`Deleting tenant "${tenant.slug}" removes all of its users, groups and tokens for good: confirm by repeating its slug (confirm=${tenant.slug}).`);
+    throw new TenantError(`Deleting tenant "${tenant.slug}" removes all of its users, groups and tokens for good: confirm by repeating its slug (confirm=${tenant.slug}).`, 400, 'confirm');
   }
   const gone = await store.deleteTenant(tenant.id);
   if (!gone) throw new TenantError(`No tenant has the slug "${tenant.slug}".`, 404);

@@ -10,7 +10,7 @@ import { generateToken, hashToken } from './token-format.ts';
 export function parseDuration(text: string): number | null {
   if (text === 'never') return null;
   const m = /^(\d+)\s*(d|h|m)$/.exec(text.trim());
-  if (!m || Number(m[1]) === 0) throw new TenantError(`"${text}" is not a duration: use e.g. 365d, 12h, 30m or never.`);
+  if (!m || Number(m[1]) === 0) throw new TenantError(`"${text}" is not a duration: use e.g. 365d, 12h, 30m or never.`, 400, 'expiresIn');
   return Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm'];
 }
 
@@ -49,8 +49,8 @@ export const DEFAULT_ROTATION_OVERLAP_MS = 7 * 86_400_000;
 export async function rotateToken(store: Store, tenant: Tenant, tokenId: string, opts: { ttlMs: number | null; oldUntil?: string }, clock: Clock = systemClock): Promise<IssuedToken & { oldExpiresAt: string }> {
   const now = clock.now();
   const oldUntil = opts.oldUntil ?? new Date(now + DEFAULT_ROTATION_OVERLAP_MS).toISOString();
-  if (Number.isNaN(Date.parse(oldUntil))) throw new TenantError(`"${oldUntil}" is not a time: give the end of the overlap as an ISO 8601 time, e.g. 2026-12-31T00:00:00Z.`);
-  if (Date.parse(oldUntil) < now) throw new TenantError(`The old token would expire in the past (${oldUntil}); to stop it now, revoke it.`);
+  if (Number.isNaN(Date.parse(oldUntil))) throw new TenantError(`"${oldUntil}" is not a time: give the end of the overlap as an ISO 8601 time, e.g. 2026-12-31T00:00:00Z.`, 400, 'oldExpiresAt');
+  if (Date.parse(oldUntil) < now) throw new TenantError(`The old token would expire in the past (${oldUntil}); to stop it now, revoke it.`, 400, 'oldExpiresAt');
   const current = (await store.listTokens(tenant.id)).find((t) => t.id === tokenId);
   if (!current) throw new TenantError(`Tenant "${tenant.slug}" has no token ${tokenId}.`, 404);
   const issued = newToken(tenant, opts.ttlMs, now, current.name);
