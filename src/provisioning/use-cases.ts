@@ -13,7 +13,7 @@ import type { ScimContext } from './context.ts';
 import * as groups from './groups.ts';
 import { searchAll } from './search.ts';
 import type { Provisioning } from './service.ts';
-import { createTenant, requireTenant } from './tenants/tenants.ts';
+import { createTenant, requireTenant, TenantError } from './tenants/tenants.ts';
 import { issueToken, revokeToken } from './tenants/tokens.ts';
 import * as users from './users.ts';
 
@@ -111,8 +111,24 @@ export interface UseCases {
 }
 
 const withoutHash = ({ hash: _hash, ...rest }: TokenRecord): TokenInfo => rest;
-/** Slugs are lower case; the SCIM surface folds the one in its URL the same way (tenants/authentication.ts). */
-const tenantOf = (provisioning: Provisioning, slug: string) => requireTenant(provisioning.store, slug.toLowerCase());
+
+/**
+ * Slugs are lower case; the SCIM surface folds the one in its URL the same way
+ * (tenants/authentication.ts). Callers in plain JavaScript may pass anything: refused by name.
+ */
+function slugOf(slug: unknown): string {
+  if (typeof slug !== 'string') throw new TenantError(`A tenant slug is a string, got ${slug === null ? 'null' : typeof slug}.`);
+  return slug.toLowerCase();
+}
+const tenantOf = (provisioning: Provisioning, slug: string) => requireTenant(provisioning.store, slugOf(slug));
+
+/** A token lifetime: milliseconds (a positive integer), or null for never; undefined for the configured default. */
+function ttlOf(expiresInMs: number | null | undefined, defaultDays: number): number | null {
+  if (expiresInMs === undefined) return defaultDays * 86_400_000;
+  if (expiresInMs === null) return null;
+  if (!Number.isSafeInteger(expiresInMs) || expiresInMs <= 0) throw new TenantError(`expiresInMs must be a positive whole number of milliseconds, or null for a token that never expires; got ${String(expiresInMs)}.`);
+  return expiresInMs;
+}
 
 export function useCases(provisioning: Provisioning, config: Readonly<Pick<Config, 'tokenTtlDays'>>): UseCases {
   const { store, clock } = provisioning;
@@ -120,11 +136,11 @@ export function useCases(provisioning: Provisioning, config: Readonly<Pick<Confi
     tenants: {
       create: (slug, options = {}) => createTenant(store, slug, options.name, clock),
       list: () => store.listTenants(),
-      get: (slug) => store.findTenantBySlug(slug.toLowerCase()),
+      get: async (slug) => store.findTenantBySlug(slugOf(slug)),
     },
     tokens: {
       async issue(slug, options = {}) {
-        const ttl = options.expiresInMs === undefined ? config.tokenTtlDays * 86_400_000 : options.expiresInMs;
+        const ttl = ttlOf(options.expiresInMs, config.tokenTtlDays);
         const { token, record } = await issueToken(store, await tenantOf(provisioning, slug), ttl, clock);
         return { token, record: withoutHash(record) };
       },

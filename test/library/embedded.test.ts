@@ -195,6 +195,8 @@ test('tenants and tokens from the app: a revoked token is refused at once, a ten
   assert.equal((await fetch(`${base}/Users`, { headers: bearer(token) })).status, 200);
   await rc.tokens.revoke('keys', listed.id);
   assertScimError(await read(`${base}/Users`, { headers: bearer(token) }), 401);
+  for (const expiresInMs of [0, -1, 1.5, Number.NaN]) await assert.rejects(rc.tokens.issue('keys', { expiresInMs }), TenantError);
+  await assert.rejects(rc.tenants.get(42 as never), TenantError);
   const never = await rc.tokens.issue('keys', { expiresInMs: null });
   assert.equal(never.record.expiresAt, null);
   assert.equal((await fetch(`${base}/Users`, { headers: bearer(never.token) })).status, 200);
