@@ -2,8 +2,8 @@
 // Another composition root beside main.ts (which `rollcall serve` uses): config → clock → store →
 // provisioning, then, instead of a server of its own, a Fastify plugin that mounts the same
 // surfaces (http/surfaces.ts) in the vendor's server, and the use cases for the vendor's code.
-// The typed admin API client will be the package's second entry point, `rollcall/client`
-// (src/client/, package.json "exports"); this one does not re-export it.
+// The typed admin API client is the package's second entry point, `rollcall/client` (src/client/,
+// package.json "exports"); this one does not re-export it, so an API caller never loads the server.
 import type { FastifyPluginAsync } from 'fastify';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { DRAIN_LIMIT_FACTOR, Drains } from './http/drain.ts';
@@ -56,9 +56,10 @@ export interface RollcallOptions {
 
 export interface Rollcall extends UseCases {
   /**
-   * A Fastify plugin that mounts the SCIM surface (`/scim/v2/<tenant>/…`) under the prefix it is
-   * registered with: `app.register(rc.plugin, { prefix: '/identity' })`. SCIM's body parsing, error
-   * format, 404 and body limit apply inside it only; the vendor's routes beside it keep their own.
+   * A Fastify plugin that mounts the SCIM surface (`/scim/v2/<tenant>/…`) and the admin API
+   * (`/admin/v1/…`) under the prefix it is registered with: `app.register(rc.plugin, { prefix: '/identity' })`.
+   * Their body parsing, error formats, 404s and SCIM's body limit apply inside it only; the vendor's
+   * routes beside it keep their own.
    */
   readonly plugin: FastifyPluginAsync;
   /** A tenant's SCIM base URL, the one to paste into the identity provider. */

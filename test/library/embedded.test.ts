@@ -6,6 +6,10 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { freePort } from '../../harness/processes.ts';
+import { RollcallAdmin } from '../../src/client/index.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { openStore } from '../../src/main.ts';
+import { createAdminKey } from '../../src/provisioning/tenants/admin-keys.ts';
 import { ConfigError, createRollcall, ScimError, TenantError, type Rollcall } from '../../src/library.ts';
 import { USER_SCHEMA } from '../../src/scim/schemas/core.ts';
 import { assertOktaSuitePasses, externalSuitesSkip } from '../support/external-suites.ts';
@@ -200,6 +204,24 @@ test('tenants and tokens from the app: a revoked token is refused at once, a ten
   const never = await rc.tokens.issue('keys', { expiresInMs: null });
   assert.equal(never.record.expiresAt, null);
   assert.equal((await fetch(`${base}/Users`, { headers: bearer(never.token) })).status, 200);
+});
+
+test('the admin API is mounted by the same plugin, under <prefix>/admin/v1, and the typed client reaches it at publicUrl', async () => {
+  await tenantWithToken('admin-seen');
+  // An admin key, made as `rollcall admin-key create` would, on another connection to the same database.
+  const other = await openStore(loadConfig({ databaseUrl: db.url }, {}));
+  const { key } = await createAdminKey(other, { name: 'embedded test', scope: 'read', ttlMs: null }).finally(() => other.close());
+  const admin = RollcallAdmin({ baseUrl: `${origin}/identity`, key });
+  const { data, error, response } = await admin.GET('/admin/v1/tenants/{tenant}', { params: { path: { tenant: 'admin-seen' } } });
+  assert.equal(response.status, 200, JSON.stringify(error));
+  assert.equal(data?.slug, 'admin-seen');
+  const unauthenticated = await fetch(`${origin}/identity/admin/v1/tenants`);
+  assert.equal(unauthenticated.status, 401);
+  assert.match(unauthenticated.headers.get('content-type') ?? '', /^application\/problem\+json/);
+  // The OpenAPI document's server is publicUrl, its paths start at /admin/v1: together, the mounted URLs.
+  const doc = await (await fetch(`${origin}/identity/admin/v1/openapi.json`)).json();
+  assert.deepEqual(doc.servers, [{ url: `${origin}/identity` }]);
+  assert.ok('/admin/v1/tenants' in doc.paths);
 });
 
 test('a plugin registered under a prefix that publicUrl lacks is refused, saying which URL to pass', async () => {
