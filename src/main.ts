@@ -1,4 +1,5 @@
-// Composition root: config → clock → store → provisioning → http. Used by `rollcall serve` and by the tests.
+// Composition root: config → clock → store → provisioning → http. Used by `rollcall serve` and by the
+// tests; library.ts composes the same parts for a vendor's own server.
 import type { FastifyInstance } from 'fastify';
 import { sqliteFilename, type Config } from './config/config.ts';
 import { buildApp } from './http/app.ts';
@@ -50,13 +51,18 @@ export interface ServerOptions {
   hooks?: ChangeHook[];
 }
 
+/** The provisioning service over a store, as `rollcall serve` and the library (library.ts) both make it. */
+export function makeProvisioning(config: Readonly<Config>, store: Store, options: Pick<ServerOptions, 'clock' | 'hooks'> = {}): Provisioning {
+  return new Provisioning({
+    store, clock: options.clock ?? systemClock, publicUrl: config.publicUrl, paging: config.paging,
+    attributeLimits: config.attributeLimits, maxPayloadSize: config.bodyLimitBytes, hooks: options.hooks,
+  });
+}
+
 export async function startServer(config: Readonly<Config>, options: ServerOptions = {}): Promise<Running> {
   let log: FastifyInstance['log'] | undefined;
-  const clock = options.clock ?? systemClock;
   const store = options.store ?? (await openStore(config, { onSlowQuery: (sqlText, ms) => log?.warn({ sql: sqlText, ms }, 'slow query') }));
-  const provisioning = new Provisioning({
-    store, clock, publicUrl: config.publicUrl, paging: config.paging, attributeLimits: config.attributeLimits, maxPayloadSize: config.bodyLimitBytes, hooks: options.hooks,
-  });
+  const provisioning = makeProvisioning(config, store, options);
   const app = await buildApp({ config, provisioning, logger: options.logger });
   log = app.log;
   try {

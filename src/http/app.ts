@@ -1,6 +1,8 @@
 // The Fastify edge: builds the server from a config and the provisioning service. No protocol logic
 // lives here. The root is neutral (plain JSON errors and 404); each surface is a plugin with its
-// own parsers, error format and 404 — today SCIM under /scim (http/scim/).
+// own parsers, error format and 404 — today SCIM under /scim (http/scim/) — registered by
+// surfaces.ts, which the library's plugin calls too. What stays here belongs to the server as a
+// whole (timeouts, request ids, raw-socket errors, URL rewriting): embedded, the vendor's server owns it.
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -8,11 +10,10 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { Config } from '../config/config.ts';
 import type { Provisioning } from '../provisioning/service.ts';
 import { refuseConnect } from './connect.ts';
-import { Drains } from './drain.ts';
+import { DRAIN_LIMIT_FACTOR, Drains } from './drain.ts';
 import { loggerOptions } from './request-log.ts';
-import { frameworkError, installScimErrors, sendScimError, writeClientError } from './scim/errors.ts';
-import { registerScimRoutes } from './scim/routes.ts';
-import { registerAdminRoutes } from './admin/index.ts';
+import { frameworkError, sendScimError, writeClientError } from './scim/errors.ts';
+import { registerSurfaces } from './surfaces.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -20,9 +21,6 @@ export interface AppDeps {
   /** false: no log; an object: pino options merged over Rollcall's own (e.g. a `stream` in tests). */
   logger?: boolean | object;
 }
-
-/** How much of an oversized body is read and thrown away after the 413, so the client reads it (drain.ts). */
-const DRAIN_LIMIT_FACTOR = 4;
 
 export async function buildApp({ config, provisioning, logger }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -61,14 +59,8 @@ export async function buildApp({ config, provisioning, logger }: AppDeps): Promi
     },
   });
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id); });
-  app.decorateReply('scimError', null);
-
-  // A body found too large is answered while the client is still sending: read the rest (up to a
-  // bound) instead of closing on it, so the client gets to read the answer (drain.ts).
+  // Bodies answered 413 before they all arrived, read and thrown away (drain.ts, surfaces.ts).
   const drains = new Drains(DRAIN_LIMIT_FACTOR * config.bodyLimitBytes);
-  app.addHook('onError', async (request, reply, err) => {
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') drains.start(request, reply);
-  });
 
   // Neutral root handlers: nothing outside a surface's plugin answers in that surface's format.
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -97,12 +89,7 @@ export async function buildApp({ config, provisioning, logger }: AppDeps): Promi
     scim: `${config.publicUrl}/scim/v2/<tenant>`,
     help: 'Create a tenant and its token with: npx rollcall tenant create <slug>',
   }));
-  await app.register(async (scim) => {
-    // Anything under /scim that is not a tenant's endpoint still gets a SCIM 404.
-    installScimErrors(scim, config.bodyLimitBytes, config.retryAfterSeconds);
-    await scim.register(async (tenant) => registerScimRoutes(tenant, { config, provisioning }), { prefix: '/v2/:tenant' });
-  }, { prefix: '/scim' });
-  await app.register(async (admin) => registerAdminRoutes(admin, { config, provisioning }), { prefix: '/admin/v1' });
+  await registerSurfaces(app, { config, provisioning, drains });
   return app;
 }
 

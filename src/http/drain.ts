@@ -8,6 +8,9 @@
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+/** How much of an oversized body is read and thrown away after the 413, as a multiple of the body limit. */
+export const DRAIN_LIMIT_FACTOR = 4;
+
 export class Drains {
   /** Sockets whose request was answered while its body is still arriving. */
   private readonly sockets = new WeakSet<Socket>();

@@ -1,115 +1,20 @@
-// Runs Okta's SCIM 2.0 SPEC test and Microsoft's SCIMReferenceCode Postman collection (from
-// ../shared/conformance/external, run by newman) against the real server on a fresh database.
-// Every assertion must pass except those in external-exceptions.json, each with its reason;
-// an exception that no longer fails is reported too, so the list cannot go stale.
+// Runs Okta's SCIM 2.0 SPEC test and Microsoft's SCIMReferenceCode Postman collection against the
+// real server on a fresh database (the runner: test/support/external-suites.ts; the exceptions: external-exceptions.json).
 import { test, after, before } from 'node:test';
-import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { USER_SCHEMA } from '../../src/scim/schemas/core.ts';
+import { assertMicrosoftSuitePasses, assertOktaSuitePasses, externalSuitesSkip } from '../support/external-suites.ts';
 
-const require = createRequire(import.meta.url);
-const newman = require('newman') as { run: (opts: object, cb: (err: Error | null, summary: Summary) => void) => void };
-
-interface Summary {
-  run: {
-    stats: { assertions: { total: number; failed: number }; requests: { total: number } };
-    failures: { error: { test?: string; message: string; name?: string }; source?: { name?: string }; parent?: { name?: string } }[];
-  };
-}
-
-const EXTERNAL = fileURLToPath(new URL('../../../shared/conformance/external/', import.meta.url));
-const exceptions = (JSON.parse(readFileSync(new URL('./external-exceptions.json', import.meta.url), 'utf8')) as {
-  exceptions: { suite: string; folder: string; request: string; test: string; reason: string }[];
-}).exceptions;
-
-const MICROSOFT_FOLDERS = ['Endpoint tests', 'User tests', 'Group tests', 'ComplexAttribute tests', 'User tests with garbage', 'Group tests with garbage', 'Teardown garbage'];
-
-function runCollection(options: object): Promise<Summary> {
-  return new Promise((resolve, reject) => newman.run({ reporters: [], timeoutRequest: 10_000, ...options }, (err, summary) => (err ? reject(err) : resolve(summary))));
-}
-
-interface Failure { folder: string; request: string; test: string; message: string }
-
-function failuresOf(summary: Summary): Failure[] {
-  return summary.run.failures.map((f) => ({
-    folder: f.parent?.name ?? '',
-    request: f.source?.name ?? '',
-    test: f.error.test ?? f.error.name ?? '',
-    message: f.error.message,
-  }));
-}
-
-/** Compares failures with the exception list of one suite; returns a readable list of problems. */
-function judge(suite: string, failures: Failure[]): string[] {
-  const listed = exceptions.filter((e) => e.suite === suite);
-  const key = (x: { folder: string; request: string; test: string }) => `${x.folder} › ${x.request} › ${x.test}`;
-  const problems: string[] = [];
-  for (const f of failures) {
-    if (listed.some((e) => key(e) === key(f))) continue;
-    problems.push(`FAILED ${key(f)}: ${f.message}`);
-  }
-  for (const e of listed) {
-    if (!failures.some((f) => key(f) === key(e))) problems.push(`STALE EXCEPTION (now passes; remove it from external-exceptions.json): ${key(e)}`);
-    else console.log(`# excepted ${suite}: ${key(e)} (${e.reason.slice(0, 100)}…)`);
-  }
-  return problems;
-}
-
-const available = existsSync(EXTERNAL);
-const skipReason = !available && `SKIPPED: Okta's and Microsoft's suites are not at ${EXTERNAL} (README.md, Tests, says where they come from)`;
-// Under CI the suites are mandatory: a missing shared/ folder is a failure, not a skip.
-if (!available && process.env.CI === 'true') throw new Error(`CI=true but the external suites are missing at ${EXTERNAL}`);
 let server: TestServer;
 
-before(async () => { if (available) server = await startTestServer(); });
+before(async () => { if (!externalSuitesSkip) server = await startTestServer(); });
 after(async () => { await server?.close(); });
 
-test('Microsoft SCIMReferenceCode Postman collection passes (with listed exceptions)', { skip: skipReason }, async () => {
+test('Microsoft SCIMReferenceCode Postman collection passes (with listed exceptions)', { skip: externalSuitesSkip }, async () => {
   const { scimUrl, token } = await server.createTenant('microsoft-suite');
-  const url = new URL(scimUrl);
-  const summary = await runCollection({
-    collection: `${EXTERNAL}/microsoft/SCIMReferenceCode-PostmanCollection.json`,
-    folder: MICROSOFT_FOLDERS,
-    envVar: [
-      { key: 'Protocol', value: 'http' },
-      { key: 'Server', value: url.hostname },
-      { key: 'Port', value: `:${url.port}` },
-      { key: 'Api', value: url.pathname.replace(/^\//, '') },
-      { key: 'token', value: token },
-    ],
-  });
-  // The seven folders hold 76 requests and 103 assertions; fewer means something was skipped.
-  assert.equal(summary.run.stats.requests.total, 76, 'every request of the seven folders ran');
-  assert.equal(summary.run.stats.assertions.total, 103, 'every assertion of the seven folders ran');
-  assert.deepEqual(judge('microsoft', failuresOf(summary)), []);
+  await assertMicrosoftSuitePasses(scimUrl, token);
 });
 
-test("Okta SCIM 2.0 SPEC test passes (with listed exceptions)", { skip: skipReason }, async () => {
+test("Okta SCIM 2.0 SPEC test passes (with listed exceptions)", { skip: externalSuitesSkip }, async () => {
   const { scimUrl, token } = await server.createTenant('okta-suite');
-  // The suite reads the first user of /Users and expects a complete profile.
-  const seeded = await fetch(`${scimUrl}/Users`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
-    body: JSON.stringify({
-      schemas: [USER_SCHEMA],
-      userName: 'existing.user@example.com',
-      name: { givenName: 'Existing', familyName: 'User' },
-      emails: [{ value: 'existing.user@example.com', type: 'work', primary: true }],
-      active: true,
-    }),
-  });
-  assert.equal(seeded.status, 201);
-  const summary = await runCollection({
-    collection: `${EXTERNAL}/okta/Okta-SCIM-20-SPEC-Test.postman_collection.json`,
-    envVar: [
-      { key: 'SCIMBaseURL', value: scimUrl },
-      { key: 'auth', value: `Bearer ${token}` },
-    ],
-  });
-  assert.equal(summary.run.stats.requests.total, 12, 'every request ran');
-  assert.equal(summary.run.stats.assertions.total, 52, 'every assertion ran');
-  assert.deepEqual(judge('okta', failuresOf(summary)), []);
+  await assertOktaSuitePasses(scimUrl, token);
 });

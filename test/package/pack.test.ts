@@ -1,14 +1,17 @@
 // The package as a user installs it: `npm pack` (which builds dist/ through `prepare`), the tarball
 // installed into an empty folder, and there the compiled `rollcall` command: --version, migrate,
-// tenant create, and `rollcall serve` answering one SCIM request, then stopping on SIGTERM.
+// tenant create, and `rollcall serve` answering one SCIM request, then stopping on SIGTERM. Then the
+// library entry point as a vendor's TypeScript app meets it: examples/embedded/ compiled by tsc
+// against the installed package's types, started, and answering SCIM under its /identity prefix.
 // Nothing here runs TypeScript: the installed package has no tsx and no sources.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { freePort } from '../../harness/processes.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -38,7 +41,7 @@ test('the packed package installs into an empty folder and serves SCIM from comp
   const packOut = run('npm', ['pack', '--json', '--pack-destination', tmp], ROOT).stdout;
   const packed = JSON.parse(packOut.slice(packOut.search(/^\[/m))) as { filename: string; files: { path: string }[] }[];
   const files = packed[0].files.map((f) => f.path);
-  for (const f of ['bin/rollcall.js', 'dist/cli/rollcall.js', 'dist/main.js', 'dist/main.d.ts', 'dist/store/sqlite/migrations/001-initial.sql', 'dist/store/postgres/migrations/001-initial.sql', 'package.json', 'README.md']) {
+  for (const f of ['bin/rollcall.js', 'dist/cli/rollcall.js', 'dist/library.js', 'dist/library.d.ts', 'dist/main.js', 'dist/store/sqlite/migrations/001-initial.sql', 'dist/store/postgres/migrations/001-initial.sql', 'package.json', 'README.md']) {
     assert.ok(files.includes(f), `the package contains ${f}`);
   }
   assert.deepEqual(files.filter((f) => /^(src|test|bench|scripts)\//.test(f) || f.endsWith('.test.js') || f.includes('/contract/')), [], 'no sources, tests or benchmarks in the package');
@@ -56,9 +59,13 @@ test('the packed package installs into an empty folder and serves SCIM from comp
   run('tar', ['-czf', join(prebuilds, prebuild), '-C', join(ROOT, 'node_modules/better-sqlite3'), 'build/Release/better_sqlite3.node'], ROOT);
   const app = join(tmp, 'app');
   mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'rollcall-pack-test', private: true }));
-  // better-sqlite3 is pinned to the version built here (the package allows any 12.x from it on).
-  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(tmp, packed[0].filename), `better-sqlite3@${sqlite.version}`], app, { npm_config_better_sqlite3_local_prebuilds: prebuilds });
+  // "type": "module", as the example vendor app (examples/embedded/package.json) has it.
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'rollcall-pack-test', private: true, type: 'module' }));
+  // better-sqlite3 is pinned to the version built here (the package allows any 12.x from it on);
+  // fastify and @types/node are what the example app itself depends on, at the versions used here.
+  const versionOf = (name: string) => (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(tmp, packed[0].filename), `better-sqlite3@${sqlite.version}`,
+    `fastify@${versionOf('fastify')}`, `@types/node@${versionOf('@types/node')}`], app, { npm_config_better_sqlite3_local_prebuilds: prebuilds });
   const installed = JSON.parse(readFileSync(join(app, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string };
   assert.equal(installed.version, sqlite.version);
   // The binary is the one handed over, not a compiled one (which would leave its object files).
@@ -70,7 +77,7 @@ test('the packed package installs into an empty folder and serves SCIM from comp
   assert.equal(run('npx', ['--no', '--', 'rollcall', '--version'], app).stdout.trim(), version);
 
   // 4. The library entry point (package.json "exports") loads.
-  const lib = run(process.execPath, ['--input-type=module', '-e', "const m = await import('rollcall'); console.log(typeof m.startServer);"], app);
+  const lib = run(process.execPath, ['--input-type=module', '-e', "const m = await import('rollcall'); console.log(typeof m.createRollcall);"], app);
   assert.equal(lib.stdout.trim(), 'function');
 
   // 5. migrate, tenant create, serve one request, stop on SIGTERM.
@@ -105,4 +112,65 @@ test('the packed package installs into an empty folder and serves SCIM from comp
   const code = await exited;
   clearTimeout(timer);
   assert.equal(code, 0, `rollcall serve stops cleanly on SIGTERM: ${output}`);
+});
+
+test('the example vendor app (examples/embedded) type-checks against the installed package, starts, and serves SCIM under /identity', { timeout: 600_000 }, async () => {
+  // Runs after the test above, in the folder where it installed the package.
+  const app = join(tmp, 'app');
+  assert.ok(existsSync(join(app, 'node_modules/rollcall/package.json')), 'the package was installed by the test before');
+  const example = join(tmp, 'example');
+  mkdirSync(example);
+  for (const f of ['server.ts', 'tsconfig.json', 'package.json']) writeFileSync(join(example, f), readFileSync(join(ROOT, 'examples/embedded', f)));
+  // The example's dependencies are the ones just installed: a vendor's `npm install` in its own folder.
+  symlinkSync(join(app, 'node_modules'), join(example, 'node_modules'), 'dir');
+
+  // 1. Type-check and compile it with our TypeScript (the example's `npm run build`), strict, with
+  // the library's declarations checked too (no skipLibCheck): a broken .d.ts in dist/ fails here.
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  run(process.execPath, [tsc, '-p', example], example);
+  assert.ok(existsSync(join(example, 'dist/server.js')));
+
+  // 2. Start it (`npm start`), onboard an organisation through the app's own API, and use the SCIM
+  // base URL and token it hands out as an IdP would.
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['dist/server.js'], {
+    cwd: example, env: env({ PORT: String(port), DATABASE_URL: `sqlite:${join(tmp, 'example.db')}`, LOG_LEVEL: 'warn' }), stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => { output += d; });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { output += d; });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      assert.equal(child.exitCode, null, `the example exited: ${output}`);
+      try { if ((await fetch(`${origin}/api/health`)).ok) break; } catch { /* not listening yet */ }
+      assert.ok(Date.now() < deadline, `the example did not listen within 30 s: ${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const onboarded = await fetch(`${origin}/api/organisations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ slug: 'acme', name: 'Acme' }) });
+    const org = await onboarded.json() as { scimUrl: string; token: string };
+    assert.equal(onboarded.status, 201, JSON.stringify(org));
+    assert.equal(org.scimUrl, `${origin}/identity/scim/v2/acme`);
+    const auth = { authorization: `Bearer ${org.token}` };
+    const spc = await fetch(`${org.scimUrl}/ServiceProviderConfig`, { headers: auth });
+    const config = await spc.json() as { meta: { location: string } };
+    assert.equal(spc.status, 200, JSON.stringify(config));
+    assert.match(spc.headers.get('content-type') ?? '', /^application\/scim\+json/);
+    assert.equal(config.meta.location, `${org.scimUrl}/ServiceProviderConfig`);
+    const created = await fetch(`${org.scimUrl}/Users`, {
+      method: 'POST', headers: { ...auth, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'ada@acme.example', active: true }),
+    });
+    assert.equal(created.status, 201);
+    const people = await (await fetch(`${origin}/api/organisations/acme/people?startsWith=ada`)).json() as { total: number; people: { userName: string }[] };
+    assert.deepEqual(people.people.map((p) => p.userName), ['ada@acme.example'], 'the app reads what the IdP pushed');
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const code = await exited;
+  clearTimeout(timer);
+  assert.equal(code, 0, `the example stops cleanly on SIGTERM: ${output}`);
 });

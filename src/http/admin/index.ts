@@ -1,6 +1,6 @@
 // The admin API surface, /admin/v1: JSON in and out, problem+json errors, admin-key authentication,
 // route schemas from which @fastify/swagger serves the OpenAPI 3.1 document (unauthenticated, at
-// /admin/v1/openapi.json: it describes the API, it holds no data). Registered by http/app.ts.
+// /admin/v1/openapi.json: it describes the API, it holds no data). Registered by http/surfaces.ts (the server and the library plugin).
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';

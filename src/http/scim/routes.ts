@@ -33,9 +33,10 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
   const { config, provisioning } = deps;
 
   // SCIM bodies are JSON whatever the client calls them (application/scim+json, application/json,
-  // or a missing/odd type from a hand-rolled client).
+  // or a missing/odd type from a hand-rolled client). The body limit is the parser's own, so it
+  // holds when this surface is mounted in a vendor's server whose limit is another (library.ts).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.bodyLimitBytes }, (_request, body, done) => {
     try {
       done(null, parseJsonBody(body as string));
     } catch (err) {

@@ -1,0 +1,113 @@
+// The package entry point: `import { createRollcall } from 'rollcall'` in a vendor's own Node app.
+// Another composition root beside main.ts (which `rollcall serve` uses): config → clock → store →
+// provisioning, then, instead of a server of its own, a Fastify plugin that mounts the same
+// surfaces (http/surfaces.ts) in the vendor's server, and the use cases for the vendor's code.
+// The typed admin API client is the package's second entry point, `rollcall/client` (src/client/,
+// package.json "exports"); this one does not re-export it, so an API caller never loads the server.
+import type { FastifyPluginAsync } from 'fastify';
+import { ConfigError, loadConfig, type Config } from './config/config.ts';
+import { DRAIN_LIMIT_FACTOR, Drains } from './http/drain.ts';
+import { registerSurfaces } from './http/surfaces.ts';
+import { makeProvisioning, openStore } from './main.ts';
+import type { Clock } from './provisioning/clock.ts';
+import { useCases, type UseCases } from './provisioning/use-cases.ts';
+
+export type {
+  ListParams, PatchRequest, ProjectionParams, ResourceUseCases, ScimBody, ScimListResponse, ScimResource,
+  TenantsUseCases, TenantUseCases, TokenInfo, TokensUseCases, UseCases, WriteOptions,
+} from './provisioning/use-cases.ts';
+export type { Tenant } from './store/store.ts';
+export type { Clock } from './provisioning/clock.ts';
+export { ScimError, type ErrorReason, type ScimType } from './scim/errors.ts';
+export { TenantError } from './provisioning/tenants/tenants.ts';
+export { ConfigError } from './config/config.ts';
+export { UnsupportedDatabase } from './main.ts';
+
+export interface RollcallOptions {
+  /** `sqlite:PATH` (created and migrated on first use), `sqlite::memory:`, or `postgres://user:password@host:5432/db`. */
+  database: string;
+  /**
+   * The URL at which the plugin's routes are reached from outside, prefix included: registered with
+   * `{ prefix: '/identity' }` in an app served at https://app.example.com, it is
+   * https://app.example.com/identity. Every meta.location, $ref and discovery URL is built from it;
+   * registering the plugin under a prefix this URL's path does not end with is refused.
+   */
+  publicUrl: string;
+  /** Largest SCIM request body, bytes (default 10 MiB: full-group PUTs of ~100,000 members); larger → SCIM 413. */
+  bodyLimitBytes?: number;
+  /** Default and maximum page size of SCIM lists (default 100 and 1,000). */
+  paging?: Config['paging'];
+  /** Size bounds on written attributes (default 65,536 characters per string, 1,000 values per attribute). */
+  attributeLimits?: Config['attributeLimits'];
+  /** Lifetime of tokens issued without `expiresInMs` (default 365 days). */
+  tokenTtlDays?: number;
+  /** Retry-After, seconds, of the SCIM 503 sent while the database is unreachable (default 5). */
+  retryAfterSeconds?: number;
+  /** PostgreSQL: connections in the pool (default 10) and statement_timeout in ms (default 30,000). */
+  dbPoolSize?: number;
+  dbStatementTimeoutMs?: number;
+  /** Queries slower than this, ms, are reported (default 500); SQL text only, never parameters. */
+  slowQueryMs?: number;
+  /** Where slow queries are reported; by default a warning on the logger of the server the plugin is mounted in. */
+  onSlowQuery?: (sqlText: string, ms: number) => void;
+  /** The time source of every timestamp and token expiry (tests move a manual clock). */
+  clock?: Clock;
+}
+
+export interface Rollcall extends UseCases {
+  /**
+   * A Fastify plugin that mounts the SCIM surface (`/scim/v2/<tenant>/…`) and the admin API
+   * (`/admin/v1/…`) under the prefix it is registered with: `app.register(rc.plugin, { prefix: '/identity' })`.
+   * Their body parsing, error formats, 404s and SCIM's body limit apply inside it only; the vendor's
+   * routes beside it keep their own.
+   */
+  readonly plugin: FastifyPluginAsync;
+  /** A tenant's SCIM base URL, the one to paste into the identity provider. */
+  scimUrl(slug: string): string;
+  /** Closes the database. Close the Fastify server first, so requests in flight finish. */
+  close(): Promise<void>;
+}
+
+/** Opens (creating and migrating) the database and returns the use cases, the plugin and close(). */
+export async function createRollcall(options: RollcallOptions): Promise<Rollcall> {
+  for (const key of ['database', 'publicUrl'] as const) {
+    if (typeof options?.[key] !== 'string' || options[key] === '') throw new ConfigError(`createRollcall needs options.${key} (a string); see docs/library.md.`);
+  }
+  // The library reads no environment variable: the vendor's app decides what comes from where.
+  const config = loadConfig({
+    databaseUrl: options.database, publicUrl: options.publicUrl, bodyLimitBytes: options.bodyLimitBytes, paging: options.paging,
+    attributeLimits: options.attributeLimits, tokenTtlDays: options.tokenTtlDays, retryAfterSeconds: options.retryAfterSeconds,
+    dbPoolSize: options.dbPoolSize, dbStatementTimeoutMs: options.dbStatementTimeoutMs, slowQueryMs: options.slowQueryMs,
+  }, {});
+  let log: { warn(obj: object, msg: string): void } | undefined;
+  const store = await openStore(config, { onSlowQuery: options.onSlowQuery ?? ((sqlText, ms) => log?.warn({ sql: sqlText, ms }, 'slow query')) });
+  const provisioning = makeProvisioning(config, store, { clock: options.clock });
+  const drains = new Drains(DRAIN_LIMIT_FACTOR * config.bodyLimitBytes);
+  const publicPath = new URL(config.publicUrl).pathname.replace(/\/+$/, '');
+  let closed = false;
+
+  const plugin: FastifyPluginAsync = async (scope) => {
+    if (closed) throw new ConfigError('This Rollcall instance was closed; create another with createRollcall().');
+    const prefix = scope.prefix.replace(/\/+$/, '');
+    // meta.location and every other URL Rollcall returns come from publicUrl, not from the request
+    // (behind a proxy the request's own URL is not the public one): a publicUrl without the prefix
+    // would hand IdPs URLs that 404. A proxy may add path segments before the prefix, not after.
+    if (!publicPath.endsWith(prefix)) {
+      throw new ConfigError(`Rollcall's plugin is registered under the prefix "${prefix}", but publicUrl ${JSON.stringify(config.publicUrl)} does not end with it; ` +
+        `pass the URL the prefix is reached at, e.g. ${JSON.stringify(new URL(config.publicUrl).origin + prefix)}.`);
+    }
+    log = scope.log;
+    await registerSurfaces(scope, { config, provisioning, drains });
+  };
+
+  return {
+    ...useCases(provisioning, config),
+    plugin,
+    scimUrl: (slug) => provisioning.scimBaseUrl(slug),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await store.close();
+    },
+  };
+}
