@@ -12,6 +12,7 @@ import type { Provisioning } from '../provisioning/service.ts';
 import { refuseConnect } from './connect.ts';
 import { DRAIN_LIMIT_FACTOR, Drains } from './drain.ts';
 import { loggerOptions } from './request-log.ts';
+import { frameworkProblem, sendProblem } from './admin/problem.ts';
 import { frameworkError, sendScimError, writeClientError } from './scim/errors.ts';
 import { registerSurfaces } from './surfaces.ts';
 
@@ -49,6 +50,7 @@ export async function buildApp({ config, provisioning, logger }: AppDeps): Promi
     // the surface the URL is for.
     frameworkErrors: (err, request, reply) => {
       if (isScimUrl(request.url)) sendScimError(reply, frameworkError(err));
+      else if (isAdminUrl(request.url)) sendProblem(reply, request, frameworkProblem(err));
       else sendPlain(reply, request, typeof err.statusCode === 'number' ? err.statusCode : 400, err.message);
     },
     // "https://host/scim/v2/acme/" + "/Users" is a common paste: collapse repeated slashes.
@@ -94,6 +96,7 @@ export async function buildApp({ config, provisioning, logger }: AppDeps): Promi
 }
 
 const isScimUrl = (url: string | undefined) => /^\/+scim(\/|$|\?)/i.test(url ?? '');
+const isAdminUrl = (url: string | undefined) => /^\/+admin(\/|$|\?)/i.test(url ?? '');
 
 /** A plain JSON error, in the shape Fastify itself uses. */
 function sendPlain(reply: FastifyReply, request: FastifyRequest, status: number, message: string): FastifyReply {

@@ -120,7 +120,7 @@ test('the example vendor app (examples/embedded) type-checks against the install
   assert.ok(existsSync(join(app, 'node_modules/rollcall/package.json')), 'the package was installed by the test before');
   const example = join(tmp, 'example');
   mkdirSync(example);
-  for (const f of ['server.ts', 'tsconfig.json', 'package.json']) writeFileSync(join(example, f), readFileSync(join(ROOT, 'examples/embedded', f)));
+  for (const f of ['server.ts', 'deactivated-report.ts', 'tsconfig.json', 'package.json']) writeFileSync(join(example, f), readFileSync(join(ROOT, 'examples/embedded', f)));
   // The example's dependencies are the ones just installed: a vendor's `npm install` in its own folder.
   symlinkSync(join(app, 'node_modules'), join(example, 'node_modules'), 'dir');
 
@@ -129,6 +129,7 @@ test('the example vendor app (examples/embedded) type-checks against the install
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   run(process.execPath, [tsc, '-p', example], example);
   assert.ok(existsSync(join(example, 'dist/server.js')));
+  assert.ok(existsSync(join(example, 'dist/deactivated-report.js')), 'the admin client script (rollcall/client) compiled too');
 
   // 2. Start it (`npm start`), onboard an organisation through the app's own API, and use the SCIM
   // base URL and token it hands out as an IdP would.

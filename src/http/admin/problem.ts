@@ -107,6 +107,13 @@ export function translate(err: FastifyError, bodyLimit: number, retryAfter: numb
   return undefined;
 }
 
+/** Errors Fastify raises before routing (bad percent-encoding, over-long path segments), for /admin URLs. */
+export function frameworkProblem(err: FastifyError): Problem {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return new Problem(400, 'invalid-request', 'A path segment of the URL is too long (ids have at most 255 characters).');
+  if (err.code === 'FST_ERR_BAD_URL' || err.code === 'FST_ERR_ASYNC_CONSTRAINT') return new Problem(400, 'invalid-request', 'The request URL is malformed (bad percent-encoding?).');
+  return new Problem(typeof err.statusCode === 'number' ? err.statusCode : 400, 'invalid-request', err.message);
+}
+
 /** The problem+json error handler and 404 of the admin plugin (Fastify encapsulates both). */
 export function installProblemErrors(app: FastifyInstance, bodyLimit: number, retryAfter: number): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
