@@ -45,7 +45,7 @@ function splitMembers(doc: AttrDoc): { doc: AttrDoc; members: MemberValue[] } {
 }
 
 export async function createGroup(ctx: ScimContext, body: unknown, projection?: Projection): Promise<Rendered> {
-  const { doc, members } = splitMembers(normalizeResource(ctx.schemas.Group, body));
+  const { doc, members } = splitMembers(normalizeResource(ctx.schemas.Group, body, ctx.ignored));
   checkRequired(ctx.schemas.Group, doc);
   checkAttributeLimits(doc, ctx.attributeLimits);
   return mutate(ctx, { kind: 'create', type: 'Group', doc, members }, (tx, change) => render(ctx, tx, change.after!, projection));
@@ -66,7 +66,7 @@ export async function listGroups(ctx: ScimContext, q: ListQuery) {
 }
 
 export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
-  const { doc, members } = splitMembers(normalizeResource(ctx.schemas.Group, body));
+  const { doc, members } = splitMembers(normalizeResource(ctx.schemas.Group, body, ctx.ignored));
   checkRequired(ctx.schemas.Group, doc);
   checkAttributeLimits(doc, ctx.attributeLimits);
   const next = () => ({ doc, memberOps: [{ kind: 'replace' as const, members }] });
@@ -75,7 +75,7 @@ export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, 
 
 export async function patchGroup(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
   const next = (current: StoredResource) => {
-    const result = applyPatch(ctx.schemas.Group, current.doc, body, EXTERNAL);
+    const result = applyPatch(ctx.schemas.Group, current.doc, body, EXTERNAL, ctx.ignored);
     checkRequired(ctx.schemas.Group, result.doc);
     if (result.changed) checkAttributeLimits(result.doc, ctx.attributeLimits);
     return { doc: result.doc, memberOps: result.memberOps };

@@ -19,7 +19,7 @@ async function render(ctx: ScimContext, reads: StoreReads, u: StoredResource, pr
 }
 
 export async function createUser(ctx: ScimContext, body: unknown, projection?: Projection): Promise<Rendered> {
-  const doc = normalizeResource(ctx.schemas.User, body);
+  const doc = normalizeResource(ctx.schemas.User, body, ctx.ignored);
   checkRequired(ctx.schemas.User, doc);
   checkAttributeLimits(doc, ctx.attributeLimits);
   // Created a moment ago: in no group yet.
@@ -47,7 +47,7 @@ export async function listUsers(ctx: ScimContext, q: ListQuery) {
 
 /** PUT: the body replaces every writable attribute (RFC 7644 §3.5.1). */
 export async function replaceUser(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
-  const doc = normalizeResource(ctx.schemas.User, body);
+  const doc = normalizeResource(ctx.schemas.User, body, ctx.ignored);
   checkRequired(ctx.schemas.User, doc);
   checkAttributeLimits(doc, ctx.attributeLimits);
   return mutate(ctx, { kind: 'replace', type: 'User', id, ifMatch, next: () => ({ doc }) }, (tx, change) => render(ctx, tx, change.after!, projection));
@@ -55,7 +55,7 @@ export async function replaceUser(ctx: ScimContext, id: string, body: unknown, i
 
 export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
   const next = (current: StoredResource) => {
-    const result = applyPatch(ctx.schemas.User, current.doc, body);
+    const result = applyPatch(ctx.schemas.User, current.doc, body, undefined, ctx.ignored);
     if (result.changed) {
       checkRequired(ctx.schemas.User, result.doc);
       checkAttributeLimits(result.doc, ctx.attributeLimits);
