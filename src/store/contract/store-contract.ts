@@ -9,6 +9,7 @@ import { all, group, now, S, suiteStore, user } from './fixtures.ts';
 import { parseFilter } from '../../scim/filter.ts';
 import { filterContract } from './filter-contract.ts';
 import { hostileValuesContract } from './hostile-values-contract.ts';
+import { settingsContract } from './settings-contract.ts';
 import { UniquenessViolation, UnknownMembers, type Store } from '../store.ts';
 
 
@@ -269,4 +270,5 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
   });
   filterContract(driver, open);
   hostileValuesContract(driver, open);
+  settingsContract(driver, open);
 }
