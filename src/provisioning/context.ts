@@ -7,6 +7,7 @@ import type { PagingLimits } from '../scim/list.ts';
 import { UniquenessViolation, UnknownMembers, WriteConflict, type Store, type StoreTx, type Tenant, type TenantSchemas } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import type { ChangeHook } from './mutate.ts';
+import type { TenantSettings } from './tenants/settings-document.ts';
 
 export interface ScimContext {
   store: Store;
@@ -21,6 +22,14 @@ export interface ScimContext {
   clock: Clock;
   /** Called with every change inside its transaction (policies, the outbox); a throw rolls it back. */
   hooks: readonly ChangeHook[];
+  /** The tenant's settings at the same version as `schemas`. */
+  settings: Readonly<TenantSettings>;
+  /**
+   * Attributes this request sent that no schema of the tenant defines (names only), collected by the
+   * use cases so the edge can log them: ignoring them is right (RFC 7644 §3.3), ignoring them
+   * silently hid missing custom-attribute mappings. Per request, like the context itself.
+   */
+  ignored: string[];
 }
 
 /** Thrown by a use case that lost a race for a resource's version: rolls back, then runs again. */

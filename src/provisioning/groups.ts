@@ -40,7 +40,7 @@ async function* memberPages(ctx: ScimContext, groupId: string): AsyncIterable<Re
 
 /** A request body as the group document (without members) and the members it names, checked. */
 export function groupDoc(ctx: ScimContext, body: unknown): { doc: AttrDoc; members: MemberValue[] } {
-  const { members, ...doc } = normalizeResource(ctx.schemas.Group, body);
+  const { members, ...doc } = normalizeResource(ctx.schemas.Group, body, ctx.ignored);
   checkRequired(ctx.schemas.Group, doc);
   checkAttributeLimits(doc, ctx.attributeLimits);
   return { doc, members: toMemberValues(members) };
@@ -73,7 +73,7 @@ export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, 
 
 export async function patchGroup(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
   const next = (current: StoredResource) => {
-    const result = applyPatch(ctx.schemas.Group, current.doc, body, EXTERNAL);
+    const result = applyPatch(ctx.schemas.Group, current.doc, body, EXTERNAL, ctx.ignored);
     checkRequired(ctx.schemas.Group, result.doc);
     if (result.changed) checkAttributeLimits(result.doc, ctx.attributeLimits);
     return { doc: result.doc, memberOps: result.memberOps };

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { changedPaths } from '../scim/diff.ts';
 import type { MemberOp, MemberValue } from '../scim/patch.ts';
 import type { StoredResource } from '../scim/render.ts';
-import type { AttrDoc } from '../scim/resource.ts';
+import { checkImmutable, type AttrDoc } from '../scim/resource.ts';
 import type { Origin, StoreTx } from '../store/store.ts';
 import { isoNow } from './clock.ts';
 import { checkIfMatch, inTransaction, notFoundIn, VersionConflict, type ScimContext } from './context.ts';
@@ -71,7 +71,7 @@ async function apply(ctx: ScimContext, tx: StoreTx, m: Mutation, at: string): Pr
       await tx.insertUser(t, ctx.schemas, record);
       return { kind: 'create', resourceType: 'User', id: record.id, after: record, changedPaths: paths.sort(), at };
     }
-    await tx.insertGroup(t, record);
+    await tx.insertGroup(t, ctx.schemas, record);
     const added = m.members?.length ? await tx.addMembers(t, record.id, m.members, at) : [];
     if (added.length) paths.push('members');
     return { kind: 'create', resourceType: 'Group', id: record.id, after: record, changedPaths: paths.sort(), members: { added, removed: [] }, at };
@@ -92,13 +92,14 @@ async function apply(ctx: ScimContext, tx: StoreTx, m: Mutation, at: string): Pr
   }
 
   const next = m.next(current);
+  checkImmutable(ctx.schemas[m.type], current.doc, next.doc, m.kind === 'replace');
   const members = m.type === 'Group' ? await applyMemberOps(ctx, tx, m.id, next.memberOps ?? [], at) : undefined;
   const paths = changedPaths(current.doc, next.doc);
   if (members && (members.added.length || members.removed.length)) paths.push('members');
   const base = { kind: m.kind, resourceType: m.type, id: m.id, before: current, changedPaths: paths.sort(), members, at };
   if (!paths.length) return { ...base, after: current }; // nothing changed: nothing written, same version
   const record: StoredResource = { ...current, doc: next.doc, lastModified: at, version: current.version + 1 };
-  const written = m.type === 'User' ? await tx.updateUser(t, ctx.schemas, record, current) : await tx.updateGroup(t, record, current);
+  const written = m.type === 'User' ? await tx.updateUser(t, ctx.schemas, record, current) : await tx.updateGroup(t, ctx.schemas, record, current);
   if (!written) throw new VersionConflict();
   return { ...base, after: record };
 }

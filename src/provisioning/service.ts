@@ -27,13 +27,14 @@ export class Provisioning {
   readonly store: Store;
   readonly clock: Clock;
   readonly authentication: Authentication;
-  private readonly schemas = new SchemaCatalog();
+  private readonly schemas: SchemaCatalog;
   private readonly hooks: readonly ChangeHook[];
 
   constructor(private readonly options: ProvisioningOptions) {
     this.store = options.store;
     this.clock = options.clock;
     this.authentication = new Authentication(options.store, options.clock);
+    this.schemas = new SchemaCatalog(options.store);
     this.hooks = Object.freeze([...(options.hooks ?? [])]);
   }
 
@@ -42,10 +43,13 @@ export class Provisioning {
     return `${this.options.publicUrl}/scim/v2/${slug}`;
   }
 
-  context(tenant: Tenant): ScimContext {
+  /** A request's context, with the tenant's schemas and settings at the version its record carries. */
+  async context(tenant: Tenant): Promise<ScimContext> {
+    const { schemas, settings } = await this.schemas.configurationOf(tenant);
     return {
-      store: this.store, schemas: this.schemas.schemasOf(), tenant, baseUrl: this.scimBaseUrl(tenant.slug),
+      store: this.store, schemas, settings, tenant, baseUrl: this.scimBaseUrl(tenant.slug),
       limits: this.options.paging, attributeLimits: this.options.attributeLimits, clock: this.clock, hooks: this.hooks,
+      ignored: [],
     };
   }
 

@@ -20,7 +20,7 @@ async function render(ctx: ScimContext, reads: StoreReads, u: StoredResource, pr
 
 /** A request body as the user document it describes, checked (types, required attributes, limits). */
 export function userDoc(ctx: ScimContext, body: unknown): AttrDoc {
-  const doc = normalizeResource(ctx.schemas.User, body);
+  const doc = normalizeResource(ctx.schemas.User, body, ctx.ignored);
   checkRequired(ctx.schemas.User, doc);
   checkAttributeLimits(doc, ctx.attributeLimits);
   return doc;
@@ -59,7 +59,7 @@ export async function replaceUser(ctx: ScimContext, id: string, body: unknown, i
 
 export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
   const next = (current: StoredResource) => {
-    const result = applyPatch(ctx.schemas.User, current.doc, body);
+    const result = applyPatch(ctx.schemas.User, current.doc, body, undefined, ctx.ignored);
     if (result.changed) {
       checkRequired(ctx.schemas.User, result.doc);
       checkAttributeLimits(result.doc, ctx.attributeLimits);

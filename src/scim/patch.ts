@@ -4,7 +4,7 @@
 // transaction. IdP quirks absorbed here are listed in docs/idp-quirks.md.
 import { invalidPath, invalidSyntax, invalidValue, mutability, noTarget } from './errors.ts';
 import { parsePatchPath, type Filter, type PatchPath } from './filter.ts';
-import { coerceAttribute, coerceSingle, type AttrDoc } from './resource.ts';
+import { coerceAttribute, coerceSingle, ignoredNames, type AttrDoc } from './resource.ts';
 import { findSchema, resolveAttribute, type ResolvedAttribute, type ResourceSchema } from './schemas/resource-schema.ts';
 import { findAttribute, type AttributeDef } from './schemas/types.ts';
 import { equalityTemplate, matchesValue } from './value-filter.ts';
@@ -38,7 +38,7 @@ interface Target { resolved: ResolvedAttribute; subAttr?: AttributeDef; filter?:
 
 class Patcher {
   readonly memberOps: MemberOp[] = [];
-  constructor(readonly rs: ResourceSchema, readonly doc: AttrDoc, readonly external: ReadonlySet<string>) {}
+  constructor(readonly rs: ResourceSchema, readonly doc: AttrDoc, readonly external: ReadonlySet<string>, readonly ignored?: string[]) {}
 
   /**
    * Resolves a path; undefined means "an attribute we do not know": ignored, like unknown input.
@@ -287,11 +287,12 @@ function readOperations(body: unknown): Obj[] {
 /**
  * Applies a PATCH request body. `external` names attributes stored outside the document (members);
  * their changes are returned as memberOps. Throws a ScimError on the first bad operation, leaving
- * the input untouched: the caller commits all or nothing.
+ * the input untouched: the caller commits all or nothing. Paths and keys naming no attribute of the
+ * resource type are ignored, their names added to `ignored` when given.
  */
-export function applyPatch(rs: ResourceSchema, doc: AttrDoc, body: unknown, external: ReadonlySet<string> = new Set()): PatchResult {
+export function applyPatch(rs: ResourceSchema, doc: AttrDoc, body: unknown, external: ReadonlySet<string> = new Set(), ignored?: string[]): PatchResult {
   const ops = readOperations(body);
-  const p = new Patcher(rs, structuredClone(doc), external);
+  const p = new Patcher(rs, structuredClone(doc), external, ignored);
   ops.forEach((raw, i) => {
     const opKey = (k: string) => Object.keys(raw).find((x) => x.toLowerCase() === k);
     const rawOp = raw[opKey('op') ?? 'op'];
@@ -314,6 +315,7 @@ export function applyPatch(rs: ResourceSchema, doc: AttrDoc, body: unknown, exte
       if (opName !== 'remove' && value === undefined) throw invalidValue(`Operation ${i + 1} (${opName} "${path}") needs a "value".`);
       const t = p.target(parsePatchPath(path), path);
       if (t) p.apply(opName, t, value, false);
+      else p.ignored?.push(path);
       return;
     }
     if (opName === 'remove') throw noTarget(`Operation ${i + 1}: "remove" needs a "path" naming what to remove (RFC 7644 §3.5.2.2).`);
@@ -335,12 +337,14 @@ function applyPathless(p: Patcher, rs: ResourceSchema, opName: Op, value: unknow
       for (const [k2, v2] of Object.entries(v)) {
         const t = pathlessTarget(p, `${ext.id}:${k2}`);
         if (t) p.apply(opName, t, v2, true);
+        else p.ignored?.push(`${ext.id}:${k2}`);
       }
       continue;
     }
     // Keys may be paths themselves: "name.givenName", "emails[type eq \"work\"].value", or URN-qualified.
     const t = pathlessTarget(p, key);
     if (t) p.apply(opName, t, v, true);
+    else if (p.ignored) ignoredNames(key, v, p.ignored);
   }
 }
 

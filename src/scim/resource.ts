@@ -1,7 +1,7 @@
 // Turns a client's resource body into the canonical attribute document we store, driven only by
 // the schema definitions: canonical attribute names, typed values, readOnly input dropped
 // (RFC 7643 §2.2), unknown attributes ignored, and the value quirks real IdPs send absorbed.
-import { invalidValue } from './errors.ts';
+import { invalidValue, ScimError } from './errors.ts';
 import { findSchema, resolveAttribute, type ResourceSchema } from './schemas/resource-schema.ts';
 import { findAttribute, type AttributeDef } from './schemas/types.ts';
 import { stringValueProblem } from './string-value.ts';
@@ -19,18 +19,18 @@ function toBoolean(value: unknown, where: string): boolean {
     if (v === 'true') return true;
     if (v === 'false') return false;
   }
-  throw invalidValue(`Attribute "${where}" must be a boolean (true or false), got ${JSON.stringify(value)}.`);
+  throw invalidValue(`Attribute "${where}" must be a boolean (true or false), got ${JSON.stringify(value)}.`, { code: 'invalidType', attribute: where });
 }
 
 function toDateTime(value: unknown, where: string): string {
   if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return new Date(value).toISOString();
-  throw invalidValue(`Attribute "${where}" must be an xsd:dateTime such as "2026-01-31T12:00:00Z", got ${JSON.stringify(value)}.`);
+  throw invalidValue(`Attribute "${where}" must be an xsd:dateTime such as "2026-01-31T12:00:00Z", got ${JSON.stringify(value)}.`, { code: 'invalidType', attribute: where });
 }
 
 function toNumber(value: unknown, integer: boolean, where: string): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n === 'number' && Number.isFinite(n) && (!integer || Number.isInteger(n))) return n;
-  throw invalidValue(`Attribute "${where}" must be ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(value)}.`);
+  throw invalidValue(`Attribute "${where}" must be ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(value)}.`, { code: 'invalidType', attribute: where });
 }
 
 function toText(value: unknown, where: string): string {
@@ -40,7 +40,7 @@ function toText(value: unknown, where: string): string {
     return value;
   }
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw invalidValue(`Attribute "${where}" must be a string, got ${Array.isArray(value) ? 'an array' : typeof value}.`);
+  throw invalidValue(`Attribute "${where}" must be a string, got ${Array.isArray(value) ? 'an array' : typeof value}.`, { code: 'invalidType', attribute: where });
 }
 
 /** Coerces one value (not an array) of an attribute. Returns undefined for "unassigned". */
@@ -109,9 +109,10 @@ export function coerceAttribute(def: AttributeDef, value: unknown, where = def.n
 
 /**
  * Canonicalises a POST/PUT body into an attribute document. id, meta, schemas and readOnly
- * attributes are ignored as RFC 7643 §2.2 and §3.1 require; unknown attributes are ignored.
+ * attributes are ignored as RFC 7643 §2.2 and §3.1 require; unknown attributes are ignored, and
+ * their names (never their values) are added to `ignored` when given, so the edge can log them.
  */
-export function normalizeResource(rs: ResourceSchema, body: unknown): AttrDoc {
+export function normalizeResource(rs: ResourceSchema, body: unknown, ignored?: string[]): AttrDoc {
   if (!isObject(body)) throw invalidValue(`The request body must be a JSON object describing a ${rs.type.name}.`);
   const doc: AttrDoc = {};
   for (const [key, value] of Object.entries(body)) {
@@ -120,24 +121,32 @@ export function normalizeResource(rs: ResourceSchema, body: unknown): AttrDoc {
     if (ext && ext !== rs.core) {
       if (value === null) continue;
       if (!isObject(value)) throw invalidValue(`"${ext.id}" must be an object of extension attributes.`);
-      for (const [k, v] of Object.entries(value)) setAttribute(rs, doc, k, v, ext.id);
+      for (const [k, v] of Object.entries(value)) if (!setAttribute(rs, doc, k, v, ext.id)) ignored?.push(`${ext.id}:${k}`);
       continue;
     }
     const colon = key.lastIndexOf(':');
-    if (/^urn:/i.test(key) && colon > 0) setAttribute(rs, doc, key.slice(colon + 1), value, key.slice(0, colon));
-    else setAttribute(rs, doc, key, value);
+    const known = /^urn:/i.test(key) && colon > 0 ? setAttribute(rs, doc, key.slice(colon + 1), value, key.slice(0, colon)) : setAttribute(rs, doc, key, value);
+    if (!known && ignored) ignoredNames(key, value, ignored);
   }
   return doc;
 }
 
-function setAttribute(rs: ResourceSchema, doc: AttrDoc, name: string, value: unknown, urn?: string): void {
+/** The names an unknown key stands for: each attribute of an object under an unknown schema URN, else the key. */
+export function ignoredNames(key: string, value: unknown, into: string[]): void {
+  if (/^urn:/i.test(key) && isObject(value) && Object.keys(value).length) for (const k of Object.keys(value)) into.push(`${key}:${k}`);
+  else into.push(key);
+}
+
+/** Sets one attribute; false when no schema of the resource type defines it (it is then ignored). */
+function setAttribute(rs: ResourceSchema, doc: AttrDoc, name: string, value: unknown, urn?: string): boolean {
   const resolved = resolveAttribute(rs, name, urn);
+  if (!resolved) return false;
   // readOnly input is ignored (RFC 7643 §2.2). writeOnly (password) is accepted but never kept:
   // Rollcall users sign in through SAML, so a password has nothing to protect here.
-  if (!resolved || resolved.def.mutability === 'readOnly' || resolved.def.mutability === 'writeOnly') return;
+  if (resolved.def.mutability === 'readOnly' || resolved.def.mutability === 'writeOnly') return true;
   const where = resolved.extension ? `${resolved.schema}:${resolved.def.name}` : resolved.def.name;
   const coerced = coerceAttribute(resolved.def, value, where);
-  if (coerced === undefined) return;
+  if (coerced === undefined) return true;
   if (resolved.extension) {
     const bag = (doc[resolved.schema] as Record<string, unknown> | undefined) ?? {};
     bag[resolved.def.name] = coerced;
@@ -145,15 +154,53 @@ function setAttribute(rs: ResourceSchema, doc: AttrDoc, name: string, value: unk
   } else {
     doc[resolved.def.name] = coerced;
   }
+  return true;
 }
 
-/** RFC 7643 §2.2 "required": checks the required attributes of the core schema. */
+/**
+ * RFC 7643 §2.2 "required": checks the required attributes of the core schema and of the extensions
+ * (a tenant's custom attribute may be required; the enterprise extension has none).
+ */
 export function checkRequired(rs: ResourceSchema, doc: AttrDoc): void {
   for (const def of rs.core.attributes) {
     if (!def.required) continue;
     const v = doc[def.name];
     if (v === undefined || (typeof v === 'string' && v.trim() === '')) {
-      throw invalidValue(`Attribute "${def.name}" is required for a ${rs.type.name}.`);
+      throw invalidValue(`Attribute "${def.name}" is required for a ${rs.type.name}.`, { code: 'required', attribute: def.name, resourceType: rs.type.name });
+    }
+  }
+  for (const s of rs.extensions) {
+    for (const def of s.attributes) {
+      if (!def.required) continue;
+      const v = (doc[s.id] as Record<string, unknown> | undefined)?.[def.name];
+      if (v === undefined || (typeof v === 'string' && v.trim() === '')) {
+        const name = `${s.id}:${def.name}`;
+        throw invalidValue(`Attribute "${name}" is required for a ${rs.type.name}.`, { code: 'required', attribute: name, resourceType: rs.type.name });
+      }
+    }
+  }
+}
+
+/**
+ * RFC 7643 §2.2 "immutable": once an extension attribute has a value, a write may re-send it but not
+ * change it (RFC 7644 §3.5.1: "the input value(s) MUST match"). A PUT that leaves it out keeps it
+ * (`keepOmitted`, written into `after`); a PATCH that removes it is refused. The core schemas have
+ * no immutable top-level attribute.
+ */
+export function checkImmutable(rs: ResourceSchema, before: AttrDoc, after: AttrDoc, keepOmitted: boolean): void {
+  for (const s of rs.extensions) {
+    for (const def of s.attributes) {
+      if (def.mutability !== 'immutable') continue;
+      const was = (before[s.id] as Record<string, unknown> | undefined)?.[def.name];
+      if (was === undefined) continue;
+      const bag = after[s.id] as Record<string, unknown> | undefined;
+      if (bag?.[def.name] === undefined && keepOmitted) {
+        after[s.id] = { ...bag, [def.name]: was };
+        continue;
+      }
+      if (JSON.stringify(bag?.[def.name]) !== JSON.stringify(was)) {
+        throw new ScimError(400, `Attribute "${s.id}:${def.name}" is immutable: it keeps the value it was first given.`, 'mutability', {}, { code: 'immutable', attribute: `${s.id}:${def.name}`, resourceType: rs.type.name });
+      }
     }
   }
 }

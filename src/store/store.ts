@@ -15,9 +15,28 @@ export type { Member, ResourceMeta };
  * against it and the indexed rows of multi-valued attributes follow it. A driver derives its SQL
  * mapping from it once per object (store/sql/tables.ts), so the two are built together.
  */
-export interface TenantSchemas { readonly User: ResourceSchema; readonly Group: ResourceSchema }
+export interface TenantSchemas {
+  readonly User: ResourceSchema;
+  readonly Group: ResourceSchema;
+  /**
+   * URNs of the tenant's custom extension schemas (settings "customSchemas"). Every attribute of
+   * these has its values indexed in custom_values (store/sql/tables.ts); the built-in enterprise
+   * extension keeps its values in the document only, as before.
+   */
+  readonly custom?: ReadonlySet<string>;
+}
 
-export interface Tenant { id: string; slug: string; name: string; createdAt: string }
+export interface Tenant {
+  id: string;
+  slug: string;
+  name: string;
+  createdAt: string;
+  /** Version of the tenant's settings document: 1 until it is first replaced. */
+  settingsVersion: number;
+}
+
+/** A tenant as created: its settings start at version 1, with every default. */
+export type NewTenant = Omit<Tenant, 'settingsVersion'>;
 
 export interface TokenRecord {
   id: string;
@@ -101,6 +120,7 @@ export interface Page<T> { total: number; rows: T[] }
 
 /** A write would give two resources of one tenant the same unique value (compared case-insensitively). */
 export class UniquenessViolation extends Error {
+  /** `attribute`: "userName", "displayName", "slug", or a custom attribute as "<schema URN>:<name>". */
   constructor(readonly resourceType: 'User' | 'Group' | 'Tenant', readonly attribute: string) { super(`${resourceType}.${attribute} must be unique`); }
 }
 
@@ -155,12 +175,12 @@ export interface StoreTx extends StoreReads {
   updateUser(tenantId: string, schemas: TenantSchemas, user: UserRecord, before: UserRecord): Promise<boolean>;
   /** Deletes the user and every membership that names it; returns the groups it left, or undefined if there was no such user. */
   deleteUser(tenantId: string, id: string, at: string): Promise<{ groups: string[] } | undefined>;
-  insertGroup(tenantId: string, group: GroupRecord): Promise<void>;
+  insertGroup(tenantId: string, schemas: TenantSchemas, group: GroupRecord): Promise<void>;
   /**
    * Writes `group` if the stored version is still `before.version`. `before` is the record as read
    * (locked) in this transaction: a changed displayName gives every member user a new version.
    */
-  updateGroup(tenantId: string, group: GroupRecord, before: GroupRecord): Promise<boolean>;
+  updateGroup(tenantId: string, schemas: TenantSchemas, group: GroupRecord, before: GroupRecord): Promise<boolean>;
   /** Deletes the group: returns the members it had and the groups it was itself a member of, or undefined. */
   deleteGroup(tenantId: string, id: string, at: string): Promise<{ members: string[]; groups: string[] } | undefined>;
   /**
@@ -177,7 +197,33 @@ export interface StoreTx extends StoreReads {
   replaceMembers(tenantId: string, groupId: string, members: MemberValue[], at: string): Promise<{ added: string[]; removed: string[] }>;
   /** Removes the members matching a filter over the members' sub-attributes (value, type, display). */
   removeMembersMatching(tenantId: string, schemas: TenantSchemas, groupId: string, filter: Filter, at: string): Promise<string[]>;
+
+  // ---- tenant settings (issue 9) -------------------------------------------------------------
+
+  /** The tenant's settings, its row held until the transaction ends; undefined if there is no such tenant. */
+  lockTenantSettings(tenantId: string): Promise<StoredSettings | undefined>;
+  /** Writes the document as version `version` if the stored version is still `expected`; false otherwise. */
+  writeTenantSettings(tenantId: string, document: unknown, version: number, expected: number): Promise<boolean>;
+  /** How many users (or groups) hold a value of a custom attribute ("<schema URN>:<name>"). */
+  countCustomValues(tenantId: string, attribute: CustomAttributeKey): Promise<number>;
+  /**
+   * Deletes every value of a custom attribute, from the index rows and from the documents, giving
+   * each resource that held one a new version; returns how many resources changed.
+   */
+  dropCustomValues(tenantId: string, attribute: CustomAttributeKey, at: string): Promise<number>;
+  /**
+   * Makes the database enforce (or stop enforcing) an attribute's uniqueness over the values already
+   * stored: `exact` compares as stored, `folded` case-insensitively, `none` not at all. Throws
+   * UniquenessViolation when two resources already hold the same value.
+   */
+  setCustomUniqueness(tenantId: string, attribute: CustomAttributeKey, mode: 'none' | 'exact' | 'folded'): Promise<void>;
 }
+
+/** A tenant's settings document as stored (null: never set) and its version. */
+export interface StoredSettings { document: unknown; version: number }
+
+/** A custom attribute: the resource type its schema extends, the schema URN, and the attribute name. */
+export interface CustomAttributeKey { resourceType: 'User' | 'Group'; schema: string; name: string }
 
 export interface Store extends StoreReads {
   /** Runs fn in one transaction: all of its writes commit together or not at all. */
@@ -186,7 +232,7 @@ export interface Store extends StoreReads {
   /** The migrations (file names) this store applied when it was opened; empty when the schema was current. */
   readonly migrationsApplied: readonly string[];
 
-  createTenant(tenant: Tenant): Promise<void>;
+  createTenant(tenant: NewTenant): Promise<void>;
   findTenantBySlug(slug: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;
   /** Tenants in slug order after `after`, whose slug or name contains `search` (case-insensitively). */
@@ -230,4 +276,8 @@ export interface Store extends StoreReads {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Audit entries, newest first, before the entry `after` (exclusive). */
   listAudit(query: { tenantId?: string; action?: string; targetId?: string; since?: string; until?: string }, scan: Scan): Promise<AuditEntry[]>;
+  // ---- tenant settings (issue 9) -------------------------------------------------------------
+
+  /** A tenant's settings document (null: never set) and version; undefined if there is no such tenant. */
+  readTenantSettings(tenantId: string): Promise<StoredSettings | undefined>;
 }

@@ -7,6 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startTestServer } from '../support/server.ts';
 import { ERROR_SCHEMA as ERROR_URN } from '../../src/scim/errors.ts';
+import { requireTenant } from '../../src/provisioning/tenants/tenants.ts';
+import { replaceSettings } from '../../src/provisioning/tenants/settings.ts';
 
 type HeaderMap = Record<string, string | null>;
 interface Step {
@@ -21,6 +23,8 @@ interface Transcript {
   source: string;
   notes?: string;
   vars?: Record<string, string>;
+  /** Tenant settings (custom schemas, PATCH response mode) set before the first step. */
+  settings?: unknown;
   defaults?: { headers?: HeaderMap; bodyHeaders?: HeaderMap };
   steps: Step[];
 }
@@ -175,6 +179,7 @@ for (const file of files) {
     const run = randomBytes(4).toString('hex');
     const slug = `t-${file.replace(/\.json$/, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 20).replace(/-+$/, '')}-${run}`;
     const tenant = await server.createTenant(slug);
+    if (t.settings !== undefined) await replaceSettings(server.running.store, await requireTenant(server.running.store, slug), t.settings);
     const vars: Record<string, unknown> = { $run: run, $base: tenant.scimUrl };
     for (const [k, v] of Object.entries(t.vars ?? {})) vars[k] = subst(v, vars);
 

@@ -59,3 +59,47 @@ test('a request refused for its token still names the tenant it was for', async 
   assert.match(done.res?.detail ?? '', /token/);
   assert.ok(!output.join('').includes('rcs_not_a_real_token'), 'not even a wrong token is logged');
 });
+
+test('attributes no schema of the tenant defines are ignored, and one warning per request names them (never their values)', async () => {
+  const secretValue = `hidden-value-${process.pid}`;
+  const res = await post('log-ignored', {
+    userName: `ignored.${process.pid}@example.com`,
+    favouriteColour: secretValue,
+    'urn:ietf:params:scim:schemas:extension:acme:2.0:User': { costCentre: secretValue, badge: secretValue },
+  });
+  assert.equal(res.status, 201, 'ignored attributes are never fatal');
+  const { id } = await res.json() as { id: string };
+  const patch = await fetch(`${server.scimUrl}/Users/${id}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/scim+json', 'x-request-id': 'log-ignored-patch' },
+    body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [
+      { op: 'replace', path: 'urn:ietf:params:scim:schemas:extension:acme:2.0:User:costCentre', value: secretValue },
+      { op: 'add', value: { nickName: 'Nick', shoeSize: secretValue } },
+    ] }),
+  });
+  assert.equal(patch.status, 200);
+  await patch.arrayBuffer();
+
+  type Warning = LogLine & { ignoredAttributes?: string[]; ignoredCount?: number };
+  const warning = (reqId: string) => (lines() as Warning[]).filter((l) => l.reqId === reqId && l.ignoredAttributes);
+  // Written when the response has been sent (onResponse), which the client may see a moment earlier.
+  for (let i = 0; i < 100 && !(warning('log-ignored').length && warning('log-ignored-patch').length); i++) await new Promise((r) => setTimeout(r, 10));
+  const created = warning('log-ignored');
+  assert.equal(created.length, 1, 'one warning for the request');
+  assert.equal(created[0].level, 40, 'at level warn');
+  assert.equal(created[0].tenant, slug);
+  assert.deepEqual(created[0].ignoredAttributes, [
+    'favouriteColour',
+    'urn:ietf:params:scim:schemas:extension:acme:2.0:User:costCentre',
+    'urn:ietf:params:scim:schemas:extension:acme:2.0:User:badge',
+  ]);
+  const patched = warning('log-ignored-patch');
+  assert.equal(patched.length, 1);
+  assert.deepEqual(patched[0].ignoredAttributes, ['urn:ietf:params:scim:schemas:extension:acme:2.0:User:costCentre', 'shoeSize']);
+  assert.ok(!output.join('').includes(secretValue), 'values are never logged');
+
+  const plain = await post('log-nothing-ignored', { userName: `plain.${process.pid}@example.com` });
+  assert.equal(plain.status, 201);
+  await plain.arrayBuffer();
+  assert.equal(warning('log-nothing-ignored').length, 0, 'no warning when nothing was ignored');
+});

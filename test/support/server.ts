@@ -14,6 +14,8 @@ export interface TestServer {
   scimUrl: string;
   token: string;
   running: Running;
+  /** The database the server runs on, for a second server or process on the same data. */
+  databaseUrl: string;
   close(): Promise<void>;
   createTenant(slug: string): Promise<{ scimUrl: string; token: string }>;
   /** Reads the database behind the server directly ("?" placeholders), whichever driver it is. */
@@ -38,6 +40,7 @@ export async function startTestServer(opts: { tenant?: string; config?: Partial<
     scimUrl: first.scimUrl,
     token: first.token,
     running,
+    databaseUrl: config.databaseUrl,
     createTenant: make,
     query: (sqlText, params = []) => rawQuery(config.databaseUrl, sqlText, params),
     async close() {

@@ -49,7 +49,17 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
   app.decorateRequest('scim', undefined);
   // onRequest: before the body is read, so an unauthenticated client cannot make us parse 10 MiB.
   app.addHook('onRequest', async (request: Req) => {
-    request.scim = provisioning.context(await provisioning.authentication.authenticate(request.params.tenant, request.headers.authorization));
+    request.scim = await provisioning.context(await provisioning.authentication.authenticate(request.params.tenant, request.headers.authorization));
+  });
+
+  // Attributes a client sent that no schema of the tenant defines are ignored (never fatal), but
+  // not silently: one warning per request names them (never their values), so an IdP mapping for a
+  // custom attribute the tenant has not defined shows up in the log. Logged when the response is
+  // done, so a request refused later for another reason still reports them.
+  app.addHook('onResponse', (request: Req, _reply, done) => {
+    const ignored = request.scim?.ignored;
+    if (ignored?.length) logIgnored(request, ignored);
+    done();
   });
 
   const ctx = (request: Req) => request.scim!;
@@ -94,11 +104,13 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
     app.put(`/${endpoint}/:id`, async (request: Req, reply) => sendResource(request, reply, 200, await ops.replace(ctx(request), idOf(request), request.body, header(request, 'if-match'), projectionOf(rs(request), request))));
     app.patch(`/${endpoint}/:id`, async (request: Req, reply) => {
       const result = await ops.patch(ctx(request), idOf(request), request.body, header(request, 'if-match'), projectionOf(rs(request), request));
-      // Group PATCH as identity providers send it (no attributes/excludedAttributes): 204 with the
-      // ETag. Okta and Entra do not read the body, which for a big group is every member — megabytes
-      // per membership change (RFC 7644 §3.5.2 allows 204; docs/idp-quirks.md). Asked for a
-      // projection, the client gets the resource it asked for.
-      if (type === 'Group' && !wantsBody(request)) return reply.code(204).header('ETag', etag(result.version)).send();
+      // PATCH as identity providers send it (no attributes/excludedAttributes) is answered as the
+      // tenant's settings say (scim.patchResponse): by default 200 with the user, and 204 with the
+      // ETag for a group. Okta and Entra do not read a group's body, which for a big group is every
+      // member — megabytes per membership change (RFC 7644 §3.5.2 allows 204; docs/idp-quirks.md).
+      // Asked for a projection, the client gets the resource it asked for.
+      const mode = ctx(request).settings.scim.patchResponse[type === 'User' ? 'users' : 'groups'];
+      if (mode === 204 && !wantsBody(request)) return reply.code(204).header('ETag', etag(result.version)).send();
       return sendResource(request, reply, 200, result);
     });
     app.delete(`/${endpoint}/:id`, async (request: Req, reply) => {
@@ -145,6 +157,19 @@ async function streamWithMembers(resource: Record<string, unknown>, pages: Async
     yield `],"meta":${JSON.stringify(meta)}}`;
   }
   return Readable.from(chunks(), { objectMode: false });
+}
+
+/** Names logged per request at most, and characters per name: a hostile body cannot flood the log. */
+const MAX_IGNORED_LOGGED = 20;
+const MAX_IGNORED_NAME = 200;
+
+function logIgnored(request: Req, names: string[]): void {
+  const unique = [...new Set(names)];
+  request.log.warn({
+    tenant: request.scim!.tenant.slug,
+    ignoredAttributes: unique.slice(0, MAX_IGNORED_LOGGED).map((n) => n.slice(0, MAX_IGNORED_NAME)),
+    ignoredCount: unique.length,
+  }, 'attributes ignored: no schema of the tenant defines them');
 }
 
 /** True when the request asked for a projection of the resource, so it wants the resource back. */

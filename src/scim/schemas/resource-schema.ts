@@ -18,8 +18,14 @@ export interface ResolvedAttribute {
   def: AttributeDef;
 }
 
-export function resourceSchemas(extraUserExtensions: SchemaDef[] = []): { User: ResourceSchema; Group: ResourceSchema } {
-  const userExtensions = [enterpriseUserSchema, ...extraUserExtensions];
+/**
+ * The User and Group resource types with the built-in schemas plus `extra` extensions (a tenant's
+ * custom schemas). An array extends Users only (kept for the unit tests that pass one).
+ */
+export function resourceSchemas(extra: SchemaDef[] | { User?: SchemaDef[]; Group?: SchemaDef[] } = {}): { User: ResourceSchema; Group: ResourceSchema } {
+  const more = Array.isArray(extra) ? { User: extra } : extra;
+  const userExtensions = [enterpriseUserSchema, ...(more.User ?? [])];
+  const groupExtensions = more.Group ?? [];
   return {
     User: {
       type: {
@@ -34,9 +40,12 @@ export function resourceSchemas(extraUserExtensions: SchemaDef[] = []): { User: 
       extensions: userExtensions,
     },
     Group: {
-      type: { id: 'Group', name: 'Group', endpoint: '/Groups', description: 'Group', schema: GROUP_SCHEMA, schemaExtensions: [] },
+      type: {
+        id: 'Group', name: 'Group', endpoint: '/Groups', description: 'Group', schema: GROUP_SCHEMA,
+        schemaExtensions: groupExtensions.map((s) => ({ schema: s.id, required: false })),
+      },
       core: groupSchema,
-      extensions: [],
+      extensions: groupExtensions,
     },
   };
 }

@@ -37,7 +37,7 @@ export function adminContract(driver: string, open: () => Promise<Store>): void 
         const g = group('Engineering');
         await db.store.transaction(async (tx) => {
           await tx.insertUser(t.id, S, u);
-          await tx.insertGroup(t.id, g);
+          await tx.insertGroup(t.id, S, g);
           await tx.addMembers(t.id, g.id, [{ value: u.id }], now());
         });
         await db.store.createToken(token(t.id, `tok_${t.id.slice(0, 8)}`));
@@ -114,7 +114,7 @@ export function adminContract(driver: string, open: () => Promise<Store>): void 
       assert.deepEqual(filtered.map((u) => u.id), [users[1].id]);
       assert.equal((await db.store.getUser(t.id, users[1].id))!.origin, 'local');
       const g = { ...group('Local team'), origin: 'local' as const };
-      await db.store.transaction((tx) => tx.insertGroup(t.id, g));
+      await db.store.transaction((tx) => tx.insertGroup(t.id, S, g));
       assert.deepEqual((await db.store.scanGroups(t.id, S, undefined, undefined, 10)).map((x) => [x.id, x.origin]), [[g.id, 'local']]);
     });
   });

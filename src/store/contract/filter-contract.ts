@@ -78,8 +78,8 @@ export function filterContract(driver: string, open: () => Promise<Store>): void
       await store.transaction(async (tx) => {
         for (const u of users) await tx.insertUser(T1, S, u);
         for (const u of otherTenant) await tx.insertUser(T2, S, u);
-        await tx.insertGroup(T1, { id: 'g1', doc: { displayName: 'Admins' }, created: '2024-01-01T00:00:00.000Z', lastModified: '2024-01-01T00:00:00.000Z', version: 1 });
-        await tx.insertGroup(T1, { id: 'g2', doc: { displayName: 'Staff', externalId: 'G-2' }, created: '2024-01-01T00:00:00.000Z', lastModified: '2024-01-01T00:00:00.000Z', version: 1 });
+        await tx.insertGroup(T1, S, { id: 'g1', doc: { displayName: 'Admins' }, created: '2024-01-01T00:00:00.000Z', lastModified: '2024-01-01T00:00:00.000Z', version: 1 });
+        await tx.insertGroup(T1, S, { id: 'g2', doc: { displayName: 'Staff', externalId: 'G-2' }, created: '2024-01-01T00:00:00.000Z', lastModified: '2024-01-01T00:00:00.000Z', version: 1 });
         await tx.addMembers(T1, 'g1', [{ value: 'u1' }, { value: 'u2' }], '2024-01-01T00:00:00.000Z');
         await tx.addMembers(T1, 'g2', [{ value: 'u3' }, { value: 'g1' }], '2024-01-01T00:00:00.000Z');
         // Joining a group gives a user a new version and lastModified; put the fixture's back.

@@ -26,7 +26,7 @@ export function hostileValuesContract(driver: string, open: () => Promise<Store>
       const g = group('kept-group');
       await db.store.transaction(async (tx) => {
         await tx.insertUser(t.id, S, u);
-        await tx.insertGroup(t.id, g);
+        await tx.insertGroup(t.id, S, g);
         await tx.addMembers(t.id, g.id, [{ value: u.id }], now());
       });
       for (const key of [...UNNAMEABLE, `${u.id}\u0000`]) {
@@ -109,7 +109,7 @@ export function hostileValuesContract(driver: string, open: () => Promise<Store>
       const sorted = await db.store.listUsers(t.id, S, { ...all, sortBy: { attr: 'meta', subAttr: 'resourceType', text: 'meta.resourceType' } });
       assert.deepEqual(sorted.rows.map((u) => String(u.doc.userName)), ['r-2', 'r-1', 'r-3']);
       const g = group('r-group');
-      await db.store.transaction((tx) => tx.insertGroup(t.id, g));
+      await db.store.transaction((tx) => tx.insertGroup(t.id, S, g));
       const groups = await db.store.listGroups(t.id, S, { ...all, sortBy: { attr: 'meta', subAttr: 'resourceType', text: 'meta.resourceType' }, filter: parseFilter('meta.resourceType eq "Group"') });
       assert.deepEqual(groups.rows.map((x) => x.id), [g.id]);
     });

@@ -10,6 +10,7 @@ import { all, group, now, S, suiteStore, user } from './fixtures.ts';
 import { parseFilter } from '../../scim/filter.ts';
 import { filterContract } from './filter-contract.ts';
 import { hostileValuesContract } from './hostile-values-contract.ts';
+import { settingsContract } from './settings-contract.ts';
 import { UniquenessViolation, UnknownMembers, type Store } from '../store.ts';
 
 
@@ -207,7 +208,7 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       const gs = ['beta', 'Alpha', 'gamma'].map(group);
       await db.store.transaction(async (tx) => {
         for (const x of [u, lonely]) await tx.insertUser(t.id, S, x);
-        for (const g of gs) { await tx.insertGroup(t.id, g); await tx.addMembers(t.id, g.id, [{ value: u.id }], now()); }
+        for (const g of gs) { await tx.insertGroup(t.id, S, g); await tx.addMembers(t.id, g.id, [{ value: u.id }], now()); }
       });
       const found = await db.store.getUserWithGroups(t.id, u.id);
       assert.deepEqual(found?.user, await db.store.getUser(t.id, u.id));
@@ -223,10 +224,10 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       const g = group('Engineering');
       const [u1, u2, u3] = [user('m1'), user('m2'), user('m3')];
       await db.store.transaction(async (tx) => {
-        await tx.insertGroup(t.id, g);
+        await tx.insertGroup(t.id, S, g);
         for (const u of [u1, u2, u3]) await tx.insertUser(t.id, S, u);
       });
-      await assert.rejects(db.store.transaction((tx) => tx.insertGroup(t.id, group('ENGINEERING'))), UniquenessViolation);
+      await assert.rejects(db.store.transaction((tx) => tx.insertGroup(t.id, S, group('ENGINEERING'))), UniquenessViolation);
       assert.deepEqual((await db.store.transaction((tx) => tx.addMembers(t.id, g.id, [{ value: u1.id }, { value: u2.id }, { value: u1.id }], now()))).sort(), [u1.id, u2.id].sort(), 'the ids actually added');
       assert.deepEqual(await db.store.transaction((tx) => tx.addMembers(t.id, g.id, [{ value: u1.id }], now())), [], 'adding an existing member is a no-op');
       await assert.rejects(db.store.transaction((tx) => tx.addMembers(t.id, g.id, [{ value: 'nobody' }], now())), UnknownMembers);
@@ -246,8 +247,8 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       const u = user('member');
       await db.store.transaction(async (tx) => {
         await tx.insertUser(t.id, S, u);
-        await tx.insertGroup(t.id, g1);
-        await tx.insertGroup(t.id, g2);
+        await tx.insertGroup(t.id, S, g1);
+        await tx.insertGroup(t.id, S, g2);
         await tx.addMembers(t.id, g2.id, [{ value: u.id }], now());
       });
       const found = await db.store.listGroups(t.id, S, { ...all, filter: parseFilter(`members[value eq "${u.id}"]`) });
@@ -260,7 +261,7 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       const u = user('leaver');
       await db.store.transaction(async (tx) => {
         await tx.insertUser(t.id, S, u);
-        await tx.insertGroup(t.id, g);
+        await tx.insertGroup(t.id, S, g);
         await tx.addMembers(t.id, g.id, [{ value: u.id }], now());
       });
       assert.deepEqual(await db.store.transaction((tx) => tx.deleteUser(t.id, u.id, now())), { groups: [g.id] }, 'a deleted user reports the groups it left');
@@ -271,4 +272,5 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
   filterContract(driver, open);
   hostileValuesContract(driver, open);
   adminContract(driver, open);
+  settingsContract(driver, open);
 }

@@ -33,6 +33,10 @@ export interface SqlDialect {
   endsWithExact(expr: Sql, value: string): Sql;
   /** True for the driver's unique-constraint failure, told by its error code (never its message). */
   isUniqueViolation(err: unknown): boolean;
+  /** The document without the value at a path of object keys (dropping a custom attribute's values). */
+  jsonRemove(doc: Sql, keys: string[]): Sql;
+  /** True when the path holds an empty object. */
+  jsonEmptyObject(doc: Sql, keys: string[]): Sql;
 }
 
 const codeOf = (err: unknown): unknown => (err && typeof err === 'object' ? (err as { code?: unknown }).code : undefined);
@@ -54,6 +58,9 @@ export const sqliteDialect: SqlDialect = {
   startsWithExact: (expr, value) => sql`substr(${expr}, 1, length(${value})) = ${value}`,
   endsWithExact: (expr, value) => (value === '' ? sql`${expr} IS NOT NULL` : sql`substr(${expr}, -length(${value})) = ${value}`),
   isUniqueViolation: (err) => codeOf(err) === 'SQLITE_CONSTRAINT_UNIQUE' || codeOf(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
+  jsonRemove: (doc, keys) => sql`json_remove(${doc}, ${jsonPath(keys)})`,
+  // json_extract gives an object back as its JSON text, minified.
+  jsonEmptyObject: (doc, keys) => sql`(json_type(${doc}, ${jsonPath(keys)}) = 'object' AND json_extract(${doc}, ${jsonPath(keys)}) = '{}')`,
 };
 
 // PostgreSQL compares jsonb text with a boolean or a number only after a cast, and the cast fails on
@@ -83,6 +90,8 @@ export const postgresDialect: SqlDialect = {
   endsWithExact: (expr, value) => (value === '' ? sql`${expr} IS NOT NULL` : sql`right(${expr}, length(${value}::text)) = ${value}::text`),
   // 23505: unique_violation (PostgreSQL's SQLSTATE table).
   isUniqueViolation: (err) => codeOf(err) === '23505',
+  jsonRemove: (doc, keys) => sql`(${doc} #- ${keys}::text[])`,
+  jsonEmptyObject: (doc, keys) => sql`((${doc} #> ${keys}::text[]) = '{}'::jsonb)`,
 };
 
 /** SQLite JSON path with every key quoted: URN keys contain ':' and '.'. */

@@ -19,7 +19,7 @@ const FALSE = sql`1 = 0`;
 /** Where a path leads: a scalar operand, or rows of a multi-valued attribute (with the sub-attribute). */
 type Target =
   | { kind: 'scalar'; operand: Operand; def: AttributeDef }
-  | { kind: 'rows'; source: RowSource; def: AttributeDef; sub?: AttributeDef }
+  | { kind: 'rows'; source: RowSource; def: AttributeDef; sub?: AttributeDef; custom?: boolean }
   | { kind: 'json-array'; keys: string[]; def: AttributeDef; sub?: AttributeDef };
 
 export class FilterCompiler {
@@ -55,6 +55,9 @@ export class FilterCompiler {
       if (!sub) throw filterError(`"${def.name}" has no sub-attribute "${path.subAttr}"`);
     }
     const key = r.extension ? `${r.schema}:${def.name}` : def.name;
+    // A custom attribute (simple, single- or multi-valued) compares on its own rows: it is its own "value".
+    const customSource = r.extension ? this.mapping.customs[key] : undefined;
+    if (customSource) return { kind: 'rows', source: customSource, def, sub: sub ?? def, custom: true };
     if (def.multiValued) {
       // RFC 7644 §3.4.2.2: a multi-valued complex attribute without a sub-attribute means its "value".
       if (!sub && def.type === 'complex') sub = findAttribute(def.subAttributes, 'value');
@@ -99,6 +102,12 @@ export class FilterCompiler {
     }
     if (!t.sub) throw filterError(`"${path.text}" needs a sub-attribute to compare`);
     const sub = t.sub;
+    if (t.kind === 'rows' && t.custom && !t.def.multiValued && op !== 'pr') {
+      // A single-valued attribute without a value has no row. As for attributes read from the
+      // document, "eq null" and "ne x" must still match the resources lacking it: negate the rows.
+      if (op === 'eq' && value === null) return sql`NOT coalesce(${t.source.exists(sql`1 = 1`, this.tenantId)}, ${FALSE})`;
+      if (op === 'ne' && value !== null) return sql`NOT coalesce(${this.inRows(t, (operandOf) => this.compare(operandOf(sub), sub, 'eq', value!, path.text))}, ${FALSE})`;
+    }
     return this.inRows(t, (operandOf) => {
       const operand = operandOf(sub);
       return op === 'pr' ? present(operand) : this.compare(operand, sub, op, value!, path.text);

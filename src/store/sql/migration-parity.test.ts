@@ -7,7 +7,8 @@
 //
 // Column types are compared as a normalised class, not by name: SQLite keeps a boolean as INTEGER
 // 0/1 and JSON as TEXT where PostgreSQL has boolean and jsonb (the dialect seam converts), so the
-// classes are "text" (text, jsonb) and "integer" (integer, bigint, boolean).
+// classes are "text" (text, jsonb), "integer" (integer, bigint, boolean) and "real" (SQLite's REAL,
+// PostgreSQL's double precision: both IEEE doubles).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,7 +33,7 @@ type Schema = Record<string, { columns: Column[]; indexes: Index[] }>;
 const NAMED_ONLY_IN_SQLITE = new Set(['users_id', 'groups_id']);
 const ROWID_ONLY_IN_SQLITE = new Set(['users.seq', 'groups.seq']);
 
-const TYPE_CLASS: Record<string, string> = { text: 'text', jsonb: 'text', integer: 'integer', bigint: 'integer', boolean: 'integer' };
+const TYPE_CLASS: Record<string, string> = { text: 'text', jsonb: 'text', integer: 'integer', bigint: 'integer', boolean: 'integer', real: 'real', 'double precision': 'real' };
 const typeClass = (declared: string) => TYPE_CLASS[declared.toLowerCase()] ?? `unknown type ${declared}`;
 
 const dirs: string[] = [];

@@ -4,7 +4,8 @@ import { sql } from 'kysely';
 import type { Filter } from '../../scim/filter.ts';
 import type { MemberValue } from '../../scim/patch.ts';
 import type { AttrDoc } from '../../scim/resource.ts';
-import type { GroupRecord, ListOptions, Member, Origin, Page, StoreTx, TenantSchemas, UserRecord } from '../store.ts';
+import type { CustomAttributeKey, GroupRecord, ListOptions, Member, Origin, Page, StoredSettings, StoreTx, TenantSchemas, UserRecord } from '../store.ts';
+import * as custom from './custom-values.ts';
 import { UniquenessViolation, UnknownMembers } from '../store.ts';
 import type { Sql, SqlDialect } from './dialect.ts';
 import type { QueryRunner } from './runner.ts';
@@ -53,16 +54,20 @@ export class SqlResources implements StoreTx {
    */
   private readonly mappings: WeakMap<TenantSchemas, Mappings>;
 
-  constructor(readonly db: QueryRunner, private readonly dialect: SqlDialect, mappings?: WeakMap<TenantSchemas, Mappings>) {
+  /**
+   * `authChanged` is told of every write that authentication results depend on (a tenant's settings
+   * version): the store counts them into its authStamp.
+   */
+  constructor(readonly db: QueryRunner, private readonly dialect: SqlDialect, mappings?: WeakMap<TenantSchemas, Mappings>, private readonly authChanged: () => void = () => {}) {
     this.mappings = mappings ?? new WeakMap();
   }
 
   /** The same resources over another connection (a transaction), sharing the mapping cache. */
-  on(db: QueryRunner): SqlResources { return new SqlResources(db, this.dialect, this.mappings); }
+  on(db: QueryRunner): SqlResources { return new SqlResources(db, this.dialect, this.mappings, this.authChanged); }
 
   private mapping(schemas: TenantSchemas): Mappings {
     let m = this.mappings.get(schemas);
-    if (!m) this.mappings.set(schemas, (m = { users: userMapping(schemas.User), groups: groupMapping(schemas.Group) }));
+    if (!m) this.mappings.set(schemas, (m = { users: userMapping(schemas.User, schemas.custom), groups: groupMapping(schemas.Group, schemas.custom) }));
     return m;
   }
 
@@ -239,7 +244,18 @@ export class SqlResources implements StoreTx {
     await this.unique('User', 'userName', () => this.db.run(sql`INSERT INTO users (tenant_id, id, user_name, user_name_lc, external_id, display_name_lc, active, doc, created, last_modified, version, origin)
       VALUES (${tenantId}, ${u.id}, ${c.user_name}, ${c.user_name_lc}, ${c.external_id}, ${c.display_name_lc}, ${c.active}, ${JSON.stringify(u.doc)}, ${u.created}, ${u.lastModified}, ${u.version}, ${u.origin ?? 'scim'})`));
     await this.insertValues(tenantId, u.id, this.valueRows(schemas, u.doc));
+    if (schemas.custom?.size) await custom.insertCustomRows(this.db, this.dialect, 'User', tenantId, u.id, custom.customRows(schemas, schemas.User, u.doc));
     await this.adjustCount(tenantId, 'users', 1);
+  }
+
+  /** Rewrites a resource's custom value rows when they differ from the ones of its previous document. */
+  private async updateCustomRows(resourceType: 'User' | 'Group', tenantId: string, schemas: TenantSchemas, id: string, doc: AttrDoc, before: AttrDoc): Promise<void> {
+    if (!schemas.custom?.size) return;
+    const rs = schemas[resourceType];
+    const rows = custom.customRows(schemas, rs, doc);
+    if (JSON.stringify(rows) === JSON.stringify(custom.customRows(schemas, rs, before))) return;
+    await custom.deleteCustomRows(this.db, tenantId, id);
+    await custom.insertCustomRows(this.db, this.dialect, resourceType, tenantId, id, rows);
   }
 
   async updateUser(tenantId: string, schemas: TenantSchemas, u: UserRecord, before: UserRecord): Promise<boolean> {
@@ -248,6 +264,7 @@ export class SqlResources implements StoreTx {
       display_name_lc = ${c.display_name_lc}, active = ${c.active}, doc = ${JSON.stringify(u.doc)}, last_modified = ${u.lastModified}, version = ${u.version}
       WHERE tenant_id = ${tenantId} AND id = ${u.id} AND version = ${before.version}`));
     if (Number(res.numAffectedRows ?? 0) === 0) return false;
+    await this.updateCustomRows('User', tenantId, schemas, u.id, u.doc, before.doc);
     // Most updates (deactivate, a title, a name) leave emails and the other indexed values alone.
     const rows = this.valueRows(schemas, u.doc);
     if (JSON.stringify(rows) === JSON.stringify(this.valueRows(schemas, before.doc))) return true;
@@ -291,6 +308,7 @@ export class SqlResources implements StoreTx {
     if (Number(res.numAffectedRows ?? 0) === 0) return undefined;
     await this.adjustCount(tenantId, 'users', -1);
     await this.db.run(sql`DELETE FROM user_values WHERE tenant_id = ${tenantId} AND user_id = ${id}`);
+    await custom.deleteCustomRows(this.db, tenantId, id);
     return { groups: await this.removeFromAllGroups(tenantId, id, at) };
   }
 
@@ -302,14 +320,15 @@ export class SqlResources implements StoreTx {
     return res.rows.map((r) => r.id as string);
   }
 
-  async insertGroup(tenantId: string, g: GroupRecord): Promise<void> {
+  async insertGroup(tenantId: string, schemas: TenantSchemas, g: GroupRecord): Promise<void> {
     const name = String(g.doc.displayName);
     await this.unique('Group', 'displayName', () => this.db.run(sql`INSERT INTO groups (tenant_id, id, display_name, display_name_lc, external_id, doc, created, last_modified, version, origin)
       VALUES (${tenantId}, ${g.id}, ${name}, ${name.toLowerCase()}, ${(g.doc.externalId as string | undefined) ?? null}, ${JSON.stringify(g.doc)}, ${g.created}, ${g.lastModified}, ${g.version}, ${g.origin ?? 'scim'})`));
+    if (schemas.custom?.size) await custom.insertCustomRows(this.db, this.dialect, 'Group', tenantId, g.id, custom.customRows(schemas, schemas.Group, g.doc));
     await this.adjustCount(tenantId, 'groups', 1);
   }
 
-  async updateGroup(tenantId: string, g: GroupRecord, before: GroupRecord): Promise<boolean> {
+  async updateGroup(tenantId: string, schemas: TenantSchemas, g: GroupRecord, before: GroupRecord): Promise<boolean> {
     const name = String(g.doc.displayName);
     const expectedVersion = before.version;
     if (String(before.doc.displayName) !== name) {
@@ -320,7 +339,9 @@ export class SqlResources implements StoreTx {
     const res = await this.unique('Group', 'displayName', () => this.db.run(sql`UPDATE groups SET display_name = ${name}, display_name_lc = ${name.toLowerCase()}, external_id = ${(g.doc.externalId as string | undefined) ?? null},
       doc = ${JSON.stringify(g.doc)}, last_modified = ${g.lastModified}, version = ${g.version}
       WHERE tenant_id = ${tenantId} AND id = ${g.id} AND version = ${expectedVersion}`));
-    return Number(res.numAffectedRows ?? 0) > 0;
+    if (Number(res.numAffectedRows ?? 0) === 0) return false;
+    await this.updateCustomRows('Group', tenantId, schemas, g.id, g.doc, before.doc);
+    return true;
   }
 
   async deleteGroup(tenantId: string, id: string, at: string): Promise<{ members: string[]; groups: string[] } | undefined> {
@@ -328,6 +349,7 @@ export class SqlResources implements StoreTx {
     const res = await this.db.run(sql`DELETE FROM groups WHERE tenant_id = ${tenantId} AND id = ${id}`);
     if (Number(res.numAffectedRows ?? 0) === 0) return undefined;
     await this.adjustCount(tenantId, 'groups', -1);
+    await custom.deleteCustomRows(this.db, tenantId, id);
     const members = await this.removeAllMembers(tenantId, id, at);
     return { members, groups: await this.removeFromAllGroups(tenantId, id, at) };
   }
@@ -398,5 +420,35 @@ export class SqlResources implements StoreTx {
     const res = await this.db.run(sql<Row>`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND member_id IN (
       SELECT m.member_id FROM group_members m WHERE m.tenant_id = ${tenantId} AND m.group_id = ${groupId} AND ${cond}) RETURNING member_id`);
     return this.touchUsers(tenantId, res.rows, at);
+  }
+
+  // ---- tenant settings (issue 9) -------------------------------------------------------------
+
+  async lockTenantSettings(tenantId: string): Promise<StoredSettings | undefined> {
+    if (!canNameRow(tenantId)) return undefined;
+    const r = await this.db.run(sql<Row>`SELECT settings, settings_version FROM tenants WHERE id = ${tenantId}${this.dialect.forUpdate}`);
+    const row = r.rows[0];
+    return row ? { document: row.settings === null || row.settings === undefined ? null : parseDoc(row.settings), version: Number(row.settings_version) } : undefined;
+  }
+
+  async writeTenantSettings(tenantId: string, document: unknown, version: number, expected: number): Promise<boolean> {
+    const r = await this.db.run(sql`UPDATE tenants SET settings = ${JSON.stringify(document)}, settings_version = ${version}
+      WHERE id = ${tenantId} AND settings_version = ${expected}`);
+    // Inside the transaction on purpose: on SQLite a request that sees the new stamp looks the tenant
+    // up again, and that read waits at the transaction gate until this commits (sqlite-runner.ts).
+    this.authChanged();
+    return Number(r.numAffectedRows ?? 0) > 0;
+  }
+
+  countCustomValues(tenantId: string, attribute: CustomAttributeKey): Promise<number> {
+    return custom.countCustomValues(this.db, tenantId, attribute);
+  }
+
+  dropCustomValues(tenantId: string, attribute: CustomAttributeKey, at: string): Promise<number> {
+    return custom.dropCustomValues(this.db, this.dialect, tenantId, attribute, at);
+  }
+
+  setCustomUniqueness(tenantId: string, attribute: CustomAttributeKey, mode: 'none' | 'exact' | 'folded'): Promise<void> {
+    return custom.setCustomUniqueness(this.db, this.dialect, attribute.resourceType, tenantId, attribute, mode);
   }
 }

@@ -2,14 +2,14 @@
 // supplies the connection, migrations, transaction boundaries and the mapping of its errors.
 import { sql } from 'kysely';
 import type { Filter } from '../../scim/filter.ts';
-import { UniquenessViolation, type AdminKeyRecord, type AuditEntry, type ListOptions, type Scan, type Store, type StoreTx, type Tenant, type TenantSchemas, type TokenRecord } from '../store.ts';
+import { UniquenessViolation, type AdminKeyRecord, type AuditEntry, type ListOptions, type NewTenant, type Scan, type Store, type StoredSettings, type StoreTx, type Tenant, type TenantSchemas, type TokenRecord } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
 import { canNameRow } from './lookup-key.ts';
 import { SqlResources } from './resources.ts';
 import type { QueryRunner } from './runner.ts';
 
 type Row = Record<string, unknown>;
-const toTenant = (r: Row): Tenant => ({ id: r.id as string, slug: r.slug as string, name: r.name as string, createdAt: r.created_at as string });
+const toTenant = (r: Row): Tenant => ({ id: r.id as string, slug: r.slug as string, name: r.name as string, createdAt: r.created_at as string, settingsVersion: Number(r.settings_version) });
 const toToken = (r: Row): TokenRecord => ({
   id: r.id as string, tenantId: r.tenant_id as string, name: (r.name as string) ?? null, hash: r.hash as string, hint: r.hint as string,
   createdAt: r.created_at as string, expiresAt: (r.expires_at as string) ?? null, revokedAt: (r.revoked_at as string) ?? null,
@@ -32,7 +32,7 @@ export abstract class SqlStore implements Store {
   protected readonly reads: SqlResources;
 
   constructor(protected readonly db: QueryRunner, private readonly dialect: SqlDialect) {
-    this.reads = new SqlResources(db, dialect);
+    this.reads = new SqlResources(db, dialect, undefined, () => { this.authChanges++; });
   }
 
   /** Set by the driver's open(), from what its migrate() applied. */
@@ -68,7 +68,7 @@ export abstract class SqlStore implements Store {
     return this.transaction((tx) => fn((tx as SqlResources).db));
   }
 
-  createTenant(t: Tenant): Promise<void> {
+  createTenant(t: NewTenant): Promise<void> {
     return this.run(async () => {
       try {
         await this.db.run(sql`INSERT INTO tenants (id, slug, name, created_at) VALUES (${t.id}, ${t.slug}, ${t.name}, ${t.createdAt})`);
@@ -117,7 +117,7 @@ export abstract class SqlStore implements Store {
       const users = await count('users');
       const groups = await count('groups');
       // Children first, each by its tenant_id index, rather than trusting cascades to reach them all.
-      for (const table of ['group_members', 'user_values', 'users', 'groups', 'tokens', 'resource_counts']) {
+      for (const table of ['group_members', 'user_values', 'custom_values', 'users', 'groups', 'tokens', 'resource_counts']) {
         await db.run(sql`DELETE FROM ${sql.table(table)} WHERE tenant_id = ${tenantId}`);
       }
       await db.run(sql`DELETE FROM tenants WHERE id = ${tenantId}`);
@@ -206,10 +206,14 @@ export abstract class SqlStore implements Store {
   findTokenForTenant(hash: string, slug: string): Promise<{ token: TokenRecord; tenant: Tenant } | undefined> {
     return this.run(async () => {
       if (!canNameRow(hash) || !canNameRow(slug)) return undefined;
-      const r = await this.db.run(sql<Row>`SELECT k.*, t.slug, t.name AS tenant_name, t.created_at AS tenant_created_at FROM tokens k JOIN tenants t ON t.id = k.tenant_id
+      // The settings version comes along: the request's schemas follow it (provisioning/schemas.ts).
+      const r = await this.db.run(sql<Row>`SELECT k.*, t.slug, t.name AS tenant_name, t.created_at AS tenant_created_at, t.settings_version FROM tokens k JOIN tenants t ON t.id = k.tenant_id
         WHERE k.hash = ${hash} AND t.slug = ${slug}`);
       const row = r.rows[0];
-      return row ? { token: toToken(row), tenant: { id: row.tenant_id as string, slug: row.slug as string, name: row.tenant_name as string, createdAt: row.tenant_created_at as string } } : undefined;
+      return row ? {
+        token: toToken(row),
+        tenant: { id: row.tenant_id as string, slug: row.slug as string, name: row.tenant_name as string, createdAt: row.tenant_created_at as string, settingsVersion: Number(row.settings_version) },
+      } : undefined;
     });
   }
 
@@ -230,6 +234,19 @@ export abstract class SqlStore implements Store {
     const minuteAgo = new Date(Date.parse(at) - 60_000).toISOString();
     return this.run(async () => {
       await this.db.run(sql`UPDATE tokens SET last_used_at = ${at} WHERE id = ${tokenId} AND (last_used_at IS NULL OR last_used_at < ${minuteAgo})`);
+    });
+  }
+
+  // ---- tenant settings (issue 9) -------------------------------------------------------------
+
+  readTenantSettings(tenantId: string): Promise<StoredSettings | undefined> {
+    return this.run(async () => {
+      if (!canNameRow(tenantId)) return undefined;
+      const r = await this.db.run(sql<Row>`SELECT settings, settings_version FROM tenants WHERE id = ${tenantId}`);
+      const row = r.rows[0];
+      if (!row) return undefined;
+      const document: unknown = row.settings === null || row.settings === undefined ? null : typeof row.settings === 'string' ? JSON.parse(row.settings) : row.settings;
+      return { document, version: Number(row.settings_version) };
     });
   }
 }

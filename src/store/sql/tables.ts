@@ -36,6 +36,11 @@ export interface ResourceMapping {
   /** Columns by canonical path: "userName", "meta.lastModified", … */
   columns: Record<string, Operand>;
   rowSources: Record<string, RowSource>;
+  /**
+   * The tenant's custom extension attributes by "<schema URN>:<name>", single- and multi-valued:
+   * their values are rows of custom_values (custom-values.ts), one per value.
+   */
+  customs: Record<string, RowSource>;
 }
 
 const STANDARD_SUBS = new Set(['value', 'display', 'type', 'primary']);
@@ -76,9 +81,41 @@ function valueRows(attrKey: string, def: AttributeDef): RowSource {
   };
 }
 
-export function userMapping(rs: ResourceSchema): ResourceMapping {
+/** The column of custom_values an attribute is compared on, by its type and caseExact. */
+function customOperand(def: AttributeDef): Operand {
+  switch (def.type) {
+    case 'boolean': return { expr: sql.ref('c.flag'), type: 'boolean', caseExact: false };
+    case 'integer': case 'decimal': return { expr: sql.ref('c.num'), type: def.type, caseExact: false };
+    // Stored as normalised ISO-8601 UTC (resource.ts toDateTime): text order is time order.
+    case 'dateTime': return { expr: sql.ref('c.str'), type: 'dateTime', caseExact: true };
+    default: return def.caseExact ? { expr: sql.ref('c.str'), type: def.type, caseExact: true } : { expr: sql.ref('c.str_lc'), type: def.type, caseExact: false, lowered: true };
+  }
+}
+
+function customRows(attrKey: string, def: AttributeDef): RowSource {
+  const operand = customOperand(def);
+  return {
+    // Uncorrelated, like user_values: one index range on (tenant_id, attr, str_lc | str | num).
+    exists: (cond, tenantId) => sql`r.id IN (SELECT c.resource_id FROM custom_values c WHERE c.tenant_id = ${tenantId} AND c.attr = ${attrKey} AND ${cond})`,
+    sub: () => operand,
+    first: () => sql`(SELECT ${operand.expr} FROM custom_values c WHERE c.tenant_id = r.tenant_id AND c.resource_id = r.id AND c.attr = ${attrKey} ORDER BY c.ordinal LIMIT 1)`,
+  };
+}
+
+function customSources(rs: ResourceSchema, custom: ReadonlySet<string> | undefined): Record<string, RowSource> {
+  const out: Record<string, RowSource> = {};
+  if (!custom?.size) return out;
+  for (const s of rs.extensions) {
+    if (!custom.has(s.id)) continue;
+    for (const def of s.attributes) out[`${s.id}:${def.name}`] = customRows(`${s.id}:${def.name}`, def);
+  }
+  return out;
+}
+
+export function userMapping(rs: ResourceSchema, custom?: ReadonlySet<string>): ResourceMapping {
   const rowSources: Record<string, RowSource> = {};
   for (const s of [rs.core, ...rs.extensions]) {
+    if (custom?.has(s.id)) continue;
     for (const def of s.attributes) {
       if (!hasValueRows(def)) continue;
       const key = s === rs.core ? def.name : `${s.id}:${def.name}`;
@@ -103,10 +140,11 @@ export function userMapping(rs: ResourceSchema): ResourceMapping {
       'active': col('active', 'boolean', false),
     },
     rowSources,
+    customs: customSources(rs, custom),
   };
 }
 
-export function groupMapping(rs: ResourceSchema): ResourceMapping {
+export function groupMapping(rs: ResourceSchema, custom?: ReadonlySet<string>): ResourceMapping {
   return {
     rs,
     table: 'groups',
@@ -123,6 +161,7 @@ export function groupMapping(rs: ResourceSchema): ResourceMapping {
           : name === 'display' ? { expr: sql.ref('m.display'), type: 'string', caseExact: false } : undefined,
       },
     },
+    customs: customSources(rs, custom),
   };
 }
 

@@ -1,0 +1,130 @@
+// Tenant settings use cases: read the document, replace it whole with If-Match semantics. The admin
+// API (GET/PUT /admin/v1/tenants/{tenant}/settings) and the CLI call these; nothing here knows HTTP.
+// A replacement that removes a custom attribute (or a whole custom schema, or changes an attribute's
+// type) never deletes stored values silently: it is refused while resources hold values, naming the
+// attribute and the count, unless the caller says dropValues, which removes them in the same
+// transaction as the new document.
+import { extendedResource, type CustomAttribute, type CustomSchema } from '../../scim/schemas/custom-extension.ts';
+import { UniquenessViolation, type CustomAttributeKey, type Store, type Tenant } from '../../store/store.ts';
+import { isoNow, systemClock, type Clock } from '../clock.ts';
+import { checkSettings, readStoredSettings, type SettingsProblem, type TenantSettings } from './settings-document.ts';
+
+export { tenantSettingsJsonSchema, DEFAULT_SETTINGS, type TenantSettings } from './settings-document.ts';
+
+/** An attribute whose values a replacement would remove, and how many resources hold one. */
+export interface HeldValues { resourceType: 'User' | 'Group'; schema: string; attribute: string; resources: number }
+
+/** Why a settings operation was refused (the admin API maps each code to its problem type). */
+export type SettingsErrorReason =
+  | { code: 'unknownTenant' }
+  /** The document is not valid: every problem, each at its JSON pointer (an unknown key at its own). */
+  | { code: 'invalidSettings'; problems: SettingsProblem[] }
+  /** If-Match failed: the settings changed since `expected` was read (HTTP 412). */
+  | { code: 'staleVersion'; expected: number; current: number }
+  /** Removing or retyping these attributes would delete stored values: repeat with dropValues. */
+  | { code: 'valuesHeld'; held: HeldValues[] }
+  /** An attribute made unique already has equal values in two resources. */
+  | { code: 'notUnique'; resourceType: 'User' | 'Group'; schema: string; attribute: string };
+
+export class SettingsError extends Error {
+  constructor(readonly reason: SettingsErrorReason, message: string) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+export interface SettingsRead { settings: TenantSettings; version: number }
+export interface SettingsReplaced extends SettingsRead {
+  /** Values removed because dropValues was given: per attribute, the resources that lost a value. */
+  dropped: HeldValues[];
+}
+
+export async function readSettings(store: Store, tenant: Pick<Tenant, 'id' | 'slug'>): Promise<SettingsRead> {
+  const stored = await store.readTenantSettings(tenant.id);
+  if (!stored) throw new SettingsError({ code: 'unknownTenant' }, `No tenant has the slug "${tenant.slug}".`);
+  return { settings: readStoredSettings(stored.document).settings, version: stored.version };
+}
+
+export interface ReplaceOptions {
+  /** If-Match: the version the caller read. Omitted, the replacement applies to whatever is current. */
+  expectedVersion?: number;
+  /** Remove the stored values of attributes the new document no longer defines (or retypes). */
+  dropValues?: boolean;
+  clock?: Clock;
+}
+
+const describe = (h: HeldValues) => `${h.schema}:${h.attribute} (${h.resources} ${h.resourceType === 'User' ? 'user' : 'group'}${h.resources === 1 ? '' : 's'})`;
+
+export async function replaceSettings(store: Store, tenant: Pick<Tenant, 'id' | 'slug'>, document: unknown, options: ReplaceOptions = {}): Promise<SettingsReplaced> {
+  const checked = checkSettings(document);
+  if (!checked.settings) {
+    throw new SettingsError({ code: 'invalidSettings', problems: checked.problems },
+      `The settings are not valid: ${checked.problems.map((p) => `${p.pointer || '(document)'} ${p.message}`).join('; ')}.`);
+  }
+  const next = checked.settings;
+  const at = isoNow(options.clock ?? systemClock);
+  return store.transaction(async (tx) => {
+    const current = await tx.lockTenantSettings(tenant.id);
+    if (!current) throw new SettingsError({ code: 'unknownTenant' }, `No tenant has the slug "${tenant.slug}".`);
+    if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
+      throw new SettingsError({ code: 'staleVersion', expected: options.expectedVersion, current: current.version },
+        `The settings have changed since version ${options.expectedVersion} was read; they are at version ${current.version}. Read them again and retry.`);
+    }
+    const before = readStoredSettings(current.document).settings;
+    const { gone, uniqueness } = compare(before.customSchemas, next.customSchemas);
+    const held: HeldValues[] = [];
+    for (const key of gone) {
+      const resources = await tx.countCustomValues(tenant.id, key);
+      if (resources > 0) held.push({ resourceType: key.resourceType, schema: key.schema, attribute: key.name, resources });
+    }
+    if (held.length && !options.dropValues) {
+      throw new SettingsError({ code: 'valuesHeld', held },
+        `Stored values would be lost: ${held.map(describe).join(', ')} hold values of attributes these settings remove or retype. Remove the values first, or replace the settings with dropValues to delete them.`);
+    }
+    const dropped: HeldValues[] = [];
+    for (const h of held) {
+      const resources = await tx.dropCustomValues(tenant.id, { resourceType: h.resourceType, schema: h.schema, name: h.attribute }, at);
+      dropped.push({ ...h, resources });
+    }
+    for (const u of uniqueness) {
+      try {
+        await tx.setCustomUniqueness(tenant.id, u.key, u.mode);
+      } catch (err) {
+        if (!(err instanceof UniquenessViolation)) throw err;
+        throw new SettingsError({ code: 'notUnique', resourceType: u.key.resourceType, schema: u.key.schema, attribute: u.key.name },
+          `${u.key.schema}:${u.key.name} cannot be made unique: two ${u.key.resourceType === 'User' ? 'users' : 'groups'} already hold the same value.`);
+      }
+    }
+    const version = current.version + 1;
+    if (!(await tx.writeTenantSettings(tenant.id, next, version, current.version))) {
+      // The row is locked: only a writer outside this store's transactions could get here.
+      throw new SettingsError({ code: 'staleVersion', expected: current.version, current: current.version + 1 }, 'The settings changed during the replacement; read them again and retry.');
+    }
+    return { settings: next, version, dropped };
+  });
+}
+
+type UniqueMode = 'none' | 'exact' | 'folded';
+const uniqueMode = (a: CustomAttribute): UniqueMode => a.uniqueness !== 'server' ? 'none'
+  : a.caseExact || (a.type !== 'string' && a.type !== 'reference') ? 'exact' : 'folded';
+
+/**
+ * What a replacement does to stored values: attributes that disappear or change what their values
+ * mean (type, multiValued) lose them; attributes whose uniqueness mode changes need their keys redone.
+ * Schema URNs and attribute names compare case-insensitively (RFC 7643 §2.1).
+ */
+function compare(before: CustomSchema[], after: CustomSchema[]): { gone: CustomAttributeKey[]; uniqueness: { key: CustomAttributeKey; mode: UniqueMode }[] } {
+  const index = (list: CustomSchema[]) => new Map(list.flatMap((s) => s.attributes.map((a) => [`${s.id}:${a.name}`.toLowerCase(), { s, a }] as const)));
+  const next = index(after);
+  const gone: CustomAttributeKey[] = [];
+  const uniqueness: { key: CustomAttributeKey; mode: UniqueMode }[] = [];
+  for (const [k, { s, a }] of index(before)) {
+    const key: CustomAttributeKey = { resourceType: extendedResource(s.id)!, schema: s.id, name: a.name };
+    const n = next.get(k);
+    // Renamed in case only, or a schema URN re-cased: the stored keys are the old spelling, so treat as gone.
+    if (!n || n.s.id !== s.id || n.a.name !== a.name || n.a.type !== a.type || n.a.multiValued !== a.multiValued) { gone.push(key); continue; }
+    if (uniqueMode(n.a) !== uniqueMode(a)) uniqueness.push({ key, mode: uniqueMode(n.a) });
+  }
+  // A new attribute has no values yet: nothing to do for it.
+  return { gone, uniqueness };
+}
