@@ -65,8 +65,8 @@ async function startServe(until: RegExp): Promise<{ child: ChildProcess; url: st
   await new Promise<void>((done, fail) => {
     const timer = setTimeout(() => fail(new Error(`serve never logged ${until}: ${out}`)), 30_000);
     const seen = (d: string) => { out += d; if (until.test(out)) { clearTimeout(timer); done(); } };
-    child.stdout!.setEncoding('utf8').on('data', seen);
-    child.stderr!.setEncoding('utf8').on('data', seen);
+    child.stdout.setEncoding('utf8').on('data', seen);
+    child.stderr.setEncoding('utf8').on('data', seen);
     child.once('exit', () => { clearTimeout(timer); fail(new Error(`serve exited: ${out}`)); });
   });
   const url = `http://127.0.0.1:${port}`;
@@ -245,7 +245,7 @@ test('tenant delete needs --confirm with the slug; with it, the tenant, its user
 test('what the CLI did is in the audit log as "rollcall CLI", with no secret in it', async () => {
   const entries = (await admin(adminKey.key, 'GET', '/audit?limit=500')).body.data as any[];
   const actions = entries.map((e) => e.action);
-  for (const a of ['adminKey.create', 'adminKey.revoke', 'tenant.update', 'token.rotate', 'tenant.delete']) assert.ok(actions.includes(a), `${a} in ${actions}`);
+  for (const a of ['adminKey.create', 'adminKey.revoke', 'tenant.update', 'token.rotate', 'tenant.delete']) assert.ok(actions.includes(a), `${a} in ${actions.join(', ')}`);
   for (const e of entries) {
     assert.equal(e.keyId, null);
     assert.equal(e.keyName, 'rollcall CLI');

@@ -24,7 +24,7 @@ after(async () => { await server?.close(); });
 function expect401(res: AdminAnswer, detail?: RegExp): string {
   const b = expectProblem(res, 401, { type: 'unauthorized', detail });
   assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer\b/, 'a 401 carries WWW-Authenticate: Bearer');
-  return b.detail as string;
+  return b.detail;
 }
 
 async function newTenantWithToken(prefix: string): Promise<{ slug: string; scimUrl: string; token: string; tokenId: string }> {

@@ -470,3 +470,21 @@ test('unknown routes and methods are 404 problem+json, for authenticated and ano
   assert.ok(anon.status === 404 || anon.status === 401, anon.text);
   expectProblem(anon, anon.status);
 });
+
+test('attribute values of every wrong shape on local users and groups are a 201 or a 4xx problem, never a 500', async () => {
+  const t = await newTenant('shapes');
+  const values: unknown[] = [null, 5, true, 'x', [], {}, [1], [{}], { value: 1 }, 'x'.repeat(20_000), 1e308, [null]];
+  const attributes = ['userName', 'displayName', 'emails', 'name', 'active', 'id', 'meta', 'schemas', 'groups', 'members', 'externalId', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'];
+  let n = 0;
+  for (const a of attributes) {
+    for (const v of values) {
+      n++;
+      const user = await server.admin('POST', `/tenants/${t.slug}/users`, { body: { attributes: { userName: `shape${n}@example.com`, [a]: v } } });
+      const group = await server.admin('POST', `/tenants/${t.slug}/groups`, { body: { attributes: { displayName: `Shape ${n}`, [a]: v } } });
+      for (const res of [user, group]) {
+        if (res.status !== 201) expectProblem(res, res.status);
+        assert.ok(res.status === 201 || (res.status >= 400 && res.status < 500), `${a} = ${JSON.stringify(v)?.slice(0, 40)}: ${res.status} ${res.text.slice(0, 200)}`);
+      }
+    }
+  }
+});

@@ -4,7 +4,18 @@ import assert from 'node:assert/strict';
 import { createAdminKey } from '../../src/provisioning/tenants/admin-keys.ts';
 import { startTestServer, type TestServer } from './server.ts';
 
-export interface AdminAnswer { status: number; headers: Headers; body: any; text: string }
+/**
+ * A JSON answer as the tests read it. The tests touch its properties directly, each checked by the
+ * assertion that reads it (the reason eslint.config.js allows `any` in *.test.ts); the helpers
+ * below narrow it before use.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- read off the wire, checked by each assertion
+export type Json = any;
+
+export interface AdminAnswer { status: number; headers: Headers; body: Json; text: string }
+
+interface ProblemBody { type: string; title: string; status: number; detail: string; field?: string }
+interface PageBody { data: unknown[]; next: string | null }
 
 export interface AdminTestServer extends TestServer {
   /** An admin-scope key and a read-scope key, created in the store as the CLI would. */
@@ -48,12 +59,12 @@ export async function adminRequest(baseUrl: string, method: string, path: string
  * type (this one when given), status repeated, a detail for people (matching `detail` when given),
  * and the offending field when `field` is given. Returns the body.
  */
-export function expectProblem(res: AdminAnswer, status: number, want: { type?: string; field?: string; detail?: RegExp } = {}): any {
+export function expectProblem(res: AdminAnswer, status: number, want: { type?: string; field?: string; detail?: RegExp } = {}): ProblemBody {
   const shown = res.text.slice(0, 400);
   assert.equal(res.status, status, `expected ${status}, got ${res.status}: ${shown}`);
   assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/, `a problem is application/problem+json: ${shown}`);
-  const b = res.body;
-  assert.ok(b && typeof b === 'object', `the body is a JSON object: ${shown}`);
+  assert.ok(res.body && typeof res.body === 'object', `the body is a JSON object: ${shown}`);
+  const b = res.body as ProblemBody;
   assert.match(b.type, /^urn:rollcall:problem:[a-z-]+$/, shown);
   assert.equal(b.status, status);
   assert.equal(typeof b.title, 'string');
@@ -74,17 +85,18 @@ export async function scim(url: string, token: string, method = 'GET', body?: un
 }
 
 /** Walks a cursor-paged admin list to its end; returns every item and the number of pages. */
-export async function allPages(server: AdminTestServer, path: string, limit: number, key?: string): Promise<{ items: any[]; pages: number }> {
-  const items: any[] = [];
+export async function allPages(server: AdminTestServer, path: string, limit: number, key?: string): Promise<{ items: Json[]; pages: number }> {
+  const items: Json[] = [];
   let after: string | null = null;
   let pages = 0;
   const sep = path.includes('?') ? '&' : '?';
   do {
     const res = await server.admin('GET', `${path}${sep}limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`, { key });
     assert.equal(res.status, 200, res.text);
-    assert.ok(res.body.data.length <= limit, 'a page holds at most limit items');
-    items.push(...res.body.data);
-    after = res.body.next;
+    const body = res.body as PageBody;
+    assert.ok(Array.isArray(body.data) && body.data.length <= limit, 'a page holds at most limit items');
+    items.push(...body.data);
+    after = body.next;
     pages++;
     assert.ok(pages < 1000, 'paging ends');
   } while (after !== null);
