@@ -68,7 +68,7 @@ test('a slug that cannot be one is a 400 naming the slug; a duplicate is a 409; 
   assert.equal((await server.admin('GET', `/tenants/${slug}`)).body.name, 'First');
 });
 
-test('a bad slug names the field in the problem', { todo: 'bug: TenantError 400s (bad slug, bad expiresIn, empty name) carry no `field`; problem is invalid-value without field "slug"' }, async () => {
+test('a bad slug names the field in the problem', async () => {
   expectProblem(await server.admin('POST', '/tenants', { body: { slug: 'Not A Slug' } }), 400, { field: 'slug' });
 });
 
@@ -380,7 +380,7 @@ test('the audit log filters by tenant, action, target and time, and pages withou
   assert.deepEqual(past.data, []);
   const window = (await server.admin('GET', `/audit?tenant=${a.slug}&since=2000-01-01T00:00:00Z&until=2999-01-01T00:00:00Z`)).body;
   assert.equal(window.data.length, 5);
-  expectProblem(await server.admin('GET', '/audit?since=yesterday'), 400, { field: 'querystring.since' });
+  expectProblem(await server.admin('GET', '/audit?since=yesterday'), 400, { field: 'since' });
   expectProblem(await server.admin('GET', `/audit?tenant=${newSlug('absent')}`), 404);
   expectProblem(await server.admin('GET', '/audit?after=%%%'), 400);
 });
@@ -410,18 +410,18 @@ test('bodies of the wrong type, empty, too large or not JSON are 4xx problems na
   assert.deepEqual((await server.admin('GET', `/tenants/${t.slug}/users`)).body.data, [], 'nothing was created');
 });
 
-test('unknown body fields are refused with a 400 naming the field, and nothing is created', { todo: 'bug: Fastify\'s default ajv removeAdditional drops unknown fields silently: POST /tenants {slug, bogus} is a 201' }, async () => {
+test('unknown body fields are refused with a 400 naming the field, and nothing is created', async () => {
   const slug = newSlug('unknownfield');
   expectProblem(await server.admin('POST', '/tenants', { body: { slug, nmae: 'typo' } }), 400, { field: 'nmae' });
   expectProblem(await server.admin('GET', `/tenants/${slug}`), 404);
   expectProblem(await server.admin('POST', '/admin-keys', { body: { name: 'k', scope: 'read', expires: '1d' } }), 400, { field: 'expires' });
 });
 
-test('unknown query parameters are refused with a 400 naming them', { todo: 'bug: removeAdditional also drops unknown query parameters: GET /tenants?serach=x answers 200 with every tenant' }, async () => {
-  expectProblem(await server.admin('GET', '/tenants?serach=acme'), 400, { field: 'querystring.serach' });
+test('unknown query parameters are refused with a 400 naming them', async () => {
+  expectProblem(await server.admin('GET', '/tenants?serach=acme'), 400, { field: 'serach' });
 });
 
-test('a value of the wrong JSON type is refused, not converted', { todo: 'bug: Fastify\'s default ajv coerceTypes converts types: POST /tenants {"slug": 5} creates tenant "5", {"slug": ["x"]} creates "x"' }, async () => {
+test('a value of the wrong JSON type is refused, not converted', async () => {
   const n = 90000 + process.pid;
   expectProblem(await server.admin('POST', '/tenants', { body: { slug: n } }), 400, { field: 'slug' });
   expectProblem(await server.admin('GET', `/tenants/${n}`), 404);
@@ -432,7 +432,7 @@ test('limits out of range, hostile cursors and filters, and over-long ids are 4x
   const t = await newTenant('limits');
   const u = await scimUser(t, 'someone@example.com');
   for (const limit of ['0', '-1', '501', '1000000000000', '1e3', 'abc', '2.5']) {
-    expectProblem(await server.admin('GET', `/tenants/${t.slug}/users?limit=${limit}`), 400, { field: 'querystring.limit' });
+    expectProblem(await server.admin('GET', `/tenants/${t.slug}/users?limit=${limit}`), 400, { field: 'limit' });
   }
   const cursors = ['!!!', Buffer.from('{"p":"abc"}').toString('base64url'), Buffer.from('{"p":1e300}').toString('base64url'), Buffer.from('[]').toString('base64url'), Buffer.from('null').toString('base64url')];
   for (const c of cursors) expectProblem(await server.admin('GET', `/tenants/${t.slug}/users?after=${c}`), 400, { field: 'after' });
@@ -442,9 +442,9 @@ test('limits out of range, hostile cursors and filters, and over-long ids are 4x
     assert.ok(res.status === 200 || (res.status >= 400 && res.status < 500), `${f}: ${res.status} ${res.text.slice(0, 200)}`);
     if (res.status !== 200) expectProblem(res, res.status);
   }
-  expectProblem(await server.admin('GET', `/tenants/${t.slug}/users?filter=${encodeURIComponent('x'.repeat(4001))}`), 400, { field: 'querystring.filter' });
-  expectProblem(await server.admin('GET', `/tenants/${'a'.repeat(64)}`), 400, { field: 'params.tenant' });
-  expectProblem(await server.admin('GET', `/tenants/${t.slug}/users/${'a'.repeat(256)}`), 400, { field: 'params.id' });
+  expectProblem(await server.admin('GET', `/tenants/${t.slug}/users?filter=${encodeURIComponent('x'.repeat(4001))}`), 400, { field: 'filter' });
+  expectProblem(await server.admin('GET', `/tenants/${'a'.repeat(64)}`), 400, { field: 'tenant' });
+  expectProblem(await server.admin('GET', `/tenants/${t.slug}/users/${'a'.repeat(256)}`), 400, { field: 'id' });
   expectProblem(await server.admin('GET', `/tenants/${t.slug}/users/${'a'.repeat(255)}`), 404);
   expectProblem(await server.admin('GET', `/tenants/${t.slug}/users/${encodeURIComponent("' OR 1=1 --")}`), 404);
   expectProblem(await server.admin('DELETE', `/tenants/${t.slug}/tokens/${'t'.repeat(255)}`), 404);
@@ -458,7 +458,7 @@ test('limits out of range, hostile cursors and filters, and over-long ids are 4x
   expectProblem(await server.admin('PUT', `/tenants/${t.slug}/users/${u.id}`, { body: { attributes: { userName: 'x@example.com' } }, headers: { 'if-match': '9'.repeat(101) } }), 400);
 });
 
-test('a URL with bad percent-encoding under /admin/v1 is a 400 problem+json like every other admin error', { todo: 'bug: answered by the neutral root as application/json {statusCode, error, message}, not problem+json' }, async () => {
+test('a URL with bad percent-encoding under /admin/v1 is a 400 problem+json like every other admin error', async () => {
   expectProblem(await server.admin('GET', '/tenants/%E0%A4%A'), 400);
 });
 
