@@ -230,6 +230,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/tenants/{tenant}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's settings document and its version */
+        get: operations["getSettings"];
+        /** Replace the settings document (If-Match: the version read). Removing a custom attribute that holds values is refused unless dropValues=true */
+        put: operations["replaceSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -295,6 +313,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -363,6 +390,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -385,6 +421,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -407,6 +452,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -449,6 +503,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -471,6 +534,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -493,6 +565,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -515,6 +596,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -523,7 +613,7 @@ export interface operations {
     listAudit: {
         parameters: {
             query?: {
-                /** @description Only actions on this tenant (slug) */
+                /** @description Only actions on this tenant: its slug, or its id (which still works once the tenant is deleted) */
                 tenant?: string;
                 action?: string;
                 targetId?: string;
@@ -588,6 +678,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -610,6 +709,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -632,6 +740,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -692,6 +809,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -714,6 +840,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -772,6 +907,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -794,6 +938,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -816,6 +969,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -838,6 +1000,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -892,6 +1063,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -914,6 +1094,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -965,6 +1154,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -987,6 +1185,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1009,6 +1216,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1031,6 +1247,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1091,6 +1316,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1113,6 +1347,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1135,6 +1378,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1157,6 +1409,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1222,6 +1483,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1244,6 +1514,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1318,6 +1597,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1340,6 +1628,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1362,6 +1659,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1384,6 +1690,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1479,6 +1794,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1501,6 +1825,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1523,6 +1856,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1545,6 +1887,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1567,6 +1918,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1611,6 +1971,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1633,6 +2002,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1655,6 +2033,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1677,6 +2064,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1753,6 +2149,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1775,6 +2180,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1797,6 +2211,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1872,6 +2295,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1894,6 +2326,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1916,6 +2357,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1938,6 +2388,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1960,6 +2419,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2027,6 +2495,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2049,6 +2526,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2128,6 +2614,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2150,6 +2645,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2172,6 +2676,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2194,6 +2707,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2216,6 +2738,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2238,6 +2769,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2285,6 +2825,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2307,6 +2856,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2329,6 +2887,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2351,6 +2918,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2373,6 +2949,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2443,6 +3028,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2465,6 +3059,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2487,6 +3090,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2558,6 +3170,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2580,6 +3201,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2602,6 +3232,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2624,6 +3263,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2646,6 +3294,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2707,6 +3364,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2729,6 +3395,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2804,6 +3479,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2826,6 +3510,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2848,6 +3541,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2870,6 +3572,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2892,6 +3603,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2914,6 +3634,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2961,6 +3690,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2983,6 +3721,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3005,6 +3752,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3027,6 +3783,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3049,6 +3814,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3108,6 +3882,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3130,6 +3913,15 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3152,6 +3944,472 @@ export interface operations {
                         field?: string;
                         /** @description A finer machine-readable reason, where there is one */
                         reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant slug */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Send it back as If-Match when replacing */
+                        version: number;
+                        /**
+                         * TenantSettings
+                         * @description A tenant's settings, replaced whole. Omitted sections take their defaults; unknown keys are refused.
+                         */
+                        settings: {
+                            scim?: {
+                                /** @description Status of a PATCH answered without attributes/excludedAttributes: 200 with the resource, or 204 without a body. */
+                                patchResponse?: {
+                                    /**
+                                     * @default 200
+                                     * @enum {unknown}
+                                     */
+                                    users: 200 | 204;
+                                    /**
+                                     * @default 204
+                                     * @enum {unknown}
+                                     */
+                                    groups: 200 | 204;
+                                };
+                            };
+                            /** @description Custom SCIM extension schemas, advertised in this tenant's /Schemas and /ResourceTypes. */
+                            customSchemas?: {
+                                id: string;
+                                name?: string;
+                                description?: string;
+                                attributes: {
+                                    name: string;
+                                    /** @enum {unknown} */
+                                    type: "string" | "boolean" | "integer" | "decimal" | "dateTime" | "reference";
+                                    /** @default false */
+                                    multiValued: boolean;
+                                    description?: string;
+                                    /** @default false */
+                                    required: boolean;
+                                    /** @default false */
+                                    caseExact: boolean;
+                                    /**
+                                     * @default readWrite
+                                     * @enum {unknown}
+                                     */
+                                    mutability: "readWrite" | "immutable";
+                                    /**
+                                     * @default none
+                                     * @enum {unknown}
+                                     */
+                                    uniqueness: "none" | "server";
+                                    referenceTypes?: ("external" | "uri" | "User" | "Group")[];
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    replaceSettings: {
+        parameters: {
+            query?: {
+                dropValues?: boolean;
+            };
+            header?: {
+                "if-match"?: string;
+            };
+            path: {
+                /** @description The tenant slug */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        /** @description A tenant's settings, replaced whole. Omitted sections take their defaults; unknown keys are refused. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    scim?: {
+                        /** @description Status of a PATCH answered without attributes/excludedAttributes: 200 with the resource, or 204 without a body. */
+                        patchResponse?: {
+                            /**
+                             * @default 200
+                             * @enum {unknown}
+                             */
+                            users?: 200 | 204;
+                            /**
+                             * @default 204
+                             * @enum {unknown}
+                             */
+                            groups?: 200 | 204;
+                        };
+                    };
+                    /** @description Custom SCIM extension schemas, advertised in this tenant's /Schemas and /ResourceTypes. */
+                    customSchemas?: {
+                        id: string;
+                        name?: string;
+                        description?: string;
+                        attributes: {
+                            name: string;
+                            /** @enum {unknown} */
+                            type: "string" | "boolean" | "integer" | "decimal" | "dateTime" | "reference";
+                            /** @default false */
+                            multiValued?: boolean;
+                            description?: string;
+                            /** @default false */
+                            required?: boolean;
+                            /** @default false */
+                            caseExact?: boolean;
+                            /**
+                             * @default readWrite
+                             * @enum {unknown}
+                             */
+                            mutability?: "readWrite" | "immutable";
+                            /**
+                             * @default none
+                             * @enum {unknown}
+                             */
+                            uniqueness?: "none" | "server";
+                            referenceTypes?: ("external" | "uri" | "User" | "Group")[];
+                        }[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Send it back as If-Match when replacing */
+                        version: number;
+                        /**
+                         * TenantSettings
+                         * @description A tenant's settings, replaced whole. Omitted sections take their defaults; unknown keys are refused.
+                         */
+                        settings: {
+                            scim?: {
+                                /** @description Status of a PATCH answered without attributes/excludedAttributes: 200 with the resource, or 204 without a body. */
+                                patchResponse?: {
+                                    /**
+                                     * @default 200
+                                     * @enum {unknown}
+                                     */
+                                    users: 200 | 204;
+                                    /**
+                                     * @default 204
+                                     * @enum {unknown}
+                                     */
+                                    groups: 200 | 204;
+                                };
+                            };
+                            /** @description Custom SCIM extension schemas, advertised in this tenant's /Schemas and /ResourceTypes. */
+                            customSchemas?: {
+                                id: string;
+                                name?: string;
+                                description?: string;
+                                attributes: {
+                                    name: string;
+                                    /** @enum {unknown} */
+                                    type: "string" | "boolean" | "integer" | "decimal" | "dateTime" | "reference";
+                                    /** @default false */
+                                    multiValued: boolean;
+                                    description?: string;
+                                    /** @default false */
+                                    required: boolean;
+                                    /** @default false */
+                                    caseExact: boolean;
+                                    /**
+                                     * @default readWrite
+                                     * @enum {unknown}
+                                     */
+                                    mutability: "readWrite" | "immutable";
+                                    /**
+                                     * @default none
+                                     * @enum {unknown}
+                                     */
+                                    uniqueness: "none" | "server";
+                                    referenceTypes?: ("external" | "uri" | "User" | "Group")[];
+                                }[];
+                            }[];
+                        };
+                        dropped?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };

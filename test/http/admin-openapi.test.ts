@@ -103,6 +103,11 @@ test('every operation answers with a status and a body its declared response sch
     createGroup: { body: { attributes: { displayName: 'New Walkers' } }, expect: 201 },
     replaceGroup: { path: { id: group.data!.id }, body: { attributes: { displayName: 'Walkers 2' }, members: [scimUser.id] }, expect: 200 },
     deleteGroup: { path: { id: group.data!.id }, expect: 204 },
+    getSettings: { expect: 200 },
+    replaceSettings: {
+      body: { scim: { patchResponse: { users: 200, groups: 200 } }, customSchemas: [{ id: 'urn:ietf:params:scim:schemas:extension:walk:2.0:User', attributes: [{ name: 'badge', type: 'string' }] }] },
+      expect: 200,
+    },
   };
 
   const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));

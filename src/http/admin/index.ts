@@ -12,6 +12,7 @@ import { installProblemErrors } from './problem.ts';
 import { strictValidatorCompiler } from './validation.ts';
 import { directoryRoutes } from './routes/directory.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { settingsRoutes } from './routes/settings.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 
 export interface AdminDeps { config: Readonly<Config>; provisioning: Provisioning }
@@ -38,5 +39,6 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     keyRoutes(secured, deps);
     tenantRoutes(secured, deps);
     directoryRoutes(secured, deps);
+    settingsRoutes(secured, deps);
   });
 }

@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ScimError } from '../../scim/errors.ts';
 import { StoreUnavailable } from '../../store/store.ts';
 import { IdpManaged } from '../../provisioning/admin/directory.ts';
+import { SettingsError } from '../../provisioning/tenants/settings.ts';
 import { TenantError } from '../../provisioning/tenants/tenants.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
@@ -53,6 +54,8 @@ export const problemSchema = {
     instance: { type: 'string', description: 'The request id' },
     field: { type: 'string', description: 'The offending field, for invalid input' },
     reason: { type: 'string', description: 'A finer machine-readable reason, where there is one' },
+    problems: { type: 'array', items: { type: 'object', properties: { pointer: { type: 'string' }, message: { type: 'string' } } }, description: 'Every problem found in a settings document, each at its JSON pointer' },
+    held: { type: 'array', items: { type: 'object', additionalProperties: true }, description: 'The custom attributes that still hold values, with how many resources hold them' },
   },
 } as const;
 
@@ -75,6 +78,17 @@ function fromScim(err: ScimError): Problem {
   return new Problem(err.status, err.status === 401 ? 'unauthorized' : err.status === 403 ? 'forbidden' : 'invalid-request', err.message, extra);
 }
 
+function fromSettings(err: SettingsError): Problem {
+  const r = err.reason;
+  switch (r.code) {
+    case 'unknownTenant': return new Problem(404, 'not-found', err.message);
+    case 'invalidSettings': return new Problem(400, 'invalid-value', err.message, { field: r.problems[0]?.pointer, reason: r.code, problems: r.problems });
+    case 'staleVersion': return new Problem(412, 'version-mismatch', err.message, { reason: r.code });
+    case 'valuesHeld': return new Problem(409, 'conflict', err.message, { reason: r.code, held: r.held });
+    case 'notUnique': return new Problem(409, 'conflict', err.message, { reason: r.code, field: `${r.schema}:${r.attribute}` });
+  }
+}
+
 /** Fastify's schema validation failure → which field, in words. */
 function fromValidation(err: FastifyError): Problem {
   const first = err.validation?.[0];
@@ -92,6 +106,7 @@ function fromValidation(err: FastifyError): Problem {
 export function translate(err: FastifyError, bodyLimit: number, retryAfter: number): Problem | undefined {
   if (err instanceof Problem) return err;
   if (err instanceof ScimError) return fromScim(err);
+  if ((err as unknown) instanceof SettingsError) return fromSettings(err as unknown as SettingsError);
   if ((err as unknown) instanceof IdpManaged) return new Problem(409, 'idp-managed', err.message);
   if (err instanceof TenantError) return new Problem(err.status, err.status === 404 ? 'not-found' : err.status === 409 ? 'conflict' : 'invalid-value', err.message, err.field ? { field: err.field } : {});
   if ((err as unknown) instanceof StoreUnavailable) return new Problem(503, 'unavailable', 'The database is unavailable at the moment; retry after the number of seconds in Retry-After.', {}, { 'Retry-After': String(retryAfter) });

@@ -10,6 +10,8 @@ import { decodeCursor, page, pageOf, pagingQuery } from '../paging.ts';
 import { adminKeyJson, auditJson } from '../render.ts';
 import { adminKeySchema, auditEntrySchema, idParam, issuedAdminKeySchema, problems } from '../schemas.ts';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function keyRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { store, clock } = deps.provisioning;
 
@@ -48,7 +50,7 @@ export function keyRoutes(app: FastifyInstance, deps: AdminDeps): void {
       querystring: {
         type: 'object', additionalProperties: false,
         properties: {
-          tenant: { type: 'string', maxLength: 63, description: 'Only actions on this tenant (slug)' },
+          tenant: { type: 'string', maxLength: 63, description: 'Only actions on this tenant: its slug, or its id (which still works once the tenant is deleted)' },
           action: { type: 'string', maxLength: 100 }, targetId: { type: 'string', maxLength: 255 },
           since: { type: 'string', format: 'date-time' }, until: { type: 'string', format: 'date-time' }, ...pagingQuery,
         },
@@ -57,7 +59,9 @@ export function keyRoutes(app: FastifyInstance, deps: AdminDeps): void {
     },
   }, async (request) => {
     const q = request.query as { tenant?: string; action?: string; targetId?: string; since?: string; until?: string; after?: string; limit: number };
-    const tenantId = q.tenant === undefined ? undefined : (await requireTenant(store, q.tenant.toLowerCase())).id;
+    // A deleted tenant's record outlives it: its id still selects its entries once its slug is gone.
+    const tenantId = q.tenant === undefined ? undefined
+      : (await store.findTenantBySlug(q.tenant.toLowerCase()))?.id ?? (UUID.test(q.tenant) ? q.tenant : (await requireTenant(store, q.tenant.toLowerCase())).id);
     const after = decodeCursor<string>(q.after, 'string');
     const iso = (t: string | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
     return page(q.limit, (n) => store.listAudit({ tenantId, action: q.action, targetId: q.targetId, since: iso(q.since), until: iso(q.until) }, { after, limit: n }), (e) => e.id, auditJson);

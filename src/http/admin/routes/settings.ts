@@ -1,0 +1,66 @@
+// /admin/v1/tenants/{tenant}/settings: one versioned document per tenant, read whole and replaced
+// whole with If-Match (docs/admin-api.md, docs/custom-attributes.md).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { audit } from '../../../provisioning/admin/audit.ts';
+import { readSettings, replaceSettings, tenantSettingsJsonSchema } from '../../../provisioning/tenants/settings.ts';
+import { requireTenant } from '../../../provisioning/tenants/tenants.ts';
+import { etag } from '../../../scim/etag.ts';
+import type { AdminDeps } from '../index.ts';
+import { actorOf } from '../index.ts';
+import { Problem } from '../problem.ts';
+import { problems, slugParam } from '../schemas.ts';
+
+// The document's schema without its $id: Fastify compiles it for the body and the response alike.
+const { $id: _id, ...settingsSchema } = tenantSettingsJsonSchema;
+const readSchema = {
+  type: 'object',
+  required: ['version', 'settings'],
+  properties: { version: { type: 'integer', description: 'Send it back as If-Match when replacing' }, settings: settingsSchema },
+} as const;
+const params = { type: 'object', required: ['tenant'], properties: { tenant: slugParam } } as const;
+
+/** If-Match as a settings version: "3", W/"3" or "3" in quotes. */
+function expectedVersion(request: FastifyRequest): number | undefined {
+  const header = request.headers['if-match'];
+  if (header === undefined || header.trim() === '' || header.trim() === '*') return undefined;
+  const m = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
+  if (!m) throw new Problem(400, 'invalid-request', `If-Match must be the settings version last read (e.g. If-Match: 3 or W/"3"), not ${JSON.stringify(header.slice(0, 50))}.`, { field: 'If-Match' });
+  return Number(m[1]);
+}
+
+export function settingsRoutes(app: FastifyInstance, deps: AdminDeps): void {
+  const { store, clock } = deps.provisioning;
+  const tenantOf = (request: FastifyRequest) => requireTenant(store, (request.params as { tenant: string }).tenant.toLowerCase());
+
+  app.get('/tenants/:tenant/settings', {
+    schema: { operationId: 'getSettings', tags: ['settings'], summary: "A tenant's settings document and its version", params, response: { 200: readSchema, ...problems(401, 404) } },
+  }, async (request, reply) => {
+    const read = await readSettings(store, await tenantOf(request));
+    reply.header('ETag', etag(read.version));
+    return read;
+  });
+
+  app.put('/tenants/:tenant/settings', {
+    schema: {
+      operationId: 'replaceSettings', tags: ['settings'], params,
+      summary: 'Replace the settings document (If-Match: the version read). Removing a custom attribute that holds values is refused unless dropValues=true',
+      headers: { type: 'object', properties: { 'if-match': { type: 'string', maxLength: 100 } } },
+      querystring: { type: 'object', additionalProperties: false, properties: { dropValues: { type: 'boolean', default: false } } },
+      body: settingsSchema,
+      response: {
+        200: { ...readSchema, properties: { ...readSchema.properties, dropped: { type: 'array', items: { type: 'object', additionalProperties: true } } } },
+        ...problems(400, 401, 403, 404, 409, 412),
+      },
+    },
+  }, async (request, reply) => {
+    const t = await tenantOf(request);
+    const { dropValues } = request.query as { dropValues: boolean };
+    const before = await readSettings(store, t);
+    const replaced = await replaceSettings(store, t, request.body, { expectedVersion: expectedVersion(request), dropValues, clock });
+    const changed = (['scim', 'customSchemas'] as const).filter((k) => JSON.stringify(before.settings[k]) !== JSON.stringify(replaced.settings[k]));
+    await audit(store, clock, actorOf(request), 'settings.replace', { type: 'settings', id: t.id, tenantId: t.id },
+      { version: replaced.version, changed, ...(replaced.dropped.length ? { dropped: replaced.dropped } : {}) });
+    reply.header('ETag', etag(replaced.version));
+    return replaced;
+  });
+}
