@@ -15,7 +15,8 @@ let reachable: Promise<boolean> | undefined;
 /** True when the test PostgreSQL server answers; throws under CI when it does not. */
 export function postgresAvailable(): Promise<boolean> {
   reachable ??= (async () => {
-    const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
+    // Generous: under a full CI run on two cores a local connection has been seen to take over 3 s.
+    const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 15_000 });
     try {
       await client.connect();
       await client.query('SELECT 1');

@@ -107,7 +107,8 @@ tenant.command('create <slug>')
     const ttl = opts.expiresIn ? parseDuration(opts.expiresIn) : c.tokenTtlDays * 86_400_000;
     const t = await createTenant(store, slug, opts.name);
     const { token, record } = await issueToken(store, t, ttl);
-    await audit(store, systemClock, CLI_ACTOR, 'tenant.create', { type: 'tenant', id: t.id, tenantId: t.id }, { slug: t.slug, name: t.name, tokenId: record.id });
+    await audit(store, systemClock, CLI_ACTOR, 'tenant.create', { type: 'tenant', id: t.id, tenantId: t.id }, { slug: t.slug, name: t.name });
+    await audit(store, systemClock, CLI_ACTOR, 'token.create', { type: 'token', id: record.id, tenantId: t.id }, { expiresAt: record.expiresAt });
     if (opts.json) {
       console.log(JSON.stringify({ tenant: t, scimUrl: scimUrl(c, t.slug), token, tokenId: record.id, expiresAt: record.expiresAt }));
       return;
