@@ -39,9 +39,9 @@ async function* memberPages(ctx: ScimContext, groupId: string): AsyncIterable<Re
 }
 
 /** A request body as the group document (without members) and the members it names, checked. */
-export function groupDoc(ctx: ScimContext, body: unknown): { doc: AttrDoc; members: MemberValue[] } {
+export function groupDoc(ctx: ScimContext, body: unknown, replacing = false): { doc: AttrDoc; members: MemberValue[] } {
   const { members, ...doc } = normalizeResource(ctx.schemas.Group, body, ctx.ignored);
-  checkRequired(ctx.schemas.Group, doc);
+  if (!replacing) checkRequired(ctx.schemas.Group, doc);
   checkAttributeLimits(doc, ctx.attributeLimits);
   return { doc, members: toMemberValues(members) };
 }
@@ -66,15 +66,15 @@ export async function listGroups(ctx: ScimContext, q: ListQuery) {
 }
 
 export async function replaceGroup(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
-  const { doc, members } = groupDoc(ctx, body);
-  const next = () => ({ doc, memberOps: [{ kind: 'replace' as const, members }] });
+  const { doc, members } = groupDoc(ctx, body, true);
+  const next = (current: StoredResource) => (checkRequired(ctx.schemas.Group, doc, current.doc), { doc, memberOps: [{ kind: 'replace' as const, members }] });
   return mutate(ctx, { kind: 'replace', type: 'Group', id, ifMatch, next }, (tx, change) => render(ctx, tx, change.after!, projection));
 }
 
 export async function patchGroup(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
   const next = (current: StoredResource) => {
     const result = applyPatch(ctx.schemas.Group, current.doc, body, EXTERNAL, ctx.ignored);
-    checkRequired(ctx.schemas.Group, result.doc);
+    checkRequired(ctx.schemas.Group, result.doc, current.doc);
     if (result.changed) checkAttributeLimits(result.doc, ctx.attributeLimits);
     return { doc: result.doc, memberOps: result.memberOps };
   };

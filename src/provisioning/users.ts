@@ -18,10 +18,13 @@ async function render(ctx: ScimContext, reads: StoreReads, u: StoredResource, pr
   return { resource: applyProjection(renderUser(ctx.schemas.User, ctx.baseUrl, u, groups), projection), version: u.version };
 }
 
-/** A request body as the user document it describes, checked (types, required attributes, limits). */
-export function userDoc(ctx: ScimContext, body: unknown): AttrDoc {
+/**
+ * A request body as the user document it describes, checked (types, limits, and for a new user the
+ * required attributes; a replacement checks them against the stored user: checkRequired).
+ */
+export function userDoc(ctx: ScimContext, body: unknown, replacing = false): AttrDoc {
   const doc = normalizeResource(ctx.schemas.User, body, ctx.ignored);
-  checkRequired(ctx.schemas.User, doc);
+  if (!replacing) checkRequired(ctx.schemas.User, doc);
   checkAttributeLimits(doc, ctx.attributeLimits);
   return doc;
 }
@@ -53,15 +56,15 @@ export async function listUsers(ctx: ScimContext, q: ListQuery) {
 
 /** PUT: the body replaces every writable attribute (RFC 7644 §3.5.1). */
 export async function replaceUser(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
-  const doc = userDoc(ctx, body);
-  return mutate(ctx, { kind: 'replace', type: 'User', id, ifMatch, next: () => ({ doc }) }, (tx, change) => render(ctx, tx, change.after!, projection));
+  const doc = userDoc(ctx, body, true);
+  return mutate(ctx, { kind: 'replace', type: 'User', id, ifMatch, next: (current) => (checkRequired(ctx.schemas.User, doc, current.doc), { doc }) }, (tx, change) => render(ctx, tx, change.after!, projection));
 }
 
 export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
   const next = (current: StoredResource) => {
     const result = applyPatch(ctx.schemas.User, current.doc, body, undefined, ctx.ignored);
     if (result.changed) {
-      checkRequired(ctx.schemas.User, result.doc);
+      checkRequired(ctx.schemas.User, result.doc, current.doc);
       checkAttributeLimits(result.doc, ctx.attributeLimits);
     }
     return { doc: result.doc };

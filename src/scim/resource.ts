@@ -160,8 +160,17 @@ function setAttribute(rs: ResourceSchema, doc: AttrDoc, name: string, value: unk
 /**
  * RFC 7643 §2.2 "required": checks the required attributes of the core schema and of the extensions
  * (a tenant's custom attribute may be required; the enterprise extension has none).
+ *
+ * `before`, for a replace or a PATCH: the resource as stored. An extension attribute it lacked too
+ * is not demanded, because a tenant may make a custom attribute required after resources without it
+ * were stored. Demanding it then would refuse every later update of those resources, their
+ * deactivation by the IdP included, and a deprovisioning must never be refused over an attribute
+ * the IdP never sent. So a required custom attribute is demanded on create, and once a resource
+ * has it, it cannot lose it.
  */
-export function checkRequired(rs: ResourceSchema, doc: AttrDoc): void {
+const isMissing = (v: unknown) => v === undefined || (typeof v === 'string' && v.trim() === '');
+
+export function checkRequired(rs: ResourceSchema, doc: AttrDoc, before?: AttrDoc): void {
   for (const def of rs.core.attributes) {
     if (!def.required) continue;
     const v = doc[def.name];
@@ -174,6 +183,7 @@ export function checkRequired(rs: ResourceSchema, doc: AttrDoc): void {
       if (!def.required) continue;
       const v = (doc[s.id] as Record<string, unknown> | undefined)?.[def.name];
       if (v === undefined || (typeof v === 'string' && v.trim() === '')) {
+        if (before && isMissing((before[s.id] as Record<string, unknown> | undefined)?.[def.name])) continue;
         const name = `${s.id}:${def.name}`;
         throw invalidValue(`Attribute "${name}" is required for a ${rs.type.name}.`, { code: 'required', attribute: name, resourceType: rs.type.name });
       }

@@ -79,3 +79,33 @@ test('a read key can read the settings but not replace them', async () => {
   assert.equal((await server.admin('GET', '/tenants/settings-a/settings', { key: server.readKey })).status, 200);
   expectProblem(await server.admin('PUT', '/tenants/settings-a/settings', { key: server.readKey, body: {} }), 403);
 });
+
+test('a custom attribute made required later never blocks updates of resources stored without it (deactivation above all); new ones need it, and one that has it cannot drop it', async () => {
+  const { scimUrl, token } = await server.createTenant('settings-req');
+  const core = 'urn:ietf:params:scim:schemas:core:2.0:User';
+  const GROUP_EXT = 'urn:ietf:params:scim:schemas:extension:acme:2.0:Group';
+  const old = await scim(`${scimUrl}/Users`, token, 'POST', { schemas: [core], userName: 'old@req.example', active: true });
+  const team = await scim(`${scimUrl}/Groups`, token, 'POST', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Team' });
+  const set = await server.admin('PUT', '/tenants/settings-req/settings', { body: { customSchemas: [
+    { id: ACME, attributes: [{ name: 'region', type: 'string', required: true }] },
+    { id: GROUP_EXT, attributes: [{ name: 'costCenter', type: 'string', required: true }] },
+  ] } });
+  assert.equal(set.status, 200, set.text);
+  const patchOp = (ops: unknown[]) => ({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: ops });
+
+  const deactivated = await scim(`${scimUrl}/Users/${old.body.id}`, token, 'PATCH', patchOp([{ op: 'replace', value: { active: false } }]));
+  assert.equal(deactivated.status, 200, `an IdP can still deactivate a user stored before region became required: ${deactivated.text}`);
+  assert.equal(deactivated.body.active, false);
+  const put = await scim(`${scimUrl}/Users/${old.body.id}`, token, 'PUT', { schemas: [core], userName: 'old@req.example', active: false });
+  assert.equal(put.status, 200, put.text);
+  const member = await scim(`${scimUrl}/Groups/${team.body.id}`, token, 'PATCH', patchOp([{ op: 'add', path: 'members', value: [{ value: old.body.id }] }]));
+  assert.ok(member.status === 204 || member.status === 200, `membership changes of an older group still apply: ${member.text}`);
+
+  const fresh = await scim(`${scimUrl}/Users`, token, 'POST', { schemas: [core], userName: 'new@req.example' });
+  assert.equal(fresh.status, 400);
+  assert.match(fresh.body.detail, /region/);
+  const withRegion = await scim(`${scimUrl}/Users`, token, 'POST', { schemas: [core, ACME], userName: 'new@req.example', [ACME]: { region: 'EU' } });
+  assert.equal(withRegion.status, 201, withRegion.text);
+  const dropped = await scim(`${scimUrl}/Users/${withRegion.body.id}`, token, 'PATCH', patchOp([{ op: 'remove', path: `${ACME}:region` }]));
+  assert.equal(dropped.status, 400, 'a user that has a required attribute cannot lose it');
+});

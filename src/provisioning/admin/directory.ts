@@ -6,7 +6,7 @@
 // refuses, so that a change the IdP would silently undo on its next sync is never made.
 import { parseFilter, type Filter } from '../../scim/filter.ts';
 import type { StoredResource } from '../../scim/render.ts';
-import type { AttrDoc } from '../../scim/resource.ts';
+import { checkRequired, type AttrDoc } from '../../scim/resource.ts';
 import type { GroupRecord, Member, UserRecord } from '../../store/store.ts';
 import { notFoundIn, type ScimContext } from '../context.ts';
 import { groupDoc } from '../groups.ts';
@@ -61,8 +61,8 @@ export function createLocalUser(ctx: ScimContext, attributes: AttrDoc): Promise<
 
 /** Replaces a local user's attributes; `ifMatch` is an ETag or a version number. */
 export function replaceLocalUser(ctx: ScimContext, id: string, attributes: AttrDoc, ifMatch?: string): Promise<StoredResource> {
-  const doc = userDoc(ctx, attributes);
-  return mutate(ctx, { kind: 'replace', type: 'User', id, ifMatch, guard: localOnly('User', id), next: () => ({ doc }) }, async (_tx, change) => change.after!);
+  const doc = userDoc(ctx, attributes, true);
+  return mutate(ctx, { kind: 'replace', type: 'User', id, ifMatch, guard: localOnly('User', id), next: (current) => (checkRequired(ctx.schemas.User, doc, current.doc), { doc }) }, async (_tx, change) => change.after!);
 }
 
 export async function deleteLocalUser(ctx: ScimContext, id: string, ifMatch?: string): Promise<void> {
@@ -77,8 +77,8 @@ export function createLocalGroup(ctx: ScimContext, attributes: AttrDoc, members:
 
 /** Replaces a local group's attributes and, when given, its members (exactly that set). */
 export function replaceLocalGroup(ctx: ScimContext, id: string, attributes: AttrDoc, members?: string[], ifMatch?: string): Promise<StoredResource> {
-  const { doc } = groupDoc(ctx, attributes);
-  const next = () => ({ doc, memberOps: members ? [{ kind: 'replace' as const, members: members.map((value) => ({ value })) }] : [] });
+  const { doc } = groupDoc(ctx, attributes, true);
+  const next = (current: StoredResource) => (checkRequired(ctx.schemas.Group, doc, current.doc), { doc, memberOps: members ? [{ kind: 'replace' as const, members: members.map((value) => ({ value })) }] : [] });
   return mutate(ctx, { kind: 'replace', type: 'Group', id, ifMatch, guard: localOnly('Group', id), next }, async (_tx, change) => change.after!);
 }
 
