@@ -8,6 +8,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Every admin key (never the keys themselves) */
         get: operations["listAdminKeys"];
         put?: never;
         /** Create an admin key; the response holds it, shown this once */
@@ -94,7 +95,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A tenant's SCIM tokens (never the secrets) */
+        /** A tenant's SCIM tokens, all of them (never the secrets) */
         get: operations["listTokens"];
         put?: never;
         /** Issue a SCIM token; the response holds it, shown this once */

@@ -14,7 +14,7 @@ import * as groups from './groups.ts';
 import { searchAll } from './search.ts';
 import type { Provisioning } from './service.ts';
 import { createTenant, requireTenant, TenantError } from './tenants/tenants.ts';
-import { issueToken, revokeToken } from './tenants/tokens.ts';
+import { checkLifetime, issueToken, revokeToken } from './tenants/tokens.ts';
 import * as users from './users.ts';
 
 /** A SCIM resource as Rollcall returns it over HTTP (RFC 7643 §3): the JSON object, unchanged. */
@@ -127,7 +127,7 @@ function ttlOf(expiresInMs: number | null | undefined, defaultDays: number): num
   if (expiresInMs === undefined) return defaultDays * 86_400_000;
   if (expiresInMs === null) return null;
   if (!Number.isSafeInteger(expiresInMs) || expiresInMs <= 0) throw new TenantError(`expiresInMs must be a positive whole number of milliseconds, or null for a token that never expires; got ${String(expiresInMs)}.`);
-  return expiresInMs;
+  return checkLifetime(expiresInMs);
 }
 
 export function useCases(provisioning: Provisioning, config: Readonly<Pick<Config, 'tokenTtlDays'>>): UseCases {

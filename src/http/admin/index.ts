@@ -9,7 +9,7 @@ import type { Provisioning } from '../../provisioning/service.ts';
 import { rollcallVersion } from '../../cli/version.ts';
 import { adminAuthentication } from './auth.ts';
 import { installProblemErrors } from './problem.ts';
-import { strictValidatorCompiler } from './validation.ts';
+import { refuseUnstorableStrings, strictValidatorCompiler } from './validation.ts';
 import { directoryRoutes } from './routes/directory.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { settingsRoutes } from './routes/settings.ts';
@@ -36,6 +36,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(async (secured) => {
     secured.addHook('onRequest', adminAuthentication(deps.provisioning.store, deps.provisioning.clock));
+    secured.addHook('preValidation', refuseUnstorableStrings);
     keyRoutes(secured, deps);
     tenantRoutes(secured, deps);
     directoryRoutes(secured, deps);

@@ -1,6 +1,7 @@
 // Cursor pagination of the admin API: `?after=<cursor>&limit=<n>` in, `{ data, next }` out. A cursor
 // is opaque to clients (base64url JSON of the keyset position), so its shape can change without
 // breaking them; a cursor that does not decode is a 400 naming `after`.
+import { stringValueProblem } from '../../scim/string-value.ts';
 import { invalid } from './problem.ts';
 
 export const DEFAULT_LIMIT = 50;
@@ -12,7 +13,8 @@ export function decodeCursor<T extends string | number>(cursor: string | undefin
   if (cursor === undefined || cursor === '') return undefined;
   try {
     const p = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { p?: unknown }).p;
-    if (typeof p === kind && (kind === 'string' || Number.isSafeInteger(p))) return p as T;
+    // A string position goes into SQL as a bound value: it must be one the database can compare.
+    if (typeof p === kind && (kind === 'string' ? stringValueProblem(p as string) === undefined : Number.isSafeInteger(p))) return p as T;
   } catch { /* falls through to the 400 */ }
   throw invalid('after', 'after is not a cursor this API gave out: pass the `next` value of the previous page unchanged.');
 }

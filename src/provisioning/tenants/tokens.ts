@@ -6,12 +6,25 @@ import { isoNow, systemClock, type Clock } from '../clock.ts';
 import { TenantError } from './tenants.ts';
 import { generateToken, hashToken } from './token-format.ts';
 
+/**
+ * The longest lifetime a token or key may be given: 100 years. Longer ones are "never" in all but
+ * name, and past year 9999 an expiry has no ISO 8601 form to store (toISOString throws) nor one
+ * that compares correctly as text.
+ */
+export const MAX_LIFETIME_MS = 100 * 365 * 86_400_000;
+
 /** Parses "365d", "12h", "30m", "never". Returns milliseconds or null for never. */
 export function parseDuration(text: string): number | null {
   if (text === 'never') return null;
-  const m = /^(\d+)\s*(d|h|m)$/.exec(text.trim());
+  const m = /^(\d{1,9})\s*(d|h|m)$/.exec(text.trim());
   if (!m || Number(m[1]) === 0) throw new TenantError(`"${text}" is not a duration: use e.g. 365d, 12h, 30m or never.`, 400, 'expiresIn');
-  return Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm'];
+  return checkLifetime(Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm'], text);
+}
+
+/** A lifetime in milliseconds within bounds (at most 100 years), or a TenantError naming expiresIn. */
+export function checkLifetime(ms: number, shown: string = String(ms)): number {
+  if (ms > MAX_LIFETIME_MS) throw new TenantError(`"${shown}" is longer than the 100 years a token or key may live: give a shorter lifetime, or never.`, 400, 'expiresIn');
+  return ms;
 }
 
 export interface IssuedToken { token: string; record: TokenRecord }

@@ -7,6 +7,7 @@ import { parseDuration } from '../../../provisioning/tenants/tokens.ts';
 import type { AdminDeps } from '../index.ts';
 import { actorOf } from '../index.ts';
 import { decodeCursor, page, pageOf, pagingQuery } from '../paging.ts';
+import { invalid } from '../problem.ts';
 import { adminKeyJson, auditJson } from '../render.ts';
 import { adminKeySchema, auditEntrySchema, idParam, issuedAdminKeySchema, problems } from '../schemas.ts';
 
@@ -16,7 +17,7 @@ export function keyRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { store, clock } = deps.provisioning;
 
   app.get('/admin-keys', {
-    schema: { operationId: 'listAdminKeys', tags: ['admin keys'], response: { 200: { type: 'object', required: ['data'], properties: { data: { type: 'array', items: adminKeySchema } } }, ...problems(401) } },
+    schema: { operationId: 'listAdminKeys', tags: ['admin keys'], summary: 'Every admin key (never the keys themselves)', querystring: { type: 'object', additionalProperties: false, properties: {} }, response: { 200: { type: 'object', required: ['data'], properties: { data: { type: 'array', items: adminKeySchema } } }, ...problems(401) } },
   }, async () => ({ data: (await store.listAdminKeys()).map(adminKeyJson) }));
 
   app.post('/admin-keys', {
@@ -63,7 +64,13 @@ export function keyRoutes(app: FastifyInstance, deps: AdminDeps): void {
     const tenantId = q.tenant === undefined ? undefined
       : (await store.findTenantBySlug(q.tenant.toLowerCase()))?.id ?? (UUID.test(q.tenant) ? q.tenant : (await requireTenant(store, q.tenant.toLowerCase())).id);
     const after = decodeCursor<string>(q.after, 'string');
-    const iso = (t: string | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
-    return page(q.limit, (n) => store.listAudit({ tenantId, action: q.action, targetId: q.targetId, since: iso(q.since), until: iso(q.until) }, { after, limit: n }), (e) => e.id, auditJson);
+    // ajv's date-time format admits a leap second (23:59:60), which Date cannot represent.
+    const iso = (t: string | undefined, field: string) => {
+      if (t === undefined) return undefined;
+      const ms = Date.parse(t);
+      if (Number.isNaN(ms)) throw invalid(field, `${field} must be an ISO 8601 time that exists, e.g. 2026-11-30T00:00:00Z.`);
+      return new Date(ms).toISOString();
+    };
+    return page(q.limit, (n) => store.listAudit({ tenantId, action: q.action, targetId: q.targetId, since: iso(q.since, 'since'), until: iso(q.until, 'until') }, { after, limit: n }), (e) => e.id, auditJson);
   });
 }

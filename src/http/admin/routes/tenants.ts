@@ -78,7 +78,8 @@ export function tenantRoutes(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get('/tenants/:tenant/tokens', {
     schema: {
-      operationId: 'listTokens', tags: ['tokens'], summary: "A tenant's SCIM tokens (never the secrets)", params: tenantParams,
+      operationId: 'listTokens', tags: ['tokens'], summary: "A tenant's SCIM tokens, all of them (never the secrets)", params: tenantParams,
+      querystring: { type: 'object', additionalProperties: false, properties: {} },
       response: { 200: { type: 'object', required: ['data'], properties: { data: { type: 'array', items: tokenSchema } } }, ...problems(401, 404) },
     },
   }, async (request) => {
