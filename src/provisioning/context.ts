@@ -1,10 +1,10 @@
 // What every use case needs: the store, the tenant's schemas, the tenant and its SCIM base URL, the
 // clock, and the hooks every change passes through. Made per request by the provisioning service.
-import { invalidValue, notFound, preconditionFailed, uniqueness, ScimError } from '../scim/errors.ts';
+import { invalidValue, notFound, preconditionFailed, unauthorized, uniqueness, ScimError } from '../scim/errors.ts';
 import { etag, etagMatches } from '../scim/etag.ts';
 import type { AttributeLimits } from '../scim/attribute-limits.ts';
 import type { PagingLimits } from '../scim/list.ts';
-import { UniquenessViolation, UnknownMembers, WriteConflict, type Store, type StoreTx, type Tenant, type TenantSchemas } from '../store/store.ts';
+import { TenantGone, UniquenessViolation, UnknownMembers, WriteConflict, type Store, type StoreTx, type Tenant, type TenantSchemas } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import type { ChangeHook } from './mutate.ts';
 import type { TenantSettings } from './tenants/settings-document.ts';
@@ -57,6 +57,7 @@ function toScimError(err: unknown): unknown {
     return uniqueness(`A ${what} with this ${err.attribute} already exists in this tenant (compared case-insensitively).`,
       { code: 'uniqueness', resourceType: err.resourceType, attribute: err.attribute });
   }
+  if (err instanceof TenantGone) return unauthorized('This tenant was deleted while the request was being handled; its tokens no longer work. Nothing was written.');
   if (err instanceof UnknownMembers) {
     const shown = err.values.slice(0, 5).map((v) => JSON.stringify(v)).join(', ');
     return invalidValue(`Members must be users or groups of this tenant (other than the group itself); ${shown}${err.values.length > 5 ? ` and ${err.values.length - 5} more` : ''} ${err.values.length === 1 ? 'is' : 'are'} not.`,

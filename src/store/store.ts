@@ -128,6 +128,14 @@ export class UnknownMembers extends Error {
   constructor(readonly values: string[]) { super(`unknown members: ${values.join(', ')}`); }
 }
 
+/**
+ * The tenant a write is for was deleted after the request authenticated (a race with the admin
+ * API's or the CLI's tenant deletion): nothing was written.
+ */
+export class TenantGone extends Error {
+  constructor() { super('the tenant no longer exists'); }
+}
+
 /** The database cannot be reached (down, restarting, pool exhausted): worth retrying later. */
 export class StoreUnavailable extends Error {
   constructor(readonly cause: unknown) { super('the database is unavailable'); }

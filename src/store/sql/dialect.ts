@@ -33,6 +33,8 @@ export interface SqlDialect {
   endsWithExact(expr: Sql, value: string): Sql;
   /** True for the driver's unique-constraint failure, told by its error code (never its message). */
   isUniqueViolation(err: unknown): boolean;
+  /** A row refers to a row that is not there (here: its tenant was deleted meanwhile). */
+  isForeignKeyViolation(err: unknown): boolean;
   /** The document without the value at a path of object keys (dropping a custom attribute's values). */
   jsonRemove(doc: Sql, keys: string[]): Sql;
   /** True when the path holds an empty object. */
@@ -58,6 +60,7 @@ export const sqliteDialect: SqlDialect = {
   startsWithExact: (expr, value) => sql`substr(${expr}, 1, length(${value})) = ${value}`,
   endsWithExact: (expr, value) => (value === '' ? sql`${expr} IS NOT NULL` : sql`substr(${expr}, -length(${value})) = ${value}`),
   isUniqueViolation: (err) => codeOf(err) === 'SQLITE_CONSTRAINT_UNIQUE' || codeOf(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
+  isForeignKeyViolation: (err) => codeOf(err) === 'SQLITE_CONSTRAINT_FOREIGNKEY',
   jsonRemove: (doc, keys) => sql`json_remove(${doc}, ${jsonPath(keys)})`,
   // json_extract gives an object back as its JSON text, minified.
   jsonEmptyObject: (doc, keys) => sql`(json_type(${doc}, ${jsonPath(keys)}) = 'object' AND json_extract(${doc}, ${jsonPath(keys)}) = '{}')`,
@@ -90,6 +93,7 @@ export const postgresDialect: SqlDialect = {
   endsWithExact: (expr, value) => (value === '' ? sql`${expr} IS NOT NULL` : sql`right(${expr}, length(${value}::text)) = ${value}::text`),
   // 23505: unique_violation (PostgreSQL's SQLSTATE table).
   isUniqueViolation: (err) => codeOf(err) === '23505',
+  isForeignKeyViolation: (err) => codeOf(err) === '23503',
   jsonRemove: (doc, keys) => sql`(${doc} #- ${keys}::text[])`,
   jsonEmptyObject: (doc, keys) => sql`((${doc} #> ${keys}::text[]) = '{}'::jsonb)`,
 };

@@ -6,7 +6,7 @@ import type { MemberValue } from '../../scim/patch.ts';
 import type { AttrDoc } from '../../scim/resource.ts';
 import type { CustomAttributeKey, GroupRecord, ListOptions, Member, Origin, Page, StoredSettings, StoreTx, TenantSchemas, UserRecord } from '../store.ts';
 import * as custom from './custom-values.ts';
-import { UniquenessViolation, UnknownMembers } from '../store.ts';
+import { TenantGone, UniquenessViolation, UnknownMembers } from '../store.ts';
 import type { Sql, SqlDialect } from './dialect.ts';
 import type { QueryRunner } from './runner.ts';
 import { FilterCompiler } from './filter-sql.ts';
@@ -80,6 +80,8 @@ export class SqlResources implements StoreTx {
       return await write();
     } catch (err) {
       if (this.dialect.isUniqueViolation(err)) throw new UniquenessViolation(resourceType, attribute);
+      // The only reference a new user or group row makes is to its tenant.
+      if (this.dialect.isForeignKeyViolation(err)) throw new TenantGone();
       throw err;
     }
   }
