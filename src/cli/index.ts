@@ -9,6 +9,7 @@ import { audit, CLI_ACTOR } from '../provisioning/admin/audit.ts';
 import { systemClock } from '../provisioning/clock.ts';
 import { ADMIN_SCOPES, createAdminKey, publicAdminKey, revokeAdminKey, type AdminScope } from '../provisioning/tenants/admin-keys.ts';
 import { createTenant, deleteTenant, renameTenant, requireTenant, TenantError } from '../provisioning/tenants/tenants.ts';
+import { secretState } from '../provisioning/tenants/token-format.ts';
 import { issueToken, parseDuration, revokeToken, rotateToken } from '../provisioning/tenants/tokens.ts';
 import { PostgresRefused } from '../store/postgres/postgres-store.ts';
 import type { Store } from '../store/store.ts';
@@ -64,8 +65,7 @@ program.command('serve')
     const log = running.app.log;
     for (const warning of insecureSettings(c)) log.warn(`INSECURE: ${warning}`);
     log.info(`Rollcall is serving SCIM at ${c.publicUrl}/scim/v2/<tenant> (database ${redactUrl(c.databaseUrl)})`);
-    const usable = (k: { revokedAt: string | null; expiresAt: string | null }) => !k.revokedAt && !(k.expiresAt && Date.parse(k.expiresAt) <= Date.now());
-    if (!(await running.store.listAdminKeys()).some(usable)) {
+    if (!(await running.store.listAdminKeys()).some((k) => secretState(k, Date.now()) === 'live')) {
       const db = opts.db ? ` --db ${shellWord(opts.db)}` : '';
       log.info(`No admin API key yet: the admin API at ${c.publicUrl}/admin/v1 refuses every request until you create one, in another terminal: npx rollcall admin-key create --name "my app"${db} (the key is printed there, once; it is never written to this log).`);
     }
@@ -181,8 +181,7 @@ token.command('list <slug>')
     if (!list.length) { console.log(`Tenant ${slug} has no tokens.`); return; }
     const now = Date.now();
     for (const r of list) {
-      const state = r.revokedAt ? `revoked ${r.revokedAt}` : r.expiresAt && Date.parse(r.expiresAt) <= now ? `expired ${r.expiresAt}` : `live, expires ${r.expiresAt ?? 'never'}`;
-      console.log(`${r.id}\t…${r.hint}\tcreated ${r.createdAt}\t${state}\tlast used ${r.lastUsedAt ?? 'never'}`);
+      console.log(`${r.id}\t…${r.hint}\tcreated ${r.createdAt}\t${stateLine(r, now)}\tlast used ${r.lastUsedAt ?? 'never'}`);
     }
   }));
 
@@ -238,8 +237,7 @@ adminKey.command('list')
     if (!list.length) { console.log('No admin keys. Create one: npx rollcall admin-key create --name "my app"'); return; }
     const now = Date.now();
     for (const k of list) {
-      const state = k.revokedAt ? `revoked ${k.revokedAt}` : k.expiresAt && Date.parse(k.expiresAt) <= now ? `expired ${k.expiresAt}` : `live, expires ${k.expiresAt ?? 'never'}`;
-      console.log(`${k.id}\t${k.name}\t${k.scope}\t…${k.hint}\t${state}\tlast used ${k.lastUsedAt ?? 'never'}`);
+      console.log(`${k.id}\t${k.name}\t${k.scope}\t…${k.hint}\t${stateLine(k, now)}\tlast used ${k.lastUsedAt ?? 'never'}`);
     }
   }));
 
@@ -251,6 +249,12 @@ adminKey.command('revoke <id>')
     await audit(store, systemClock, CLI_ACTOR, 'adminKey.revoke', { type: 'adminKey', id, tenantId: null });
     console.log(`Admin key ${id} revoked.`);
   }));
+
+/** A token's or key's state for a listing: "live, expires …", "expired …" or "revoked …". */
+function stateLine(r: { revokedAt: string | null; expiresAt: string | null }, now: number): string {
+  const state = secretState(r, now);
+  return state === 'revoked' ? `revoked ${r.revokedAt}` : state === 'expired' ? `expired ${r.expiresAt}` : `live, expires ${r.expiresAt ?? 'never'}`;
+}
 
 /** Failures to open the database or the port, as a UsageError saying what to do; others unchanged. */
 function explained(err: unknown, c: Readonly<Config>): unknown {

@@ -1,12 +1,12 @@
 // Records → admin API JSON (camelCase, ISO times). Never a hash or a secret.
 import type { AdminKeyRecord, AuditEntry, GroupRecord, Member, Tenant, TokenRecord, UserRecord } from '../../store/store.ts';
 import { publicAdminKey } from '../../provisioning/tenants/admin-keys.ts';
+import { secretState } from '../../provisioning/tenants/token-format.ts';
 
 export const tenantJson = (t: Tenant, scimUrl: string) => ({ id: t.id, slug: t.slug, name: t.name, createdAt: t.createdAt, scimUrl });
 
 export function tokenJson(r: TokenRecord, now: number) {
-  const status = r.revokedAt ? 'revoked' : r.expiresAt && Date.parse(r.expiresAt) <= now ? 'expired' : 'live';
-  return { id: r.id, name: r.name, hint: r.hint, createdAt: r.createdAt, expiresAt: r.expiresAt, revokedAt: r.revokedAt, lastUsedAt: r.lastUsedAt, status };
+  return { id: r.id, name: r.name, hint: r.hint, createdAt: r.createdAt, expiresAt: r.expiresAt, revokedAt: r.revokedAt, lastUsedAt: r.lastUsedAt, status: secretState(r, now) };
 }
 
 export const adminKeyJson = (k: AdminKeyRecord) => publicAdminKey(k);

@@ -40,6 +40,13 @@ export function sameHash(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** Where a token or admin key stands at `now`: revoked wins over expired. */
+export type SecretState = 'live' | 'expired' | 'revoked';
+export function secretState(r: { revokedAt: string | null; expiresAt: string | null }, now: number): SecretState {
+  if (r.revokedAt) return 'revoked';
+  return r.expiresAt && Date.parse(r.expiresAt) <= now ? 'expired' : 'live';
+}
+
 export type TokenShape = { ok: true; token: string } | { ok: false; reason: string };
 
 const KINDS = {
