@@ -205,10 +205,10 @@ token.command('rotate <slug> <tokenId>')
     const t = await requireTenant(store, slug);
     const ttl = opts.expiresIn ? parseDuration(opts.expiresIn) : c.tokenTtlDays * 86_400_000;
     const r = await rotateToken(store, t, tokenId, { ttlMs: ttl, oldUntil: opts.oldExpiresAt });
-    await audit(store, systemClock, CLI_ACTOR, 'token.rotate', { type: 'token', id: tokenId, tenantId: t.id }, { newTokenId: r.record.id, oldExpiresAt: r.oldExpiresAt });
-    if (opts.json) { console.log(JSON.stringify({ tenant: t.slug, scimUrl: scimUrl(c, t.slug), token: r.token, tokenId: r.record.id, expiresAt: r.record.expiresAt, previous: { tokenId, expiresAt: r.oldExpiresAt } })); return; }
+    await audit(store, systemClock, CLI_ACTOR, 'token.rotate', { type: 'token', id: tokenId, tenantId: t.id }, { newTokenId: r.record.id, oldExpiresAt: r.previous.expiresAt });
+    if (opts.json) { console.log(JSON.stringify({ tenant: t.slug, scimUrl: scimUrl(c, t.slug), token: r.token, tokenId: r.record.id, expiresAt: r.record.expiresAt, previous: { tokenId, expiresAt: r.previous.expiresAt } })); return; }
     console.log(`New token ${r.record.id} for ${t.slug} (expires ${r.record.expiresAt ?? 'never'}):\n\n  SCIM base URL:  ${scimUrl(c, t.slug)}\n  Bearer token:   ${r.token}\n`);
-    console.log(`The token is shown only this once. The old token ${tokenId} keeps working until ${r.oldExpiresAt}: paste the new one into the identity provider before then.`);
+    console.log(`The token is shown only this once. The old token ${tokenId} keeps working until ${r.previous.expiresAt}: paste the new one into the identity provider before then.`);
   }));
 
 const adminKey = program.command('admin-key').description('manage admin API keys (for /admin/v1)');

@@ -6,6 +6,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
 import type { Actor } from '../../provisioning/admin/audit.ts';
 import type { Provisioning } from '../../provisioning/service.ts';
+import { requireTenant } from '../../provisioning/tenants/tenants.ts';
+import type { Store, Tenant } from '../../store/store.ts';
 import { rollcallVersion } from '../../cli/version.ts';
 import { adminAuthentication } from './auth.ts';
 import { installProblemErrors } from './problem.ts';
@@ -16,6 +18,10 @@ import { settingsRoutes } from './routes/settings.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 
 export interface AdminDeps { config: Readonly<Config>; provisioning: Provisioning }
+
+/** The tenant a route's `{tenant}` path parameter names (slugs are lower-case), or a 404 problem. */
+export const tenantIn = (store: Store, request: FastifyRequest): Promise<Tenant> =>
+  requireTenant(store, (request.params as { tenant: string }).tenant.toLowerCase());
 
 export const actorOf = (request: FastifyRequest): Actor =>
   ({ keyId: request.adminKey?.id ?? null, keyName: request.adminKey?.name ?? null, requestId: request.id });

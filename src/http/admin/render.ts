@@ -1,5 +1,5 @@
 // Records → admin API JSON (camelCase, ISO times). Never a hash or a secret.
-import type { AdminKeyRecord, AuditEntry, GroupRecord, Member, Tenant, TokenRecord, UserRecord } from '../../store/store.ts';
+import type { AdminKeyRecord, GroupRecord, Member, Tenant, TokenRecord, UserRecord } from '../../store/store.ts';
 import { publicAdminKey } from '../../provisioning/tenants/admin-keys.ts';
 import { secretState } from '../../provisioning/tenants/token-format.ts';
 
@@ -24,5 +24,3 @@ export function userJson(u: UserRecord, groups?: { value: string; display: strin
 export const groupJson = (g: GroupRecord) => ({ id: g.id, displayName: String(g.doc.displayName), ...meta(g), attributes: g.doc });
 
 export const memberJson = (m: Member) => ({ id: m.value, type: m.type, ...(m.display !== undefined ? { display: m.display } : {}) });
-
-export const auditJson = (e: AuditEntry) => ({ ...e });

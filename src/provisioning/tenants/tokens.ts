@@ -59,7 +59,7 @@ export const DEFAULT_ROTATION_OVERLAP_MS = 7 * 86_400_000;
  * Rotation: a new token (same name, the given lifetime) and the old one made to expire at
  * `oldUntil` (unless it expires earlier anyway). Refused for a token that is not live.
  */
-export async function rotateToken(store: Store, tenant: Tenant, tokenId: string, opts: { ttlMs: number | null; oldUntil?: string }, clock: Clock = systemClock): Promise<IssuedToken & { oldExpiresAt: string }> {
+export async function rotateToken(store: Store, tenant: Tenant, tokenId: string, opts: { ttlMs: number | null; oldUntil?: string }, clock: Clock = systemClock): Promise<IssuedToken & { previous: TokenRecord }> {
   const now = clock.now();
   const oldUntil = opts.oldUntil ?? new Date(now + DEFAULT_ROTATION_OVERLAP_MS).toISOString();
   if (Number.isNaN(Date.parse(oldUntil))) throw new TenantError(`"${oldUntil}" is not a time: give the end of the overlap as an ISO 8601 time, e.g. 2026-12-31T00:00:00Z.`, 400, 'oldExpiresAt');
@@ -71,8 +71,9 @@ export async function rotateToken(store: Store, tenant: Tenant, tokenId: string,
   if (!(await store.rotateToken(tenant.id, tokenId, issued.record, until, new Date(now).toISOString()))) {
     throw new TenantError(current.revokedAt ? `Token ${tokenId} was revoked on ${current.revokedAt}; issue a new token instead.` : `Token ${tokenId} has expired; issue a new token instead.`, 409);
   }
-  const after = (await store.listTokens(tenant.id)).find((t) => t.id === tokenId);
-  return { ...issued, oldExpiresAt: after?.expiresAt ?? until };
+  // The old token as it now stands (its expiry is the overlap's end, or its own earlier one).
+  const previous = (await store.listTokens(tenant.id)).find((t) => t.id === tokenId) ?? { ...current, expiresAt: until };
+  return { ...issued, previous };
 }
 
 export async function revokeToken(store: Store, tenant: Tenant, tokenId: string, clock: Clock = systemClock): Promise<void> {

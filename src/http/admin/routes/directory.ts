@@ -5,10 +5,9 @@ import {
   createLocalGroup, createLocalUser, deleteLocalGroup, deleteLocalUser, groupMembers, readGroup, readUser, replaceLocalGroup, replaceLocalUser, scanGroups, scanUsers,
 } from '../../../provisioning/admin/directory.ts';
 import type { ScimContext } from '../../../provisioning/context.ts';
-import { requireTenant } from '../../../provisioning/tenants/tenants.ts';
 import type { AttrDoc } from '../../../scim/resource.ts';
 import type { AdminDeps } from '../index.ts';
-import { actorOf } from '../index.ts';
+import { actorOf, tenantIn } from '../index.ts';
 import { decodeCursor, page, pageOf, pagingQuery } from '../paging.ts';
 import { groupJson, memberJson, userJson } from '../render.ts';
 import { groupSchema, idParam, memberSchema, problems, slugParam, userSchema } from '../schemas.ts';
@@ -36,7 +35,7 @@ export function directoryRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { provisioning } = deps;
   const { store, clock } = provisioning;
   const contextOf = async (request: FastifyRequest): Promise<ScimContext> =>
-    provisioning.context(await requireTenant(store, (request.params as { tenant: string }).tenant.toLowerCase()));
+    provisioning.context(await tenantIn(store, request));
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
   const created = (reply: FastifyReply, body: object) => reply.code(201).send(body);
 

@@ -3,10 +3,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../../../provisioning/admin/audit.ts';
 import { readSettings, replaceSettings, tenantSettingsJsonSchema } from '../../../provisioning/tenants/settings.ts';
-import { requireTenant } from '../../../provisioning/tenants/tenants.ts';
 import { etag } from '../../../scim/etag.ts';
 import type { AdminDeps } from '../index.ts';
-import { actorOf } from '../index.ts';
+import { actorOf, tenantIn } from '../index.ts';
 import { Problem } from '../problem.ts';
 import { problems, slugParam } from '../schemas.ts';
 
@@ -30,7 +29,7 @@ function expectedVersion(request: FastifyRequest): number | undefined {
 
 export function settingsRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { store, clock } = deps.provisioning;
-  const tenantOf = (request: FastifyRequest) => requireTenant(store, (request.params as { tenant: string }).tenant.toLowerCase());
+  const tenantOf = (request: FastifyRequest) => tenantIn(store, request);
 
   app.get('/tenants/:tenant/settings', {
     schema: { operationId: 'getSettings', tags: ['settings'], summary: "A tenant's settings document and its version", params, response: { 200: readSchema, ...problems(401, 404) } },

@@ -1,11 +1,11 @@
 // /admin/v1/tenants and their SCIM tokens.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../../../provisioning/admin/audit.ts';
-import { createTenant, deleteTenant, renameTenant, requireTenant } from '../../../provisioning/tenants/tenants.ts';
+import { createTenant, deleteTenant, renameTenant } from '../../../provisioning/tenants/tenants.ts';
 import { issueToken, parseDuration, revokeToken, rotateToken } from '../../../provisioning/tenants/tokens.ts';
 import type { Tenant } from '../../../store/store.ts';
 import type { AdminDeps } from '../index.ts';
-import { actorOf } from '../index.ts';
+import { actorOf, tenantIn } from '../index.ts';
 import { decodeCursor, page, pageOf, pagingQuery } from '../paging.ts';
 import { tenantJson, tokenJson } from '../render.ts';
 import { idParam, issuedTokenSchema, problems, slugParam, tenantSchema, tokenSchema } from '../schemas.ts';
@@ -18,7 +18,7 @@ export function tenantRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { provisioning, config } = deps;
   const { store, clock } = provisioning;
   const json = (t: Tenant) => tenantJson(t, provisioning.scimBaseUrl(t.slug));
-  const tenantOf = (request: FastifyRequest) => requireTenant(store, (request.params as { tenant: string }).tenant.toLowerCase());
+  const tenantOf = (request: FastifyRequest) => tenantIn(store, request);
   const ttl = (text: string | undefined) => (text === undefined ? config.tokenTtlDays * 86_400_000 : parseDuration(text));
 
   app.get('/tenants', {
@@ -117,10 +117,9 @@ export function tenantRoutes(app: FastifyInstance, deps: AdminDeps): void {
     const { tokenId } = request.params as { tokenId: string };
     const body = (request.body ?? {}) as { oldExpiresAt?: string; expiresIn?: string };
     const rotated = await rotateToken(store, t, tokenId, { ttlMs: ttl(body.expiresIn), oldUntil: body.oldExpiresAt }, clock);
-    await audit(store, clock, actorOf(request), 'token.rotate', { type: 'token', id: tokenId, tenantId: t.id }, { newTokenId: rotated.record.id, oldExpiresAt: rotated.oldExpiresAt });
+    await audit(store, clock, actorOf(request), 'token.rotate', { type: 'token', id: tokenId, tenantId: t.id }, { newTokenId: rotated.record.id, oldExpiresAt: rotated.previous.expiresAt });
     const now = clock.now();
-    const previous = (await store.listTokens(t.id)).find((r) => r.id === tokenId)!;
-    return reply.code(201).send({ ...tokenJson(rotated.record, now), token: rotated.token, scimUrl: provisioning.scimBaseUrl(t.slug), previous: tokenJson(previous, now) });
+    return reply.code(201).send({ ...tokenJson(rotated.record, now), token: rotated.token, scimUrl: provisioning.scimBaseUrl(t.slug), previous: tokenJson(rotated.previous, now) });
   });
 
   app.delete('/tenants/:tenant/tokens/:tokenId', {
