@@ -52,7 +52,7 @@ if (args.length) {
   results.push(pass('SQLite (all tests)', files(['src', 'test'])));
   const pgState = await postgresReachable();
   if (pgState.ok) {
-    results.push(pass('PostgreSQL (HTTP contract, transcripts, external suites, library, CLI, faults)', files(['test/http', 'test/conformance', 'test/library', 'test/cli', 'test/faults']), { ROLLCALL_TEST_DATABASE: 'postgres' }));
+    results.push(pass('PostgreSQL (HTTP contract, events, transcripts, external suites, library, CLI, faults)', files(['test/http', 'test/events', 'test/conformance', 'test/library', 'test/cli', 'test/faults']), { ROLLCALL_TEST_DATABASE: 'postgres' }));
   } else if (process.env.CI === 'true') {
     console.error(`\nCI=true: the PostgreSQL tests are mandatory, but ${pgState.url} is unreachable (${pgState.why}).`);
     results.push({ status: 1, passed: 0, failed: 1, skipped: 0 });

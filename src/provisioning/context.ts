@@ -4,7 +4,7 @@ import { invalidValue, notFound, preconditionFailed, unauthorized, uniqueness, S
 import { etag, etagMatches } from '../scim/etag.ts';
 import type { AttributeLimits } from '../scim/attribute-limits.ts';
 import type { PagingLimits } from '../scim/list.ts';
-import { TenantGone, UniquenessViolation, UnknownMembers, WriteConflict, type Store, type StoreTx, type Tenant, type TenantSchemas } from '../store/store.ts';
+import { TenantGone, UniquenessViolation, UnknownMembers, WriteConflict, type EventActor, type Store, type StoreTx, type Tenant, type TenantSchemas } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import type { ChangeHook } from './mutate.ts';
 import type { TenantSettings } from './tenants/settings-document.ts';
@@ -30,7 +30,14 @@ export interface ScimContext {
    * silently hid missing custom-attribute mappings. Per request, like the context itself.
    */
   ignored: string[];
+  /** Who is making the request (the SCIM token, the admin key, the vendor's code): every event names it. */
+  actor: EventActor;
+  /** The HTTP request's id (null outside a request): every event carries it, as do the logs. */
+  requestId: string | null;
 }
+
+/** Who acts when the vendor's own code calls the use cases (library.ts). */
+export const LIBRARY_ACTOR: EventActor = Object.freeze({ type: 'library', id: null, name: null });
 
 /** Thrown by a use case that lost a race for a resource's version: rolls back, then runs again. */
 export class VersionConflict extends Error {}

@@ -30,6 +30,8 @@ export interface Change {
   changedPaths: string[];
   /** Groups: the member ids actually added and removed, in request order (an id added then removed is in both). */
   members?: { added: string[]; removed: string[] };
+  /** The same, step by step in the order they were applied (the events follow it: an id added then removed ends removed). */
+  memberSteps?: { added: boolean; ids: string[] }[];
   /** A deleted user or group: the groups it was a member of, and has left. */
   leftGroups?: string[];
   /** When the change was made (the clock's time, also its lastModified). */
@@ -37,7 +39,7 @@ export interface Change {
 }
 
 /** Sees every change inside its transaction; throwing refuses it (the transaction rolls back). */
-export type ChangeHook = (tx: StoreTx, change: Change) => Promise<void>;
+export type ChangeHook = (tx: StoreTx, change: Change, ctx: ScimContext) => Promise<void>;
 
 /** The next state of a resource: its document, and for groups the member operations to apply. */
 export interface Next { doc: AttrDoc; memberOps?: MemberOp[] }
@@ -57,7 +59,7 @@ export type Mutation =
 export function mutate<T>(ctx: ScimContext, m: Mutation, then: (tx: StoreTx, change: Change) => Promise<T>): Promise<T> {
   return inTransaction(ctx, async (tx) => {
     const change = await apply(ctx, tx, m, isoNow(ctx.clock));
-    for (const hook of ctx.hooks) await hook(tx, change);
+    for (const hook of ctx.hooks) await hook(tx, change, ctx);
     return then(tx, change);
   });
 }
@@ -74,7 +76,7 @@ async function apply(ctx: ScimContext, tx: StoreTx, m: Mutation, at: string): Pr
     await tx.insertGroup(t, ctx.schemas, record);
     const added = m.members?.length ? await tx.addMembers(t, record.id, m.members, at) : [];
     if (added.length) paths.push('members');
-    return { kind: 'create', resourceType: 'Group', id: record.id, after: record, changedPaths: paths.sort(), members: { added, removed: [] }, at };
+    return { kind: 'create', resourceType: 'Group', id: record.id, after: record, changedPaths: paths.sort(), members: { added, removed: [] }, memberSteps: added.length ? [{ added: true, ids: added }] : [], at };
   }
 
   const current = m.type === 'User' ? await tx.lockUser(t, m.id) : await tx.lockGroup(t, m.id);
@@ -88,15 +90,17 @@ async function apply(ctx: ScimContext, tx: StoreTx, m: Mutation, at: string): Pr
       return { kind: 'delete', resourceType: 'User', id: m.id, before: current, changedPaths: [], leftGroups: gone?.groups ?? [], at };
     }
     const gone = await tx.deleteGroup(t, m.id, at);
-    return { kind: 'delete', resourceType: 'Group', id: m.id, before: current, changedPaths: [], members: { added: [], removed: gone?.members ?? [] }, leftGroups: gone?.groups ?? [], at };
+    const removed = gone?.members ?? [];
+    return { kind: 'delete', resourceType: 'Group', id: m.id, before: current, changedPaths: [], members: { added: [], removed }, memberSteps: removed.length ? [{ added: false, ids: removed }] : [], leftGroups: gone?.groups ?? [], at };
   }
 
   const next = m.next(current);
   checkImmutable(ctx.schemas[m.type], current.doc, next.doc, m.kind === 'replace');
-  const members = m.type === 'Group' ? await applyMemberOps(ctx, tx, m.id, next.memberOps ?? [], at) : undefined;
+  const steps = m.type === 'Group' ? await applyMemberOps(ctx, tx, m.id, next.memberOps ?? [], at) : undefined;
+  const members = steps && { added: steps.filter((s) => s.added).flatMap((s) => s.ids), removed: steps.filter((s) => !s.added).flatMap((s) => s.ids) };
   const paths = changedPaths(current.doc, next.doc);
   if (members && (members.added.length || members.removed.length)) paths.push('members');
-  const base = { kind: m.kind, resourceType: m.type, id: m.id, before: current, changedPaths: paths.sort(), members, at };
+  const base = { kind: m.kind, resourceType: m.type, id: m.id, before: current, changedPaths: paths.sort(), members, memberSteps: steps, at };
   if (!paths.length) return { ...base, after: current }; // nothing changed: nothing written, same version
   const record: StoredResource = { ...current, doc: next.doc, lastModified: at, version: current.version + 1 };
   const written = m.type === 'User' ? await tx.updateUser(t, ctx.schemas, record, current) : await tx.updateGroup(t, ctx.schemas, record, current);
@@ -104,24 +108,24 @@ async function apply(ctx: ScimContext, tx: StoreTx, m: Mutation, at: string): Pr
   return { ...base, after: record };
 }
 
-/** Applies a PATCH's member operations, set-based, collecting the ids each actually added or removed. */
-async function applyMemberOps(ctx: ScimContext, tx: StoreTx, groupId: string, ops: MemberOp[], at: string): Promise<{ added: string[]; removed: string[] }> {
+/** Applies a PATCH's member operations, set-based, collecting the ids each actually added or removed, in order. */
+async function applyMemberOps(ctx: ScimContext, tx: StoreTx, groupId: string, ops: MemberOp[], at: string): Promise<{ added: boolean; ids: string[] }[]> {
   const tenantId = ctx.tenant.id;
-  const added: string[] = [];
-  const removed: string[] = [];
+  const steps: { added: boolean; ids: string[] }[] = [];
+  const step = (added: boolean, ids: string[]) => { if (ids.length) steps.push({ added, ids }); };
   for (const op of ops) {
     switch (op.kind) {
-      case 'add': added.push(...await tx.addMembers(tenantId, groupId, op.members, at)); break;
-      case 'remove': removed.push(...await tx.removeMembers(tenantId, groupId, op.values, at)); break;
-      case 'removeAll': removed.push(...await tx.removeAllMembers(tenantId, groupId, at)); break;
-      case 'removeMatching': removed.push(...await tx.removeMembersMatching(tenantId, ctx.schemas, groupId, op.filter, at)); break;
+      case 'add': step(true, await tx.addMembers(tenantId, groupId, op.members, at)); break;
+      case 'remove': step(false, await tx.removeMembers(tenantId, groupId, op.values, at)); break;
+      case 'removeAll': step(false, await tx.removeAllMembers(tenantId, groupId, at)); break;
+      case 'removeMatching': step(false, await tx.removeMembersMatching(tenantId, ctx.schemas, groupId, op.filter, at)); break;
       case 'replace': {
         const r = await tx.replaceMembers(tenantId, groupId, op.members, at);
-        added.push(...r.added);
-        removed.push(...r.removed);
+        step(false, r.removed);
+        step(true, r.added);
         break;
       }
     }
   }
-  return { added, removed };
+  return steps;
 }

@@ -3,10 +3,11 @@
 import type { AttributeLimits } from '../scim/attribute-limits.ts';
 import type { DiscoveryContext } from '../scim/discovery.ts';
 import type { PagingLimits } from '../scim/list.ts';
-import type { Store, Tenant } from '../store/store.ts';
+import type { EventActor, Store, Tenant } from '../store/store.ts';
 import type { Clock } from './clock.ts';
-import type { ScimContext } from './context.ts';
+import { LIBRARY_ACTOR, type ScimContext } from './context.ts';
 import type { ChangeHook } from './mutate.ts';
+import { outbox } from '../events/outbox.ts';
 import { SchemaCatalog } from './schemas.ts';
 import { Authentication } from './tenants/authentication.ts';
 
@@ -35,7 +36,8 @@ export class Provisioning {
     this.clock = options.clock;
     this.authentication = new Authentication(options.store, options.clock);
     this.schemas = new SchemaCatalog(options.store);
-    this.hooks = Object.freeze([...(options.hooks ?? [])]);
+    // The outbox comes last: it records a change only once every other hook has accepted it.
+    this.hooks = Object.freeze([...(options.hooks ?? []), outbox]);
   }
 
   /** A tenant's SCIM base URL, for meta.location, $ref and discovery. */
@@ -43,13 +45,16 @@ export class Provisioning {
     return `${this.options.publicUrl}/scim/v2/${slug}`;
   }
 
-  /** A request's context, with the tenant's schemas and settings at the version its record carries. */
-  async context(tenant: Tenant): Promise<ScimContext> {
+  /**
+   * A request's context, with the tenant's schemas and settings at the version its record carries,
+   * and who is acting (LIBRARY_ACTOR unless told: the vendor's own code).
+   */
+  async context(tenant: Tenant, who: { actor?: EventActor; requestId?: string | null } = {}): Promise<ScimContext> {
     const { schemas, settings } = await this.schemas.configurationOf(tenant);
     return {
       store: this.store, schemas, settings, tenant, baseUrl: this.scimBaseUrl(tenant.slug),
       limits: this.options.paging, attributeLimits: this.options.attributeLimits, clock: this.clock, hooks: this.hooks,
-      ignored: [],
+      ignored: [], actor: who.actor ?? LIBRARY_ACTOR, requestId: who.requestId ?? null,
     };
   }
 

@@ -103,6 +103,33 @@ export interface AuditEntry {
   requestId: string | null;
 }
 
+/** Who made a change: a SCIM token, an admin key, the CLI, or the vendor's own code (the library). */
+export interface EventActor { type: 'token' | 'adminKey' | 'cli' | 'library'; id: string | null; name: string | null }
+
+/** An event as a change writes it (docs/events.md). */
+export interface NewEvent {
+  /** "evt_" + a random id: the same on every delivery (the webhook-id header). */
+  id: string;
+  tenantId: string;
+  /** The tenant's slug when it happened. */
+  tenantSlug: string;
+  /** "user.created", "group.member_added", … (events/event-types.ts). */
+  type: string;
+  at: string;
+  actor: EventActor;
+  requestId: string | null;
+  data: Record<string, unknown>;
+}
+
+/** An event as read back: with its position in commit order, overall and within its tenant. */
+export interface EventRecord extends NewEvent {
+  position: number;
+  tenantPosition: number;
+}
+
+/** Events after a position (exclusive), in position order, optionally of one tenant and some types. */
+export interface EventQuery { after?: number; until?: number; tenantId?: string; types?: readonly string[]; limit: number }
+
 /** Keyset paging for the admin API: rows after `after` (exclusive), at most `limit`. */
 export interface Scan { after?: string; limit: number }
 
@@ -164,6 +191,8 @@ export interface StoreReads {
    */
   scanUsers(tenantId: string, schemas: TenantSchemas, filter: Filter | undefined, afterSeq: number | undefined, limit: number): Promise<UserRecord[]>;
   scanGroups(tenantId: string, schemas: TenantSchemas, filter: Filter | undefined, afterSeq: number | undefined, limit: number): Promise<GroupRecord[]>;
+  /** Whether each id names a user or a group, and its userName or displayName (ids that name neither are left out); set-based, per 500. */
+  namesOf(tenantId: string, ids: string[]): Promise<Map<string, { type: 'User' | 'Group'; name: string }>>;
   /** One page of a group's members in member-id order, after `after` (keyset): for streaming big groups. */
   membersPage(tenantId: string, groupId: string, after: string | undefined, limit: number): Promise<Member[]>;
 }
@@ -205,6 +234,12 @@ export interface StoreTx extends StoreReads {
   replaceMembers(tenantId: string, groupId: string, members: MemberValue[], at: string): Promise<{ added: string[]; removed: string[] }>;
   /** Removes the members matching a filter over the members' sub-attributes (value, type, display). */
   removeMembersMatching(tenantId: string, schemas: TenantSchemas, groupId: string, filter: Filter, at: string): Promise<string[]>;
+
+  /**
+   * Appends events to the outbox in this transaction (one statement per 500): they commit with the
+   * change or not at all.
+   */
+  appendEvents(events: readonly NewEvent[]): Promise<void>;
 
   // ---- tenant settings (issue 9) -------------------------------------------------------------
 
@@ -284,6 +319,26 @@ export interface Store extends StoreReads {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Audit entries, newest first, before the entry `after` (exclusive). */
   listAudit(query: { tenantId?: string; action?: string; targetId?: string; since?: string; until?: string }, scan: Scan): Promise<AuditEntry[]>;
+  // ---- events (issue 10) ---------------------------------------------------------------------
+
+  /** Events in commit order (store/sql/events.ts): only those that no late commit can precede. */
+  readEvents(query: EventQuery): Promise<EventRecord[]>;
+  /** The last position given (0 before the first event). */
+  eventHead(): Promise<number>;
+  /**
+   * Gives positions to events whose transactions have all finished (PostgreSQL; on SQLite events get
+   * theirs at insert and this does nothing); returns how many got one.
+   */
+  sequenceEvents(): Promise<number>;
+  /**
+   * Calls `listener` soon after events may have been committed, by this process or (PostgreSQL:
+   * through NOTIFY) by any other; returns a function that stops it. SQLite cannot hear other
+   * processes: their events are found by polling (events/dispatcher.ts).
+   */
+  onEvents(listener: () => void): () => void;
+  /** Deletes up to `limit` events older than `before`; returns how many. */
+  pruneEvents(before: string, limit: number): Promise<number>;
+
   // ---- tenant settings (issue 9) -------------------------------------------------------------
 
   /** A tenant's settings document (null: never set) and version; undefined if there is no such tenant. */

@@ -49,7 +49,8 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
   app.decorateRequest('scim', undefined);
   // onRequest: before the body is read, so an unauthenticated client cannot make us parse 10 MiB.
   app.addHook('onRequest', async (request: Req) => {
-    request.scim = await provisioning.context(await provisioning.authentication.authenticate(request.params.tenant, request.headers.authorization));
+    const { tenant, actor } = await provisioning.authentication.authenticate(request.params.tenant, request.headers.authorization);
+    request.scim = await provisioning.context(tenant, { actor, requestId: request.id });
   });
 
   // Attributes a client sent that no schema of the tenant defines are ignored (never fatal), but

@@ -2,7 +2,7 @@
 // store, made in main.ts (house rule 4): its memory of recent successes and of recorded uses belongs
 // to that store alone, never to the module.
 import { unauthorized } from '../../scim/errors.ts';
-import type { Store, Tenant, TokenRecord } from '../../store/store.ts';
+import type { EventActor, Store, Tenant, TokenRecord } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
 import { checkTokenShape, hashToken, sameHash } from './token-format.ts';
 
@@ -32,7 +32,7 @@ export class Authentication {
    * detail says what is wrong with the token, never whether another tenant exists: a token of
    * another tenant, and any token on an unknown tenant's URL, are simply "not recognised".
    */
-  async authenticate(slug: string, authorization: string | undefined): Promise<Tenant> {
+  async authenticate(slug: string, authorization: string | undefined): Promise<{ tenant: Tenant; actor: EventActor }> {
     if (authorization === undefined || authorization.trim() === '') {
       throw unauthorized('Authentication required: send the tenant token as "Authorization: Bearer <token>".');
     }
@@ -56,7 +56,7 @@ export class Authentication {
     const { token: record, tenant } = entry;
     if (record.expiresAt && Date.parse(record.expiresAt) <= now) throw unauthorized(`The bearer token expired on ${record.expiresAt}. Ask the vendor for a new token.`);
     this.recordUse(record.id, now);
-    return tenant;
+    return { tenant, actor: { type: 'token', id: record.id, name: record.name } };
   }
 
   private async lookUp(slug: string, presented: string, hash: string, stamp: string, now: number): Promise<Kept> {

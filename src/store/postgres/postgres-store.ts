@@ -9,6 +9,7 @@ import { postgresDialect } from '../sql/dialect.ts';
 import { SqlStore } from '../sql/sql-store.ts';
 import { PgRunner, StatementNames } from './pg-runner.ts';
 import { migrationFiles } from '../sql/migration-files.ts';
+import { sequence, SEQUENCER_LOCK } from '../sql/events.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 /** pg_advisory_lock key of Rollcall's migrations ("rollcall" as a 63-bit number). */
@@ -71,6 +72,10 @@ const COMPILER = new Kysely<any>({ dialect: { createAdapter: () => new PostgresA
 
 /** The channel migration 003's triggers notify when a token or tenant changes. */
 const AUTH_CHANNEL = 'rollcall_auth';
+/** The channel migration 006's trigger notifies when events commit, and the sequencer when it gave positions. */
+const EVENTS_CHANNEL = 'rollcall_events';
+/** Events one sequencer transaction positions at most (a 10,000-member PATCH takes two). */
+const SEQUENCE_BATCH = 5000;
 /** How long to wait before opening the notification connection again after it was lost. */
 const RELISTEN_MS = 1000;
 
@@ -113,18 +118,24 @@ export class PostgresStore extends SqlStore {
     };
     client.on('error', lost);
     client.on('end', lost);
-    client.on('notification', () => { this.notifications++; });
+    client.on('notification', (n) => {
+      if (n.channel === EVENTS_CHANNEL) this.eventsCommitted();
+      else this.notifications++;
+    });
     try {
       await client.connect();
       await client.query(`LISTEN ${AUTH_CHANNEL}`);
+      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
     } catch {
       lost();
       return;
     }
     if (this.closed) { await client.end().catch(() => undefined); return; }
-    // Whatever changed while no one was listening is unknown: a new stamp drops everything kept.
+    // Whatever changed while no one was listening is unknown: a new stamp drops everything kept,
+    // and the event readers look again.
     this.notifications++;
     this.listener = client;
+    this.eventsCommitted();
   }
 
   private scheduleListen(): void {
@@ -196,10 +207,13 @@ export class PostgresStore extends SqlStore {
       throw this.translate(err);
     }
     let broken: Error | undefined;
+    let appended = false;
     try {
       await client.query('BEGIN');
-      const result = await fn(this.reads.on(this.runner(client)));
+      const result = await fn(this.reads.on(this.runner(client), () => { appended = true; }));
       await client.query('COMMIT');
+      // This process's own readers need not wait for the notification's round trip.
+      if (appended) this.eventsCommitted();
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch((rollbackErr: Error) => { broken = rollbackErr; });
@@ -208,6 +222,43 @@ export class PostgresStore extends SqlStore {
     } finally {
       // A connection that failed is closed rather than handed to the next request.
       client.release(broken);
+    }
+  }
+
+  /**
+   * The sequencer (store/sql/events.ts): one process at a time, under a transaction-scoped advisory
+   * lock. A process that finds the lock taken returns 0 and leaves the events to the holder, which
+   * goes on while it finds any; the caller looks again shortly (events/engine.ts), so an event that
+   * committed just after the holder's last look is not left waiting.
+   */
+  async sequenceEvents(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (err) {
+        throw this.translate(err);
+      }
+      let broken: Error | undefined;
+      let n = 0;
+      try {
+        await client.query('BEGIN');
+        const locked = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SEQUENCER_LOCK])).rows[0]?.ok;
+        if (locked) {
+          n = await sequence(this.runner(client), SEQUENCE_BATCH);
+          if (n) await client.query(`SELECT pg_notify('${EVENTS_CHANNEL}', 'sequenced')`);
+        }
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch((rollbackErr: Error) => { broken = rollbackErr; });
+        if (isConnectionError(err)) broken = err as Error;
+        throw this.translate(err);
+      } finally {
+        client.release(broken);
+      }
+      total += n;
+      if (n < SEQUENCE_BATCH) return total;
     }
   }
 

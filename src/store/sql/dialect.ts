@@ -39,6 +39,11 @@ export interface SqlDialect {
   jsonRemove(doc: Sql, keys: string[]): Sql;
   /** True when the path holds an empty object. */
   jsonEmptyObject(doc: Sql, keys: string[]): Sql;
+  /**
+   * Events get their positions when inserted (writers commit one at a time: SQLite), rather than
+   * from the sequencer once their transactions have finished (PostgreSQL): store/sql/events.ts.
+   */
+  positionsAtInsert: boolean;
 }
 
 const codeOf = (err: unknown): unknown => (err && typeof err === 'object' ? (err as { code?: unknown }).code : undefined);
@@ -64,6 +69,7 @@ export const sqliteDialect: SqlDialect = {
   jsonRemove: (doc, keys) => sql`json_remove(${doc}, ${jsonPath(keys)})`,
   // json_extract gives an object back as its JSON text, minified.
   jsonEmptyObject: (doc, keys) => sql`(json_type(${doc}, ${jsonPath(keys)}) = 'object' AND json_extract(${doc}, ${jsonPath(keys)}) = '{}')`,
+  positionsAtInsert: true,
 };
 
 // PostgreSQL compares jsonb text with a boolean or a number only after a cast, and the cast fails on
@@ -96,6 +102,7 @@ export const postgresDialect: SqlDialect = {
   isForeignKeyViolation: (err) => codeOf(err) === '23503',
   jsonRemove: (doc, keys) => sql`(${doc} #- ${keys}::text[])`,
   jsonEmptyObject: (doc, keys) => sql`((${doc} #> ${keys}::text[]) = '{}'::jsonb)`,
+  positionsAtInsert: false,
 };
 
 /** SQLite JSON path with every key quoted: URN keys contain ':' and '.'. */

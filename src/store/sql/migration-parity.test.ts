@@ -33,7 +33,8 @@ type Schema = Record<string, { columns: Column[]; indexes: Index[] }>;
 const NAMED_ONLY_IN_SQLITE = new Set(['users_id', 'groups_id']);
 const ROWID_ONLY_IN_SQLITE = new Set(['users.seq', 'groups.seq']);
 
-const TYPE_CLASS: Record<string, string> = { text: 'text', jsonb: 'text', integer: 'integer', bigint: 'integer', boolean: 'integer', real: 'real', 'double precision': 'real' };
+// xid8: the writing transaction of an event (PostgreSQL only; SQLite keeps the column, unused).
+const TYPE_CLASS: Record<string, string> = { text: 'text', json: 'text', jsonb: 'text', integer: 'integer', bigint: 'integer', boolean: 'integer', xid8: 'integer', real: 'real', 'double precision': 'real' };
 const typeClass = (declared: string) => TYPE_CLASS[declared.toLowerCase()] ?? `unknown type ${declared}`;
 
 const dirs: string[] = [];
@@ -98,7 +99,8 @@ async function postgresSchema(): Promise<Schema> {
     for (const ix of ixs) {
       // "CREATE [UNIQUE] INDEX name ON public.t USING btree (a, b text_pattern_ops)": the columns,
       // without operator classes (text_pattern_ops serves LIKE 'x%' on PostgreSQL; SQLite needs none).
-      const inner = /\((.*)\)\s*$/.exec(ix.indexdef)?.[1] ?? '';
+      // A partial index's WHERE clause is left out (both migrations write the same one).
+      const inner = /\((.*)\)\s*$/.exec(ix.indexdef.replace(/\s+WHERE\s.*$/, ''))?.[1] ?? '';
       schema[ix.tablename].indexes.push({
         name: ix.indexname,
         unique: /^CREATE UNIQUE INDEX/.test(ix.indexdef),

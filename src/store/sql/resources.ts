@@ -4,7 +4,8 @@ import { sql } from 'kysely';
 import type { Filter } from '../../scim/filter.ts';
 import type { MemberValue } from '../../scim/patch.ts';
 import type { AttrDoc } from '../../scim/resource.ts';
-import type { CustomAttributeKey, GroupRecord, ListOptions, Member, Origin, Page, StoredSettings, StoreTx, TenantSchemas, UserRecord } from '../store.ts';
+import type { CustomAttributeKey, GroupRecord, ListOptions, Member, NewEvent, Origin, Page, StoredSettings, StoreTx, TenantSchemas, UserRecord } from '../store.ts';
+import { appendEvents } from './events.ts';
 import * as custom from './custom-values.ts';
 import { TenantGone, UniquenessViolation, UnknownMembers } from '../store.ts';
 import type { Sql, SqlDialect } from './dialect.ts';
@@ -58,12 +59,20 @@ export class SqlResources implements StoreTx {
    * `authChanged` is told of every write that authentication results depend on (a tenant's settings
    * version): the store counts them into its authStamp.
    */
-  constructor(readonly db: QueryRunner, private readonly dialect: SqlDialect, mappings?: WeakMap<TenantSchemas, Mappings>, private readonly authChanged: () => void = () => {}) {
+  constructor(readonly db: QueryRunner, private readonly dialect: SqlDialect, mappings?: WeakMap<TenantSchemas, Mappings>, private readonly authChanged: () => void = () => {},
+    /** Told when this transaction appended events (SQLite wakes its own dispatcher after the commit). */
+    private readonly eventsAppended: () => void = () => {}) {
     this.mappings = mappings ?? new WeakMap();
   }
 
   /** The same resources over another connection (a transaction), sharing the mapping cache. */
-  on(db: QueryRunner): SqlResources { return new SqlResources(db, this.dialect, this.mappings, this.authChanged); }
+  on(db: QueryRunner, eventsAppended?: () => void): SqlResources { return new SqlResources(db, this.dialect, this.mappings, this.authChanged, eventsAppended); }
+
+  async appendEvents(events: readonly NewEvent[]): Promise<void> {
+    if (!events.length) return;
+    await appendEvents(this.db, this.dialect, events);
+    this.eventsAppended();
+  }
 
   private mapping(schemas: TenantSchemas): Mappings {
     let m = this.mappings.get(schemas);
@@ -216,6 +225,17 @@ export class SqlResources implements StoreTx {
         list.push(SqlResources.toMember(r));
         out.set(r.group_id as string, list);
       }
+    }
+    return out;
+  }
+
+  async namesOf(tenantId: string, ids: string[]): Promise<Map<string, { type: 'User' | 'Group'; name: string }>> {
+    const out = new Map<string, { type: 'User' | 'Group'; name: string }>();
+    for (const part of chunks([...new Set(ids)].filter(canNameRow))) {
+      if (!part.length) continue;
+      const r = await this.db.run(sql<Row>`SELECT id, 'User' AS type, user_name AS name FROM users WHERE tenant_id = ${tenantId} AND id IN (${sql.join(part)})
+        UNION ALL SELECT id, 'Group' AS type, display_name AS name FROM groups WHERE tenant_id = ${tenantId} AND id IN (${sql.join(part)})`);
+      for (const row of r.rows) out.set(row.id as string, { type: row.type as 'User' | 'Group', name: row.name as string });
     }
     return out;
   }

@@ -2,8 +2,9 @@
 // supplies the connection, migrations, transaction boundaries and the mapping of its errors.
 import { sql } from 'kysely';
 import type { Filter } from '../../scim/filter.ts';
-import { UniquenessViolation, type AdminKeyRecord, type AuditEntry, type ListOptions, type NewTenant, type Scan, type Store, type StoredSettings, type StoreTx, type Tenant, type TenantSchemas, type TokenRecord } from '../store.ts';
+import { UniquenessViolation, type AdminKeyRecord, type AuditEntry, type EventQuery, type EventRecord, type ListOptions, type NewTenant, type Scan, type Store, type StoredSettings, type StoreTx, type Tenant, type TenantSchemas, type TokenRecord } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
+import * as events from './events.ts';
 import { canNameRow } from './lookup-key.ts';
 import { SqlResources } from './resources.ts';
 import type { QueryRunner } from './runner.ts';
@@ -52,12 +53,35 @@ export abstract class SqlStore implements Store {
     try { return await fn(); } catch (err) { throw this.translate(err); }
   }
 
+  // ---- events (issue 10) ---------------------------------------------------------------------
+
+  private readonly eventListeners = new Set<() => void>();
+
+  onEvents(listener: () => void): () => void {
+    this.eventListeners.add(listener);
+    return () => { this.eventListeners.delete(listener); };
+  }
+
+  /** Tells the listeners that events may have committed (after a commit that appended some, or a notification). */
+  protected eventsCommitted(): void {
+    for (const l of this.eventListeners) {
+      try { l(); } catch { /* a listener's failure is its own */ }
+    }
+  }
+
+  readEvents(q: EventQuery): Promise<EventRecord[]> { return this.run(() => events.readEvents(this.db, q)); }
+  eventHead(): Promise<number> { return this.run(() => events.eventHead(this.db)); }
+  pruneEvents(before: string, limit: number): Promise<number> { return this.run(() => events.pruneEvents(this.db, before, limit)); }
+  /** SQLite gives positions at insert; the PostgreSQL driver overrides this with the sequencer. */
+  async sequenceEvents(): Promise<number> { return 0; }
+
   getUser(t: string, id: string) { return this.run(() => this.reads.getUser(t, id)); }
   getUserWithGroups(t: string, id: string) { return this.run(() => this.reads.getUserWithGroups(t, id)); }
   listUsers(t: string, s: TenantSchemas, o: ListOptions) { return this.run(() => this.reads.listUsers(t, s, o)); }
   groupsOfUsers(t: string, ids: string[]) { return this.run(() => this.reads.groupsOfUsers(t, ids)); }
   getGroup(t: string, id: string) { return this.run(() => this.reads.getGroup(t, id)); }
   listGroups(t: string, s: TenantSchemas, o: ListOptions) { return this.run(() => this.reads.listGroups(t, s, o)); }
+  namesOf(t: string, ids: string[]) { return this.run(() => this.reads.namesOf(t, ids)); }
   membersOf(t: string, ids: string[]) { return this.run(() => this.reads.membersOf(t, ids)); }
   membersPage(t: string, g: string, after: string | undefined, limit: number) { return this.run(() => this.reads.membersPage(t, g, after, limit)); }
   scanUsers(t: string, s: TenantSchemas, f: Filter | undefined, after: number | undefined, limit: number) { return this.run(() => this.reads.scanUsers(t, s, f, after, limit)); }

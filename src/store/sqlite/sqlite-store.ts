@@ -175,7 +175,8 @@ export class SqliteStore extends SqlStore {
       return;
     }
     const outcomes: { item: Pending; ok: boolean; value?: unknown; error?: unknown }[] = [];
-    const tx = this.reads.on(this.txRunner);
+    let appended = false;
+    const tx = this.reads.on(this.txRunner, () => { appended = true; });
     while (this.pending.length && outcomes.length < MAX_BATCH) {
       const item = this.pending.shift()!;
       await run(sql`SAVEPOINT request`);
@@ -202,6 +203,8 @@ export class SqliteStore extends SqlStore {
       if (o.ok) o.item.resolve(o.value);
       else o.item.reject(o.error);
     }
+    // Possibly only by a request that rolled back: a wakeup that finds nothing costs one query.
+    if (appended) this.eventsCommitted();
   }
 
   async close(): Promise<void> {

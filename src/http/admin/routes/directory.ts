@@ -7,7 +7,7 @@ import {
 import type { ScimContext } from '../../../provisioning/context.ts';
 import type { AttrDoc } from '../../../scim/resource.ts';
 import type { AdminDeps } from '../index.ts';
-import { actorOf, tenantIn } from '../index.ts';
+import { actorOf, eventActorOf, tenantIn } from '../index.ts';
 import { decodeCursor, page, pageOf, pagingQuery } from '../paging.ts';
 import { groupJson, memberJson, userJson } from '../render.ts';
 import { groupSchema, idParam, memberSchema, problems, slugParam, userSchema } from '../schemas.ts';
@@ -35,7 +35,7 @@ export function directoryRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { provisioning } = deps;
   const { store, clock } = provisioning;
   const contextOf = async (request: FastifyRequest): Promise<ScimContext> =>
-    provisioning.context(await tenantIn(store, request));
+    provisioning.context(await tenantIn(store, request), { actor: eventActorOf(request), requestId: request.id });
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
   const created = (reply: FastifyReply, body: object) => reply.code(201).send(body);
 

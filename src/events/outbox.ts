@@ -1,0 +1,91 @@
+// The outbox: the last of every change's hooks (provisioning/mutate.ts), writing the change's events
+// in the change's own transaction. A change cannot commit without its events, nor an event without
+// its change, whatever happens to the process afterwards: delivery (events/engine.ts) reads them
+// from the table once they have committed.
+import { randomBytes } from 'node:crypto';
+import { renderGroup, renderUser } from '../scim/render.ts';
+import type { EventActor, NewEvent, StoreTx, Tenant } from '../store/store.ts';
+import type { ScimContext } from '../provisioning/context.ts';
+import type { Change, ChangeHook } from '../provisioning/mutate.ts';
+import type { EventType } from './event-types.ts';
+
+/** "evt_" and 22 random characters: unique without coordination, the same on every delivery. */
+export const newEventId = (): string => `evt_${randomBytes(16).toString('base64url')}`;
+
+type Names = Map<string, { type: 'User' | 'Group'; name: string }>;
+
+/** The events of one change of a user or group, in the order they happened. */
+export async function eventsOf(tx: StoreTx, change: Change, ctx: ScimContext): Promise<NewEvent[]> {
+  const out: NewEvent[] = [];
+  const emit = (type: EventType, data: Record<string, unknown>) => out.push(newEvent(ctx.tenant, type, change.at, ctx.actor, ctx.requestId, data));
+  const tenantId = ctx.tenant.id;
+
+  if (change.resourceType === 'User') {
+    const user = (r: NonNullable<Change['after']>) => renderUser(ctx.schemas.User, ctx.baseUrl, r);
+    if (change.kind === 'create') {
+      emit('user.created', { user: user(change.after!) });
+    } else if (change.kind === 'delete') {
+      // Its memberships went with it: each one an event, so the app never keeps a member that is gone.
+      const left = change.leftGroups ?? [];
+      if (left.length) {
+        const names = await tx.namesOf(tenantId, left);
+        const member = { id: change.id, type: 'User', userName: change.before!.doc.userName };
+        for (const g of left) emit('group.member_removed', { group: { id: g, displayName: names.get(g)?.name ?? null }, member });
+      }
+      emit('user.deleted', { user: user(change.before!) });
+    } else if (change.changedPaths.length) {
+      const paths = change.changedPaths.filter((p) => p !== 'active');
+      const wasActive = change.before!.doc.active !== false;
+      const isActive = change.after!.doc.active !== false;
+      if (paths.length) emit('user.updated', { user: user(change.after!), changedPaths: paths });
+      if (wasActive !== isActive) emit(isActive ? 'user.reactivated' : 'user.deactivated', { user: user(change.after!) });
+    }
+    return out;
+  }
+
+  const group = (r: NonNullable<Change['after']>) => renderGroup(ctx.schemas.Group, ctx.baseUrl, r);
+  const current = change.after ?? change.before!;
+  const ref = { id: change.id, displayName: current.doc.displayName };
+  const steps = change.memberSteps ?? [];
+  const memberIds = steps.flatMap((s) => s.ids);
+  const names: Names = memberIds.length ? await tx.namesOf(tenantId, memberIds) : new Map();
+  const memberEvents = () => {
+    for (const step of steps) {
+      const type = step.added ? 'group.member_added' : 'group.member_removed';
+      for (const id of step.ids) emit(type, { group: ref, member: memberOf(id, names) });
+    }
+  };
+
+  if (change.kind === 'create') {
+    emit('group.created', { group: group(change.after!) });
+    memberEvents();
+  } else if (change.kind === 'delete') {
+    memberEvents();
+    const left = change.leftGroups ?? [];
+    if (left.length) {
+      const parents = await tx.namesOf(tenantId, left);
+      for (const g of left) emit('group.member_removed', { group: { id: g, displayName: parents.get(g)?.name ?? null }, member: { id: change.id, type: 'Group', displayName: current.doc.displayName } });
+    }
+    emit('group.deleted', { group: group(change.before!) });
+  } else {
+    const paths = change.changedPaths.filter((p) => p !== 'members');
+    if (paths.length) emit('group.updated', { group: group(change.after!), changedPaths: paths });
+    memberEvents();
+  }
+  return out;
+}
+
+function memberOf(id: string, names: Names): Record<string, unknown> {
+  const found = names.get(id);
+  if (!found) return { id, type: 'User', userName: null };
+  return found.type === 'User' ? { id, type: 'User', userName: found.name } : { id, type: 'Group', displayName: found.name };
+}
+
+export function newEvent(tenant: Pick<Tenant, 'id' | 'slug'>, type: EventType, at: string, actor: EventActor, requestId: string | null, data: Record<string, unknown>): NewEvent {
+  return { id: newEventId(), tenantId: tenant.id, tenantSlug: tenant.slug, type, at, actor, requestId, data };
+}
+
+/** The ChangeHook every Provisioning service ends with (provisioning/service.ts). */
+export const outbox: ChangeHook = async (tx, change, ctx) => {
+  await tx.appendEvents(await eventsOf(tx, change, ctx));
+};

@@ -1,0 +1,125 @@
+// The outbox's SQL (migration 006, docs/events.md): appending a change's events inside its
+// transaction, giving them positions in commit order, and reading them back in that order.
+//
+// Positions. An app reading the feed keeps the last position it saw and asks for what comes after,
+// so a position must never be given to an event after a later one has been read. Insertion order
+// cannot promise that on PostgreSQL: a transaction that inserts first may commit last, and a reader
+// in between would pass over its event for good. So PostgreSQL writers insert events without a
+// position, and the sequencer (sequence() below, one at a time under an advisory lock) gives
+// positions afterwards, only to events whose writing transaction is older than every transaction
+// still running (txid < xmin of the current snapshot): all of those have committed or rolled back,
+// so nothing can appear behind them any more. Writers never wait for one another: no counter row is
+// shared between concurrent SCIM writes, of one tenant or of many (measured, docs/performance.md
+// "Issue 10"). SQLite's writers commit one at a time (BEGIN IMMEDIATE), so there the position is
+// given at insert, from the same event_heads rows.
+import { sql } from 'kysely';
+import type { EventActor, EventQuery, EventRecord, NewEvent } from '../store.ts';
+import type { SqlDialect } from './dialect.ts';
+import type { QueryRunner } from './runner.ts';
+
+type Row = Record<string, unknown>;
+/** Rows per INSERT: 12 parameters each, well inside both databases' limits. */
+const CHUNK = 500;
+/** The overall head's key in event_heads. */
+const ALL = '';
+/** pg_advisory_xact_lock key of the sequencer ("rcevents"). */
+export const SEQUENCER_LOCK = '8242543633787285107';
+
+const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+
+export const toEvent = (r: Row): EventRecord => ({
+  id: r.id as string, tenantId: r.tenant_id as string, tenantSlug: r.tenant_slug as string, type: r.type as string, at: r.at as string,
+  position: Number(r.position), tenantPosition: Number(r.tenant_position), actor: parse(r.actor) as EventActor,
+  requestId: (r.request_id as string) ?? null, data: parse(r.data) as Record<string, unknown>,
+});
+
+/** Appends events in one INSERT per 500; on SQLite with their positions, on PostgreSQL for the sequencer. */
+export async function appendEvents(db: QueryRunner, dialect: SqlDialect, events: readonly NewEvent[]): Promise<void> {
+  if (!events.length) return;
+  if (!dialect.positionsAtInsert) {
+    for (let i = 0; i < events.length; i += CHUNK) {
+      const rows = events.slice(i, i + CHUNK).map((e) => sql`(${e.id}, ${e.tenantId}, ${e.tenantSlug}, ${e.type}, ${e.at}, NULL, NULL, ${JSON.stringify(e.actor)}, ${e.requestId}, ${JSON.stringify(e.data)})`);
+      await db.run(sql`INSERT INTO events (id, tenant_id, tenant_slug, type, at, position, tenant_position, actor, request_id, data) VALUES ${sql.join(rows)}`);
+    }
+    return;
+  }
+  // SQLite: this transaction holds the write lock, so reading the heads and moving them is safe.
+  const heads = await readHeads(db, [...new Set(events.map((e) => e.tenantId))]);
+  let all = heads.get(ALL) ?? 0;
+  for (let i = 0; i < events.length; i += CHUNK) {
+    const rows = events.slice(i, i + CHUNK).map((e) => {
+      const tenant = (heads.get(e.tenantId) ?? 0) + 1;
+      heads.set(e.tenantId, tenant);
+      all++;
+      return sql`(${e.id}, ${e.tenantId}, ${e.tenantSlug}, ${e.type}, ${e.at}, ${all}, ${tenant}, ${JSON.stringify(e.actor)}, ${e.requestId}, ${JSON.stringify(e.data)})`;
+    });
+    await db.run(sql`INSERT INTO events (id, tenant_id, tenant_slug, type, at, position, tenant_position, actor, request_id, data) VALUES ${sql.join(rows)}`);
+  }
+  heads.set(ALL, all);
+  await writeHeads(db, heads);
+}
+
+async function readHeads(db: QueryRunner, tenantIds: string[]): Promise<Map<string, number>> {
+  const keys = [ALL, ...tenantIds];
+  const r = await db.run(sql<Row>`SELECT tenant_id, position FROM event_heads WHERE tenant_id IN (${sql.join(keys)})`);
+  return new Map(r.rows.map((row) => [row.tenant_id as string, Number(row.position)]));
+}
+
+async function writeHeads(db: QueryRunner, heads: Map<string, number>): Promise<void> {
+  const rows = [...heads].map(([t, p]) => sql`(${t}, ${p})`);
+  await db.run(sql`INSERT INTO event_heads (tenant_id, position) VALUES ${sql.join(rows)}
+    ON CONFLICT (tenant_id) DO UPDATE SET position = excluded.position`);
+}
+
+/**
+ * PostgreSQL's sequencer: gives positions, in (txid, seq) order, to up to `limit` events whose
+ * transactions can no longer be joined by an earlier one; returns how many. Run inside a transaction
+ * that holds SEQUENCER_LOCK, so positions are given by one sequencer at a time and never twice.
+ */
+export async function sequence(db: QueryRunner, limit: number): Promise<number> {
+  const ready = await db.run(sql<Row>`SELECT seq, tenant_id FROM events
+    WHERE position IS NULL AND txid < pg_snapshot_xmin(pg_current_snapshot())
+    ORDER BY txid, seq LIMIT ${limit}`);
+  if (!ready.rows.length) return 0;
+  const heads = await readHeads(db, [...new Set(ready.rows.map((r) => r.tenant_id as string))]);
+  let all = heads.get(ALL) ?? 0;
+  const seqs: string[] = [];
+  const positions: number[] = [];
+  const tenantPositions: number[] = [];
+  for (const row of ready.rows) {
+    const tenant = (heads.get(row.tenant_id as string) ?? 0) + 1;
+    heads.set(row.tenant_id as string, tenant);
+    seqs.push(String(row.seq));
+    positions.push(++all);
+    tenantPositions.push(tenant);
+  }
+  heads.set(ALL, all);
+  await db.run(sql`UPDATE events SET position = v.position, tenant_position = v.tenant_position
+    FROM unnest(${seqs}::bigint[], ${positions}::bigint[], ${tenantPositions}::bigint[]) AS v(seq, position, tenant_position)
+    WHERE events.seq = v.seq`);
+  await writeHeads(db, heads);
+  return ready.rows.length;
+}
+
+/** Events in position order after `after`: only positioned ones, so a reader never passes a late commit. */
+export async function readEvents(db: QueryRunner, q: EventQuery): Promise<EventRecord[]> {
+  const conds = [sql`position IS NOT NULL`];
+  if (q.after !== undefined) conds.push(sql`position > ${q.after}`);
+  if (q.tenantId !== undefined) conds.push(sql`tenant_id = ${q.tenantId}`);
+  if (q.types?.length) conds.push(sql`type IN (${sql.join(q.types)})`);
+  if (q.until !== undefined) conds.push(sql`position <= ${q.until}`);
+  const r = await db.run(sql<Row>`SELECT * FROM events WHERE ${sql.join(conds, sql` AND `)} ORDER BY position LIMIT ${q.limit}`);
+  return r.rows.map(toEvent);
+}
+
+/** The last position given overall (0 before the first event). */
+export async function eventHead(db: QueryRunner): Promise<number> {
+  const r = await db.run(sql<Row>`SELECT position FROM event_heads WHERE tenant_id = ${ALL}`);
+  return r.rows[0] ? Number(r.rows[0].position) : 0;
+}
+
+/** Deletes up to `limit` positioned events older than `before`; returns how many. Heads are kept. */
+export async function pruneEvents(db: QueryRunner, before: string, limit: number): Promise<number> {
+  const r = await db.run(sql`DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < ${before} AND position IS NOT NULL ORDER BY seq LIMIT ${limit})`);
+  return Number(r.numAffectedRows ?? 0);
+}
