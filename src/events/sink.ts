@@ -18,6 +18,8 @@ export interface DeliveryOutcome {
   retryAfterMs?: number;
   /** The receiver said it is gone for good (HTTP 410): the consumer is disabled. */
   disable?: boolean;
+  /** This event can never be delivered (e.g. SMTP 5xx for its recipient): dead-letter it now, no retries. */
+  permanent?: boolean;
 }
 
 /** One consumer of events, as the engine hands it to its Sink. */
