@@ -13,6 +13,7 @@ import { adminAuthentication } from './auth.ts';
 import { installProblemErrors } from './problem.ts';
 import { refuseUnstorableStrings, strictValidatorCompiler } from './validation.ts';
 import { directoryRoutes } from './routes/directory.ts';
+import { eventRoutes } from './routes/events.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { tenantRoutes } from './routes/tenants.ts';
@@ -48,6 +49,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     secured.addHook('onRequest', adminAuthentication(deps.provisioning.store, deps.provisioning.clock));
     secured.addHook('preValidation', refuseUnstorableStrings);
     keyRoutes(secured, deps);
+    eventRoutes(secured, deps);
     tenantRoutes(secured, deps);
     directoryRoutes(secured, deps);
     settingsRoutes(secured, deps);

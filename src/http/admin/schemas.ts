@@ -119,6 +119,25 @@ export const auditEntrySchema = {
   },
 } as const;
 
+export const eventSchema = {
+  type: 'object',
+  required: ['id', 'type', 'timestamp', 'tenant', 'position', 'tenantPosition', 'actor', 'requestId', 'data'],
+  properties: {
+    id: { type: 'string', description: 'evt_…: the same in the feed, on every webhook delivery (webhook-id) and to listeners' },
+    type: { type: 'string', description: 'user.created, group.member_added, … (docs/events.md)' },
+    timestamp: time,
+    tenant: { type: 'object', required: ['id', 'slug'], properties: { id: { type: 'string' }, slug: { type: 'string' } } },
+    position: { type: 'integer', description: 'Commit order over all tenants, gap-free' },
+    tenantPosition: { type: 'integer', description: 'Commit order within the tenant: 1, 2, 3, … with no gaps' },
+    actor: {
+      type: 'object', required: ['type', 'id', 'name'],
+      properties: { type: { type: 'string', enum: ['token', 'adminKey', 'cli', 'library'] }, id: { type: ['string', 'null'] }, name: { type: ['string', 'null'] } },
+    },
+    requestId: { type: ['string', 'null'] },
+    data: { type: 'object', additionalProperties: true, description: 'The resource as the app needs it (docs/events.md)' },
+  },
+} as const;
+
 /** Error responses every operation may give, by status. */
 export const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, { description: 'Problem details (RFC 9457)', ...problemSchema }]));
 
