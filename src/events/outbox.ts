@@ -48,7 +48,7 @@ export async function eventsOf(tx: StoreTx, change: Change, ctx: ScimContext): P
   const ref = { id: change.id, displayName: current.doc.displayName };
   const steps = change.memberSteps ?? [];
   const memberIds = steps.flatMap((s) => s.ids);
-  const names: Names = memberIds.length ? await tx.namesOf(tenantId, memberIds) : new Map();
+  const names: Names = memberIds.length ? await tx.namesOf(tenantId, memberIds) : new Map<string, { type: 'User' | 'Group'; name: string }>();
   const memberEvents = () => {
     for (const step of steps) {
       const type = step.added ? 'group.member_added' : 'group.member_removed';

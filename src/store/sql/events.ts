@@ -25,7 +25,7 @@ const ALL = '';
 /** pg_advisory_xact_lock key of the sequencer ("rcevents"). */
 export const SEQUENCER_LOCK = '8242543633787285107';
 
-const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+const parse = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
 
 export const toEvent = (r: Row): EventRecord => ({
   id: r.id as string, tenantId: r.tenant_id as string, tenantSlug: r.tenant_slug as string, type: r.type as string, at: r.at as string,
