@@ -52,6 +52,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events in commit order after a cursor (the events feed)
+         * @description Pass `next` back as `after` to continue; `next` is given even when no event came, so polling never loses its place. With `wait`, an empty answer is held until an event arrives or the wait ends.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/tenants": {
         parameters: {
             query?: never;
@@ -657,6 +677,159 @@ export interface operations {
                         }[];
                         /** @description Pass as `after` for the next page; null on the last page */
                         next: string | null;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description Only this tenant's events: its slug, or its id (which still works once the tenant is deleted) */
+                tenant?: string;
+                /** @description Comma-separated event types or patterns, e.g. user.deactivated,group.* */
+                types?: string;
+                /** @description Seconds to hold an empty answer for new events (long poll) */
+                wait?: number;
+                /** @description The `next` cursor of the previous page */
+                after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description evt_…: the same in the feed, on every webhook delivery (webhook-id) and to listeners */
+                            id: string;
+                            /** @description user.created, group.member_added, … (docs/events.md) */
+                            type: string;
+                            /** Format: date-time */
+                            timestamp: string;
+                            tenant: {
+                                id: string;
+                                slug: string;
+                            };
+                            /** @description Commit order over all tenants, gap-free */
+                            position: number;
+                            /** @description Commit order within the tenant: 1, 2, 3, … with no gaps */
+                            tenantPosition: number;
+                            actor: {
+                                /** @enum {string} */
+                                type: "token" | "adminKey" | "cli" | "library";
+                                id: string | null;
+                                name: string | null;
+                            };
+                            requestId: string | null;
+                            /** @description The resource as the app needs it (docs/events.md) */
+                            data: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        /** @description Pass as `after` for the following events; given even when data is empty */
+                        next: string;
                     };
                 };
             };

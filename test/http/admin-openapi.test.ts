@@ -83,6 +83,7 @@ test('every operation answers with a status and a body its declared response sch
     createAdminKey: { body: { name: 'walk key', scope: 'read' }, expect: 201 },
     revokeAdminKey: { path: { id: keyToRevoke }, expect: 204 },
     listAudit: { query: '?limit=5', expect: 200 },
+    listEvents: { query: '?limit=5', expect: 200 },
     listTenants: { query: '?search=walk&limit=1', expect: 200 },
     createTenant: { body: { slug: 'walk-new', name: 'Walk New' }, expect: 201 },
     getTenant: { expect: 200 },
