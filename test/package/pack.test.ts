@@ -120,7 +120,7 @@ test('the example vendor app (examples/embedded) type-checks against the install
   assert.ok(existsSync(join(app, 'node_modules/rollcall/package.json')), 'the package was installed by the test before');
   const example = join(tmp, 'example');
   mkdirSync(example);
-  for (const f of ['server.ts', 'deactivated-report.ts', 'tsconfig.json', 'package.json']) writeFileSync(join(example, f), readFileSync(join(ROOT, 'examples/embedded', f)));
+  for (const f of ['server.ts', 'deactivated-report.ts', 'events-follower.ts', 'tsconfig.json', 'package.json']) writeFileSync(join(example, f), readFileSync(join(ROOT, 'examples/embedded', f)));
   // The example's dependencies are the ones just installed: a vendor's `npm install` in its own folder.
   symlinkSync(join(app, 'node_modules'), join(example, 'node_modules'), 'dir');
 
