@@ -5,6 +5,8 @@
 // parallel), each transaction shaped like a SCIM write: insert a user row, append an event, commit.
 //   sequencer  (Rollcall's): the event is inserted without a position; positions come afterwards
 //              from the sequencer (store/sql/events.ts), outside the writers' transactions.
+//   notify     the sequencer's shape, plus a NOTIFY sent inside the writer's transaction (as an
+//              AFTER INSERT trigger would): PostgreSQL serialises the commits of notifying transactions.
 //   counter    a per-tenant counter row, incremented in the write's transaction (UPDATE … RETURNING):
 //              its row lock is held until COMMIT, so the tenant's writers commit one at a time.
 // Prints commits/s and latency percentiles per shape and concurrency; figures go in
@@ -24,7 +26,7 @@ const SCHEMA = `
   CREATE TABLE b_heads (tenant_id text PRIMARY KEY, position bigint NOT NULL);
   INSERT INTO b_heads VALUES ('t1', 0);`;
 
-type Shape = 'sequencer' | 'counter';
+type Shape = 'sequencer' | 'counter' | 'notify';
 
 async function write(client: pg.Client, shape: Shape): Promise<void> {
   await client.query('BEGIN');
@@ -34,6 +36,8 @@ async function write(client: pg.Client, shape: Shape): Promise<void> {
     await client.query(`INSERT INTO b_events (tenant_id, position, data) VALUES ('t1', $1, '{"user":{}}')`, [p]);
   } else {
     await client.query(`INSERT INTO b_events (tenant_id, data) VALUES ('t1', '{"user":{}}')`);
+    // NOTIFY inside the writer's transaction, as a trigger on events would send it.
+    if (shape === 'notify') await client.query(`SELECT pg_notify('b_events', '')`);
   }
   await client.query('COMMIT');
 }
@@ -62,13 +66,14 @@ try {
   await setup.query(SCHEMA);
   await setup.end();
   console.log(`PostgreSQL, one tenant, ${SECONDS} s per cell: commits/s (p50 / p99 ms)`);
-  console.log('concurrency | sequencer | counter row | counter / sequencer');
+  console.log('concurrency | sequencer | counter row | sequencer + NOTIFY in the write | counter / sequencer | notify / sequencer');
   for (const n of CONCURRENCY) {
-    // Alternate the shapes so drift of the machine falls on both.
+    // Alternate the shapes so drift of the machine falls on all.
     const s = await run(db.url, 'sequencer', n);
     const c = await run(db.url, 'counter', n);
+    const w = await run(db.url, 'notify', n);
     const fmt = (r: typeof s) => `${r.perSecond.toFixed(0)} (${r.p50.toFixed(2)} / ${r.p99.toFixed(2)})`;
-    console.log(`${String(n).padStart(11)} | ${fmt(s)} | ${fmt(c)} | ${(c.perSecond / s.perSecond).toFixed(2)}`);
+    console.log(`${String(n).padStart(11)} | ${fmt(s)} | ${fmt(c)} | ${fmt(w)} | ${(c.perSecond / s.perSecond).toFixed(2)} | ${(w.perSecond / s.perSecond).toFixed(2)}`);
   }
 } finally {
   await db.drop();

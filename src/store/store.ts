@@ -331,9 +331,10 @@ export interface Store extends StoreReads {
    */
   sequenceEvents(): Promise<number>;
   /**
-   * Calls `listener` soon after events may have been committed, by this process or (PostgreSQL:
-   * through NOTIFY) by any other; returns a function that stops it. SQLite cannot hear other
-   * processes: their events are found by polling (events/dispatcher.ts).
+   * Calls `listener` soon after this process committed events, and (PostgreSQL, through NOTIFY)
+   * after any process's sequencer gave events their positions; returns a function that stops it.
+   * Events committed by another process are otherwise found by polling (SQLite cannot hear other
+   * processes at all; a PostgreSQL writer does not notify, to keep its commits concurrent).
    */
   onEvents(listener: () => void): () => void;
   /** Deletes up to `limit` events older than `before`; returns how many. */

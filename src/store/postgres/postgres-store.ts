@@ -72,7 +72,7 @@ const COMPILER = new Kysely<any>({ dialect: { createAdapter: () => new PostgresA
 
 /** The channel migration 003's triggers notify when a token or tenant changes. */
 const AUTH_CHANNEL = 'rollcall_auth';
-/** The channel migration 006's trigger notifies when events commit, and the sequencer when it gave positions. */
+/** The channel the sequencer notifies when it gave positions (writers never notify: migration 006 says why). */
 const EVENTS_CHANNEL = 'rollcall_events';
 /** Events one sequencer transaction positions at most (a 10,000-member PATCH takes two). */
 const SEQUENCE_BATCH = 5000;

@@ -44,11 +44,8 @@ CREATE TABLE event_heads (
   position   bigint NOT NULL
 );
 
--- The sequencer runs when an event commits: one notification per transaction that wrote events.
-CREATE FUNCTION rollcall_events_written() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('rollcall_events', '');
-  RETURN NULL;
-END
-$$;
-CREATE TRIGGER events_written AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION rollcall_events_written();
+-- No trigger notifies when events are inserted: PostgreSQL serialises the commits of transactions
+-- that NOTIFY (a lock held through the commit's WAL flush), which cut concurrent SCIM writes to
+-- 0.28-0.41 of their rate (bench/event-positions.ts, docs/design.md "Events"). The writing process
+-- wakes its own delivery engine after the commit; the sequencer, which runs one at a time anyway,
+-- sends the notification other processes wait for (channel rollcall_events).
