@@ -6,6 +6,7 @@
 // package.json "exports"); this one does not re-export it, so an API caller never loads the server.
 import type { FastifyPluginAsync } from 'fastify';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
+import { ListenerRegistry, type EventListener } from './events/listeners.ts';
 import { DRAIN_LIMIT_FACTOR, Drains } from './http/drain.ts';
 import { registerSurfaces } from './http/surfaces.ts';
 import { makeProvisioning, openStore } from './main.ts';
@@ -22,6 +23,10 @@ export { ScimError, type ErrorReason, type ScimType } from './scim/errors.ts';
 export { TenantError } from './provisioning/tenants/tenants.ts';
 export { ConfigError } from './config/config.ts';
 export { UnsupportedDatabase } from './main.ts';
+export { UnknownEventType, type EventListener } from './events/listeners.ts';
+export type { EventPayload } from './events/payload.ts';
+export type { EventType } from './events/event-types.ts';
+export type { EventActor } from './store/store.ts';
 
 export interface RollcallOptions {
   /** `sqlite:PATH` (created and migrated on first use), `sqlite::memory:`, or `postgres://user:password@host:5432/db`. */
@@ -52,6 +57,10 @@ export interface RollcallOptions {
   onSlowQuery?: (sqlText: string, ms: number) => void;
   /** The time source of every timestamp and token expiry (tests move a manual clock). */
   clock?: Clock;
+  /** The SMTP server of the welcome email, smtp://user:password@host:587 or smtps://…:465 (default: none, no email is sent). */
+  smtpUrl?: string;
+  /** The welcome email's sender when a tenant's settings name none ("Acme <it@acme.example>"). */
+  emailFrom?: string;
 }
 
 export interface Rollcall extends UseCases {
@@ -64,6 +73,17 @@ export interface Rollcall extends UseCases {
   readonly plugin: FastifyPluginAsync;
   /** A tenant's SCIM base URL, the one to paste into the identity provider. */
   scimUrl(slug: string): string;
+  /**
+   * Calls `listener` with each event of `type` after its change has committed: a type
+   * ("user.deactivated"), a resource's every type ("user.*", "group.*") or "*". The argument is
+   * the object a webhook's body carries (docs/events.md). Delivery is at-least-once and in order
+   * per tenant: a listener that throws or rejects is retried like a webhook, with every listener of
+   * that event, and never fails the SCIM request. Returns a function that removes this listener.
+   * An unknown type throws UnknownEventType.
+   */
+  on(type: string, listener: EventListener): () => void;
+  /** Removes the earliest listener added with this type and function; false if there was none. */
+  off(type: string, listener: EventListener): boolean;
   /** Closes the database. Close the Fastify server first, so requests in flight finish. */
   close(): Promise<void>;
 }
@@ -78,12 +98,16 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
     databaseUrl: options.database, publicUrl: options.publicUrl, bodyLimitBytes: options.bodyLimitBytes, paging: options.paging,
     attributeLimits: options.attributeLimits, tokenTtlDays: options.tokenTtlDays, retryAfterSeconds: options.retryAfterSeconds,
     dbPoolSize: options.dbPoolSize, dbStatementTimeoutMs: options.dbStatementTimeoutMs, slowQueryMs: options.slowQueryMs,
+    smtpUrl: options.smtpUrl, emailFrom: options.emailFrom,
   }, {});
   let log: { warn(obj: object, msg: string): void } | undefined;
   const store = await openStore(config, { onSlowQuery: options.onSlowQuery ?? ((sqlText, ms) => log?.warn({ sql: sqlText, ms }, 'slow query')) });
   const provisioning = makeProvisioning(config, store, { clock: options.clock });
   const drains = new Drains(DRAIN_LIMIT_FACTOR * config.bodyLimitBytes);
   const publicPath = new URL(config.publicUrl).pathname.replace(/\/+$/, '');
+  // One per instance (house rule 4): the delivery engine's 'listeners' consumer delivers to it
+  // through a ListenerSink (events/listeners.ts).
+  const listeners = new ListenerRegistry();
   let closed = false;
 
   const plugin: FastifyPluginAsync = async (scope) => {
@@ -104,6 +128,8 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
     ...useCases(provisioning, config),
     plugin,
     scimUrl: (slug) => provisioning.scimBaseUrl(slug),
+    on: (type, listener) => listeners.on(type, listener),
+    off: (type, listener) => listeners.off(type, listener),
     async close() {
       if (closed) return;
       closed = true;

@@ -4202,6 +4202,32 @@ export interface operations {
                                     referenceTypes?: ("external" | "uri" | "User" | "Group")[];
                                 }[];
                             }[];
+                            /** @description The email sent when the identity provider first provisions a user (off by default). subject, text, html and link are templates with the placeholders {{user.displayName}}, {{user.name.givenName}}, {{user.name.familyName}}, {{user.userName}}, {{user.email}}, {{tenant.name}}, {{tenant.slug}}, {{link}}; unknown placeholders are refused. */
+                            welcomeEmail?: {
+                                /** @default false */
+                                enabled: boolean;
+                                /**
+                                 * @description One line: no CR or LF; control characters in values become spaces.
+                                 * @default Welcome to {{tenant.name}}
+                                 */
+                                subject: string;
+                                /**
+                                 * @description The plain-text body.
+                                 * @default Hello {{user.displayName}},
+                                 *
+                                 *     Your {{tenant.name}} account ({{user.userName}}) is ready. Start here:
+                                 *     {{link}}
+                                 */
+                                text: string;
+                                /** @description An HTML body sent beside the text; values are HTML-escaped. */
+                                html?: string;
+                                /** @description The URL {{link}} renders to: https (http for localhost only), placeholders only after the host, values percent-encoded. Required once enabled. */
+                                link?: string;
+                                /** @description Sender, e.g. "Acme IT <it@acme.example>"; default the server's ROLLCALL_EMAIL_FROM. */
+                                from?: string;
+                                /** @description Reply-To address. */
+                                replyTo?: string;
+                            };
                         };
                     };
                 };
@@ -4332,6 +4358,32 @@ export interface operations {
                             referenceTypes?: ("external" | "uri" | "User" | "Group")[];
                         }[];
                     }[];
+                    /** @description The email sent when the identity provider first provisions a user (off by default). subject, text, html and link are templates with the placeholders {{user.displayName}}, {{user.name.givenName}}, {{user.name.familyName}}, {{user.userName}}, {{user.email}}, {{tenant.name}}, {{tenant.slug}}, {{link}}; unknown placeholders are refused. */
+                    welcomeEmail?: {
+                        /** @default false */
+                        enabled?: boolean;
+                        /**
+                         * @description One line: no CR or LF; control characters in values become spaces.
+                         * @default Welcome to {{tenant.name}}
+                         */
+                        subject?: string;
+                        /**
+                         * @description The plain-text body.
+                         * @default Hello {{user.displayName}},
+                         *
+                         *     Your {{tenant.name}} account ({{user.userName}}) is ready. Start here:
+                         *     {{link}}
+                         */
+                        text?: string;
+                        /** @description An HTML body sent beside the text; values are HTML-escaped. */
+                        html?: string;
+                        /** @description The URL {{link}} renders to: https (http for localhost only), placeholders only after the host, values percent-encoded. Required once enabled. */
+                        link?: string;
+                        /** @description Sender, e.g. "Acme IT <it@acme.example>"; default the server's ROLLCALL_EMAIL_FROM. */
+                        from?: string;
+                        /** @description Reply-To address. */
+                        replyTo?: string;
+                    };
                 };
             };
         };
@@ -4394,6 +4446,32 @@ export interface operations {
                                     referenceTypes?: ("external" | "uri" | "User" | "Group")[];
                                 }[];
                             }[];
+                            /** @description The email sent when the identity provider first provisions a user (off by default). subject, text, html and link are templates with the placeholders {{user.displayName}}, {{user.name.givenName}}, {{user.name.familyName}}, {{user.userName}}, {{user.email}}, {{tenant.name}}, {{tenant.slug}}, {{link}}; unknown placeholders are refused. */
+                            welcomeEmail?: {
+                                /** @default false */
+                                enabled: boolean;
+                                /**
+                                 * @description One line: no CR or LF; control characters in values become spaces.
+                                 * @default Welcome to {{tenant.name}}
+                                 */
+                                subject: string;
+                                /**
+                                 * @description The plain-text body.
+                                 * @default Hello {{user.displayName}},
+                                 *
+                                 *     Your {{tenant.name}} account ({{user.userName}}) is ready. Start here:
+                                 *     {{link}}
+                                 */
+                                text: string;
+                                /** @description An HTML body sent beside the text; values are HTML-escaped. */
+                                html?: string;
+                                /** @description The URL {{link}} renders to: https (http for localhost only), placeholders only after the host, values percent-encoded. Required once enabled. */
+                                link?: string;
+                                /** @description Sender, e.g. "Acme IT <it@acme.example>"; default the server's ROLLCALL_EMAIL_FROM. */
+                                from?: string;
+                                /** @description Reply-To address. */
+                                replyTo?: string;
+                            };
                         };
                         dropped?: {
                             [key: string]: unknown;

@@ -16,3 +16,13 @@ test('a timeout that is not a whole number of ms in range, or headers longer tha
   assert.throws(() => loadConfig({}, { ROLLCALL_IDLE_TIMEOUT_MS: '0' }), ConfigError);
   assert.throws(() => loadConfig({}, { ROLLCALL_HEADERS_TIMEOUT_MS: '61000' }), (e: unknown) => e instanceof ConfigError && /cannot exceed ROLLCALL_REQUEST_TIMEOUT_MS/.test(e.message));
 });
+
+test('the welcome email SMTP URL and sender come from the environment; a bad URL is refused without echoing its password', () => {
+  const c = loadConfig({}, { ROLLCALL_SMTP_URL: 'smtp://mailer:s3cret@mail.example.com:587', ROLLCALL_EMAIL_FROM: 'Rollcall <rollcall@example.com>' });
+  assert.equal(c.smtpUrl, 'smtp://mailer:s3cret@mail.example.com:587');
+  assert.equal(c.emailFrom, 'Rollcall <rollcall@example.com>');
+  assert.equal(loadConfig({}, {}).smtpUrl, undefined, 'unset: no email is sent');
+  assert.throws(() => loadConfig({}, { ROLLCALL_SMTP_URL: 'http://mailer:s3cret@mail.example.com' }),
+    (e: unknown) => e instanceof ConfigError && /ROLLCALL_SMTP_URL/.test(e.message) && !e.message.includes('s3cret'));
+  assert.throws(() => loadConfig({}, { ROLLCALL_EMAIL_FROM: 'a@b.example, c@d.example' }), ConfigError);
+});

@@ -1,5 +1,6 @@
 // One typed configuration object: defaults, then the environment (this is the only file that
 // reads process.env), then explicit overrides (CLI flags win). Validated and frozen at start-up.
+import { parseMailbox } from '../events/email-template.ts';
 
 export interface Config {
   host: string;
@@ -30,6 +31,14 @@ export interface Config {
    * in the middle of a request, keepAliveMs of an idle keep-alive connection between requests.
    */
   timeouts: { requestMs: number; headersMs: number; idleMs: number; keepAliveMs: number };
+  /**
+   * The SMTP server of the welcome email (events/email.ts): smtp://user:password@host:587
+   * (STARTTLS when the server offers it) or smtps://…:465 (TLS from the start). Unset: no email is
+   * sent. The password is a secret: never logged, redacted from every error.
+   */
+  smtpUrl?: string;
+  /** The From of the welcome email when the tenant's settings name none ("Acme <it@acme.example>"). */
+  emailFrom?: string;
 }
 
 export const DEFAULTS: Config = {
@@ -109,6 +118,8 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
     keepAliveMs: int('ROLLCALL_KEEP_ALIVE_TIMEOUT_MS', env.ROLLCALL_KEEP_ALIVE_TIMEOUT_MS, 500, 3_600_000),
   };
   if (Object.values(timeouts).some((v) => v !== undefined)) out.timeouts = { ...DEFAULTS.timeouts, ...stripUndefined(timeouts) };
+  if (env.ROLLCALL_SMTP_URL) out.smtpUrl = env.ROLLCALL_SMTP_URL;
+  if (env.ROLLCALL_EMAIL_FROM) out.emailFrom = env.ROLLCALL_EMAIL_FROM;
   const max = int('ROLLCALL_MAX_PAGE_SIZE', env.ROLLCALL_MAX_PAGE_SIZE, 1, 10000);
   const def = int('ROLLCALL_DEFAULT_PAGE_SIZE', env.ROLLCALL_DEFAULT_PAGE_SIZE, 1, 10000);
   if (max !== undefined || def !== undefined) out.paging = { maxCount: max ?? DEFAULTS.paging.maxCount, defaultCount: def ?? Math.min(DEFAULTS.paging.defaultCount, max ?? Infinity) };
@@ -129,7 +140,22 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
   if (!LOG_LEVELS.includes(c.logLevel)) throw new ConfigError(`ROLLCALL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
   if (c.paging.defaultCount > c.paging.maxCount) throw new ConfigError('The default page size cannot exceed the maximum page size.');
   if (c.timeouts.headersMs > c.timeouts.requestMs) throw new ConfigError(`ROLLCALL_HEADERS_TIMEOUT_MS (${c.timeouts.headersMs}) cannot exceed ROLLCALL_REQUEST_TIMEOUT_MS (${c.timeouts.requestMs}): the headers are part of the request.`);
+  checkEmail(c);
   return deepFreeze(c);
+}
+
+/** The welcome email's SMTP URL and sender. The URL is never echoed: it may hold a password. */
+function checkEmail(c: Config): void {
+  if (c.smtpUrl !== undefined) {
+    let url: URL | undefined;
+    try { url = new URL(c.smtpUrl); } catch { url = undefined; }
+    if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
+      throw new ConfigError('ROLLCALL_SMTP_URL must be an smtp:// or smtps:// URL such as smtp://user:password@mail.example.com:587 (its value is not shown: it may hold a password).');
+    }
+  }
+  if (c.emailFrom !== undefined && !parseMailbox(c.emailFrom)) {
+    throw new ConfigError(`ROLLCALL_EMAIL_FROM must be an email address such as rollcall@example.com or "Rollcall <rollcall@example.com>", got ${JSON.stringify(c.emailFrom)}.`);
+  }
 }
 
 /** Warnings about insecure settings, printed loudly at start-up. */

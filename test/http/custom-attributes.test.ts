@@ -11,7 +11,7 @@ import { assertScimError } from '../support/scim-errors.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { startServer } from '../../src/main.ts';
 import { requireTenant } from '../../src/provisioning/tenants/tenants.ts';
-import { readSettings, replaceSettings, SettingsError } from '../../src/provisioning/tenants/settings.ts';
+import { DEFAULT_SETTINGS, readSettings, replaceSettings, SettingsError } from '../../src/provisioning/tenants/settings.ts';
 import { freePort } from '../../harness/processes.ts';
 
 const ACME_USER = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
@@ -62,7 +62,8 @@ after(async () => { await server?.close(); });
 test('a new tenant has settings version 1 with the defaults', async () => {
   const read = await readSettings(server.running.store, await tenant());
   assert.equal(read.version, 1);
-  assert.deepEqual(read.settings, { scim: { patchResponse: { users: 200, groups: 204 } }, customSchemas: [] });
+  assert.deepEqual(read.settings, { scim: { patchResponse: { users: 200, groups: 204 } }, customSchemas: [], welcomeEmail: DEFAULT_SETTINGS.welcomeEmail });
+  assert.equal(read.settings.welcomeEmail.enabled, false, 'no welcome email until a tenant turns it on');
 });
 
 test('settings refuse unknown keys and bad definitions, naming each by its JSON pointer', async () => {

@@ -6,6 +6,7 @@ import {
   checkCustomSchemas, CUSTOM_ATTRIBUTE_TYPES, CUSTOM_LIMITS, CUSTOM_MUTABILITIES, CUSTOM_UNIQUENESS, REFERENCE_TYPES,
   type CustomSchema, type DefinitionProblem,
 } from '../../scim/schemas/custom-extension.ts';
+import { checkLink, checkTemplate, parseMailbox, PLACEHOLDERS } from '../../events/email-template.ts';
 
 export type PatchResponse = 200 | 204;
 
@@ -20,12 +21,36 @@ export interface TenantSettings {
   };
   /** The tenant's own extension schemas (scim/schemas/custom-extension.ts). */
   customSchemas: CustomSchema[];
+  /** The email sent to a user the identity provider provisions (events/email.ts; off by default). */
+  welcomeEmail: WelcomeEmailSettings;
 }
+
+/**
+ * The welcome email (PRODUCT.md C4). Subject, text and html are templates with {{placeholders}}
+ * (events/email-template.ts); link is a URL template, required once enabled. from and replyTo are
+ * plain addresses ("Acme IT <it@acme.example>"); without from, the server's ROLLCALL_EMAIL_FROM.
+ */
+export interface WelcomeEmailSettings {
+  enabled: boolean;
+  subject: string;
+  text: string;
+  html?: string;
+  link?: string;
+  from?: string;
+  replyTo?: string;
+}
+
+/** Size bounds of the welcome email's templates (characters). */
+export const WELCOME_LIMITS = { subject: 500, body: 100_000, link: 2000, address: 320 } as const;
+
+export const DEFAULT_WELCOME_SUBJECT = 'Welcome to {{tenant.name}}';
+export const DEFAULT_WELCOME_TEXT = 'Hello {{user.displayName}},\n\nYour {{tenant.name}} account ({{user.userName}}) is ready. Start here:\n{{link}}\n';
 
 /** What a tenant that never set anything has: today's behaviour. */
 export const DEFAULT_SETTINGS: Readonly<TenantSettings> = Object.freeze({
   scim: Object.freeze({ patchResponse: Object.freeze({ users: 200 as const, groups: 204 as const }) }),
   customSchemas: Object.freeze([]) as unknown as CustomSchema[],
+  welcomeEmail: Object.freeze({ enabled: false, subject: DEFAULT_WELCOME_SUBJECT, text: DEFAULT_WELCOME_TEXT }),
 });
 
 /** The settings document as JSON Schema (2020-12), for the admin API's OpenAPI document. */
@@ -87,6 +112,20 @@ export const tenantSettingsJsonSchema = {
         },
       },
     },
+    welcomeEmail: {
+      type: 'object',
+      additionalProperties: false,
+      description: `The email sent when the identity provider first provisions a user (off by default). subject, text, html and link are templates with the placeholders ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}; unknown placeholders are refused.`,
+      properties: {
+        enabled: { type: 'boolean', default: false },
+        subject: { type: 'string', minLength: 1, maxLength: WELCOME_LIMITS.subject, default: DEFAULT_WELCOME_SUBJECT, description: 'One line: no CR or LF; control characters in values become spaces.' },
+        text: { type: 'string', minLength: 1, maxLength: WELCOME_LIMITS.body, default: DEFAULT_WELCOME_TEXT, description: 'The plain-text body.' },
+        html: { type: 'string', maxLength: WELCOME_LIMITS.body, description: 'An HTML body sent beside the text; values are HTML-escaped.' },
+        link: { type: 'string', maxLength: WELCOME_LIMITS.link, description: 'The URL {{link}} renders to: https (http for localhost only), placeholders only after the host, values percent-encoded. Required once enabled.' },
+        from: { type: 'string', maxLength: WELCOME_LIMITS.address, description: 'Sender, e.g. "Acme IT <it@acme.example>"; default the server\'s ROLLCALL_EMAIL_FROM.' },
+        replyTo: { type: 'string', maxLength: WELCOME_LIMITS.address, description: 'Reply-To address.' },
+      },
+    },
   },
 } as const;
 
@@ -106,7 +145,7 @@ export function checkSettings(input: unknown): { settings: TenantSettings; probl
   const known = (obj: Record<string, unknown>, at: string, keys: string[]) => {
     for (const k of Object.keys(obj)) if (!keys.includes(k)) problem(`${at}/${escape(k)}`, `is not a setting (allowed here: ${keys.join(', ')})`);
   };
-  known(input, '', ['scim', 'customSchemas']);
+  known(input, '', ['scim', 'customSchemas', 'welcomeEmail']);
   const patchResponse = { ...DEFAULT_SETTINGS.scim.patchResponse };
   if (input.scim !== undefined) {
     if (!isObject(input.scim)) problem('/scim', 'must be an object');
@@ -129,8 +168,59 @@ export function checkSettings(input: unknown): { settings: TenantSettings; probl
   }
   const custom = input.customSchemas === undefined ? { schemas: [], problems: [] } : checkCustomSchemas(input.customSchemas, '/customSchemas');
   problems.push(...custom.problems);
+  const welcomeEmail = checkWelcomeEmail(input.welcomeEmail, problem, known);
   if (problems.length) return { problems };
-  return { settings: { scim: { patchResponse }, customSchemas: custom.schemas }, problems: [] };
+  return { settings: { scim: { patchResponse }, customSchemas: custom.schemas, welcomeEmail }, problems: [] };
+}
+
+// A subject is one header line: a CR or LF written into the template is refused here (values
+// substituted later have theirs replaced by spaces, events/email-template.ts).
+// eslint-disable-next-line no-control-regex -- control characters are what is refused
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+function checkWelcomeEmail(
+  input: unknown,
+  problem: (pointer: string, message: string) => void,
+  known: (obj: Record<string, unknown>, at: string, keys: string[]) => void,
+): WelcomeEmailSettings {
+  const out: WelcomeEmailSettings = { ...DEFAULT_SETTINGS.welcomeEmail };
+  if (input === undefined) return out;
+  const at = '/welcomeEmail';
+  if (!isObject(input)) { problem(at, 'must be an object such as {"enabled": true, "link": "https://app.example.com/welcome"}'); return out; }
+  known(input, at, ['enabled', 'subject', 'text', 'html', 'link', 'from', 'replyTo']);
+  if (input.enabled !== undefined) {
+    if (typeof input.enabled !== 'boolean') problem(`${at}/enabled`, 'must be true or false');
+    else out.enabled = input.enabled;
+  }
+  const text = (key: 'subject' | 'text' | 'html' | 'link' | 'from' | 'replyTo', max: number): string | undefined => {
+    const v = input[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') { problem(`${at}/${key}`, 'must be a string'); return undefined; }
+    if (v.trim() === '') { problem(`${at}/${key}`, 'cannot be empty'); return undefined; }
+    if (v.length > max) { problem(`${at}/${key}`, `is longer than ${max} characters`); return undefined; }
+    return v;
+  };
+  const report = (list: { pointer: string; message: string }[]) => { for (const p of list) problem(p.pointer, p.message); };
+  const subject = text('subject', WELCOME_LIMITS.subject);
+  if (subject !== undefined) {
+    if (CONTROL.test(subject)) problem(`${at}/subject`, 'must be one line: no CR, LF or other control characters');
+    report(checkTemplate(subject, `${at}/subject`));
+    out.subject = subject;
+  }
+  const body = text('text', WELCOME_LIMITS.body);
+  if (body !== undefined) { report(checkTemplate(body, `${at}/text`)); out.text = body; }
+  const html = text('html', WELCOME_LIMITS.body);
+  if (html !== undefined) { report(checkTemplate(html, `${at}/html`)); out.html = html; }
+  const link = text('link', WELCOME_LIMITS.link);
+  if (link !== undefined) { report(checkLink(link, `${at}/link`)); out.link = link; }
+  if (out.enabled && out.link === undefined && input.link === undefined) problem(`${at}/link`, 'is required when the welcome email is enabled (the URL the email points the user to)');
+  for (const key of ['from', 'replyTo'] as const) {
+    const v = text(key, WELCOME_LIMITS.address);
+    if (v === undefined) continue;
+    if (!parseMailbox(v)) problem(`${at}/${key}`, 'must be an email address such as it@acme.example or "Acme IT <it@acme.example>"');
+    else out[key] = v;
+  }
+  return out;
 }
 
 /**
