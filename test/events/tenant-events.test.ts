@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ROLLCALL } from '../../harness/processes.ts';
 import { expectProblem, startAdminServer, type AdminTestServer } from '../support/admin.ts';
 import { useCases } from '../../src/provisioning/use-cases.ts';
@@ -124,6 +124,35 @@ test('a refused action writes no event and no audit entry: a taken slug, an unkn
   // Nor under any other tenant id: the taken slug's attempt wrote nothing anywhere.
   const stray = await server.query("SELECT count(*) AS n FROM events WHERE tenant_slug = ? AND tenant_id <> ?", [slug, tenantId]);
   assert.equal(Number(stray[0].n), 0);
+});
+
+test('a change whose audit entry or events cannot be written is not made: the three commit together or not at all', async () => {
+  const store = server.running.store;
+  const slug = newSlug('atomic');
+  const [taken] = await auditOf((await act('POST', '/tenants', { slug: newSlug('first') })).res.body.id);
+  // An audit entry whose id is already taken makes the record's write fail inside the transaction.
+  const clash = {
+    audit: { id: taken.id as string, at: new Date().toISOString(), keyId: null, keyName: null, action: 'tenant.create', tenantId: null, targetType: 'tenant', targetId: null, summary: {}, requestId: null },
+    events: [],
+  };
+  await assert.rejects(store.createTenant({ id: randomUUID(), slug, name: 'Atomic', createdAt: new Date().toISOString() }, clash));
+  assert.equal(await store.findTenantBySlug(slug), undefined, 'the tenant was not created');
+  assert.equal(Number((await server.query('SELECT count(*) AS n FROM events WHERE tenant_slug = ?', [slug]))[0].n), 0, 'nor any event');
+
+  const tenantId: string = (await act('POST', '/tenants', { slug, name: 'Atomic' })).res.body.id;
+  assert.equal(await store.renameTenant(tenantId, 'Renamed', clash).catch(() => 'refused'), 'refused');
+  assert.equal((await store.findTenantBySlug(slug))?.name, 'Atomic', 'the rename was rolled back');
+  assert.equal(await store.deleteTenant(tenantId, () => clash).catch(() => 'refused'), 'refused');
+  assert.ok(await store.findTenantBySlug(slug), 'the deletion was rolled back');
+
+  const token = { id: 'tok_0a0a0a0a0a0a', tenantId, name: null, hash: sha256(slug), hint: 'abcd', createdAt: new Date().toISOString(), expiresAt: null, revokedAt: null, lastUsedAt: null };
+  assert.equal(await store.createToken(token, clash).catch(() => 'refused'), 'refused');
+  assert.deepEqual(await store.listTokens(tenantId), [], 'the token was not issued');
+  await store.createToken(token);
+  assert.equal(await store.revokeToken(tenantId, token.id, new Date().toISOString(), clash).catch(() => 'refused'), 'refused');
+  const next = { ...token, id: 'tok_0b0b0b0b0b0b', hash: sha256(`${slug}-next`) };
+  assert.equal(await store.rotateToken(tenantId, token.id, next, new Date(Date.now() + 60_000).toISOString(), new Date().toISOString(), () => clash).catch(() => 'refused'), 'refused');
+  assert.deepEqual((await store.listTokens(tenantId)).map((t) => [t.id, t.revokedAt, t.expiresAt]), [[token.id, null, null]], 'neither the revocation nor the rotation was made');
 });
 
 test('renaming a tenant to the name it has is audited but tells the app nothing', async () => {
