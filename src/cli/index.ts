@@ -106,10 +106,8 @@ tenant.command('create <slug>')
   .addOption(dbOption())
   .action(async (slug: string, opts: { db?: string; name?: string; expiresIn?: string; json?: boolean }) => withStore(opts, async (store, c) => {
     const ttl = opts.expiresIn ? parseDuration(opts.expiresIn) : c.tokenTtlDays * 86_400_000;
-    const t = await createTenant(store, slug, opts.name);
-    const { token, record } = await issueToken(store, t, ttl);
-    await audit(store, systemClock, CLI_ACTOR, 'tenant.create', { type: 'tenant', id: t.id, tenantId: t.id }, { slug: t.slug, name: t.name });
-    await audit(store, systemClock, CLI_ACTOR, 'token.create', { type: 'token', id: record.id, tenantId: t.id }, { expiresAt: record.expiresAt });
+    const t = await createTenant(store, slug, opts.name, systemClock, CLI_ACTOR);
+    const { token, record } = await issueToken(store, t, ttl, systemClock, null, CLI_ACTOR);
     if (opts.json) {
       console.log(JSON.stringify({ tenant: t, scimUrl: scimUrl(c, t.slug), token, tokenId: record.id, expiresAt: record.expiresAt }));
       return;
@@ -138,8 +136,7 @@ tenant.command('update <slug>')
   .addOption(dbOption())
   .action(async (slug: string, opts: { db?: string; name: string }) => withStore(opts, async (store) => {
     const t = await requireTenant(store, slug);
-    const renamed = await renameTenant(store, t, opts.name);
-    await audit(store, systemClock, CLI_ACTOR, 'tenant.update', { type: 'tenant', id: t.id, tenantId: t.id }, { fields: ['name'], from: t.name, to: renamed.name });
+    const renamed = await renameTenant(store, t, opts.name, systemClock, CLI_ACTOR);
     console.log(`Tenant ${slug} is now named "${renamed.name}".`);
   }));
 
@@ -149,8 +146,7 @@ tenant.command('delete <slug>')
   .addOption(dbOption())
   .action(async (slug: string, opts: { db?: string; confirm: string }) => withStore(opts, async (store) => {
     const t = await requireTenant(store, slug);
-    const gone = await deleteTenant(store, t, opts.confirm);
-    await audit(store, systemClock, CLI_ACTOR, 'tenant.delete', { type: 'tenant', id: t.id, tenantId: t.id }, { slug: t.slug, ...gone });
+    const gone = await deleteTenant(store, t, opts.confirm, systemClock, CLI_ACTOR);
     console.log(`Tenant ${slug} deleted, with ${gone.users} user(s) and ${gone.groups} group(s).`);
   }));
 
@@ -164,8 +160,7 @@ token.command('create <slug>')
   .action(async (slug: string, opts: { db?: string; expiresIn?: string; json?: boolean }) => withStore(opts, async (store, c) => {
     const t = await requireTenant(store, slug);
     const ttl = opts.expiresIn ? parseDuration(opts.expiresIn) : c.tokenTtlDays * 86_400_000;
-    const { token: secret, record } = await issueToken(store, t, ttl);
-    await audit(store, systemClock, CLI_ACTOR, 'token.create', { type: 'token', id: record.id, tenantId: t.id }, { expiresAt: record.expiresAt });
+    const { token: secret, record } = await issueToken(store, t, ttl, systemClock, null, CLI_ACTOR);
     if (opts.json) { console.log(JSON.stringify({ tenant: t.slug, scimUrl: scimUrl(c, t.slug), token: secret, tokenId: record.id, expiresAt: record.expiresAt })); return; }
     console.log(`Token ${record.id} for ${t.slug} (expires ${record.expiresAt ?? 'never'}):\n\n  SCIM base URL:  ${scimUrl(c, t.slug)}\n  Bearer token:   ${secret}\n\nThe token is shown only this once.`);
   }));
@@ -190,8 +185,7 @@ token.command('revoke <slug> <tokenId>')
   .addOption(dbOption())
   .action(async (slug: string, tokenId: string, opts: { db?: string }) => withStore(opts, async (store) => {
     const t = await requireTenant(store, slug);
-    await revokeToken(store, t, tokenId);
-    await audit(store, systemClock, CLI_ACTOR, 'token.revoke', { type: 'token', id: tokenId, tenantId: t.id });
+    await revokeToken(store, t, tokenId, systemClock, CLI_ACTOR);
     console.log(`Token ${tokenId} of ${slug} revoked.`);
   }));
 
@@ -204,8 +198,7 @@ token.command('rotate <slug> <tokenId>')
   .action(async (slug: string, tokenId: string, opts: { db?: string; oldExpiresAt?: string; expiresIn?: string; json?: boolean }) => withStore(opts, async (store, c) => {
     const t = await requireTenant(store, slug);
     const ttl = opts.expiresIn ? parseDuration(opts.expiresIn) : c.tokenTtlDays * 86_400_000;
-    const r = await rotateToken(store, t, tokenId, { ttlMs: ttl, oldUntil: opts.oldExpiresAt });
-    await audit(store, systemClock, CLI_ACTOR, 'token.rotate', { type: 'token', id: tokenId, tenantId: t.id }, { newTokenId: r.record.id, oldExpiresAt: r.previous.expiresAt });
+    const r = await rotateToken(store, t, tokenId, { ttlMs: ttl, oldUntil: opts.oldExpiresAt }, systemClock, CLI_ACTOR);
     if (opts.json) { console.log(JSON.stringify({ tenant: t.slug, scimUrl: scimUrl(c, t.slug), token: r.token, tokenId: r.record.id, expiresAt: r.record.expiresAt, previous: { tokenId, expiresAt: r.previous.expiresAt } })); return; }
     console.log(`New token ${r.record.id} for ${t.slug} (expires ${r.record.expiresAt ?? 'never'}):\n\n  SCIM base URL:  ${scimUrl(c, t.slug)}\n  Bearer token:   ${r.token}\n`);
     console.log(`The token is shown only this once. The old token ${tokenId} keeps working until ${r.previous.expiresAt}: paste the new one into the identity provider before then.`);

@@ -103,6 +103,17 @@ export interface AuditEntry {
   requestId: string | null;
 }
 
+/**
+ * What an admin action writes besides its change: its audit entry and its events (issue 10), in the
+ * change's own transaction, so that neither a change without its record nor a record without its
+ * change can exist. The tenant and token writes of Store take it as an optional last argument
+ * rather than moving onto StoreTx: the contract suite, the test helpers and the benches call those
+ * methods as they are, and the interface stays as narrow as it was. Where what was done is known only
+ * inside the transaction (a deletion's counts, a rotated token's new expiry) the argument is a
+ * function of it, called once the change is made.
+ */
+export interface ActionRecord { audit?: AuditEntry; events?: readonly NewEvent[] }
+
 /** Who made a change: a SCIM token, an admin key, the CLI, or the vendor's own code (the library). */
 export interface EventActor { type: 'token' | 'adminKey' | 'cli' | 'library'; id: string | null; name: string | null }
 
@@ -275,30 +286,32 @@ export interface Store extends StoreReads {
   /** The migrations (file names) this store applied when it was opened; empty when the schema was current. */
   readonly migrationsApplied: readonly string[];
 
-  createTenant(tenant: NewTenant): Promise<void>;
+  createTenant(tenant: NewTenant, record?: ActionRecord): Promise<void>;
   findTenantBySlug(slug: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;
   /** Tenants in slug order after `after`, whose slug or name contains `search` (case-insensitively). */
   scanTenants(search: string | undefined, scan: Scan): Promise<Tenant[]>;
-  /** Renames a tenant; false when there is no such tenant. */
-  renameTenant(tenantId: string, name: string): Promise<boolean>;
+  /** Renames a tenant; false (and nothing written) when there is no such tenant. */
+  renameTenant(tenantId: string, name: string, record?: ActionRecord): Promise<boolean>;
   /**
    * Deletes the tenant and everything of it (users, groups, memberships, tokens, settings) in one
    * transaction; returns how many users and groups went with it, or undefined if there was none.
+   * Its events stay: the app must learn of the deletion (tenant.deleted); retention prunes them.
    */
-  deleteTenant(tenantId: string): Promise<{ users: number; groups: number } | undefined>;
+  deleteTenant(tenantId: string, record?: (gone: { users: number; groups: number }) => ActionRecord): Promise<{ users: number; groups: number } | undefined>;
 
-  createToken(token: TokenRecord): Promise<void>;
+  createToken(token: TokenRecord, record?: ActionRecord): Promise<void>;
   /** One round trip for authentication: the token with this hash, if it belongs to the tenant with this slug. */
   findTokenForTenant(hash: string, slug: string): Promise<{ token: TokenRecord; tenant: Tenant } | undefined>;
   listTokens(tenantId: string): Promise<TokenRecord[]>;
-  revokeToken(tenantId: string, tokenId: string, at: string): Promise<boolean>;
+  /** Revokes a live or expired token; false (and nothing written) when it is absent or already revoked. */
+  revokeToken(tenantId: string, tokenId: string, at: string, record?: ActionRecord): Promise<boolean>;
   /**
    * Rotation: creates `next` and, in the same transaction, makes the live token `tokenId` expire at
    * `oldUntil` (or keep its own earlier expiry). False (and nothing written) when that token is not
-   * live: revoked, expired at `now`, or absent.
+   * live: revoked, expired at `now`, or absent. `record` gets the old token as it now stands.
    */
-  rotateToken(tenantId: string, tokenId: string, next: TokenRecord, oldUntil: string, now: string): Promise<boolean>;
+  rotateToken(tenantId: string, tokenId: string, next: TokenRecord, oldUntil: string, now: string, record?: (previous: TokenRecord) => ActionRecord): Promise<boolean>;
   /** Records a use; drivers may skip the write when the last record is less than a minute old. */
   touchToken(tokenId: string, at: string): Promise<void>;
   /**

@@ -25,7 +25,7 @@ export const tenantIn = (store: Store, request: FastifyRequest): Promise<Tenant>
   requireTenant(store, (request.params as { tenant: string }).tenant.toLowerCase());
 
 export const actorOf = (request: FastifyRequest): Actor =>
-  ({ keyId: request.adminKey?.id ?? null, keyName: request.adminKey?.name ?? null, requestId: request.id });
+  ({ type: 'adminKey', keyId: request.adminKey?.id ?? null, keyName: request.adminKey?.name ?? null, requestId: request.id });
 
 /** The admin key a request authenticated with, as its events name it. */
 export const eventActorOf = (request: FastifyRequest): EventActor =>

@@ -1,26 +1,42 @@
 // The audit log of admin actions: who (admin key id and name, or the CLI), what, on which target,
 // when, and a summary of what changed (names of changed fields, counts, ids: never a secret).
 import { randomBytes } from 'node:crypto';
-import type { Store } from '../../store/store.ts';
+import type { AuditEntry, EventActor, Store } from '../../store/store.ts';
 import { isoNow, type Clock } from '../clock.ts';
 
-/** Who acted: an admin key (through the API), or the operator at the server (the CLI). */
-export interface Actor { keyId: string | null; keyName: string | null; requestId: string | null }
-export const CLI_ACTOR: Actor = { keyId: null, keyName: 'rollcall CLI', requestId: null };
+/**
+ * Who acted: an admin key (through the API), the operator at the server (the CLI), or the vendor's
+ * own code calling the use cases (the library). `type` is what the action's events name as actor.
+ */
+export interface Actor { type: 'adminKey' | 'cli' | 'library'; keyId: string | null; keyName: string | null; requestId: string | null }
+export const CLI_ACTOR: Actor = Object.freeze({ type: 'cli', keyId: null, keyName: 'rollcall CLI', requestId: null });
+/** The vendor's code (library.ts, use-cases.ts), and any caller of the tenant and token use cases that names no one. */
+export const LIBRARY_ADMIN_ACTOR: Actor = Object.freeze({ type: 'library', keyId: null, keyName: null, requestId: null });
+
+/** The actor as events name it (store.ts EventActor): the same key id and name the audit entry holds. */
+export const eventActor = (actor: Actor): EventActor => ({ type: actor.type, id: actor.keyId, name: actor.keyName });
 
 export interface AuditTarget { type: 'tenant' | 'token' | 'user' | 'group' | 'adminKey' | 'settings'; id: string | null; tenantId: string | null }
 
 /**
- * Records an admin action. Ids sort by time: the ISO time, then this process's monotonic clock in
- * microseconds (so two entries one process writes within a millisecond keep their order, as the
- * CLI's "tenant created" then "its first token created" must), then random characters. The log
- * pages newest first by id alone. Entries of two processes within one millisecond sort in either
- * order, which is fine for actions that were concurrent anyway.
+ * An audit entry, for the store to write (inside the action's own transaction, or by audit()). Ids
+ * sort by time: the ISO time, then this process's monotonic clock in microseconds (so two entries
+ * one process writes within a millisecond keep their order, as the CLI's "tenant created" then
+ * "its first token created" must), then random characters. The log pages newest first by id alone.
+ * Entries of two processes within one millisecond sort in either order, which is fine for actions
+ * that were concurrent anyway.
  */
-export async function audit(store: Store, clock: Clock, actor: Actor, action: string, target: AuditTarget, summary: Record<string, unknown> = {}): Promise<void> {
-  const at = isoNow(clock);
-  await store.appendAudit({
+export function auditEntry(at: string, actor: Actor, action: string, target: AuditTarget, summary: Record<string, unknown> = {}): AuditEntry {
+  return {
     id: `${at}~${Math.floor(performance.now() * 1000).toString(36).padStart(11, '0')}${randomBytes(4).toString('hex')}`, at, keyId: actor.keyId, keyName: actor.keyName, action,
     tenantId: target.tenantId, targetType: target.type, targetId: target.id, summary, requestId: actor.requestId,
-  });
+  };
+}
+
+/**
+ * Records an admin action after the fact, in a transaction of its own. Tenant and token actions
+ * write theirs inside the action's transaction instead (tenants/tenant-records.ts).
+ */
+export async function audit(store: Store, clock: Clock, actor: Actor, action: string, target: AuditTarget, summary: Record<string, unknown> = {}): Promise<void> {
+  await store.appendAudit(auditEntry(isoNow(clock), actor, action, target, summary));
 }

@@ -1,7 +1,9 @@
 // Tenants: one per customer organisation, named by a slug that becomes part of its SCIM URL.
 import { randomUUID } from 'node:crypto';
 import { UniquenessViolation, type Store, type Tenant } from '../../store/store.ts';
+import { LIBRARY_ADMIN_ACTOR, type Actor } from '../admin/audit.ts';
 import { isoNow, systemClock, type Clock } from '../clock.ts';
+import { actionRecord, tenantData } from './tenant-records.ts';
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -15,13 +17,19 @@ export class TenantError extends Error {
   constructor(message: string, readonly status: 400 | 404 | 409 = 400, readonly field?: string) { super(message); }
 }
 
-export async function createTenant(store: Store, slug: string, name?: string, clock: Clock = systemClock): Promise<Tenant> {
+// Each action below writes its change, its audit entry and its events (tenant.created, …) in one
+// transaction (store.ts ActionRecord), naming `by`: the admin key, the CLI, or the vendor's code.
+
+export async function createTenant(store: Store, slug: string, name?: string, clock: Clock = systemClock, by: Actor = LIBRARY_ADMIN_ACTOR): Promise<Tenant> {
   if (!SLUG_PATTERN.test(slug)) {
     throw new TenantError(`"${slug}" cannot be a tenant slug: use 1–63 lower-case letters, digits and dashes, starting and ending with a letter or digit (it becomes part of the SCIM URL).`, 400, 'slug');
   }
   const tenant: Tenant = { id: randomUUID(), slug, name: checkName(name) ?? slug, createdAt: isoNow(clock), settingsVersion: 1 };
   try {
-    await store.createTenant(tenant);
+    await store.createTenant(tenant, actionRecord({
+      at: tenant.createdAt, by, tenant, action: 'tenant.create', target: 'tenant', targetId: tenant.id,
+      summary: { slug: tenant.slug, name: tenant.name }, events: [['tenant.created', { tenant: tenantData(tenant) }]],
+    }));
   } catch (err) {
     if (err instanceof UniquenessViolation) throw new TenantError(`A tenant with the slug "${slug}" already exists.`, 409, 'slug');
     throw err;
@@ -44,22 +52,34 @@ function checkName(name: string | undefined): string | undefined {
   return trimmed || undefined;
 }
 
-export async function renameTenant(store: Store, tenant: Tenant, name: string): Promise<Tenant> {
+export async function renameTenant(store: Store, tenant: Tenant, name: string, clock: Clock = systemClock, by: Actor = LIBRARY_ADMIN_ACTOR): Promise<Tenant> {
   const checked = checkName(name);
   if (!checked) throw new TenantError('A tenant name cannot be empty.', 400, 'name');
-  if (!(await store.renameTenant(tenant.id, checked))) throw new TenantError(`No tenant has the slug "${tenant.slug}".`, 404);
-  return { ...tenant, name: checked };
+  const renamed = { ...tenant, name: checked };
+  // The same name again is recorded as an action, but tells the app nothing: no event.
+  const changedFields = checked === tenant.name ? [] : ['name'];
+  const record = actionRecord({
+    at: isoNow(clock), by, tenant, action: 'tenant.update', target: 'tenant', targetId: tenant.id,
+    summary: { fields: ['name'], from: tenant.name, to: checked },
+    events: changedFields.length ? [['tenant.updated', { tenant: tenantData(renamed), changedFields }]] : [],
+  });
+  if (!(await store.renameTenant(tenant.id, checked, record))) throw new TenantError(`No tenant has the slug "${tenant.slug}".`, 404);
+  return renamed;
 }
 
 /**
  * Deletes a tenant with every user, group, token and setting it has, in one transaction. `confirm`
  * must repeat the slug: the one guard against deleting the wrong customer by a copied id.
  */
-export async function deleteTenant(store: Store, tenant: Tenant, confirm: string | undefined): Promise<{ users: number; groups: number }> {
+export async function deleteTenant(store: Store, tenant: Tenant, confirm: string | undefined, clock: Clock = systemClock, by: Actor = LIBRARY_ADMIN_ACTOR): Promise<{ users: number; groups: number }> {
   if (confirm !== tenant.slug) {
     throw new TenantError(`Deleting tenant "${tenant.slug}" removes all of its users, groups and tokens for good: confirm by repeating its slug (confirm=${tenant.slug}).`, 400, 'confirm');
   }
-  const gone = await store.deleteTenant(tenant.id);
+  const at = isoNow(clock);
+  const gone = await store.deleteTenant(tenant.id, (counts) => actionRecord({
+    at, by, tenant, action: 'tenant.delete', target: 'tenant', targetId: tenant.id,
+    summary: { slug: tenant.slug, ...counts }, events: [['tenant.deleted', { tenant: tenantData(tenant), ...counts }]],
+  }));
   if (!gone) throw new TenantError(`No tenant has the slug "${tenant.slug}".`, 404);
   return gone;
 }

@@ -2,7 +2,9 @@
 // rotate (a new token, the old one kept working for an overlap so the IdP can be updated).
 import { randomBytes } from 'node:crypto';
 import type { Store, Tenant, TokenRecord } from '../../store/store.ts';
+import { LIBRARY_ADMIN_ACTOR, type Actor } from '../admin/audit.ts';
 import { isoNow, systemClock, type Clock } from '../clock.ts';
+import { actionRecord, tokenData } from './tenant-records.ts';
 import { TenantError } from './tenants.ts';
 import { generateToken, hashToken } from './token-format.ts';
 
@@ -29,10 +31,17 @@ export function checkLifetime(ms: number, shown: string = String(ms)): number {
 
 export interface IssuedToken { token: string; record: TokenRecord }
 
+// Each action below writes its change, its audit entry and its events (token.created, …) in one
+// transaction (store.ts ActionRecord), naming `by`: the admin key, the CLI, or the vendor's code.
+
 /** Issues a token; the clear token is returned once and never stored. */
-export async function issueToken(store: Store, tenant: Tenant, ttlMs: number | null, clock: Clock = systemClock, name: string | null = null): Promise<IssuedToken> {
+export async function issueToken(store: Store, tenant: Tenant, ttlMs: number | null, clock: Clock = systemClock, name: string | null = null, by: Actor = LIBRARY_ADMIN_ACTOR): Promise<IssuedToken> {
   const issued = newToken(tenant, ttlMs, clock.now(), name);
-  await store.createToken(issued.record);
+  const r = issued.record;
+  await store.createToken(r, actionRecord({
+    at: r.createdAt, by, tenant, action: 'token.create', target: 'token', targetId: r.id,
+    summary: { name: r.name, expiresAt: r.expiresAt }, events: [['token.created', { token: tokenData(r) }]],
+  }));
   return issued;
 }
 
@@ -59,7 +68,7 @@ export const DEFAULT_ROTATION_OVERLAP_MS = 7 * 86_400_000;
  * Rotation: a new token (same name, the given lifetime) and the old one made to expire at
  * `oldUntil` (unless it expires earlier anyway). Refused for a token that is not live.
  */
-export async function rotateToken(store: Store, tenant: Tenant, tokenId: string, opts: { ttlMs: number | null; oldUntil?: string }, clock: Clock = systemClock): Promise<IssuedToken & { previous: TokenRecord }> {
+export async function rotateToken(store: Store, tenant: Tenant, tokenId: string, opts: { ttlMs: number | null; oldUntil?: string }, clock: Clock = systemClock, by: Actor = LIBRARY_ADMIN_ACTOR): Promise<IssuedToken & { previous: TokenRecord }> {
   const now = clock.now();
   const oldUntil = opts.oldUntil ?? new Date(now + DEFAULT_ROTATION_OVERLAP_MS).toISOString();
   if (Number.isNaN(Date.parse(oldUntil))) throw new TenantError(`"${oldUntil}" is not a time: give the end of the overlap as an ISO 8601 time, e.g. 2026-12-31T00:00:00Z.`, 400, 'oldExpiresAt');
@@ -68,17 +77,33 @@ export async function rotateToken(store: Store, tenant: Tenant, tokenId: string,
   if (!current) throw new TenantError(`Tenant "${tenant.slug}" has no token ${tokenId}.`, 404);
   const issued = newToken(tenant, opts.ttlMs, now, current.name);
   const until = new Date(Date.parse(oldUntil)).toISOString();
-  if (!(await store.rotateToken(tenant.id, tokenId, issued.record, until, new Date(now).toISOString()))) {
+  const at = new Date(now).toISOString();
+  // The old token as it now stands (its expiry is the overlap's end, or its own earlier one), read
+  // inside the rotation's transaction.
+  let previous: TokenRecord | undefined;
+  const rotated = await store.rotateToken(tenant.id, tokenId, issued.record, until, at, (old) => {
+    previous = old;
+    return actionRecord({
+      at, by, tenant, action: 'token.rotate', target: 'token', targetId: tokenId,
+      summary: { newTokenId: issued.record.id, oldExpiresAt: old.expiresAt },
+      events: [['token.rotated', { token: tokenData(issued.record), previous: tokenData(old) }]],
+    });
+  });
+  if (!rotated || !previous) {
     throw new TenantError(current.revokedAt ? `Token ${tokenId} was revoked on ${current.revokedAt}; issue a new token instead.` : `Token ${tokenId} has expired; issue a new token instead.`, 409);
   }
-  // The old token as it now stands (its expiry is the overlap's end, or its own earlier one).
-  const previous = (await store.listTokens(tenant.id)).find((t) => t.id === tokenId) ?? { ...current, expiresAt: until };
   return { ...issued, previous };
 }
 
-export async function revokeToken(store: Store, tenant: Tenant, tokenId: string, clock: Clock = systemClock): Promise<void> {
-  if (!(await store.revokeToken(tenant.id, tokenId, isoNow(clock)))) {
-    const known = (await store.listTokens(tenant.id)).find((t) => t.id === tokenId);
-    throw new TenantError(known ? `Token ${tokenId} was already revoked.` : `Tenant "${tenant.slug}" has no token ${tokenId}.`, known ? 409 : 404);
-  }
+export async function revokeToken(store: Store, tenant: Tenant, tokenId: string, clock: Clock = systemClock, by: Actor = LIBRARY_ADMIN_ACTOR): Promise<void> {
+  // Read first for the event's token data; the revocation itself is conditional (still unrevoked),
+  // so a concurrent revoke of the same token writes one record, not two.
+  const known = (await store.listTokens(tenant.id)).find((t) => t.id === tokenId);
+  if (!known) throw new TenantError(`Tenant "${tenant.slug}" has no token ${tokenId}.`, 404);
+  const at = isoNow(clock);
+  const record = actionRecord({
+    at, by, tenant, action: 'token.revoke', target: 'token', targetId: tokenId,
+    events: [['token.revoked', { token: tokenData({ ...known, revokedAt: at }) }]],
+  });
+  if (!(await store.revokeToken(tenant.id, tokenId, at, record))) throw new TenantError(`Token ${tokenId} was already revoked.`, 409);
 }

@@ -2,7 +2,7 @@
 // supplies the connection, migrations, transaction boundaries and the mapping of its errors.
 import { sql } from 'kysely';
 import type { Filter } from '../../scim/filter.ts';
-import { UniquenessViolation, type AdminKeyRecord, type AuditEntry, type EventQuery, type EventRecord, type ListOptions, type NewTenant, type Scan, type Store, type StoredSettings, type StoreTx, type Tenant, type TenantSchemas, type TokenRecord } from '../store.ts';
+import { UniquenessViolation, type ActionRecord, type AdminKeyRecord, type AuditEntry, type EventQuery, type EventRecord, type ListOptions, type NewTenant, type Scan, type Store, type StoredSettings, type StoreTx, type Tenant, type TenantSchemas, type TokenRecord } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
 import * as events from './events.ts';
 import { canNameRow } from './lookup-key.ts';
@@ -26,6 +26,10 @@ const toAudit = (r: Row): AuditEntry => ({
   action: r.action as string, tenantId: (r.tenant_id as string) ?? null, targetType: r.target_type as string, targetId: (r.target_id as string) ?? null,
   summary: (typeof r.summary === 'string' ? JSON.parse(r.summary) : r.summary) as Record<string, unknown>, requestId: (r.request_id as string) ?? null,
 });
+async function insertAudit(db: QueryRunner, e: AuditEntry): Promise<void> {
+  await db.run(sql`INSERT INTO audit_log (id, at, key_id, key_name, action, tenant_id, target_type, target_id, summary, request_id)
+    VALUES (${e.id}, ${e.at}, ${e.keyId}, ${e.keyName}, ${e.action}, ${e.tenantId}, ${e.targetType}, ${e.targetId}, ${JSON.stringify(e.summary)}, ${e.requestId})`);
+}
 /** A LIKE pattern matching `text` anywhere, with LIKE's own wildcards escaped (ESCAPE '\'). */
 const containing = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -87,19 +91,29 @@ export abstract class SqlStore implements Store {
   scanUsers(t: string, s: TenantSchemas, f: Filter | undefined, after: number | undefined, limit: number) { return this.run(() => this.reads.scanUsers(t, s, f, after, limit)); }
   scanGroups(t: string, s: TenantSchemas, f: Filter | undefined, after: number | undefined, limit: number) { return this.run(() => this.reads.scanGroups(t, s, f, after, limit)); }
 
-  /** Several statements as one transaction, over the raw runner (through the driver's transaction). */
-  private atomically<T>(fn: (db: QueryRunner) => Promise<T>): Promise<T> {
-    return this.transaction((tx) => fn((tx as SqlResources).db));
+  /**
+   * Several statements as one transaction, over the raw runner (through the driver's transaction);
+   * `tx` appends events so that the driver wakes the event listeners after the commit.
+   */
+  private atomically<T>(fn: (db: QueryRunner, tx: SqlResources) => Promise<T>): Promise<T> {
+    return this.transaction((tx) => fn((tx as SqlResources).db, tx as SqlResources));
   }
 
-  createTenant(t: NewTenant): Promise<void> {
-    return this.run(async () => {
+  /** An admin action's audit entry and events (ActionRecord), inside the action's transaction. */
+  private async record(tx: SqlResources, r: ActionRecord | undefined): Promise<void> {
+    if (r?.audit) await insertAudit(tx.db, r.audit);
+    if (r?.events?.length) await tx.appendEvents(r.events);
+  }
+
+  createTenant(t: NewTenant, record?: ActionRecord): Promise<void> {
+    return this.atomically(async (db, tx) => {
       try {
-        await this.db.run(sql`INSERT INTO tenants (id, slug, name, created_at) VALUES (${t.id}, ${t.slug}, ${t.name}, ${t.createdAt})`);
+        await db.run(sql`INSERT INTO tenants (id, slug, name, created_at) VALUES (${t.id}, ${t.slug}, ${t.name}, ${t.createdAt})`);
       } catch (err) {
         if (this.dialect.isUniqueViolation(err)) throw new UniquenessViolation('Tenant', 'slug');
         throw err;
       }
+      await this.record(tx, record);
     });
   }
 
@@ -126,32 +140,40 @@ export abstract class SqlStore implements Store {
     });
   }
 
-  renameTenant(tenantId: string, name: string): Promise<boolean> {
-    return this.run(async () => {
-      const r = await this.db.run(sql`UPDATE tenants SET name = ${name} WHERE id = ${tenantId}`);
-      return Number(r.numAffectedRows ?? 0) > 0;
+  renameTenant(tenantId: string, name: string, record?: ActionRecord): Promise<boolean> {
+    return this.atomically(async (db, tx) => {
+      const r = await db.run(sql`UPDATE tenants SET name = ${name} WHERE id = ${tenantId}`);
+      if (Number(r.numAffectedRows ?? 0) === 0) return false;
+      await this.record(tx, record);
+      return true;
     });
   }
 
-  deleteTenant(tenantId: string): Promise<{ users: number; groups: number } | undefined> {
-    return this.atomically(async (db) => {
+  deleteTenant(tenantId: string, record?: (gone: { users: number; groups: number }) => ActionRecord): Promise<{ users: number; groups: number } | undefined> {
+    return this.atomically(async (db, tx) => {
       const found = await db.run(sql<Row>`SELECT id FROM tenants WHERE id = ${tenantId}${this.dialect.forUpdate}`);
       if (!found.rows.length) return undefined;
       const count = async (table: string) => Number((await db.run(sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(table)} WHERE tenant_id = ${tenantId}`)).rows[0]?.n ?? 0);
       const users = await count('users');
       const groups = await count('groups');
       // Children first, each by its tenant_id index, rather than trusting cascades to reach them all.
+      // Not its events (nor event_heads, nor its audit entries): the app must still read
+      // tenant.deleted and whatever came before it; retention prunes them (events/retention).
       for (const table of ['group_members', 'user_values', 'custom_values', 'users', 'groups', 'tokens', 'resource_counts']) {
         await db.run(sql`DELETE FROM ${sql.table(table)} WHERE tenant_id = ${tenantId}`);
       }
       await db.run(sql`DELETE FROM tenants WHERE id = ${tenantId}`);
+      if (record) await this.record(tx, record({ users, groups }));
       this.authChanges++;
       return { users, groups };
     });
   }
 
-  createToken(t: TokenRecord): Promise<void> {
-    return this.run(() => this.insertToken(this.db, t));
+  createToken(t: TokenRecord, record?: ActionRecord): Promise<void> {
+    return this.atomically(async (db, tx) => {
+      await this.insertToken(db, t);
+      await this.record(tx, record);
+    });
   }
 
   private async insertToken(db: QueryRunner, t: TokenRecord): Promise<void> {
@@ -159,13 +181,17 @@ export abstract class SqlStore implements Store {
       VALUES (${t.tenantId}, ${t.id}, ${t.name}, ${t.hash}, ${t.hint}, ${t.createdAt}, ${t.expiresAt}, ${t.revokedAt}, ${t.lastUsedAt})`);
   }
 
-  rotateToken(tenantId: string, tokenId: string, next: TokenRecord, oldUntil: string, now: string): Promise<boolean> {
+  rotateToken(tenantId: string, tokenId: string, next: TokenRecord, oldUntil: string, now: string, record?: (previous: TokenRecord) => ActionRecord): Promise<boolean> {
     if (!canNameRow(tokenId)) return Promise.resolve(false);
-    return this.atomically(async (db) => {
+    return this.atomically(async (db, tx) => {
       const r = await db.run(sql`UPDATE tokens SET expires_at = CASE WHEN expires_at IS NOT NULL AND expires_at < ${oldUntil} THEN expires_at ELSE ${oldUntil} END
         WHERE tenant_id = ${tenantId} AND id = ${tokenId} AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${now})`);
       if (Number(r.numAffectedRows ?? 0) === 0) return false;
       await this.insertToken(db, next);
+      if (record) {
+        const previous = await db.run(sql<Row>`SELECT * FROM tokens WHERE tenant_id = ${tenantId} AND id = ${tokenId}`);
+        await this.record(tx, record(toToken(previous.rows[0])));
+      }
       this.authChanges++;
       return true;
     });
@@ -206,10 +232,7 @@ export abstract class SqlStore implements Store {
   }
 
   appendAudit(e: AuditEntry): Promise<void> {
-    return this.run(async () => {
-      await this.db.run(sql`INSERT INTO audit_log (id, at, key_id, key_name, action, tenant_id, target_type, target_id, summary, request_id)
-        VALUES (${e.id}, ${e.at}, ${e.keyId}, ${e.keyName}, ${e.action}, ${e.tenantId}, ${e.targetType}, ${e.targetId}, ${JSON.stringify(e.summary)}, ${e.requestId})`);
-    });
+    return this.run(() => insertAudit(this.db, e));
   }
 
   listAudit(q: { tenantId?: string; action?: string; targetId?: string; since?: string; until?: string }, scan: Scan): Promise<AuditEntry[]> {
@@ -245,12 +268,14 @@ export abstract class SqlStore implements Store {
     return this.run(async () => (await this.db.run(sql<Row>`SELECT * FROM tokens WHERE tenant_id = ${tenantId} ORDER BY created_at, id`)).rows.map(toToken));
   }
 
-  revokeToken(tenantId: string, tokenId: string, at: string): Promise<boolean> {
-    return this.run(async () => {
-      if (!canNameRow(tokenId)) return false;
-      const r = await this.db.run(sql`UPDATE tokens SET revoked_at = ${at} WHERE tenant_id = ${tenantId} AND id = ${tokenId} AND revoked_at IS NULL`);
+  revokeToken(tenantId: string, tokenId: string, at: string, record?: ActionRecord): Promise<boolean> {
+    if (!canNameRow(tokenId)) return Promise.resolve(false);
+    return this.atomically(async (db, tx) => {
+      const r = await db.run(sql`UPDATE tokens SET revoked_at = ${at} WHERE tenant_id = ${tenantId} AND id = ${tokenId} AND revoked_at IS NULL`);
       this.authChanges++;
-      return Number(r.numAffectedRows ?? 0) > 0;
+      if (Number(r.numAffectedRows ?? 0) === 0) return false;
+      await this.record(tx, record);
+      return true;
     });
   }
 

@@ -1,6 +1,6 @@
-// /admin/v1/tenants and their SCIM tokens.
+// /admin/v1/tenants and their SCIM tokens. Each change writes its audit entry and its events in its
+// own transaction (provisioning/tenants/tenant-records.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { audit } from '../../../provisioning/admin/audit.ts';
 import { createTenant, deleteTenant, renameTenant } from '../../../provisioning/tenants/tenants.ts';
 import { issueToken, parseDuration, revokeToken, rotateToken } from '../../../provisioning/tenants/tokens.ts';
 import type { Tenant } from '../../../store/store.ts';
@@ -41,8 +41,7 @@ export function tenantRoutes(app: FastifyInstance, deps: AdminDeps): void {
     },
   }, async (request, reply) => {
     const body = request.body as { slug: string; name?: string };
-    const t = await createTenant(store, body.slug, body.name, clock);
-    await audit(store, clock, actorOf(request), 'tenant.create', { type: 'tenant', id: t.id, tenantId: t.id }, { slug: t.slug, name: t.name });
+    const t = await createTenant(store, body.slug, body.name, clock, actorOf(request));
     return reply.code(201).send(json(t));
   });
 
@@ -58,8 +57,7 @@ export function tenantRoutes(app: FastifyInstance, deps: AdminDeps): void {
     },
   }, async (request) => {
     const t = await tenantOf(request);
-    const renamed = await renameTenant(store, t, (request.body as { name: string }).name);
-    await audit(store, clock, actorOf(request), 'tenant.update', { type: 'tenant', id: t.id, tenantId: t.id }, { fields: ['name'], from: t.name, to: renamed.name });
+    const renamed = await renameTenant(store, t, (request.body as { name: string }).name, clock, actorOf(request));
     return json(renamed);
   });
 
@@ -71,8 +69,7 @@ export function tenantRoutes(app: FastifyInstance, deps: AdminDeps): void {
     },
   }, async (request) => {
     const t = await tenantOf(request);
-    const gone = await deleteTenant(store, t, (request.query as { confirm?: string }).confirm);
-    await audit(store, clock, actorOf(request), 'tenant.delete', { type: 'tenant', id: t.id, tenantId: t.id }, { slug: t.slug, ...gone });
+    const gone = await deleteTenant(store, t, (request.query as { confirm?: string }).confirm, clock, actorOf(request));
     return { deleted: t.slug, ...gone };
   });
 
@@ -97,8 +94,7 @@ export function tenantRoutes(app: FastifyInstance, deps: AdminDeps): void {
   }, async (request, reply) => {
     const t = await tenantOf(request);
     const body = (request.body ?? {}) as { name?: string; expiresIn?: string };
-    const { token, record } = await issueToken(store, t, ttl(body.expiresIn), clock, body.name?.trim() || null);
-    await audit(store, clock, actorOf(request), 'token.create', { type: 'token', id: record.id, tenantId: t.id }, { name: record.name, expiresAt: record.expiresAt });
+    const { token, record } = await issueToken(store, t, ttl(body.expiresIn), clock, body.name?.trim() || null, actorOf(request));
     return reply.code(201).send({ ...tokenJson(record, clock.now()), token, scimUrl: provisioning.scimBaseUrl(t.slug) });
   });
 
@@ -116,8 +112,7 @@ export function tenantRoutes(app: FastifyInstance, deps: AdminDeps): void {
     const t = await tenantOf(request);
     const { tokenId } = request.params as { tokenId: string };
     const body = (request.body ?? {}) as { oldExpiresAt?: string; expiresIn?: string };
-    const rotated = await rotateToken(store, t, tokenId, { ttlMs: ttl(body.expiresIn), oldUntil: body.oldExpiresAt }, clock);
-    await audit(store, clock, actorOf(request), 'token.rotate', { type: 'token', id: tokenId, tenantId: t.id }, { newTokenId: rotated.record.id, oldExpiresAt: rotated.previous.expiresAt });
+    const rotated = await rotateToken(store, t, tokenId, { ttlMs: ttl(body.expiresIn), oldUntil: body.oldExpiresAt }, clock, actorOf(request));
     const now = clock.now();
     return reply.code(201).send({ ...tokenJson(rotated.record, now), token: rotated.token, scimUrl: provisioning.scimBaseUrl(t.slug), previous: tokenJson(rotated.previous, now) });
   });
@@ -127,8 +122,7 @@ export function tenantRoutes(app: FastifyInstance, deps: AdminDeps): void {
   }, async (request, reply) => {
     const t = await tenantOf(request);
     const { tokenId } = request.params as { tokenId: string };
-    await revokeToken(store, t, tokenId, clock);
-    await audit(store, clock, actorOf(request), 'token.revoke', { type: 'token', id: tokenId, tenantId: t.id });
+    await revokeToken(store, t, tokenId, clock, actorOf(request));
     return reply.code(204).send();
   });
 }
