@@ -49,11 +49,13 @@ export class Provisioning {
    * A request's context, with the tenant's schemas and settings at the version its record carries,
    * and who is acting (LIBRARY_ACTOR unless told: the vendor's own code).
    */
-  async context(tenant: Tenant, who: { actor?: EventActor; requestId?: string | null } = {}): Promise<ScimContext> {
+  async context(tenant: Tenant, who: { actor?: EventActor; requestId?: string | null; hooks?: readonly ChangeHook[] } = {}): Promise<ScimContext> {
     const { schemas, settings } = await this.schemas.configurationOf(tenant);
     return {
       store: this.store, schemas, settings, tenant, baseUrl: this.scimBaseUrl(tenant.slug),
-      limits: this.options.paging, attributeLimits: this.options.attributeLimits, clock: this.clock, hooks: this.hooks,
+      limits: this.options.paging, attributeLimits: this.options.attributeLimits, clock: this.clock,
+      // A request's own hooks (the admin API's audit entry) run after the service's, before the outbox.
+      hooks: who.hooks?.length ? [...this.hooks.slice(0, -1), ...who.hooks, outbox] : this.hooks,
       ignored: [], actor: who.actor ?? LIBRARY_ACTOR, requestId: who.requestId ?? null,
     };
   }

@@ -251,6 +251,8 @@ export interface StoreTx extends StoreReads {
    * change or not at all.
    */
   appendEvents(events: readonly NewEvent[]): Promise<void>;
+  /** Appends an admin action's audit entry in this transaction: it commits with the action or not at all. */
+  appendAudit(entry: AuditEntry): Promise<void>;
 
   // ---- tenant settings (issue 9) -------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import type { Config } from '../../config/config.ts';
 import type { Actor } from '../../provisioning/admin/audit.ts';
 import type { Provisioning } from '../../provisioning/service.ts';
 import { requireTenant } from '../../provisioning/tenants/tenants.ts';
-import type { EventActor, Store, Tenant } from '../../store/store.ts';
+import type { Store, Tenant } from '../../store/store.ts';
 import { rollcallVersion } from '../../cli/version.ts';
 import { adminAuthentication } from './auth.ts';
 import { installProblemErrors } from './problem.ts';
@@ -26,10 +26,6 @@ export const tenantIn = (store: Store, request: FastifyRequest): Promise<Tenant>
 
 export const actorOf = (request: FastifyRequest): Actor =>
   ({ type: 'adminKey', keyId: request.adminKey?.id ?? null, keyName: request.adminKey?.name ?? null, requestId: request.id });
-
-/** The admin key a request authenticated with, as its events name it. */
-export const eventActorOf = (request: FastifyRequest): EventActor =>
-  ({ type: 'adminKey', id: request.adminKey?.id ?? null, name: request.adminKey?.name ?? null });
 
 export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   installProblemErrors(app, deps.config.bodyLimitBytes, deps.config.retryAfterSeconds);

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AuditEntry, EventActor, Store } from '../../store/store.ts';
 import { isoNow, type Clock } from '../clock.ts';
+import type { ChangeHook } from '../mutate.ts';
 
 /**
  * Who acted: an admin key (through the API), the operator at the server (the CLI), or the vendor's
@@ -39,4 +40,20 @@ export function auditEntry(at: string, actor: Actor, action: string, target: Aud
  */
 export async function audit(store: Store, clock: Clock, actor: Actor, action: string, target: AuditTarget, summary: Record<string, unknown> = {}): Promise<void> {
   await store.appendAudit(auditEntry(isoNow(clock), actor, action, target, summary));
+}
+
+/**
+ * The admin API's local user and group writes (admin/directory.ts) record their audit entry through
+ * this hook, inside the write's transaction with its events: an action cannot commit unrecorded.
+ */
+export function auditHook(actor: Actor): ChangeHook {
+  return async (tx, change, ctx) => {
+    const type = change.resourceType === 'User' ? 'user' : 'group';
+    const action = `${type}.${change.kind === 'create' ? 'create' : change.kind === 'delete' ? 'delete' : 'replace'}`;
+    const summary: Record<string, unknown> = {};
+    if (change.kind === 'create') summary[type === 'user' ? 'userName' : 'displayName'] = change.after!.doc[type === 'user' ? 'userName' : 'displayName'];
+    if (change.kind === 'replace' || change.kind === 'patch') { summary.version = change.after!.version; summary.changedPaths = change.changedPaths; }
+    if (change.members) { summary.membersAdded = change.members.added.length; summary.membersRemoved = change.members.removed.length; }
+    await tx.appendAudit(auditEntry(change.at, actor, action, { type, id: change.id, tenantId: ctx.tenant.id }, summary));
+  };
 }

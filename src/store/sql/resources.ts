@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Filter } from '../../scim/filter.ts';
 import type { MemberValue } from '../../scim/patch.ts';
 import type { AttrDoc } from '../../scim/resource.ts';
-import type { CustomAttributeKey, GroupRecord, ListOptions, Member, NewEvent, Origin, Page, StoredSettings, StoreTx, TenantSchemas, UserRecord } from '../store.ts';
+import type { AuditEntry, CustomAttributeKey, GroupRecord, ListOptions, Member, NewEvent, Origin, Page, StoredSettings, StoreTx, TenantSchemas, UserRecord } from '../store.ts';
 import { appendEvents } from './events.ts';
 import * as custom from './custom-values.ts';
 import { TenantGone, UniquenessViolation, UnknownMembers } from '../store.ts';
@@ -67,6 +67,11 @@ export class SqlResources implements StoreTx {
 
   /** The same resources over another connection (a transaction), sharing the mapping cache. */
   on(db: QueryRunner, eventsAppended?: () => void): SqlResources { return new SqlResources(db, this.dialect, this.mappings, this.authChanged, eventsAppended); }
+
+  async appendAudit(e: AuditEntry): Promise<void> {
+    await this.db.run(sql`INSERT INTO audit_log (id, at, key_id, key_name, action, tenant_id, target_type, target_id, summary, request_id)
+      VALUES (${e.id}, ${e.at}, ${e.keyId}, ${e.keyName}, ${e.action}, ${e.tenantId}, ${e.targetType}, ${e.targetId}, ${JSON.stringify(e.summary)}, ${e.requestId})`);
+  }
 
   async appendEvents(events: readonly NewEvent[]): Promise<void> {
     if (!events.length) return;

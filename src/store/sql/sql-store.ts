@@ -26,10 +26,6 @@ const toAudit = (r: Row): AuditEntry => ({
   action: r.action as string, tenantId: (r.tenant_id as string) ?? null, targetType: r.target_type as string, targetId: (r.target_id as string) ?? null,
   summary: (typeof r.summary === 'string' ? JSON.parse(r.summary) : r.summary) as Record<string, unknown>, requestId: (r.request_id as string) ?? null,
 });
-async function insertAudit(db: QueryRunner, e: AuditEntry): Promise<void> {
-  await db.run(sql`INSERT INTO audit_log (id, at, key_id, key_name, action, tenant_id, target_type, target_id, summary, request_id)
-    VALUES (${e.id}, ${e.at}, ${e.keyId}, ${e.keyName}, ${e.action}, ${e.tenantId}, ${e.targetType}, ${e.targetId}, ${JSON.stringify(e.summary)}, ${e.requestId})`);
-}
 /** A LIKE pattern matching `text` anywhere, with LIKE's own wildcards escaped (ESCAPE '\'). */
 const containing = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -101,7 +97,7 @@ export abstract class SqlStore implements Store {
 
   /** An admin action's audit entry and events (ActionRecord), inside the action's transaction. */
   private async record(tx: SqlResources, r: ActionRecord | undefined): Promise<void> {
-    if (r?.audit) await insertAudit(tx.db, r.audit);
+    if (r?.audit) await tx.appendAudit(r.audit);
     if (r?.events?.length) await tx.appendEvents(r.events);
   }
 
@@ -232,7 +228,7 @@ export abstract class SqlStore implements Store {
   }
 
   appendAudit(e: AuditEntry): Promise<void> {
-    return this.run(() => insertAudit(this.db, e));
+    return this.run(() => this.reads.appendAudit(e));
   }
 
   listAudit(q: { tenantId?: string; action?: string; targetId?: string; since?: string; until?: string }, scan: Scan): Promise<AuditEntry[]> {

@@ -1,13 +1,13 @@
 // /admin/v1/tenants/{tenant}/users and /groups: read everything, write the local ones.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { audit } from '../../../provisioning/admin/audit.ts';
+import { auditHook, eventActor } from '../../../provisioning/admin/audit.ts';
 import {
   createLocalGroup, createLocalUser, deleteLocalGroup, deleteLocalUser, groupMembers, readGroup, readUser, replaceLocalGroup, replaceLocalUser, scanGroups, scanUsers,
 } from '../../../provisioning/admin/directory.ts';
 import type { ScimContext } from '../../../provisioning/context.ts';
 import type { AttrDoc } from '../../../scim/resource.ts';
 import type { AdminDeps } from '../index.ts';
-import { actorOf, eventActorOf, tenantIn } from '../index.ts';
+import { actorOf, tenantIn } from '../index.ts';
 import { decodeCursor, page, pageOf, pagingQuery } from '../paging.ts';
 import { groupJson, memberJson, userJson } from '../render.ts';
 import { groupSchema, idParam, memberSchema, problems, slugParam, userSchema } from '../schemas.ts';
@@ -33,9 +33,12 @@ const ifMatchOf = (request: FastifyRequest): string | undefined => {
 
 export function directoryRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { provisioning } = deps;
-  const { store, clock } = provisioning;
-  const contextOf = async (request: FastifyRequest): Promise<ScimContext> =>
-    provisioning.context(await tenantIn(store, request), { actor: eventActorOf(request), requestId: request.id });
+  const { store } = provisioning;
+  // The admin key acts; the write's audit entry is written in its transaction (auditHook).
+  const contextOf = async (request: FastifyRequest): Promise<ScimContext> => {
+    const actor = actorOf(request);
+    return provisioning.context(await tenantIn(store, request), { actor: eventActor(actor), requestId: request.id, hooks: [auditHook(actor)] });
+  };
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
   const created = (reply: FastifyReply, body: object) => reply.code(201).send(body);
 
@@ -60,7 +63,6 @@ export function directoryRoutes(app: FastifyInstance, deps: AdminDeps): void {
   }, async (request, reply) => {
     const ctx = await contextOf(request);
     const u = await createLocalUser(ctx, (request.body as { attributes: AttrDoc }).attributes);
-    await audit(store, clock, actorOf(request), 'user.create', { type: 'user', id: u.id, tenantId: ctx.tenant.id }, { userName: u.doc.userName });
     return created(reply, userJson({ ...u, origin: 'local' }, []));
   });
 
@@ -69,7 +71,6 @@ export function directoryRoutes(app: FastifyInstance, deps: AdminDeps): void {
   }, async (request) => {
     const ctx = await contextOf(request);
     const u = await replaceLocalUser(ctx, idOf(request), (request.body as { attributes: AttrDoc }).attributes, ifMatchOf(request));
-    await audit(store, clock, actorOf(request), 'user.replace', { type: 'user', id: u.id, tenantId: ctx.tenant.id }, { version: u.version });
     return userJson({ ...u, origin: 'local' });
   });
 
@@ -78,7 +79,6 @@ export function directoryRoutes(app: FastifyInstance, deps: AdminDeps): void {
   }, async (request, reply) => {
     const ctx = await contextOf(request);
     await deleteLocalUser(ctx, idOf(request), ifMatchOf(request));
-    await audit(store, clock, actorOf(request), 'user.delete', { type: 'user', id: idOf(request), tenantId: ctx.tenant.id });
     return reply.code(204).send();
   });
 
@@ -113,7 +113,6 @@ export function directoryRoutes(app: FastifyInstance, deps: AdminDeps): void {
     const ctx = await contextOf(request);
     const body = request.body as { attributes: AttrDoc; members?: string[] };
     const g = await createLocalGroup(ctx, body.attributes, body.members);
-    await audit(store, clock, actorOf(request), 'group.create', { type: 'group', id: g.id, tenantId: ctx.tenant.id }, { displayName: g.doc.displayName, members: body.members?.length ?? 0 });
     return created(reply, groupJson({ ...g, origin: 'local' }));
   });
 
@@ -126,7 +125,6 @@ export function directoryRoutes(app: FastifyInstance, deps: AdminDeps): void {
     const ctx = await contextOf(request);
     const body = request.body as { attributes: AttrDoc; members?: string[] };
     const g = await replaceLocalGroup(ctx, idOf(request), body.attributes, body.members, ifMatchOf(request));
-    await audit(store, clock, actorOf(request), 'group.replace', { type: 'group', id: g.id, tenantId: ctx.tenant.id }, { version: g.version, ...(body.members ? { members: body.members.length } : {}) });
     return groupJson({ ...g, origin: 'local' });
   });
 
@@ -135,7 +133,6 @@ export function directoryRoutes(app: FastifyInstance, deps: AdminDeps): void {
   }, async (request, reply) => {
     const ctx = await contextOf(request);
     await deleteLocalGroup(ctx, idOf(request), ifMatchOf(request));
-    await audit(store, clock, actorOf(request), 'group.delete', { type: 'group', id: idOf(request), tenantId: ctx.tenant.id });
     return reply.code(204).send();
   });
 }
