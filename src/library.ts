@@ -5,10 +5,10 @@
 // The typed admin API client is the package's second entry point, `rollcall/client` (src/client/,
 // package.json "exports"); this one does not re-export it, so an API caller never loads the server.
 import type { FastifyPluginAsync } from 'fastify';
-import { ConfigError, loadConfig, type Config } from './config/config.ts';
+import { ConfigError, DEFAULTS, loadConfig, type Config } from './config/config.ts';
 import { DRAIN_LIMIT_FACTOR, Drains } from './http/drain.ts';
 import { registerSurfaces } from './http/surfaces.ts';
-import { makeProvisioning, openStore } from './main.ts';
+import { makeEngine, makeProvisioning, openStore } from './main.ts';
 import type { Clock } from './provisioning/clock.ts';
 import { useCases, type UseCases } from './provisioning/use-cases.ts';
 
@@ -52,6 +52,10 @@ export interface RollcallOptions {
   onSlowQuery?: (sqlText: string, ms: number) => void;
   /** The time source of every timestamp and token expiry (tests move a manual clock). */
   clock?: Clock;
+  /** Webhook requests: http:// and private addresses (both off by default: development only), timeout. */
+  webhooks?: Partial<Config['webhooks']>;
+  /** Event delivery: concurrency, lease, poll interval, retention, retry schedule (docs/events.md). */
+  delivery?: Partial<Config['delivery']>;
 }
 
 export interface Rollcall extends UseCases {
@@ -78,10 +82,14 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
     databaseUrl: options.database, publicUrl: options.publicUrl, bodyLimitBytes: options.bodyLimitBytes, paging: options.paging,
     attributeLimits: options.attributeLimits, tokenTtlDays: options.tokenTtlDays, retryAfterSeconds: options.retryAfterSeconds,
     dbPoolSize: options.dbPoolSize, dbStatementTimeoutMs: options.dbStatementTimeoutMs, slowQueryMs: options.slowQueryMs,
+    webhooks: { ...DEFAULTS.webhooks, ...options.webhooks }, delivery: { ...DEFAULTS.delivery, ...options.delivery },
   }, {});
   let log: { warn(obj: object, msg: string): void } | undefined;
   const store = await openStore(config, { onSlowQuery: options.onSlowQuery ?? ((sqlText, ms) => log?.warn({ sql: sqlText, ms }, 'slow query')) });
   const provisioning = makeProvisioning(config, store, { clock: options.clock });
+  // Delivery runs beside the vendor's app from the start (there is no listen() of our own to wait for).
+  const engine = makeEngine(config, store, { clock: options.clock, log: { warn: (obj, msg) => log?.warn(obj, msg) } });
+  engine.start();
   const drains = new Drains(DRAIN_LIMIT_FACTOR * config.bodyLimitBytes);
   const publicPath = new URL(config.publicUrl).pathname.replace(/\/+$/, '');
   let closed = false;
@@ -107,6 +115,7 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
     async close() {
       if (closed) return;
       closed = true;
+      await engine.stop();
       await store.close();
     },
   };
