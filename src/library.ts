@@ -5,11 +5,11 @@
 // The typed admin API client is the package's second entry point, `rollcall/client` (src/client/,
 // package.json "exports"); this one does not re-export it, so an API caller never loads the server.
 import type { FastifyPluginAsync } from 'fastify';
-import { ConfigError, loadConfig, type Config } from './config/config.ts';
-import { ListenerRegistry, type EventListener } from './events/listeners.ts';
+import { ConfigError, DEFAULTS, loadConfig, type Config } from './config/config.ts';
+import { ListenerRegistry, ListenerSink, type EventListener } from './events/listeners.ts';
 import { DRAIN_LIMIT_FACTOR, Drains } from './http/drain.ts';
 import { registerSurfaces } from './http/surfaces.ts';
-import { makeProvisioning, openStore } from './main.ts';
+import { makeEngine, makeProvisioning, openStore } from './main.ts';
 import type { Clock } from './provisioning/clock.ts';
 import { useCases, type UseCases } from './provisioning/use-cases.ts';
 
@@ -61,6 +61,10 @@ export interface RollcallOptions {
   smtpUrl?: string;
   /** The welcome email's sender when a tenant's settings name none ("Acme <it@acme.example>"). */
   emailFrom?: string;
+  /** Webhook requests: http:// and private addresses (both off by default: development only), timeout. */
+  webhooks?: Partial<Config['webhooks']>;
+  /** Event delivery: concurrency, lease, poll interval, retention, retry schedule (docs/events.md). */
+  delivery?: Partial<Config['delivery']>;
 }
 
 export interface Rollcall extends UseCases {
@@ -99,15 +103,19 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
     attributeLimits: options.attributeLimits, tokenTtlDays: options.tokenTtlDays, retryAfterSeconds: options.retryAfterSeconds,
     dbPoolSize: options.dbPoolSize, dbStatementTimeoutMs: options.dbStatementTimeoutMs, slowQueryMs: options.slowQueryMs,
     smtpUrl: options.smtpUrl, emailFrom: options.emailFrom,
+    webhooks: { ...DEFAULTS.webhooks, ...options.webhooks }, delivery: { ...DEFAULTS.delivery, ...options.delivery },
   }, {});
   let log: { warn(obj: object, msg: string): void } | undefined;
   const store = await openStore(config, { onSlowQuery: options.onSlowQuery ?? ((sqlText, ms) => log?.warn({ sql: sqlText, ms }, 'slow query')) });
   const provisioning = makeProvisioning(config, store, { clock: options.clock });
+  // Delivery runs beside the vendor's app from the start (there is no listen() of our own to wait for).
+  // One per instance (house rule 4): the delivery engine's 'listeners' consumer delivers to it
+  // through a ListenerSink (events/listeners.ts), which takes listener events only while some are registered.
+  const listeners = new ListenerRegistry();
+  const engine = makeEngine(config, store, { clock: options.clock, sinks: { listeners: new ListenerSink(listeners) }, log: { warn: (obj, msg) => log?.warn(obj, msg) } });
+  engine.start();
   const drains = new Drains(DRAIN_LIMIT_FACTOR * config.bodyLimitBytes);
   const publicPath = new URL(config.publicUrl).pathname.replace(/\/+$/, '');
-  // One per instance (house rule 4): the delivery engine's 'listeners' consumer delivers to it
-  // through a ListenerSink (events/listeners.ts).
-  const listeners = new ListenerRegistry();
   let closed = false;
 
   const plugin: FastifyPluginAsync = async (scope) => {
@@ -133,6 +141,7 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
     async close() {
       if (closed) return;
       closed = true;
+      await engine.stop();
       await store.close();
     },
   };

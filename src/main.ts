@@ -2,11 +2,16 @@
 // tests; library.ts composes the same parts for a vendor's own server.
 import type { FastifyInstance } from 'fastify';
 import { sqliteFilename, type Config } from './config/config.ts';
+import { EventEngine } from './events/engine.ts';
+import { WebhookEndpoints } from './events/endpoints.ts';
+import { EmailSink } from './events/email.ts';
+import type { Sink } from './events/sink.ts';
+import { WebhookSink } from './events/webhook-sender.ts';
 import { buildApp } from './http/app.ts';
 import { systemClock, type Clock } from './provisioning/clock.ts';
 import type { ChangeHook } from './provisioning/mutate.ts';
 import { Provisioning } from './provisioning/service.ts';
-import type { Store } from './store/store.ts';
+import type { ConsumerKind, Store } from './store/store.ts';
 import { SqliteStore } from './store/sqlite/sqlite-store.ts';
 import { isConnectionError, PostgresStore } from './store/postgres/postgres-store.ts';
 
@@ -41,7 +46,13 @@ export function redactUrl(url: string): string {
   return url.replace(/^(\w+:\/\/[^:/@]+):[^@]*@/, '$1:***@');
 }
 
-export interface Running { app: FastifyInstance; store: Store; provisioning: Provisioning; url: string; close(): Promise<void> }
+export interface Running {
+  app: FastifyInstance; store: Store; provisioning: Provisioning; url: string; close(): Promise<void>;
+  /** Delivers committed events to webhooks and the other consumers (events/engine.ts). */
+  engine: EventEngine;
+  /** The webhook endpoints' use cases (the admin API's routes call them). */
+  endpoints: WebhookEndpoints;
+}
 
 export interface ServerOptions {
   logger?: boolean | object;
@@ -49,6 +60,18 @@ export interface ServerOptions {
   clock?: Clock;
   /** Called with every change inside its transaction (provisioning/mutate.ts). */
   hooks?: ChangeHook[];
+  /** Sinks of the other consumer kinds (email, listeners); the webhook sink is made from config.webhooks. */
+  sinks?: Partial<Record<ConsumerKind, Sink>>;
+}
+
+/** The delivery engine over a store, as `rollcall serve` and the library both make it (started by the caller). */
+export function makeEngine(config: Readonly<Config>, store: Store, options: Pick<ServerOptions, 'clock' | 'sinks'> & { log?: { warn(obj: object, msg: string): void } } = {}): EventEngine {
+  const clock = options.clock ?? systemClock;
+  return new EventEngine({
+    store, clock, log: options.log, ...config.delivery,
+    // The welcome email's sink in every process: it sends only for tenants that turned it on.
+    sinks: { webhook: new WebhookSink(config.webhooks, clock), email: new EmailSink({ store, smtpUrl: config.smtpUrl, from: config.emailFrom, clock }), ...options.sinks },
+  });
 }
 
 /** The provisioning service over a store, as `rollcall serve` and the library (library.ts) both make it. */
@@ -73,6 +96,9 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
     if (!options.store) await store.close();
     throw err;
   }
+  // Delivery starts once the server listens, and never inside a request (events/engine.ts).
+  const engine = makeEngine(config, store, { clock: options.clock, sinks: options.sinks, log: app.log });
+  engine.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   let closed = false;
@@ -80,11 +106,14 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
     app,
     store,
     provisioning,
+    engine,
+    endpoints: new WebhookEndpoints(store, options.clock ?? systemClock, config.webhooks),
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     async close() {
       if (closed) return;
       closed = true;
       await app.close();
+      await engine.stop();
       await store.close();
     },
   };

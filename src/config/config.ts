@@ -1,6 +1,7 @@
 // One typed configuration object: defaults, then the environment (this is the only file that
 // reads process.env), then explicit overrides (CLI flags win). Validated and frozen at start-up.
 import { parseMailbox } from '../events/email-template.ts';
+import { DEFAULT_RETRY_SCHEDULE_MS } from '../events/retry-schedule.ts';
 
 export interface Config {
   host: string;
@@ -39,6 +40,14 @@ export interface Config {
   smtpUrl?: string;
   /** The From of the welcome email when the tenant's settings name none ("Acme <it@acme.example>"). */
   emailFrom?: string;
+  /**
+   * Delivery of events (events/engine.ts): streams delivered at once per process, how long a claim
+   * on a stream lasts unless renewed, how often the database is polled besides notifications, how
+   * long events and delivery attempts are kept, and the retry schedule (events/retry-schedule.ts).
+   */
+  delivery: { concurrency: number; leaseMs: number; pollMs: number; retentionDays: number; retryScheduleMs: readonly number[] };
+  /** Webhook requests (events/webhook-sender.ts, webhook-address-guard.ts). */
+  webhooks: { allowHttp: boolean; allowPrivateAddresses: boolean; timeoutMs: number };
 }
 
 export const DEFAULTS: Config = {
@@ -72,6 +81,18 @@ export const DEFAULTS: Config = {
     // Rollcall, closes an idle connection and never sends a request on one Rollcall is closing.
     keepAliveMs: 72_000,
   },
+  delivery: {
+    concurrency: 8,
+    // Longer than a webhook's timeout (15 s) several times over, and renewed after every event: a
+    // live process never loses a stream; a killed one's streams are taken over within a minute.
+    leaseMs: 60_000,
+    // Notifications wake delivery at once; the poll is the backstop (and SQLite's only way to see
+    // other processes' events), keeping delivery within a second of the commit.
+    pollMs: 500,
+    retentionDays: 30,
+    retryScheduleMs: DEFAULT_RETRY_SCHEDULE_MS,
+  },
+  webhooks: { allowHttp: false, allowPrivateAddresses: false, timeoutMs: 15_000 },
 };
 
 export class ConfigError extends Error {}
@@ -83,6 +104,23 @@ function int(name: string, raw: string | undefined, min: number, max: number): n
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}.`);
   return n;
+}
+
+function flag(name: string, raw: string | undefined): boolean | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}.`);
+}
+
+/** A comma-separated list of delays in ms ("5000,30000,120000"): at least one, each 1 ms to 7 days. */
+function durations(name: string, raw: string | undefined): number[] | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const list = raw.split(',').map((p) => Number(p.trim()));
+  if (!list.length || list.length > 100 || list.some((n) => !Number.isInteger(n) || n < 1 || n > 7 * 86_400_000)) {
+    throw new ConfigError(`${name} must be a comma-separated list of 1 to 100 delays in milliseconds (e.g. 5000,30000,120000), got ${JSON.stringify(raw)}.`);
+  }
+  return list;
 }
 
 /** Reads ROLLCALL_* variables. Unset variables leave the defaults alone. */
@@ -120,6 +158,20 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
   if (Object.values(timeouts).some((v) => v !== undefined)) out.timeouts = { ...DEFAULTS.timeouts, ...stripUndefined(timeouts) };
   if (env.ROLLCALL_SMTP_URL) out.smtpUrl = env.ROLLCALL_SMTP_URL;
   if (env.ROLLCALL_EMAIL_FROM) out.emailFrom = env.ROLLCALL_EMAIL_FROM;
+  const delivery = {
+    concurrency: int('ROLLCALL_DELIVERY_CONCURRENCY', env.ROLLCALL_DELIVERY_CONCURRENCY, 1, 256),
+    leaseMs: int('ROLLCALL_DELIVERY_LEASE_MS', env.ROLLCALL_DELIVERY_LEASE_MS, 1000, 3_600_000),
+    pollMs: int('ROLLCALL_DELIVERY_POLL_MS', env.ROLLCALL_DELIVERY_POLL_MS, 10, 500),
+    retentionDays: int('ROLLCALL_EVENT_RETENTION_DAYS', env.ROLLCALL_EVENT_RETENTION_DAYS, 1, 3650),
+    retryScheduleMs: durations('ROLLCALL_DELIVERY_RETRY_SCHEDULE_MS', env.ROLLCALL_DELIVERY_RETRY_SCHEDULE_MS),
+  };
+  if (Object.values(delivery).some((v) => v !== undefined)) out.delivery = { ...DEFAULTS.delivery, ...stripUndefined(delivery) };
+  const webhooks = {
+    allowHttp: flag('ROLLCALL_WEBHOOK_ALLOW_HTTP', env.ROLLCALL_WEBHOOK_ALLOW_HTTP),
+    allowPrivateAddresses: flag('ROLLCALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES', env.ROLLCALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES),
+    timeoutMs: int('ROLLCALL_WEBHOOK_TIMEOUT_MS', env.ROLLCALL_WEBHOOK_TIMEOUT_MS, 100, 120_000),
+  };
+  if (Object.values(webhooks).some((v) => v !== undefined)) out.webhooks = { ...DEFAULTS.webhooks, ...stripUndefined(webhooks) };
   const max = int('ROLLCALL_MAX_PAGE_SIZE', env.ROLLCALL_MAX_PAGE_SIZE, 1, 10000);
   const def = int('ROLLCALL_DEFAULT_PAGE_SIZE', env.ROLLCALL_DEFAULT_PAGE_SIZE, 1, 10000);
   if (max !== undefined || def !== undefined) out.paging = { maxCount: max ?? DEFAULTS.paging.maxCount, defaultCount: def ?? Math.min(DEFAULTS.paging.defaultCount, max ?? Infinity) };
@@ -166,6 +218,8 @@ export function insecureSettings(c: Config): string[] {
   if (c.publicUrl.startsWith('http://') && !/^http:\/\/(127\.|localhost|\[::1\])/.test(c.publicUrl)) {
     out.push(`ROLLCALL_PUBLIC_URL is plain http (${c.publicUrl}): identity providers will send bearer tokens in clear. Use https.`);
   }
+  if (c.webhooks.allowHttp) out.push('ROLLCALL_WEBHOOK_ALLOW_HTTP is set: webhooks may be sent over plain http, readable on the way. For development only.');
+  if (c.webhooks.allowPrivateAddresses) out.push('ROLLCALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES is set: anyone with an admin key can make Rollcall send requests to this network\'s internal addresses. For development only.');
   return out;
 }
 

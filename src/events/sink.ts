@@ -35,4 +35,6 @@ export interface Sink {
   /** Whether this process can deliver for this kind now (the listeners' sink: only while some are registered). */
   active?(): boolean;
   deliver(event: EventRecord, consumer: ConsumerView, signal: AbortSignal): Promise<DeliveryOutcome>;
+  /** Releases what it holds (the SMTP transport) once the engine has stopped. */
+  close?(): void;
 }

@@ -359,4 +359,143 @@ export interface Store extends StoreReads {
 
   /** A tenant's settings document (null: never set) and version; undefined if there is no such tenant. */
   readTenantSettings(tenantId: string): Promise<StoredSettings | undefined>;
+
+  // ---- event delivery (issue 10: store/sql/delivery.ts, events/engine.ts) -------------------
+
+  /** Creates a consumer starting at the current overall head (earlier events are not sent); returns it. */
+  createConsumer(consumer: NewConsumer): Promise<ConsumerRecord>;
+  getConsumer(id: string): Promise<ConsumerRecord | undefined>;
+  /** Consumers of a kind, of one tenant (tenantId) or the global ones (null), in id order after `scan.after`. */
+  listConsumers(query: { kind?: ConsumerKind; tenantId?: string | null }, scan: Scan): Promise<ConsumerRecord[]>;
+  /** Writes the given fields (and updated_at); returns the consumer as it now stands, or undefined. */
+  updateConsumer(id: string, patch: ConsumerPatch, at: string): Promise<ConsumerRecord | undefined>;
+  /** Deletes the consumer with its streams, attempts and dead letters; false when there was none. */
+  deleteConsumer(id: string): Promise<boolean>;
+  /**
+   * Looks through events after each enabled consumer's scanned position (at most `window` positions
+   * per call) and makes due the streams of the tenants they belong to, creating the streams of
+   * tenants met for the first time. Returns how many streams it made due.
+   */
+  discoverStreams(kinds: readonly ConsumerKind[], now: string, window: number): Promise<number>;
+  /** Takes up to `limit` due streams whose lease is free, of enabled, not-gone consumers of these kinds, leasing them to `owner`. */
+  claimStreams(owner: string, kinds: readonly ConsumerKind[], now: string, leaseUntil: string, limit: number): Promise<StreamClaim[]>;
+  /** A tenant's positioned events after a tenant position, in order, of some types (undefined: all). */
+  streamEvents(tenantId: string, afterTenantPosition: number, types: readonly string[] | null, limit: number): Promise<EventRecord[]>;
+  /** The tenant's last tenant position given (0 before its first event). */
+  tenantHead(tenantId: string): Promise<number>;
+  /**
+   * Moves a stream past an event (attempts back to 0) and renews its lease, only while `claim`'s
+   * lease is still this claim's: false when another process has taken the stream meanwhile.
+   */
+  advanceStream(claim: StreamClaim, position: number, now: string, leaseUntil: string): Promise<boolean>;
+  /** Records a failed attempt at the next event: the stream is due again at `nextAttemptAt`; releases the lease. */
+  failStream(claim: StreamClaim, attempts: number, nextAttemptAt: string, error: string, now: string): Promise<boolean>;
+  /** Releases the lease; the stream goes idle when `position` has reached its tenant's head, else stays due now. */
+  releaseStream(claim: StreamClaim, position: number, now: string): Promise<boolean>;
+  recordAttempt(attempt: NewDeliveryAttempt): Promise<void>;
+  /** In one transaction: the dead letter, the stream moved past its event, the consumer marked failing. */
+  deadLetter(claim: StreamClaim, letter: NewDeadLetter, reason: string, leaseUntil: string): Promise<boolean>;
+  /** Sets a consumer's state ('ok', 'failing', 'gone') unless it is already that; returns whether it changed. */
+  setConsumerState(id: string, state: ConsumerState, reason: string | null, at: string): Promise<boolean>;
+  /** A consumer's attempts, newest first, before `scan.after` (a seq, exclusive). */
+  listAttempts(consumerId: string, query: { tenantId?: string; eventId?: string; outcome?: DeliveryOutcomeName }, scan: Scan): Promise<DeliveryAttempt[]>;
+  /** A consumer's dead letters, newest first, before `scan.after` (a seq, exclusive). */
+  listDeadLetters(consumerId: string, query: { tenantId?: string; pending?: boolean }, scan: Scan): Promise<DeadLetter[]>;
+  /** Asks for a dead letter to be delivered again (due `now`); undefined when there is no such letter. */
+  replayDeadLetter(consumerId: string, seq: number, now: string): Promise<DeadLetter | undefined>;
+  /**
+   * Moves the consumer's stream of the event's tenant back to just before that event, so it and
+   * every later event of the tenant are delivered again, in order. False when the event is unknown.
+   */
+  replayFrom(consumerId: string, eventId: string, now: string): Promise<boolean>;
+  /** Takes up to `limit` due replays of dead letters (as claimStreams does streams). */
+  claimReplays(owner: string, kinds: readonly ConsumerKind[], now: string, leaseUntil: string, limit: number): Promise<ReplayClaim[]>;
+  /** Ends a replay's attempt: delivered (replayed_at), or due again at `nextAttemptAt`, or given up (null). */
+  finishReplay(claim: ReplayClaim, result: { delivered: boolean; nextAttemptAt: string | null; error: string | null }, now: string): Promise<boolean>;
+  /** Deletes up to `limit` attempts older than `before`; returns how many. */
+  pruneAttempts(before: string, limit: number): Promise<number>;
+  /** One event by id (for a replay). */
+  getEvent(id: string): Promise<EventRecord | undefined>;
 }
+
+// ---- event delivery (issue 10) -----------------------------------------------------------------
+
+export type ConsumerKind = 'webhook' | 'email' | 'listeners';
+export type ConsumerState = 'ok' | 'failing' | 'gone';
+export type DeliveryOutcomeName = 'delivered' | 'failed' | 'dead' | 'skipped';
+
+/** Who receives events: a webhook endpoint, the welcome email, the in-process listeners. */
+export interface ConsumerRecord {
+  id: string;
+  kind: ConsumerKind;
+  /** null: every tenant's events (a global endpoint). */
+  tenantId: string | null;
+  url: string | null;
+  description: string | null;
+  /** Event types it receives; null: all. */
+  types: string[] | null;
+  enabled: boolean;
+  /** whsec_…: stored readable (it is the HMAC key), never listed by the admin API. */
+  secret: string | null;
+  /** The secret before the last rotation: it signs too until previousUntil. */
+  previousSecret: string | null;
+  previousUntil: string | null;
+  state: ConsumerState;
+  stateReason: string | null;
+  /** The overall head when it was created: events up to it are not sent. */
+  startPosition: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewConsumer = Omit<ConsumerRecord, 'startPosition' | 'state' | 'stateReason' | 'updatedAt'>;
+
+export type ConsumerPatch = Partial<Pick<ConsumerRecord, 'url' | 'description' | 'types' | 'enabled' | 'secret' | 'previousSecret' | 'previousUntil' | 'state' | 'stateReason'>>;
+
+/** A stream held by one process: one consumer's progress through one tenant's events. */
+export interface StreamClaim {
+  consumerId: string;
+  tenantId: string;
+  /** The tenant position of the last event done. */
+  position: number;
+  /** Failed attempts at the next event so far. */
+  attempts: number;
+  /** This claim's lease token: writes succeed only while it still holds the stream. */
+  lease: string;
+}
+
+export interface NewDeliveryAttempt {
+  at: string;
+  consumerId: string;
+  tenantId: string;
+  eventId: string;
+  position: number;
+  status: number | null;
+  latencyMs: number | null;
+  error: string | null;
+  outcome: DeliveryOutcomeName;
+}
+
+export interface DeliveryAttempt extends NewDeliveryAttempt { seq: number }
+
+export interface NewDeadLetter {
+  consumerId: string;
+  tenantId: string;
+  eventId: string;
+  position: number;
+  tenantPosition: number;
+  at: string;
+  attempts: number;
+  lastError: string | null;
+}
+
+export interface DeadLetter extends NewDeadLetter {
+  seq: number;
+  /** A replay is pending, due then. */
+  replayAt: string | null;
+  replayAttempts: number;
+  replayedAt: string | null;
+}
+
+export interface ReplayClaim { seq: number; consumerId: string; tenantId: string; eventId: string; replayAttempts: number; lease: string }
+

@@ -44,6 +44,11 @@ export interface SqlDialect {
    * from the sequencer once their transactions have finished (PostgreSQL): store/sql/events.ts.
    */
   positionsAtInsert: boolean;
+  /**
+   * Appended to the SELECT that picks rows to claim (delivery streams): PostgreSQL locks the picked
+   * rows of `alias` and passes over rows another process is claiming; SQLite's one writer needs none.
+   */
+  skipLocked(alias: string): Sql;
 }
 
 const codeOf = (err: unknown): unknown => (err && typeof err === 'object' ? (err as { code?: unknown }).code : undefined);
@@ -70,6 +75,7 @@ export const sqliteDialect: SqlDialect = {
   // json_extract gives an object back as its JSON text, minified.
   jsonEmptyObject: (doc, keys) => sql`(json_type(${doc}, ${jsonPath(keys)}) = 'object' AND json_extract(${doc}, ${jsonPath(keys)}) = '{}')`,
   positionsAtInsert: true,
+  skipLocked: () => sql``,
 };
 
 // PostgreSQL compares jsonb text with a boolean or a number only after a cast, and the cast fails on
@@ -103,6 +109,7 @@ export const postgresDialect: SqlDialect = {
   jsonRemove: (doc, keys) => sql`(${doc} #- ${keys}::text[])`,
   jsonEmptyObject: (doc, keys) => sql`((${doc} #> ${keys}::text[]) = '{}'::jsonb)`,
   positionsAtInsert: false,
+  skipLocked: (alias) => sql` FOR UPDATE OF ${sql.id(alias)} SKIP LOCKED`,
 };
 
 /** SQLite JSON path with every key quoted: URN keys contain ':' and '.'. */

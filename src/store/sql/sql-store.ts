@@ -2,8 +2,9 @@
 // supplies the connection, migrations, transaction boundaries and the mapping of its errors.
 import { sql } from 'kysely';
 import type { Filter } from '../../scim/filter.ts';
-import { UniquenessViolation, type ActionRecord, type AdminKeyRecord, type AuditEntry, type EventQuery, type EventRecord, type ListOptions, type NewTenant, type Scan, type Store, type StoredSettings, type StoreTx, type Tenant, type TenantSchemas, type TokenRecord } from '../store.ts';
+import { UniquenessViolation, type ActionRecord, type AdminKeyRecord, type ConsumerKind, type ConsumerPatch, type ConsumerState, type DeliveryOutcomeName, type NewConsumer, type NewDeadLetter, type NewDeliveryAttempt, type ReplayClaim, type StreamClaim, type AuditEntry, type EventQuery, type EventRecord, type ListOptions, type NewTenant, type Scan, type Store, type StoredSettings, type StoreTx, type Tenant, type TenantSchemas, type TokenRecord } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
+import * as delivery from './delivery.ts';
 import * as events from './events.ts';
 import { canNameRow } from './lookup-key.ts';
 import { SqlResources } from './resources.ts';
@@ -294,4 +295,30 @@ export abstract class SqlStore implements Store {
       return { document, version: Number(row.settings_version) };
     });
   }
+
+  // ---- event delivery (issue 10: store/sql/delivery.ts) --------------------------------------
+
+  createConsumer(c: NewConsumer) { return this.run(() => delivery.createConsumer(this.db, this.dialect, c)); }
+  getConsumer(id: string) { return this.run(() => delivery.getConsumer(this.db, id)); }
+  listConsumers(q: { kind?: ConsumerKind; tenantId?: string | null }, scan: Scan) { return this.run(() => delivery.listConsumers(this.db, q, scan)); }
+  updateConsumer(id: string, patch: ConsumerPatch, at: string) { return this.run(() => delivery.updateConsumer(this.db, this.dialect, id, patch, at)); }
+  deleteConsumer(id: string) { return this.run(() => this.atomically((db) => delivery.deleteConsumer(db, id))); }
+  discoverStreams(kinds: readonly ConsumerKind[], now: string, window: number) { return this.run(() => delivery.discoverStreams(this.db, this.dialect, kinds, now, window)); }
+  claimStreams(owner: string, kinds: readonly ConsumerKind[], now: string, leaseUntil: string, limit: number) { return this.run(() => delivery.claimStreams(this.db, this.dialect, owner, kinds, now, leaseUntil, limit)); }
+  streamEvents(tenantId: string, after: number, types: readonly string[] | null, limit: number) { return this.run(() => delivery.streamEvents(this.db, tenantId, after, types, limit)); }
+  tenantHead(tenantId: string) { return this.run(() => delivery.tenantHead(this.db, tenantId)); }
+  advanceStream(c: StreamClaim, position: number, now: string, leaseUntil: string) { return this.run(() => delivery.advanceStream(this.db, c, position, now, leaseUntil)); }
+  failStream(c: StreamClaim, attempts: number, next: string, error: string, now: string) { return this.run(() => delivery.failStream(this.db, c, attempts, next, error, now)); }
+  releaseStream(c: StreamClaim, position: number, now: string) { return this.run(() => delivery.releaseStream(this.db, c, position, now)); }
+  recordAttempt(a: NewDeliveryAttempt) { return this.run(() => delivery.recordAttempt(this.db, a)); }
+  deadLetter(c: StreamClaim, l: NewDeadLetter, reason: string, leaseUntil: string) { return this.run(() => this.atomically((db) => delivery.deadLetter(db, c, l, reason, leaseUntil))); }
+  setConsumerState(id: string, state: ConsumerState, reason: string | null, at: string) { return this.run(() => delivery.setConsumerState(this.db, id, state, reason, at)); }
+  listAttempts(id: string, q: { tenantId?: string; eventId?: string; outcome?: DeliveryOutcomeName }, scan: Scan) { return this.run(() => delivery.listAttempts(this.db, id, q, scan)); }
+  listDeadLetters(id: string, q: { tenantId?: string; pending?: boolean }, scan: Scan) { return this.run(() => delivery.listDeadLetters(this.db, id, q, scan)); }
+  replayDeadLetter(id: string, seq: number, now: string) { return this.run(() => delivery.replayDeadLetter(this.db, id, seq, now)); }
+  replayFrom(id: string, eventId: string, now: string) { return this.run(() => delivery.replayFrom(this.db, id, eventId, now)); }
+  claimReplays(owner: string, kinds: readonly ConsumerKind[], now: string, leaseUntil: string, limit: number) { return this.run(() => delivery.claimReplays(this.db, this.dialect, owner, kinds, now, leaseUntil, limit)); }
+  finishReplay(c: ReplayClaim, result: { delivered: boolean; nextAttemptAt: string | null; error: string | null }, now: string) { return this.run(() => delivery.finishReplay(this.db, c, result, now)); }
+  pruneAttempts(before: string, limit: number) { return this.run(() => delivery.pruneAttempts(this.db, before, limit)); }
+  getEvent(id: string) { return this.run(() => delivery.getEvent(this.db, id)); }
 }

@@ -1,0 +1,302 @@
+// The delivery engine (docs/events.md "Delivery"): made in main.ts and library.ts, started once the
+// server listens, stopped before the database closes. It never runs inside a SCIM request: a change
+// commits with its events (outbox.ts) and is answered; the engine finds the events afterwards.
+//
+// Each wake (a commit in this process, a PostgreSQL notification from any, or the poll, at most
+// pollMs apart): give positions to committed events (PostgreSQL's sequencer), make due the streams of
+// tenants with new events (store.discoverStreams), then claim due streams, a few at once
+// (config.delivery.concurrency), each leased to this process. A stream is one consumer's progress
+// through one tenant's events: its events go one at a time, in position order, so a receiver sees a
+// tenant's changes in the order they happened, and a failing event holds back only its own stream,
+// never another tenant's or another endpoint's.
+//
+// At-least-once: a stream moves past an event only after the sink has answered for it. A process
+// killed mid-delivery leaves its streams leased until the lease expires (config.delivery.leaseMs);
+// then another process takes them from the last event done and sends that event again. Duplicates
+// are bounded by the events in flight at the kill: one per stream.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { Clock } from '../provisioning/clock.ts';
+import type { ConsumerKind, ConsumerRecord, EventRecord, ReplayClaim, Store, StreamClaim } from '../store/store.ts';
+import { DEFAULT_RETRY_SCHEDULE_MS, retryDelay } from './retry-schedule.ts';
+import type { DeliveryOutcome, Sink } from './sink.ts';
+
+export interface EngineOptions {
+  store: Store;
+  clock: Clock;
+  /** One Sink per consumer kind; a kind without one (or whose sink is not active) is left to other processes. */
+  sinks: Partial<Record<ConsumerKind, Sink>>;
+  concurrency?: number;
+  leaseMs?: number;
+  pollMs?: number;
+  retentionDays?: number;
+  retryScheduleMs?: readonly number[];
+  /** Where failures of the engine itself are reported (never secrets). */
+  log?: { warn(obj: object, msg: string): void };
+  /** Jitter's randomness (tests may fix it). */
+  random?: () => number;
+}
+
+/** Events read per query while a stream is worked on. */
+const BATCH = 20;
+/** Events one claim delivers before the stream is released, so busy tenants take turns. */
+const PER_CLAIM = 200;
+/** Positions discovery looks through per consumer per wake. */
+const DISCOVERY_WINDOW = 10_000;
+/** How often old events and attempts are pruned, and how many rows per statement (small: never a long lock). */
+const PRUNE_EVERY_MS = 60_000;
+const PRUNE_BATCH = 500;
+const PRUNE_ROUNDS = 20;
+/** How long stop() lets attempts in flight finish before abandoning them to their lease. */
+const STOP_GRACE_MS = 5_000;
+
+export class EventEngine {
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly sinks: Partial<Record<ConsumerKind, Sink>>;
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly retentionDays: number;
+  private readonly schedule: readonly number[];
+  private readonly random: () => number;
+  private readonly log?: EngineOptions['log'];
+  /** This process's lease tokens start with it (host, pid, random), so leases of two processes never match. */
+  private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private claims = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private running = false;
+  private stopping = false;
+  private ticking = false;
+  private again = false;
+  private poll?: NodeJS.Timeout;
+  private pruner?: NodeJS.Timeout;
+  private unsubscribe?: () => void;
+
+  constructor(options: EngineOptions) {
+    this.store = options.store;
+    this.clock = options.clock;
+    this.sinks = options.sinks;
+    this.concurrency = options.concurrency ?? 8;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.pollMs = options.pollMs ?? 500;
+    this.retentionDays = options.retentionDays ?? 30;
+    this.schedule = options.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
+    this.random = options.random ?? Math.random;
+    this.log = options.log;
+  }
+
+  start(): void {
+    if (this.running || this.stopping) return;
+    this.running = true;
+    this.unsubscribe = this.store.onEvents(() => this.wake());
+    this.poll = setInterval(() => this.wake(), this.pollMs);
+    this.poll.unref();
+    this.pruner = setInterval(() => { void this.prune(); }, PRUNE_EVERY_MS);
+    this.pruner.unref();
+    this.wake();
+  }
+
+  /**
+   * Stops claiming; attempts in flight get a few seconds to finish, then are abandoned (their
+   * streams stay leased until the lease expires, and are then delivered again from the last event
+   * done, by this process's successor or another).
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.poll);
+    clearInterval(this.pruner);
+    this.unsubscribe?.();
+    const all = Promise.allSettled([...this.inFlight]);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, STOP_GRACE_MS); });
+    await Promise.race([all, grace]);
+    clearTimeout(timer);
+    this.abort.abort();
+    await all;
+    for (const sink of Object.values(this.sinks)) sink?.close?.();
+  }
+
+  /** Looks for work now (coalesced: a wake during a pass makes one more pass). */
+  wake(): void {
+    if (!this.running || this.stopping) return;
+    if (this.ticking) { this.again = true; return; }
+    this.ticking = true;
+    void (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.tick();
+        } while (this.again && !this.stopping);
+      } catch (err) {
+        this.log?.warn({ err: describe(err) }, 'event delivery: pass failed; trying again at the next poll');
+      } finally {
+        this.ticking = false;
+      }
+    })();
+  }
+
+  private kinds(): ConsumerKind[] {
+    return (Object.entries(this.sinks) as [ConsumerKind, Sink | undefined][])
+      .filter(([, sink]) => sink && (sink.active?.() ?? true))
+      .map(([kind]) => kind);
+  }
+
+  private iso(offsetMs = 0): string {
+    return new Date(this.clock.now() + offsetMs).toISOString();
+  }
+
+  private async tick(): Promise<void> {
+    await this.store.sequenceEvents();
+    const kinds = this.kinds();
+    if (!kinds.length) return;
+    await this.store.discoverStreams(kinds, this.iso(), DISCOVERY_WINDOW);
+    const free = this.concurrency - this.inFlight.size;
+    if (free <= 0 || this.stopping) return;
+    const lease = `${this.owner}:${++this.claims}`;
+    const streams = await this.store.claimStreams(lease, kinds, this.iso(), this.iso(this.leaseMs), free);
+    const consumers = new Map<string, ConsumerRecord | undefined>();
+    const consumerOf = async (id: string) => {
+      if (!consumers.has(id)) consumers.set(id, await this.store.getConsumer(id));
+      return consumers.get(id);
+    };
+    for (const s of streams) {
+      const c = await consumerOf(s.consumerId);
+      this.track(c ? this.runStream(s, c) : this.store.releaseStream(s, s.position, this.iso()).then(() => undefined));
+    }
+    const left = this.concurrency - this.inFlight.size;
+    if (left > 0 && !this.stopping) {
+      const replays = await this.store.claimReplays(lease, kinds, this.iso(), this.iso(this.leaseMs), Math.min(left, 4));
+      for (const r of replays) {
+        const c = await consumerOf(r.consumerId);
+        if (c) this.track(this.runReplay(r, c));
+      }
+    }
+  }
+
+  /** Runs a worker, and wakes the engine when it ends: its slot is free, and its stream may have more. */
+  private track(work: Promise<void>): void {
+    const p = work
+      .catch((err: unknown) => { this.log?.warn({ err: describe(err) }, 'event delivery: a stream failed; its lease will expire and it will be taken again'); })
+      .finally(() => { this.inFlight.delete(p); this.wake(); });
+    this.inFlight.add(p);
+  }
+
+  /** Asks the sink, turning a throw into a failed outcome (a sink's bug must not stop the stream for good). */
+  private async attempt(sink: Sink, event: EventRecord, consumer: ConsumerRecord): Promise<{ outcome: DeliveryOutcome; latencyMs: number }> {
+    const t0 = performance.now();
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await sink.deliver(event, consumer, this.abort.signal);
+    } catch (err) {
+      outcome = { ok: false, error: `the ${consumer.kind} sink failed: ${describe(err)}` };
+    }
+    return { outcome, latencyMs: Math.round(performance.now() - t0) };
+  }
+
+  private async runStream(claim: StreamClaim, consumer: ConsumerRecord): Promise<void> {
+    const sink = this.sinks[consumer.kind];
+    let position = claim.position;
+    let attempts = claim.attempts;
+    if (!sink) { await this.store.releaseStream(claim, position, this.iso()); return; }
+    for (let done = 0; done < PER_CLAIM;) {
+      if (this.stopping) break;
+      // With a type filter, the events in between are not this consumer's: the stream may move to the
+      // tenant's head as it stood before the read, once no matching event is left below it.
+      const headBefore = consumer.types ? await this.store.tenantHead(claim.tenantId) : position;
+      const batch = await this.store.streamEvents(claim.tenantId, position, consumer.types, BATCH);
+      if (!batch.length) { position = Math.max(position, headBefore); break; }
+      for (const event of batch) {
+        const { outcome, latencyMs } = await this.attempt(sink, event, consumer);
+        if (this.abort.signal.aborted) return; // abandoned: the lease expires and the event is sent again
+        const at = this.iso();
+        const base = { at, consumerId: consumer.id, tenantId: claim.tenantId, eventId: event.id, position: event.position, status: outcome.status ?? null, latencyMs, error: outcome.error ?? null };
+        if (outcome.ok || outcome.skipped) {
+          await this.store.recordAttempt({ ...base, outcome: outcome.ok ? 'delivered' : 'skipped' });
+          if (!(await this.store.advanceStream(claim, event.tenantPosition, at, this.iso(this.leaseMs)))) return; // taken over
+          position = event.tenantPosition;
+          attempts = 0;
+          done++;
+          if (outcome.ok && consumer.state === 'failing') {
+            await this.store.setConsumerState(consumer.id, 'ok', null, at);
+            consumer.state = 'ok';
+          }
+          continue;
+        }
+        if (outcome.disable) {
+          await this.store.recordAttempt({ ...base, outcome: 'failed' });
+          await this.store.setConsumerState(consumer.id, 'gone', outcome.error ?? 'the receiver answered 410 Gone', at);
+          await this.store.releaseStream(claim, position, at);
+          return;
+        }
+        attempts++;
+        const delay = outcome.permanent ? undefined : retryDelay(this.schedule, attempts, this.random);
+        if (delay === undefined) {
+          await this.store.recordAttempt({ ...base, outcome: 'dead' });
+          const reason = `event ${event.id} was dead-lettered after ${attempts} attempt(s): ${outcome.error ?? 'failed'}`;
+          const moved = await this.store.deadLetter(claim, {
+            consumerId: consumer.id, tenantId: claim.tenantId, eventId: event.id, position: event.position, tenantPosition: event.tenantPosition,
+            at, attempts, lastError: outcome.error ?? null,
+          }, reason, this.iso(this.leaseMs));
+          if (!moved) return;
+          consumer.state = 'failing';
+          position = event.tenantPosition;
+          attempts = 0;
+          done++;
+          continue;
+        }
+        await this.store.recordAttempt({ ...base, outcome: 'failed' });
+        const wait = Math.max(delay, outcome.retryAfterMs ?? 0);
+        await this.store.failStream(claim, attempts, this.iso(wait), outcome.error ?? 'failed', at);
+        return;
+      }
+    }
+    await this.store.releaseStream(claim, position, this.iso());
+  }
+
+  /** A dead letter asked to be sent again: on its own, outside its stream's order (it was skipped there). */
+  private async runReplay(claim: ReplayClaim, consumer: ConsumerRecord): Promise<void> {
+    const sink = this.sinks[consumer.kind];
+    const event = await this.store.getEvent(claim.eventId);
+    if (!sink || !event) {
+      await this.store.finishReplay(claim, { delivered: false, nextAttemptAt: null, error: event ? 'no sink for this kind' : 'the event is no longer kept (retention)' }, this.iso());
+      return;
+    }
+    const { outcome, latencyMs } = await this.attempt(sink, event, consumer);
+    if (this.abort.signal.aborted) return;
+    const at = this.iso();
+    const delivered = outcome.ok || Boolean(outcome.skipped);
+    await this.store.recordAttempt({
+      at, consumerId: consumer.id, tenantId: claim.tenantId, eventId: event.id, position: event.position, status: outcome.status ?? null,
+      latencyMs, error: outcome.error ?? null, outcome: outcome.ok ? 'delivered' : outcome.skipped ? 'skipped' : 'failed',
+    });
+    if (outcome.disable) await this.store.setConsumerState(consumer.id, 'gone', outcome.error ?? 'the receiver answered 410 Gone', at);
+    if (outcome.ok && consumer.state === 'failing') await this.store.setConsumerState(consumer.id, 'ok', null, at);
+    const delay = delivered || outcome.permanent || outcome.disable ? undefined : retryDelay(this.schedule, claim.replayAttempts + 1, this.random);
+    const next = delay === undefined ? null : this.iso(Math.max(delay, outcome.retryAfterMs ?? 0));
+    await this.store.finishReplay(claim, { delivered, nextAttemptAt: next, error: outcome.error ?? null }, at);
+  }
+
+  /** Deletes events and attempts older than the retention, a few small batches per round. */
+  async prune(): Promise<void> {
+    if (this.stopping) return;
+    const before = this.iso(-this.retentionDays * 86_400_000);
+    try {
+      for (let i = 0; i < PRUNE_ROUNDS && !this.stopping; i++) {
+        if ((await this.store.pruneEvents(before, PRUNE_BATCH)) < PRUNE_BATCH) break;
+      }
+      for (let i = 0; i < PRUNE_ROUNDS && !this.stopping; i++) {
+        if ((await this.store.pruneAttempts(before, PRUNE_BATCH)) < PRUNE_BATCH) break;
+      }
+    } catch (err) {
+      this.log?.warn({ err: describe(err) }, 'event retention: pruning failed; trying again later');
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

@@ -1,0 +1,104 @@
+// The delivery tables through the Store (both databases): streams are found without scanning every
+// tenant, a stream is one process's at a time, and a process whose lease was taken over cannot move it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../src/config/config.ts';
+import { openStore } from '../../src/main.ts';
+import { createTenant } from '../../src/provisioning/tenants/tenants.ts';
+import { newEventId } from '../../src/events/outbox.ts';
+import type { Store, Tenant } from '../../src/store/store.ts';
+import { testDatabase } from '../support/test-database.ts';
+
+let store: Store;
+let drop: () => Promise<void>;
+let acme: Tenant;
+let globex: Tenant;
+const at = (s: number) => new Date(Date.parse('2026-01-01T00:00:00Z') + s * 1000).toISOString();
+
+/** Appends events and waits (bounded) until they have positions (PostgreSQL's sequencer waits for older transactions of the whole server). */
+async function append(tenant: Tenant, type: string, n = 1) {
+  const events = Array.from({ length: n }, () => ({
+    id: newEventId(), tenantId: tenant.id, tenantSlug: tenant.slug, type, at: at(0), actor: { type: 'cli' as const, id: null, name: null }, requestId: null, data: {},
+  }));
+  await store.transaction((tx) => tx.appendEvents(events));
+  const deadline = Date.now() + 20_000;
+  while (!(await store.getEvent(events[n - 1].id))) {
+    assert.ok(Date.now() < deadline, 'events got positions');
+    await store.sequenceEvents();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+before(async () => {
+  const db = await testDatabase();
+  drop = db.drop;
+  store = await openStore(loadConfig({ databaseUrl: db.url }, {}));
+  acme = await createTenant(store, 'acme');
+  globex = await createTenant(store, 'globex');
+});
+after(async () => { await store.close(); await drop(); });
+
+test('a new endpoint starts at the head: earlier events are not sent, later ones of every tenant are', async () => {
+  await append(acme, 'user.created', 2);
+  const c = await store.createConsumer({ id: 'wh_store1', kind: 'webhook', tenantId: null, url: 'https://example.com/h', description: null, types: null, enabled: true, secret: 'whsec_x', previousSecret: null, previousUntil: null, createdAt: at(0) });
+  assert.equal(c.startPosition, await store.eventHead());
+  assert.equal(await store.discoverStreams(['webhook'], at(1), 1000), 0, 'nothing after the start');
+  await append(globex, 'user.created');
+  await append(acme, 'user.updated');
+  assert.equal(await store.discoverStreams(['webhook'], at(1), 1000), 2, 'one stream per tenant met');
+  const claims = await store.claimStreams('p1', ['webhook'], at(1), at(61), 10);
+  assert.deepEqual(claims.map((s) => s.tenantId).sort(), [acme.id, globex.id].sort());
+  const a = claims.find((s) => s.tenantId === acme.id)!;
+  const events = await store.streamEvents(acme.id, a.position, null, 10);
+  assert.deepEqual(events.map((e) => e.type), ['user.updated'], 'the acme stream starts just before its first event after the start');
+  // Claimed streams are no one else's.
+  assert.deepEqual(await store.claimStreams('p2', ['webhook'], at(2), at(62), 10), []);
+  // Caught up: idle, and not claimable until a new event of the tenant is met.
+  assert.ok(await store.releaseStream(a, events[0].tenantPosition, at(3)));
+  const g = claims.find((s) => s.tenantId === globex.id)!;
+  assert.ok(await store.releaseStream(g, g.position + 1, at(3)));
+  assert.deepEqual(await store.claimStreams('p2', ['webhook'], at(4), at(64), 10), []);
+  await append(acme, 'user.deleted');
+  await store.discoverStreams(['webhook'], at(5), 1000);
+  assert.deepEqual((await store.claimStreams('p2', ['webhook'], at(5), at(65), 10)).map((s) => s.tenantId), [acme.id]);
+  await store.deleteConsumer(c.id);
+});
+
+test('a process whose lease expired and was taken over cannot move the stream', async () => {
+  const c = await store.createConsumer({ id: 'wh_store2', kind: 'webhook', tenantId: acme.id, url: 'https://example.com/h', description: null, types: null, enabled: true, secret: 'whsec_x', previousSecret: null, previousUntil: null, createdAt: at(0) });
+  await append(acme, 'user.created', 3);
+  await store.discoverStreams(['webhook'], at(10), 1000);
+  const [first] = await store.claimStreams('slow', ['webhook'], at(10), at(20), 10);
+  assert.ok(first);
+  assert.deepEqual(await store.claimStreams('other', ['webhook'], at(15), at(75), 10), [], 'held until the lease ends');
+  const [taken] = await store.claimStreams('other', ['webhook'], at(21), at(81), 10);
+  assert.ok(taken, 'taken over once the lease expired');
+  assert.equal(await store.advanceStream(first, first.position + 1, at(22), at(82)), false);
+  assert.equal(await store.failStream(first, 1, at(30), 'late', at(22)), false);
+  assert.ok(await store.advanceStream(taken, taken.position + 1, at(22), at(82)));
+  await store.deleteConsumer(c.id);
+});
+
+test('a dead letter moves the stream past its event and marks the endpoint failing; replay from an event moves it back', async () => {
+  const c = await store.createConsumer({ id: 'wh_store3', kind: 'webhook', tenantId: globex.id, url: 'https://example.com/h', description: null, types: ['user.created'], enabled: true, secret: 'whsec_x', previousSecret: null, previousUntil: null, createdAt: at(0) });
+  await append(globex, 'user.created', 2);
+  await store.discoverStreams(['webhook'], at(30), 1000);
+  const [s] = await store.claimStreams('p', ['webhook'], at(30), at(90), 10);
+  const [e1, e2] = await store.streamEvents(globex.id, s.position, ['user.created'], 10);
+  assert.ok(await store.deadLetter(s, { consumerId: c.id, tenantId: globex.id, eventId: e1.id, position: e1.position, tenantPosition: e1.tenantPosition, at: at(31), attempts: 12, lastError: 'HTTP 500' }, 'an event was dead-lettered', at(91)));
+  assert.equal((await store.getConsumer(c.id))!.state, 'failing');
+  const [letter] = await store.listDeadLetters(c.id, {}, { limit: 10 });
+  assert.equal(letter.eventId, e1.id);
+  assert.ok(await store.releaseStream(s, e2.tenantPosition, at(32)));
+  assert.ok(await store.replayFrom(c.id, e1.id, at(33)));
+  const [again] = await store.claimStreams('p', ['webhook'], at(33), at(93), 10);
+  assert.deepEqual((await store.streamEvents(globex.id, again.position, ['user.created'], 10)).map((e) => e.id), [e1.id, e2.id]);
+  const replay = await store.replayDeadLetter(c.id, letter.seq, at(34));
+  assert.equal(replay?.replayAt, at(34));
+  const [r] = await store.claimReplays('p', ['webhook'], at(34), at(94), 10);
+  assert.equal(r.eventId, e1.id);
+  assert.ok(await store.finishReplay(r, { delivered: true, nextAttemptAt: null, error: null }, at(35)));
+  assert.equal((await store.listDeadLetters(c.id, {}, { limit: 10 }))[0].replayedAt, at(35));
+  assert.ok(await store.deleteConsumer(c.id));
+  assert.equal(await store.getConsumer(c.id), undefined);
+});
