@@ -30,7 +30,7 @@ before(async () => {
   const deadline = Date.now() + 10_000;
   for (;;) {
     await server.running.store.sequenceEvents();
-    events = await server.running.store.readEvents({ limit: 100 });
+    events = await server.running.store.readEvents({ limit: 100, types: ['user.created', 'user.deactivated', 'group.created', 'group.member_added'] });
     if (events.length >= 4 || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 50));
   }
