@@ -74,6 +74,9 @@ export class WebhookEndpoints {
     const description = input.description === undefined ? null : this.description(input.description);
     const enabled = input.enabled === undefined ? true : this.enabled(input.enabled);
     const secret = newWebhookSecret();
+    // An endpoint starts at the head: every event committed before it must have its position first
+    // (PostgreSQL numbers them after commit), or it would be sent events older than itself.
+    await this.store.sequenceEvents({ wait: true });
     const c = await this.store.createConsumer({
       id: newEndpointId(), kind: 'webhook', tenantId: tenant?.id ?? null, url, description, types, enabled,
       secret, previousSecret: null, previousUntil: null, createdAt: this.now(),

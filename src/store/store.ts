@@ -341,10 +341,12 @@ export interface Store extends StoreReads {
   /** The last position given (0 before the first event). */
   eventHead(): Promise<number>;
   /**
-   * Gives positions to events whose transactions have all finished (PostgreSQL; on SQLite events get
-   * theirs at insert and this does nothing); returns how many got one.
+   * Gives positions to committed events that have none (PostgreSQL; on SQLite events get theirs at
+   * insert and this does nothing); returns how many got one. Without `wait` it gives up at once when
+   * another sequencer is running (the engine's wakeups); with it, it waits for that one and runs
+   * after, so every event committed before the call has a position on return (the feed).
    */
-  sequenceEvents(): Promise<number>;
+  sequenceEvents(options?: { wait?: boolean }): Promise<number>;
   /**
    * Calls `listener` soon after this process committed events, and (PostgreSQL, through NOTIFY)
    * after any process's sequencer gave events their positions; returns a function that stops it.

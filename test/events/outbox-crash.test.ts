@@ -57,7 +57,7 @@ test('after kill -9 under write load, the events replay to exactly the users and
 
     const store = await openStore(loadConfig({ databaseUrl: db.url }, {}));
     try {
-      await store.sequenceEvents();
+      await store.sequenceEvents({ wait: true });
       const events: EventRecord[] = [];
       for (let after = 0; ;) {
         const page = await store.readEvents({ after, limit: 5000 });

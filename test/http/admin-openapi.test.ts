@@ -75,6 +75,9 @@ test('every operation answers with a status and a body its declared response sch
   const rotatable = await admin.POST('/admin/v1/tenants/{tenant}/tokens', { params: { path: { tenant: slug } }, body: { name: 'to rotate' } });
   const keyToRevoke = (await createAdminKey(server.running.store, { name: 'to revoke', scope: 'read', ttlMs: null })).record.id;
   await admin.POST('/admin/v1/tenants', { body: { slug: 'walk-doomed' } });
+  const tenantHook = (await admin.POST('/admin/v1/tenants/{tenant}/webhooks', { params: { path: { tenant: slug } }, body: { url: 'https://hooks.example.com/walk' } })).data!.id;
+  const globalHook = (await admin.POST('/admin/v1/webhooks', { body: { url: 'https://hooks.example.com/all' } })).data!.id;
+  const walkEvent = (await admin.GET('/admin/v1/events', { params: { query: { tenant: slug, limit: 1 } } })).data!.data[0].id;
 
   const ids: Record<string, string> = { tenant: slug, tokenId: spareToken.data!.id, id: local.data!.id };
   /** Bodies and path/query overrides per operation; the rest is filled from `ids`. */
@@ -104,6 +107,24 @@ test('every operation answers with a status and a body its declared response sch
     createGroup: { body: { attributes: { displayName: 'New Walkers' } }, expect: 201 },
     replaceGroup: { path: { id: group.data!.id }, body: { attributes: { displayName: 'Walkers 2' }, members: [scimUser.id] }, expect: 200 },
     deleteGroup: { path: { id: group.data!.id }, expect: 204 },
+    listTenantWebhooks: { expect: 200 },
+    createTenantWebhook: { body: { url: 'https://hooks.example.com/new', types: ['user.*'] }, expect: 201 },
+    getTenantWebhook: { path: { id: tenantHook }, expect: 200 },
+    updateTenantWebhook: { path: { id: tenantHook }, body: { enabled: false }, expect: 200 },
+    deleteTenantWebhook: { path: { id: tenantHook }, expect: 204 },
+    rotateTenantWebhookSecret: { path: { id: tenantHook }, body: { overlap: '1h' }, expect: 200 },
+    listTenantWebhookAttempts: { path: { id: tenantHook }, expect: 200 },
+    listTenantWebhookDeadLetters: { path: { id: tenantHook }, expect: 200 },
+    replayTenantWebhook: { path: { id: tenantHook }, body: { fromEvent: walkEvent }, expect: 202 },
+    listGlobalWebhooks: { expect: 200 },
+    createGlobalWebhook: { body: { url: 'https://hooks.example.com/new-global' }, expect: 201 },
+    getGlobalWebhook: { path: { id: globalHook }, expect: 200 },
+    updateGlobalWebhook: { path: { id: globalHook }, body: { description: 'all tenants' }, expect: 200 },
+    deleteGlobalWebhook: { path: { id: globalHook }, expect: 204 },
+    rotateGlobalWebhookSecret: { path: { id: globalHook }, body: {}, expect: 200 },
+    listGlobalWebhookAttempts: { path: { id: globalHook }, query: '?outcome=failed', expect: 200 },
+    listGlobalWebhookDeadLetters: { path: { id: globalHook }, query: '?pending=true', expect: 200 },
+    replayGlobalWebhook: { path: { id: globalHook }, body: { fromEvent: walkEvent }, expect: 202 },
     getSettings: { expect: 200 },
     replaceSettings: {
       body: { scim: { patchResponse: { users: 200, groups: 200 } }, customSchemas: [{ id: 'urn:ietf:params:scim:schemas:extension:walk:2.0:User', attributes: [{ name: 'badge', type: 'string' }] }] },

@@ -17,6 +17,8 @@ import { eventRoutes } from './routes/events.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { tenantRoutes } from './routes/tenants.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+import { WebhookEndpoints } from '../../events/endpoints.ts';
 
 export interface AdminDeps { config: Readonly<Config>; provisioning: Provisioning }
 
@@ -49,5 +51,6 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     tenantRoutes(secured, deps);
     directoryRoutes(secured, deps);
     settingsRoutes(secured, deps);
+    webhookRoutes(secured, { ...deps, webhooks: new WebhookEndpoints(deps.provisioning.store, deps.provisioning.clock, deps.config.webhooks) });
   });
 }

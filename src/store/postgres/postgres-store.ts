@@ -229,9 +229,10 @@ export class PostgresStore extends SqlStore {
    * The sequencer (store/sql/events.ts): one process at a time, under a transaction-scoped advisory
    * lock. A process that finds the lock taken returns 0 and leaves the events to the holder, which
    * goes on while it finds any; the caller looks again shortly (events/engine.ts), so an event that
-   * committed just after the holder's last look is not left waiting.
+   * committed just after the holder's last look is not left waiting. With `wait`, it waits for the
+   * holder to finish and then runs: every event committed before the call then has its position.
    */
-  async sequenceEvents(): Promise<number> {
+  async sequenceEvents(options: { wait?: boolean } = {}): Promise<number> {
     let total = 0;
     for (;;) {
       let client: pg.PoolClient;
@@ -244,7 +245,10 @@ export class PostgresStore extends SqlStore {
       let n = 0;
       try {
         await client.query('BEGIN');
-        const locked = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SEQUENCER_LOCK])).rows[0]?.ok;
+        // A reader that must see its own writes (the feed) waits for a running sequencer, then runs.
+        const locked = options.wait
+          ? (await client.query('SELECT pg_advisory_xact_lock($1)', [SEQUENCER_LOCK]), true)
+          : (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SEQUENCER_LOCK])).rows[0]?.ok;
         if (locked) {
           n = await sequence(this.runner(client), SEQUENCE_BATCH);
           if (n) await client.query(`SELECT pg_notify('${EVENTS_CHANNEL}', 'sequenced')`);

@@ -6,12 +6,13 @@
 // cannot promise that on PostgreSQL: a transaction that inserts first may commit last, and a reader
 // in between would pass over its event for good. So PostgreSQL writers insert events without a
 // position, and the sequencer (sequence() below, one at a time under an advisory lock) gives
-// positions afterwards, only to events whose writing transaction is older than every transaction
-// still running (txid < xmin of the current snapshot): all of those have committed or rolled back,
-// so nothing can appear behind them any more. Writers never wait for one another: no counter row is
-// shared between concurrent SCIM writes, of one tenant or of many (measured, docs/performance.md
-// "Issue 10"). SQLite's writers commit one at a time (BEGIN IMMEDIATE), so there the position is
-// given at insert, from the same event_heads rows.
+// positions afterwards to the events it can see — committed ones — continuing from the last it gave.
+// An event that commits late is simply seen by a later run and numbered after everything numbered so
+// far: no reader can have passed it. Within one run, events are numbered by (transaction id,
+// insertion order). Writers never wait for one another: no counter row is shared between concurrent
+// SCIM writes, of one tenant or of many (measured: docs/design.md "Events"). SQLite's writers commit
+// one at a time (BEGIN IMMEDIATE), so there the position is given at insert, from the same
+// event_heads rows.
 import { sql } from 'kysely';
 import type { EventActor, EventQuery, EventRecord, NewEvent } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
@@ -72,14 +73,12 @@ async function writeHeads(db: QueryRunner, heads: Map<string, number>): Promise<
 }
 
 /**
- * PostgreSQL's sequencer: gives positions, in (txid, seq) order, to up to `limit` events whose
- * transactions can no longer be joined by an earlier one; returns how many. Run inside a transaction
- * that holds SEQUENCER_LOCK, so positions are given by one sequencer at a time and never twice.
+ * PostgreSQL's sequencer: gives positions, in (txid, seq) order, to up to `limit` committed events
+ * that have none; returns how many. Run inside a transaction that holds SEQUENCER_LOCK, so positions
+ * are given by one sequencer at a time, never twice, each run after the last one's.
  */
 export async function sequence(db: QueryRunner, limit: number): Promise<number> {
-  const ready = await db.run(sql<Row>`SELECT seq, tenant_id FROM events
-    WHERE position IS NULL AND txid < pg_snapshot_xmin(pg_current_snapshot())
-    ORDER BY txid, seq LIMIT ${limit}`);
+  const ready = await db.run(sql<Row>`SELECT seq, tenant_id FROM events WHERE position IS NULL ORDER BY txid, seq LIMIT ${limit}`);
   if (!ready.rows.length) return 0;
   const heads = await readHeads(db, [...new Set(ready.rows.map((r) => r.tenant_id as string))]);
   let all = heads.get(ALL) ?? 0;

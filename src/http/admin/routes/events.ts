@@ -56,7 +56,7 @@ export function eventRoutes(app: FastifyInstance, deps: AdminDeps): void {
     // than the limit has seen all of them, and `next` can move past events the filters left out.
     let head = after;
     const read = async () => {
-      await store.sequenceEvents();
+      await store.sequenceEvents({ wait: true });
       head = Math.max(after, await store.eventHead());
       return store.readEvents({ after, until: head, tenantId, types, limit: q.limit });
     };

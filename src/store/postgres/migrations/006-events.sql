@@ -6,9 +6,9 @@
 --                    inserted first may commit last)
 --   txid             the writing transaction (pg_current_xact_id()); unused on SQLite
 --   position         commit order over all tenants, gap-free: NULL until the sequencer
---                    (store/postgres/sequencer) gives it, once every transaction that could still
---                    commit an earlier event has finished. SQLite gives it at insert (its writers
---                    commit one at a time, so insert order is commit order).
+--                    (store/sql/events.ts) gives it, after the commit, following the last position
+--                    given. SQLite gives it at insert (its writers commit one at a time, so insert
+--                    order is commit order).
 --   tenant_position  the same, counted per tenant: 1, 2, 3, … with no gaps, so an app can tell that
 --                    it missed one
 --   tenant_slug      the tenant's slug when the event happened (the tenant may be renamed or gone)
