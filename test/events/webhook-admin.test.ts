@@ -45,7 +45,7 @@ async function tenant(s: AdminTestServer = server): Promise<{ slug: string; scim
 const newUser = async (t: { scimUrl: string; token: string }, userName: string) => {
   const r = await scim(`${t.scimUrl}/Users`, t.token, 'POST', { schemas: [USER_SCHEMA], userName });
   assert.equal(r.status, 201, r.text);
-  return r.body as Json;
+  return r.body;
 };
 
 const verify = (secret: string, r: Receiver) => r.received.map((x) => new Webhook(secret).verify(x.body, x.headers as Record<string, string>) as Json);
@@ -142,7 +142,7 @@ test('a failing receiver: dead letters after the schedule, the endpoint marked f
   const from = await server.admin('POST', `/tenants/${t.slug}/webhooks/${id}/replay`, { body: { fromEvent: letters.body.data[0].eventId } });
   assert.equal(from.status, 202, from.text);
   await until('both delivered again', () => r.received.length >= before + 2);
-  assert.deepEqual(r.received.slice(before).map((x) => (JSON.parse(x.body) as Json).data.user.userName), ['lost@example.com', 'second@example.com']);
+  assert.deepEqual(r.received.slice(before).map((x) => (JSON.parse(x.body)).data.user.userName), ['lost@example.com', 'second@example.com']);
   expectProblem(await server.admin('POST', `/tenants/${t.slug}/webhooks/${id}/replay`, { body: { fromEvent: 'evt_nosuchevent000000000' } }), 404, { field: 'fromEvent' });
   expectProblem(await server.admin('POST', `/tenants/${t.slug}/webhooks/${id}/replay`, { body: {} }), 400);
 });
