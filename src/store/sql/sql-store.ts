@@ -74,7 +74,7 @@ export abstract class SqlStore implements Store {
   eventHead(): Promise<number> { return this.run(() => events.eventHead(this.db)); }
   pruneEvents(before: string, limit: number): Promise<number> { return this.run(() => events.pruneEvents(this.db, before, limit)); }
   /** SQLite gives positions at insert; the PostgreSQL driver overrides this with the sequencer. */
-  async sequenceEvents(_options?: { wait?: boolean }): Promise<number> { return 0; }
+  async sequenceEvents(): Promise<number> { return 0; }
 
   getUser(t: string, id: string) { return this.run(() => this.reads.getUser(t, id)); }
   getUserWithGroups(t: string, id: string) { return this.run(() => this.reads.getUserWithGroups(t, id)); }
