@@ -50,3 +50,26 @@ test('an smtpUrl that is not smtp:// or smtps:// is a ConfigError that does not 
   await assert.rejects(createRollcall({ database: db.url, publicUrl: 'http://127.0.0.1:1', smtpUrl: 'https://u:hunter22@mail.example.com' }),
     (e: unknown) => e instanceof ConfigError && !e.message.includes('hunter22'));
 });
+
+test('a listener is called after commit with each matching event, in order, and one that fails is called again', async () => {
+  const seen: string[] = [];
+  let failures = 1;
+  const stop = rc.on('user.*', (event) => {
+    const user = event.data.user as { userName: string };
+    if (event.type === 'user.deactivated' && failures-- > 0) throw new Error('the app was busy');
+    seen.push(`${event.type} ${user.userName} ${event.tenant.slug}`);
+  });
+  try {
+    await rc.tenants.create('listened');
+    const users = rc.tenant('listened').users;
+    const ada = await users.create({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'ada@example.com' });
+    await users.patch(ada.id, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] });
+    // The failed call is retried on the engine's schedule (the first retry about 5 s later).
+    const deadline = Date.now() + 20_000;
+    while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(seen, ['user.created ada@example.com listened', 'user.deactivated ada@example.com listened']);
+    assert.equal(failures, -1, 'the failing call was made, then made again');
+  } finally {
+    stop();
+  }
+});
