@@ -1,4 +1,4 @@
-// npm run bench [-- --db sqlite|postgres] [--quick] [--users N] [--duration S] [--only TEXT] [--profile DIR]
+// npm run bench [-- --db sqlite|postgres] [--quick] [--users N] [--duration S] [--only TEXT] [--profile DIR] [--webhook]
 // Seeds a tenant through the SCIM API, starts Rollcall and a bare-Fastify ceiling as separate
 // processes, drives each workload with autocannon from this process (32 connections, warm-up,
 // 3 runs, median), and reports req/s, p50/p99, server RSS and the ratio to the ceiling.
@@ -8,9 +8,10 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
 import pgDriver from 'pg';
 import { scratchDatabase } from '../harness/databases.ts';
-import { createTenantCli, freePort, startProcess, type RollcallProcess } from '../harness/processes.ts';
+import { cli, createTenantCli, freePort, startProcess, type RollcallProcess } from '../harness/processes.ts';
 import { GROUP_SCHEMA as GROUP, USER_SCHEMA as USER } from '../src/scim/schemas/core.ts';
 import { PATCH_SCHEMA as PATCH } from '../src/scim/patch.ts';
 import { cpuSeconds } from './proc.ts';
@@ -29,6 +30,11 @@ const CONNECTIONS = 32;
 const SIZES = QUICK ? [10, 1000, USERS] : [10, 10_000, 100_000];
 /** Runs only the workloads whose name contains this text (the ceilings always run). */
 const ONLY = option('only', '');
+/**
+ * Issue 10: after the write workloads, add one webhook endpoint (a receiver in its own process) and
+ * run them again; each must keep 85% of its throughput, and delivery's lag is reported.
+ */
+const WEBHOOK = flag('webhook');
 /** Writes a V8 CPU profile of the Rollcall process into this directory (open it in Chrome DevTools). */
 const PROFILE = option('profile', '');
 
@@ -81,11 +87,28 @@ async function api<T>(base: string, token: string, method: string, path: string,
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** The last event position given, read straight from the database (the bench's own connection). */
+async function headPosition(dbUrl: string): Promise<number> {
+  if (dbUrl.startsWith('sqlite:')) {
+    const db = new Database(dbUrl.slice('sqlite:'.length), { readonly: true, fileMustExist: true });
+    try { return Number((db.prepare("SELECT position FROM event_heads WHERE tenant_id = ''").get() as { position?: number } | undefined)?.position ?? 0); } finally { db.close(); }
+  }
+  const client = new pgDriver.Client({ connectionString: dbUrl });
+  await client.connect();
+  try {
+    // PostgreSQL numbers events after commit: count the committed ones not numbered yet as well.
+    const r = await client.query<{ head: string; pending: string }>("SELECT (SELECT position FROM event_heads WHERE tenant_id = '') AS head, (SELECT count(*) FROM events WHERE position IS NULL) AS pending");
+    return Number(r.rows[0]?.head ?? 0) + Number(r.rows[0]?.pending ?? 0);
+  } finally { await client.end(); }
+}
+
 async function main() {
   const started = Date.now();
   const { url: dbUrl, drop: cleanup } = await scratchDatabase(DB === 'postgres' ? 'postgres' : 'sqlite');
   const token = createTenantCli(dbUrl, 'bench');
-  const serve = (profile: boolean) => startProcess(dbUrl, { ROLLCALL_LOG_LEVEL: 'error' }, profile && PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []);
+  // The webhook receiver is on loopback, over http: allowed for this run only (docs/events.md).
+  const webhookEnv: Record<string, string> = WEBHOOK ? { ROLLCALL_WEBHOOK_ALLOW_HTTP: 'true', ROLLCALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true' } : {};
+  const serve = (profile: boolean) => startProcess(dbUrl, { ROLLCALL_LOG_LEVEL: 'error', ...webhookEnv }, profile && PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []);
   let rollcall: RollcallProcess = await serve(true);
   const ceilingPort = await freePort();
   const ceiling: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./ceiling-server.ts', import.meta.url)), String(ceilingPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -93,6 +116,7 @@ async function main() {
   const results: Result[] = [];
   const add = (r: Result | undefined) => { if (r) results.push(r); };
   const extra: Record<string, number> = {};
+  const webhookLag: { name: string; deliveredPerSec: number; drainMs: number }[] = [];
   try {
     const scim = `${rollcall.url}/scim/v2/bench`;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
@@ -180,6 +204,44 @@ async function main() {
       add(await workload(`GET group excludedAttributes=members, ${size} members`, 'get', scim, headers, pid, () => ({ method: 'GET', path: `${P}/Groups/${groups[size]}?excludedAttributes=members` })));
     }
 
+    if (WEBHOOK) {
+      // One endpoint for the bench tenant, every event type, to a receiver that answers 204 at once.
+      const receiverPort = await freePort();
+      const receiver = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./webhook-receiver.ts', import.meta.url)), String(receiverPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise((r) => receiver.stdout.once('data', r));
+      const stats = async () => (await (await fetch(`http://127.0.0.1:${receiverPort}/stats`)).json()) as { received: number; maxPosition: number };
+      try {
+        const key = (JSON.parse(cli(['admin-key', 'create', '--name', 'bench', '--db', dbUrl, '--json']).stdout) as { key: string }).key;
+        const created = await fetch(`${rollcall.url}/admin/v1/tenants/bench/webhooks`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: `http://127.0.0.1:${receiverPort}/hook` }) });
+        if (created.status !== 201) throw new Error(`creating the webhook endpoint: ${created.status} ${await created.text()}`);
+        const plainSizes = [SIZES[0]];
+        const again: [string, () => Req][] = [
+          ['POST user', () => ({ method: 'POST', path: `${P}/Users`, body: { ...userBody, userName: `hooked${posted++}@bench.example` } })],
+          ['PUT user', () => { const id = pick(members); return { method: 'PUT', path: `${P}/Users/${id}`, body: { ...userBody, userName: userNames.get(id), title: `w${k}` } }; }],
+          ['PATCH user deactivate', () => ({ method: 'PATCH', path: `${P}/Users/${pick(members)}`, body: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: k % 2 === 0 }] } })],
+          ...plainSizes.map((size): [string, () => Req] => [memberPatchExcluded(size), () => ({ method: 'PATCH', path: `${P}/Groups/${groups[size]}?excludedAttributes=members`, body: { schemas: [PATCH], Operations: [memberOp()] } })]),
+        ];
+        for (const [name, next] of again) {
+          const before = await stats();
+          const t0 = Date.now();
+          const r = await workload(`${name} + webhook`, 'write', scim, headers, pid, next);
+          if (!r) continue;
+          add(r);
+          // Lag: from the end of the workload until the receiver has the last event committed by then.
+          const head = await headPosition(dbUrl);
+          const end = Date.now();
+          const during = await stats();
+          for (const deadline = end + 120_000; (await stats()).maxPosition < head && Date.now() < deadline;) await new Promise((done) => setTimeout(done, 50));
+          const drained = await stats();
+          const lag = { name, deliveredPerSec: (during.received - before.received) / ((end - t0) / 1000), drainMs: drained.maxPosition >= head ? Date.now() - end : Number.NaN };
+          webhookLag.push(lag);
+          console.error(`    delivered ${lag.deliveredPerSec.toFixed(0)} events/s while it ran; caught up ${Number.isNaN(lag.drainMs) ? 'NOT within 120 s' : `${lag.drainMs} ms`} after it ended`);
+        }
+      } finally {
+        receiver.kill();
+      }
+    }
+
     // The biggest group in full, on a fresh process so its peak RSS is this request's alone.
     if (!ONLY) {
     await rollcall.stop();
@@ -232,6 +294,11 @@ async function main() {
     ...lookups.map((n) => target(`${n} ≥ ${pct(getTarget)} of ceiling GET`, [n], (r) => ({ ok: r.ratio! >= getTarget, value: pct(r.ratio!) }))),
     ...writes.map((n) => target(`${n} ≥ ${pct(writeTarget)} of ceiling POST`, [n], (r) => ({ ok: r.ratio! >= writeTarget, value: pct(r.ratio!) }))),
     ...memberPairs.map((p) => ({ what: `member add/remove as IdPs send it within 1.2× of excludedAttributes=members, ${p.size} members`, ok: p.ratio <= 1.2, value: `${p.ratio.toFixed(2)}×` })),
+    // Issue 10: one webhook endpoint costs the writes at most 15% of their throughput (same run), and delivery keeps up.
+    ...webhookLag.map((l) => target(`${l.name} with a webhook endpoint ≥ 85% of without`, [`${l.name} + webhook`, l.name], (hooked, plain) => ({
+      ok: hooked.reqPerSec >= 0.85 * plain.reqPerSec, value: `${pct(hooked.reqPerSec / plain.reqPerSec)} (${hooked.reqPerSec.toFixed(0)} vs ${plain.reqPerSec.toFixed(0)} req/s)`,
+    }))),
+    ...webhookLag.map((l) => ({ what: `${l.name}: webhook delivery caught up within 5 s of the workload's end`, ok: l.drainMs <= 5000, value: Number.isNaN(l.drainMs) ? 'not within 120 s' : `${l.drainMs} ms (${l.deliveredPerSec.toFixed(0)} events/s delivered while it ran)` })),
     ...(pg ? [] : [
       ...[memberPatchExcluded, memberPatchAsIdps].map((name) => target(`${name(largest).replace(/, \d+ members$/, '')} p99, ${largest} vs ${small} members ≤ 1.5×`, [name(largest), name(small)],
         (big, little) => ({ ok: big.p99 <= 1.5 * Math.max(1, little.p99), value: `${big.p99} vs ${little.p99} ms` }))),
@@ -263,7 +330,7 @@ async function main() {
   if (ONLY) return;
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   const file = new URL(`./results/${new Date().toISOString().replace(/[:.]/g, '-')}-${DB}${QUICK ? '-quick' : ''}.json`, import.meta.url);
-  writeFileSync(file, JSON.stringify({ db: DB, quick: QUICK, users: USERS, connections: CONNECTIONS, runs: RUNS, durationSeconds: DURATION, machine: { cores: cpus().length, memGiB: totalmem() / 2 ** 30, node: process.version }, results, memberPatchPairs: memberPairs, extra, targets, seconds: (Date.now() - started) / 1000 }, null, 2));
+  writeFileSync(file, JSON.stringify({ db: DB, quick: QUICK, users: USERS, connections: CONNECTIONS, runs: RUNS, durationSeconds: DURATION, machine: { cores: cpus().length, memGiB: totalmem() / 2 ** 30, node: process.version }, results, memberPatchPairs: memberPairs, webhookLag, extra, targets, seconds: (Date.now() - started) / 1000 }, null, 2));
   console.log(`\nsaved ${fileURLToPath(file)} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
 

@@ -12,13 +12,14 @@
 //
 // At-least-once: a stream moves past an event only after the sink has answered for it. A process
 // killed mid-delivery leaves its streams leased until the lease expires (config.delivery.leaseMs);
-// then another process takes them from the last event done and sends that event again. Duplicates
-// are bounded by the events in flight at the kill: one per stream.
+// then another process takes them from the last event recorded as done and sends what followed
+// again. Duplicates are bounded per stream by the deliveries not yet recorded at the kill (at most
+// FLUSH_EVERY, or FLUSH_MS worth) and the one in flight.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../provisioning/clock.ts';
-import type { ConsumerKind, ConsumerRecord, EventRecord, ReplayClaim, Store, StreamClaim } from '../store/store.ts';
+import type { ConsumerKind, ConsumerRecord, EventRecord, NewDeliveryAttempt, ReplayClaim, Store, StreamClaim } from '../store/store.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS, retryDelay } from './retry-schedule.ts';
 import type { DeliveryOutcome, Sink } from './sink.ts';
 
@@ -42,6 +43,11 @@ export interface EngineOptions {
 const BATCH = 20;
 /** Events one claim delivers before the stream is released, so busy tenants take turns. */
 const PER_CLAIM = 200;
+/** Deliveries recorded per transaction, and the longest they wait to be (see runStream). */
+export const FLUSH_EVERY = 50;
+const FLUSH_MS = 250;
+/** Shortest gap between passes started by wakeups: at a thousand commits a second, a pass per commit cost more than the commits. */
+const MIN_PASS_GAP_MS = 20;
 /** Positions discovery looks through per consumer per wake. */
 const DISCOVERY_WINDOW = 10_000;
 /** How often old events and attempts are pruned, and how many rows per statement (small: never a long lock). */
@@ -129,7 +135,11 @@ export class EventEngine {
       try {
         do {
           this.again = false;
+          const started = performance.now();
           await this.tick();
+          // Wakes that came during the pass make one more, no sooner than MIN_PASS_GAP_MS after this one began.
+          const gap = MIN_PASS_GAP_MS - (performance.now() - started);
+          if (this.again && gap > 0) await new Promise((r) => setTimeout(r, gap));
         } while (this.again && !this.stopping);
       } catch (err) {
         this.log?.warn({ err: describe(err) }, 'event delivery: pass failed; trying again at the next poll');
@@ -202,30 +212,48 @@ export class EventEngine {
     let position = claim.position;
     let attempts = claim.attempts;
     if (!sink) { await this.store.releaseStream(claim, position, this.iso()); return; }
-    for (let done = 0; done < PER_CLAIM;) {
+    // Deliveries are recorded, and the stream moved past them, in batches (one transaction per
+    // FLUSH_EVERY events or FLUSH_MS): a transaction per event held delivery to about 30 events/s on
+    // SQLite under SCIM load (bench, docs/performance.md "Issue 10"). A crash before a flush sends
+    // those events again: at-least-once, as before.
+    let done: NewDeliveryAttempt[] = [];
+    let donePosition = position;
+    let flushedAt = performance.now();
+    const flush = async (): Promise<boolean> => {
+      if (donePosition === position && !done.length) return true;
+      const ok = await this.store.advanceStream(claim, donePosition, this.iso(), this.iso(this.leaseMs), done);
+      done = [];
+      position = donePosition;
+      flushedAt = performance.now();
+      return ok;
+    };
+    for (let count = 0; count < PER_CLAIM;) {
       if (this.stopping) break;
       // With a type filter, the events in between are not this consumer's: the stream may move to the
       // tenant's head as it stood before the read, once no matching event is left below it.
-      const headBefore = consumer.types ? await this.store.tenantHead(claim.tenantId) : position;
-      const batch = await this.store.streamEvents(claim.tenantId, position, consumer.types, BATCH);
-      if (!batch.length) { position = Math.max(position, headBefore); break; }
+      const headBefore = consumer.types ? await this.store.tenantHead(claim.tenantId) : donePosition;
+      const batch = await this.store.streamEvents(claim.tenantId, donePosition, consumer.types, BATCH);
+      if (!batch.length) { donePosition = Math.max(donePosition, headBefore); break; }
       for (const event of batch) {
         const { outcome, latencyMs } = await this.attempt(sink, event, consumer);
-        if (this.abort.signal.aborted) return; // abandoned: the lease expires and the event is sent again
+        if (this.abort.signal.aborted) return; // abandoned: the lease expires and the events since the last flush are sent again
         const at = this.iso();
         const base = { at, consumerId: consumer.id, tenantId: claim.tenantId, eventId: event.id, position: event.position, status: outcome.status ?? null, latencyMs, error: outcome.error ?? null };
         if (outcome.ok || outcome.skipped) {
-          await this.store.recordAttempt({ ...base, outcome: outcome.ok ? 'delivered' : 'skipped' });
-          if (!(await this.store.advanceStream(claim, event.tenantPosition, at, this.iso(this.leaseMs)))) return; // taken over
-          position = event.tenantPosition;
+          done.push({ ...base, outcome: outcome.ok ? 'delivered' : 'skipped' });
+          donePosition = event.tenantPosition;
           attempts = 0;
-          done++;
+          count++;
           if (outcome.ok && consumer.state === 'failing') {
+            if (!(await flush())) return; // taken over
             await this.store.setConsumerState(consumer.id, 'ok', null, at);
             consumer.state = 'ok';
           }
+          if ((done.length >= FLUSH_EVERY || performance.now() - flushedAt >= FLUSH_MS) && !(await flush())) return;
           continue;
         }
+        // A failure: what was delivered before it is recorded first.
+        if (!(await flush())) return;
         if (outcome.disable) {
           await this.store.recordAttempt({ ...base, outcome: 'failed' });
           await this.store.setConsumerState(consumer.id, 'gone', outcome.error ?? 'the receiver answered 410 Gone', at);
@@ -243,9 +271,9 @@ export class EventEngine {
           }, reason, this.iso(this.leaseMs));
           if (!moved) return;
           consumer.state = 'failing';
-          position = event.tenantPosition;
+          position = donePosition = event.tenantPosition;
           attempts = 0;
-          done++;
+          count++;
           continue;
         }
         await this.store.recordAttempt({ ...base, outcome: 'failed' });
@@ -254,6 +282,7 @@ export class EventEngine {
         return;
       }
     }
+    if (!(await flush())) return;
     await this.store.releaseStream(claim, position, this.iso());
   }
 

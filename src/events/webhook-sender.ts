@@ -4,8 +4,8 @@
 // endpoint, and a redirect could point anywhere, the guard's addresses included); 410 Gone disables
 // the endpoint; 429 and 503 may ask for a pause with Retry-After; anything else, a timeout or a network
 // error is retried on the schedule.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Clock } from '../provisioning/clock.ts';
 import type { EventRecord } from '../store/store.ts';
 import { payloadOf } from './payload.ts';
@@ -33,8 +33,21 @@ export const USER_AGENT = 'Rollcall-Webhooks/1 (+https://github.com/rollcall; St
 
 export class WebhookSink implements Sink {
   private readonly lookup;
+  /**
+   * Connections are kept alive and reused: a new connection per event cost more than the delivery
+   * (bench). Every new connection still resolves through the guard's lookup, so a reused connection
+   * is one whose address the guard allowed when it was made.
+   */
+  private readonly agents: { http: HttpAgent; https: HttpsAgent };
   constructor(private readonly options: WebhookOptions, private readonly clock: Clock) {
     this.lookup = guardedLookup(options);
+    const agentOptions = { keepAlive: true, maxSockets: 16, maxFreeSockets: 16, timeout: 60_000, lookup: this.lookup };
+    this.agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
+  }
+
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 
   async deliver(event: EventRecord, consumer: WebhookConsumer, signal: AbortSignal): Promise<DeliveryOutcome> {
@@ -82,25 +95,29 @@ export class WebhookSink implements Sink {
 
   private post(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number; headers: IncomingMessage['headers']; text: string }> {
     return new Promise((resolve, reject) => {
-      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      // agent: false — a fresh connection per request, so every connection passes the guard's lookup.
-      const req = send(url, { method: 'POST', headers, lookup: this.lookup, signal, agent: false });
+      const https = url.protocol === 'https:';
+      const send = https ? httpsRequest : httpRequest;
+      const req = send(url, { method: 'POST', headers, lookup: this.lookup, signal, agent: https ? this.agents.https : this.agents.http });
       const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
       req.once('error', (err) => { clearTimeout(timer); reject(err); });
       req.once('response', (res) => {
         const chunks: Buffer[] = [];
         let kept = 0;
-        const finish = () => {
+        let finished = false;
+        const finish = (reuse: boolean) => {
+          if (finished) return;
+          finished = true;
           clearTimeout(timer);
           resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
-          res.destroy();
+          // A body read to its end leaves the connection to be reused; a long one is cut off, with its connection.
+          if (!reuse) res.destroy();
         };
         res.on('data', (chunk: Buffer) => {
           if (kept < BODY_KEPT) { chunks.push(chunk.subarray(0, BODY_KEPT - kept)); kept += chunk.length; }
-          if (kept >= BODY_KEPT) finish();
+          if (kept >= BODY_KEPT) finish(false);
         });
-        res.once('end', finish);
-        res.once('error', finish);
+        res.once('end', () => finish(true));
+        res.once('error', () => finish(false));
       });
       req.end(body);
     });

@@ -387,9 +387,10 @@ export interface Store extends StoreReads {
   tenantHead(tenantId: string): Promise<number>;
   /**
    * Moves a stream past an event (attempts back to 0) and renews its lease, only while `claim`'s
-   * lease is still this claim's: false when another process has taken the stream meanwhile.
+   * lease is still this claim's: false when another process has taken the stream meanwhile. The
+   * attempts that got it there are recorded in the same transaction (the engine batches them).
    */
-  advanceStream(claim: StreamClaim, position: number, now: string, leaseUntil: string): Promise<boolean>;
+  advanceStream(claim: StreamClaim, position: number, now: string, leaseUntil: string, attempts?: readonly NewDeliveryAttempt[]): Promise<boolean>;
   /** Records a failed attempt at the next event: the stream is due again at `nextAttemptAt`; releases the lease. */
   failStream(claim: StreamClaim, attempts: number, nextAttemptAt: string, error: string, now: string): Promise<boolean>;
   /** Releases the lease; the stream goes idle when `position` has reached its tenant's head, else stays due now. */

@@ -129,6 +129,9 @@ export async function discoverStreams(db: QueryRunner, d: SqlDialect, kinds: rea
 
 export async function claimStreams(db: QueryRunner, d: SqlDialect, owner: string, kinds: readonly ConsumerKind[], now: string, leaseUntil: string, limit: number): Promise<StreamClaim[]> {
   if (!kinds.length || limit <= 0) return [];
+  // Most wakes find nothing due: a read answers that without a write (on SQLite, without queueing
+  // behind the SCIM writers for the one write lock).
+  if (!(await db.run(sql<Row>`SELECT 1 AS due FROM delivery_streams WHERE next_attempt_at <= ${now} LIMIT 1`)).rows.length) return [];
   const free = (alias: string) => sql`(${sql.ref(`${alias}.lease_until`)} IS NULL OR ${sql.ref(`${alias}.lease_until`)} <= ${now})`;
   const r = await db.run(sql<Row>`UPDATE delivery_streams SET lease_owner = ${owner}, lease_until = ${leaseUntil}
     FROM (SELECT ds.consumer_id AS cid, ds.tenant_id AS tid FROM delivery_streams ds JOIN consumers c ON c.id = ds.consumer_id
@@ -171,8 +174,15 @@ export async function releaseStream(db: QueryRunner, c: StreamClaim, position: n
 }
 
 export async function recordAttempt(db: QueryRunner, a: NewDeliveryAttempt): Promise<void> {
-  await db.run(sql`INSERT INTO delivery_attempts (at, consumer_id, tenant_id, event_id, position, status, latency_ms, error, outcome)
-    VALUES (${a.at}, ${a.consumerId}, ${a.tenantId}, ${a.eventId}, ${a.position}, ${a.status}, ${a.latencyMs}, ${a.error}, ${a.outcome})`);
+  await recordAttempts(db, [a]);
+}
+
+/** Several attempts in one INSERT (the engine records a run of deliveries with the stream's advance). */
+export async function recordAttempts(db: QueryRunner, list: readonly NewDeliveryAttempt[]): Promise<void> {
+  for (let i = 0; i < list.length; i += 500) {
+    const rows = list.slice(i, i + 500).map((a) => sql`(${a.at}, ${a.consumerId}, ${a.tenantId}, ${a.eventId}, ${a.position}, ${a.status}, ${a.latencyMs}, ${a.error}, ${a.outcome})`);
+    await db.run(sql`INSERT INTO delivery_attempts (at, consumer_id, tenant_id, event_id, position, status, latency_ms, error, outcome) VALUES ${sql.join(rows)}`);
+  }
 }
 
 /** Run inside one transaction (SqlStore.deadLetter). */
@@ -232,6 +242,7 @@ export async function replayFrom(db: QueryRunner, consumerId: string, eventId: s
 
 export async function claimReplays(db: QueryRunner, d: SqlDialect, owner: string, kinds: readonly ConsumerKind[], now: string, leaseUntil: string, limit: number): Promise<ReplayClaim[]> {
   if (!kinds.length || limit <= 0) return [];
+  if (!(await db.run(sql<Row>`SELECT 1 AS due FROM delivery_dead_letters WHERE replay_at <= ${now} LIMIT 1`)).rows.length) return [];
   const free = (alias: string) => sql`(${sql.ref(`${alias}.lease_until`)} IS NULL OR ${sql.ref(`${alias}.lease_until`)} <= ${now})`;
   const r = await db.run(sql<Row>`UPDATE delivery_dead_letters SET lease_owner = ${owner}, lease_until = ${leaseUntil}
     FROM (SELECT dl.seq AS pseq FROM delivery_dead_letters dl JOIN consumers c ON c.id = dl.consumer_id

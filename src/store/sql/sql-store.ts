@@ -307,7 +307,15 @@ export abstract class SqlStore implements Store {
   claimStreams(owner: string, kinds: readonly ConsumerKind[], now: string, leaseUntil: string, limit: number) { return this.run(() => delivery.claimStreams(this.db, this.dialect, owner, kinds, now, leaseUntil, limit)); }
   streamEvents(tenantId: string, after: number, types: readonly string[] | null, limit: number) { return this.run(() => delivery.streamEvents(this.db, tenantId, after, types, limit)); }
   tenantHead(tenantId: string) { return this.run(() => delivery.tenantHead(this.db, tenantId)); }
-  advanceStream(c: StreamClaim, position: number, now: string, leaseUntil: string) { return this.run(() => delivery.advanceStream(this.db, c, position, now, leaseUntil)); }
+  advanceStream(c: StreamClaim, position: number, now: string, leaseUntil: string, attempts: readonly NewDeliveryAttempt[] = []) {
+    if (!attempts.length) return this.run(() => delivery.advanceStream(this.db, c, position, now, leaseUntil));
+    // The attempts only if the stream is still ours: a process whose lease was taken records nothing.
+    return this.run(() => this.atomically(async (db) => {
+      if (!(await delivery.advanceStream(db, c, position, now, leaseUntil))) return false;
+      await delivery.recordAttempts(db, attempts);
+      return true;
+    }));
+  }
   failStream(c: StreamClaim, attempts: number, next: string, error: string, now: string) { return this.run(() => delivery.failStream(this.db, c, attempts, next, error, now)); }
   releaseStream(c: StreamClaim, position: number, now: string) { return this.run(() => delivery.releaseStream(this.db, c, position, now)); }
   recordAttempt(a: NewDeliveryAttempt) { return this.run(() => delivery.recordAttempt(this.db, a)); }
