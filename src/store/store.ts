@@ -371,6 +371,8 @@ export interface Store extends StoreReads {
   listConsumers(query: { kind?: ConsumerKind; tenantId?: string | null }, scan: Scan): Promise<ConsumerRecord[]>;
   /** Writes the given fields (and updated_at); returns the consumer as it now stands, or undefined. */
   updateConsumer(id: string, patch: ConsumerPatch, at: string): Promise<ConsumerRecord | undefined>;
+  /** Switches a switched-off consumer on, from the current head (earlier events are not sent); false when it was on. */
+  startConsumer(id: string, at: string): Promise<boolean>;
   /** Deletes the consumer with its streams, attempts and dead letters; false when there was none. */
   deleteConsumer(id: string): Promise<boolean>;
   /**

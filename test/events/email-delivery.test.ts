@@ -32,6 +32,20 @@ async function tenantWithWelcome(slug: string) {
   return t;
 }
 
+test('users provisioned before the welcome email was turned on get none; those after do', async () => {
+  const t = await server.createTenant('welcome-late');
+  const early = await scim(`${t.scimUrl}/Users`, t.token, 'POST', { schemas: [USER_SCHEMA], userName: 'early@example.com' });
+  assert.equal(early.status, 201, early.text);
+  const put = await server.admin('PUT', '/tenants/welcome-late/settings', {
+    body: { welcomeEmail: { enabled: true, subject: 'Welcome', text: 'Sign in at {{link}}', link: 'https://app.example.com/start' } },
+  });
+  assert.equal(put.status, 200, put.text);
+  await scim(`${t.scimUrl}/Users`, t.token, 'POST', { schemas: [USER_SCHEMA], userName: 'late@example.com' });
+  await until('the email to the later user', () => smtp.messages.some((m) => m.rcptTo.includes('late@example.com')));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(smtp.messages.filter((m) => m.rcptTo.includes('early@example.com')).length, 0);
+});
+
 test('a user the IdP provisions receives the welcome email once, sent by the engine after the SCIM response', async () => {
   const t = await tenantWithWelcome('welcome-e2e');
   const res = await scim(`${t.scimUrl}/Users`, t.token, 'POST', { schemas: [USER_SCHEMA], userName: 'grace@example.com', name: { givenName: 'Grace' }, emails: [{ value: 'grace.h@example.com', primary: true }] });

@@ -63,7 +63,7 @@ export async function replaceSettings(store: Store, tenant: Pick<Tenant, 'id' | 
   }
   const next = checked.settings;
   const at = isoNow(options.clock ?? systemClock);
-  return store.transaction(async (tx) => {
+  const replaced = await store.transaction(async (tx) => {
     const current = await tx.lockTenantSettings(tenant.id);
     if (!current) throw new SettingsError({ code: 'unknownTenant' }, `No tenant has the slug "${tenant.slug}".`);
     if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
@@ -102,6 +102,14 @@ export async function replaceSettings(store: Store, tenant: Pick<Tenant, 'id' | 
     }
     return { settings: next, version, dropped };
   });
+  // The welcome email's consumer sleeps until a tenant first wants it (migration 007), then starts
+  // from the head: users provisioned before that get no email. Every event committed so far is
+  // numbered first, so the head is where this tenant's users now stand.
+  if (next.welcomeEmail.enabled) {
+    await store.sequenceEvents({ wait: true });
+    await store.startConsumer('email', at);
+  }
+  return replaced;
 }
 
 type UniqueMode = 'none' | 'exact' | 'folded';

@@ -90,6 +90,13 @@ export async function updateConsumer(db: QueryRunner, d: SqlDialect, id: string,
   return getConsumer(db, id);
 }
 
+/** Switches a switched-off consumer on, starting at the current head; false when it was on already. */
+export async function startConsumer(db: QueryRunner, d: SqlDialect, id: string, at: string): Promise<boolean> {
+  const r = await db.run(sql`UPDATE consumers SET enabled = ${d.boolParam(true)}, start_position = ${HEAD}, scanned_position = ${HEAD}, updated_at = ${at}
+    WHERE id = ${id} AND enabled = ${d.boolParam(false)}`);
+  return Number(r.numAffectedRows ?? 0) > 0;
+}
+
 export async function deleteConsumer(db: QueryRunner, id: string): Promise<boolean> {
   // Children first: the same on both databases whether or not foreign keys cascade.
   for (const table of ['delivery_attempts', 'delivery_dead_letters', 'delivery_streams']) {

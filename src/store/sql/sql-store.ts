@@ -307,6 +307,7 @@ export abstract class SqlStore implements Store {
   claimStreams(owner: string, kinds: readonly ConsumerKind[], now: string, leaseUntil: string, limit: number) { return this.run(() => delivery.claimStreams(this.db, this.dialect, owner, kinds, now, leaseUntil, limit)); }
   streamEvents(tenantId: string, after: number, types: readonly string[] | null, limit: number) { return this.run(() => delivery.streamEvents(this.db, tenantId, after, types, limit)); }
   tenantHead(tenantId: string) { return this.run(() => delivery.tenantHead(this.db, tenantId)); }
+  startConsumer(id: string, at: string) { return this.run(() => delivery.startConsumer(this.db, this.dialect, id, at)); }
   advanceStream(c: StreamClaim, position: number, now: string, leaseUntil: string, attempts: readonly NewDeliveryAttempt[] = []) {
     if (!attempts.length) return this.run(() => delivery.advanceStream(this.db, c, position, now, leaseUntil));
     // The attempts only if the stream is still ours: a process whose lease was taken records nothing.

@@ -33,9 +33,11 @@ CREATE TABLE consumers (
 CREATE INDEX consumers_tenant ON consumers (tenant_id);
 
 INSERT INTO consumers (id, kind, tenant_id, url, description, types, enabled, secret, previous_secret, previous_until, state, state_reason, start_position, scanned_position, created_at, updated_at)
-SELECT k.id, k.id, NULL, NULL, k.description, k.types, true, NULL, NULL, NULL, 'ok', NULL, h.position, h.position, now_text.at, now_text.at
+SELECT k.id, k.id, NULL, NULL, k.description, k.types, k.enabled, NULL, NULL, NULL, 'ok', NULL, h.position, h.position, now_text.at, now_text.at
 -- The welcome email needs only user.created: other events never reach it (nor cost an attempt).
-FROM (VALUES ('email', 'Welcome email', '["user.created"]'), ('listeners', 'In-process listeners', NULL)) AS k(id, description, types),
+-- It starts switched off, and is switched on (from the head) when a tenant first turns its welcome
+-- email on (provisioning/tenants/settings.ts): until then no process spends a thing on it.
+FROM (VALUES ('email', 'Welcome email', '["user.created"]', false), ('listeners', 'In-process listeners', NULL, true)) AS k(id, description, types, enabled),
      (SELECT COALESCE((SELECT position FROM event_heads WHERE tenant_id = ''), 0) AS position) AS h,
      (SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at) AS now_text;
 

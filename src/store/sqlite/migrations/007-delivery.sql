@@ -34,9 +34,11 @@ CREATE TABLE consumers (
 CREATE INDEX consumers_tenant ON consumers (tenant_id);
 
 INSERT INTO consumers (id, kind, tenant_id, url, description, types, enabled, secret, previous_secret, previous_until, state, state_reason, start_position, scanned_position, created_at, updated_at)
-SELECT k.id, k.id, NULL, NULL, k.description, k.types, 1, NULL, NULL, NULL, 'ok', NULL, h.position, h.position, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+SELECT k.id, k.id, NULL, NULL, k.description, k.types, k.enabled, NULL, NULL, NULL, 'ok', NULL, h.position, h.position, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
 -- The welcome email needs only user.created: other events never reach it (nor cost an attempt).
-FROM (SELECT 'email' AS id, 'Welcome email' AS description, '["user.created"]' AS types UNION ALL SELECT 'listeners', 'In-process listeners', NULL) AS k,
+-- It starts switched off, and is switched on (from the head) when a tenant first turns its welcome
+-- email on (provisioning/tenants/settings.ts): until then no process spends a thing on it.
+FROM (SELECT 'email' AS id, 'Welcome email' AS description, '["user.created"]' AS types, 0 AS enabled UNION ALL SELECT 'listeners', 'In-process listeners', NULL, 1) AS k,
      (SELECT COALESCE((SELECT position FROM event_heads WHERE tenant_id = ''), 0) AS position) AS h;
 
 -- One consumer's progress through one tenant's events, made when the engine first meets an event of
