@@ -77,6 +77,9 @@ export class EventEngine {
   private stopping = false;
   private ticking = false;
   private again = false;
+  /** When the last pass began (performance.now()), and the timer of a wake deferred until MIN_PASS_GAP_MS after it. */
+  private lastPass = -Infinity;
+  private gapTimer?: NodeJS.Timeout;
   private poll?: NodeJS.Timeout;
   private pruner?: NodeJS.Timeout;
   private unsubscribe?: () => void;
@@ -115,6 +118,7 @@ export class EventEngine {
     this.stopping = true;
     clearInterval(this.poll);
     clearInterval(this.pruner);
+    clearTimeout(this.gapTimer);
     this.unsubscribe?.();
     const all = Promise.allSettled([...this.inFlight]);
     let timer: NodeJS.Timeout | undefined;
@@ -130,15 +134,21 @@ export class EventEngine {
   wake(): void {
     if (!this.running || this.stopping) return;
     if (this.ticking) { this.again = true; return; }
+    // Passes start at least MIN_PASS_GAP_MS apart: a wake sooner than that is served by one timer.
+    const wait = MIN_PASS_GAP_MS - (performance.now() - this.lastPass);
+    if (wait > 0) {
+      this.gapTimer ??= setTimeout(() => { this.gapTimer = undefined; this.wake(); }, wait);
+      return;
+    }
     this.ticking = true;
     void (async () => {
       try {
         do {
           this.again = false;
-          const started = performance.now();
+          this.lastPass = performance.now();
           await this.tick();
           // Wakes that came during the pass make one more, no sooner than MIN_PASS_GAP_MS after this one began.
-          const gap = MIN_PASS_GAP_MS - (performance.now() - started);
+          const gap = MIN_PASS_GAP_MS - (performance.now() - this.lastPass);
           if (this.again && gap > 0) await new Promise((r) => setTimeout(r, gap));
         } while (this.again && !this.stopping);
       } catch (err) {

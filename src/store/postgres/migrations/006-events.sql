@@ -35,7 +35,6 @@ CREATE UNIQUE INDEX events_position ON events (position);
 CREATE UNIQUE INDEX events_tenant_position ON events (tenant_id, tenant_position);
 -- What the sequencer looks for: few rows at any moment (events wait there for milliseconds).
 CREATE INDEX events_unsequenced ON events (txid, seq) WHERE position IS NULL;
-CREATE INDEX events_at ON events (at);
 
 -- The last position given, overall and per tenant (tenant_id '' is the overall one): written only by
 -- the sequencer (one at a time, under an advisory lock), never by a SCIM write.

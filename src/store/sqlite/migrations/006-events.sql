@@ -21,7 +21,6 @@ CREATE UNIQUE INDEX events_id ON events (id);
 CREATE UNIQUE INDEX events_position ON events (position);
 CREATE UNIQUE INDEX events_tenant_position ON events (tenant_id, tenant_position);
 CREATE INDEX events_unsequenced ON events (txid, seq) WHERE position IS NULL;
-CREATE INDEX events_at ON events (at);
 
 -- The last position given, overall and per tenant (tenant_id '' is the overall one).
 CREATE TABLE event_heads (
