@@ -108,10 +108,24 @@ export async function sequence(db: QueryRunner, limit: number): Promise<number> 
 /** Events in position order after `after`: only positioned ones, so a reader never passes a late commit. */
 export async function readEvents(db: QueryRunner, q: EventQuery): Promise<EventRecord[]> {
   const conds = [sql`position IS NOT NULL`];
-  if (q.after !== undefined) conds.push(sql`position > ${q.after}`);
-  if (q.tenantId !== undefined) conds.push(sql`tenant_id = ${q.tenantId}`);
-  if (q.types?.length) conds.push(sql`type IN (${sql.join(q.types)})`);
   if (q.until !== undefined) conds.push(sql`position <= ${q.until}`);
+  if (q.types?.length) conds.push(sql`type IN (${sql.join(q.types)})`);
+  if (q.tenantId !== undefined) {
+    // One tenant's events: by (tenant_id, tenant_position), the index they are stored in order in.
+    // Given "tenant_id = ? AND position > ?", SQLite took that index and read every event of the
+    // tenant from its first (the same trap as in delivery.ts): the cursor's position is turned into
+    // the tenant's own position first (the tenant's last event at or before it), a seek from its end.
+    let fromTenant = 0;
+    if (q.after !== undefined && q.after > 0) {
+      const r = await db.run(sql<Row>`SELECT tenant_position FROM events WHERE tenant_id = ${q.tenantId} AND position IS NOT NULL AND position <= ${q.after}
+        ORDER BY tenant_position DESC LIMIT 1`);
+      fromTenant = r.rows[0] ? Number(r.rows[0].tenant_position) : 0;
+    }
+    const r = await db.run(sql<Row>`SELECT * FROM events WHERE tenant_id = ${q.tenantId} AND tenant_position > ${fromTenant} AND ${sql.join(conds, sql` AND `)}
+      ORDER BY tenant_position LIMIT ${q.limit}`);
+    return r.rows.map(toEvent);
+  }
+  if (q.after !== undefined) conds.push(sql`position > ${q.after}`);
   const r = await db.run(sql<Row>`SELECT * FROM events WHERE ${sql.join(conds, sql` AND `)} ORDER BY position LIMIT ${q.limit}`);
   return r.rows.map(toEvent);
 }

@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import autocannon from 'autocannon';
+import { DEFAULTS } from '../../src/config/config.ts';
+import { startAdminServer } from '../support/admin.ts';
+import { startReceiver } from '../support/webhook-receiver.ts';
+test('repro', async () => {
+  const s = await startAdminServer({ config: { webhooks: { allowHttp: true, allowPrivateAddresses: true, timeoutMs: 15000 }, delivery: { ...DEFAULTS.delivery } } });
+  const r = await startReceiver();
+  const slug = s.scimUrl.split('/').pop()!;
+  const h = { authorization: `Bearer ${s.token}`, 'content-type': 'application/scim+json' };
+  const ids: string[] = [];
+  for (let i = 0; i < 200; i++) ids.push(((await (await fetch(s.scimUrl + '/Users', { method: 'POST', headers: h, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `u${i}@x.com` }) })).json()) as { id: string }).id);
+  let k = 0;
+  const run = async (label: string) => {
+    const cpu0 = process.cpuUsage();
+    const res = await autocannon({ url: s.scimUrl, connections: 16, duration: 2, headers: h, requests: [{ setupRequest: (req: autocannon.Request) => { const i = k++; const id = ids[(i * 7919) % ids.length]; return { ...req, method: 'PUT' as const, path: new URL(s.scimUrl).pathname + '/Users/' + id, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `u${ids.indexOf(id)}@x.com`, title: `t${i}` }) }; } }] });
+    const c = process.cpuUsage(cpu0);
+    console.log(label, res.requests.total, 'reqs', res.non2xx, 'non2xx', ((c.user + c.system) / 1000).toFixed(0), 'ms cpu', 'received', r.received.length);
+  };
+  await run('plain');
+  const ep = await s.admin('POST', `/tenants/${slug}/webhooks`, { body: { url: r.url } });
+  await run('hooked');
+  console.log('delete', (await s.admin('DELETE', `/tenants/${slug}/webhooks/${ep.body.id}`)).status);
+  await run('plain2');
+  await run('plain3');
+  await new Promise((d) => setTimeout(d, 2000));
+  const c0 = process.cpuUsage(); await new Promise((d) => setTimeout(d, 2000)); const c = process.cpuUsage(c0);
+  console.log('idle cpu over 2 s', ((c.user + c.system) / 1000).toFixed(0), 'ms');
+  await r.close(); await s.close();
+});
