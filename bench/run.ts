@@ -118,6 +118,7 @@ async function main() {
   const extra: Record<string, number> = {};
   const webhookLag: { name: string; deliveredPerSec: number; drainMs: number }[] = [];
   const webhookPairs: { name: string; plain: number; hooked: number; plainCpu: number; hookedCpu: number }[] = [];
+  let pacedLag: { rate: number; requests: number; n: number; p50: number; p99: number; max: number } | undefined;
   try {
     const scim = `${rollcall.url}/scim/v2/bench`;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
@@ -253,6 +254,24 @@ async function main() {
           }
           if (plain.length === 2) webhookPairs.push({ name, plain: (plain[0].reqPerSec + plain[1].reqPerSec) / 2, hooked: (hooked[0].reqPerSec + hooked[1].reqPerSec) / 2, plainCpu: (plain[0].cpuUsPerReq + plain[1].cpuUsPerReq) / 2, hookedCpu: (hooked[0].cpuUsPerReq + hooked[1].cpuUsPerReq) / 2 });
         }
+        // Below saturation: POST user at a steady 200 requests a second (an IdP's busy sync is tens a
+        // second), one endpoint; each event's lag from its commit to the receiver.
+        if (!ONLY || 'paced'.includes(ONLY)) {
+          const created = await admin('POST', '/tenants/bench/webhooks', { url: `http://127.0.0.1:${receiverPort}/hook` });
+          const endpoint = (await created.json() as { id: string }).id;
+          await fetch(`http://127.0.0.1:${receiverPort}/reset`, { method: 'POST' });
+          const rate = 200;
+          const paced = await autocannon({
+            url: scim, connections: 8, overallRate: rate, duration: QUICK ? 5 : 20, headers,
+            requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, method: 'POST' as const, path: `${P}/Users`, body: JSON.stringify({ ...userBody, userName: `paced${posted++}@bench.example` }) }) }],
+          });
+          const head = await headPosition(dbUrl);
+          for (const deadline = Date.now() + 60_000; (await stats()).maxPosition < head && Date.now() < deadline;) await new Promise((done) => setTimeout(done, 50));
+          const { lagMs } = await stats() as unknown as { lagMs: { n: number; p50: number; p99: number; max: number } };
+          pacedLag = { rate, requests: paced.requests.total, ...lagMs };
+          console.error(`  paced POST user at ${rate}/s with one endpoint: ${paced.requests.total} requests; delivery lag p50 ${lagMs.p50} ms, p99 ${lagMs.p99} ms, max ${lagMs.max} ms over ${lagMs.n} events`);
+          await admin('DELETE', `/tenants/bench/webhooks/${endpoint}`);
+        }
       } finally {
         receiver.kill();
       }
@@ -313,6 +332,7 @@ async function main() {
     // Issue 10: one webhook endpoint costs the writes at most 15% of their throughput (alternating runs), and delivery keeps up.
     ...webhookPairs.map((w) => ({ what: `${w.name} with a webhook endpoint ≥ 85% of without (mean of 2 alternating runs each)`, ok: w.hooked >= 0.85 * w.plain,
       value: `${pct(w.hooked / w.plain)} (${w.hooked.toFixed(0)} vs ${w.plain.toFixed(0)} req/s; server CPU ${w.hookedCpu.toFixed(0)} vs ${w.plainCpu.toFixed(0)} µs/req)` })),
+    ...(pacedLag ? [{ what: `POST user paced at ${pacedLag.rate}/s: webhook delivery p99 lag from commit ≤ 1 s`, ok: pacedLag.p99 <= 1000, value: `p50 ${pacedLag.p50} ms, p99 ${pacedLag.p99} ms, max ${pacedLag.max} ms over ${pacedLag.n} events` }] : []),
     ...webhookLag.map((l) => ({ what: `${l.name}: webhook delivery caught up within 5 s of the workload's end`, ok: l.drainMs <= 5000, value: Number.isNaN(l.drainMs) ? 'not within 120 s' : `${l.drainMs} ms (${l.deliveredPerSec.toFixed(0)} events/s delivered while it ran)` })),
     ...(pg ? [] : [
       ...[memberPatchExcluded, memberPatchAsIdps].map((name) => target(`${name(largest).replace(/, \d+ members$/, '')} p99, ${largest} vs ${small} members ≤ 1.5×`, [name(largest), name(small)],
@@ -345,7 +365,7 @@ async function main() {
   if (ONLY) return;
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   const file = new URL(`./results/${new Date().toISOString().replace(/[:.]/g, '-')}-${DB}${QUICK ? '-quick' : ''}.json`, import.meta.url);
-  writeFileSync(file, JSON.stringify({ db: DB, quick: QUICK, users: USERS, connections: CONNECTIONS, runs: RUNS, durationSeconds: DURATION, machine: { cores: cpus().length, memGiB: totalmem() / 2 ** 30, node: process.version }, results, memberPatchPairs: memberPairs, webhookLag, webhookPairs, extra, targets, seconds: (Date.now() - started) / 1000 }, null, 2));
+  writeFileSync(file, JSON.stringify({ db: DB, quick: QUICK, users: USERS, connections: CONNECTIONS, runs: RUNS, durationSeconds: DURATION, machine: { cores: cpus().length, memGiB: totalmem() / 2 ** 30, node: process.version }, results, memberPatchPairs: memberPairs, webhookLag, webhookPairs, pacedLag, extra, targets, seconds: (Date.now() - started) / 1000 }, null, 2));
   console.log(`\nsaved ${fileURLToPath(file)} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
 
