@@ -2,8 +2,9 @@
 // request of the tenant until its settings change. The version arrives with the tenant on every
 // authenticated request (the token lookup reads it, tenants/authentication.ts keeps it only while
 // the store's authStamp is unchanged, and a settings write moves the stamp — in this process, in
-// another, or through PostgreSQL's NOTIFY trigger), so a change made anywhere is seen by the next
-// request without a query per request. Only a version not seen before reads the settings.
+// another, or through PostgreSQL's NOTIFY trigger, which reaches other processes asynchronously,
+// within milliseconds), so a change made anywhere is seen from then on without a query per
+// request. Only a version not seen before reads the settings.
 // One object per version matters: the store derives and caches its SQL mapping per object
 // (store/sql/resources.ts), so the two are built together and dropped together.
 import { resourceSchemas } from '../scim/schemas/resource-schema.ts';

@@ -200,6 +200,15 @@ export class PostgresStore extends SqlStore {
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    let appended = false;
+    const result = await this.inClientTransaction((client) => fn(this.reads.on(this.runner(client), () => { appended = true; })));
+    // This process's own readers need not wait for the notification's round trip.
+    if (appended) this.eventsCommitted();
+    return result;
+  }
+
+  /** BEGIN … COMMIT on a pooled connection; ROLLBACK on failure, and a connection that failed is closed rather than reused. */
+  private async inClientTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -207,20 +216,16 @@ export class PostgresStore extends SqlStore {
       throw this.translate(err);
     }
     let broken: Error | undefined;
-    let appended = false;
     try {
       await client.query('BEGIN');
-      const result = await fn(this.reads.on(this.runner(client), () => { appended = true; }));
+      const result = await fn(client);
       await client.query('COMMIT');
-      // This process's own readers need not wait for the notification's round trip.
-      if (appended) this.eventsCommitted();
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch((rollbackErr: Error) => { broken = rollbackErr; });
       if (isConnectionError(err)) broken = err as Error;
       throw this.translate(err);
     } finally {
-      // A connection that failed is closed rather than handed to the next request.
       client.release(broken);
     }
   }
@@ -235,32 +240,16 @@ export class PostgresStore extends SqlStore {
   async sequenceEvents(options: { wait?: boolean } = {}): Promise<number> {
     let total = 0;
     for (;;) {
-      let client: pg.PoolClient;
-      try {
-        client = await this.pool.connect();
-      } catch (err) {
-        throw this.translate(err);
-      }
-      let broken: Error | undefined;
-      let n = 0;
-      try {
-        await client.query('BEGIN');
+      const n = await this.inClientTransaction(async (client) => {
         // A reader that must see its own writes (the feed) waits for a running sequencer, then runs.
         const locked = options.wait
           ? (await client.query('SELECT pg_advisory_xact_lock($1)', [SEQUENCER_LOCK]), true)
           : (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SEQUENCER_LOCK])).rows[0]?.ok;
-        if (locked) {
-          n = await sequence(this.runner(client), SEQUENCE_BATCH);
-          if (n) await client.query(`SELECT pg_notify('${EVENTS_CHANNEL}', 'sequenced')`);
-        }
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch((rollbackErr: Error) => { broken = rollbackErr; });
-        if (isConnectionError(err)) broken = err as Error;
-        throw this.translate(err);
-      } finally {
-        client.release(broken);
-      }
+        if (!locked) return 0;
+        const given = await sequence(this.runner(client), SEQUENCE_BATCH);
+        if (given) await client.query(`SELECT pg_notify('${EVENTS_CHANNEL}', 'sequenced')`);
+        return given;
+      });
       total += n;
       if (n < SEQUENCE_BATCH) return total;
     }
