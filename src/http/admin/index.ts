@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
 import type { Actor } from '../../provisioning/admin/audit.ts';
 import type { Provisioning } from '../../provisioning/service.ts';
-import { requireTenant } from '../../provisioning/tenants/tenants.ts';
+import { requireTenant, TenantError } from '../../provisioning/tenants/tenants.ts';
 import type { Store, Tenant } from '../../store/store.ts';
 import { rollcallVersion } from '../../cli/version.ts';
 import { adminAuthentication } from './auth.ts';
@@ -25,6 +25,20 @@ export interface AdminDeps { config: Readonly<Config>; provisioning: Provisionin
 /** The tenant a route's `{tenant}` path parameter names (slugs are lower-case), or a 404 problem. */
 export const tenantIn = (store: Store, request: FastifyRequest): Promise<Tenant> =>
   requireTenant(store, (request.params as { tenant: string }).tenant.toLowerCase());
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A `?tenant=` filter of a record that outlives its tenant (the audit log, the events feed): the
+ * tenant's slug, or its id, which still selects once the tenant is deleted; undefined when absent.
+ */
+export async function tenantIdFilter(store: Store, tenant: string | undefined): Promise<string | undefined> {
+  if (tenant === undefined) return undefined;
+  const found = await store.findTenantBySlug(tenant.toLowerCase());
+  if (found) return found.id;
+  if (UUID.test(tenant)) return tenant;
+  throw new TenantError(`No tenant has the slug "${tenant}".`, 404, 'tenant');
+}
 
 export const actorOf = (request: FastifyRequest): Actor =>
   ({ type: 'adminKey', keyId: request.adminKey?.id ?? null, keyName: request.adminKey?.name ?? null, requestId: request.id });

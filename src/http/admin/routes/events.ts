@@ -5,14 +5,12 @@
 import type { FastifyInstance } from 'fastify';
 import { expandTypes } from '../../../events/event-types.ts';
 import { payloadOf, type EventPayload } from '../../../events/payload.ts';
-import { TenantError } from '../../../provisioning/tenants/tenants.ts';
 import type { EventRecord, Store } from '../../../store/store.ts';
-import type { AdminDeps } from '../index.ts';
+import { tenantIdFilter, type AdminDeps } from '../index.ts';
 import { decodeCursor, encodeCursor, pagingQuery } from '../paging.ts';
 import { invalid } from '../problem.ts';
 import { eventSchema, problems } from '../schemas.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Longest long poll: below the 60 s idle timeouts of common proxies and load balancers. */
 export const MAX_WAIT_SECONDS = 30;
 /** While waiting, look again this often even without a wakeup (other SQLite processes cannot wake us). */
@@ -49,7 +47,7 @@ export function eventRoutes(app: FastifyInstance, deps: AdminDeps): void {
     },
   }, async (request) => {
     const q = request.query as FeedQuery;
-    const tenantId = await tenantFilter(store, q.tenant);
+    const tenantId = await tenantIdFilter(store, q.tenant);
     const types = typesFilter(q.types);
     const after = decodeCursor<number>(q.after, 'number') ?? 0;
     // Read up to the head as it stands first: every position up to it is visible, so a page shorter
@@ -65,15 +63,6 @@ export function eventRoutes(app: FastifyInstance, deps: AdminDeps): void {
     const next = rows.length === q.limit ? rows[rows.length - 1].position : head;
     return { data: rows.map(payloadOf) satisfies EventPayload[], next: encodeCursor(next) };
   });
-}
-
-/** Resolves `?tenant=` as the audit log does: a slug, or the id of a tenant that may be gone. */
-async function tenantFilter(store: Store, tenant: string | undefined): Promise<string | undefined> {
-  if (tenant === undefined) return undefined;
-  const found = await store.findTenantBySlug(tenant.toLowerCase());
-  if (found) return found.id;
-  if (UUID.test(tenant)) return tenant;
-  throw new TenantError(`No tenant has the slug "${tenant}".`, 404, 'tenant');
 }
 
 function typesFilter(text: string | undefined): string[] | undefined {

@@ -2,17 +2,14 @@
 import type { FastifyInstance } from 'fastify';
 import { audit } from '../../../provisioning/admin/audit.ts';
 import { createAdminKey, revokeAdminKey } from '../../../provisioning/tenants/admin-keys.ts';
-import { TenantError } from '../../../provisioning/tenants/tenants.ts';
 import { parseDuration } from '../../../provisioning/tenants/tokens.ts';
 import type { AdminDeps } from '../index.ts';
-import { actorOf } from '../index.ts';
+import { actorOf, tenantIdFilter } from '../index.ts';
 import { decodeCursor, page, pageOf, pagingQuery } from '../paging.ts';
 import { invalid } from '../problem.ts';
 import { adminKeyJson } from '../render.ts';
 import { adminKeySchema, auditEntrySchema, idParam, issuedAdminKeySchema, problems } from '../schemas.ts';
 
-const noSuchTenant = (slug: string): never => { throw new TenantError(`No tenant has the slug "${slug}".`, 404, 'tenant'); };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function keyRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { store, clock } = deps.provisioning;
@@ -62,8 +59,7 @@ export function keyRoutes(app: FastifyInstance, deps: AdminDeps): void {
   }, async (request) => {
     const q = request.query as { tenant?: string; action?: string; targetId?: string; since?: string; until?: string; after?: string; limit: number };
     // A deleted tenant's record outlives it: its id still selects its entries once its slug is gone.
-    const tenantId = q.tenant === undefined ? undefined
-      : (await store.findTenantBySlug(q.tenant.toLowerCase()))?.id ?? (UUID.test(q.tenant) ? q.tenant : noSuchTenant(q.tenant));
+    const tenantId = await tenantIdFilter(store, q.tenant);
     const after = decodeCursor<string>(q.after, 'string');
     // ajv's date-time format admits a leap second (23:59:60), which Date cannot represent.
     const iso = (t: string | undefined, field: string) => {
