@@ -44,37 +44,37 @@ export async function appendEvents(db: QueryRunner, dialect: SqlDialect, events:
     }
     return;
   }
-  // SQLite: this transaction holds the write lock. The heads move first, in one statement that
-  // returns where they now stand (a SELECT then an UPDATE cost twice as much: bench, "Issue 10").
-  const counts = new Map<string, number>([[ALL, events.length]]);
-  for (const e of events) counts.set(e.tenantId, (counts.get(e.tenantId) ?? 0) + 1);
-  const rows = [...counts].map(([t, n]) => sql`(${t}, ${n})`);
-  const moved = await db.run(sql<Row>`INSERT INTO event_heads (tenant_id, position) VALUES ${sql.join(rows)}
-    ON CONFLICT (tenant_id) DO UPDATE SET position = event_heads.position + excluded.position RETURNING tenant_id, position`);
-  // Each head as it stood before these events: the new head less their count.
-  const heads = new Map(moved.rows.map((r) => [r.tenant_id as string, Number(r.position) - counts.get(r.tenant_id as string)!]));
-  let all = heads.get(ALL)!;
+  // SQLite: this transaction holds the write lock, so it can take the next positions itself.
+  const positions = await takePositions(db, events.map((e) => e.tenantId));
   for (let i = 0; i < events.length; i += CHUNK) {
-    const rows = events.slice(i, i + CHUNK).map((e) => {
-      const tenant = heads.get(e.tenantId)! + 1;
-      heads.set(e.tenantId, tenant);
-      all++;
-      return sql`(${e.id}, ${e.tenantId}, ${e.tenantSlug}, ${e.type}, ${e.at}, ${all}, ${tenant}, ${JSON.stringify(e.actor)}, ${e.requestId}, ${JSON.stringify(e.data)})`;
+    const rows = events.slice(i, i + CHUNK).map((e, k) => {
+      const p = positions[i + k];
+      return sql`(${e.id}, ${e.tenantId}, ${e.tenantSlug}, ${e.type}, ${e.at}, ${p.position}, ${p.tenantPosition}, ${JSON.stringify(e.actor)}, ${e.requestId}, ${JSON.stringify(e.data)})`;
     });
     await db.run(sql`INSERT INTO events (id, tenant_id, tenant_slug, type, at, position, tenant_position, actor, request_id, data) VALUES ${sql.join(rows)}`);
   }
 }
 
-async function readHeads(db: QueryRunner, tenantIds: string[]): Promise<Map<string, number>> {
-  const keys = [ALL, ...tenantIds];
-  const r = await db.run(sql<Row>`SELECT tenant_id, position FROM event_heads WHERE tenant_id IN (${sql.join(keys)})`);
-  return new Map(r.rows.map((row) => [row.tenant_id as string, Number(row.position)]));
-}
-
-async function writeHeads(db: QueryRunner, heads: Map<string, number>): Promise<void> {
-  const rows = [...heads].map(([t, p]) => sql`(${t}, ${p})`);
-  await db.run(sql`INSERT INTO event_heads (tenant_id, position) VALUES ${sql.join(rows)}
-    ON CONFLICT (tenant_id) DO UPDATE SET position = excluded.position`);
+/**
+ * The next positions, overall and per tenant, for events of these tenants in this order: the heads
+ * move once, in one statement that returns where they now stand (a SELECT then an UPDATE cost twice
+ * as much on SQLite: bench, "Issue 10"). Only one writer may call it at a time: SQLite's writer, or
+ * PostgreSQL's sequencer under its lock.
+ */
+async function takePositions(db: QueryRunner, tenantIds: readonly string[]): Promise<{ position: number; tenantPosition: number }[]> {
+  const counts = new Map<string, number>([[ALL, tenantIds.length]]);
+  for (const t of tenantIds) counts.set(t, (counts.get(t) ?? 0) + 1);
+  const rows = [...counts].map(([t, n]) => sql`(${t}, ${n})`);
+  const moved = await db.run(sql<Row>`INSERT INTO event_heads (tenant_id, position) VALUES ${sql.join(rows)}
+    ON CONFLICT (tenant_id) DO UPDATE SET position = event_heads.position + excluded.position RETURNING tenant_id, position`);
+  // Each head as it stood before: where it now stands less the count taken.
+  const heads = new Map(moved.rows.map((r) => [r.tenant_id as string, Number(r.position) - counts.get(r.tenant_id as string)!]));
+  let all = heads.get(ALL)!;
+  return tenantIds.map((t) => {
+    const tenantPosition = heads.get(t)! + 1;
+    heads.set(t, tenantPosition);
+    return { position: ++all, tenantPosition };
+  });
 }
 
 /**
@@ -85,23 +85,11 @@ async function writeHeads(db: QueryRunner, heads: Map<string, number>): Promise<
 export async function sequence(db: QueryRunner, limit: number): Promise<number> {
   const ready = await db.run(sql<Row>`SELECT seq, tenant_id FROM events WHERE position IS NULL ORDER BY txid, seq LIMIT ${limit}`);
   if (!ready.rows.length) return 0;
-  const heads = await readHeads(db, [...new Set(ready.rows.map((r) => r.tenant_id as string))]);
-  let all = heads.get(ALL) ?? 0;
-  const seqs: string[] = [];
-  const positions: number[] = [];
-  const tenantPositions: number[] = [];
-  for (const row of ready.rows) {
-    const tenant = (heads.get(row.tenant_id as string) ?? 0) + 1;
-    heads.set(row.tenant_id as string, tenant);
-    seqs.push(String(row.seq));
-    positions.push(++all);
-    tenantPositions.push(tenant);
-  }
-  heads.set(ALL, all);
+  const positions = await takePositions(db, ready.rows.map((r) => r.tenant_id as string));
   await db.run(sql`UPDATE events SET position = v.position, tenant_position = v.tenant_position
-    FROM unnest(${seqs}::bigint[], ${positions}::bigint[], ${tenantPositions}::bigint[]) AS v(seq, position, tenant_position)
+    FROM unnest(${ready.rows.map((r) => String(r.seq))}::bigint[], ${positions.map((p) => p.position)}::bigint[], ${positions.map((p) => p.tenantPosition)}::bigint[])
+      AS v(seq, position, tenant_position)
     WHERE events.seq = v.seq`);
-  await writeHeads(db, heads);
   return ready.rows.length;
 }
 
