@@ -3,8 +3,8 @@
 // generated from (src/client/): one description, three uses, so they cannot drift apart.
 import { problemSchema } from './problem.ts';
 
-const time = { type: 'string', format: 'date-time' } as const;
-const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
+export const time = { type: 'string', format: 'date-time' } as const;
+export const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
 
 export const tenantSchema = {
   type: 'object',

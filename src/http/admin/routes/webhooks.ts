@@ -10,10 +10,8 @@ import type { DeadLetter, DeliveryAttempt, DeliveryOutcomeName } from '../../../
 import type { AdminDeps } from '../index.ts';
 import { actorOf, tenantIn } from '../index.ts';
 import { decodeCursor, page, pageOf, pagingQuery } from '../paging.ts';
-import { problems, slugParam } from '../schemas.ts';
+import { nullableTime, problems, slugParam, time } from '../schemas.ts';
 
-const time = { type: 'string', format: 'date-time' } as const;
-const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
 
 const endpointSchema = {
   type: 'object',
