@@ -182,10 +182,6 @@ export async function releaseStream(db: QueryRunner, c: StreamClaim, position: n
     WHERE ${held(c)}`));
 }
 
-export async function recordAttempt(db: QueryRunner, a: NewDeliveryAttempt): Promise<void> {
-  await recordAttempts(db, [a]);
-}
-
 /** Several attempts in one INSERT (the engine records a run of deliveries with the stream's advance). */
 export async function recordAttempts(db: QueryRunner, list: readonly NewDeliveryAttempt[]): Promise<void> {
   for (let i = 0; i < list.length; i += 500) {

@@ -89,7 +89,8 @@ export abstract class SqlStore implements Store {
   scanGroups(t: string, s: TenantSchemas, f: Filter | undefined, after: number | undefined, limit: number) { return this.run(() => this.reads.scanGroups(t, s, f, after, limit)); }
 
   /**
-   * Several statements as one transaction, over the raw runner (through the driver's transaction);
+   * Several statements as one transaction, over the raw runner (through the driver's transaction,
+   * which maps the driver's errors itself);
    * `tx` appends events so that the driver wakes the event listeners after the commit.
    */
   private atomically<T>(fn: (db: QueryRunner, tx: SqlResources) => Promise<T>): Promise<T> {
@@ -302,7 +303,7 @@ export abstract class SqlStore implements Store {
   getConsumer(id: string) { return this.run(() => delivery.getConsumer(this.db, id)); }
   listConsumers(q: { kind?: ConsumerKind; tenantId?: string | null }, scan: Scan) { return this.run(() => delivery.listConsumers(this.db, q, scan)); }
   updateConsumer(id: string, patch: ConsumerPatch, at: string) { return this.run(() => delivery.updateConsumer(this.db, this.dialect, id, patch, at)); }
-  deleteConsumer(id: string) { return this.run(() => this.atomically((db) => delivery.deleteConsumer(db, id))); }
+  deleteConsumer(id: string) { return this.atomically((db) => delivery.deleteConsumer(db, id)); }
   discoverStreams(kinds: readonly ConsumerKind[], now: string, window: number) { return this.run(() => delivery.discoverStreams(this.db, this.dialect, kinds, now, window)); }
   claimStreams(owner: string, kinds: readonly ConsumerKind[], now: string, leaseUntil: string, limit: number) { return this.run(() => delivery.claimStreams(this.db, this.dialect, owner, kinds, now, leaseUntil, limit)); }
   streamEvents(tenantId: string, after: number, types: readonly string[] | null, limit: number) { return this.run(() => delivery.streamEvents(this.db, tenantId, after, types, limit)); }
@@ -311,16 +312,16 @@ export abstract class SqlStore implements Store {
   advanceStream(c: StreamClaim, position: number, now: string, leaseUntil: string, attempts: readonly NewDeliveryAttempt[] = []) {
     if (!attempts.length) return this.run(() => delivery.advanceStream(this.db, c, position, now, leaseUntil));
     // The attempts only if the stream is still ours: a process whose lease was taken records nothing.
-    return this.run(() => this.atomically(async (db) => {
+    return this.atomically(async (db) => {
       if (!(await delivery.advanceStream(db, c, position, now, leaseUntil))) return false;
       await delivery.recordAttempts(db, attempts);
       return true;
-    }));
+    });
   }
   failStream(c: StreamClaim, attempts: number, next: string, error: string, now: string) { return this.run(() => delivery.failStream(this.db, c, attempts, next, error, now)); }
   releaseStream(c: StreamClaim, position: number, now: string) { return this.run(() => delivery.releaseStream(this.db, c, position, now)); }
-  recordAttempt(a: NewDeliveryAttempt) { return this.run(() => delivery.recordAttempt(this.db, a)); }
-  deadLetter(c: StreamClaim, l: NewDeadLetter, reason: string, leaseUntil: string) { return this.run(() => this.atomically((db) => delivery.deadLetter(db, c, l, reason, leaseUntil))); }
+  recordAttempt(a: NewDeliveryAttempt) { return this.run(() => delivery.recordAttempts(this.db, [a])); }
+  deadLetter(c: StreamClaim, l: NewDeadLetter, reason: string, leaseUntil: string) { return this.atomically((db) => delivery.deadLetter(db, c, l, reason, leaseUntil)); }
   setConsumerState(id: string, state: ConsumerState, reason: string | null, at: string) { return this.run(() => delivery.setConsumerState(this.db, id, state, reason, at)); }
   listAttempts(id: string, q: { tenantId?: string; eventId?: string; outcome?: DeliveryOutcomeName }, scan: Scan) { return this.run(() => delivery.listAttempts(this.db, id, q, scan)); }
   listDeadLetters(id: string, q: { tenantId?: string; pending?: boolean }, scan: Scan) { return this.run(() => delivery.listDeadLetters(this.db, id, q, scan)); }
