@@ -5,6 +5,7 @@ import { etag, etagMatches } from '../scim/etag.ts';
 import type { AttributeLimits } from '../scim/attribute-limits.ts';
 import type { PagingLimits } from '../scim/list.ts';
 import { TenantGone, UniquenessViolation, UnknownMembers, WriteConflict, type EventActor, type Store, type StoreTx, type Tenant, type TenantSchemas } from '../store/store.ts';
+import { eventActor, LIBRARY_ADMIN_ACTOR } from './admin/audit.ts';
 import type { Clock } from './clock.ts';
 import type { ChangeHook } from './mutate.ts';
 import type { TenantSettings } from './tenants/settings-document.ts';
@@ -37,7 +38,7 @@ export interface ScimContext {
 }
 
 /** Who acts when the vendor's own code calls the use cases (library.ts). */
-export const LIBRARY_ACTOR: EventActor = Object.freeze({ type: 'library', id: null, name: null });
+export const LIBRARY_ACTOR: EventActor = Object.freeze(eventActor(LIBRARY_ADMIN_ACTOR));
 
 /** Thrown by a use case that lost a race for a resource's version: rolls back, then runs again. */
 export class VersionConflict extends Error {}
