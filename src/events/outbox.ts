@@ -42,8 +42,9 @@ export async function eventsOf(tx: StoreTx, change: Change, ctx: ScimContext): P
       const paths = change.changedPaths.filter((p) => p !== 'active');
       const wasActive = change.before!.doc.active !== false;
       const isActive = change.after!.doc.active !== false;
-      if (paths.length) emit('user.updated', { user: user(change.after!), changedPaths: paths });
-      if (wasActive !== isActive) emit(isActive ? 'user.reactivated' : 'user.deactivated', { user: user(change.after!) });
+      const rendered = user(change.after!); // one rendering for both events of a PATCH that does both
+      if (paths.length) emit('user.updated', { user: rendered, changedPaths: paths });
+      if (wasActive !== isActive) emit(isActive ? 'user.reactivated' : 'user.deactivated', { user: rendered });
     }
     return out;
   }
