@@ -375,6 +375,8 @@ export interface Store extends StoreReads {
   startConsumer(id: string, at: string): Promise<boolean>;
   /** Deletes the consumer with its streams, attempts and dead letters; false when there was none. */
   deleteConsumer(id: string): Promise<boolean>;
+  /** Whether any enabled consumer of these kinds, not marked gone, exists. */
+  hasLiveConsumers(kinds: readonly ConsumerKind[]): Promise<boolean>;
   /**
    * Looks through events after each enabled consumer's scanned position (at most `window` positions
    * per call) and makes due the streams of the tenants they belong to, creating the streams of
