@@ -64,7 +64,7 @@ export interface RollcallOptions {
   emailFrom?: string;
   /** Webhook requests: http:// and private addresses (both off by default: development only), timeout. */
   webhooks?: Partial<Config['webhooks']>;
-  /** Event delivery: concurrency, lease, poll interval, retention, retry schedule (docs/events.md). */
+  /** Event delivery: concurrency, lease, poll interval, retention, retry schedule, thread ('worker' or 'main') (docs/events.md). */
   delivery?: Partial<Config['delivery']>;
 }
 
