@@ -323,6 +323,24 @@ test('unique identifier "email": a user needs a primary email no other user has,
   assert.equal((await call(t, `/Users/${b.id}`, 'PATCH', { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'emails', value: [{ value: 'bo2@acme.example', primary: true }] }] })).status, 200);
 });
 
+test('races: two IdP users created at once with one email get one 201 and one 409; two linking one local user at once, one link and one 409', async () => {
+  const t = await tenantWith('race-email', { attributes: { uniqueIdentifier: 'email' } });
+  for (let round = 0; round < 3; round++) {
+    const email = `twin${round}@acme.example`;
+    const answers = await Promise.all([1, 2].map((i) => call(t, '/Users', 'POST', { schemas: [USER], userName: `twin${round}.${i}`, emails: [{ value: email, primary: true }] })));
+    assert.deepEqual(answers.map((a) => a.status).sort(), [201, 409], JSON.stringify(answers.map((a) => a.body)));
+    assert.equal((await lookup(t, `emails.value eq "${email}"`)).totalResults, 1);
+  }
+  const l = await tenantWith('race-link', { linking: { enabled: true }, attributes: { uniqueIdentifier: 'email' } });
+  const local = await localUser(l, { userName: 'pat', emails: [{ value: 'pat@acme.example', primary: true }] });
+  const count = (await events(l)).length;
+  const answers = await Promise.all(['pat@acme.example', 'pat.other@acme.example'].map((userName) => call(l, '/Users', 'POST', { schemas: [USER], userName, emails: [{ value: 'pat@acme.example', primary: true }] })));
+  assert.deepEqual(answers.map((a) => a.status).sort(), [201, 409], JSON.stringify(answers.map((a) => a.body)));
+  assert.equal(answers.find((a) => a.status === 201)!.body.id, local);
+  assertScimError(answers.find((a) => a.status === 409)!, 409, 'uniqueness', /linked to another identity-provider user/);
+  assert.deepEqual(types((await events(l)).slice(count)), ['user.linked']);
+});
+
 test('the policy settings: defaults are today\'s behaviour, invalid values are refused at their JSON pointer, and a change is audited', async () => {
   const t = await tenantWith('settings');
   const read = await server.admin('GET', `/tenants/${t.slug}/settings`);

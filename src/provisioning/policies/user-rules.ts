@@ -25,6 +25,7 @@ export async function linkTargetFor(ctx: ScimContext, tx: StoreTx, doc: AttrDoc)
   if (!linking.enabled && kind === 'userName') return undefined; // the userName index refuses duplicates itself
   const value = identifierOf(kind, doc);
   if (value === undefined) { if (kind === 'email') throw missingEmail(doc); return undefined; }
+  if (kind === 'email') await serialiseEmails(ctx, tx);
   const holders = await usersWithIdentifier(tx, ctx, kind, value);
   if (!holders.length) return undefined;
   const name = identifierName(kind);
@@ -74,11 +75,23 @@ async function checkEmailIdentifier(ctx: ScimContext, tx: StoreTx, current: Stor
   const value = identifierOf('email', doc);
   if (value === undefined) throw missingEmail(doc);
   if (identifierOf('email', current.doc) === value) return;
+  await serialiseEmails(ctx, tx);
   const other = (await usersWithIdentifier(tx, ctx, 'email', value)).find((u) => u.id !== current.id);
   if (other) {
     throw uniqueness(`The user ${quoted(other.doc.userName)} already has the primary email ${quoted(value)}, which identifies users in this app, so ${quoted(doc.userName)} cannot have it too; give one of them another email in the identity provider.`,
       { code: 'uniqueness', resourceType: 'User', attribute: 'emails' });
   }
+}
+
+/**
+ * No index makes primary emails unique (they are rows of user_values, any of which may be primary),
+ * so two writers giving two users one email are made to queue: each holds the tenant's settings row
+ * while it looks and writes. On SQLite writers queue anyway (BEGIN IMMEDIATE); on PostgreSQL the
+ * second one's look then sees the first one's committed user. Only writes that set a new email under
+ * the "email" identifier take it.
+ */
+async function serialiseEmails(ctx: ScimContext, tx: StoreTx): Promise<void> {
+  await tx.lockTenantSettings(ctx.tenant.id);
 }
 
 const missingEmail = (doc: AttrDoc): ScimError =>
