@@ -173,7 +173,7 @@ test('linking off (the default): a local user is not taken over; the same userNa
   const held = await localUser(e, { userName: 'max', emails: [{ value: 'max@acme.example', primary: true }] });
   const heldBefore = (await call(e, `/Users/${held}`)).body;
   const eCount = (await events(e)).length;
-  assertScimError(await call(e, '/Users', 'POST', { schemas: [USER], userName: 'max@acme.example', emails: [{ value: 'Max@Acme.example', primary: true }] }), 409, 'uniqueness', /"max" already has the primary email "max@acme\.example" and is a user of this app/);
+  assertScimError(await call(e, '/Users', 'POST', { schemas: [USER], userName: 'max@acme.example', emails: [{ value: 'Max@Acme.example', primary: true }] }), 409, 'uniqueness', /"max" already has the primary email "max@acme\.example", which identifies users in this app, so "max@acme\.example" cannot be created; .*turn on account linking/);
   await unchanged(e, held, heldBefore, eCount);
 });
 

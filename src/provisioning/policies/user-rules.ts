@@ -30,14 +30,18 @@ export async function linkTargetFor(ctx: ScimContext, tx: StoreTx, doc: AttrDoc)
   if (!holders.length) return undefined;
   const name = identifierName(kind);
   const linked = holders.find((u) => (u.origin ?? 'scim') !== 'local');
-  if (!linking.enabled || linked) {
-    const other = linked ?? holders[0];
-    throw uniqueness(`The user ${quoted(other.doc.userName)} already has the ${name} ${quoted(value)} and is ${linked ? 'linked to another identity-provider user' : 'a user of this app'}, so ${quoted(doc.userName)} cannot be ${linked ? 'linked to it' : 'created'}; give only one user this ${name} in the identity provider${linked ? '' : ' or in the app'}, then retry.`,
-      { code: linked ? 'alreadyLinked' : 'uniqueness', resourceType: 'User', attribute: kind === 'email' ? 'emails' : 'userName' });
+  const attribute = kind === 'email' ? 'emails' : 'userName';
+  if (!linking.enabled) {
+    throw uniqueness(`The user ${quoted(holders[0].doc.userName)} already has the ${name} ${quoted(value)}, which identifies users in this app, so ${quoted(doc.userName)} cannot be created; give only one user this ${name}, or ask the app's admin to turn on account linking.`,
+      { code: 'uniqueness', resourceType: 'User', attribute });
+  }
+  if (linked) {
+    throw uniqueness(`The user ${quoted(linked.doc.userName)} already has the ${name} ${quoted(value)} and is linked to another identity-provider user, so ${quoted(doc.userName)} cannot be linked to it; give only one user this ${name} in the identity provider, then retry.`,
+      { code: 'alreadyLinked', resourceType: 'User', attribute });
   }
   if (holders.length > 1) {
     throw uniqueness(`${holders.length} users of this app have the ${name} ${quoted(value)}, so ${quoted(doc.userName)} cannot be linked to one of them; keep that ${name} on one user only in the app, then retry.`,
-      { code: 'linkAmbiguous', resourceType: 'User', attribute: kind === 'email' ? 'emails' : 'userName' });
+      { code: 'linkAmbiguous', resourceType: 'User', attribute });
   }
   return holders[0];
 }
