@@ -304,6 +304,25 @@ test('changeable attributes, ignored: changes outside the list are dropped and t
   assert.equal((await events(t)).length, count + 1);
 });
 
+test('changeable attributes, ignored: the dropped changes are named in the server log (never their values)', async () => {
+  const lines: string[] = [];
+  const logged = await startAdminServer({ config: { logLevel: 'info' }, server: { logger: { stream: { write: (line: string) => { lines.push(line); } } } } });
+  try {
+    const slug = `ignore-log-${process.pid}`;
+    assert.equal((await logged.admin('POST', '/tenants', { body: { slug } })).status, 201);
+    const tok = (await logged.admin('POST', `/tenants/${slug}/tokens`, { body: {} })).body;
+    assert.equal((await logged.admin('PUT', `/tenants/${slug}/settings`, { body: { policies: { attributes: { changeable: ['displayName'], otherChanges: 'ignore' } } } })).status, 200);
+    const made = await scim(`${tok.scimUrl}/Users`, tok.token, 'POST', { schemas: [USER], userName: 'log@acme.example', title: 'Dev' });
+    const res = await scim(`${tok.scimUrl}/Users/${made.body.id}`, tok.token, 'PATCH', { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'title', value: 'secret-title' }, { op: 'Replace', path: 'displayName', value: 'Logged' }] });
+    assert.equal(res.status, 200, res.text);
+    const warning = lines.map((l) => JSON.parse(l)).find((l) => Array.isArray(l.ignoredChanges));
+    assert.ok(warning, 'a warning names the ignored changes');
+    assert.deepEqual(warning.ignoredChanges, ['title']);
+    assert.equal(warning.tenant, slug);
+    assert.ok(!lines.some((l) => l.includes('secret-title')), 'values are never logged');
+  } finally { await logged.close(); }
+});
+
 test('unique identifier "email": a user needs a primary email no other user has, on create and on change; refusals write nothing', async () => {
   const t = await tenantWith('attr-email', { attributes: { uniqueIdentifier: 'email' } });
   const count0 = (await events(t)).length;
