@@ -134,16 +134,23 @@ test("linking by userName: Entra's lookup finds the local user (local users are 
   assert.equal(put.status, 200, put.text);
   assert.equal(put.body.nickName, undefined, 'a PUT replaces');
 
-  for (const id of [grace, alan]) assert.equal((await server.admin('GET', `/tenants/${t.slug}/users/${id}`)).body.idpManaged, true);
+  // Entra matching on externalId instead (its "matching precedence" set to externalId).
+  const eve = await localUser(t, { userName: 'eve', externalId: 'E-7' });
+  const byExternal = await lookup(t, 'externalId eq "E-7"');
+  assert.deepEqual(byExternal.Resources.map((u: Json) => u.id), [eve]);
+  const eveLinked = await call(t, `/Users/${eve}`, 'PATCH', { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'userName', value: 'eve@acme.example' }] });
+  assert.equal(eveLinked.status, 200, eveLinked.text);
+
+  for (const id of [grace, alan, eve]) assert.equal((await server.admin('GET', `/tenants/${t.slug}/users/${id}`)).body.idpManaged, true);
   const written = (await events(t)).slice(before);
-  assert.deepEqual(types(written), ['user.linked', 'user.linked']);
+  assert.deepEqual(types(written).filter((x) => x !== 'user.created'), ['user.linked', 'user.linked', 'user.linked']);
   assert.deepEqual(written[0].data.changedPaths, ['displayName', 'name.givenName']);
   assert.equal(written[1].data.previous.nickName, 'Al');
 
   // Later writes are plain updates.
   const later = await call(t, `/Users/${grace}`, 'PATCH', { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'title', value: 'Rear Admiral' }] });
   assert.equal(later.status, 200, later.text);
-  assert.deepEqual(types((await events(t)).slice(before + 2)), ['user.updated']);
+  assert.deepEqual(types((await events(t)).slice(before + 4)), ['user.updated']);
 });
 
 test('linking: several local users with the email is a 409 naming the count and the fix; nothing is created or linked', async () => {
