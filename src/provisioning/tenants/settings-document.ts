@@ -7,6 +7,7 @@ import {
   type CustomSchema, type DefinitionProblem,
 } from '../../scim/schemas/custom-extension.ts';
 import { checkLink, checkTemplate, parseMailbox, PLACEHOLDERS } from '../../events/email-template.ts';
+import { checkUserPolicies, DEFAULT_USER_POLICIES, USER_POLICY_KEYS, userPoliciesJsonSchema, type UserPolicies } from '../policies/user-policies.ts';
 
 export type PatchResponse = 200 | 204;
 
@@ -23,7 +24,12 @@ export interface TenantSettings {
   customSchemas: CustomSchema[];
   /** The email sent to a user the identity provider provisions (events/email.ts; off by default). */
   welcomeEmail: WelcomeEmailSettings;
+  /** Provisioning policies (docs/policies.md); every default is today's behaviour. */
+  policies: Policies;
 }
+
+/** The policies, each lane's sub-keys (policies/*.ts). */
+export type Policies = UserPolicies;
 
 /**
  * The welcome email (PRODUCT.md C4). Subject, text and html are templates with {{placeholders}}
@@ -51,6 +57,7 @@ export const DEFAULT_SETTINGS: Readonly<TenantSettings> = Object.freeze({
   scim: Object.freeze({ patchResponse: Object.freeze({ users: 200 as const, groups: 204 as const }) }),
   customSchemas: Object.freeze([]) as unknown as CustomSchema[],
   welcomeEmail: Object.freeze({ enabled: false, subject: DEFAULT_WELCOME_SUBJECT, text: DEFAULT_WELCOME_TEXT }),
+  policies: Object.freeze({ ...DEFAULT_USER_POLICIES }),
 });
 
 /** The settings document as JSON Schema (2020-12), for the admin API's OpenAPI document. */
@@ -126,6 +133,12 @@ export const tenantSettingsJsonSchema = {
         replyTo: { type: 'string', maxLength: WELCOME_LIMITS.address, description: 'Reply-To address.' },
       },
     },
+    policies: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Provisioning policies (docs/policies.md). Omitted policies keep today\'s behaviour.',
+      properties: { ...userPoliciesJsonSchema },
+    },
   },
 } as const;
 
@@ -145,7 +158,7 @@ export function checkSettings(input: unknown): { settings: TenantSettings; probl
   const known = (obj: Record<string, unknown>, at: string, keys: string[]) => {
     for (const k of Object.keys(obj)) if (!keys.includes(k)) problem(`${at}/${escape(k)}`, `is not a setting (allowed here: ${keys.join(', ')})`);
   };
-  known(input, '', ['scim', 'customSchemas', 'welcomeEmail']);
+  known(input, '', ['scim', 'customSchemas', 'welcomeEmail', 'policies']);
   const patchResponse = { ...DEFAULT_SETTINGS.scim.patchResponse };
   if (input.scim !== undefined) {
     if (!isObject(input.scim)) problem('/scim', 'must be an object');
@@ -169,8 +182,13 @@ export function checkSettings(input: unknown): { settings: TenantSettings; probl
   const custom = input.customSchemas === undefined ? { schemas: [], problems: [] } : checkCustomSchemas(input.customSchemas, '/customSchemas');
   problems.push(...custom.problems);
   const welcomeEmail = checkWelcomeEmail(input.welcomeEmail, problem, known);
+  let policies: Policies = DEFAULT_SETTINGS.policies;
+  if (input.policies !== undefined) {
+    if (!isObject(input.policies)) problem('/policies', 'must be an object');
+    else { known(input.policies, '/policies', [...USER_POLICY_KEYS]); policies = { ...checkUserPolicies(input.policies, problem, known) }; }
+  }
   if (problems.length) return { problems };
-  return { settings: { scim: { patchResponse }, customSchemas: custom.schemas, welcomeEmail }, problems: [] };
+  return { settings: { scim: { patchResponse }, customSchemas: custom.schemas, welcomeEmail, policies }, problems: [] };
 }
 
 // A subject is one header line: a CR or LF written into the template is refused here (values
