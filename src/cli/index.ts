@@ -8,6 +8,7 @@ import { openStore, redactUrl, startServer, UnsupportedDatabase } from '../main.
 import { audit, CLI_ACTOR } from '../provisioning/admin/audit.ts';
 import { systemClock } from '../provisioning/clock.ts';
 import { ADMIN_SCOPES, createAdminKey, publicAdminKey, revokeAdminKey, type AdminScope } from '../provisioning/tenants/admin-keys.ts';
+import { disableScim, DISABLE_CONFIRMATION, enableScim } from '../provisioning/policies/scim-mode.ts';
 import { createTenant, deleteTenant, renameTenant, requireTenant, TenantError } from '../provisioning/tenants/tenants.ts';
 import { secretState } from '../provisioning/tenants/token-format.ts';
 import { issueToken, parseDuration, revokeToken, rotateToken } from '../provisioning/tenants/tokens.ts';
@@ -148,6 +149,29 @@ tenant.command('delete <slug>')
     const t = await requireTenant(store, slug);
     const gone = await deleteTenant(store, t, opts.confirm, systemClock, CLI_ACTOR);
     console.log(`Tenant ${slug} deleted, with ${gone.users} user(s) and ${gone.groups} group(s).`);
+  }));
+
+tenant.command('scim-enable <slug>')
+  .description('enable SCIM for a tenant whose SCIM is disabled: issues its new token (shown once) and revokes pending invitations')
+  .option('--expires-in <duration>', 'token lifetime: 365d, 12h, 30m or never')
+  .option('--json', 'print one JSON object')
+  .addOption(dbOption())
+  .action(async (slug: string, opts: { db?: string; expiresIn?: string; json?: boolean }) => withStore(opts, async (store, c) => {
+    const t = await requireTenant(store, slug);
+    const ttl = opts.expiresIn ? parseDuration(opts.expiresIn) : c.tokenTtlDays * 86_400_000;
+    const done = await enableScim(store, t, ttl, systemClock, null, CLI_ACTOR);
+    if (opts.json) { console.log(JSON.stringify({ tenant: t.slug, scimUrl: scimUrl(c, t.slug), token: done.token, tokenId: done.record.id, expiresAt: done.record.expiresAt, invitationsRevoked: done.invitationsRevoked })); return; }
+    console.log(`SCIM enabled for ${t.slug}; ${done.invitationsRevoked} pending invitation(s) revoked.\n\n  SCIM base URL:  ${scimUrl(c, t.slug)}\n  Bearer token:   ${done.token}\n\nThe token is shown only this once: paste it into the identity provider, and set up provisioning there again.`);
+  }));
+
+tenant.command('scim-disable <slug>')
+  .description('disable SCIM for a tenant: every IdP-managed user and group becomes local, every token is revoked')
+  .requiredOption('--confirm <word>', `type ${DISABLE_CONFIRMATION} to confirm`)
+  .addOption(dbOption())
+  .action(async (slug: string, opts: { db?: string; confirm: string }) => withStore(opts, async (store) => {
+    const t = await requireTenant(store, slug);
+    const done = await disableScim(store, t, opts.confirm, systemClock, CLI_ACTOR);
+    console.log(`SCIM disabled for ${slug}: ${done.users} user(s) and ${done.groups} group(s) are now local, ${done.tokensRevoked} token(s) revoked.`);
   }));
 
 const token = program.command('token').description("manage a tenant's bearer tokens");

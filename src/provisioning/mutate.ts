@@ -8,7 +8,7 @@ import { changedPaths } from '../scim/diff.ts';
 import type { MemberOp, MemberValue } from '../scim/patch.ts';
 import type { StoredResource } from '../scim/render.ts';
 import { checkImmutable, type AttrDoc } from '../scim/resource.ts';
-import type { Origin, StoreTx } from '../store/store.ts';
+import type { Origin, StoreTx, UserRecord, UserStatus } from '../store/store.ts';
 import { isoNow } from './clock.ts';
 import { checkIfMatch, inTransaction, notFoundIn, VersionConflict, type ScimContext } from './context.ts';
 import { linkTargetFor, userWrite, type UserWrite } from './policies/user-rules.ts';
@@ -53,8 +53,11 @@ export interface Change {
 /** Sees every change inside its transaction; throwing refuses it (the transaction rolls back). */
 export type ChangeHook = (tx: StoreTx, change: Change, ctx: ScimContext) => Promise<void>;
 
-/** The next state of a resource: its document, and for groups the member operations to apply. */
-export interface Next { doc: AttrDoc; memberOps?: MemberOp[] }
+/**
+ * The next state of a resource: its document, and for groups the member operations to apply; for
+ * a local user (admin API) its status when it changes (policies/scim-mode.ts), a changed path "status".
+ */
+export interface Next { doc: AttrDoc; memberOps?: MemberOp[]; status?: UserStatus }
 
 /** Checks the current state before anything is written (the admin API: only local resources); throws to refuse. */
 export type Guard = (current: StoredResource & { origin?: Origin }) => void;
@@ -64,7 +67,7 @@ export type Guard = (current: StoredResource & { origin?: Origin }) => void;
  * (policies/user-rules.ts); the admin API's writes of local users leave it out.
  */
 export type Mutation =
-  | { kind: 'create'; type: ResourceType; doc: AttrDoc; members?: MemberValue[]; origin?: Origin; fromIdp?: boolean }
+  | { kind: 'create'; type: ResourceType; doc: AttrDoc; members?: MemberValue[]; origin?: Origin; status?: UserStatus; fromIdp?: boolean }
   | { kind: 'replace' | 'patch'; type: ResourceType; id: string; ifMatch?: string; guard?: Guard; next: (current: StoredResource) => Next; fromIdp?: boolean }
   | { kind: 'delete'; type: ResourceType; id: string; ifMatch?: string; guard?: Guard };
 
@@ -87,7 +90,8 @@ async function apply(ctx: ScimContext, tx: StoreTx, m: Mutation, at: string): Pr
       const target = await linkTargetFor(ctx, tx, m.doc);
       if (target) return link(ctx, tx, target.id, m.doc, at);
     }
-    const record: StoredResource & { origin: Origin } = { id: randomUUID(), doc: m.doc, created: at, lastModified: at, version: 1, origin: m.origin ?? 'scim' };
+    const record: StoredResource & { origin: Origin; status?: UserStatus } = { id: randomUUID(), doc: m.doc, created: at, lastModified: at, version: 1, origin: m.origin ?? 'scim' };
+    if (m.status) record.status = m.status;
     const paths = Object.keys(m.doc).filter((k) => m.doc[k] !== undefined);
     if (m.type === 'User') {
       await tx.insertUser(t, ctx.schemas, record);
@@ -130,10 +134,12 @@ async function apply(ctx: ScimContext, tx: StoreTx, m: Mutation, at: string): Pr
   const members = steps && { added: steps.filter((s) => s.added).flatMap((s) => s.ids), removed: steps.filter((s) => !s.added).flatMap((s) => s.ids) };
   const paths = changedPaths(current.doc, next.doc);
   if (members && (members.added.length || members.removed.length)) paths.push('members');
+  if (next.status !== undefined && next.status !== ((current as UserRecord).status ?? null)) paths.push('status');
   const base = { kind: m.kind, resourceType: m.type, id: m.id, before: current, changedPaths: paths.sort(), members, memberSteps: steps, at };
   // Nothing changed: nothing written, same version (a link changes the origin: written).
   if (!paths.length && !rules?.link) return { ...base, after: current };
-  const record: StoredResource & { origin?: Origin } = { ...current, doc: next.doc, lastModified: at, version: current.version + 1 };
+  const record: StoredResource & { origin?: Origin; status?: UserStatus | null } = { ...current, doc: next.doc, lastModified: at, version: current.version + 1 };
+  if (next.status !== undefined) record.status = next.status;
   if (rules?.link) record.origin = 'scim';
   const written = m.type === 'User' ? await tx.updateUser(t, ctx.schemas, record, current) : await tx.updateGroup(t, ctx.schemas, record, current);
   if (!written) throw new VersionConflict();

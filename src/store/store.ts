@@ -33,10 +33,16 @@ export interface Tenant {
   createdAt: string;
   /** Version of the tenant's settings document: 1 until it is first replaced. */
   settingsVersion: number;
+  /**
+   * SCIM mode (docs/policies.md "SCIM mode"): while enabled, IdP-managed users and groups are
+   * read-only through the admin API and no local invitation is pending; disabled after
+   * disableScim, until enableScim. A new tenant starts enabled.
+   */
+  scimEnabled: boolean;
 }
 
-/** A tenant as created: its settings start at version 1, with every default. */
-export type NewTenant = Omit<Tenant, 'settingsVersion'>;
+/** A tenant as created: its settings start at version 1, with every default, and SCIM enabled. */
+export type NewTenant = Omit<Tenant, 'settingsVersion' | 'scimEnabled'>;
 
 export interface TokenRecord {
   id: string;
@@ -56,11 +62,20 @@ export interface TokenRecord {
 /** Who created a user or group: the identity provider over SCIM, or the app through the admin API. */
 export type Origin = 'scim' | 'local';
 
+/** The app's lifecycle of a local user (an IdP-managed user has none: its SCIM `active` says it). */
+export type UserStatus = 'invited' | 'active' | 'deactivated';
+export const USER_STATUSES: readonly UserStatus[] = ['invited', 'active', 'deactivated'];
+
 export interface UserRecord extends ResourceMeta {
   /** The canonical attribute document (userName, name, emails, extensions under their URN, …). */
   doc: AttrDoc;
   /** Set on records read from the store and on new records (absent means 'scim'). */
   origin?: Origin;
+  /**
+   * A local user's status, as read from the store and on new local records (null or absent for an
+   * IdP-managed user). Written by insertUser, and by updateUser when it differs from `before`'s.
+   */
+  status?: UserStatus | null;
   /** Creation order, as read from the store: the keyset of admin API cursors. */
   seq?: number;
 }
@@ -281,6 +296,9 @@ export interface StoreTx extends StoreReads {
   setCustomUniqueness(tenantId: string, attribute: CustomAttributeKey, mode: 'none' | 'exact' | 'folded'): Promise<void>;
 }
 
+/** What disabling SCIM did (Store.disableScim). */
+export interface ScimDisabled { users: number; groups: number; tokens: TokenRecord[] }
+
 /** A tenant's settings document as stored (null: never set) and its version. */
 export interface StoredSettings { document: unknown; version: number }
 
@@ -307,6 +325,22 @@ export interface Store extends StoreReads {
    * Its events stay: the app must learn of the deletion (tenant.deleted); retention prunes them.
    */
   deleteTenant(tenantId: string, record?: (gone: { users: number; groups: number }) => ActionRecord): Promise<{ users: number; groups: number } | undefined>;
+
+  /**
+   * Enables SCIM for a disabled tenant, in one transaction: the tenant's mode, `token` issued, and
+   * every pending invitation revoked (local users with status 'invited' become 'deactivated', each
+   * with a new version). `record` gets those users (id and userName). Undefined (nothing written)
+   * when there is no such tenant or SCIM is already enabled.
+   */
+  enableScim(tenantId: string, token: TokenRecord, at: string, record?: (revoked: { id: string; userName: string }[]) => ActionRecord): Promise<{ invitationsRevoked: number } | undefined>;
+  /**
+   * Disables SCIM for an enabled tenant, in one transaction: every IdP-managed user and group
+   * becomes local (each with a new version; a user's status follows its `active`), every unrevoked
+   * token is revoked, and the mode is 'disabled'. `record` gets the counts and the tokens as revoked.
+   * Set-based: a few statements whatever the number of users. Undefined (nothing written) when
+   * there is no such tenant or SCIM is already disabled.
+   */
+  disableScim(tenantId: string, at: string, record?: (done: ScimDisabled) => ActionRecord): Promise<ScimDisabled | undefined>;
 
   createToken(token: TokenRecord, record?: ActionRecord): Promise<void>;
   /** One round trip for authentication: the token with this hash, if it belongs to the tenant with this slug. */

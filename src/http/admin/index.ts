@@ -15,6 +15,7 @@ import { refuseUnstorableStrings, strictValidatorCompiler } from './validation.t
 import { directoryRoutes } from './routes/directory.ts';
 import { eventRoutes } from './routes/events.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { scimModeRoutes } from './routes/scim-mode.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -63,6 +64,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     keyRoutes(secured, deps);
     eventRoutes(secured, deps);
     tenantRoutes(secured, deps);
+    scimModeRoutes(secured, deps);
     directoryRoutes(secured, deps);
     settingsRoutes(secured, deps);
     webhookRoutes(secured, { ...deps, webhooks: new WebhookEndpoints(deps.provisioning.store, deps.provisioning.clock, deps.config.webhooks) });

@@ -6,7 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ScimError } from '../../scim/errors.ts';
 import { StoreUnavailable } from '../../store/store.ts';
-import { IdpManaged } from '../../provisioning/admin/directory.ts';
+import { IdpManaged, InvitationsClosed } from '../../provisioning/admin/directory.ts';
 import { SettingsError } from '../../provisioning/tenants/settings.ts';
 import { TenantError } from '../../provisioning/tenants/tenants.ts';
 import { EndpointError } from '../../events/endpoints.ts';
@@ -108,7 +108,8 @@ export function translate(err: FastifyError, bodyLimit: number, retryAfter: numb
   if (err instanceof Problem) return err;
   if (err instanceof ScimError) return fromScim(err);
   if ((err as unknown) instanceof SettingsError) return fromSettings(err as unknown as SettingsError);
-  if ((err as unknown) instanceof IdpManaged) return new Problem(409, 'idp-managed', err.message);
+  if ((err as unknown) instanceof IdpManaged) return new Problem(409, 'idp-managed', err.message, { reason: (err as unknown as IdpManaged).reason });
+  if ((err as unknown) instanceof InvitationsClosed) return new Problem(409, 'conflict', err.message, { field: 'status', reason: (err as unknown as InvitationsClosed).reason });
   if ((err as unknown) instanceof EndpointError) {
     const e = err as unknown as EndpointError;
     return new Problem(e.status, e.status === 404 ? 'not-found' : e.status === 409 ? 'conflict' : 'invalid-value', e.message, e.field ? { field: e.field } : {});

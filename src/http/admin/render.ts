@@ -3,7 +3,7 @@ import type { AdminKeyRecord, GroupRecord, Member, Tenant, TokenRecord, UserReco
 import { publicAdminKey } from '../../provisioning/tenants/admin-keys.ts';
 import { secretState } from '../../provisioning/tenants/token-format.ts';
 
-export const tenantJson = (t: Tenant, scimUrl: string) => ({ id: t.id, slug: t.slug, name: t.name, createdAt: t.createdAt, scimUrl });
+export const tenantJson = (t: Tenant, scimUrl: string) => ({ id: t.id, slug: t.slug, name: t.name, createdAt: t.createdAt, scimUrl, scimEnabled: t.scimEnabled });
 
 export function tokenJson(r: TokenRecord, now: number) {
   return { id: r.id, name: r.name, hint: r.hint, createdAt: r.createdAt, expiresAt: r.expiresAt, revokedAt: r.revokedAt, lastUsedAt: r.lastUsedAt, status: secretState(r, now) };
@@ -15,7 +15,7 @@ const meta = (r: UserRecord | GroupRecord) => ({ idpManaged: (r.origin ?? 'scim'
 
 export function userJson(u: UserRecord, groups?: { value: string; display: string }[]) {
   return {
-    id: u.id, userName: String(u.doc.userName), active: u.doc.active !== false, ...meta(u),
+    id: u.id, userName: String(u.doc.userName), active: u.doc.active !== false, status: (u.origin ?? 'scim') === 'local' ? u.status ?? null : null, ...meta(u),
     ...(groups ? { groups: groups.map((g) => ({ id: g.value, displayName: g.display })) } : {}),
     attributes: u.doc,
   };

@@ -8,9 +8,10 @@ export const nullableTime = { type: ['string', 'null'], format: 'date-time' } as
 
 export const tenantSchema = {
   type: 'object',
-  required: ['id', 'slug', 'name', 'createdAt', 'scimUrl'],
+  required: ['id', 'slug', 'name', 'createdAt', 'scimUrl', 'scimEnabled'],
   properties: {
     id: { type: 'string' },
+    scimEnabled: { type: 'boolean', description: 'SCIM mode (docs/policies.md): true while the identity provider provisions the tenant (IdP-managed users and groups read-only here, no invitations); false after scim/disable, when everything is local and every token revoked' },
     slug: { type: 'string', description: 'Names the tenant in URLs: /scim/v2/<slug>, /admin/v1/tenants/<slug>' },
     name: { type: 'string' },
     createdAt: time,
@@ -70,8 +71,14 @@ const attributes = {
   description: 'SCIM attributes (RFC 7643) as the SCIM side stores them: core attributes at the top level, extension attributes under their schema URN',
 } as const;
 
+/** A local user's lifecycle (docs/policies.md "SCIM mode"); null for an IdP-managed user, whose `active` says it. */
+export const userStatus = {
+  type: ['string', 'null'], enum: ['invited', 'active', 'deactivated', null],
+  description: "A local user's status: invited (an invitation is pending; revoked, becoming deactivated, when SCIM is enabled), active, deactivated. null for an IdP-managed user",
+} as const;
+
 const resourceMeta = {
-  idpManaged: { type: 'boolean', description: 'true: created by the identity provider over SCIM, changed only there; false: local, created through this API' },
+  idpManaged: { type: 'boolean', description: 'true: created by the identity provider over SCIM, changed only there while SCIM is enabled; false: local, created through this API or made local by disabling SCIM' },
   createdAt: time,
   updatedAt: time,
   version: { type: 'integer', description: 'Increases with every change; send it back as If-Match to update safely' },
@@ -79,11 +86,12 @@ const resourceMeta = {
 
 export const userSchema = {
   type: 'object',
-  required: ['id', 'userName', 'active', 'idpManaged', 'createdAt', 'updatedAt', 'version', 'attributes'],
+  required: ['id', 'userName', 'active', 'status', 'idpManaged', 'createdAt', 'updatedAt', 'version', 'attributes'],
   properties: {
     id: { type: 'string' },
     userName: { type: 'string' },
     active: { type: 'boolean', description: 'false once the identity provider has deactivated the user' },
+    status: userStatus,
     ...resourceMeta,
     groups: { type: 'array', items: { type: 'object', required: ['id', 'displayName'], properties: { id: { type: 'string' }, displayName: { type: 'string' } } } },
     attributes,

@@ -2,27 +2,44 @@
 // filter grammar, compiled to SQL as on the SCIM side; keyset pages), and create, replace and delete
 // the *local* ones — created by the app, not by the identity provider. Writes go through the same
 // mutate() as SCIM writes (one transaction, one Change, the same hooks), so policies and events
-// will treat them alike. IdP-managed users and groups are the IdP's to change: the admin API
-// refuses, so that a change the IdP would silently undo on its next sync is never made.
+// will treat them alike. While SCIM is enabled for the tenant (policies/scim-mode.ts), IdP-managed
+// users and groups are the IdP's to change: the admin API refuses, so that a change the IdP would
+// silently undo on its next sync is never made; and no local user may be invited (the IdP adds
+// people). Disabling SCIM makes them all local; should a straggling SCIM write land after that,
+// its resource is editable too, since nothing will sync it any more.
 import { parseFilter, type Filter } from '../../scim/filter.ts';
 import type { StoredResource } from '../../scim/render.ts';
 import { checkRequired, type AttrDoc } from '../../scim/resource.ts';
-import type { GroupRecord, Member, UserRecord } from '../../store/store.ts';
+import type { GroupRecord, Member, UserRecord, UserStatus } from '../../store/store.ts';
 import { notFoundIn, type ScimContext } from '../context.ts';
 import { groupDoc } from '../groups.ts';
 import { mutate, type Guard, type ResourceType } from '../mutate.ts';
 import { userDoc } from '../users.ts';
 
-/** The admin API was asked to change a user or group that the identity provider manages. */
+/** The admin API was asked to change a user or group that the identity provider manages, while SCIM is enabled. */
 export class IdpManaged extends Error {
-  constructor(readonly resourceType: ResourceType, readonly id: string) {
-    super(`${resourceType} ${id} is managed by the identity provider (created over SCIM): change it there; the admin API changes only local ${resourceType === 'User' ? 'users' : 'groups'}.`);
+  /** `reason`: a stable code for the problem's `reason` field. */
+  readonly reason = 'scimEnabled';
+  constructor(readonly resourceType: ResourceType, readonly id: string, readonly tenantSlug: string) {
+    super(`${resourceType} ${id} is managed by the identity provider while SCIM is enabled for tenant "${tenantSlug}": change it in the identity provider (Okta, Entra), or disable SCIM (POST /admin/v1/tenants/${tenantSlug}/scim/disable) to make every user and group local.`);
   }
 }
 
-const localOnly = (type: ResourceType, id: string): Guard => (current) => {
-  if ((current.origin ?? 'scim') !== 'local') throw new IdpManaged(type, id);
+/** A local user cannot be invited while SCIM is enabled: the identity provider adds people (the Split article). */
+export class InvitationsClosed extends Error {
+  readonly reason = 'scimEnabled';
+  constructor(readonly tenantSlug: string) {
+    super(`Tenant "${tenantSlug}" has SCIM enabled: add the person in the identity provider instead of inviting them (an invitation is status "invited"), or create the user with status "active".`);
+  }
+}
+
+const localOnly = (ctx: ScimContext, type: ResourceType, id: string): Guard => (current) => {
+  if (ctx.tenant.scimEnabled && (current.origin ?? 'scim') !== 'local') throw new IdpManaged(type, id, ctx.tenant.slug);
 };
+
+function checkStatus(ctx: ScimContext, status: UserStatus | undefined): void {
+  if (status === 'invited' && ctx.tenant.scimEnabled) throw new InvitationsClosed(ctx.tenant.slug);
+}
 
 /** A filter from the query string, or undefined; invalid ones are SCIM invalidFilter errors naming the clause. */
 export const filterOf = (text: string | undefined): Filter | undefined => (text === undefined || text.trim() === '' ? undefined : parseFilter(text));
@@ -53,20 +70,26 @@ export async function groupMembers(ctx: ScimContext, id: string, after: string |
   return ctx.store.membersPage(ctx.tenant.id, id, after, limit);
 }
 
-/** Creates a local user from SCIM attributes (core at the top level, extensions under their URN). */
-export function createLocalUser(ctx: ScimContext, attributes: AttrDoc): Promise<StoredResource> {
+/**
+ * Creates a local user from SCIM attributes (core at the top level, extensions under their URN).
+ * `status`: 'invited' (refused while SCIM is enabled), 'active', 'deactivated'; by default what
+ * its `active` says.
+ */
+export function createLocalUser(ctx: ScimContext, attributes: AttrDoc, status?: UserStatus): Promise<UserRecord> {
   const doc = userDoc(ctx, attributes);
-  return mutate(ctx, { kind: 'create', type: 'User', doc, origin: 'local' }, async (_tx, change) => change.after!);
+  checkStatus(ctx, status);
+  return mutate(ctx, { kind: 'create', type: 'User', doc, origin: 'local', status: status ?? (doc.active === false ? 'deactivated' : 'active') }, async (_tx, change) => change.after!);
 }
 
-/** Replaces a local user's attributes; `ifMatch` is an ETag or a version number. */
-export function replaceLocalUser(ctx: ScimContext, id: string, attributes: AttrDoc, ifMatch?: string): Promise<StoredResource> {
+/** Replaces a local user's attributes (and its status, when given); `ifMatch` is an ETag or a version number. */
+export function replaceLocalUser(ctx: ScimContext, id: string, attributes: AttrDoc, ifMatch?: string, status?: UserStatus): Promise<UserRecord> {
   const doc = userDoc(ctx, attributes, true);
-  return mutate(ctx, { kind: 'replace', type: 'User', id, ifMatch, guard: localOnly('User', id), next: (current) => (checkRequired(ctx.schemas.User, doc, current.doc), { doc }) }, async (_tx, change) => change.after!);
+  checkStatus(ctx, status);
+  return mutate(ctx, { kind: 'replace', type: 'User', id, ifMatch, guard: localOnly(ctx, 'User', id), next: (current) => (checkRequired(ctx.schemas.User, doc, current.doc), { doc, status }) }, async (_tx, change) => change.after!);
 }
 
 export async function deleteLocalUser(ctx: ScimContext, id: string, ifMatch?: string): Promise<void> {
-  await mutate(ctx, { kind: 'delete', type: 'User', id, ifMatch, guard: localOnly('User', id) }, async () => undefined);
+  await mutate(ctx, { kind: 'delete', type: 'User', id, ifMatch, guard: localOnly(ctx, 'User', id) }, async () => undefined);
 }
 
 /** Creates a local group; `members` are ids of users or groups of the tenant. */
@@ -79,9 +102,9 @@ export function createLocalGroup(ctx: ScimContext, attributes: AttrDoc, members:
 export function replaceLocalGroup(ctx: ScimContext, id: string, attributes: AttrDoc, members?: string[], ifMatch?: string): Promise<StoredResource> {
   const { doc } = groupDoc(ctx, attributes, true);
   const next = (current: StoredResource) => (checkRequired(ctx.schemas.Group, doc, current.doc), { doc, memberOps: members ? [{ kind: 'replace' as const, members: members.map((value) => ({ value })) }] : [] });
-  return mutate(ctx, { kind: 'replace', type: 'Group', id, ifMatch, guard: localOnly('Group', id), next }, async (_tx, change) => change.after!);
+  return mutate(ctx, { kind: 'replace', type: 'Group', id, ifMatch, guard: localOnly(ctx, 'Group', id), next }, async (_tx, change) => change.after!);
 }
 
 export async function deleteLocalGroup(ctx: ScimContext, id: string, ifMatch?: string): Promise<void> {
-  await mutate(ctx, { kind: 'delete', type: 'Group', id, ifMatch, guard: localOnly('Group', id) }, async () => undefined);
+  await mutate(ctx, { kind: 'delete', type: 'Group', id, ifMatch, guard: localOnly(ctx, 'Group', id) }, async () => undefined);
 }

@@ -70,6 +70,9 @@ export class Authentication {
       throw unauthorized('The bearer token is not recognised for this SCIM endpoint. Check that the base URL and the token belong to the same tenant.');
     }
     if (found.token.revokedAt) throw unauthorized(`The bearer token was revoked on ${found.token.revokedAt}. Ask the vendor for a new token.`);
+    // SCIM mode (policies/scim-mode.ts): disabling revokes every token in its transaction; a token
+    // issued in a race with it must not work either.
+    if (!found.tenant.scimEnabled) throw unauthorized('SCIM provisioning is disabled for this tenant. Ask the vendor to enable it again; it comes with a new token.');
     return { ...found, stamp, at: now };
   }
 

@@ -24,7 +24,7 @@ export async function createTenant(store: Store, slug: string, name?: string, cl
   if (!SLUG_PATTERN.test(slug)) {
     throw new TenantError(`"${slug}" cannot be a tenant slug: use 1–63 lower-case letters, digits and dashes, starting and ending with a letter or digit (it becomes part of the SCIM URL).`, 400, 'slug');
   }
-  const tenant: Tenant = { id: randomUUID(), slug, name: checkName(name) ?? slug, createdAt: isoNow(clock), settingsVersion: 1 };
+  const tenant: Tenant = { id: randomUUID(), slug, name: checkName(name) ?? slug, createdAt: isoNow(clock), settingsVersion: 1, scimEnabled: true };
   try {
     await store.createTenant(tenant, actionRecord({
       at: tenant.createdAt, by, tenant, action: 'tenant.create', target: 'tenant', targetId: tenant.id,

@@ -36,6 +36,11 @@ export interface IssuedToken { token: string; record: TokenRecord }
 
 /** Issues a token; the clear token is returned once and never stored. */
 export async function issueToken(store: Store, tenant: Tenant, ttlMs: number | null, clock: Clock = systemClock, name: string | null = null, by: Actor = LIBRARY_ADMIN_ACTOR): Promise<IssuedToken> {
+  // SCIM mode (policies/scim-mode.ts): a disabled tenant gets its next token by enabling SCIM,
+  // which starts clean. A token issued in a race with disabling authenticates nothing anyway.
+  if (!tenant.scimEnabled) {
+    throw new TenantError(`SCIM is disabled for tenant "${tenant.slug}": enable it (POST /admin/v1/tenants/${tenant.slug}/scim/enable, or \`rollcall tenant scim-enable ${tenant.slug}\`), which issues its new token.`, 409);
+  }
   const issued = newToken(tenant, ttlMs, clock.now(), name);
   const r = issued.record;
   await store.createToken(r, actionRecord({
@@ -45,7 +50,8 @@ export async function issueToken(store: Store, tenant: Tenant, ttlMs: number | n
   return issued;
 }
 
-function newToken(tenant: Tenant, ttlMs: number | null, now: number, name: string | null): IssuedToken {
+/** A new token for the tenant (not yet stored). */
+export function newToken(tenant: Tenant, ttlMs: number | null, now: number, name: string | null): IssuedToken {
   const token = generateToken();
   const record: TokenRecord = {
     id: 'tok_' + randomBytes(6).toString('hex'),
@@ -75,6 +81,7 @@ export async function rotateToken(store: Store, tenant: Tenant, tokenId: string,
   if (Date.parse(oldUntil) < now) throw new TenantError(`The old token would expire in the past (${oldUntil}); to stop it now, revoke it.`, 400, 'oldExpiresAt');
   const current = (await store.listTokens(tenant.id)).find((t) => t.id === tokenId);
   if (!current) throw new TenantError(`Tenant "${tenant.slug}" has no token ${tokenId}.`, 404);
+  if (!tenant.scimEnabled) throw new TenantError(`SCIM is disabled for tenant "${tenant.slug}": its tokens were revoked; enable SCIM (POST /admin/v1/tenants/${tenant.slug}/scim/enable) for a new one.`, 409);
   const issued = newToken(tenant, opts.ttlMs, now, current.name);
   const until = new Date(Date.parse(oldUntil)).toISOString();
   const at = new Date(now).toISOString();

@@ -24,7 +24,7 @@ export function suiteStore(open: () => Promise<Store>, prefix: string): { readon
   return {
     get store() { return store!; },
     tenant: async () => {
-      const t = { id: randomUUID(), slug: `${prefix}-${randomUUID().slice(0, 8)}`, name: prefix.toUpperCase(), createdAt: now(), settingsVersion: 1 };
+      const t = { id: randomUUID(), slug: `${prefix}-${randomUUID().slice(0, 8)}`, name: prefix.toUpperCase(), createdAt: now(), settingsVersion: 1, scimEnabled: true };
       await store!.createTenant(t);
       return t;
     },

@@ -71,7 +71,7 @@ if (await postgresAvailable()) {
     try {
       const t = { id: 't1', slug: 'acme', name: 'Acme', createdAt: new Date().toISOString() };
       await store.createTenant(t);
-      const found = { ...t, settingsVersion: 1 };
+      const found = { ...t, settingsVersion: 1, scimEnabled: true };
       // "SELECT * FROM tenants …" becomes a prepared statement on the pool's one connection.
       for (let i = 0; i < 3; i++) assert.deepEqual(await store.findTenantBySlug('acme'), found);
       // What a newer Rollcall's migration might do while this process still runs.

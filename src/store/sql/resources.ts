@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Filter } from '../../scim/filter.ts';
 import type { MemberValue } from '../../scim/patch.ts';
 import type { AttrDoc } from '../../scim/resource.ts';
-import type { AuditEntry, CustomAttributeKey, GroupRecord, ListOptions, Member, NewEvent, Origin, Page, StoredSettings, StoreTx, TenantSchemas, UserRecord } from '../store.ts';
+import type { AuditEntry, CustomAttributeKey, GroupRecord, ListOptions, Member, NewEvent, Origin, Page, StoredSettings, StoreTx, TenantSchemas, UserRecord, UserStatus } from '../store.ts';
 import { appendEvents } from './events.ts';
 import * as custom from './custom-values.ts';
 import { TenantGone, UniquenessViolation, UnknownMembers } from '../store.ts';
@@ -41,8 +41,19 @@ const parseDoc = (v: unknown): AttrDoc => (typeof v === 'string' ? JSON.parse(v)
 function toRecord(row: Row): UserRecord & GroupRecord {
   const r: UserRecord & GroupRecord = { id: row.id as string, doc: parseDoc(row.doc), created: row.created as string, lastModified: row.last_modified as string, version: Number(row.version) };
   if (row.origin !== undefined) r.origin = row.origin as Origin;
+  // Only local users have one (an IdP-managed user's record stays as it was before statuses).
+  if (row.status !== undefined && row.status !== null) r.status = row.status as UserStatus;
   if (row.seq !== undefined) r.seq = Number(row.seq);
   return r;
+}
+
+/**
+ * The status column of a user: none for an IdP-managed one; a local one's own, or (a local user
+ * written without one) what its `active` says.
+ */
+function statusOf(origin: Origin, u: Pick<UserRecord, 'status' | 'doc'>): UserStatus | null {
+  if (origin !== 'local') return null;
+  return u.status ?? (u.doc.active === false ? 'deactivated' : 'active');
 }
 
 type Mappings = { users: ResourceMapping; groups: ResourceMapping };
@@ -146,7 +157,7 @@ export class SqlResources implements StoreTx {
   /** One user or group by id; `lock` holds its row for the rest of the transaction. */
   private async byId(table: 'users' | 'groups', tenantId: string, id: string, lock: boolean): Promise<UserRecord | undefined> {
     if (!canNameRow(id)) return undefined;
-    const res = await this.db.run(sql<Row>`SELECT id, doc, created, last_modified, version, origin FROM ${sql.table(table)}
+    const res = await this.db.run(sql<Row>`SELECT id, doc, created, last_modified, version, origin${table === 'users' ? sql`, status` : sql``} FROM ${sql.table(table)}
       WHERE tenant_id = ${tenantId} AND id = ${id}${lock ? this.dialect.forUpdate : sql``}`);
     return res.rows[0] ? toRecord(res.rows[0]) : undefined;
   }
@@ -170,7 +181,7 @@ export class SqlResources implements StoreTx {
     const conds = [sql`r.tenant_id = ${tenantId}`];
     if (afterSeq !== undefined) conds.push(sql`r.seq > ${afterSeq}`);
     if (filter) conds.push(compiler.compile(filter));
-    const res = await this.db.run(sql<Row>`SELECT r.id, r.doc, r.created, r.last_modified, r.version, r.origin, r.seq FROM ${sql.table(mapping.table)} r
+    const res = await this.db.run(sql<Row>`SELECT r.id, r.doc, r.created, r.last_modified, r.version, r.origin${mapping.table === 'users' ? sql`, r.status` : sql``}, r.seq FROM ${sql.table(mapping.table)} r
       WHERE ${sql.join(conds, sql` AND `)} ORDER BY r.seq LIMIT ${limitValue(limit)}`);
     return res.rows.map(toRecord);
   }
@@ -179,7 +190,7 @@ export class SqlResources implements StoreTx {
   async getUserWithGroups(tenantId: string, id: string) {
     if (!canNameRow(id)) return undefined;
     const pairs = this.dialect.jsonPairs(sql`g.id`, sql`g.display_name`, sql`g.display_name_lc`);
-    const res = await this.db.run(sql<Row>`SELECT u.id, u.doc, u.created, u.last_modified, u.version, u.origin,
+    const res = await this.db.run(sql<Row>`SELECT u.id, u.doc, u.created, u.last_modified, u.version, u.origin, u.status,
       (SELECT ${pairs} FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
         WHERE m.tenant_id = u.tenant_id AND m.member_id = u.id) AS user_groups
       FROM users u WHERE u.tenant_id = ${tenantId} AND u.id = ${id}`);
@@ -268,8 +279,9 @@ export class SqlResources implements StoreTx {
 
   async insertUser(tenantId: string, schemas: TenantSchemas, u: UserRecord): Promise<void> {
     const c = this.userColumns(u);
-    await this.unique('User', 'userName', () => this.db.run(sql`INSERT INTO users (tenant_id, id, user_name, user_name_lc, external_id, display_name_lc, active, doc, created, last_modified, version, origin)
-      VALUES (${tenantId}, ${u.id}, ${c.user_name}, ${c.user_name_lc}, ${c.external_id}, ${c.display_name_lc}, ${c.active}, ${JSON.stringify(u.doc)}, ${u.created}, ${u.lastModified}, ${u.version}, ${u.origin ?? 'scim'})`));
+    const origin = u.origin ?? 'scim';
+    await this.unique('User', 'userName', () => this.db.run(sql`INSERT INTO users (tenant_id, id, user_name, user_name_lc, external_id, display_name_lc, active, doc, created, last_modified, version, origin, status)
+      VALUES (${tenantId}, ${u.id}, ${c.user_name}, ${c.user_name_lc}, ${c.external_id}, ${c.display_name_lc}, ${c.active}, ${JSON.stringify(u.doc)}, ${u.created}, ${u.lastModified}, ${u.version}, ${origin}, ${statusOf(origin, u)})`));
     await this.insertValues(tenantId, u.id, this.valueRows(schemas, u.doc));
     if (schemas.custom?.size) await custom.insertCustomRows(this.db, this.dialect, 'User', tenantId, u.id, custom.customRows(schemas, schemas.User, u.doc));
     await this.adjustCount(tenantId, 'users', 1);
@@ -291,8 +303,13 @@ export class SqlResources implements StoreTx {
       display_name_lc = ${c.display_name_lc}, active = ${c.active}, doc = ${JSON.stringify(u.doc)}, last_modified = ${u.lastModified}, version = ${u.version}
       WHERE tenant_id = ${tenantId} AND id = ${u.id} AND version = ${before.version}`));
     if (Number(res.numAffectedRows ?? 0) === 0) return false;
-    // Only a linked user changes origin: the common update keeps its one statement.
-    if (u.origin !== undefined && u.origin !== (before.origin ?? 'scim')) await this.db.run(sql`UPDATE users SET origin = ${u.origin} WHERE tenant_id = ${tenantId} AND id = ${u.id}`);
+    // Only a linked user changes origin, only a local user's lifecycle its status: the common
+    // update keeps its one statement.
+    const origin = u.origin ?? before.origin ?? 'scim';
+    const status = statusOf(origin, u.status === undefined ? before : u);
+    if (origin !== (before.origin ?? 'scim') || status !== (before.status ?? null)) {
+      await this.db.run(sql`UPDATE users SET origin = ${origin}, status = ${status} WHERE tenant_id = ${tenantId} AND id = ${u.id}`);
+    }
     await this.updateCustomRows('User', tenantId, schemas, u.id, u.doc, before.doc);
     // Most updates (deactivate, a title, a name) leave emails and the other indexed values alone.
     const rows = this.valueRows(schemas, u.doc);

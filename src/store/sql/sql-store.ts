@@ -2,7 +2,7 @@
 // supplies the connection, migrations, transaction boundaries and the mapping of its errors.
 import { sql } from 'kysely';
 import type { Filter } from '../../scim/filter.ts';
-import { UniquenessViolation, type ActionRecord, type AdminKeyRecord, type ConsumerKind, type ConsumerPatch, type ConsumerState, type DeliveryOutcomeName, type NewConsumer, type NewDeadLetter, type NewDeliveryAttempt, type ReplayClaim, type StreamClaim, type AuditEntry, type EventQuery, type EventRecord, type ListOptions, type NewTenant, type Scan, type Store, type StoredSettings, type StoreTx, type Tenant, type TenantSchemas, type TokenRecord } from '../store.ts';
+import { UniquenessViolation, type ActionRecord, type AdminKeyRecord, type ConsumerKind, type ConsumerPatch, type ConsumerState, type DeliveryOutcomeName, type NewConsumer, type NewDeadLetter, type NewDeliveryAttempt, type ReplayClaim, type ScimDisabled, type StreamClaim, type AuditEntry, type EventQuery, type EventRecord, type ListOptions, type NewTenant, type Scan, type Store, type StoredSettings, type StoreTx, type Tenant, type TenantSchemas, type TokenRecord } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
 import * as delivery from './delivery.ts';
 import * as events from './events.ts';
@@ -11,7 +11,7 @@ import { SqlResources } from './resources.ts';
 import type { QueryRunner } from './runner.ts';
 
 type Row = Record<string, unknown>;
-const toTenant = (r: Row): Tenant => ({ id: r.id as string, slug: r.slug as string, name: r.name as string, createdAt: r.created_at as string, settingsVersion: Number(r.settings_version) });
+const toTenant = (r: Row): Tenant => ({ id: r.id as string, slug: r.slug as string, name: r.name as string, createdAt: r.created_at as string, settingsVersion: Number(r.settings_version), scimEnabled: r.scim_mode !== 'disabled' });
 const toToken = (r: Row): TokenRecord => ({
   id: r.id as string, tenantId: r.tenant_id as string, name: (r.name as string) ?? null, hash: r.hash as string, hint: r.hint as string,
   createdAt: r.created_at as string, expiresAt: (r.expires_at as string) ?? null, revokedAt: (r.revoked_at as string) ?? null,
@@ -167,6 +167,51 @@ export abstract class SqlStore implements Store {
     });
   }
 
+  // ---- SCIM mode (issue 11 item 7, docs/policies.md "SCIM mode") ------------------------------
+
+  /** The tenant's row, held to the end of the transaction (SQLite's writers hold the database), or undefined. */
+  private async lockTenant(db: QueryRunner, tenantId: string): Promise<Row | undefined> {
+    if (!canNameRow(tenantId)) return undefined;
+    return (await db.run(sql<Row>`SELECT id, scim_mode FROM tenants WHERE id = ${tenantId}${this.dialect.forUpdate}`)).rows[0];
+  }
+
+  enableScim(tenantId: string, token: TokenRecord, at: string, record?: (revoked: { id: string; userName: string }[]) => ActionRecord): Promise<{ invitationsRevoked: number } | undefined> {
+    return this.atomically(async (db, tx) => {
+      const row = await this.lockTenant(db, tenantId);
+      if (!row || row.scim_mode !== 'disabled') return undefined;
+      await db.run(sql`UPDATE tenants SET scim_mode = 'enabled' WHERE id = ${tenantId}`);
+      // Invitations are few (people an admin invited by hand): their ids are read for the events.
+      const invited = (await db.run(sql<Row>`SELECT id, user_name FROM users WHERE tenant_id = ${tenantId} AND origin = 'local' AND status = 'invited' ORDER BY seq`)).rows
+        .map((r) => ({ id: r.id as string, userName: r.user_name as string }));
+      if (invited.length) {
+        await db.run(sql`UPDATE users SET status = 'deactivated', version = version + 1, last_modified = ${at}
+          WHERE tenant_id = ${tenantId} AND origin = 'local' AND status = 'invited'`);
+      }
+      await this.insertToken(db, token);
+      if (record) await this.record(tx, record(invited));
+      this.authChanges++;
+      return { invitationsRevoked: invited.length };
+    });
+  }
+
+  disableScim(tenantId: string, at: string, record?: (done: ScimDisabled) => ActionRecord): Promise<ScimDisabled | undefined> {
+    return this.atomically(async (db, tx) => {
+      const row = await this.lockTenant(db, tenantId);
+      if (!row || row.scim_mode === 'disabled') return undefined;
+      // One statement per table, by the (tenant_id, …) indexes: never a row at a time.
+      const users = await db.run(sql`UPDATE users SET origin = 'local', status = CASE WHEN active = ${this.dialect.bool(false)} THEN 'deactivated' ELSE 'active' END,
+        version = version + 1, last_modified = ${at} WHERE tenant_id = ${tenantId} AND origin = 'scim'`);
+      const groups = await db.run(sql`UPDATE groups SET origin = 'local', version = version + 1, last_modified = ${at} WHERE tenant_id = ${tenantId} AND origin = 'scim'`);
+      const live = (await db.run(sql<Row>`SELECT * FROM tokens WHERE tenant_id = ${tenantId} AND revoked_at IS NULL ORDER BY created_at, id`)).rows.map(toToken);
+      await db.run(sql`UPDATE tokens SET revoked_at = ${at} WHERE tenant_id = ${tenantId} AND revoked_at IS NULL`);
+      await db.run(sql`UPDATE tenants SET scim_mode = 'disabled' WHERE id = ${tenantId}`);
+      const done: ScimDisabled = { users: Number(users.numAffectedRows ?? 0), groups: Number(groups.numAffectedRows ?? 0), tokens: live.map((t) => ({ ...t, revokedAt: at })) };
+      if (record) await this.record(tx, record(done));
+      this.authChanges++;
+      return done;
+    });
+  }
+
   createToken(t: TokenRecord, record?: ActionRecord): Promise<void> {
     return this.atomically(async (db, tx) => {
       await this.insertToken(db, t);
@@ -252,12 +297,12 @@ export abstract class SqlStore implements Store {
     return this.run(async () => {
       if (!canNameRow(hash) || !canNameRow(slug)) return undefined;
       // The settings version comes along: the request's schemas follow it (provisioning/schemas.ts).
-      const r = await this.db.run(sql<Row>`SELECT k.*, t.slug, t.name AS tenant_name, t.created_at AS tenant_created_at, t.settings_version FROM tokens k JOIN tenants t ON t.id = k.tenant_id
+      const r = await this.db.run(sql<Row>`SELECT k.*, t.slug, t.name AS tenant_name, t.created_at AS tenant_created_at, t.settings_version, t.scim_mode FROM tokens k JOIN tenants t ON t.id = k.tenant_id
         WHERE k.hash = ${hash} AND t.slug = ${slug}`);
       const row = r.rows[0];
       return row ? {
         token: toToken(row),
-        tenant: { id: row.tenant_id as string, slug: row.slug as string, name: row.tenant_name as string, createdAt: row.tenant_created_at as string, settingsVersion: Number(row.settings_version) },
+        tenant: { id: row.tenant_id as string, slug: row.slug as string, name: row.tenant_name as string, createdAt: row.tenant_created_at as string, settingsVersion: Number(row.settings_version), scimEnabled: row.scim_mode !== 'disabled' },
       } : undefined;
     });
   }

@@ -10,7 +10,8 @@ import type { AdminDeps } from '../index.ts';
 import { actorOf, tenantIn } from '../index.ts';
 import { decodeCursor, page, pageOf, pagingQuery } from '../paging.ts';
 import { groupJson, memberJson, userJson } from '../render.ts';
-import { groupSchema, idParam, memberSchema, problems, slugParam, userSchema } from '../schemas.ts';
+import { groupSchema, idParam, memberSchema, problems, slugParam, userSchema, userStatus } from '../schemas.ts';
+import type { UserStatus } from '../../../store/store.ts';
 
 const params = { type: 'object', required: ['tenant'], properties: { tenant: slugParam } } as const;
 const itemParams = { type: 'object', required: ['tenant', 'id'], properties: { tenant: slugParam, id: idParam } } as const;
@@ -23,6 +24,7 @@ const attributesBody = (extra: Record<string, object> = {}) => ({
   properties: { attributes: { type: 'object', additionalProperties: true, description: 'SCIM attributes: core at the top level, extensions under their URN' }, ...extra },
 }) as const;
 const membersField = { members: { type: 'array', maxItems: 10000, items: { type: 'string', maxLength: 255 }, description: 'Ids of the users and groups that are members (the whole set)' } };
+const statusField = { status: { ...userStatus, type: 'string', enum: ['invited', 'active', 'deactivated'], description: 'The local user\'s status; invited is refused (409) while SCIM is enabled for the tenant. On create, by default: what `active` says' } };
 const ifMatchHeaders = { type: 'object', properties: { 'if-match': { type: 'string', maxLength: 100, description: 'The version (or ETag) last read; refused with 412 if it has changed since' } } } as const;
 
 /** If-Match as the SCIM side reads it: a bare version number is taken as its weak ETag. */
@@ -59,19 +61,21 @@ export function directoryRoutes(app: FastifyInstance, deps: AdminDeps): void {
   });
 
   app.post('/tenants/:tenant/users', {
-    schema: { operationId: 'createUser', tags: ['users'], summary: 'Create a local user (not managed by the identity provider)', params, body: attributesBody(), response: { 201: userSchema, ...problems(400, 401, 403, 404, 409) } },
+    schema: { operationId: 'createUser', tags: ['users'], summary: 'Create a local user (not managed by the identity provider), or invite one (status invited) while SCIM is disabled', params, body: attributesBody(statusField), response: { 201: userSchema, ...problems(400, 401, 403, 404, 409) } },
   }, async (request, reply) => {
     const ctx = await contextOf(request);
-    const u = await createLocalUser(ctx, (request.body as { attributes: AttrDoc }).attributes);
+    const body = request.body as { attributes: AttrDoc; status?: UserStatus };
+    const u = await createLocalUser(ctx, body.attributes, body.status);
     return created(reply, userJson({ ...u, origin: 'local' }, []));
   });
 
   app.put('/tenants/:tenant/users/:id', {
-    schema: { operationId: 'replaceUser', tags: ['users'], summary: "Replace a local user's attributes", params: itemParams, headers: ifMatchHeaders, body: attributesBody(), response: { 200: userSchema, ...problems(400, 401, 403, 404, 409, 412) } },
+    schema: { operationId: 'replaceUser', tags: ['users'], summary: "Replace a local user's attributes (and its status, when given)", params: itemParams, headers: ifMatchHeaders, body: attributesBody(statusField), response: { 200: userSchema, ...problems(400, 401, 403, 404, 409, 412) } },
   }, async (request) => {
     const ctx = await contextOf(request);
-    const u = await replaceLocalUser(ctx, idOf(request), (request.body as { attributes: AttrDoc }).attributes, ifMatchOf(request));
-    return userJson({ ...u, origin: 'local' });
+    const body = request.body as { attributes: AttrDoc; status?: UserStatus };
+    const u = await replaceLocalUser(ctx, idOf(request), body.attributes, ifMatchOf(request), body.status);
+    return userJson(u);
   });
 
   app.delete('/tenants/:tenant/users/:id', {
@@ -125,7 +129,7 @@ export function directoryRoutes(app: FastifyInstance, deps: AdminDeps): void {
     const ctx = await contextOf(request);
     const body = request.body as { attributes: AttrDoc; members?: string[] };
     const g = await replaceLocalGroup(ctx, idOf(request), body.attributes, body.members, ifMatchOf(request));
-    return groupJson({ ...g, origin: 'local' });
+    return groupJson(g);
   });
 
   app.delete('/tenants/:tenant/groups/:id', {
