@@ -69,10 +69,11 @@ export class Authentication {
       if (!shape.ok) throw unauthorized(shape.reason);
       throw unauthorized('The bearer token is not recognised for this SCIM endpoint. Check that the base URL and the token belong to the same tenant.');
     }
-    if (found.token.revokedAt) throw unauthorized(`The bearer token was revoked on ${found.token.revokedAt}. Ask the vendor for a new token.`);
-    // SCIM mode (policies/scim-mode.ts): disabling revokes every token in its transaction; a token
-    // issued in a race with it must not work either.
+    // SCIM mode (policies/scim-mode.ts), checked first as it says why the tokens were revoked:
+    // disabling revokes every token in its transaction; one issued in a race must not work either.
     if (!found.tenant.scimEnabled) throw unauthorized('SCIM provisioning is disabled for this tenant. Ask the vendor to enable it again; it comes with a new token.');
+    if (found.token.revokedAt) throw unauthorized(`The bearer token was revoked on ${found.token.revokedAt}. Ask the vendor for a new token.`);
+
     return { ...found, stamp, at: now };
   }
 
