@@ -160,6 +160,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/tenants/{tenant}/scim/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable SCIM for a tenant whose SCIM is disabled: issues its new token (shown this once) and revokes every pending local invitation */
+        post: operations["enableScim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{tenant}/scim/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable SCIM for a tenant (confirm: "DISABLE" required): every IdP-managed user and group becomes local and every SCIM token is revoked, in one transaction */
+        post: operations["disableScim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/tenants/{tenant}/users": {
         parameters: {
             query?: never;
@@ -170,7 +204,7 @@ export interface paths {
         /** Users in creation order, optionally filtered */
         get: operations["listUsers"];
         put?: never;
-        /** Create a local user (not managed by the identity provider) */
+        /** Create a local user (not managed by the identity provider), or invite one (status invited) while SCIM is disabled */
         post: operations["createUser"];
         delete?: never;
         options?: never;
@@ -187,7 +221,7 @@ export interface paths {
         };
         /** A user, with the groups it belongs to */
         get: operations["getUser"];
-        /** Replace a local user's attributes */
+        /** Replace a local user's attributes (and its status, when given) */
         put: operations["replaceUser"];
         post?: never;
         /** Delete a local user and its memberships */
@@ -1159,6 +1193,8 @@ export interface operations {
                     "application/json": {
                         data: {
                             id: string;
+                            /** @description SCIM mode (docs/policies.md): true while the identity provider provisions the tenant (IdP-managed users and groups read-only here, no invitations); false after scim/disable, when everything is local and every token revoked */
+                            scimEnabled: boolean;
                             /** @description Names the tenant in URLs: /scim/v2/<slug>, /admin/v1/tenants/<slug> */
                             slug: string;
                             name: string;
@@ -1260,6 +1296,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         id: string;
+                        /** @description SCIM mode (docs/policies.md): true while the identity provider provisions the tenant (IdP-managed users and groups read-only here, no invitations); false after scim/disable, when everything is local and every token revoked */
+                        scimEnabled: boolean;
                         /** @description Names the tenant in URLs: /scim/v2/<slug>, /admin/v1/tenants/<slug> */
                         slug: string;
                         name: string;
@@ -1416,6 +1454,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         id: string;
+                        /** @description SCIM mode (docs/policies.md): true while the identity provider provisions the tenant (IdP-managed users and groups read-only here, no invitations); false after scim/disable, when everything is local and every token revoked */
+                        scimEnabled: boolean;
                         /** @description Names the tenant in URLs: /scim/v2/<slug>, /admin/v1/tenants/<slug> */
                         slug: string;
                         name: string;
@@ -1669,6 +1709,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         id: string;
+                        /** @description SCIM mode (docs/policies.md): true while the identity provider provisions the tenant (IdP-managed users and groups read-only here, no invitations); false after scim/disable, when everything is local and every token revoked */
+                        scimEnabled: boolean;
                         /** @description Names the tenant in URLs: /scim/v2/<slug>, /admin/v1/tenants/<slug> */
                         slug: string;
                         name: string;
@@ -2460,6 +2502,431 @@ export interface operations {
             };
         };
     };
+    enableScim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant slug */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /** @description Lifetime of the new token: 365d, 12h, 30m or never (default: the server's ROLLCALL_TOKEN_TTL_DAYS) */
+                    expiresIn?: string;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id?: string;
+                        name?: string | null;
+                        /** @description The last four characters of the token */
+                        hint?: string;
+                        /** Format: date-time */
+                        createdAt?: string;
+                        /** Format: date-time */
+                        expiresAt?: string | null;
+                        /** Format: date-time */
+                        revokedAt?: string | null;
+                        /**
+                         * Format: date-time
+                         * @description Recorded at most once a minute
+                         */
+                        lastUsedAt?: string | null;
+                        /** @enum {string} */
+                        status?: "live" | "expired" | "revoked";
+                        /** @description The bearer token: shown this once, never again */
+                        token: string;
+                        scimUrl?: string;
+                        tenant: {
+                            id: string;
+                            /** @description SCIM mode (docs/policies.md): true while the identity provider provisions the tenant (IdP-managed users and groups read-only here, no invitations); false after scim/disable, when everything is local and every token revoked */
+                            scimEnabled: boolean;
+                            /** @description Names the tenant in URLs: /scim/v2/<slug>, /admin/v1/tenants/<slug> */
+                            slug: string;
+                            name: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description The SCIM base URL to give the identity provider */
+                            scimUrl: string;
+                        };
+                        /** @description Local users whose invitation was revoked (status invited → deactivated) */
+                        invitationsRevoked: number;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    disableScim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant slug */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The word DISABLE, exactly */
+                    confirm: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: {
+                            id: string;
+                            /** @description SCIM mode (docs/policies.md): true while the identity provider provisions the tenant (IdP-managed users and groups read-only here, no invitations); false after scim/disable, when everything is local and every token revoked */
+                            scimEnabled: boolean;
+                            /** @description Names the tenant in URLs: /scim/v2/<slug>, /admin/v1/tenants/<slug> */
+                            slug: string;
+                            name: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description The SCIM base URL to give the identity provider */
+                            scimUrl: string;
+                        };
+                        /** @description IdP-managed users made local */
+                        usersConverted: number;
+                        /** @description IdP-managed groups made local */
+                        groupsConverted: number;
+                        /** @description SCIM tokens revoked (every one not already revoked) */
+                        tokensRevoked: number;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
     listUsers: {
         parameters: {
             query?: {
@@ -2490,7 +2957,12 @@ export interface operations {
                             userName: string;
                             /** @description false once the identity provider has deactivated the user */
                             active: boolean;
-                            /** @description true: created by the identity provider over SCIM, changed only there; false: local, created through this API */
+                            /**
+                             * @description A local user's status: invited (an invitation is pending; revoked, becoming deactivated, when SCIM is enabled), active, deactivated. null for an IdP-managed user
+                             * @enum {string|null}
+                             */
+                            status: "invited" | "active" | "deactivated" | null;
+                            /** @description true: created by the identity provider over SCIM, changed only there while SCIM is enabled; false: local, created through this API or made local by disabling SCIM */
                             idpManaged: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -2624,6 +3096,11 @@ export interface operations {
                     attributes: {
                         [key: string]: unknown;
                     };
+                    /**
+                     * @description The local user's status; invited is refused (409) while SCIM is enabled for the tenant. On create, by default: what `active` says
+                     * @enum {string}
+                     */
+                    status?: "invited" | "active" | "deactivated";
                 };
             };
         };
@@ -2639,7 +3116,12 @@ export interface operations {
                         userName: string;
                         /** @description false once the identity provider has deactivated the user */
                         active: boolean;
-                        /** @description true: created by the identity provider over SCIM, changed only there; false: local, created through this API */
+                        /**
+                         * @description A local user's status: invited (an invitation is pending; revoked, becoming deactivated, when SCIM is enabled), active, deactivated. null for an IdP-managed user
+                         * @enum {string|null}
+                         */
+                        status: "invited" | "active" | "deactivated" | null;
+                        /** @description true: created by the identity provider over SCIM, changed only there while SCIM is enabled; false: local, created through this API or made local by disabling SCIM */
                         idpManaged: boolean;
                         /** Format: date-time */
                         createdAt: string;
@@ -2839,7 +3321,12 @@ export interface operations {
                         userName: string;
                         /** @description false once the identity provider has deactivated the user */
                         active: boolean;
-                        /** @description true: created by the identity provider over SCIM, changed only there; false: local, created through this API */
+                        /**
+                         * @description A local user's status: invited (an invitation is pending; revoked, becoming deactivated, when SCIM is enabled), active, deactivated. null for an IdP-managed user
+                         * @enum {string|null}
+                         */
+                        status: "invited" | "active" | "deactivated" | null;
+                        /** @description true: created by the identity provider over SCIM, changed only there while SCIM is enabled; false: local, created through this API or made local by disabling SCIM */
                         idpManaged: boolean;
                         /** Format: date-time */
                         createdAt: string;
@@ -2943,6 +3430,11 @@ export interface operations {
                     attributes: {
                         [key: string]: unknown;
                     };
+                    /**
+                     * @description The local user's status; invited is refused (409) while SCIM is enabled for the tenant. On create, by default: what `active` says
+                     * @enum {string}
+                     */
+                    status?: "invited" | "active" | "deactivated";
                 };
             };
         };
@@ -2958,7 +3450,12 @@ export interface operations {
                         userName: string;
                         /** @description false once the identity provider has deactivated the user */
                         active: boolean;
-                        /** @description true: created by the identity provider over SCIM, changed only there; false: local, created through this API */
+                        /**
+                         * @description A local user's status: invited (an invitation is pending; revoked, becoming deactivated, when SCIM is enabled), active, deactivated. null for an IdP-managed user
+                         * @enum {string|null}
+                         */
+                        status: "invited" | "active" | "deactivated" | null;
+                        /** @description true: created by the identity provider over SCIM, changed only there while SCIM is enabled; false: local, created through this API or made local by disabling SCIM */
                         idpManaged: boolean;
                         /** Format: date-time */
                         createdAt: string;
@@ -3373,7 +3870,7 @@ export interface operations {
                         data: {
                             id: string;
                             displayName: string;
-                            /** @description true: created by the identity provider over SCIM, changed only there; false: local, created through this API */
+                            /** @description true: created by the identity provider over SCIM, changed only there while SCIM is enabled; false: local, created through this API or made local by disabling SCIM */
                             idpManaged: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -3518,7 +4015,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         displayName: string;
-                        /** @description true: created by the identity provider over SCIM, changed only there; false: local, created through this API */
+                        /** @description true: created by the identity provider over SCIM, changed only there while SCIM is enabled; false: local, created through this API or made local by disabling SCIM */
                         idpManaged: boolean;
                         /** Format: date-time */
                         createdAt: string;
@@ -3712,7 +4209,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         displayName: string;
-                        /** @description true: created by the identity provider over SCIM, changed only there; false: local, created through this API */
+                        /** @description true: created by the identity provider over SCIM, changed only there while SCIM is enabled; false: local, created through this API or made local by disabling SCIM */
                         idpManaged: boolean;
                         /** Format: date-time */
                         createdAt: string;
@@ -3827,7 +4324,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         displayName: string;
-                        /** @description true: created by the identity provider over SCIM, changed only there; false: local, created through this API */
+                        /** @description true: created by the identity provider over SCIM, changed only there while SCIM is enabled; false: local, created through this API or made local by disabling SCIM */
                         idpManaged: boolean;
                         /** Format: date-time */
                         createdAt: string;

@@ -277,6 +277,13 @@ export interface StoreTx extends StoreReads {
 
   // ---- tenant settings (issue 9) -------------------------------------------------------------
 
+  /**
+   * Whether SCIM is enabled for the tenant as committed now (undefined: no such tenant), the row
+   * held against disableScim until this transaction ends: a SCIM write that took the IdP a new
+   * resource either commits before a disable (which then converts it) or sees the disable.
+   */
+  scimEnabledNow(tenantId: string): Promise<boolean | undefined>;
+
   /** The tenant's settings, its row held until the transaction ends; undefined if there is no such tenant. */
   lockTenantSettings(tenantId: string): Promise<StoredSettings | undefined>;
   /** Writes the document as version `version` if the stored version is still `expected`; false otherwise. */

@@ -6,6 +6,7 @@
 // Okta sends. Every refusal is checked to have changed nothing: resources, tokens, events, audit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createUser } from '../../src/provisioning/users.ts';
 import { expectProblem, scim, startAdminServer, type AdminTestServer, type Json } from '../support/admin.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -232,4 +233,26 @@ test('re-enabling starts clean: a new token, pending invitations revoked, accoun
   assert.equal(back.idpManaged, true);
   assert.equal(back.status, null);
   expectProblem(await server.admin('PUT', `/tenants/${t.slug}/users/${ada}`, { body: { attributes: { userName: 'ada@acme.example' } } }), 409, { type: 'idp-managed' });
+});
+
+test('a SCIM create that authenticated before SCIM was disabled is refused (401) when it writes after the disable: no IdP-managed user is left behind', async () => {
+  const t = await tenantWith('scim-race', { linking: { enabled: true } });
+  const { provisioning, store } = server.running;
+  // The request's context, as it stood once authenticated (SCIM enabled), kept across the disable.
+  const tenant = (await store.findTenantBySlug(t.slug))!;
+  assert.equal(tenant.scimEnabled, true);
+  const ctx = await provisioning.context(tenant, { actor: { type: 'token', id: null, name: 'Okta' } });
+  const local = await server.admin('POST', `/tenants/${t.slug}/users`, { body: { attributes: { userName: 'kim@acme.example' } } });
+  assert.equal(local.status, 201);
+  assert.equal((await server.admin('POST', `/tenants/${t.slug}/scim/disable`, { body: { confirm: 'DISABLE' } })).status, 200);
+  const before = await snapshot(t);
+  for (const userName of ['late@acme.example', 'kim@acme.example']) { // a create, and a link of the local user
+    await assert.rejects(createUser(ctx, { schemas: [USER], userName, active: true }), (err: Json) => {
+      assert.equal(err.status, 401);
+      assert.match(err.message, /SCIM provisioning is disabled/);
+      return true;
+    });
+  }
+  assert.deepEqual(await snapshot(t), before, 'nothing written: no user, no event');
+  assert.deepEqual((await server.admin('GET', `/tenants/${t.slug}/users`)).body.data.map((u: Json) => [u.userName, u.idpManaged]), [['kim@acme.example', false]]);
 });

@@ -4,6 +4,7 @@
 import { unauthorized } from '../../scim/errors.ts';
 import type { EventActor, Store, Tenant, TokenRecord } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
+import { SCIM_DISABLED_DETAIL } from '../policies/scim-mode.ts';
 import { checkTokenShape, hashToken, sameHash } from './token-format.ts';
 
 /** A successful authentication kept for reuse, with the store's authStamp when it was made. */
@@ -71,7 +72,7 @@ export class Authentication {
     }
     // SCIM mode (policies/scim-mode.ts), checked first as it says why the tokens were revoked:
     // disabling revokes every token in its transaction; one issued in a race must not work either.
-    if (!found.tenant.scimEnabled) throw unauthorized('SCIM provisioning is disabled for this tenant. Ask the vendor to enable it again; it comes with a new token.');
+    if (!found.tenant.scimEnabled) throw unauthorized(SCIM_DISABLED_DETAIL);
     if (found.token.revokedAt) throw unauthorized(`The bearer token was revoked on ${found.token.revokedAt}. Ask the vendor for a new token.`);
 
     return { ...found, stamp, at: now };

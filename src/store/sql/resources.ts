@@ -475,6 +475,12 @@ export class SqlResources implements StoreTx {
 
   // ---- tenant settings (issue 9) -------------------------------------------------------------
 
+  async scimEnabledNow(tenantId: string): Promise<boolean | undefined> {
+    if (!canNameRow(tenantId)) return undefined;
+    const r = await this.db.run(sql<Row>`SELECT scim_mode FROM tenants WHERE id = ${tenantId}${this.dialect.forKeyShare}`);
+    return r.rows[0] ? r.rows[0].scim_mode !== 'disabled' : undefined;
+  }
+
   async lockTenantSettings(tenantId: string): Promise<StoredSettings | undefined> {
     if (!canNameRow(tenantId)) return undefined;
     const r = await this.db.run(sql<Row>`SELECT settings, settings_version FROM tenants WHERE id = ${tenantId}${this.dialect.forUpdate}`);
