@@ -75,6 +75,10 @@ test('every operation answers with a status and a body its declared response sch
   const rotatable = await admin.POST('/admin/v1/tenants/{tenant}/tokens', { params: { path: { tenant: slug } }, body: { name: 'to rotate' } });
   const keyToRevoke = (await createAdminKey(server.running.store, { name: 'to revoke', scope: 'read', ttlMs: null })).record.id;
   await admin.POST('/admin/v1/tenants', { body: { slug: 'walk-doomed' } });
+  // SCIM mode: one tenant to disable, one (disabled here) to enable again.
+  await admin.POST('/admin/v1/tenants', { body: { slug: 'walk-scim-off' } });
+  await admin.POST('/admin/v1/tenants', { body: { slug: 'walk-scim-on' } });
+  await admin.POST('/admin/v1/tenants/{tenant}/scim/disable', { params: { path: { tenant: 'walk-scim-on' } }, body: { confirm: 'DISABLE' } });
   const tenantHook = (await admin.POST('/admin/v1/tenants/{tenant}/webhooks', { params: { path: { tenant: slug } }, body: { url: 'https://hooks.example.com/walk' } })).data!.id;
   const globalHook = (await admin.POST('/admin/v1/webhooks', { body: { url: 'https://hooks.example.com/all' } })).data!.id;
   const walkEvent = (await admin.GET('/admin/v1/events', { params: { query: { tenant: slug, limit: 1 } } })).data!.data[0].id;
@@ -92,6 +96,8 @@ test('every operation answers with a status and a body its declared response sch
     getTenant: { expect: 200 },
     updateTenant: { body: { name: 'Walk Renamed' }, expect: 200 },
     deleteTenant: { path: { tenant: 'walk-doomed' }, query: '?confirm=walk-doomed', expect: 200 },
+    disableScim: { path: { tenant: 'walk-scim-off' }, body: { confirm: 'DISABLE' }, expect: 200 },
+    enableScim: { path: { tenant: 'walk-scim-on' }, body: { name: 'Okta', expiresIn: '30d' }, expect: 201 },
     listTokens: { expect: 200 },
     createToken: { body: { name: 'walk', expiresIn: '30d' }, expect: 201 },
     rotateToken: { path: { tokenId: rotatable.data!.id }, body: {}, expect: 201 },
