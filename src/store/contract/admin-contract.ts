@@ -117,5 +117,73 @@ export function adminContract(driver: string, open: () => Promise<Store>): void 
       await db.store.transaction((tx) => tx.insertGroup(t.id, S, g));
       assert.deepEqual((await db.store.scanGroups(t.id, S, undefined, undefined, 10)).map((x) => [x.id, x.origin]), [[g.id, 'local']]);
     });
+
+    test('local users keep a status (default from active; null for IdP-managed ones); a link clears it', async () => {
+      const t = await db.tenant();
+      const invited = { ...user('inv@x.com'), origin: 'local' as const, status: 'invited' as const };
+      const off = { ...user('off@x.com', { active: false }), origin: 'local' as const };
+      const idp = user('idp@x.com');
+      await db.store.transaction(async (tx) => { for (const u of [invited, off, idp]) await tx.insertUser(t.id, S, u); });
+      const read = async (id: string) => (await db.store.getUser(t.id, id))!;
+      assert.deepEqual([(await read(invited.id)).status, (await read(off.id)).status, (await read(idp.id)).status], ['invited', 'deactivated', undefined]);
+      const page = await db.store.scanUsers(t.id, S, undefined, undefined, 10);
+      assert.deepEqual(page.map((u) => u.status ?? null), ['invited', 'deactivated', null]);
+      const before = await read(invited.id);
+      assert.equal(await db.store.transaction((tx) => tx.updateUser(t.id, S, { ...before, version: 2, status: 'active' }, before)), true);
+      assert.equal((await read(invited.id)).status, 'active');
+      const active = await read(invited.id);
+      assert.equal(await db.store.transaction((tx) => tx.updateUser(t.id, S, { ...active, version: 3, origin: 'scim' }, active)), true);
+      assert.equal((await read(invited.id)).status, undefined, 'a linked user is IdP-managed: no status');
+    });
+
+    test('disableScim: every IdP-managed user and group local, every live token revoked, in one go; enableScim: a token, invitations revoked; each only from the other mode', async () => {
+      const t = await db.tenant();
+      const other = await db.tenant();
+      // Token ids (and the hashes made of them) unique to this run: the hash is unique store-wide.
+      const k = (name: string) => `${name}_${t.id.slice(0, 8)}`;
+      const on = user('on@x.com');
+      const gone = user('gone@x.com', { active: false });
+      const local = { ...user('local@x.com'), origin: 'local' as const };
+      const g = group('Team');
+      const elsewhere = user('on@x.com');
+      await db.store.transaction(async (tx) => {
+        for (const u of [on, gone, local]) await tx.insertUser(t.id, S, u);
+        await tx.insertGroup(t.id, S, g);
+        await tx.insertUser(other.id, S, elsewhere);
+      });
+      await db.store.createToken(token(t.id, k('tok_live1')));
+      await db.store.createToken(token(t.id, k('tok_live2'), { expiresAt: later(-1000) }));
+      await db.store.createToken(token(t.id, k('tok_old'), { revokedAt: '2026-01-01T00:00:00.000Z' }));
+      await db.store.createToken(token(other.id, k('tok_other')));
+      const at = now();
+      const done = await db.store.disableScim(t.id, at);
+      assert.deepEqual({ ...done!, tokens: done!.tokens.map((r) => [r.id, r.revokedAt]) }, { users: 2, groups: 1, tokens: [[k('tok_live1'), at], [k('tok_live2'), at]] });
+      assert.equal((await db.store.findTenantBySlug(t.slug))!.scimEnabled, false);
+      const users = await db.store.scanUsers(t.id, S, undefined, undefined, 10);
+      assert.deepEqual(users.map((u) => [u.doc.userName, u.origin, u.status, u.version]), [['on@x.com', 'local', 'active', 2], ['gone@x.com', 'local', 'deactivated', 2], ['local@x.com', 'local', 'active', 1]]);
+      assert.equal((await db.store.getGroup(t.id, g.id))!.origin, 'local');
+      assert.deepEqual((await db.store.listTokens(t.id)).map((r) => [r.id, r.revokedAt]), [[k('tok_live1'), at], [k('tok_live2'), at], [k('tok_old'), '2026-01-01T00:00:00.000Z']]);
+      // The other tenant is untouched.
+      assert.equal((await db.store.getUser(other.id, elsewhere.id))!.origin, 'scim');
+      assert.equal((await db.store.listTokens(other.id))[0].revokedAt, null);
+      assert.equal((await db.store.findTenantBySlug(other.slug))!.scimEnabled, true);
+      assert.equal(await db.store.disableScim(t.id, now()), undefined, 'already disabled: nothing written');
+
+      const inv = { ...user('inv@x.com'), origin: 'local' as const, status: 'invited' as const };
+      await db.store.transaction((tx) => tx.insertUser(t.id, S, inv));
+      const enabled = await db.store.enableScim(t.id, token(t.id, k('tok_new')), now(), (revoked) => {
+        assert.deepEqual(revoked, [{ id: inv.id, userName: 'inv@x.com' }]);
+        return {};
+      });
+      assert.deepEqual(enabled, { invitationsRevoked: 1 });
+      const after = (await db.store.getUser(t.id, inv.id))!;
+      assert.deepEqual([after.status, after.version], ['deactivated', 2]);
+      assert.equal((await db.store.findTenantBySlug(t.slug))!.scimEnabled, true);
+      assert.ok((await db.store.listTokens(t.id)).some((r) => r.id === k('tok_new') && r.revokedAt === null));
+      assert.equal(await db.store.enableScim(t.id, token(t.id, k('tok_again')), now()), undefined, 'already enabled: nothing written');
+      assert.ok(!(await db.store.listTokens(t.id)).some((r) => r.id === k('tok_again')));
+      assert.equal(await db.store.transaction((tx) => tx.scimEnabledNow(t.id)), true);
+      assert.equal(await db.store.transaction((tx) => tx.scimEnabledNow('no-such-tenant')), undefined);
+    });
   });
 }
