@@ -15,6 +15,7 @@ import { searchAll } from './search.ts';
 import type { Provisioning } from './service.ts';
 import { createTenant, requireTenant, TenantError } from './tenants/tenants.ts';
 import { checkLifetime, issueToken, revokeToken } from './tenants/tokens.ts';
+import { disableScim, enableScim } from './policies/scim-mode.ts';
 import * as users from './users.ts';
 
 /** A SCIM resource as Rollcall returns it over HTTP (RFC 7643 §3): the JSON object, unchanged. */
@@ -95,6 +96,10 @@ export interface TenantsUseCases {
   list(): Promise<Tenant[]>;
   /** The tenant with this slug, or undefined. */
   get(slug: string): Promise<Tenant | undefined>;
+  /** SCIM mode (docs/policies.md): enables SCIM for a disabled tenant; `token` is its new token, shown this once. */
+  enableScim(slug: string, options?: { expiresInMs?: number | null }): Promise<{ token: string; record: TokenInfo; invitationsRevoked: number }>;
+  /** Disables SCIM (`confirm` must be "DISABLE"): every IdP-managed user and group becomes local, every token is revoked. */
+  disableScim(slug: string, confirm: string): Promise<{ users: number; groups: number; tokensRevoked: number }>;
 }
 
 export interface TokensUseCases {
@@ -137,6 +142,11 @@ export function useCases(provisioning: Provisioning, config: Readonly<Pick<Confi
       create: (slug, options = {}) => createTenant(store, slug, options.name, clock),
       list: () => store.listTenants(),
       get: async (slug) => store.findTenantBySlug(slugOf(slug)),
+      async enableScim(slug, options = {}) {
+        const done = await enableScim(store, await tenantOf(provisioning, slug), ttlOf(options.expiresInMs, config.tokenTtlDays), clock);
+        return { token: done.token, record: withoutHash(done.record), invitationsRevoked: done.invitationsRevoked };
+      },
+      disableScim: async (slug, confirm) => disableScim(store, await tenantOf(provisioning, slug), confirm, clock),
     },
     tokens: {
       async issue(slug, options = {}) {

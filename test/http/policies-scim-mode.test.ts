@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createUser } from '../../src/provisioning/users.ts';
+import { useCases } from '../../src/provisioning/use-cases.ts';
 import { expectProblem, scim, startAdminServer, type AdminTestServer, type Json } from '../support/admin.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -255,4 +256,19 @@ test('a SCIM create that authenticated before SCIM was disabled is refused (401)
   }
   assert.deepEqual(await snapshot(t), before, 'nothing written: no user, no event');
   assert.deepEqual((await server.admin('GET', `/tenants/${t.slug}/users`)).body.data.map((u: Json) => [u.userName, u.idpManaged]), [['kim@acme.example', false]]);
+});
+
+test("the library's tenants.disableScim and enableScim do the same (the vendor's own code as actor)", async () => {
+  const t = await tenantWith('scim-lib');
+  const ada = await oktaUser(t, 'ada@acme.example');
+  const rc = useCases(server.running.provisioning, { tokenTtlDays: 1 });
+  await assert.rejects(rc.tenants.disableScim(t.slug, 'Disable'), /typing the word DISABLE/);
+  assert.equal((await call(t, `/Users/${ada}`)).status, 200, 'refused: the token still works');
+  assert.deepEqual(await rc.tenants.disableScim(t.slug, 'DISABLE'), { users: 1, groups: 0, tokensRevoked: 1 });
+  assert.equal((await rc.tenants.get(t.slug))!.scimEnabled, false);
+  assert.equal((await events(t)).at(-1).actor.type, 'library');
+  const on = await rc.tenants.enableScim(t.slug, { expiresInMs: 60_000 });
+  assert.equal(on.invitationsRevoked, 0);
+  assert.equal(Object.hasOwn(on.record, 'hash'), false);
+  assert.equal((await call(t, `/Users/${ada}`, 'GET', undefined, on.token)).status, 200);
 });
