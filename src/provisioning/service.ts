@@ -8,6 +8,7 @@ import type { Clock } from './clock.ts';
 import { LIBRARY_ACTOR, type ScimContext } from './context.ts';
 import type { ChangeHook } from './mutate.ts';
 import { outbox } from '../events/outbox.ts';
+import { groupRules } from './policies/group-rules.ts';
 import { SchemaCatalog } from './schemas.ts';
 import { Authentication } from './tenants/authentication.ts';
 
@@ -36,8 +37,9 @@ export class Provisioning {
     this.clock = options.clock;
     this.authentication = new Authentication(options.store, options.clock);
     this.schemas = new SchemaCatalog(options.store);
-    // The outbox comes last: it records a change only once every other hook has accepted it.
-    this.hooks = Object.freeze([...(options.hooks ?? []), outbox]);
+    // The policies check every change first; the outbox comes last: it records a change only once
+    // every other hook has accepted it.
+    this.hooks = Object.freeze([groupRules, ...(options.hooks ?? []), outbox]);
   }
 
   /** A tenant's SCIM base URL, for meta.location, $ref and discovery. */

@@ -245,6 +245,14 @@ export interface StoreTx extends StoreReads {
   replaceMembers(tenantId: string, groupId: string, members: MemberValue[], at: string): Promise<{ added: string[]; removed: string[] }>;
   /** Removes the members matching a filter over the members' sub-attributes (value, type, display). */
   removeMembersMatching(tenantId: string, schemas: TenantSchemas, groupId: string, filter: Filter, at: string): Promise<string[]>;
+  /**
+   * Of these users, up to `limit` that are members of a group other than `groupId`, each with that
+   * group (the one-group-per-user rule, provisioning/policies/group-rules.ts): one statement per 500
+   * ids, stopping at the first batch that finds any.
+   */
+  usersInOtherGroups(tenantId: string, groupId: string, userIds: readonly string[], limit: number): Promise<GroupClash[]>;
+  /** Up to `limit` users that are direct members of more than one group, each with (up to 5 of) those groups. */
+  usersInSeveralGroups(tenantId: string, limit: number): Promise<{ id: string; userName: string; groups: string[] }[]>;
 
   /**
    * Appends events to the outbox in this transaction (one statement per 500): they commit with the
@@ -274,6 +282,9 @@ export interface StoreTx extends StoreReads {
    */
   setCustomUniqueness(tenantId: string, attribute: CustomAttributeKey, mode: 'none' | 'exact' | 'folded'): Promise<void>;
 }
+
+/** A user who is a member of another group than the one being written. */
+export interface GroupClash { userId: string; userName: string; groupId: string; groupName: string }
 
 /** A tenant's settings document as stored (null: never set) and its version. */
 export interface StoredSettings { document: unknown; version: number }

@@ -7,6 +7,7 @@ import {
   type CustomSchema, type DefinitionProblem,
 } from '../../scim/schemas/custom-extension.ts';
 import { checkLink, checkTemplate, parseMailbox, PLACEHOLDERS } from '../../events/email-template.ts';
+import { checkGroupRules, DEFAULT_GROUP_RULES, groupRulesJsonSchema, type GroupRulesSettings } from '../policies/group-rules-settings.ts';
 
 export type PatchResponse = 200 | 204;
 
@@ -23,6 +24,8 @@ export interface TenantSettings {
   customSchemas: CustomSchema[];
   /** The email sent to a user the identity provider provisions (events/email.ts; off by default). */
   welcomeEmail: WelcomeEmailSettings;
+  /** Provisioning policies (provisioning/policies/, docs/policies.md), each in its own sub-key. */
+  policies: { groups: GroupRulesSettings };
 }
 
 /**
@@ -51,6 +54,7 @@ export const DEFAULT_SETTINGS: Readonly<TenantSettings> = Object.freeze({
   scim: Object.freeze({ patchResponse: Object.freeze({ users: 200 as const, groups: 204 as const }) }),
   customSchemas: Object.freeze([]) as unknown as CustomSchema[],
   welcomeEmail: Object.freeze({ enabled: false, subject: DEFAULT_WELCOME_SUBJECT, text: DEFAULT_WELCOME_TEXT }),
+  policies: Object.freeze({ groups: DEFAULT_GROUP_RULES }),
 });
 
 /** The settings document as JSON Schema (2020-12), for the admin API's OpenAPI document. */
@@ -126,6 +130,12 @@ export const tenantSettingsJsonSchema = {
         replyTo: { type: 'string', maxLength: WELCOME_LIMITS.address, description: 'Reply-To address.' },
       },
     },
+    policies: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Provisioning policies (docs/policies.md), each off by default.',
+      properties: { groups: groupRulesJsonSchema },
+    },
   },
 } as const;
 
@@ -145,7 +155,7 @@ export function checkSettings(input: unknown): { settings: TenantSettings; probl
   const known = (obj: Record<string, unknown>, at: string, keys: string[]) => {
     for (const k of Object.keys(obj)) if (!keys.includes(k)) problem(`${at}/${escape(k)}`, `is not a setting (allowed here: ${keys.join(', ')})`);
   };
-  known(input, '', ['scim', 'customSchemas', 'welcomeEmail']);
+  known(input, '', ['scim', 'customSchemas', 'welcomeEmail', 'policies']);
   const patchResponse = { ...DEFAULT_SETTINGS.scim.patchResponse };
   if (input.scim !== undefined) {
     if (!isObject(input.scim)) problem('/scim', 'must be an object');
@@ -169,8 +179,12 @@ export function checkSettings(input: unknown): { settings: TenantSettings; probl
   const custom = input.customSchemas === undefined ? { schemas: [], problems: [] } : checkCustomSchemas(input.customSchemas, '/customSchemas');
   problems.push(...custom.problems);
   const welcomeEmail = checkWelcomeEmail(input.welcomeEmail, problem, known);
+  const policies = isObject(input.policies) ? input.policies : {};
+  if (input.policies !== undefined && !isObject(input.policies)) problem('/policies', 'must be an object');
+  known(policies, '/policies', ['groups']);
+  const groups = checkGroupRules(policies.groups, '/policies/groups', problem);
   if (problems.length) return { problems };
-  return { settings: { scim: { patchResponse }, customSchemas: custom.schemas, welcomeEmail }, problems: [] };
+  return { settings: { scim: { patchResponse }, customSchemas: custom.schemas, welcomeEmail, policies: { groups } }, problems: [] };
 }
 
 // A subject is one header line: a CR or LF written into the template is refused here (values
