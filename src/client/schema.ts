@@ -551,6 +551,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -628,6 +632,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -659,6 +667,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -688,6 +700,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -741,6 +757,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -770,6 +790,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -803,6 +827,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -832,6 +860,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -916,6 +948,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -947,6 +983,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -976,6 +1016,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1069,6 +1113,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1100,6 +1148,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1129,6 +1181,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1200,6 +1256,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1229,6 +1289,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1298,6 +1362,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1327,6 +1395,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1360,6 +1432,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1389,6 +1465,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1454,6 +1534,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1483,6 +1567,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1545,6 +1633,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1574,6 +1666,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1607,6 +1703,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1636,6 +1736,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1707,6 +1811,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1736,6 +1844,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1769,6 +1881,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1798,6 +1914,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1874,6 +1994,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1903,6 +2027,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1988,6 +2116,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2017,6 +2149,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2050,6 +2186,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2079,6 +2219,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2185,6 +2329,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2214,6 +2362,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2247,6 +2399,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2278,6 +2434,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2307,6 +2467,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2362,6 +2526,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2391,6 +2559,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2424,6 +2596,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2453,6 +2629,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2540,6 +2720,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2571,6 +2755,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2600,6 +2788,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2686,6 +2878,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2715,6 +2911,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2748,6 +2948,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2779,6 +2983,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2808,6 +3016,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2886,6 +3098,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2915,6 +3131,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3005,6 +3225,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3034,6 +3258,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3067,6 +3295,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3096,6 +3328,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3129,6 +3365,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3158,6 +3398,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3216,6 +3460,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3245,6 +3493,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3278,6 +3530,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3309,6 +3565,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3338,6 +3598,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3419,6 +3683,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3450,6 +3718,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3479,6 +3751,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3561,6 +3837,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3590,6 +3870,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3623,6 +3907,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3654,6 +3942,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3683,6 +3975,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3755,6 +4051,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3784,6 +4084,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3870,6 +4174,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3899,6 +4207,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3932,6 +4244,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3961,6 +4277,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3994,6 +4314,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4023,6 +4347,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4081,6 +4409,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4110,6 +4442,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4143,6 +4479,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4174,6 +4514,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4203,6 +4547,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4273,6 +4621,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4304,6 +4656,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4333,6 +4689,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4436,6 +4796,27 @@ export interface operations {
                                 /** @description Reply-To address. */
                                 replyTo?: string;
                             };
+                            /** @description Provisioning policies (docs/policies.md), each off by default. */
+                            policies?: {
+                                /** @description Group rules applied to the groups the identity provider pushes (docs/policies.md). Omitted keys take their defaults (all off). */
+                                groups?: {
+                                    /**
+                                     * @description Display names the identity provider may not create a group under or rename one into, compared case-insensitively (e.g. ["Administrators"]).
+                                     * @default []
+                                     */
+                                    reservedNames: string[];
+                                    /**
+                                     * @description The longest display name, in characters, the identity provider may give a group (Split: 24, "fewer than 25"); null for no limit.
+                                     * @default null
+                                     */
+                                    maxNameLength: number | null;
+                                    /**
+                                     * @description A user may be a member of one group at most: a write that would put a user into a second group is refused. Enabling it is refused while users are in several groups.
+                                     * @default false
+                                     */
+                                    oneGroupPerUser: boolean;
+                                };
+                            };
                         };
                     };
                 };
@@ -4468,6 +4849,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4497,6 +4882,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4592,6 +4981,27 @@ export interface operations {
                         /** @description Reply-To address. */
                         replyTo?: string;
                     };
+                    /** @description Provisioning policies (docs/policies.md), each off by default. */
+                    policies?: {
+                        /** @description Group rules applied to the groups the identity provider pushes (docs/policies.md). Omitted keys take their defaults (all off). */
+                        groups?: {
+                            /**
+                             * @description Display names the identity provider may not create a group under or rename one into, compared case-insensitively (e.g. ["Administrators"]).
+                             * @default []
+                             */
+                            reservedNames?: string[];
+                            /**
+                             * @description The longest display name, in characters, the identity provider may give a group (Split: 24, "fewer than 25"); null for no limit.
+                             * @default null
+                             */
+                            maxNameLength?: number | null;
+                            /**
+                             * @description A user may be a member of one group at most: a write that would put a user into a second group is refused. Enabling it is refused while users are in several groups.
+                             * @default false
+                             */
+                            oneGroupPerUser?: boolean;
+                        };
+                    };
                 };
             };
         };
@@ -4680,6 +5090,27 @@ export interface operations {
                                 /** @description Reply-To address. */
                                 replyTo?: string;
                             };
+                            /** @description Provisioning policies (docs/policies.md), each off by default. */
+                            policies?: {
+                                /** @description Group rules applied to the groups the identity provider pushes (docs/policies.md). Omitted keys take their defaults (all off). */
+                                groups?: {
+                                    /**
+                                     * @description Display names the identity provider may not create a group under or rename one into, compared case-insensitively (e.g. ["Administrators"]).
+                                     * @default []
+                                     */
+                                    reservedNames: string[];
+                                    /**
+                                     * @description The longest display name, in characters, the identity provider may give a group (Split: 24, "fewer than 25"); null for no limit.
+                                     * @default null
+                                     */
+                                    maxNameLength: number | null;
+                                    /**
+                                     * @description A user may be a member of one group at most: a write that would put a user into a second group is refused. Enabling it is refused while users are in several groups.
+                                     * @default false
+                                     */
+                                    oneGroupPerUser: boolean;
+                                };
+                            };
                         };
                         dropped?: {
                             [key: string]: unknown;
@@ -4715,6 +5146,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4744,6 +5179,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4777,6 +5216,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4806,6 +5249,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4839,6 +5286,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4868,6 +5319,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4957,6 +5412,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4988,6 +5447,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5017,6 +5480,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5111,6 +5578,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5140,6 +5611,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5173,6 +5648,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5202,6 +5681,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5284,6 +5767,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5313,6 +5800,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5368,6 +5859,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5399,6 +5894,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5428,6 +5927,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5521,6 +6024,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5550,6 +6057,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5583,6 +6094,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5612,6 +6127,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5703,6 +6222,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5732,6 +6255,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5765,6 +6292,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5794,6 +6325,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5875,6 +6410,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5906,6 +6445,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5935,6 +6478,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6020,6 +6567,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6051,6 +6602,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6080,6 +6635,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6147,6 +6706,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6176,6 +6739,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6209,6 +6776,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6238,6 +6809,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6324,6 +6899,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6355,6 +6934,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6384,6 +6967,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6475,6 +7062,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6504,6 +7095,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6537,6 +7132,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6566,6 +7165,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6646,6 +7249,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6675,6 +7282,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6728,6 +7339,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6759,6 +7374,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6788,6 +7407,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6879,6 +7502,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6908,6 +7535,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6941,6 +7572,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6970,6 +7605,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7059,6 +7698,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7088,6 +7731,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7121,6 +7768,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7150,6 +7801,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7229,6 +7884,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7260,6 +7919,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7289,6 +7952,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7372,6 +8039,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7403,6 +8074,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7432,6 +8107,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7497,6 +8176,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7526,6 +8209,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7559,6 +8246,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7588,6 +8279,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
