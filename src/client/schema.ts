@@ -4811,10 +4811,15 @@ export interface operations {
                                      */
                                     maxNameLength: number | null;
                                     /**
-                                     * @description A user may be a member of one group at most: a write that would put a user into a second group is refused. Enabling it is refused while users are in several groups.
+                                     * @description A user may be a member of one group at most: a write that would put a user into a second group is refused. Enabling it is refused while users are in several groups. The default group does not count.
                                      * @default false
                                      */
                                     oneGroupPerUser: boolean;
+                                    /**
+                                     * @description The displayName of the group users in no other group belong to (Splashtop's default group): a new user joins it, a user added to another group leaves it, a user who leaves their last group rejoins it. Created as a local group when first needed. null: none.
+                                     * @default null
+                                     */
+                                    defaultGroup: string | null;
                                 };
                             };
                         };
@@ -4996,10 +5001,15 @@ export interface operations {
                              */
                             maxNameLength?: number | null;
                             /**
-                             * @description A user may be a member of one group at most: a write that would put a user into a second group is refused. Enabling it is refused while users are in several groups.
+                             * @description A user may be a member of one group at most: a write that would put a user into a second group is refused. Enabling it is refused while users are in several groups. The default group does not count.
                              * @default false
                              */
                             oneGroupPerUser?: boolean;
+                            /**
+                             * @description The displayName of the group users in no other group belong to (Splashtop's default group): a new user joins it, a user added to another group leaves it, a user who leaves their last group rejoins it. Created as a local group when first needed. null: none.
+                             * @default null
+                             */
+                            defaultGroup?: string | null;
                         };
                     };
                 };
@@ -5105,10 +5115,15 @@ export interface operations {
                                      */
                                     maxNameLength: number | null;
                                     /**
-                                     * @description A user may be a member of one group at most: a write that would put a user into a second group is refused. Enabling it is refused while users are in several groups.
+                                     * @description A user may be a member of one group at most: a write that would put a user into a second group is refused. Enabling it is refused while users are in several groups. The default group does not count.
                                      * @default false
                                      */
                                     oneGroupPerUser: boolean;
+                                    /**
+                                     * @description The displayName of the group users in no other group belong to (Splashtop's default group): a new user joins it, a user added to another group leaves it, a user who leaves their last group rejoins it. Created as a local group when first needed. null: none.
+                                     * @default null
+                                     */
+                                    defaultGroup: string | null;
                                 };
                             };
                         };

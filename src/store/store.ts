@@ -250,9 +250,14 @@ export interface StoreTx extends StoreReads {
    * group (the one-group-per-user rule, provisioning/policies/group-rules.ts): one statement per 500
    * ids, stopping at the first batch that finds any.
    */
-  usersInOtherGroups(tenantId: string, groupId: string, userIds: readonly string[], limit: number): Promise<GroupClash[]>;
-  /** Up to `limit` users that are direct members of more than one group, each with (up to 5 of) those groups. */
-  usersInSeveralGroups(tenantId: string, limit: number): Promise<{ id: string; userName: string; groups: string[] }[]>;
+  usersInOtherGroups(tenantId: string, groupId: string, userIds: readonly string[], limit: number, ignoreGroupName?: string | null): Promise<GroupClash[]>;
+  /**
+   * Up to `limit` users that are direct members of more than one group, each with (up to 5 of) those
+   * groups. `ignoreGroupName`: a group (by displayName, case-insensitively) that does not count (the default group).
+   */
+  usersInSeveralGroups(tenantId: string, limit: number, ignoreGroupName?: string | null): Promise<{ id: string; userName: string; groups: string[] }[]>;
+  /** Of these ids, the users that are members of no group (the default group rule): one statement per 500 ids. */
+  usersInNoGroup(tenantId: string, userIds: readonly string[]): Promise<string[]>;
 
   /**
    * Appends events to the outbox in this transaction (one statement per 500): they commit with the

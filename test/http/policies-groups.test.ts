@@ -61,7 +61,7 @@ function expectScimError(res: { status: number; body: Json; text: string }, stat
 
 test('the settings carry policies.groups with every rule off by default; bad values are refused at their pointer', async () => {
   const read = await server.admin('GET', `/tenants/${SLUG}/settings`);
-  assert.deepEqual(read.body.settings.policies.groups, { reservedNames: [], maxNameLength: null, oneGroupPerUser: false });
+  assert.deepEqual(read.body.settings.policies.groups, { reservedNames: [], maxNameLength: null, oneGroupPerUser: false, defaultGroup: null });
   const bad = await server.admin('PUT', `/tenants/${SLUG}/settings`, { body: { policies: { groups: { maxNameLength: 0 } } } });
   expectProblem(bad, 400, { field: 'policies.groups.maxNameLength' });
   const dup = await server.admin('PUT', `/tenants/${SLUG}/settings`, { body: { policies: { groups: { reservedNames: ['Administrators', 'administrators'] } } } });
@@ -248,4 +248,123 @@ test('a pushed group named like a local group is refused with the way to link it
   await pushGroup('Pushed once');
   const twice = await req('POST', '/Groups', { schemas: [GROUP], displayName: 'Pushed once', members: [] });
   expectScimError(twice, 409, 'uniqueness', /A group with this displayName already exists/);
+});
+
+/** The events of this tenant after `seq`, in the order they were written: type, and the group and member names. */
+async function eventsAfter(seq: number): Promise<string[]> {
+  const rows = await server.query('SELECT type, data FROM events WHERE tenant_id = ? AND seq > ? ORDER BY seq', [tenantId, seq]);
+  return rows.map((r) => {
+    const data = (typeof r.data === 'string' ? JSON.parse(r.data) : r.data);
+    const group = data.group?.displayName;
+    const who = data.member?.userName ?? data.user?.userName;
+    return [r.type, group, who].filter((x) => x !== undefined).join(' ');
+  });
+}
+const lastSeq = async () => Number((await server.query('SELECT coalesce(max(seq), 0) AS n FROM events WHERE tenant_id = ?', [tenantId]))[0].n);
+const findGroup = async (name: string) => (await req('GET', `/Groups?filter=${encodeURIComponent(`displayName eq "${name}"`)}`)).body.Resources[0];
+
+test('the default group: a new user joins it (created as a local group when first needed), leaves it for a pushed group, rejoins it on leaving the last one; every step has its events, after the change that caused it', async () => {
+  await setRules({ defaultGroup: 'Everyone', oneGroupPerUser: true });
+  assert.equal(await findGroup('Everyone'), undefined);
+
+  let seq = await lastSeq();
+  const gil = await user('gil');
+  const everyone = await findGroup('Everyone');
+  assert.ok(everyone, 'created by the first user who needed it');
+  const adminView = await server.admin('GET', `/tenants/${SLUG}/groups/${everyone.id}`);
+  assert.equal(adminView.body.idpManaged, false, 'a local group: the IdP links to it rather than pushing its own');
+  assert.deepEqual(await memberIds(everyone.id), [gil.id]);
+  assert.deepEqual(await eventsAfter(seq), [`user.created ${gil.userName}`, 'group.created Everyone', `group.member_added Everyone ${gil.userName}`]);
+  // The POST's answer already shows the membership, and its ETag is the user's current one.
+  const again = await req('GET', `/Users/${gil.id}`);
+  assert.deepEqual(again.body.groups.map((g: Json) => g.display), ['Everyone']);
+
+  seq = await lastSeq();
+  const posted = await req('POST', '/Users', { schemas: [USER], userName: `hal.${++run}@okta.local`, active: true });
+  assert.equal(posted.status, 201, posted.text);
+  const hal = { id: posted.body.id as string, userName: posted.body.userName as string };
+  assert.deepEqual(posted.body.groups.map((g: Json) => g.value), [everyone.id]);
+  assert.equal(posted.body.meta.version, (await req('GET', `/Users/${hal.id}`)).body.meta.version);
+  assert.deepEqual(await eventsAfter(seq), [`user.created ${hal.userName}`, `group.member_added Everyone ${hal.userName}`]);
+
+  // Okta pushes a group with gil in it: he leaves Everyone (one group per user is not in the way).
+  seq = await lastSeq();
+  const support = await pushGroup('Help desk', [gil]);
+  assert.deepEqual(await memberIds(everyone.id), [hal.id]);
+  assert.deepEqual(await eventsAfter(seq), ['group.created Help desk', `group.member_added Help desk ${gil.userName}`, `group.member_removed Everyone ${gil.userName}`]);
+
+  // Entra adds hal; then Okta removes gil, who has no group left and rejoins.
+  const add = await req('PATCH', `/Groups/${support.id}`, { schemas: [PATCH], Operations: [{ op: 'Add', path: 'members', value: [{ $ref: null, value: hal.id }] }] });
+  assert.ok(add.status === 200 || add.status === 204, add.text);
+  assert.deepEqual(await memberIds(everyone.id), []);
+  seq = await lastSeq();
+  const remove = await req('PATCH', `/Groups/${support.id}`, { schemas: [PATCH], Operations: [{ op: 'remove', path: `members[value eq "${gil.id}"]` }] });
+  assert.ok(remove.status === 200 || remove.status === 204, remove.text);
+  assert.deepEqual(await memberIds(everyone.id), [gil.id]);
+  assert.deepEqual(await eventsAfter(seq), [`group.member_removed Help desk ${gil.userName}`, `group.member_added Everyone ${gil.userName}`]);
+
+  // A refused move changes nothing, in the default group either.
+  const sales = await pushGroup('Sales floor');
+  seq = await lastSeq();
+  const refused = await req('PATCH', `/Groups/${sales.id}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: gil.id }, { value: hal.id }] }] });
+  expectScimError(refused, 409, 'uniqueness', /already in group "Help desk"/);
+  assert.deepEqual(await memberIds(everyone.id), [gil.id]);
+  assert.deepEqual(await memberIds(support.id), [hal.id]);
+  assert.deepEqual(await eventsAfter(seq), []);
+
+  // Deleting Help desk sends hal back.
+  seq = await lastSeq();
+  assert.equal((await req('DELETE', `/Groups/${support.id}`)).status, 204);
+  assert.deepEqual(await memberIds(everyone.id), [gil.id, hal.id].sort());
+  assert.deepEqual(await eventsAfter(seq), [`group.member_removed Help desk ${hal.userName}`, 'group.deleted Help desk', `group.member_added Everyone ${hal.userName}`]);
+
+  // The default group's own changes are left alone: the app removes hal, and he stays out.
+  const trimmed = await server.admin('PUT', `/tenants/${SLUG}/groups/${everyone.id}`, { body: { attributes: { displayName: 'Everyone' }, members: [gil.id] } });
+  assert.equal(trimmed.status, 200, trimmed.text);
+  assert.deepEqual(await memberIds(everyone.id), [gil.id]);
+  // Okta cannot push its own "Everyone": it is the app's, and Okta links to it.
+  expectScimError(await req('POST', '/Groups', { schemas: [GROUP], displayName: 'EVERYONE', members: [] }), 409, 'uniqueness', /link it in Okta/);
+  // A user the app creates joins it too.
+  const local = await server.admin('POST', `/tenants/${SLUG}/users`, { body: { attributes: { userName: `ivy.${++run}@app.local` } } });
+  assert.equal(local.status, 201, local.text);
+  assert.deepEqual(local.body.groups, [{ id: everyone.id, displayName: 'Everyone' }]);
+  assert.equal(local.body.version, (await server.admin('GET', `/tenants/${SLUG}/users/${local.body.id}`)).body.version);
+  await setRules({});
+});
+
+test('with a default group, one group per user ignores it: enabling the rule counts only the other groups', async () => {
+  await setRules({ defaultGroup: 'All staff' });
+  const jo = await user('jo');
+  await pushGroup('Ops', [jo]); // jo leaves All staff
+  const allStaff = await findGroup('All staff');
+  // The app puts jo back into All staff: that is its own business, and no second group.
+  const put = await server.admin('PUT', `/tenants/${SLUG}/groups/${allStaff.id}`, { body: { attributes: { displayName: 'All staff' }, members: [jo.id] } });
+  assert.equal(put.status, 200, put.text);
+  const on = await server.admin('PUT', `/tenants/${SLUG}/settings`, { body: { policies: { groups: { defaultGroup: 'All staff', oneGroupPerUser: true } } } });
+  assert.equal(on.status, 200, on.text);
+  // Turning the default group off makes All staff count: now jo is in two groups, and that is refused.
+  const off = await server.admin('PUT', `/tenants/${SLUG}/settings`, { body: { policies: { groups: { oneGroupPerUser: true } } } });
+  const p = expectProblem(off, 409, { type: 'conflict' });
+  assert.match(p.detail, /"All staff", "Ops"/);
+  await setRules({});
+});
+
+test('one group per user holds under concurrency: the same users added to two groups at once end up in one of them', async () => {
+  await setRules({ oneGroupPerUser: true });
+  const people = await Promise.all(Array.from({ length: 5 }, () => user('race')));
+  for (let round = 0; round < 5; round++) {
+    const [x, y] = [await pushGroup(`Race x${round}`), await pushGroup(`Race y${round}`)];
+    const patch = (g: Json) => req('PATCH', `/Groups/${g.id}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: people.map((p) => ({ value: p.id })) }] });
+    const answers = await Promise.all([patch(x), patch(y)]);
+    const ok = answers.filter((a) => a.status === 200 || a.status === 204);
+    assert.equal(ok.length, 1, answers.map((a) => `${a.status} ${a.text.slice(0, 200)}`).join(' | '));
+    const refused = answers.find((a) => a.status !== 200 && a.status !== 204)!;
+    assert.equal(refused.status, 409, refused.text);
+    const sizes = [(await memberIds(x.id)).length, (await memberIds(y.id)).length].sort();
+    assert.deepEqual(sizes, [0, 5]);
+    // Clear the winner for the next round.
+    const winner = sizes[1] === (await memberIds(x.id)).length ? x : y;
+    await req('PUT', `/Groups/${winner.id}`, { schemas: [GROUP], id: winner.id, displayName: winner.displayName, members: [] });
+  }
+  await setRules({});
 });

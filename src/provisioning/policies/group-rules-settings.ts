@@ -9,8 +9,13 @@ export interface GroupRulesSettings {
   reservedNames: string[];
   /** The longest display name (in characters) the identity provider may give a group; null: no limit beyond the server's. */
   maxNameLength: number | null;
-  /** A user may be a member of one group at most. */
+  /** A user may be a member of one group at most (the default group does not count). */
   oneGroupPerUser: boolean;
+  /**
+   * The displayName of the group every user in no other group is a member of (default-group.ts);
+   * created as a local group when first needed. null: none.
+   */
+  defaultGroup: string | null;
 }
 
 /** Bounds on the settings themselves. */
@@ -21,6 +26,7 @@ export const DEFAULT_GROUP_RULES: Readonly<GroupRulesSettings> = Object.freeze({
   reservedNames: Object.freeze([]) as unknown as string[],
   maxNameLength: null,
   oneGroupPerUser: false,
+  defaultGroup: null,
 });
 
 /** The JSON Schema (2020-12) of policies.groups, for the settings document's schema. */
@@ -40,22 +46,30 @@ export const groupRulesJsonSchema = {
     },
     oneGroupPerUser: {
       type: 'boolean', default: false,
-      description: 'A user may be a member of one group at most: a write that would put a user into a second group is refused. Enabling it is refused while users are in several groups.',
+      description: 'A user may be a member of one group at most: a write that would put a user into a second group is refused. Enabling it is refused while users are in several groups. The default group does not count.',
+    },
+    defaultGroup: {
+      type: ['string', 'null'], minLength: 1, maxLength: GROUP_RULES_LIMITS.nameLength, default: null,
+      description: 'The displayName of the group users in no other group belong to (Splashtop\'s default group): a new user joins it, a user added to another group leaves it, a user who leaves their last group rejoins it. Created as a local group when first needed. null: none.',
     },
   },
 } as const;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Whether a group name is the default group's (displayName is unique case-insensitively, RFC 7643 §4.2 leaves it to us). */
+export const isDefaultGroupName = (rules: GroupRulesSettings, name: unknown): boolean =>
+  rules.defaultGroup !== null && typeof name === 'string' && name.toLowerCase() === rules.defaultGroup.toLowerCase();
+
 /** Characters as people count them (code points), not UTF-16 units. */
 export const nameLength = (name: string): number => [...name].length;
 
 /** Checks policies.groups (at `at`, a JSON pointer) and returns it complete, reporting each problem at its pointer. */
 export function checkGroupRules(input: unknown, at: string, problem: (pointer: string, message: string) => void): GroupRulesSettings {
-  const out: GroupRulesSettings = { reservedNames: [], maxNameLength: null, oneGroupPerUser: false };
+  const out: GroupRulesSettings = { reservedNames: [], maxNameLength: null, oneGroupPerUser: false, defaultGroup: null };
   if (input === undefined) return out;
   if (!isObject(input)) { problem(at, 'must be an object such as {"reservedNames": ["Administrators"], "maxNameLength": 24, "oneGroupPerUser": true}'); return out; }
-  const keys = ['reservedNames', 'maxNameLength', 'oneGroupPerUser'];
+  const keys = ['reservedNames', 'maxNameLength', 'oneGroupPerUser', 'defaultGroup'];
   for (const k of Object.keys(input)) if (!keys.includes(k)) problem(`${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, `is not a setting (allowed here: ${keys.join(', ')})`);
 
   const reserved = input.reservedNames;
@@ -84,6 +98,12 @@ export function checkGroupRules(input: unknown, at: string, problem: (pointer: s
   if (one !== undefined) {
     if (typeof one !== 'boolean') problem(`${at}/oneGroupPerUser`, 'must be true or false');
     else out.oneGroupPerUser = one;
+  }
+  const dg = input.defaultGroup;
+  if (dg !== undefined && dg !== null) {
+    if (typeof dg !== 'string' || dg.trim() === '') problem(`${at}/defaultGroup`, 'must be a group name such as "Everyone", or null for none');
+    else if (nameLength(dg) > GROUP_RULES_LIMITS.nameLength) problem(`${at}/defaultGroup`, `is longer than ${GROUP_RULES_LIMITS.nameLength} characters`);
+    else out.defaultGroup = dg;
   }
   return out;
 }

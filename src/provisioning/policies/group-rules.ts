@@ -11,7 +11,7 @@ import { invalidValue, uniqueness } from '../../scim/errors.ts';
 import type { Origin, StoreTx } from '../../store/store.ts';
 import type { ScimContext } from '../context.ts';
 import type { Change } from '../mutate.ts';
-import { nameLength } from './group-rules-settings.ts';
+import { isDefaultGroupName, nameLength } from './group-rules-settings.ts';
 
 export async function groupRules(tx: StoreTx, change: Change, ctx: ScimContext): Promise<void> {
   if (change.resourceType !== 'Group' || change.kind === 'delete') return;
@@ -37,9 +37,11 @@ export async function groupRules(tx: StoreTx, change: Change, ctx: ScimContext):
   }
 
   const added = change.members?.added ?? [];
-  if (rules.oneGroupPerUser && added.length) {
+  // The default group does not count: a user joining another group leaves it (default-group.ts),
+  // and the app may put anyone into it.
+  if (rules.oneGroupPerUser && added.length && !isDefaultGroupName(rules, name)) {
     // The members are already written in this transaction: any other membership of theirs is a second group.
-    const [clash] = await tx.usersInOtherGroups(ctx.tenant.id, change.id, added, 1);
+    const [clash] = await tx.usersInOtherGroups(ctx.tenant.id, change.id, added, 1, rules.defaultGroup);
     if (clash) {
       throw uniqueness(`User ${JSON.stringify(clash.userName)} is already in group ${JSON.stringify(clash.groupName)} and this app allows one group per user; remove them from ${JSON.stringify(clash.groupName)} before adding them to ${JSON.stringify(name)}.`,
         { code: 'oneGroupPerUser', resourceType: 'Group', attribute: 'members' });

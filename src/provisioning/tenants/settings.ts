@@ -118,13 +118,15 @@ export async function replaceSettings(store: Store, tenant: Pick<Tenant, 'id' | 
 
 /**
  * A policy turned on must hold for the data already there, or the replacement is refused (nothing
- * written), naming a few of the resources in the way. Checked only when the policy is turned on:
- * while it is on, every change keeps it (policies/group-rules.ts).
+ * written), naming a few of the resources in the way. Checked only when the policy is turned on (or
+ * what it exempts changes): while it is on, every change keeps it (policies/group-rules.ts).
  */
 async function checkPoliciesHold(tx: StoreTx, tenantId: string, before: TenantSettings, next: TenantSettings): Promise<void> {
-  if (next.policies.groups.oneGroupPerUser && !before.policies.groups.oneGroupPerUser) {
+  const [was, now] = [before.policies.groups, next.policies.groups];
+  // Checked when turned on, and when the group it ignores (the default group) changes.
+  if (now.oneGroupPerUser && (!was.oneGroupPerUser || was.defaultGroup?.toLowerCase() !== now.defaultGroup?.toLowerCase())) {
     const shown = 5;
-    const users = await tx.usersInSeveralGroups(tenantId, shown + 1);
+    const users = await tx.usersInSeveralGroups(tenantId, shown + 1, now.defaultGroup);
     if (users.length) {
       const list = users.slice(0, shown).map((u) => `${JSON.stringify(u.userName)} (${u.groups.map((g) => JSON.stringify(g)).join(', ')})`).join(', ');
       throw new SettingsError({ code: 'policyConflict', pointer: '/policies/groups/oneGroupPerUser', examples: users.slice(0, shown).map((u) => ({ id: u.id, name: u.userName, groups: u.groups })) },

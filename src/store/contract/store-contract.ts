@@ -260,6 +260,11 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       assert.deepEqual(await db.store.transaction((tx) => tx.usersInSeveralGroups(t.id, 10)), [{ id: u1.id, userName: 'p1', groups: ['Alpha', 'beta'] }]);
       const other = await tenant();
       assert.deepEqual(await db.store.transaction((tx) => tx.usersInSeveralGroups(other.id, 10)), [], 'per tenant');
+      assert.deepEqual(await db.store.transaction((tx) => tx.usersInSeveralGroups(t.id, 10, 'ALPHA')), [], 'a group ignored by name (case-insensitively) does not count');
+      assert.deepEqual(await db.store.transaction((tx) => tx.usersInOtherGroups(t.id, a.id, [u1.id, u3.id], 10, 'Beta')).then((x) => x.map((c) => c.userName)), ['p3']);
+      const u4 = user('p4');
+      await db.store.transaction((tx) => tx.insertUser(t.id, S, u4));
+      assert.deepEqual(await db.store.transaction((tx) => tx.usersInNoGroup(t.id, [u1.id, u4.id, c.id, 'nobody'])), [u4.id], 'users only, and only those in no group');
     });
 
     test('a group filter on members finds the groups a user belongs to', async () => {
