@@ -193,7 +193,7 @@ test('enabling one group per user while users are in two groups is refused, list
   await pushGroup('Green team', [eve]);
   const before = await server.admin('GET', `/tenants/${SLUG}/settings`);
   const refused = await server.admin('PUT', `/tenants/${SLUG}/settings`, { body: { policies: { groups: { oneGroupPerUser: true } } } });
-  const p = expectProblem(refused, 409, { type: 'conflict' }) as unknown as { reason: string; detail: string; examples: { name: string; groups: string[] }[] };
+  const p = expectProblem(refused, 409, { type: 'conflict', field: '/policies/groups/oneGroupPerUser' }) as unknown as { reason: string; detail: string; examples: { name: string; groups: string[] }[] };
   assert.equal(p.reason, 'policyConflict');
   assert.match(p.detail, new RegExp(`"${dee.userName.replace(/\./g, '\\.')}" \\("Blue team", "Red team"\\)`));
   assert.match(p.detail, new RegExp(`"${eve.userName.replace(/\./g, '\\.')}" \\("Green team", "Red team"\\)`));
@@ -335,7 +335,7 @@ test('the default group: a new user joins it (created as a local group when firs
 test('with a default group, one group per user ignores it: enabling the rule counts only the other groups', async () => {
   await setRules({ defaultGroup: 'All staff' });
   const jo = await user('jo');
-  await pushGroup('Ops', [jo]); // jo leaves All staff
+  const ops = await pushGroup('Ops', [jo]); // jo leaves All staff
   const allStaff = await findGroup('All staff');
   // The app puts jo back into All staff: that is its own business, and no second group.
   const put = await server.admin('PUT', `/tenants/${SLUG}/groups/${allStaff.id}`, { body: { attributes: { displayName: 'All staff' }, members: [jo.id] } });
@@ -347,6 +347,7 @@ test('with a default group, one group per user ignores it: enabling the rule cou
   const p = expectProblem(off, 409, { type: 'conflict' });
   assert.match(p.detail, /"All staff", "Ops"/);
   await setRules({});
+  assert.equal((await req('DELETE', `/Groups/${ops.id}`)).status, 204, 'jo back in one group, for the tests after');
 });
 
 test('one group per user holds under concurrency: the same users added to two groups at once end up in one of them', async () => {
