@@ -369,3 +369,16 @@ test('one group per user holds under concurrency: the same users added to two gr
   }
   await setRules({});
 });
+
+test('the default group under concurrency: users created at once all join the one group the first of them created', async () => {
+  await setRules({ defaultGroup: 'Newcomers' });
+  const seq = await lastSeq();
+  const people = await Promise.all(Array.from({ length: 12 }, () => user('rush')));
+  const newcomers = await findGroup('Newcomers');
+  assert.deepEqual(await memberIds(newcomers.id), people.map((p) => p.id).sort());
+  const events = await eventsAfter(seq);
+  assert.equal(events.filter((e) => e === 'group.created Newcomers').length, 1, 'created once');
+  assert.equal(events.filter((e) => e.startsWith('group.member_added Newcomers')).length, 12);
+  for (const p of people) assert.ok(events.indexOf(`user.created ${p.userName}`) < events.indexOf(`group.member_added Newcomers ${p.userName}`), 'each user is created before it joins');
+  await setRules({});
+});
