@@ -427,6 +427,8 @@ export interface Store extends StoreReads {
   finishReplay(claim: ReplayClaim, result: { delivered: boolean; nextAttemptAt: string | null; error: string | null }, now: string): Promise<boolean>;
   /** Deletes up to `limit` attempts older than `before`; returns how many. */
   pruneAttempts(before: string, limit: number): Promise<number>;
+  /** Deletes up to `limit` dead letters older than `before` not waiting for a replay; returns how many. */
+  pruneDeadLetters(before: string, limit: number): Promise<number>;
   /** One event by id (for a replay). */
   getEvent(id: string): Promise<EventRecord | undefined>;
 }
