@@ -4796,8 +4796,46 @@ export interface operations {
                                 /** @description Reply-To address. */
                                 replyTo?: string;
                             };
-                            /** @description Provisioning policies (docs/policies.md), each off by default. */
+                            /** @description Provisioning policies (docs/policies.md). Omitted policies keep today's behaviour. */
                             policies?: {
+                                /** @description Account linking on POST /Users: an IdP user whose unique identifier (policies.attributes.uniqueIdentifier) matches exactly one local user takes over that user (same id, memberships kept) instead of creating a second one. Off by default. */
+                                linking?: {
+                                    /** @default false */
+                                    enabled: boolean;
+                                };
+                                /** @description What active=false from the IdP does to an IdP-managed user: deactivate (keep everything), remove-memberships (deactivate and leave every group), or delete (as DELETE). */
+                                deprovisioning?: {
+                                    /**
+                                     * @default deactivate
+                                     * @enum {unknown}
+                                     */
+                                    mode: "deactivate" | "remove-memberships" | "delete";
+                                };
+                                /** @description Attribute rules for IdP writes to users. */
+                                attributes?: {
+                                    /**
+                                     * @description What linking matches on; "email" also makes the primary email required and unique.
+                                     * @default userName
+                                     * @enum {unknown}
+                                     */
+                                    uniqueIdentifier: "userName" | "email";
+                                    /**
+                                     * @description Refuse a change of userName after creation (400 mutability).
+                                     * @default false
+                                     */
+                                    userNameImmutable: boolean;
+                                    /**
+                                     * @description Attributes the IdP may change after creation, e.g. ["name", "displayName"]; null for all. active is always accepted.
+                                     * @default null
+                                     */
+                                    changeable: string[] | null;
+                                    /**
+                                     * @description A change to any other attribute: refuse (400 mutability naming it) or ignore (dropped, logged).
+                                     * @default refuse
+                                     * @enum {unknown}
+                                     */
+                                    otherChanges: "refuse" | "ignore";
+                                };
                                 /** @description Group rules applied to the groups the identity provider pushes (docs/policies.md). Omitted keys take their defaults (all off). */
                                 groups?: {
                                     /**
@@ -4986,8 +5024,46 @@ export interface operations {
                         /** @description Reply-To address. */
                         replyTo?: string;
                     };
-                    /** @description Provisioning policies (docs/policies.md), each off by default. */
+                    /** @description Provisioning policies (docs/policies.md). Omitted policies keep today's behaviour. */
                     policies?: {
+                        /** @description Account linking on POST /Users: an IdP user whose unique identifier (policies.attributes.uniqueIdentifier) matches exactly one local user takes over that user (same id, memberships kept) instead of creating a second one. Off by default. */
+                        linking?: {
+                            /** @default false */
+                            enabled?: boolean;
+                        };
+                        /** @description What active=false from the IdP does to an IdP-managed user: deactivate (keep everything), remove-memberships (deactivate and leave every group), or delete (as DELETE). */
+                        deprovisioning?: {
+                            /**
+                             * @default deactivate
+                             * @enum {unknown}
+                             */
+                            mode?: "deactivate" | "remove-memberships" | "delete";
+                        };
+                        /** @description Attribute rules for IdP writes to users. */
+                        attributes?: {
+                            /**
+                             * @description What linking matches on; "email" also makes the primary email required and unique.
+                             * @default userName
+                             * @enum {unknown}
+                             */
+                            uniqueIdentifier?: "userName" | "email";
+                            /**
+                             * @description Refuse a change of userName after creation (400 mutability).
+                             * @default false
+                             */
+                            userNameImmutable?: boolean;
+                            /**
+                             * @description Attributes the IdP may change after creation, e.g. ["name", "displayName"]; null for all. active is always accepted.
+                             * @default null
+                             */
+                            changeable?: string[] | null;
+                            /**
+                             * @description A change to any other attribute: refuse (400 mutability naming it) or ignore (dropped, logged).
+                             * @default refuse
+                             * @enum {unknown}
+                             */
+                            otherChanges?: "refuse" | "ignore";
+                        };
                         /** @description Group rules applied to the groups the identity provider pushes (docs/policies.md). Omitted keys take their defaults (all off). */
                         groups?: {
                             /**
@@ -5100,8 +5176,46 @@ export interface operations {
                                 /** @description Reply-To address. */
                                 replyTo?: string;
                             };
-                            /** @description Provisioning policies (docs/policies.md), each off by default. */
+                            /** @description Provisioning policies (docs/policies.md). Omitted policies keep today's behaviour. */
                             policies?: {
+                                /** @description Account linking on POST /Users: an IdP user whose unique identifier (policies.attributes.uniqueIdentifier) matches exactly one local user takes over that user (same id, memberships kept) instead of creating a second one. Off by default. */
+                                linking?: {
+                                    /** @default false */
+                                    enabled: boolean;
+                                };
+                                /** @description What active=false from the IdP does to an IdP-managed user: deactivate (keep everything), remove-memberships (deactivate and leave every group), or delete (as DELETE). */
+                                deprovisioning?: {
+                                    /**
+                                     * @default deactivate
+                                     * @enum {unknown}
+                                     */
+                                    mode: "deactivate" | "remove-memberships" | "delete";
+                                };
+                                /** @description Attribute rules for IdP writes to users. */
+                                attributes?: {
+                                    /**
+                                     * @description What linking matches on; "email" also makes the primary email required and unique.
+                                     * @default userName
+                                     * @enum {unknown}
+                                     */
+                                    uniqueIdentifier: "userName" | "email";
+                                    /**
+                                     * @description Refuse a change of userName after creation (400 mutability).
+                                     * @default false
+                                     */
+                                    userNameImmutable: boolean;
+                                    /**
+                                     * @description Attributes the IdP may change after creation, e.g. ["name", "displayName"]; null for all. active is always accepted.
+                                     * @default null
+                                     */
+                                    changeable: string[] | null;
+                                    /**
+                                     * @description A change to any other attribute: refuse (400 mutability naming it) or ignore (dropped, logged).
+                                     * @default refuse
+                                     * @enum {unknown}
+                                     */
+                                    otherChanges: "refuse" | "ignore";
+                                };
                                 /** @description Group rules applied to the groups the identity provider pushes (docs/policies.md). Omitted keys take their defaults (all off). */
                                 groups?: {
                                     /**

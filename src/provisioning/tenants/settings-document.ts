@@ -8,6 +8,7 @@ import {
 } from '../../scim/schemas/custom-extension.ts';
 import { checkLink, checkTemplate, parseMailbox, PLACEHOLDERS } from '../../events/email-template.ts';
 import { checkGroupRules, DEFAULT_GROUP_RULES, groupRulesJsonSchema, type GroupRulesSettings } from '../policies/group-rules-settings.ts';
+import { checkUserPolicies, DEFAULT_USER_POLICIES, USER_POLICY_KEYS, userPoliciesJsonSchema, type UserPolicies } from '../policies/user-policies.ts';
 
 export type PatchResponse = 200 | 204;
 
@@ -24,9 +25,12 @@ export interface TenantSettings {
   customSchemas: CustomSchema[];
   /** The email sent to a user the identity provider provisions (events/email.ts; off by default). */
   welcomeEmail: WelcomeEmailSettings;
-  /** Provisioning policies (provisioning/policies/, docs/policies.md), each in its own sub-key. */
-  policies: { groups: GroupRulesSettings };
+  /** Provisioning policies (docs/policies.md); every default is today's behaviour. */
+  policies: Policies;
 }
+
+/** The policies, each lane's sub-keys (policies/*.ts). */
+export type Policies = UserPolicies & { groups: GroupRulesSettings };
 
 /**
  * The welcome email (PRODUCT.md C4). Subject, text and html are templates with {{placeholders}}
@@ -54,7 +58,7 @@ export const DEFAULT_SETTINGS: Readonly<TenantSettings> = Object.freeze({
   scim: Object.freeze({ patchResponse: Object.freeze({ users: 200 as const, groups: 204 as const }) }),
   customSchemas: Object.freeze([]) as unknown as CustomSchema[],
   welcomeEmail: Object.freeze({ enabled: false, subject: DEFAULT_WELCOME_SUBJECT, text: DEFAULT_WELCOME_TEXT }),
-  policies: Object.freeze({ groups: DEFAULT_GROUP_RULES }),
+  policies: Object.freeze({ ...DEFAULT_USER_POLICIES, groups: DEFAULT_GROUP_RULES }),
 });
 
 /** The settings document as JSON Schema (2020-12), for the admin API's OpenAPI document. */
@@ -133,8 +137,8 @@ export const tenantSettingsJsonSchema = {
     policies: {
       type: 'object',
       additionalProperties: false,
-      description: 'Provisioning policies (docs/policies.md), each off by default.',
-      properties: { groups: groupRulesJsonSchema },
+      description: 'Provisioning policies (docs/policies.md). Omitted policies keep today\'s behaviour.',
+      properties: { ...userPoliciesJsonSchema, groups: groupRulesJsonSchema },
     },
   },
 } as const;
@@ -179,12 +183,16 @@ export function checkSettings(input: unknown): { settings: TenantSettings; probl
   const custom = input.customSchemas === undefined ? { schemas: [], problems: [] } : checkCustomSchemas(input.customSchemas, '/customSchemas');
   problems.push(...custom.problems);
   const welcomeEmail = checkWelcomeEmail(input.welcomeEmail, problem, known);
-  const policies = isObject(input.policies) ? input.policies : {};
-  if (input.policies !== undefined && !isObject(input.policies)) problem('/policies', 'must be an object');
-  known(policies, '/policies', ['groups']);
-  const groups = checkGroupRules(policies.groups, '/policies/groups', problem);
+  let policies: Policies = DEFAULT_SETTINGS.policies;
+  if (input.policies !== undefined) {
+    if (!isObject(input.policies)) problem('/policies', 'must be an object');
+    else {
+      known(input.policies, '/policies', [...USER_POLICY_KEYS, 'groups']);
+      policies = { ...checkUserPolicies(input.policies, problem, known), groups: checkGroupRules(input.policies.groups, '/policies/groups', problem) };
+    }
+  }
   if (problems.length) return { problems };
-  return { settings: { scim: { patchResponse }, customSchemas: custom.schemas, welcomeEmail, policies: { groups } }, problems: [] };
+  return { settings: { scim: { patchResponse }, customSchemas: custom.schemas, welcomeEmail, policies }, problems: [] };
 }
 
 // A subject is one header line: a CR or LF written into the template is refused here (values
