@@ -382,3 +382,31 @@ test('the default group under concurrency: users created at once all join the on
   for (const p of people) assert.ok(events.indexOf(`user.created ${p.userName}`) < events.indexOf(`group.member_added Newcomers ${p.userName}`), 'each user is created before it joins');
   await setRules({});
 });
+
+test('the default group with the user policies: a remove-memberships deactivation leaves the user in no group, and a linked local user keeps its groups', async () => {
+  const set = await server.admin('PUT', `/tenants/${SLUG}/settings`, { body: { policies: { groups: { defaultGroup: 'Lobby' }, deprovisioning: { mode: 'remove-memberships' }, linking: { enabled: true } } } });
+  assert.equal(set.status, 200, set.text);
+  const kit = await user('kit');
+  const lobby = await findGroup('Lobby');
+  const crew = await pushGroup('Crew', [kit]);
+  assert.deepEqual(await memberIds(lobby.id), []);
+  let seq = await lastSeq();
+  const off = await req('PATCH', `/Users/${kit.id}`, { schemas: [PATCH], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
+  assert.equal(off.status, 200, off.text);
+  assert.deepEqual(off.body.groups ?? [], []);
+  assert.deepEqual(await memberIds(crew.id), []);
+  assert.deepEqual(await memberIds(lobby.id), [], 'switched off, not moved to the default group');
+  assert.deepEqual(await eventsAfter(seq), [`group.member_removed Crew ${kit.userName}`, `user.deactivated ${kit.userName}`]);
+
+  // A local user (who joined Lobby when the app created it) linked by Okta's POST keeps that membership and joins nothing more.
+  const local = await server.admin('POST', `/tenants/${SLUG}/users`, { body: { attributes: { userName: `lee.${++run}@okta.local` } } });
+  assert.equal(local.status, 201, local.text);
+  assert.deepEqual(local.body.groups.map((g: Json) => g.displayName), ['Lobby']);
+  seq = await lastSeq();
+  const linked = await req('POST', '/Users', { schemas: [USER], userName: local.body.userName, active: true });
+  assert.equal(linked.status, 201, linked.text);
+  assert.equal(linked.body.id, local.body.id);
+  assert.deepEqual(linked.body.groups.map((g: Json) => g.display), ['Lobby']);
+  assert.deepEqual((await eventsAfter(seq)).map((e) => e.split(' ')[0]), ['user.linked']);
+  await server.admin('PUT', `/tenants/${SLUG}/settings`, { body: {} });
+});
