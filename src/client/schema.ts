@@ -185,7 +185,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A user, with the groups it belongs to */
+        /** A user, with the groups it belongs to and the roles they grant it */
         get: operations["getUser"];
         /** Replace a local user's attributes */
         put: operations["replaceUser"];
@@ -2502,6 +2502,15 @@ export interface operations {
                                 id: string;
                                 displayName: string;
                             }[];
+                            /** @description GET of one user: its effective roles (settings policies.roles), each with the groups that grant it; empty when none */
+                            roles?: {
+                                name: string;
+                                admin: boolean;
+                                groups: {
+                                    id: string;
+                                    displayName: string;
+                                }[];
+                            }[];
                             /** @description SCIM attributes (RFC 7643) as the SCIM side stores them: core attributes at the top level, extension attributes under their schema URN */
                             attributes: {
                                 [key: string]: unknown;
@@ -2650,6 +2659,15 @@ export interface operations {
                         groups?: {
                             id: string;
                             displayName: string;
+                        }[];
+                        /** @description GET of one user: its effective roles (settings policies.roles), each with the groups that grant it; empty when none */
+                        roles?: {
+                            name: string;
+                            admin: boolean;
+                            groups: {
+                                id: string;
+                                displayName: string;
+                            }[];
                         }[];
                         /** @description SCIM attributes (RFC 7643) as the SCIM side stores them: core attributes at the top level, extension attributes under their schema URN */
                         attributes: {
@@ -2851,6 +2869,15 @@ export interface operations {
                             id: string;
                             displayName: string;
                         }[];
+                        /** @description GET of one user: its effective roles (settings policies.roles), each with the groups that grant it; empty when none */
+                        roles?: {
+                            name: string;
+                            admin: boolean;
+                            groups: {
+                                id: string;
+                                displayName: string;
+                            }[];
+                        }[];
                         /** @description SCIM attributes (RFC 7643) as the SCIM side stores them: core attributes at the top level, extension attributes under their schema URN */
                         attributes: {
                             [key: string]: unknown;
@@ -2969,6 +2996,15 @@ export interface operations {
                         groups?: {
                             id: string;
                             displayName: string;
+                        }[];
+                        /** @description GET of one user: its effective roles (settings policies.roles), each with the groups that grant it; empty when none */
+                        roles?: {
+                            name: string;
+                            admin: boolean;
+                            groups: {
+                                id: string;
+                                displayName: string;
+                            }[];
                         }[];
                         /** @description SCIM attributes (RFC 7643) as the SCIM side stores them: core attributes at the top level, extension attributes under their schema URN */
                         attributes: {
@@ -4436,6 +4472,53 @@ export interface operations {
                                 /** @description Reply-To address. */
                                 replyTo?: string;
                             };
+                            /** @description Provisioning policies (docs/policies.md). */
+                            policies?: {
+                                /** @description App roles, and the IdP groups that grant them: a user holds the roles of the groups it is a direct member of. */
+                                roles?: {
+                                    /** @default [] */
+                                    roles: {
+                                        /** @description Unique (case-insensitively); named in events and refusals, e.g. "Global Admin" */
+                                        name: string;
+                                        /**
+                                         * @description Keep at least one active holder: deprovisioning or removing the last one is refused
+                                         * @default false
+                                         */
+                                        admin: boolean;
+                                    }[];
+                                    /** @default [] */
+                                    mappings: {
+                                        group: {
+                                            /** @description The group's displayName (case-insensitive) */
+                                            displayName: string;
+                                        } | {
+                                            /** @description The group's id */
+                                            id: string;
+                                        };
+                                        /** @description A role named in roles */
+                                        role: string;
+                                    }[];
+                                };
+                                /** @description Refusals that keep the app usable: required groups, and the only member of a group. */
+                                guards?: {
+                                    /**
+                                     * @description Groups that keep at least one member and that the identity provider may not delete or rename
+                                     * @default []
+                                     */
+                                    requiredGroups: ({
+                                        /** @description The group's displayName (case-insensitive) */
+                                        displayName: string;
+                                    } | {
+                                        /** @description The group's id */
+                                        id: string;
+                                    })[];
+                                    /**
+                                     * @description Refuse to deactivate or delete a user who is the only member of a group
+                                     * @default false
+                                     */
+                                    protectOnlyMembers: boolean;
+                                };
+                            };
                         };
                     };
                 };
@@ -4592,6 +4675,53 @@ export interface operations {
                         /** @description Reply-To address. */
                         replyTo?: string;
                     };
+                    /** @description Provisioning policies (docs/policies.md). */
+                    policies?: {
+                        /** @description App roles, and the IdP groups that grant them: a user holds the roles of the groups it is a direct member of. */
+                        roles?: {
+                            /** @default [] */
+                            roles?: {
+                                /** @description Unique (case-insensitively); named in events and refusals, e.g. "Global Admin" */
+                                name: string;
+                                /**
+                                 * @description Keep at least one active holder: deprovisioning or removing the last one is refused
+                                 * @default false
+                                 */
+                                admin?: boolean;
+                            }[];
+                            /** @default [] */
+                            mappings?: {
+                                group: {
+                                    /** @description The group's displayName (case-insensitive) */
+                                    displayName: string;
+                                } | {
+                                    /** @description The group's id */
+                                    id: string;
+                                };
+                                /** @description A role named in roles */
+                                role: string;
+                            }[];
+                        };
+                        /** @description Refusals that keep the app usable: required groups, and the only member of a group. */
+                        guards?: {
+                            /**
+                             * @description Groups that keep at least one member and that the identity provider may not delete or rename
+                             * @default []
+                             */
+                            requiredGroups?: ({
+                                /** @description The group's displayName (case-insensitive) */
+                                displayName: string;
+                            } | {
+                                /** @description The group's id */
+                                id: string;
+                            })[];
+                            /**
+                             * @description Refuse to deactivate or delete a user who is the only member of a group
+                             * @default false
+                             */
+                            protectOnlyMembers?: boolean;
+                        };
+                    };
                 };
             };
         };
@@ -4679,6 +4809,53 @@ export interface operations {
                                 from?: string;
                                 /** @description Reply-To address. */
                                 replyTo?: string;
+                            };
+                            /** @description Provisioning policies (docs/policies.md). */
+                            policies?: {
+                                /** @description App roles, and the IdP groups that grant them: a user holds the roles of the groups it is a direct member of. */
+                                roles?: {
+                                    /** @default [] */
+                                    roles: {
+                                        /** @description Unique (case-insensitively); named in events and refusals, e.g. "Global Admin" */
+                                        name: string;
+                                        /**
+                                         * @description Keep at least one active holder: deprovisioning or removing the last one is refused
+                                         * @default false
+                                         */
+                                        admin: boolean;
+                                    }[];
+                                    /** @default [] */
+                                    mappings: {
+                                        group: {
+                                            /** @description The group's displayName (case-insensitive) */
+                                            displayName: string;
+                                        } | {
+                                            /** @description The group's id */
+                                            id: string;
+                                        };
+                                        /** @description A role named in roles */
+                                        role: string;
+                                    }[];
+                                };
+                                /** @description Refusals that keep the app usable: required groups, and the only member of a group. */
+                                guards?: {
+                                    /**
+                                     * @description Groups that keep at least one member and that the identity provider may not delete or rename
+                                     * @default []
+                                     */
+                                    requiredGroups: ({
+                                        /** @description The group's displayName (case-insensitive) */
+                                        displayName: string;
+                                    } | {
+                                        /** @description The group's id */
+                                        id: string;
+                                    })[];
+                                    /**
+                                     * @description Refuse to deactivate or delete a user who is the only member of a group
+                                     * @default false
+                                     */
+                                    protectOnlyMembers: boolean;
+                                };
                             };
                         };
                         dropped?: {

@@ -8,6 +8,7 @@ import type { Clock } from './clock.ts';
 import { LIBRARY_ACTOR, type ScimContext } from './context.ts';
 import type { ChangeHook } from './mutate.ts';
 import { outbox } from '../events/outbox.ts';
+import { rolesAndGuards } from './policies/roles-and-guards.ts';
 import { SchemaCatalog } from './schemas.ts';
 import { Authentication } from './tenants/authentication.ts';
 
@@ -37,7 +38,8 @@ export class Provisioning {
     this.authentication = new Authentication(options.store, options.clock);
     this.schemas = new SchemaCatalog(options.store);
     // The outbox comes last: it records a change only once every other hook has accepted it.
-    this.hooks = Object.freeze([...(options.hooks ?? []), outbox]);
+    // Policies come first: a refusal should cost the other hooks nothing.
+    this.hooks = Object.freeze([rolesAndGuards, ...(options.hooks ?? []), outbox]);
   }
 
   /** A tenant's SCIM base URL, for meta.location, $ref and discovery. */

@@ -246,6 +246,20 @@ export interface StoreTx extends StoreReads {
   /** Removes the members matching a filter over the members' sub-attributes (value, type, display). */
   removeMembersMatching(tenantId: string, schemas: TenantSchemas, groupId: string, filter: Filter, at: string): Promise<string[]>;
 
+  // ---- policies (issue 11: provisioning/policies/) -------------------------------------------
+
+  /**
+   * The users among `ids` (other ids are left out) with whether they are active and every group
+   * they are a direct member of: set-based, one statement per 500 ids.
+   */
+  usersAndTheirGroups(tenantId: string, ids: string[]): Promise<Map<string, { userName: string; active: boolean; groups: { id: string; displayName: string }[] }>>;
+  /** The groups with these displayNames (compared case-insensitively). */
+  groupsNamed(tenantId: string, displayNames: string[]): Promise<{ id: string; displayName: string }[]>;
+  /** An active user that is a direct member of one of these groups, or undefined when there is none (one statement). */
+  activeMemberOf(tenantId: string, groupIds: string[]): Promise<string | undefined>;
+  /** How many direct members (users and groups) each of these groups has; groups without members are 0. */
+  memberCounts(tenantId: string, groupIds: string[]): Promise<Map<string, number>>;
+
   /**
    * Appends events to the outbox in this transaction (one statement per 500): they commit with the
    * change or not at all.

@@ -7,6 +7,8 @@ import {
   type CustomSchema, type DefinitionProblem,
 } from '../../scim/schemas/custom-extension.ts';
 import { checkLink, checkTemplate, parseMailbox, PLACEHOLDERS } from '../../events/email-template.ts';
+import { checkGuards, DEFAULT_GUARDS, guardsJsonSchema, type GuardsSettings } from '../policies/guards-settings.ts';
+import { checkRoles, DEFAULT_ROLES, rolesJsonSchema, type RolesSettings } from '../policies/roles-settings.ts';
 
 export type PatchResponse = 200 | 204;
 
@@ -23,6 +25,8 @@ export interface TenantSettings {
   customSchemas: CustomSchema[];
   /** The email sent to a user the identity provider provisions (events/email.ts; off by default). */
   welcomeEmail: WelcomeEmailSettings;
+  /** Provisioning policies (issue 11, docs/policies.md), each in its own sub-key and file under provisioning/policies/. */
+  policies: { roles: RolesSettings; guards: GuardsSettings };
 }
 
 /**
@@ -51,6 +55,7 @@ export const DEFAULT_SETTINGS: Readonly<TenantSettings> = Object.freeze({
   scim: Object.freeze({ patchResponse: Object.freeze({ users: 200 as const, groups: 204 as const }) }),
   customSchemas: Object.freeze([]) as unknown as CustomSchema[],
   welcomeEmail: Object.freeze({ enabled: false, subject: DEFAULT_WELCOME_SUBJECT, text: DEFAULT_WELCOME_TEXT }),
+  policies: Object.freeze({ roles: DEFAULT_ROLES, guards: DEFAULT_GUARDS }),
 });
 
 /** The settings document as JSON Schema (2020-12), for the admin API's OpenAPI document. */
@@ -126,6 +131,12 @@ export const tenantSettingsJsonSchema = {
         replyTo: { type: 'string', maxLength: WELCOME_LIMITS.address, description: 'Reply-To address.' },
       },
     },
+    policies: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Provisioning policies (docs/policies.md).',
+      properties: { roles: rolesJsonSchema, guards: guardsJsonSchema },
+    },
   },
 } as const;
 
@@ -145,7 +156,7 @@ export function checkSettings(input: unknown): { settings: TenantSettings; probl
   const known = (obj: Record<string, unknown>, at: string, keys: string[]) => {
     for (const k of Object.keys(obj)) if (!keys.includes(k)) problem(`${at}/${escape(k)}`, `is not a setting (allowed here: ${keys.join(', ')})`);
   };
-  known(input, '', ['scim', 'customSchemas', 'welcomeEmail']);
+  known(input, '', ['scim', 'customSchemas', 'welcomeEmail', 'policies']);
   const patchResponse = { ...DEFAULT_SETTINGS.scim.patchResponse };
   if (input.scim !== undefined) {
     if (!isObject(input.scim)) problem('/scim', 'must be an object');
@@ -169,8 +180,12 @@ export function checkSettings(input: unknown): { settings: TenantSettings; probl
   const custom = input.customSchemas === undefined ? { schemas: [], problems: [] } : checkCustomSchemas(input.customSchemas, '/customSchemas');
   problems.push(...custom.problems);
   const welcomeEmail = checkWelcomeEmail(input.welcomeEmail, problem, known);
+  const pol = isObject(input.policies) ? input.policies : {};
+  if (input.policies !== undefined && !isObject(input.policies)) problem('/policies', 'must be an object');
+  known(pol, '/policies', ['roles', 'guards']);
+  const policies = { roles: checkRoles(pol.roles, '/policies/roles', problem), guards: checkGuards(pol.guards, '/policies/guards', problem) };
   if (problems.length) return { problems };
-  return { settings: { scim: { patchResponse }, customSchemas: custom.schemas, welcomeEmail }, problems: [] };
+  return { settings: { scim: { patchResponse }, customSchemas: custom.schemas, welcomeEmail, policies }, problems: [] };
 }
 
 // A subject is one header line: a CR or LF written into the template is refused here (values
