@@ -4,7 +4,7 @@
 // active to inactive, a user deleted, members leaving a group (through a group request, a user's
 // deletion, or a deprovisioning mode's leftGroups), a group deleted or renamed — never at which
 // request or mode produced it, so they hold whichever deprovisioning mode (item 2) is set.
-import { ScimError, mutability } from '../../scim/errors.ts';
+import { ScimError } from '../../scim/errors.ts';
 import type { AttrDoc } from '../../scim/resource.ts';
 import type { StoreTx } from '../../store/store.ts';
 import type { ScimContext } from '../context.ts';
@@ -15,6 +15,8 @@ import { rolesOfGroups } from './roles.ts';
 
 /** A refusal: 409, the policy's reason code, one sentence naming the user or group and the fix. */
 const refuse = (code: string, detail: string) => new ScimError(409, detail, undefined, {}, { code });
+/** A rename of a required group: the displayName is not changeable in its current state (RFC 7644 §3.12 "mutability"). */
+const renameRefused = (detail: string) => new ScimError(400, detail, 'mutability', {}, { code: 'requiredGroup', resourceType: 'Group', attribute: 'displayName' });
 
 /** "Ada Lovelace (ada@acme.example)", or the userName alone when the user has no name. */
 export function who(doc: AttrDoc): string {
@@ -73,7 +75,7 @@ async function requiredGroups(tx: StoreTx, change: Change, ctx: ScimContext): Pr
     // The IdP (a SCIM token) may not delete or rename it; the app's own admin API may.
     if (ctx.actor.type === 'token') {
       if (change.kind === 'delete') throw refuse('requiredGroup', `The group ${quoted(name)} is required by this app and cannot be deleted from the identity provider; keep it assigned, or ask the app's administrator to stop requiring it.`);
-      if (change.changedPaths.includes('displayName')) throw mutability(`The group ${quoted(name)} is required by this app and cannot be renamed from the identity provider; keep its name ${quoted(name)}, or ask the app's administrator to stop requiring it.`);
+      if (change.changedPaths.includes('displayName')) throw renameRefused(`The group ${quoted(name)} is required by this app and cannot be renamed from the identity provider; keep its name ${quoted(name)}, or ask the app's administrator to stop requiring it.`);
     }
     if (change.kind !== 'delete' && change.members?.removed.length) {
       if ((await tx.memberCounts(ctx.tenant.id, [change.id])).get(change.id) === 0) {
