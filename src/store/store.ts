@@ -257,6 +257,12 @@ export interface StoreTx extends StoreReads {
   groupsNamed(tenantId: string, displayNames: string[]): Promise<{ id: string; displayName: string }[]>;
   /** An active user that is a direct member of one of these groups, or undefined when there is none (one statement). */
   activeMemberOf(tenantId: string, groupIds: string[]): Promise<string | undefined>;
+  /**
+   * Makes the guards of one tenant check one transaction at a time, until this one ends: without it
+   * two transactions could each deactivate one of the last two admins, each seeing the other still
+   * active (PostgreSQL's read committed). A no-op where writers already run one at a time (SQLite).
+   */
+  serializePolicyChecks(tenantId: string): Promise<void>;
   /** How many direct members (users and groups) each of these groups has; groups without members are 0. */
   memberCounts(tenantId: string, groupIds: string[]): Promise<Map<string, number>>;
 

@@ -308,3 +308,22 @@ test('a settings change that finds a guard already broken is accepted and enforc
   assert.ok((await addMembers(t, g, [a])).status < 300);
   assertScimError(await removeMember(t, g, a), 409);
 });
+
+test('guard under concurrency: two admins deactivated at the same moment, each the other\'s backup: one is refused, an admin remains', async () => {
+  const t = await tenant({ policies: ADMINS });
+  for (let round = 0; round < 5; round++) {
+    const a = await user(t, `a${round}@acme.example`, 'Al', `A${round}`);
+    const b = await user(t, `b${round}@acme.example`, 'Bo', `B${round}`);
+    const g = await group(t, round === 0 ? 'Administrators' : `Spare ${round}`, [a, b]);
+    if (round > 0) {
+      // Each round its own pair: the previous pair's survivor leaves the mapped group first.
+      const put = await server.admin('PUT', `/tenants/${t.slug}/settings`, { body: { policies: { roles: { roles: [{ name: 'Global Admin', admin: true }], mappings: [{ group: { id: g }, role: 'Global Admin' }] } } } });
+      assert.equal(put.status, 200, put.text);
+    }
+    const [ra, rb] = await Promise.all([oktaDeactivate(t, a), entraDeactivate(t, b)]);
+    const statuses = [ra.status, rb.status].sort();
+    assert.deepEqual(statuses, [200, 409], `round ${round}: ${ra.text} / ${rb.text}`);
+    const active = await Promise.all([a, b].map(async (id) => (await call(t, 'GET', `/Users/${id}`)).body.active));
+    assert.equal(active.filter(Boolean).length, 1, 'exactly one admin is still active');
+  }
+});

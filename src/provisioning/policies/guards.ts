@@ -53,6 +53,7 @@ async function lastActiveAdmin(tx: StoreTx, change: Change, ctx: ScimContext, de
     for (const r of rolesOfGroups(s, groups)) if (admin.has(r) && !losers.has(r)) losers.set(r, change.id);
   }
   if (!losers.size) return;
+  await tx.serializePolicyChecks(ctx.tenant.id);
   for (const [role, userId] of losers) {
     const refs = s.mappings.filter((m) => m.role === role).map((m) => m.group);
     const byName = refs.flatMap((r) => ('displayName' in r ? [r.displayName] : []));
@@ -78,6 +79,7 @@ async function requiredGroups(tx: StoreTx, change: Change, ctx: ScimContext): Pr
       if (change.changedPaths.includes('displayName')) throw renameRefused(`The group ${quoted(name)} is required by this app and cannot be renamed from the identity provider; keep its name ${quoted(name)}, or ask the app's administrator to stop requiring it.`);
     }
     if (change.kind !== 'delete' && change.members?.removed.length) {
+      await tx.serializePolicyChecks(ctx.tenant.id);
       if ((await tx.memberCounts(ctx.tenant.id, [change.id])).get(change.id) === 0) {
         throw refuse('requiredGroupEmpty', `The group ${quoted(name)} is required by this app and must keep at least one member; add another member to it first.`);
       }
@@ -89,6 +91,7 @@ async function requiredGroups(tx: StoreTx, change: Change, ctx: ScimContext): Pr
   const names = await tx.namesOf(ctx.tenant.id, left);
   const kept = left.filter((id) => isRequired(id, names.get(id)?.name));
   if (!kept.length) return;
+  await tx.serializePolicyChecks(ctx.tenant.id);
   const counts = await tx.memberCounts(ctx.tenant.id, kept);
   const emptied = kept.find((id) => counts.get(id) === 0);
   if (emptied) throw refuse('requiredGroupEmpty', `${who(change.before!.doc)} is the last member of ${quoted(names.get(emptied)?.name)}, a group this app requires to keep a member; add another member to it first.`);
@@ -100,6 +103,7 @@ async function onlyMember(tx: StoreTx, change: Change, ctx: ScimContext): Promis
   const left = change.leftGroups ?? [];
   const current = change.kind === 'delete' ? [] : (await tx.usersAndTheirGroups(ctx.tenant.id, [change.id])).get(change.id)?.groups.map((g) => g.id) ?? [];
   if (!left.length && !current.length) return;
+  await tx.serializePolicyChecks(ctx.tenant.id);
   const counts = await tx.memberCounts(ctx.tenant.id, [...current, ...left]);
   // Still a member and alone in it, or gone from it and it is now empty.
   const alone = current.find((id) => counts.get(id) === 1) ?? left.find((id) => counts.get(id) === 0);

@@ -296,6 +296,11 @@ export class SqlResources implements StoreTx {
     return res.rows[0]?.id as string | undefined;
   }
 
+  async serializePolicyChecks(tenantId: string): Promise<void> {
+    const lock = this.dialect.transactionLock(`rollcall:policies:${tenantId}`);
+    if (lock) await this.db.run(lock);
+  }
+
   async memberCounts(tenantId: string, groupIds: string[]) {
     const out = new Map<string, number>();
     for (const part of chunks([...new Set(groupIds)].filter(canNameRow))) {
