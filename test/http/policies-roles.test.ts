@@ -163,11 +163,17 @@ test('a rename in the IdP moves the roles of a group mapped by name; a mapping b
   assert.deepEqual(roleEvents(seen.data).sort(), ['user.role_revoked a@acme.example Responder', 'user.role_revoked b@acme.example Responder']);
   assert.deepEqual(await rolesOf(t, a), []);
 
-  // Map by id: the name no longer matters.
+  // Map by id: the name no longer matters. The settings change grants the role at once, with events
+  // written in the settings transaction and naming the admin key that made it.
+  mark = await cursor(t);
   const put = await server.admin('PUT', `/tenants/${t.slug}/settings`, { body: { policies: { roles: { roles: [{ name: 'Responder' }, { name: 'Billing' }], mappings: [{ group: { id: g }, role: 'Billing' }] } } } });
   assert.equal(put.status, 200, put.text);
   assert.deepEqual(await rolesOf(t, a), ['Billing'], 'roles are derived: the new mapping applies at once');
-  mark = await cursor(t);
+  seen = await events(t, mark);
+  assert.deepEqual(summary(seen.data).sort(), ['user.role_granted a@acme.example Billing', 'user.role_granted b@acme.example Billing']);
+  assert.ok(seen.data.every((e: Json) => e.actor.type === 'adminKey' && e.requestId), 'the admin key and its request are named');
+  assert.deepEqual(seen.data[0].data.groups, [{ id: g, displayName: 'Operations' }]);
+  mark = seen.next;
   assert.ok((await call(t, 'PATCH', `/Groups/${g}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { displayName: 'Ops Team' } }] })).status < 300);
   seen = await events(t, mark);
   assert.deepEqual(summary(seen.data), ['group.updated'], 'a rename of a group mapped by id changes no role');
@@ -177,6 +183,33 @@ test('a rename in the IdP moves the roles of a group mapped by name; a mapping b
   seen = await events(t, mark);
   assert.deepEqual(summary(seen.data), ['group.member_removed', 'user.deleted', 'user.role_revoked a@acme.example Billing']);
   assert.deepEqual(seen.data[2].data.groups, [{ id: g, displayName: 'Ops Team' }]);
+});
+
+test('a settings change of the mapping revokes and grants with events in its transaction; a refused one writes none', async () => {
+  const t = await tenant({ policies: ADMINS });
+  const a = await user(t, 'a@acme.example', 'Al', 'A');
+  const b = await user(t, 'b@acme.example', 'Bea', 'B');
+  await group(t, 'Administrators', [a]);
+  await group(t, 'Ops', [b]);
+  let mark = await cursor(t);
+  // Drop the Responder role and move Global Admin from Ops to nowhere: Bob loses both, Ada keeps hers.
+  const put = await server.admin('PUT', `/tenants/${t.slug}/settings`, { body: { policies: { roles: { roles: [{ name: 'Global Admin', admin: true }], mappings: [{ group: { displayName: 'Administrators' }, role: 'Global Admin' }] } } } });
+  assert.equal(put.status, 200, put.text);
+  let seen = await events(t, mark);
+  assert.deepEqual(summary(seen.data), ['user.role_revoked b@acme.example Global Admin', 'user.role_revoked b@acme.example Responder']);
+  assert.equal(seen.data[1].data.role.admin, false, "a dropped role's flag comes from the settings that had it");
+  assert.deepEqual(await rolesOf(t, b), []);
+  assert.deepEqual(await rolesOf(t, a), ['Global Admin']);
+  // A replacement refused for another reason (a stale If-Match) writes no role event either.
+  mark = seen.next;
+  const stale = await server.admin('PUT', `/tenants/${t.slug}/settings`, { body: { policies: ADMINS }, headers: { 'if-match': '1' } });
+  assert.equal(stale.status, 412);
+  assert.deepEqual((await events(t, mark)).data, []);
+  assert.deepEqual(await rolesOf(t, b), []);
+  // The same document again changes nothing and writes nothing.
+  const again = await server.admin('PUT', `/tenants/${t.slug}/settings`, { body: put.body.settings });
+  assert.equal(again.status, 200, again.text);
+  assert.deepEqual((await events(t, mark)).data, []);
 });
 
 test('a tenant without roles: no role events and no roles on its users', async () => {

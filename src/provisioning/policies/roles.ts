@@ -117,3 +117,49 @@ export function effectiveRoles(s: RolesSettings, groups: readonly GroupName[]): 
     return via.length ? [{ name: r.name, admin: r.admin, groups: via.map((g) => ({ id: g.id, displayName: g.displayName })) }] : [];
   });
 }
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
+/**
+ * What replacing the roles settings does to every user's roles, inside the settings transaction
+ * (provisioning/tenants/settings.ts): the groups whose granted roles differ between the two
+ * settings are found (by the ids and names both mappings name), their user members read a page at a
+ * time, and each such user's roles compared under the old and the new settings, with all its groups
+ * read in one statement per 500 users. `via` is the groups that grant the role under the settings
+ * that have it (the new ones for a grant, the old ones for a revocation).
+ */
+export async function mappingDeltas(tx: StoreTx, tenantId: string, before: RolesSettings, after: RolesSettings): Promise<RoleDelta[]> {
+  if (JSON.stringify(before) === JSON.stringify(after)) return [];
+  const refs = [...before.mappings, ...after.mappings].map((m) => m.group);
+  const byId = refs.flatMap((r) => ('id' in r ? [r.id] : []));
+  const byName = refs.flatMap((r) => ('displayName' in r ? [r.displayName] : []));
+  const groups = new Map<string, string>();
+  if (byName.length) for (const g of await tx.groupsNamed(tenantId, byName)) groups.set(g.id, g.displayName);
+  if (byId.length) for (const [id, n] of await tx.namesOf(tenantId, byId)) if (n.type === 'Group') groups.set(id, n.name);
+  const affected = [...groups.keys()].filter((id) => !sameSet(rolesOfGroup(before, id, groups.get(id)), rolesOfGroup(after, id, groups.get(id))));
+  if (!affected.length) return [];
+  const ids = new Set<string>();
+  for (const g of affected) {
+    for (let cursor: string | undefined; ;) {
+      const page = await tx.membersPage(tenantId, g, cursor, MEMBER_PAGE);
+      for (const m of page) if (m.type === 'User') ids.add(m.value);
+      if (page.length < MEMBER_PAGE) break;
+      cursor = page[page.length - 1].value;
+    }
+  }
+  const users = await tx.usersAndTheirGroups(tenantId, [...ids]);
+  // Every role of either settings, the new order first: a role dropped from the settings is revoked.
+  const names = [...after.roles.map((r) => r.name), ...before.roles.map((r) => r.name).filter((n) => !after.roles.some((r) => r.name === n))];
+  const out: RoleDelta[] = [];
+  for (const [userId, u] of users) {
+    const had = rolesOfGroups(before, u.groups);
+    const has = rolesOfGroups(after, u.groups);
+    for (const role of names) {
+      if (had.has(role) === has.has(role)) continue;
+      const s = has.has(role) ? after : before;
+      const via = u.groups.filter((g) => rolesOfGroup(s, g.id, g.displayName).includes(role)).map((g) => ({ id: g.id, displayName: g.displayName }));
+      out.push({ userId, userName: u.userName, role, granted: has.has(role), wasActive: u.active, via });
+    }
+  }
+  return out;
+}
