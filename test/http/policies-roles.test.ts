@@ -105,6 +105,9 @@ test('settings: policies.roles and policies.guards are checked with JSON pointer
   const p = expectProblem(bad, 400, { type: 'invalid-value' }) as Json;
   assert.deepEqual(p.problems.map((x: Json) => x.pointer), ['/policies/roles/roles/1/name', '/policies/roles/mappings/0/role']);
   assert.match(p.problems[1].message, /names no role of roles \("Admin"\)/);
+  // Names no database column can hold are refused (by the edge here; by checkSettings for the library: roles-settings.test.ts).
+  const hostile = await server.admin('PUT', '/tenants/roles-main/settings', { body: { policies: { roles: { roles: [{ name: 'A\u0000' }] }, guards: { requiredGroups: [{ displayName: 'x\ud800' }] } } } });
+  expectProblem(hostile, 400, { field: 'policies.roles.roles.0.name' });
   const read = await server.admin('GET', '/tenants/roles-main/settings');
   assert.deepEqual(read.body.settings.policies, { roles: { roles: [], mappings: [] }, guards: { requiredGroups: [], protectOnlyMembers: false } });
   const ok = await server.admin('PUT', '/tenants/roles-main/settings', { body: { policies: { ...ADMINS, guards: { requiredGroups: [{ id: 'g-1' }], protectOnlyMembers: true } } } });
@@ -195,7 +198,7 @@ test('a settings change of the mapping revokes and grants with events in its tra
   // Drop the Responder role and move Global Admin from Ops to nowhere: Bob loses both, Ada keeps hers.
   const put = await server.admin('PUT', `/tenants/${t.slug}/settings`, { body: { policies: { roles: { roles: [{ name: 'Global Admin', admin: true }], mappings: [{ group: { displayName: 'Administrators' }, role: 'Global Admin' }] } } } });
   assert.equal(put.status, 200, put.text);
-  let seen = await events(t, mark);
+  const seen = await events(t, mark);
   assert.deepEqual(summary(seen.data), ['user.role_revoked b@acme.example Global Admin', 'user.role_revoked b@acme.example Responder']);
   assert.equal(seen.data[1].data.role.admin, false, "a dropped role's flag comes from the settings that had it");
   assert.deepEqual(await rolesOf(t, b), []);

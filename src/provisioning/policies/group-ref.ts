@@ -6,6 +6,12 @@ export type GroupRef = { displayName: string } | { id: string };
 
 export const GROUP_REF_LIMIT = 255;
 
+// A name the database cannot hold as text (NUL, a lone surrogate: PostgreSQL refuses both) or that
+// no IdP sends (other control characters) is refused when the settings are checked, not met as a 500.
+// eslint-disable-next-line no-control-regex -- control characters are what is refused
+const UNSTORABLE = /[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const unstorable = (v: string): boolean => UNSTORABLE.test(v);
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Whether a group (its id and displayName) is the one the reference names. */
@@ -26,6 +32,7 @@ export function checkGroupRef(input: unknown, at: string, problem: (pointer: str
   const v = input[key];
   if (typeof v !== 'string' || v.trim() === '') { problem(`${at}/${key}`, 'must be a non-empty string'); return undefined; }
   if (v.length > GROUP_REF_LIMIT) { problem(`${at}/${key}`, `is longer than ${GROUP_REF_LIMIT} characters`); return undefined; }
+  if (unstorable(v)) { problem(`${at}/${key}`, 'cannot hold control characters or unpaired surrogates'); return undefined; }
   return key === 'id' ? { id: v } : { displayName: v };
 }
 

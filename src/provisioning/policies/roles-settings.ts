@@ -1,7 +1,7 @@
 // Settings "policies.roles": the tenant's app roles and which IdP groups grant them (issue 11 item 6).
 // A user's effective roles are derived, never stored: the roles of the groups it is a direct member
 // of (policies/roles.ts). A role marked admin must keep an active holder (policies/guards.ts).
-import { checkGroupRef, groupRefJsonSchema, refMatches, type GroupRef } from './group-ref.ts';
+import { checkGroupRef, groupRefJsonSchema, refMatches, unstorable, type GroupRef } from './group-ref.ts';
 
 export interface Role {
   name: string;
@@ -70,6 +70,7 @@ export function checkRoles(input: unknown, at: string, problem: Problem): RolesS
     for (const k of Object.keys(r)) if (k !== 'name' && k !== 'admin') problem(`${p}/${k}`, 'is not a setting (allowed here: name, admin)');
     if (typeof r.name !== 'string' || r.name.trim() === '') { problem(`${p}/name`, 'must be a non-empty string'); return; }
     if (r.name.length > ROLES_LIMITS.nameLength) { problem(`${p}/name`, `is longer than ${ROLES_LIMITS.nameLength} characters`); return; }
+    if (unstorable(r.name)) { problem(`${p}/name`, 'cannot hold control characters or unpaired surrogates'); return; }
     if (r.admin !== undefined && typeof r.admin !== 'boolean') { problem(`${p}/admin`, 'must be true or false'); return; }
     if (byName.has(r.name.toLowerCase())) { problem(`${p}/name`, `names the role "${r.name}" a second time (names compare case-insensitively)`); return; }
     const role = { name: r.name, admin: r.admin === true };
