@@ -363,3 +363,37 @@ test('guard under concurrency: two admins deactivated at the same moment, each t
     assert.equal(active.filter(Boolean).length, 1, 'exactly one admin is still active');
   }
 });
+
+test('the admin API meets the same guards (a 409 problem with the reason), but may rename a required group; Okta\'s group PUT emptying it is refused', async () => {
+  const t = await tenant({ policies: { ...ADMINS, guards: { requiredGroups: [{ displayName: 'Administrators' }] } } });
+  const local = await server.admin('POST', `/tenants/${t.slug}/users`, { body: { attributes: { userName: 'root@acme.example', displayName: 'Root Admin' } } });
+  assert.equal(local.status, 201, local.text);
+  const g = await server.admin('POST', `/tenants/${t.slug}/groups`, { body: { attributes: { displayName: 'Administrators' }, members: [local.body.id] } });
+  assert.equal(g.status, 201, g.text);
+  assert.deepEqual(await rolesOf(t, local.body.id), ['Global Admin']);
+  const mark = await cursor(t);
+  const refused = await server.admin('DELETE', `/tenants/${t.slug}/users/${local.body.id}`);
+  const p = expectProblem(refused, 409, { type: 'conflict' }) as Json;
+  assert.equal(p.reason, 'lastAdmin');
+  assert.equal(p.detail, 'Root Admin (root@acme.example) is the last Global Admin of this organization; give another user that role first.');
+  assert.deepEqual((await events(t, mark)).data, [], 'nothing written');
+  // Okta's whole-group PUT with no members: the required group would be empty and the admin gone.
+  const put = await call(t, 'PUT', `/Groups/${g.body.id}`, { schemas: [GROUP], displayName: 'Administrators', members: [] });
+  assertScimError(put, 409);
+  assert.deepEqual((await events(t, mark)).data, []);
+  // The app's own administrators may rename it (the required-group rule binds the IdP), but not while
+  // the rename takes the role away from its last holder (the mapping is by name)...
+  const rename = () => server.admin('PUT', `/tenants/${t.slug}/groups/${g.body.id}`, { body: { attributes: { displayName: 'Admins' } } });
+  assert.equal((expectProblem(await rename(), 409) as Json).reason, 'lastAdmin');
+  assert.deepEqual((await events(t, mark)).data, []);
+  // ...and once the mapping names the group by id, the rename goes through and changes no role.
+  const put2 = await server.admin('PUT', `/tenants/${t.slug}/settings`, { body: { policies: { roles: { roles: [{ name: 'Global Admin', admin: true }], mappings: [{ group: { id: g.body.id }, role: 'Global Admin' }] }, guards: { requiredGroups: [{ id: g.body.id }] } } } });
+  assert.equal(put2.status, 200, put2.text);
+  const after = await cursor(t);
+  const renamed = await rename();
+  assert.equal(renamed.status, 200, renamed.text);
+  assert.deepEqual(summary((await events(t, after)).data), ['group.updated']);
+  assert.deepEqual(await rolesOf(t, local.body.id), ['Global Admin']);
+  // Over SCIM the renamed group is still required by id: the IdP may not rename it back.
+  assertScimError(await call(t, 'PATCH', `/Groups/${g.body.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'displayName', value: 'Administrators' }] }), 400, 'mutability');
+});
