@@ -225,6 +225,18 @@ async function main() {
           ['PATCH user title', () => ({ method: 'PATCH', path: `${P}/Users/${pick(members)}`, body: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'title', value: `p${k}` }] } })],
           ...plainSizes.map((size): [string, () => Req] => [memberPatchExcluded(size), () => ({ method: 'PATCH', path: `${P}/Groups/${groups[size]}?excludedAttributes=members`, body: { schemas: [PATCH], Operations: [memberOp()] } })]),
         ];
+        // Delivery's thread starts with the first endpoint (events/delivery-thread.ts): started
+        // here, before any measured run, so every "with" run measures delivery, not its start.
+        {
+          const warm = await admin('POST', '/tenants/bench/webhooks', { url: `http://127.0.0.1:${receiverPort}/hook` });
+          if (warm.status !== 201) throw new Error(`creating the warm-up webhook endpoint: ${warm.status} ${await warm.text()}`);
+          const before = (await stats()).received;
+          const r = await fetch(`${rollcall.url}${P}/Users`, { method: 'POST', headers, body: JSON.stringify({ ...userBody, userName: `warmup${posted++}@bench.example` }) });
+          if (r.status !== 201) throw new Error(`the warm-up write: ${r.status} ${await r.text()}`);
+          for (const deadline = Date.now() + 60_000; (await stats()).received === before && Date.now() < deadline;) await new Promise((done) => setTimeout(done, 50));
+          const gone = await admin('DELETE', `/tenants/bench/webhooks/${(await warm.json() as { id: string }).id}`);
+          if (gone.status !== 204) throw new Error(`deleting the warm-up webhook endpoint: ${gone.status} ${await gone.text()}`);
+        }
         // Alternating, twice: without an endpoint, with one, without, with; so the drift of the
         // machine and of the growing database falls on both. Each "with" run has an endpoint of its
         // own, created just before (it starts at the head) and deleted once delivery has caught up.

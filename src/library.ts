@@ -9,7 +9,8 @@ import { ConfigError, DEFAULTS, loadConfig, type Config } from './config/config.
 import { ListenerRegistry, ListenerSink, type EventListener } from './events/listeners.ts';
 import { DRAIN_LIMIT_FACTOR, Drains } from './http/drain.ts';
 import { registerSurfaces } from './http/surfaces.ts';
-import { makeEngine, makeProvisioning, openStore } from './main.ts';
+import { makeDelivery } from './events/delivery-thread.ts';
+import { makeProvisioning, openStore } from './main.ts';
 import type { Clock } from './provisioning/clock.ts';
 import { useCases, type UseCases } from './provisioning/use-cases.ts';
 
@@ -63,7 +64,7 @@ export interface RollcallOptions {
   emailFrom?: string;
   /** Webhook requests: http:// and private addresses (both off by default: development only), timeout. */
   webhooks?: Partial<Config['webhooks']>;
-  /** Event delivery: concurrency, lease, poll interval, retention, retry schedule (docs/events.md). */
+  /** Event delivery: concurrency, lease, poll interval, retention, retry schedule, thread ('worker' or 'main') (docs/events.md). */
   delivery?: Partial<Config['delivery']>;
 }
 
@@ -112,7 +113,7 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
   // One per instance (house rule 4): the delivery engine's 'listeners' consumer delivers to it
   // through a ListenerSink (events/listeners.ts), which takes listener events only while some are registered.
   const listeners = new ListenerRegistry();
-  const engine = makeEngine(config, store, { clock: options.clock, sinks: { listeners: new ListenerSink(listeners) }, log: { warn: (obj, msg) => log?.warn(obj, msg) } });
+  const engine = makeDelivery(config, store, { clock: options.clock, sinks: { listeners: new ListenerSink(listeners) }, log: { warn: (obj, msg) => log?.warn(obj, msg) } });
   engine.start();
   const drains = new Drains(DRAIN_LIMIT_FACTOR * config.bodyLimitBytes);
   const publicPath = new URL(config.publicUrl).pathname.replace(/\/+$/, '');

@@ -1,55 +1,23 @@
 // Composition root: config → clock → store → provisioning → http. Used by `rollcall serve` and by the
 // tests; library.ts composes the same parts for a vendor's own server.
 import type { FastifyInstance } from 'fastify';
-import { sqliteFilename, type Config } from './config/config.ts';
-import { EventEngine } from './events/engine.ts';
+import type { Config } from './config/config.ts';
+import { makeDelivery, type Delivery } from './events/delivery-thread.ts';
 import { WebhookEndpoints } from './events/endpoints.ts';
-import { EmailSink } from './events/email.ts';
 import type { Sink } from './events/sink.ts';
-import { WebhookSink } from './events/webhook-sender.ts';
 import { buildApp } from './http/app.ts';
 import { systemClock, type Clock } from './provisioning/clock.ts';
 import type { ChangeHook } from './provisioning/mutate.ts';
 import { Provisioning } from './provisioning/service.ts';
 import type { ConsumerKind, Store } from './store/store.ts';
-import { SqliteStore } from './store/sqlite/sqlite-store.ts';
-import { isConnectionError, PostgresStore } from './store/postgres/postgres-store.ts';
+import { openStore } from './store/open.ts';
 
-export class UnsupportedDatabase extends Error {}
-
-export interface StoreOptions {
-  /** Called for each query slower than config.slowQueryMs (SQL text only). */
-  onSlowQuery?: (sqlText: string, ms: number) => void;
-}
-
-/** Opens (creating and migrating) the database a config names. */
-export async function openStore(config: Readonly<Config>, options: StoreOptions = {}): Promise<Store> {
-  const url = config.databaseUrl;
-  const filename = sqliteFilename(url);
-  if (filename !== undefined) return SqliteStore.open({ filename, slowQueryMs: config.slowQueryMs, onSlowQuery: options.onSlowQuery });
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    try {
-      return await PostgresStore.open({
-        connectionString: url, poolSize: config.dbPoolSize, statementTimeoutMs: config.dbStatementTimeoutMs,
-        slowQueryMs: config.slowQueryMs, onSlowQuery: options.onSlowQuery,
-      });
-    } catch (err) {
-      if (isConnectionError(err)) throw new UnsupportedDatabase(`Cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`);
-      throw err;
-    }
-  }
-  throw new UnsupportedDatabase(`Unsupported database URL ${JSON.stringify(redactUrl(url))}: use sqlite:PATH, sqlite::memory: or postgres://user@host/db.`);
-}
-
-/** A database URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/^(\w+:\/\/[^:/@]+):[^@]*@/, '$1:***@');
-}
+export { openStore, redactUrl, UnsupportedDatabase, type StoreOptions } from './store/open.ts';
 
 export interface Running {
   app: FastifyInstance; store: Store; provisioning: Provisioning; url: string; close(): Promise<void>;
-  /** Delivers committed events to webhooks and the other consumers (events/engine.ts). */
-  engine: EventEngine;
+  /** Delivers committed events to webhooks and the other consumers (events/delivery-thread.ts). */
+  engine: Delivery;
   /** The webhook endpoints' use cases (the admin API's routes call them). */
   endpoints: WebhookEndpoints;
 }
@@ -62,16 +30,6 @@ export interface ServerOptions {
   hooks?: ChangeHook[];
   /** Sinks of the other consumer kinds (email, listeners); the webhook sink is made from config.webhooks. */
   sinks?: Partial<Record<ConsumerKind, Sink>>;
-}
-
-/** The delivery engine over a store, as `rollcall serve` and the library both make it (started by the caller). */
-export function makeEngine(config: Readonly<Config>, store: Store, options: Pick<ServerOptions, 'clock' | 'sinks'> & { log?: { warn(obj: object, msg: string): void } } = {}): EventEngine {
-  const clock = options.clock ?? systemClock;
-  return new EventEngine({
-    store, clock, log: options.log, ...config.delivery,
-    // The welcome email's sink in every process: it sends only for tenants that turned it on.
-    sinks: { webhook: new WebhookSink(config.webhooks, clock), email: new EmailSink({ store, smtpUrl: config.smtpUrl, from: config.emailFrom, clock }), ...options.sinks },
-  });
 }
 
 /** The provisioning service over a store, as `rollcall serve` and the library (library.ts) both make it. */
@@ -97,7 +55,7 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
     throw err;
   }
   // Delivery starts once the server listens, and never inside a request (events/engine.ts).
-  const engine = makeEngine(config, store, { clock: options.clock, sinks: options.sinks, log: app.log });
+  const engine = makeDelivery(config, store, { clock: options.clock, sinks: options.sinks, log: app.log });
   engine.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -4472,8 +4472,46 @@ export interface operations {
                                 /** @description Reply-To address. */
                                 replyTo?: string;
                             };
-                            /** @description Provisioning policies (docs/policies.md). */
+                            /** @description Provisioning policies (docs/policies.md). Omitted policies keep today's behaviour. */
                             policies?: {
+                                /** @description Account linking on POST /Users: an IdP user whose unique identifier (policies.attributes.uniqueIdentifier) matches exactly one local user takes over that user (same id, memberships kept) instead of creating a second one. Off by default. */
+                                linking?: {
+                                    /** @default false */
+                                    enabled: boolean;
+                                };
+                                /** @description What active=false from the IdP does to an IdP-managed user: deactivate (keep everything), remove-memberships (deactivate and leave every group), or delete (as DELETE). */
+                                deprovisioning?: {
+                                    /**
+                                     * @default deactivate
+                                     * @enum {unknown}
+                                     */
+                                    mode: "deactivate" | "remove-memberships" | "delete";
+                                };
+                                /** @description Attribute rules for IdP writes to users. */
+                                attributes?: {
+                                    /**
+                                     * @description What linking matches on; "email" also makes the primary email required and unique.
+                                     * @default userName
+                                     * @enum {unknown}
+                                     */
+                                    uniqueIdentifier: "userName" | "email";
+                                    /**
+                                     * @description Refuse a change of userName after creation (400 mutability).
+                                     * @default false
+                                     */
+                                    userNameImmutable: boolean;
+                                    /**
+                                     * @description Attributes the IdP may change after creation, e.g. ["name", "displayName"]; null for all. active is always accepted.
+                                     * @default null
+                                     */
+                                    changeable: string[] | null;
+                                    /**
+                                     * @description A change to any other attribute: refuse (400 mutability naming it) or ignore (dropped, logged).
+                                     * @default refuse
+                                     * @enum {unknown}
+                                     */
+                                    otherChanges: "refuse" | "ignore";
+                                };
                                 /** @description App roles, and the IdP groups that grant them: a user holds the roles of the groups it is a direct member of. */
                                 roles?: {
                                     /** @default [] */
@@ -4675,8 +4713,46 @@ export interface operations {
                         /** @description Reply-To address. */
                         replyTo?: string;
                     };
-                    /** @description Provisioning policies (docs/policies.md). */
+                    /** @description Provisioning policies (docs/policies.md). Omitted policies keep today's behaviour. */
                     policies?: {
+                        /** @description Account linking on POST /Users: an IdP user whose unique identifier (policies.attributes.uniqueIdentifier) matches exactly one local user takes over that user (same id, memberships kept) instead of creating a second one. Off by default. */
+                        linking?: {
+                            /** @default false */
+                            enabled?: boolean;
+                        };
+                        /** @description What active=false from the IdP does to an IdP-managed user: deactivate (keep everything), remove-memberships (deactivate and leave every group), or delete (as DELETE). */
+                        deprovisioning?: {
+                            /**
+                             * @default deactivate
+                             * @enum {unknown}
+                             */
+                            mode?: "deactivate" | "remove-memberships" | "delete";
+                        };
+                        /** @description Attribute rules for IdP writes to users. */
+                        attributes?: {
+                            /**
+                             * @description What linking matches on; "email" also makes the primary email required and unique.
+                             * @default userName
+                             * @enum {unknown}
+                             */
+                            uniqueIdentifier?: "userName" | "email";
+                            /**
+                             * @description Refuse a change of userName after creation (400 mutability).
+                             * @default false
+                             */
+                            userNameImmutable?: boolean;
+                            /**
+                             * @description Attributes the IdP may change after creation, e.g. ["name", "displayName"]; null for all. active is always accepted.
+                             * @default null
+                             */
+                            changeable?: string[] | null;
+                            /**
+                             * @description A change to any other attribute: refuse (400 mutability naming it) or ignore (dropped, logged).
+                             * @default refuse
+                             * @enum {unknown}
+                             */
+                            otherChanges?: "refuse" | "ignore";
+                        };
                         /** @description App roles, and the IdP groups that grant them: a user holds the roles of the groups it is a direct member of. */
                         roles?: {
                             /** @default [] */
@@ -4810,8 +4886,46 @@ export interface operations {
                                 /** @description Reply-To address. */
                                 replyTo?: string;
                             };
-                            /** @description Provisioning policies (docs/policies.md). */
+                            /** @description Provisioning policies (docs/policies.md). Omitted policies keep today's behaviour. */
                             policies?: {
+                                /** @description Account linking on POST /Users: an IdP user whose unique identifier (policies.attributes.uniqueIdentifier) matches exactly one local user takes over that user (same id, memberships kept) instead of creating a second one. Off by default. */
+                                linking?: {
+                                    /** @default false */
+                                    enabled: boolean;
+                                };
+                                /** @description What active=false from the IdP does to an IdP-managed user: deactivate (keep everything), remove-memberships (deactivate and leave every group), or delete (as DELETE). */
+                                deprovisioning?: {
+                                    /**
+                                     * @default deactivate
+                                     * @enum {unknown}
+                                     */
+                                    mode: "deactivate" | "remove-memberships" | "delete";
+                                };
+                                /** @description Attribute rules for IdP writes to users. */
+                                attributes?: {
+                                    /**
+                                     * @description What linking matches on; "email" also makes the primary email required and unique.
+                                     * @default userName
+                                     * @enum {unknown}
+                                     */
+                                    uniqueIdentifier: "userName" | "email";
+                                    /**
+                                     * @description Refuse a change of userName after creation (400 mutability).
+                                     * @default false
+                                     */
+                                    userNameImmutable: boolean;
+                                    /**
+                                     * @description Attributes the IdP may change after creation, e.g. ["name", "displayName"]; null for all. active is always accepted.
+                                     * @default null
+                                     */
+                                    changeable: string[] | null;
+                                    /**
+                                     * @description A change to any other attribute: refuse (400 mutability naming it) or ignore (dropped, logged).
+                                     * @default refuse
+                                     * @enum {unknown}
+                                     */
+                                    otherChanges: "refuse" | "ignore";
+                                };
                                 /** @description App roles, and the IdP groups that grant them: a user holds the roles of the groups it is a direct member of. */
                                 roles?: {
                                     /** @default [] */

@@ -26,3 +26,10 @@ test('the welcome email SMTP URL and sender come from the environment; a bad URL
     (e: unknown) => e instanceof ConfigError && /ROLLCALL_SMTP_URL/.test(e.message) && !e.message.includes('s3cret'));
   assert.throws(() => loadConfig({}, { ROLLCALL_EMAIL_FROM: 'a@b.example, c@d.example' }), ConfigError);
 });
+
+test('delivery runs in its own thread unless ROLLCALL_DELIVERY_THREAD=main; any other value is refused', () => {
+  assert.equal(loadConfig({}, {}).delivery.thread, 'worker');
+  assert.equal(loadConfig({}, { ROLLCALL_DELIVERY_THREAD: 'main' }).delivery.thread, 'main');
+  assert.throws(() => loadConfig({}, { ROLLCALL_DELIVERY_THREAD: 'both' }), (e: Error) => e instanceof ConfigError && /ROLLCALL_DELIVERY_THREAD must be worker .* or main/.test(e.message));
+  assert.throws(() => loadConfig({ delivery: { ...DEFAULTS.delivery, thread: 'thread' as never } }, {}), /delivery.thread must be 'worker' or 'main'/);
+});

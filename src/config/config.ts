@@ -43,9 +43,10 @@ export interface Config {
   /**
    * Delivery of events (events/engine.ts): streams delivered at once per process, how long a claim
    * on a stream lasts unless renewed, how often the database is polled besides notifications, how
-   * long events and delivery attempts are kept, and the retry schedule (events/retry-schedule.ts).
+   * long events and delivery attempts are kept, the retry schedule (events/retry-schedule.ts), and
+   * whether webhooks and email are delivered from a thread of their own (events/delivery-thread.ts).
    */
-  delivery: { concurrency: number; leaseMs: number; pollMs: number; retentionDays: number; retryScheduleMs: readonly number[] };
+  delivery: { concurrency: number; leaseMs: number; pollMs: number; retentionDays: number; retryScheduleMs: readonly number[]; thread: DeliveryThreadMode };
   /** Webhook requests (events/webhook-sender.ts, webhook-address-guard.ts). */
   webhooks: { allowHttp: boolean; allowPrivateAddresses: boolean; timeoutMs: number };
 }
@@ -91,6 +92,9 @@ export const DEFAULTS: Config = {
     pollMs: 500,
     retentionDays: 30,
     retryScheduleMs: DEFAULT_RETRY_SCHEDULE_MS,
+    // Its own thread: under a saturating SCIM load, delivery on the request thread fell to about
+    // 100 events/s (docs/performance.md "Issue 10").
+    thread: 'worker',
   },
   webhooks: { allowHttp: false, allowPrivateAddresses: false, timeoutMs: 15_000 },
 };
@@ -111,6 +115,14 @@ function flag(name: string, raw: string | undefined): boolean | undefined {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}.`);
+}
+
+export type DeliveryThreadMode = 'worker' | 'main';
+
+function threadMode(raw: string | undefined): DeliveryThreadMode | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'worker' || raw === 'main') return raw;
+  throw new ConfigError(`ROLLCALL_DELIVERY_THREAD must be worker (deliver webhooks and email from a thread of their own, the default) or main (from the thread serving requests), got ${JSON.stringify(raw)}.`);
 }
 
 /** A comma-separated list of delays in ms ("5000,30000,120000"): at least one, each 1 ms to 7 days. */
@@ -164,6 +176,7 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
     pollMs: int('ROLLCALL_DELIVERY_POLL_MS', env.ROLLCALL_DELIVERY_POLL_MS, 10, 500),
     retentionDays: int('ROLLCALL_EVENT_RETENTION_DAYS', env.ROLLCALL_EVENT_RETENTION_DAYS, 1, 3650),
     retryScheduleMs: durations('ROLLCALL_DELIVERY_RETRY_SCHEDULE_MS', env.ROLLCALL_DELIVERY_RETRY_SCHEDULE_MS),
+    thread: threadMode(env.ROLLCALL_DELIVERY_THREAD),
   };
   if (Object.values(delivery).some((v) => v !== undefined)) out.delivery = { ...DEFAULTS.delivery, ...stripUndefined(delivery) };
   const webhooks = {
@@ -192,6 +205,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
   if (!LOG_LEVELS.includes(c.logLevel)) throw new ConfigError(`ROLLCALL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
   if (c.paging.defaultCount > c.paging.maxCount) throw new ConfigError('The default page size cannot exceed the maximum page size.');
   if (c.timeouts.headersMs > c.timeouts.requestMs) throw new ConfigError(`ROLLCALL_HEADERS_TIMEOUT_MS (${c.timeouts.headersMs}) cannot exceed ROLLCALL_REQUEST_TIMEOUT_MS (${c.timeouts.requestMs}): the headers are part of the request.`);
+  if (c.delivery.thread !== 'worker' && c.delivery.thread !== 'main') throw new ConfigError(`delivery.thread must be 'worker' or 'main', got ${JSON.stringify(c.delivery.thread)}.`);
   checkEmail(c);
   return deepFreeze(c);
 }

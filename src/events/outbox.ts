@@ -29,21 +29,26 @@ export async function eventsOf(tx: StoreTx, change: Change, ctx: ScimContext): P
     const user = (r: NonNullable<Change['after']>) => renderUser(ctx.schemas.User, ctx.baseUrl, r);
     if (change.kind === 'create') {
       emit('user.created', { user: user(change.after!) });
-    } else if (change.kind === 'delete') {
-      // Its memberships went with it: each one an event, so the app never keeps a member that is gone.
-      const left = change.leftGroups ?? [];
-      if (left.length) {
-        const names = await tx.namesOf(tenantId, left);
-        const member = { id: change.id, type: 'User', userName: change.before!.doc.userName };
-        for (const g of left) emit('group.member_removed', { group: { id: g, displayName: names.get(g)?.name ?? null }, member });
-      }
+      return out;
+    }
+    // Memberships it left (deleted, or deactivated under the remove-memberships mode): each one an
+    // event, first, so the app never keeps a member that is gone.
+    const left = change.leftGroups ?? [];
+    if (left.length) {
+      const names = await tx.namesOf(tenantId, left);
+      const member = { id: change.id, type: 'User', userName: change.before!.doc.userName };
+      for (const g of left) emit('group.member_removed', { group: { id: g, displayName: names.get(g)?.name ?? null }, member });
+    }
+    if (change.kind === 'delete') {
       emit('user.deleted', { user: user(change.before!) });
-    } else if (change.changedPaths.length) {
+    } else if (change.changedPaths.length || change.linked) {
       const paths = change.changedPaths.filter((p) => p !== 'active');
       const wasActive = change.before!.doc.active !== false;
       const isActive = change.after!.doc.active !== false;
       const rendered = user(change.after!); // one rendering for both events of a PATCH that does both
-      if (paths.length) emit('user.updated', { user: rendered, changedPaths: paths });
+      // A linked user: its local document (replaced by the IdP's) travels in the event as `previous`.
+      if (change.linked) emit('user.linked', { user: rendered, previous: user(change.before!), changedPaths: paths });
+      else if (paths.length) emit('user.updated', { user: rendered, changedPaths: paths });
       if (wasActive !== isActive) emit(isActive ? 'user.reactivated' : 'user.deactivated', { user: rendered });
     }
     return out;

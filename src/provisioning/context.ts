@@ -31,6 +31,11 @@ export interface ScimContext {
    * silently hid missing custom-attribute mappings. Per request, like the context itself.
    */
   ignored: string[];
+  /**
+   * Changes this request made that the attribute rules dropped (policies.attributes, otherChanges
+   * "ignore"): attribute paths, logged by the edge like `ignored`. Made on first use.
+   */
+  ignoredChanges?: string[];
   /** Who is making the request (the SCIM token, the admin key, the vendor's code): every event names it. */
   actor: EventActor;
   /** The HTTP request's id (null outside a request): every event carries it, as do the logs. */

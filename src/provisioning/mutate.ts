@@ -11,6 +11,7 @@ import { checkImmutable, type AttrDoc } from '../scim/resource.ts';
 import type { NewEvent, Origin, StoreTx } from '../store/store.ts';
 import { isoNow } from './clock.ts';
 import { checkIfMatch, inTransaction, notFoundIn, VersionConflict, type ScimContext } from './context.ts';
+import { linkTargetFor, userWrite, type UserWrite } from './policies/user-rules.ts';
 
 export type ResourceType = 'User' | 'Group';
 
@@ -32,8 +33,19 @@ export interface Change {
   members?: { added: string[]; removed: string[] };
   /** The same, step by step in the order they were applied (the events follow it: an id added then removed ends removed). */
   memberSteps?: { added: boolean; ids: string[] }[];
-  /** A deleted user or group: the groups it was a member of, and has left. */
+  /**
+   * A deleted user or group: the groups it was a member of, and has left. Also a user the IdP
+   * deactivated under the remove-memberships deprovisioning mode (policies.deprovisioning).
+   */
   leftGroups?: string[];
+  /**
+   * Account linking (policies.linking): a local user the IdP took over, by POST /Users matching it
+   * or by its first PUT/PATCH of it. Kind 'replace': `before` is the local user, `after` the
+   * IdP-managed one (same id, the IdP's document).
+   */
+  linked?: boolean;
+  /** active=false that a deprovisioning mode turned into more: 'delete' (kind 'delete') or 'remove-memberships'. */
+  deprovisioned?: 'remove-memberships' | 'delete';
   /** When the change was made (the clock's time, also its lastModified). */
   at: string;
   /** Events a policy hook derived from the change (roles granted and revoked): the outbox writes them after the change's own. */
@@ -49,9 +61,13 @@ export interface Next { doc: AttrDoc; memberOps?: MemberOp[] }
 /** Checks the current state before anything is written (the admin API: only local resources); throws to refuse. */
 export type Guard = (current: StoredResource & { origin?: Origin }) => void;
 
+/**
+ * `fromIdp`: the identity provider's write (the SCIM use cases), to which the user policies apply
+ * (policies/user-rules.ts); the admin API's writes of local users leave it out.
+ */
 export type Mutation =
-  | { kind: 'create'; type: ResourceType; doc: AttrDoc; members?: MemberValue[]; origin?: Origin }
-  | { kind: 'replace' | 'patch'; type: ResourceType; id: string; ifMatch?: string; guard?: Guard; next: (current: StoredResource) => Next }
+  | { kind: 'create'; type: ResourceType; doc: AttrDoc; members?: MemberValue[]; origin?: Origin; fromIdp?: boolean }
+  | { kind: 'replace' | 'patch'; type: ResourceType; id: string; ifMatch?: string; guard?: Guard; next: (current: StoredResource) => Next; fromIdp?: boolean }
   | { kind: 'delete'; type: ResourceType; id: string; ifMatch?: string; guard?: Guard };
 
 /**
@@ -69,6 +85,10 @@ export function mutate<T>(ctx: ScimContext, m: Mutation, then: (tx: StoreTx, cha
 async function apply(ctx: ScimContext, tx: StoreTx, m: Mutation, at: string): Promise<Change> {
   const t = ctx.tenant.id;
   if (m.kind === 'create') {
+    if (m.type === 'User' && m.fromIdp) {
+      const target = await linkTargetFor(ctx, tx, m.doc);
+      if (target) return link(ctx, tx, target.id, m.doc, at);
+    }
     const record: StoredResource & { origin: Origin } = { id: randomUUID(), doc: m.doc, created: at, lastModified: at, version: 1, origin: m.origin ?? 'scim' };
     const paths = Object.keys(m.doc).filter((k) => m.doc[k] !== undefined);
     if (m.type === 'User') {
@@ -96,18 +116,49 @@ async function apply(ctx: ScimContext, tx: StoreTx, m: Mutation, at: string): Pr
     return { kind: 'delete', resourceType: 'Group', id: m.id, before: current, changedPaths: [], members: { added: [], removed }, memberSteps: removed.length ? [{ added: false, ids: removed }] : [], leftGroups: gone?.groups ?? [], at };
   }
 
-  const next = m.next(current);
+  let next = m.next(current);
+  let rules: UserWrite | undefined;
+  if (m.type === 'User' && m.fromIdp) {
+    rules = await userWrite(ctx, tx, current, next.doc);
+    next = { ...next, doc: rules.doc };
+  }
   checkImmutable(ctx.schemas[m.type], current.doc, next.doc, m.kind === 'replace');
+  if (rules?.deprovision === 'delete') {
+    // active=false under the delete mode: as DELETE (its memberships go, each an event).
+    const gone = await tx.deleteUser(t, m.id, at);
+    return { kind: 'delete', resourceType: 'User', id: m.id, before: current, changedPaths: [], leftGroups: gone?.groups ?? [], deprovisioned: 'delete', at };
+  }
   const steps = m.type === 'Group' ? await applyMemberOps(ctx, tx, m.id, next.memberOps ?? [], at) : undefined;
   const members = steps && { added: steps.filter((s) => s.added).flatMap((s) => s.ids), removed: steps.filter((s) => !s.added).flatMap((s) => s.ids) };
   const paths = changedPaths(current.doc, next.doc);
   if (members && (members.added.length || members.removed.length)) paths.push('members');
   const base = { kind: m.kind, resourceType: m.type, id: m.id, before: current, changedPaths: paths.sort(), members, memberSteps: steps, at };
-  if (!paths.length) return { ...base, after: current }; // nothing changed: nothing written, same version
-  const record: StoredResource = { ...current, doc: next.doc, lastModified: at, version: current.version + 1 };
+  // Nothing changed: nothing written, same version (a link changes the origin: written).
+  if (!paths.length && !rules?.link) return { ...base, after: current };
+  const record: StoredResource & { origin?: Origin } = { ...current, doc: next.doc, lastModified: at, version: current.version + 1 };
+  if (rules?.link) record.origin = 'scim';
   const written = m.type === 'User' ? await tx.updateUser(t, ctx.schemas, record, current) : await tx.updateGroup(t, ctx.schemas, record, current);
   if (!written) throw new VersionConflict();
-  return { ...base, after: record };
+  const change: Change = { ...base, after: record };
+  if (rules?.link) change.linked = true;
+  if (rules?.deprovision === 'remove-memberships') {
+    // The user's version moved with this write; its groups each get a new one.
+    change.leftGroups = await tx.leaveAllGroups(t, m.id, at);
+    change.deprovisioned = 'remove-memberships';
+  }
+  return change;
+}
+
+/** Account linking on create: the local user becomes IdP-managed, keeps its id, and takes the IdP's document. */
+async function link(ctx: ScimContext, tx: StoreTx, id: string, doc: AttrDoc, at: string): Promise<Change> {
+  const t = ctx.tenant.id;
+  const current = await tx.lockUser(t, id);
+  // Gone or taken over since it was found: run the request again.
+  if (!current || current.origin !== 'local') throw new VersionConflict();
+  checkImmutable(ctx.schemas.User, current.doc, doc, true);
+  const record: StoredResource & { origin: Origin } = { ...current, doc, lastModified: at, version: current.version + 1, origin: 'scim' };
+  if (!await tx.updateUser(t, ctx.schemas, record, current)) throw new VersionConflict();
+  return { kind: 'replace', resourceType: 'User', id, before: current, after: record, changedPaths: changedPaths(current.doc, doc).sort(), linked: true, at };
 }
 
 /** Applies a PATCH's member operations, set-based, collecting the ids each actually added or removed, in order. */

@@ -7,7 +7,7 @@ import { renderUser, type Rendered, type StoredResource } from '../scim/render.t
 import { checkRequired, normalizeResource, type AttrDoc } from '../scim/resource.ts';
 import type { StoreReads } from '../store/store.ts';
 import { notFoundIn, type ScimContext } from './context.ts';
-import { mutate } from './mutate.ts';
+import { mutate, type Change } from './mutate.ts';
 
 type Group = { value: string; display: string };
 
@@ -31,8 +31,8 @@ export function userDoc(ctx: ScimContext, body: unknown, replacing = false): Att
 
 export async function createUser(ctx: ScimContext, body: unknown, projection?: Projection): Promise<Rendered> {
   const doc = userDoc(ctx, body);
-  // Created a moment ago: in no group yet.
-  return mutate(ctx, { kind: 'create', type: 'User', doc }, (tx, change) => render(ctx, tx, change.after!, projection, []));
+  // Created a moment ago: in no group yet (a linked local user keeps its groups: read them).
+  return mutate(ctx, { kind: 'create', type: 'User', doc, fromIdp: true }, (tx, change) => render(ctx, tx, change.after!, projection, change.linked ? undefined : []));
 }
 
 export async function getUser(ctx: ScimContext, id: string, projection: Projection = ALL): Promise<Rendered> {
@@ -57,7 +57,7 @@ export async function listUsers(ctx: ScimContext, q: ListQuery) {
 /** PUT: the body replaces every writable attribute (RFC 7644 §3.5.1). */
 export async function replaceUser(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
   const doc = userDoc(ctx, body, true);
-  return mutate(ctx, { kind: 'replace', type: 'User', id, ifMatch, next: (current) => (checkRequired(ctx.schemas.User, doc, current.doc), { doc }) }, (tx, change) => render(ctx, tx, change.after!, projection));
+  return mutate(ctx, { kind: 'replace', type: 'User', id, ifMatch, fromIdp: true, next: (current) => (checkRequired(ctx.schemas.User, doc, current.doc), { doc }) }, (tx, change) => renderWritten(ctx, tx, change, projection));
 }
 
 export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection?: Projection): Promise<Rendered> {
@@ -69,7 +69,18 @@ export async function patchUser(ctx: ScimContext, id: string, body: unknown, ifM
     }
     return { doc: result.doc };
   };
-  return mutate(ctx, { kind: 'patch', type: 'User', id, ifMatch, next }, (tx, change) => render(ctx, tx, change.after!, projection));
+  return mutate(ctx, { kind: 'patch', type: 'User', id, ifMatch, fromIdp: true, next }, (tx, change) => renderWritten(ctx, tx, change, projection));
+}
+
+/**
+ * The answer to a PUT or PATCH: the user as written, or, when the delete deprovisioning mode turned
+ * its deactivation into a deletion, the user as it was with active=false and no groups (Okta and
+ * Entra expect the resource back; a later GET answers 404).
+ */
+function renderWritten(ctx: ScimContext, reads: StoreReads, change: Change, projection?: Projection): Promise<Rendered> {
+  if (change.kind !== 'delete') return render(ctx, reads, change.after!, projection);
+  const gone = change.before!;
+  return render(ctx, reads, { ...gone, doc: { ...gone.doc, active: false }, lastModified: change.at, version: gone.version + 1 }, projection, []);
 }
 
 export async function deleteUser(ctx: ScimContext, id: string, ifMatch?: string): Promise<void> {

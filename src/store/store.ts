@@ -218,9 +218,15 @@ export interface StoreTx extends StoreReads {
   /**
    * Writes `user` if the stored version is still `before.version`; returns false otherwise.
    * `before` is the record as read (locked) in this transaction: the indexed rows of multi-valued
-   * attributes are rewritten only when they differ from its own.
+   * attributes are rewritten only when they differ from its own. A `user.origin` other than
+   * `before.origin` is written too (account linking: a local user becomes IdP-managed).
    */
   updateUser(tenantId: string, schemas: TenantSchemas, user: UserRecord, before: UserRecord): Promise<boolean>;
+  /**
+   * Removes the user from every group it is a member of (each such group gets a new version; the
+   * user's own version is the caller's to move, as updateUser does); returns the groups it left.
+   */
+  leaveAllGroups(tenantId: string, userId: string, at: string): Promise<string[]>;
   /** Deletes the user and every membership that names it; returns the groups it left, or undefined if there was no such user. */
   deleteUser(tenantId: string, id: string, at: string): Promise<{ groups: string[] } | undefined>;
   insertGroup(tenantId: string, schemas: TenantSchemas, group: GroupRecord): Promise<void>;
@@ -395,6 +401,8 @@ export interface Store extends StoreReads {
   startConsumer(id: string, at: string): Promise<boolean>;
   /** Deletes the consumer with its streams, attempts and dead letters; false when there was none. */
   deleteConsumer(id: string): Promise<boolean>;
+  /** Whether any enabled consumer of these kinds, not marked gone, exists. */
+  hasLiveConsumers(kinds: readonly ConsumerKind[]): Promise<boolean>;
   /**
    * Looks through events after each enabled consumer's scanned position (at most `window` positions
    * per call) and makes due the streams of the tenants they belong to, creating the streams of
@@ -439,6 +447,8 @@ export interface Store extends StoreReads {
   finishReplay(claim: ReplayClaim, result: { delivered: boolean; nextAttemptAt: string | null; error: string | null }, now: string): Promise<boolean>;
   /** Deletes up to `limit` attempts older than `before`; returns how many. */
   pruneAttempts(before: string, limit: number): Promise<number>;
+  /** Deletes up to `limit` dead letters older than `before` not waiting for a replay; returns how many. */
+  pruneDeadLetters(before: string, limit: number): Promise<number>;
   /** One event by id (for a replay). */
   getEvent(id: string): Promise<EventRecord | undefined>;
 }

@@ -22,8 +22,10 @@ test('kill -9 of a delivering process loses nothing, and the survivor finishes w
   const db = await testDatabase();
   cleanups.push(db.drop);
   const token = createTenantCli(db.url, 'kill');
-  // Slow enough that the kill lands while a delivery is in flight.
-  const receiver = await startReceiver(() => ({ status: 200, delayMs: 100 }));
+  // Slow enough that the kill lands while a delivery is in flight; slower still until the second
+  // process is up (its start takes seconds on a busy machine), so the first cannot finish before.
+  let bothUp = false;
+  const receiver = await startReceiver(() => ({ status: 200, delayMs: bothUp ? 100 : 1000 }));
   cleanups.push(() => receiver.close());
   const store = await openStore(loadConfig({ databaseUrl: db.url }, {}));
   cleanups.push(() => store.close());
@@ -41,6 +43,7 @@ test('kill -9 of a delivering process loses nothing, and the survivor finishes w
   }
   const b = await startProcess(db.url, env);
   procs.push(b);
+  bothUp = true;
   await until('the first process is delivering', () => receiver.received.length >= 5);
   a.child.kill('SIGKILL');
   await new Promise((r) => a.child.once('exit', r));

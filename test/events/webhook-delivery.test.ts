@@ -136,6 +136,8 @@ test('3xx is a failure and is not followed; 410 disables the endpoint; 429 with 
   await createUsers(t, 1, 'redirect');
   await until('two attempts at the redirecting receiver', () => redirecting.received.length >= 2);
   assert.equal(target.received.length, 0, 'the redirect was not followed');
+  // The second attempt is recorded once its answer is in, a moment after the receiver saw it.
+  await until('two attempts recorded', async () => (await server.running.endpoints.listAttempts(redirect.endpoint.id, {}, { limit: 10 })).length >= 2);
   const attempts = await server.running.endpoints.listAttempts(redirect.endpoint.id, {}, { limit: 10 });
   assert.ok(attempts.length >= 2 && attempts.every((a) => a.outcome === 'failed' && a.status === 302 && /redirects are not followed/.test(a.error ?? '')));
   await server.running.endpoints.delete(redirect.endpoint.id);

@@ -109,7 +109,8 @@ test('settings: policies.roles and policies.guards are checked with JSON pointer
   const hostile = await server.admin('PUT', '/tenants/roles-main/settings', { body: { policies: { roles: { roles: [{ name: 'A\u0000' }] }, guards: { requiredGroups: [{ displayName: 'x\ud800' }] } } } });
   expectProblem(hostile, 400, { field: 'policies.roles.roles.0.name' });
   const read = await server.admin('GET', '/tenants/roles-main/settings');
-  assert.deepEqual(read.body.settings.policies, { roles: { roles: [], mappings: [] }, guards: { requiredGroups: [], protectOnlyMembers: false } });
+  const { roles, guards } = read.body.settings.policies;
+  assert.deepEqual({ roles, guards }, { roles: { roles: [], mappings: [] }, guards: { requiredGroups: [], protectOnlyMembers: false } });
   const ok = await server.admin('PUT', '/tenants/roles-main/settings', { body: { policies: { ...ADMINS, guards: { requiredGroups: [{ id: 'g-1' }], protectOnlyMembers: true } } } });
   assert.equal(ok.status, 200, ok.text);
   assert.deepEqual(ok.body.settings.policies.roles.roles, [{ name: 'Global Admin', admin: true }, { name: 'Responder', admin: false }]);
@@ -396,4 +397,32 @@ test('the admin API meets the same guards (a 409 problem with the reason), but m
   assert.deepEqual(await rolesOf(t, local.body.id), ['Global Admin']);
   // Over SCIM the renamed group is still required by id: the IdP may not rename it back.
   assertScimError(await call(t, 'PATCH', `/Groups/${g.body.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'displayName', value: 'Administrators' }] }), 400, 'mutability');
+});
+
+test('guards hold whatever the deprovisioning mode: remove-memberships and delete are refused for the last admin; allowed, remove-memberships revokes the roles with events', async () => {
+  for (const mode of ['remove-memberships', 'delete'] as const) {
+    const t = await tenant({ policies: { ...ADMINS, deprovisioning: { mode } } });
+    const ada = await user(t, 'ada@acme.example', 'Ada', 'Lovelace');
+    const bob = await user(t, 'bob@acme.example', 'Bob', 'Byte');
+    const admins = await group(t, 'Administrators', [ada]);
+    const mark = await cursor(t);
+    const unchanged = [{ path: `/Users/${ada}`, body: (await call(t, 'GET', `/Users/${ada}`)).body }, { path: `/Groups/${admins}`, body: (await call(t, 'GET', `/Groups/${admins}`)).body }];
+    await refusedWithNothingWritten(t, await oktaDeactivate(t, ada), 409, 'Ada Lovelace (ada@acme.example) is the last Global Admin of this organization; give another user that role first.', mark, unchanged);
+    assert.ok((await addMembers(t, admins, [bob])).status < 300);
+    const next = await cursor(t);
+    const ok = await entraDeactivate(t, ada);
+    assert.ok(ok.status === 200 || ok.status === 204, `${mode}: ${ok.text}`);
+    const seen = summary((await events(t, next)).data);
+    if (mode === 'remove-memberships') assert.deepEqual(seen, ['group.member_removed', 'user.deactivated', 'user.role_revoked ada@acme.example Global Admin']);
+    else assert.deepEqual(seen, ['group.member_removed', 'user.deleted', 'user.role_revoked ada@acme.example Global Admin']);
+  }
+});
+
+test('the only-member rule holds under remove-memberships: the team would be left empty', async () => {
+  const t = await tenant({ policies: { deprovisioning: { mode: 'remove-memberships' }, guards: { protectOnlyMembers: true } } });
+  const c = await user(t, 'carol@acme.example', 'Carol', 'Oncall');
+  const team = await group(t, 'On-call Team', [c]);
+  const mark = await cursor(t);
+  const before = [{ path: `/Users/${c}`, body: (await call(t, 'GET', `/Users/${c}`)).body }, { path: `/Groups/${team}`, body: (await call(t, 'GET', `/Groups/${team}`)).body }];
+  await refusedWithNothingWritten(t, await oktaDeactivate(t, c), 409, 'Carol Oncall (carol@acme.example) is the only member of "On-call Team"; add another member to that group before deprovisioning this user.', mark, before);
 });

@@ -60,6 +60,11 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
   app.addHook('onResponse', (request: Req, _reply, done) => {
     const ignored = request.scim?.ignored;
     if (ignored?.length) logIgnored(request, ignored);
+    const dropped = request.scim?.ignoredChanges;
+    if (dropped?.length) {
+      request.log.warn({ tenant: request.scim!.tenant.slug, ignoredChanges: [...new Set(dropped)].slice(0, MAX_IGNORED_LOGGED) },
+        'changes ignored: the tenant\'s attribute rules (policies.attributes.changeable) do not accept them');
+    }
     done();
   });
 

@@ -9,7 +9,8 @@ import { rolesOfGroup } from './roles-settings.ts';
 const pointers = (input: unknown) => (checkSettings(input).problems as { pointer: string }[]).map((p) => p.pointer);
 
 test('defaults: no roles, no mappings, no required groups, the only-member rule off', () => {
-  assert.deepEqual(checkSettings({}).settings?.policies, { roles: { roles: [], mappings: [] }, guards: { requiredGroups: [], protectOnlyMembers: false } });
+  const { roles, guards } = checkSettings({}).settings!.policies;
+  assert.deepEqual({ roles, guards }, { roles: { roles: [], mappings: [] }, guards: { requiredGroups: [], protectOnlyMembers: false } });
 });
 
 test('every problem at its pointer: types, unknown keys, duplicates, undefined roles, group references, unstorable names', () => {

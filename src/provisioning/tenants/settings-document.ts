@@ -9,6 +9,7 @@ import {
 import { checkLink, checkTemplate, parseMailbox, PLACEHOLDERS } from '../../events/email-template.ts';
 import { checkGuards, DEFAULT_GUARDS, guardsJsonSchema, type GuardsSettings } from '../policies/guards-settings.ts';
 import { checkRoles, DEFAULT_ROLES, rolesJsonSchema, type RolesSettings } from '../policies/roles-settings.ts';
+import { checkUserPolicies, DEFAULT_USER_POLICIES, USER_POLICY_KEYS, userPoliciesJsonSchema, type UserPolicies } from '../policies/user-policies.ts';
 
 export type PatchResponse = 200 | 204;
 
@@ -25,9 +26,12 @@ export interface TenantSettings {
   customSchemas: CustomSchema[];
   /** The email sent to a user the identity provider provisions (events/email.ts; off by default). */
   welcomeEmail: WelcomeEmailSettings;
-  /** Provisioning policies (issue 11, docs/policies.md), each in its own sub-key and file under provisioning/policies/. */
-  policies: { roles: RolesSettings; guards: GuardsSettings };
+  /** Provisioning policies (docs/policies.md); every default is today's behaviour. */
+  policies: Policies;
 }
+
+/** The policies, each lane's sub-keys (policies/*.ts). */
+export type Policies = UserPolicies & { roles: RolesSettings; guards: GuardsSettings };
 
 /**
  * The welcome email (PRODUCT.md C4). Subject, text and html are templates with {{placeholders}}
@@ -55,7 +59,7 @@ export const DEFAULT_SETTINGS: Readonly<TenantSettings> = Object.freeze({
   scim: Object.freeze({ patchResponse: Object.freeze({ users: 200 as const, groups: 204 as const }) }),
   customSchemas: Object.freeze([]) as unknown as CustomSchema[],
   welcomeEmail: Object.freeze({ enabled: false, subject: DEFAULT_WELCOME_SUBJECT, text: DEFAULT_WELCOME_TEXT }),
-  policies: Object.freeze({ roles: DEFAULT_ROLES, guards: DEFAULT_GUARDS }),
+  policies: Object.freeze({ ...DEFAULT_USER_POLICIES, roles: DEFAULT_ROLES, guards: DEFAULT_GUARDS }),
 });
 
 /** The settings document as JSON Schema (2020-12), for the admin API's OpenAPI document. */
@@ -134,8 +138,8 @@ export const tenantSettingsJsonSchema = {
     policies: {
       type: 'object',
       additionalProperties: false,
-      description: 'Provisioning policies (docs/policies.md).',
-      properties: { roles: rolesJsonSchema, guards: guardsJsonSchema },
+      description: 'Provisioning policies (docs/policies.md). Omitted policies keep today\'s behaviour.',
+      properties: { ...userPoliciesJsonSchema, roles: rolesJsonSchema, guards: guardsJsonSchema },
     },
   },
 } as const;
@@ -180,10 +184,18 @@ export function checkSettings(input: unknown): { settings: TenantSettings; probl
   const custom = input.customSchemas === undefined ? { schemas: [], problems: [] } : checkCustomSchemas(input.customSchemas, '/customSchemas');
   problems.push(...custom.problems);
   const welcomeEmail = checkWelcomeEmail(input.welcomeEmail, problem, known);
-  const pol = isObject(input.policies) ? input.policies : {};
-  if (input.policies !== undefined && !isObject(input.policies)) problem('/policies', 'must be an object');
-  known(pol, '/policies', ['roles', 'guards']);
-  const policies = { roles: checkRoles(pol.roles, '/policies/roles', problem), guards: checkGuards(pol.guards, '/policies/guards', problem) };
+  let policies: Policies = DEFAULT_SETTINGS.policies;
+  if (input.policies !== undefined) {
+    if (!isObject(input.policies)) problem('/policies', 'must be an object');
+    else {
+      known(input.policies, '/policies', [...USER_POLICY_KEYS, 'roles', 'guards']);
+      policies = {
+        ...checkUserPolicies(input.policies, problem, known),
+        roles: checkRoles(input.policies.roles, '/policies/roles', problem),
+        guards: checkGuards(input.policies.guards, '/policies/guards', problem),
+      };
+    }
+  }
   if (problems.length) return { problems };
   return { settings: { scim: { patchResponse }, customSchemas: custom.schemas, welcomeEmail, policies }, problems: [] };
 }

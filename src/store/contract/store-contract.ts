@@ -269,6 +269,43 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       assert.equal((await db.store.membersOf(t.id, [g.id])).get(g.id), undefined);
       assert.equal((await db.store.getGroup(t.id, g.id))!.version, 2);
     });
+
+    test('a user leaves every group at once (deprovisioning) and stays; those groups get a new version, the others not', async () => {
+      const t = await tenant();
+      const [a, b, c] = [group('A'), group('B'), group('C')];
+      const u = user('leaves.all');
+      const other = user('stays');
+      await db.store.transaction(async (tx) => {
+        await tx.insertUser(t.id, S, u);
+        await tx.insertUser(t.id, S, other);
+        for (const g of [a, b, c]) await tx.insertGroup(t.id, S, g);
+        await tx.addMembers(t.id, a.id, [{ value: u.id }, { value: other.id }], now());
+        await tx.addMembers(t.id, b.id, [{ value: u.id }], now());
+      });
+      const left = await db.store.transaction((tx) => tx.leaveAllGroups(t.id, u.id, now()));
+      assert.deepEqual(left.sort(), [a.id, b.id].sort());
+      assert.deepEqual((await db.store.membersOf(t.id, [a.id])).get(a.id)!.map((m) => m.value), [other.id]);
+      assert.equal((await db.store.groupsOfUsers(t.id, [u.id])).get(u.id), undefined);
+      assert.ok(await db.store.getUser(t.id, u.id), 'the user stays');
+      assert.equal((await db.store.getGroup(t.id, b.id))!.version, 2, 'left: a new version');
+      assert.equal((await db.store.getGroup(t.id, c.id))!.version, 1, 'a group it was not in is untouched');
+      assert.deepEqual(await db.store.transaction((tx) => tx.leaveAllGroups(t.id, u.id, now())), [], 'nothing left to leave');
+      assert.deepEqual(await db.store.transaction((tx) => tx.leaveAllGroups(t.id, 'no such id', now())), []);
+    });
+
+    test('an update that changes a user\'s origin writes it (account linking); others keep it', async () => {
+      const t = await tenant();
+      const u = { ...user('local.one'), origin: 'local' as const };
+      await db.store.transaction((tx) => tx.insertUser(t.id, S, u));
+      const renamed = { ...u, doc: { ...u.doc, displayName: 'Local' }, version: 2 };
+      assert.equal(await db.store.transaction((tx) => tx.updateUser(t.id, S, renamed, u)), true);
+      assert.equal((await db.store.getUser(t.id, u.id))!.origin, 'local');
+      const linked = { ...renamed, version: 3, origin: 'scim' as const };
+      assert.equal(await db.store.transaction((tx) => tx.updateUser(t.id, S, linked, renamed)), true);
+      assert.equal((await db.store.getUser(t.id, u.id))!.origin, 'scim');
+      assert.equal(await db.store.transaction((tx) => tx.updateUser(t.id, S, { ...linked, version: 4, origin: 'local' }, renamed)), false, 'a stale version writes no origin either');
+      assert.equal((await db.store.getUser(t.id, u.id))!.origin, 'scim');
+    });
   });
   filterContract(driver, open);
   hostileValuesContract(driver, open);

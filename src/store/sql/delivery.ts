@@ -109,6 +109,13 @@ export async function deleteConsumer(db: QueryRunner, id: string): Promise<boole
 const live = (d: SqlDialect, kinds: readonly ConsumerKind[], alias = 'c') =>
   sql`${sql.ref(`${alias}.enabled`)} = ${d.bool(true)} AND ${sql.ref(`${alias}.state`)} <> 'gone' AND ${sql.ref(`${alias}.kind`)} IN (${sql.join(kinds)})`;
 
+/** Whether any enabled, not-gone consumer of these kinds exists (the delivery thread starts only then). */
+export async function hasLiveConsumers(db: QueryRunner, d: SqlDialect, kinds: readonly ConsumerKind[]): Promise<boolean> {
+  if (!kinds.length) return false;
+  const r = await db.run(sql<Row>`SELECT 1 AS one FROM consumers c WHERE ${live(d, kinds)} LIMIT 1`);
+  return r.rows.length > 0;
+}
+
 export async function discoverStreams(db: QueryRunner, d: SqlDialect, kinds: readonly ConsumerKind[], now: string, window: number): Promise<number> {
   if (!kinds.length) return 0;
   const behind = await db.run(sql<Row>`SELECT c.id, c.tenant_id, c.scanned_position, h.p AS head FROM consumers c, (SELECT ${HEAD} AS p) AS h
@@ -266,6 +273,15 @@ export async function finishReplay(db: QueryRunner, c: ReplayClaim, result: { de
 
 export async function pruneAttempts(db: QueryRunner, before: string, limit: number): Promise<number> {
   const r = await db.run(sql`DELETE FROM delivery_attempts WHERE seq IN (SELECT seq FROM delivery_attempts WHERE at < ${before} ORDER BY seq LIMIT ${limit})`);
+  return Number(r.numAffectedRows ?? 0);
+}
+
+/**
+ * Deletes up to `limit` dead letters older than `before` that wait for no replay: by then their
+ * events are past the retention too, so they could not be replayed anyway.
+ */
+export async function pruneDeadLetters(db: QueryRunner, before: string, limit: number): Promise<number> {
+  const r = await db.run(sql`DELETE FROM delivery_dead_letters WHERE seq IN (SELECT seq FROM delivery_dead_letters WHERE at < ${before} AND replay_at IS NULL ORDER BY seq LIMIT ${limit})`);
   return Number(r.numAffectedRows ?? 0);
 }
 

@@ -350,6 +350,8 @@ export class SqlResources implements StoreTx {
       display_name_lc = ${c.display_name_lc}, active = ${c.active}, doc = ${JSON.stringify(u.doc)}, last_modified = ${u.lastModified}, version = ${u.version}
       WHERE tenant_id = ${tenantId} AND id = ${u.id} AND version = ${before.version}`));
     if (Number(res.numAffectedRows ?? 0) === 0) return false;
+    // Only a linked user changes origin: the common update keeps its one statement.
+    if (u.origin !== undefined && u.origin !== (before.origin ?? 'scim')) await this.db.run(sql`UPDATE users SET origin = ${u.origin} WHERE tenant_id = ${tenantId} AND id = ${u.id}`);
     await this.updateCustomRows('User', tenantId, schemas, u.id, u.doc, before.doc);
     // Most updates (deactivate, a title, a name) leave emails and the other indexed values alone.
     const rows = this.valueRows(schemas, u.doc);
@@ -396,6 +398,11 @@ export class SqlResources implements StoreTx {
     await this.db.run(sql`DELETE FROM user_values WHERE tenant_id = ${tenantId} AND user_id = ${id}`);
     await custom.deleteCustomRows(this.db, tenantId, id);
     return { groups: await this.removeFromAllGroups(tenantId, id, at) };
+  }
+
+  async leaveAllGroups(tenantId: string, userId: string, at: string): Promise<string[]> {
+    if (!canNameRow(userId)) return [];
+    return this.removeFromAllGroups(tenantId, userId, at);
   }
 
   /** A deleted member leaves every group; each of those groups gets a new version. Returns their ids. */

@@ -304,6 +304,7 @@ export abstract class SqlStore implements Store {
   listConsumers(q: { kind?: ConsumerKind; tenantId?: string | null }, scan: Scan) { return this.run(() => delivery.listConsumers(this.db, q, scan)); }
   updateConsumer(id: string, patch: ConsumerPatch, at: string) { return this.run(() => delivery.updateConsumer(this.db, this.dialect, id, patch, at)); }
   deleteConsumer(id: string) { return this.atomically((db) => delivery.deleteConsumer(db, id)); }
+  hasLiveConsumers(kinds: readonly ConsumerKind[]) { return this.run(() => delivery.hasLiveConsumers(this.db, this.dialect, kinds)); }
   discoverStreams(kinds: readonly ConsumerKind[], now: string, window: number) { return this.run(() => delivery.discoverStreams(this.db, this.dialect, kinds, now, window)); }
   claimStreams(owner: string, kinds: readonly ConsumerKind[], now: string, leaseUntil: string, limit: number) { return this.run(() => delivery.claimStreams(this.db, this.dialect, owner, kinds, now, leaseUntil, limit)); }
   streamEvents(tenantId: string, after: number, types: readonly string[] | null, limit: number) { return this.run(() => delivery.streamEvents(this.db, tenantId, after, types, limit)); }
@@ -330,5 +331,6 @@ export abstract class SqlStore implements Store {
   claimReplays(owner: string, kinds: readonly ConsumerKind[], now: string, leaseUntil: string, limit: number) { return this.run(() => delivery.claimReplays(this.db, this.dialect, owner, kinds, now, leaseUntil, limit)); }
   finishReplay(c: ReplayClaim, result: { delivered: boolean; nextAttemptAt: string | null; error: string | null }, now: string) { return this.run(() => delivery.finishReplay(this.db, c, result, now)); }
   pruneAttempts(before: string, limit: number) { return this.run(() => delivery.pruneAttempts(this.db, before, limit)); }
+  pruneDeadLetters(before: string, limit: number) { return this.run(() => delivery.pruneDeadLetters(this.db, before, limit)); }
   getEvent(id: string) { return this.run(() => delivery.getEvent(this.db, id)); }
 }

@@ -56,7 +56,7 @@ export function settingsRoutes(app: FastifyInstance, deps: AdminDeps): void {
     const { dropValues } = request.query as { dropValues: boolean };
     const before = await readSettings(store, t);
     const replaced = await replaceSettings(store, t, request.body, { expectedVersion: expectedVersion(request), dropValues, clock, actor: eventActor(actorOf(request)), requestId: request.id });
-    const changed = (['scim', 'customSchemas', 'policies'] as const).filter((k) => JSON.stringify(before.settings[k]) !== JSON.stringify(replaced.settings[k]));
+    const changed = (['scim', 'customSchemas', 'welcomeEmail', 'policies'] as const).filter((k) => JSON.stringify(before.settings[k]) !== JSON.stringify(replaced.settings[k]));
     await audit(store, clock, actorOf(request), 'settings.replace', { type: 'settings', id: t.id, tenantId: t.id },
       { version: replaced.version, changed, ...(replaced.dropped.length ? { dropped: replaced.dropped } : {}) });
     reply.header('ETag', etag(replaced.version));
