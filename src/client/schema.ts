@@ -185,7 +185,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A user, with the groups it belongs to */
+        /** A user, with the groups it belongs to and the roles they grant it */
         get: operations["getUser"];
         /** Replace a local user's attributes */
         put: operations["replaceUser"];
@@ -2682,6 +2682,15 @@ export interface operations {
                                 id: string;
                                 displayName: string;
                             }[];
+                            /** @description GET of one user: its effective roles (settings policies.roles), each with the groups that grant it; empty when none */
+                            roles?: {
+                                name: string;
+                                admin: boolean;
+                                groups: {
+                                    id: string;
+                                    displayName: string;
+                                }[];
+                            }[];
                             /** @description SCIM attributes (RFC 7643) as the SCIM side stores them: core attributes at the top level, extension attributes under their schema URN */
                             attributes: {
                                 [key: string]: unknown;
@@ -2842,6 +2851,15 @@ export interface operations {
                         groups?: {
                             id: string;
                             displayName: string;
+                        }[];
+                        /** @description GET of one user: its effective roles (settings policies.roles), each with the groups that grant it; empty when none */
+                        roles?: {
+                            name: string;
+                            admin: boolean;
+                            groups: {
+                                id: string;
+                                displayName: string;
+                            }[];
                         }[];
                         /** @description SCIM attributes (RFC 7643) as the SCIM side stores them: core attributes at the top level, extension attributes under their schema URN */
                         attributes: {
@@ -3063,6 +3081,15 @@ export interface operations {
                             id: string;
                             displayName: string;
                         }[];
+                        /** @description GET of one user: its effective roles (settings policies.roles), each with the groups that grant it; empty when none */
+                        roles?: {
+                            name: string;
+                            admin: boolean;
+                            groups: {
+                                id: string;
+                                displayName: string;
+                            }[];
+                        }[];
                         /** @description SCIM attributes (RFC 7643) as the SCIM side stores them: core attributes at the top level, extension attributes under their schema URN */
                         attributes: {
                             [key: string]: unknown;
@@ -3189,6 +3216,15 @@ export interface operations {
                         groups?: {
                             id: string;
                             displayName: string;
+                        }[];
+                        /** @description GET of one user: its effective roles (settings policies.roles), each with the groups that grant it; empty when none */
+                        roles?: {
+                            name: string;
+                            admin: boolean;
+                            groups: {
+                                id: string;
+                                displayName: string;
+                            }[];
                         }[];
                         /** @description SCIM attributes (RFC 7643) as the SCIM side stores them: core attributes at the top level, extension attributes under their schema URN */
                         attributes: {
@@ -4859,6 +4895,50 @@ export interface operations {
                                      */
                                     defaultGroup: string | null;
                                 };
+                                /** @description App roles, and the IdP groups that grant them: a user holds the roles of the groups it is a direct member of. */
+                                roles?: {
+                                    /** @default [] */
+                                    roles: {
+                                        /** @description Unique (case-insensitively); named in events and refusals, e.g. "Global Admin" */
+                                        name: string;
+                                        /**
+                                         * @description Keep at least one active holder: deprovisioning or removing the last one is refused
+                                         * @default false
+                                         */
+                                        admin: boolean;
+                                    }[];
+                                    /** @default [] */
+                                    mappings: {
+                                        group: {
+                                            /** @description The group's displayName (case-insensitive) */
+                                            displayName: string;
+                                        } | {
+                                            /** @description The group's id */
+                                            id: string;
+                                        };
+                                        /** @description A role named in roles */
+                                        role: string;
+                                    }[];
+                                };
+                                /** @description Refusals that keep the app usable: required groups, and the only member of a group. */
+                                guards?: {
+                                    /**
+                                     * @description Groups that keep at least one member and that the identity provider may not delete or rename
+                                     * @default []
+                                     */
+                                    requiredGroups: ({
+                                        /** @description The group's displayName (case-insensitive) */
+                                        displayName: string;
+                                    } | {
+                                        /** @description The group's id */
+                                        id: string;
+                                    })[];
+                                    /**
+                                     * @description Refuse to deactivate or delete a user who is the only member of a group
+                                     * @default false
+                                     */
+                                    protectOnlyMembers: boolean;
+                                };
                             };
                         };
                     };
@@ -5087,6 +5167,50 @@ export interface operations {
                              */
                             defaultGroup?: string | null;
                         };
+                        /** @description App roles, and the IdP groups that grant them: a user holds the roles of the groups it is a direct member of. */
+                        roles?: {
+                            /** @default [] */
+                            roles?: {
+                                /** @description Unique (case-insensitively); named in events and refusals, e.g. "Global Admin" */
+                                name: string;
+                                /**
+                                 * @description Keep at least one active holder: deprovisioning or removing the last one is refused
+                                 * @default false
+                                 */
+                                admin?: boolean;
+                            }[];
+                            /** @default [] */
+                            mappings?: {
+                                group: {
+                                    /** @description The group's displayName (case-insensitive) */
+                                    displayName: string;
+                                } | {
+                                    /** @description The group's id */
+                                    id: string;
+                                };
+                                /** @description A role named in roles */
+                                role: string;
+                            }[];
+                        };
+                        /** @description Refusals that keep the app usable: required groups, and the only member of a group. */
+                        guards?: {
+                            /**
+                             * @description Groups that keep at least one member and that the identity provider may not delete or rename
+                             * @default []
+                             */
+                            requiredGroups?: ({
+                                /** @description The group's displayName (case-insensitive) */
+                                displayName: string;
+                            } | {
+                                /** @description The group's id */
+                                id: string;
+                            })[];
+                            /**
+                             * @description Refuse to deactivate or delete a user who is the only member of a group
+                             * @default false
+                             */
+                            protectOnlyMembers?: boolean;
+                        };
                     };
                 };
             };
@@ -5238,6 +5362,50 @@ export interface operations {
                                      * @default null
                                      */
                                     defaultGroup: string | null;
+                                };
+                                /** @description App roles, and the IdP groups that grant them: a user holds the roles of the groups it is a direct member of. */
+                                roles?: {
+                                    /** @default [] */
+                                    roles: {
+                                        /** @description Unique (case-insensitively); named in events and refusals, e.g. "Global Admin" */
+                                        name: string;
+                                        /**
+                                         * @description Keep at least one active holder: deprovisioning or removing the last one is refused
+                                         * @default false
+                                         */
+                                        admin: boolean;
+                                    }[];
+                                    /** @default [] */
+                                    mappings: {
+                                        group: {
+                                            /** @description The group's displayName (case-insensitive) */
+                                            displayName: string;
+                                        } | {
+                                            /** @description The group's id */
+                                            id: string;
+                                        };
+                                        /** @description A role named in roles */
+                                        role: string;
+                                    }[];
+                                };
+                                /** @description Refusals that keep the app usable: required groups, and the only member of a group. */
+                                guards?: {
+                                    /**
+                                     * @description Groups that keep at least one member and that the identity provider may not delete or rename
+                                     * @default []
+                                     */
+                                    requiredGroups: ({
+                                        /** @description The group's displayName (case-insensitive) */
+                                        displayName: string;
+                                    } | {
+                                        /** @description The group's id */
+                                        id: string;
+                                    })[];
+                                    /**
+                                     * @description Refuse to deactivate or delete a user who is the only member of a group
+                                     * @default false
+                                     */
+                                    protectOnlyMembers: boolean;
                                 };
                             };
                         };

@@ -10,6 +10,7 @@ import type { ChangeHook } from './mutate.ts';
 import { outbox } from '../events/outbox.ts';
 import { defaultGroup } from './policies/default-group.ts';
 import { groupRules } from './policies/group-rules.ts';
+import { rolesAndGuards } from './policies/roles-and-guards.ts';
 import { SchemaCatalog } from './schemas.ts';
 import { Authentication } from './tenants/authentication.ts';
 
@@ -42,10 +43,10 @@ export class Provisioning {
     this.clock = options.clock;
     this.authentication = new Authentication(options.store, options.clock);
     this.schemas = new SchemaCatalog(options.store);
-    // The policies check every change first; the outbox records it only once every other hook has
-    // accepted it. After it come the consequences of the change (the default group's memberships),
-    // which record their own events after the change's.
-    this.checks = Object.freeze([groupRules, ...(options.hooks ?? [])]);
+    // The policies check every change first (a refusal costs the other hooks nothing); the outbox
+    // records it only once every other hook has accepted it. After it come the consequences of the
+    // change (the default group's memberships), which record their own events after the change's.
+    this.checks = Object.freeze([rolesAndGuards, groupRules, ...(options.hooks ?? [])]);
     this.hooks = Object.freeze([...this.checks, outbox, ...CONSEQUENCES]);
   }
 

@@ -265,6 +265,26 @@ export interface StoreTx extends StoreReads {
   /** Of these ids, the users that are members of no group (the default group rule): one statement per 500 ids. */
   usersInNoGroup(tenantId: string, userIds: readonly string[]): Promise<string[]>;
 
+  // ---- policies (issue 11: provisioning/policies/) -------------------------------------------
+
+  /**
+   * The users among `ids` (other ids are left out) with whether they are active and every group
+   * they are a direct member of: set-based, one statement per 500 ids.
+   */
+  usersAndTheirGroups(tenantId: string, ids: string[]): Promise<Map<string, { userName: string; active: boolean; groups: { id: string; displayName: string }[] }>>;
+  /** The groups with these displayNames (compared case-insensitively). */
+  groupsNamed(tenantId: string, displayNames: string[]): Promise<{ id: string; displayName: string }[]>;
+  /** An active user that is a direct member of one of these groups, or undefined when there is none (one statement). */
+  activeMemberOf(tenantId: string, groupIds: string[]): Promise<string | undefined>;
+  /**
+   * Makes the guards of one tenant check one transaction at a time, until this one ends: without it
+   * two transactions could each deactivate one of the last two admins, each seeing the other still
+   * active (PostgreSQL's read committed). A no-op where writers already run one at a time (SQLite).
+   */
+  serializePolicyChecks(tenantId: string): Promise<void>;
+  /** How many direct members (users and groups) each of these groups has; groups without members are 0. */
+  memberCounts(tenantId: string, groupIds: string[]): Promise<Map<string, number>>;
+
   /**
    * Appends events to the outbox in this transaction (one statement per 500): they commit with the
    * change or not at all.

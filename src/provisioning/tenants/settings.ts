@@ -5,7 +5,10 @@
 // attribute and the count, unless the caller says dropValues, which removes them in the same
 // transaction as the new document.
 import { extendedResource, type CustomAttribute, type CustomSchema } from '../../scim/schemas/custom-extension.ts';
-import { UniquenessViolation, type CustomAttributeKey, type Store, type Tenant } from '../../store/store.ts';
+import { UniquenessViolation, type CustomAttributeKey, type EventActor, type Store, type Tenant } from '../../store/store.ts';
+import { LIBRARY_ACTOR } from '../context.ts';
+import { roleEvents } from '../policies/roles-and-guards.ts';
+import { mappingDeltas } from '../policies/roles.ts';
 import { isoNow, systemClock, type Clock } from '../clock.ts';
 import { checkSettings, readStoredSettings, type SettingsProblem, type TenantSettings } from './settings-document.ts';
 import type { StoreTx } from '../../store/store.ts';
@@ -54,6 +57,9 @@ export interface ReplaceOptions {
   /** Remove the stored values of attributes the new document no longer defines (or retypes). */
   dropValues?: boolean;
   clock?: Clock;
+  /** Who replaces them and in which request: the role events a new role mapping writes name them (default: the library). */
+  actor?: EventActor;
+  requestId?: string | null;
 }
 
 const describe = (h: HeldValues) => `${h.schema}:${h.attribute} (${h.resources} ${h.resourceType === 'User' ? 'user' : 'group'}${h.resources === 1 ? '' : 's'})`;
@@ -99,6 +105,10 @@ export async function replaceSettings(store: Store, tenant: Pick<Tenant, 'id' | 
       }
     }
     await checkPoliciesHold(tx, tenant.id, before, next);
+    // Roles are derived from memberships and the mapping: a new mapping changes users' roles now,
+    // and says so with their events, in this transaction (policies/roles.ts mappingDeltas).
+    const roleChanges = await mappingDeltas(tx, tenant.id, before.policies.roles, next.policies.roles);
+    if (roleChanges.length) await tx.appendEvents(roleEvents(tenant, roleChanges, [next.policies.roles, before.policies.roles], at, options.actor ?? LIBRARY_ACTOR, options.requestId ?? null));
     const version = current.version + 1;
     if (!(await tx.writeTenantSettings(tenant.id, next, version, current.version))) {
       // The row is locked: only a writer outside this store's transactions could get here.

@@ -10,6 +10,7 @@ import { all, group, now, S, suiteStore, user } from './fixtures.ts';
 import { parseFilter } from '../../scim/filter.ts';
 import { filterContract } from './filter-contract.ts';
 import { hostileValuesContract } from './hostile-values-contract.ts';
+import { policiesContract } from './policies-contract.ts';
 import { settingsContract } from './settings-contract.ts';
 import { UniquenessViolation, UnknownMembers, type Store } from '../store.ts';
 
@@ -336,4 +337,5 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
   hostileValuesContract(driver, open);
   adminContract(driver, open);
   settingsContract(driver, open);
+  policiesContract(driver, open);
 }

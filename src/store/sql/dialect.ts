@@ -27,6 +27,12 @@ export interface SqlDialect {
   boolParam(value: boolean | null): unknown;
   /** Appended to a SELECT that reads a row about to be written: holds it until the transaction ends. */
   forUpdate: Sql;
+  /**
+   * A statement that holds a named lock until the transaction ends, for checks that read rows other
+   * transactions may be changing (provisioning/policies/guards.ts); undefined where write
+   * transactions already run one at a time (SQLite).
+   */
+  transactionLock(name: string): Sql | undefined;
   /** Case-sensitive substring tests (LIKE is case-insensitive in SQLite, so it cannot serve). */
   containsExact(expr: Sql, value: string): Sql;
   startsWithExact(expr: Sql, value: string): Sql;
@@ -65,6 +71,7 @@ export const sqliteDialect: SqlDialect = {
   boolParam: (value) => (value === null ? null : value ? 1 : 0),
   // BEGIN IMMEDIATE already serialises writers on SQLite.
   forUpdate: sql``,
+  transactionLock: () => undefined,
   containsExact: (expr, value) => sql`instr(${expr}, ${value}) > 0`,
   // Lengths are measured by SQLite (characters), not JavaScript (UTF-16 units): emoji count as one.
   startsWithExact: (expr, value) => sql`substr(${expr}, 1, length(${value})) = ${value}`,
@@ -100,6 +107,7 @@ export const postgresDialect: SqlDialect = {
   bool: (value) => sql.lit(value),
   boolParam: (value) => value,
   forUpdate: sql` FOR UPDATE`,
+  transactionLock: (name) => sql`SELECT pg_advisory_xact_lock(hashtextextended(${name}, 0))`,
   containsExact: (expr, value) => sql`strpos(${expr}, ${value}::text) > 0`,
   startsWithExact: (expr, value) => sql`left(${expr}, length(${value}::text)) = ${value}::text`,
   endsWithExact: (expr, value) => (value === '' ? sql`${expr} IS NOT NULL` : sql`right(${expr}, length(${value}::text)) = ${value}::text`),

@@ -1,7 +1,7 @@
 // /admin/v1/tenants/{tenant}/settings: one versioned document per tenant, read whole and replaced
 // whole with If-Match (docs/admin-api.md, docs/custom-attributes.md).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { audit } from '../../../provisioning/admin/audit.ts';
+import { audit, eventActor } from '../../../provisioning/admin/audit.ts';
 import { readSettings, replaceSettings, tenantSettingsJsonSchema } from '../../../provisioning/tenants/settings.ts';
 import { etag } from '../../../scim/etag.ts';
 import type { AdminDeps } from '../index.ts';
@@ -55,7 +55,7 @@ export function settingsRoutes(app: FastifyInstance, deps: AdminDeps): void {
     const t = await tenantOf(request);
     const { dropValues } = request.query as { dropValues: boolean };
     const before = await readSettings(store, t);
-    const replaced = await replaceSettings(store, t, request.body, { expectedVersion: expectedVersion(request), dropValues, clock });
+    const replaced = await replaceSettings(store, t, request.body, { expectedVersion: expectedVersion(request), dropValues, clock, actor: eventActor(actorOf(request)), requestId: request.id });
     const changed = (['scim', 'customSchemas', 'welcomeEmail', 'policies'] as const).filter((k) => JSON.stringify(before.settings[k]) !== JSON.stringify(replaced.settings[k]));
     await audit(store, clock, actorOf(request), 'settings.replace', { type: 'settings', id: t.id, tenantId: t.id },
       { version: replaced.version, changed, ...(replaced.dropped.length ? { dropped: replaced.dropped } : {}) });
