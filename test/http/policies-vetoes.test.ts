@@ -10,6 +10,7 @@ import { scim, startAdminServer, type AdminTestServer, type Json } from '../supp
 import { assertScimError } from '../support/scim-errors.ts';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.ts';
 import { VetoRegistry, type ProposedChange } from '../../src/provisioning/policies/vetoes.ts';
+import { deprovisioningPlan, onCallVeto, replacementFor, type Organisation } from '../../examples/on-call-veto/on-call.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -287,4 +288,44 @@ test('webhook latency: a loopback receiver answering at once (figures for docs/p
   const b = await measure(hooked);
   assert.equal(receivedBy(hooked).length, 30);
   console.log(`# approval webhook latency (ms, 30 PATCHes): without median ${a.median.toFixed(2)} p90 ${a.p90.toFixed(2)}; with median ${b.median.toFixed(2)} p90 ${b.p90.toFixed(2)}`);
+});
+
+// ---- the worked example (examples/on-call-veto): Splunk On-Call's deprovisioning rule
+
+test("example on-call-veto: Okta's deactivation of a team's only member and Entra's DELETE of the only Global Admin are refused; a user with a replacement goes, replaced in the article's order", async () => {
+  const t = await tenantWith('oncall');
+  const org: Organisation = {
+    globalAdmins: ['root@acme.example'],
+    teams: [
+      { name: 'Ops', members: [{ userName: 'ada@acme.example', role: 'member', reachable: true }], onCall: ['ada@acme.example'] },
+      {
+        name: 'Web', onCall: ['bob@acme.example'], members: [
+          { userName: 'bob@acme.example', role: 'teamAdmin', reachable: true },
+          { userName: 'carol@acme.example', role: 'member', reachable: true },
+          { userName: 'frank@acme.example', role: 'alertAdmin', reachable: true },
+          { userName: 'erin@acme.example', role: 'alertAdmin', reachable: true },
+          { userName: 'dave@acme.example', role: 'alertAdmin', reachable: false },
+        ],
+      },
+    ],
+  };
+  // The article's order: Team Admin, Alert Admin, Global Admin, Non-admin; reachable first; userName A→Z.
+  assert.equal(replacementFor(org.teams[1], 'bob@acme.example')?.userName, 'erin@acme.example');
+  const veto = onCallVeto((slug) => (slug === t.slug ? org : undefined));
+  const stops = [vetoes.add('user.deactivate', veto), vetoes.add('user.delete', veto)];
+  try {
+    const ada = await oktaUser(t, 'ada@acme.example');
+    const root = await oktaUser(t, 'root@acme.example');
+    const bob = await oktaUser(t, 'bob@acme.example');
+    const evBefore = (await events(t)).length;
+    assertScimError(await call(t, `/Users/${ada.id}`, 'PATCH', oktaDeactivate), 400, undefined,
+      /^ada@acme\.example is the only member of team Ops in Splunk On-Call; add another member to Ops, then retry\.$/);
+    await unchanged(t, `/Users/${ada.id}`, ada, evBefore);
+    assertScimError(await call(t, `/Users/${root.id}`, 'DELETE'), 400, undefined, /only Global Admin/);
+    await unchanged(t, `/Users/${root.id}`, root, evBefore);
+    assert.deepEqual(deprovisioningPlan(org, 'bob@acme.example'), { ok: true, leave: ['Web'], replace: [{ team: 'Web', by: 'erin@acme.example' }] });
+    const ok = await call(t, `/Users/${bob.id}`, 'PATCH', oktaDeactivate);
+    assert.equal(ok.status, 200, ok.text);
+    assert.deepEqual((await events(t)).slice(evBefore).map((e: Json) => e.type), ['user.deactivated']);
+  } finally { for (const s of stops) s(); }
 });
