@@ -374,6 +374,7 @@ test('the policy settings: defaults are today\'s behaviour, invalid values are r
     linking: { enabled: false },
     deprovisioning: { mode: 'deactivate' },
     attributes: { uniqueIdentifier: 'userName', userNameImmutable: false, changeable: null, otherChanges: 'refuse' },
+    approval: { webhook: null },
   });
   const refused = async (policies: Json, field: string) => {
     expectProblem(await server.admin('PUT', `/tenants/${t.slug}/settings`, { body: { policies } }), 400, { field });

@@ -6,8 +6,9 @@ import { DEFAULT_USER_POLICIES } from './user-policies.ts';
 
 test('no policies: the defaults, which are today\'s behaviour', () => {
   const r = checkSettings({});
-  assert.deepEqual(r.settings?.policies, DEFAULT_USER_POLICIES);
-  assert.deepEqual(checkSettings({ policies: {} }).settings?.policies, DEFAULT_USER_POLICIES);
+  // approval: the app vetoes' sub-key (policies/approval.ts), off by default.
+  assert.deepEqual(r.settings?.policies, { ...DEFAULT_USER_POLICIES, approval: { webhook: null } });
+  assert.deepEqual(checkSettings({ policies: {} }).settings?.policies, { ...DEFAULT_USER_POLICIES, approval: { webhook: null } });
 });
 
 test('every policy value is read, and every bad one is reported at its pointer', () => {
