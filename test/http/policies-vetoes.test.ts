@@ -268,6 +268,23 @@ test('settings: the secret is never read back, a replacement without it keeps it
   assert.match(typeof stored === 'string' ? stored : JSON.stringify(stored), new RegExp(SECRET2.slice(0, 20).replace(/[+/]/g, '\\$&')));
 });
 
+test("settings: an approval URL this server may not call (http, loopback) is refused when saved, under the server's webhook rules", async () => {
+  const strict = await startAdminServer();
+  try {
+    const slug = `apr-strict-${process.pid}`;
+    assert.equal((await strict.admin('POST', '/tenants', { body: { slug } })).status, 201);
+    const http = await strict.admin('PUT', `/tenants/${slug}/settings`, { body: { policies: { approval: { webhook: { url: 'http://app.example.com/approve', secret: SECRET } } } } });
+    assert.equal(http.status, 400, http.text);
+    assert.equal(http.body.field, '/policies/approval/webhook/url');
+    assert.match(http.body.detail, /https/);
+    const loopback = await strict.admin('PUT', `/tenants/${slug}/settings`, { body: { policies: { approval: { webhook: { url: 'https://127.0.0.1/approve', secret: SECRET } } } } });
+    assert.equal(loopback.status, 400, loopback.text);
+    assert.match(loopback.body.detail, /127\.0\.0\.1/);
+    const ok = await strict.admin('PUT', `/tenants/${slug}/settings`, { body: { policies: { approval: { webhook: { url: 'https://app.example.com/approve', secret: SECRET } } } } });
+    assert.equal(ok.status, 200, ok.text);
+  } finally { await strict.close(); }
+});
+
 test('webhook latency: a loopback receiver answering at once (figures for docs/policies.md)', async () => {
   const plain = await tenantWith('apr-lat0');
   const hooked = await tenantWith('apr-lat1', webhookFor(t0(), 'latency', { kinds: ['user.update'] }));

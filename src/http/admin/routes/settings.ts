@@ -2,7 +2,8 @@
 // whole with If-Match (docs/admin-api.md, docs/custom-attributes.md).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../../../provisioning/admin/audit.ts';
-import { readSettings, replaceSettings, tenantSettingsJsonSchema } from '../../../provisioning/tenants/settings.ts';
+import { readSettings, replaceSettings, SettingsError, tenantSettingsJsonSchema } from '../../../provisioning/tenants/settings.ts';
+import { AddressRefused, checkEndpointUrl, type AddressPolicy } from '../../../events/webhook-address-guard.ts';
 import { etag } from '../../../scim/etag.ts';
 import type { AdminDeps } from '../index.ts';
 import { actorOf, tenantIn } from '../index.ts';
@@ -54,6 +55,7 @@ export function settingsRoutes(app: FastifyInstance, deps: AdminDeps): void {
   }, async (request, reply) => {
     const t = await tenantOf(request);
     const { dropValues } = request.query as { dropValues: boolean };
+    checkApprovalUrl(request.body, deps.config.webhooks);
     const before = await readSettings(store, t);
     const replaced = await replaceSettings(store, t, request.body, { expectedVersion: expectedVersion(request), dropValues, clock });
     const changed = (['scim', 'customSchemas', 'welcomeEmail', 'policies'] as const).filter((k) => JSON.stringify(before.settings[k]) !== JSON.stringify(replaced.settings[k]));
@@ -62,4 +64,20 @@ export function settingsRoutes(app: FastifyInstance, deps: AdminDeps): void {
     reply.header('ETag', etag(replaced.version));
     return replaced;
   });
+}
+
+/**
+ * The approval webhook's URL against this server's address rules (config.webhooks), when saved, for a
+ * clear error then; the call checks it again, resolved addresses included (policies/vetoes.ts).
+ */
+function checkApprovalUrl(body: unknown, policy: AddressPolicy): void {
+  const url = (body as { policies?: { approval?: { webhook?: { url?: unknown } | null } } } | null)?.policies?.approval?.webhook?.url;
+  if (typeof url !== 'string') return;
+  try {
+    checkEndpointUrl(url, policy);
+  } catch (err) {
+    if (!(err instanceof AddressRefused)) throw err;
+    const problem = { pointer: '/policies/approval/webhook/url', message: err.message };
+    throw new SettingsError({ code: 'invalidSettings', problems: [problem] }, `The settings are not valid: ${problem.pointer} ${problem.message}`);
+  }
 }
