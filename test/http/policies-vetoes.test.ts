@@ -258,6 +258,11 @@ test('settings: the secret is never read back, a replacement without it keeps it
   // Rotation.
   const rotated = await server.admin('PUT', `/tenants/${slug}/settings`, { body: { policies: { approval: { webhook: { url: `${receiver.url}/secret`, secret: SECRET2 } } } } });
   assert.equal(rotated.status, 200, rotated.text);
+  const audit = await server.admin('GET', `/audit?tenant=${slug}&action=settings.replace&limit=1`);
+  assert.equal(audit.status, 200, audit.text);
+  assert.deepEqual(audit.body.data[0].summary.changed, ['policies'], 'a rotation alone is audited as a change of policies');
+  assert.equal(audit.body.data[0].summary.approvalSecretChanged, true);
+  assert.doesNotMatch((await server.admin('GET', `/audit?tenant=${slug}&limit=50`)).text, /whsec_/, 'the audit log never holds the secret');
   await oktaUser(t, 'bob@secret.example');
   const last = receivedBy(t)[1];
   new Webhook(SECRET2).verify(last.body, last.headers as Record<string, string>);

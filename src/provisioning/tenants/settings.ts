@@ -41,6 +41,8 @@ export interface SettingsRead { settings: TenantSettings; version: number }
 export interface SettingsReplaced extends SettingsRead {
   /** Values removed because dropValues was given: per attribute, the resources that lost a value. */
   dropped: HeldValues[];
+  /** The approval webhook's secret changed (set, rotated or removed): the document read back does not show it. */
+  secretChanged?: boolean;
 }
 
 export async function readSettings(store: Store, tenant: Pick<Tenant, 'id' | 'slug'>): Promise<SettingsRead> {
@@ -110,7 +112,8 @@ export async function replaceSettings(store: Store, tenant: Pick<Tenant, 'id' | 
       // The row is locked: only a writer outside this store's transactions could get here.
       throw new SettingsError({ code: 'staleVersion', expected: current.version, current: current.version + 1 }, 'The settings changed during the replacement; read them again and retry.');
     }
-    return { settings: readable(next), version, dropped };
+    const secretChanged = (before.policies.approval?.webhook?.secret ?? null) !== (next.policies.approval?.webhook?.secret ?? null);
+    return { settings: readable(next), version, dropped, ...(secretChanged ? { secretChanged } : {}) };
   });
   // The welcome email's consumer sleeps until a tenant first wants it (migration 007), then starts
   // from the head: users provisioned before that get no email. Every event committed so far is

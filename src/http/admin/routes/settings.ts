@@ -58,9 +58,10 @@ export function settingsRoutes(app: FastifyInstance, deps: AdminDeps): void {
     checkApprovalUrl(request.body, deps.config.webhooks);
     const before = await readSettings(store, t);
     const replaced = await replaceSettings(store, t, request.body, { expectedVersion: expectedVersion(request), dropValues, clock });
-    const changed = (['scim', 'customSchemas', 'welcomeEmail', 'policies'] as const).filter((k) => JSON.stringify(before.settings[k]) !== JSON.stringify(replaced.settings[k]));
+    // The approval webhook's secret is never read back: its change is counted from the flag.
+    const changed = (['scim', 'customSchemas', 'welcomeEmail', 'policies'] as const).filter((k) => JSON.stringify(before.settings[k]) !== JSON.stringify(replaced.settings[k]) || (k === 'policies' && replaced.secretChanged));
     await audit(store, clock, actorOf(request), 'settings.replace', { type: 'settings', id: t.id, tenantId: t.id },
-      { version: replaced.version, changed, ...(replaced.dropped.length ? { dropped: replaced.dropped } : {}) });
+      { version: replaced.version, changed, ...(replaced.dropped.length ? { dropped: replaced.dropped } : {}), ...(replaced.secretChanged ? { approvalSecretChanged: true } : {}) });
     reply.header('ETag', etag(replaced.version));
     return replaced;
   });
