@@ -551,6 +551,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -628,6 +632,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -659,6 +667,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -688,6 +700,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -741,6 +757,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -770,6 +790,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -803,6 +827,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -832,6 +860,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -916,6 +948,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -947,6 +983,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -976,6 +1016,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1069,6 +1113,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1100,6 +1148,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1129,6 +1181,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1200,6 +1256,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1229,6 +1289,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1298,6 +1362,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1327,6 +1395,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1360,6 +1432,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1389,6 +1465,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1454,6 +1534,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1483,6 +1567,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1545,6 +1633,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1574,6 +1666,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1607,6 +1703,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1636,6 +1736,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1707,6 +1811,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1736,6 +1844,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1769,6 +1881,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1798,6 +1914,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1874,6 +1994,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1903,6 +2027,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1988,6 +2116,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2017,6 +2149,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2050,6 +2186,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2079,6 +2219,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2185,6 +2329,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2214,6 +2362,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2247,6 +2399,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2278,6 +2434,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2307,6 +2467,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2362,6 +2526,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2391,6 +2559,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2424,6 +2596,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2453,6 +2629,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2540,6 +2720,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2571,6 +2755,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2600,6 +2788,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2686,6 +2878,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2715,6 +2911,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2748,6 +2948,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2779,6 +2983,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2808,6 +3016,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2886,6 +3098,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2915,6 +3131,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3005,6 +3225,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3034,6 +3258,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3067,6 +3295,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3096,6 +3328,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3129,6 +3365,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3158,6 +3398,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3216,6 +3460,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3245,6 +3493,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3278,6 +3530,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3309,6 +3565,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3338,6 +3598,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3419,6 +3683,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3450,6 +3718,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3479,6 +3751,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3561,6 +3837,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3590,6 +3870,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3623,6 +3907,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3654,6 +3942,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3683,6 +3975,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3755,6 +4051,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3784,6 +4084,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3870,6 +4174,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3899,6 +4207,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3932,6 +4244,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3961,6 +4277,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3994,6 +4314,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4023,6 +4347,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4081,6 +4409,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4110,6 +4442,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4143,6 +4479,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4174,6 +4514,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4203,6 +4547,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4273,6 +4621,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4304,6 +4656,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4333,6 +4689,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4476,6 +4836,29 @@ export interface operations {
                                      */
                                     otherChanges: "refuse" | "ignore";
                                 };
+                                /** @description Group rules applied to the groups the identity provider pushes (docs/policies.md). Omitted keys take their defaults (all off). */
+                                groups?: {
+                                    /**
+                                     * @description Display names the identity provider may not create a group under or rename one into, compared case-insensitively (e.g. ["Administrators"]).
+                                     * @default []
+                                     */
+                                    reservedNames: string[];
+                                    /**
+                                     * @description The longest display name, in characters, the identity provider may give a group (Split: 24, "fewer than 25"); null for no limit.
+                                     * @default null
+                                     */
+                                    maxNameLength: number | null;
+                                    /**
+                                     * @description A user may be a member of one group at most: a write that would put a user into a second group is refused. Enabling it is refused while users are in several groups. The default group does not count.
+                                     * @default false
+                                     */
+                                    oneGroupPerUser: boolean;
+                                    /**
+                                     * @description The displayName of the group users in no other group belong to (Splashtop's default group): a new user joins it, a user added to another group leaves it, a user who leaves their last group rejoins it. Created as a local group when first needed. null: none.
+                                     * @default null
+                                     */
+                                    defaultGroup: string | null;
+                                };
                                 /** @description App vetoes: a webhook the application answers before each change the identity provider makes is committed; it may refuse the change with its own message (docs/policies.md). */
                                 approval?: {
                                     /** @default null */
@@ -4532,6 +4915,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4561,6 +4948,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4695,6 +5086,29 @@ export interface operations {
                              * @enum {unknown}
                              */
                             otherChanges?: "refuse" | "ignore";
+                        };
+                        /** @description Group rules applied to the groups the identity provider pushes (docs/policies.md). Omitted keys take their defaults (all off). */
+                        groups?: {
+                            /**
+                             * @description Display names the identity provider may not create a group under or rename one into, compared case-insensitively (e.g. ["Administrators"]).
+                             * @default []
+                             */
+                            reservedNames?: string[];
+                            /**
+                             * @description The longest display name, in characters, the identity provider may give a group (Split: 24, "fewer than 25"); null for no limit.
+                             * @default null
+                             */
+                            maxNameLength?: number | null;
+                            /**
+                             * @description A user may be a member of one group at most: a write that would put a user into a second group is refused. Enabling it is refused while users are in several groups. The default group does not count.
+                             * @default false
+                             */
+                            oneGroupPerUser?: boolean;
+                            /**
+                             * @description The displayName of the group users in no other group belong to (Splashtop's default group): a new user joins it, a user added to another group leaves it, a user who leaves their last group rejoins it. Created as a local group when first needed. null: none.
+                             * @default null
+                             */
+                            defaultGroup?: string | null;
                         };
                         /** @description App vetoes: a webhook the application answers before each change the identity provider makes is committed; it may refuse the change with its own message (docs/policies.md). */
                         approval?: {
@@ -4848,6 +5262,29 @@ export interface operations {
                                      */
                                     otherChanges: "refuse" | "ignore";
                                 };
+                                /** @description Group rules applied to the groups the identity provider pushes (docs/policies.md). Omitted keys take their defaults (all off). */
+                                groups?: {
+                                    /**
+                                     * @description Display names the identity provider may not create a group under or rename one into, compared case-insensitively (e.g. ["Administrators"]).
+                                     * @default []
+                                     */
+                                    reservedNames: string[];
+                                    /**
+                                     * @description The longest display name, in characters, the identity provider may give a group (Split: 24, "fewer than 25"); null for no limit.
+                                     * @default null
+                                     */
+                                    maxNameLength: number | null;
+                                    /**
+                                     * @description A user may be a member of one group at most: a write that would put a user into a second group is refused. Enabling it is refused while users are in several groups. The default group does not count.
+                                     * @default false
+                                     */
+                                    oneGroupPerUser: boolean;
+                                    /**
+                                     * @description The displayName of the group users in no other group belong to (Splashtop's default group): a new user joins it, a user added to another group leaves it, a user who leaves their last group rejoins it. Created as a local group when first needed. null: none.
+                                     * @default null
+                                     */
+                                    defaultGroup: string | null;
+                                };
                                 /** @description App vetoes: a webhook the application answers before each change the identity provider makes is committed; it may refuse the change with its own message (docs/policies.md). */
                                 approval?: {
                                     /** @default null */
@@ -4907,6 +5344,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4936,6 +5377,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4969,6 +5414,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4998,6 +5447,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5031,6 +5484,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5060,6 +5517,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5149,6 +5610,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5180,6 +5645,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5209,6 +5678,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5303,6 +5776,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5332,6 +5809,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5365,6 +5846,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5394,6 +5879,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5476,6 +5965,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5505,6 +5998,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5560,6 +6057,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5591,6 +6092,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5620,6 +6125,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5713,6 +6222,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5742,6 +6255,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5775,6 +6292,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5804,6 +6325,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5895,6 +6420,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5924,6 +6453,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5957,6 +6490,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5986,6 +6523,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6067,6 +6608,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6098,6 +6643,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6127,6 +6676,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6212,6 +6765,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6243,6 +6800,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6272,6 +6833,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6339,6 +6904,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6368,6 +6937,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6401,6 +6974,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6430,6 +7007,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6516,6 +7097,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6547,6 +7132,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6576,6 +7165,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6667,6 +7260,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6696,6 +7293,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6729,6 +7330,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6758,6 +7363,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6838,6 +7447,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6867,6 +7480,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6920,6 +7537,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6951,6 +7572,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6980,6 +7605,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7071,6 +7700,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7100,6 +7733,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7133,6 +7770,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7162,6 +7803,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7251,6 +7896,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7280,6 +7929,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7313,6 +7966,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7342,6 +7999,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7421,6 +8082,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7452,6 +8117,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7481,6 +8150,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7564,6 +8237,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7595,6 +8272,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7624,6 +8305,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7689,6 +8374,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7718,6 +8407,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7751,6 +8444,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7780,6 +8477,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };

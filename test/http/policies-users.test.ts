@@ -374,6 +374,7 @@ test('the policy settings: defaults are today\'s behaviour, invalid values are r
     linking: { enabled: false },
     deprovisioning: { mode: 'deactivate' },
     attributes: { uniqueIdentifier: 'userName', userNameImmutable: false, changeable: null, otherChanges: 'refuse' },
+    groups: { reservedNames: [], maxNameLength: null, oneGroupPerUser: false, defaultGroup: null },
     approval: { webhook: null },
   });
   const refused = async (policies: Json, field: string) => {

@@ -53,10 +53,15 @@ export async function groupMembers(ctx: ScimContext, id: string, after: string |
   return ctx.store.membersPage(ctx.tenant.id, id, after, limit);
 }
 
-/** Creates a local user from SCIM attributes (core at the top level, extensions under their URN). */
-export function createLocalUser(ctx: ScimContext, attributes: AttrDoc): Promise<StoredResource> {
+/** Creates a local user from SCIM attributes (core at the top level, extensions under their URN); returns it with its groups. */
+export function createLocalUser(ctx: ScimContext, attributes: AttrDoc): Promise<{ user: StoredResource; groups: { value: string; display: string }[] }> {
   const doc = userDoc(ctx, attributes);
-  return mutate(ctx, { kind: 'create', type: 'User', doc, origin: 'local' }, async (_tx, change) => change.after!);
+  return mutate(ctx, { kind: 'create', type: 'User', doc, origin: 'local' }, async (tx, change) => {
+    // In no group, unless the default group policy put it in one, with a new version (policies/default-group.ts).
+    if (ctx.settings.policies.groups.defaultGroup === null) return { user: change.after!, groups: [] };
+    const found = await tx.getUserWithGroups(ctx.tenant.id, change.id);
+    return { user: found!.user, groups: found!.groups };
+  });
 }
 
 /** Replaces a local user's attributes; `ifMatch` is an ETag or a version number. */

@@ -3,12 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkSettings } from '../tenants/settings-document.ts';
 import { DEFAULT_USER_POLICIES } from './user-policies.ts';
+import { DEFAULT_GROUP_RULES } from './group-rules-settings.ts';
 
 test('no policies: the defaults, which are today\'s behaviour', () => {
   const r = checkSettings({});
-  // approval: the app vetoes' sub-key (policies/approval.ts), off by default.
-  assert.deepEqual(r.settings?.policies, { ...DEFAULT_USER_POLICIES, approval: { webhook: null } });
-  assert.deepEqual(checkSettings({ policies: {} }).settings?.policies, { ...DEFAULT_USER_POLICIES, approval: { webhook: null } });
+  // groups: lane P3's rules; approval: the app vetoes' sub-key (policies/approval.ts), off by default.
+  assert.deepEqual(r.settings?.policies, { ...DEFAULT_USER_POLICIES, groups: DEFAULT_GROUP_RULES, approval: { webhook: null } });
+  assert.deepEqual(checkSettings({ policies: {} }).settings?.policies, { ...DEFAULT_USER_POLICIES, groups: DEFAULT_GROUP_RULES, approval: { webhook: null } });
 });
 
 test('every policy value is read, and every bad one is reported at its pointer', () => {

@@ -7,6 +7,7 @@ import {
   type CustomSchema, type DefinitionProblem,
 } from '../../scim/schemas/custom-extension.ts';
 import { checkLink, checkTemplate, parseMailbox, PLACEHOLDERS } from '../../events/email-template.ts';
+import { checkGroupRules, DEFAULT_GROUP_RULES, groupRulesJsonSchema, type GroupRulesSettings } from '../policies/group-rules-settings.ts';
 import { checkUserPolicies, DEFAULT_USER_POLICIES, USER_POLICY_KEYS, userPoliciesJsonSchema, type UserPolicies } from '../policies/user-policies.ts';
 import { APPROVAL_POLICY_KEYS, approvalPoliciesJsonSchema, checkApprovalPolicies, DEFAULT_APPROVAL_POLICIES, type ApprovalPolicies } from '../policies/approval.ts';
 
@@ -30,7 +31,7 @@ export interface TenantSettings {
 }
 
 /** The policies, each lane's sub-keys (policies/*.ts). */
-export type Policies = UserPolicies & ApprovalPolicies;
+export type Policies = UserPolicies & { groups: GroupRulesSettings } & ApprovalPolicies;
 
 /**
  * The welcome email (PRODUCT.md C4). Subject, text and html are templates with {{placeholders}}
@@ -58,7 +59,7 @@ export const DEFAULT_SETTINGS: Readonly<TenantSettings> = Object.freeze({
   scim: Object.freeze({ patchResponse: Object.freeze({ users: 200 as const, groups: 204 as const }) }),
   customSchemas: Object.freeze([]) as unknown as CustomSchema[],
   welcomeEmail: Object.freeze({ enabled: false, subject: DEFAULT_WELCOME_SUBJECT, text: DEFAULT_WELCOME_TEXT }),
-  policies: Object.freeze({ ...DEFAULT_USER_POLICIES, ...DEFAULT_APPROVAL_POLICIES }),
+  policies: Object.freeze({ ...DEFAULT_USER_POLICIES, groups: DEFAULT_GROUP_RULES, ...DEFAULT_APPROVAL_POLICIES }),
 });
 
 /** The settings document as JSON Schema (2020-12), for the admin API's OpenAPI document. */
@@ -138,7 +139,7 @@ export const tenantSettingsJsonSchema = {
       type: 'object',
       additionalProperties: false,
       description: 'Provisioning policies (docs/policies.md). Omitted policies keep today\'s behaviour.',
-      properties: { ...userPoliciesJsonSchema, ...approvalPoliciesJsonSchema },
+      properties: { ...userPoliciesJsonSchema, groups: groupRulesJsonSchema, ...approvalPoliciesJsonSchema },
     },
   },
 } as const;
@@ -187,8 +188,12 @@ export function checkSettings(input: unknown): { settings: TenantSettings; probl
   if (input.policies !== undefined) {
     if (!isObject(input.policies)) problem('/policies', 'must be an object');
     else {
-      known(input.policies, '/policies', [...USER_POLICY_KEYS, ...APPROVAL_POLICY_KEYS]);
-      policies = { ...checkUserPolicies(input.policies, problem, known), ...checkApprovalPolicies(input.policies, problem, known) };
+      known(input.policies, '/policies', [...USER_POLICY_KEYS, 'groups', ...APPROVAL_POLICY_KEYS]);
+      policies = {
+        ...checkUserPolicies(input.policies, problem, known),
+        groups: checkGroupRules(input.policies.groups, '/policies/groups', problem),
+        ...checkApprovalPolicies(input.policies, problem, known),
+      };
     }
   }
   if (problems.length) return { problems };

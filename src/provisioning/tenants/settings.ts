@@ -8,6 +8,7 @@ import { extendedResource, type CustomAttribute, type CustomSchema } from '../..
 import { UniquenessViolation, type CustomAttributeKey, type Store, type Tenant } from '../../store/store.ts';
 import { isoNow, systemClock, type Clock } from '../clock.ts';
 import { checkSettings, readStoredSettings, type SettingsProblem, type TenantSettings } from './settings-document.ts';
+import type { StoreTx } from '../../store/store.ts';
 import { keepSecrets, withoutSecrets } from '../policies/approval.ts';
 
 /** The document as read back: write-only secrets (the approval webhook's) left out. */
@@ -28,7 +29,9 @@ export type SettingsErrorReason =
   /** Removing or retyping these attributes would delete stored values: repeat with dropValues. */
   | { code: 'valuesHeld'; held: HeldValues[] }
   /** An attribute made unique already has equal values in two resources. */
-  | { code: 'notUnique'; resourceType: 'User' | 'Group'; schema: string; attribute: string };
+  | { code: 'notUnique'; resourceType: 'User' | 'Group'; schema: string; attribute: string }
+  /** A policy the document turns on does not hold for the data (policies/): `examples` are a few of the offending resources. */
+  | { code: 'policyConflict'; pointer: string; examples: { id: string; name: string; groups?: string[] }[] };
 
 export class SettingsError extends Error {
   constructor(readonly reason: SettingsErrorReason, message: string) {
@@ -107,6 +110,7 @@ export async function replaceSettings(store: Store, tenant: Pick<Tenant, 'id' | 
           `${u.key.schema}:${u.key.name} cannot be made unique: two ${u.key.resourceType === 'User' ? 'users' : 'groups'} already hold the same value.`);
       }
     }
+    await checkPoliciesHold(tx, tenant.id, before, next);
     const version = current.version + 1;
     if (!(await tx.writeTenantSettings(tenant.id, next, version, current.version))) {
       // The row is locked: only a writer outside this store's transactions could get here.
@@ -123,6 +127,25 @@ export async function replaceSettings(store: Store, tenant: Pick<Tenant, 'id' | 
     await store.startConsumer('email', at);
   }
   return replaced;
+}
+
+/**
+ * A policy turned on must hold for the data already there, or the replacement is refused (nothing
+ * written), naming a few of the resources in the way. Checked only when the policy is turned on (or
+ * what it exempts changes): while it is on, every change keeps it (policies/group-rules.ts).
+ */
+async function checkPoliciesHold(tx: StoreTx, tenantId: string, before: TenantSettings, next: TenantSettings): Promise<void> {
+  const [was, now] = [before.policies.groups, next.policies.groups];
+  // Checked when turned on, and when the group it ignores (the default group) changes.
+  if (now.oneGroupPerUser && (!was.oneGroupPerUser || was.defaultGroup?.toLowerCase() !== now.defaultGroup?.toLowerCase())) {
+    const shown = 5;
+    const users = await tx.usersInSeveralGroups(tenantId, shown + 1, now.defaultGroup);
+    if (users.length) {
+      const list = users.slice(0, shown).map((u) => `${JSON.stringify(u.userName)} (${u.groups.map((g) => JSON.stringify(g)).join(', ')})`).join(', ');
+      throw new SettingsError({ code: 'policyConflict', pointer: '/policies/groups/oneGroupPerUser', examples: users.slice(0, shown).map((u) => ({ id: u.id, name: u.userName, groups: u.groups })) },
+        `One group per user cannot be turned on while users are in several groups: ${list}${users.length > shown ? ' and more' : ''}; remove them from all but one group first.`);
+    }
+  }
 }
 
 type UniqueMode = 'none' | 'exact' | 'folded';

@@ -62,8 +62,8 @@ export function directoryRoutes(app: FastifyInstance, deps: AdminDeps): void {
     schema: { operationId: 'createUser', tags: ['users'], summary: 'Create a local user (not managed by the identity provider)', params, body: attributesBody(), response: { 201: userSchema, ...problems(400, 401, 403, 404, 409) } },
   }, async (request, reply) => {
     const ctx = await contextOf(request);
-    const u = await createLocalUser(ctx, (request.body as { attributes: AttrDoc }).attributes);
-    return created(reply, userJson({ ...u, origin: 'local' }, []));
+    const { user: u, groups } = await createLocalUser(ctx, (request.body as { attributes: AttrDoc }).attributes);
+    return created(reply, userJson({ ...u, origin: 'local' }, groups));
   });
 
   app.put('/tenants/:tenant/users/:id', {
