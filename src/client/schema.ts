@@ -4939,6 +4939,29 @@ export interface operations {
                                      */
                                     protectOnlyMembers: boolean;
                                 };
+                                /** @description App vetoes: a webhook the application answers before each change the identity provider makes is committed; it may refuse the change with its own message (docs/policies.md). */
+                                approval?: {
+                                    /** @default null */
+                                    webhook: {
+                                        /** @description https URL of the receiver (the event webhooks' address rules apply). */
+                                        url?: string;
+                                        /** @description Write-only: "whsec_" + base64 of 24 to 64 random bytes. Never read back; omit it to keep the current one, send a new one to rotate. */
+                                        secret?: string;
+                                        /** @default 5000 */
+                                        timeoutMs: number;
+                                        /**
+                                         * @description When the receiver is down, slow or answers garbage: refuse the change (SCIM 503, the IdP retries) or allow it.
+                                         * @default refuse
+                                         * @enum {unknown}
+                                         */
+                                        onFailure: "refuse" | "allow";
+                                        /**
+                                         * @description The change kinds sent; null for all.
+                                         * @default null
+                                         */
+                                        kinds: ("user.create" | "user.link" | "user.update" | "user.deactivate" | "user.reactivate" | "user.delete" | "group.create" | "group.update" | "group.delete" | "group.members_add" | "group.members_remove")[] | null;
+                                    } | null;
+                                };
                             };
                         };
                     };
@@ -5211,6 +5234,29 @@ export interface operations {
                              */
                             protectOnlyMembers?: boolean;
                         };
+                        /** @description App vetoes: a webhook the application answers before each change the identity provider makes is committed; it may refuse the change with its own message (docs/policies.md). */
+                        approval?: {
+                            /** @default null */
+                            webhook?: {
+                                /** @description https URL of the receiver (the event webhooks' address rules apply). */
+                                url?: string;
+                                /** @description Write-only: "whsec_" + base64 of 24 to 64 random bytes. Never read back; omit it to keep the current one, send a new one to rotate. */
+                                secret?: string;
+                                /** @default 5000 */
+                                timeoutMs?: number;
+                                /**
+                                 * @description When the receiver is down, slow or answers garbage: refuse the change (SCIM 503, the IdP retries) or allow it.
+                                 * @default refuse
+                                 * @enum {unknown}
+                                 */
+                                onFailure?: "refuse" | "allow";
+                                /**
+                                 * @description The change kinds sent; null for all.
+                                 * @default null
+                                 */
+                                kinds?: ("user.create" | "user.link" | "user.update" | "user.deactivate" | "user.reactivate" | "user.delete" | "group.create" | "group.update" | "group.delete" | "group.members_add" | "group.members_remove")[] | null;
+                            } | null;
+                        };
                     };
                 };
             };
@@ -5406,6 +5452,29 @@ export interface operations {
                                      * @default false
                                      */
                                     protectOnlyMembers: boolean;
+                                };
+                                /** @description App vetoes: a webhook the application answers before each change the identity provider makes is committed; it may refuse the change with its own message (docs/policies.md). */
+                                approval?: {
+                                    /** @default null */
+                                    webhook: {
+                                        /** @description https URL of the receiver (the event webhooks' address rules apply). */
+                                        url?: string;
+                                        /** @description Write-only: "whsec_" + base64 of 24 to 64 random bytes. Never read back; omit it to keep the current one, send a new one to rotate. */
+                                        secret?: string;
+                                        /** @default 5000 */
+                                        timeoutMs: number;
+                                        /**
+                                         * @description When the receiver is down, slow or answers garbage: refuse the change (SCIM 503, the IdP retries) or allow it.
+                                         * @default refuse
+                                         * @enum {unknown}
+                                         */
+                                        onFailure: "refuse" | "allow";
+                                        /**
+                                         * @description The change kinds sent; null for all.
+                                         * @default null
+                                         */
+                                        kinds: ("user.create" | "user.link" | "user.update" | "user.deactivate" | "user.reactivate" | "user.delete" | "group.create" | "group.update" | "group.delete" | "group.members_add" | "group.members_remove")[] | null;
+                                    } | null;
                                 };
                             };
                         };

@@ -12,6 +12,10 @@ import { mappingDeltas } from '../policies/roles.ts';
 import { isoNow, systemClock, type Clock } from '../clock.ts';
 import { checkSettings, readStoredSettings, type SettingsProblem, type TenantSettings } from './settings-document.ts';
 import type { StoreTx } from '../../store/store.ts';
+import { keepSecrets, withoutSecrets } from '../policies/approval.ts';
+
+/** The document as read back: write-only secrets (the approval webhook's) left out. */
+const readable = (settings: TenantSettings): TenantSettings => ({ ...settings, policies: withoutSecrets(settings.policies) });
 
 export { tenantSettingsJsonSchema, DEFAULT_SETTINGS, type TenantSettings } from './settings-document.ts';
 
@@ -43,12 +47,14 @@ export interface SettingsRead { settings: TenantSettings; version: number }
 export interface SettingsReplaced extends SettingsRead {
   /** Values removed because dropValues was given: per attribute, the resources that lost a value. */
   dropped: HeldValues[];
+  /** The approval webhook's secret changed (set, rotated or removed): the document read back does not show it. */
+  secretChanged?: boolean;
 }
 
 export async function readSettings(store: Store, tenant: Pick<Tenant, 'id' | 'slug'>): Promise<SettingsRead> {
   const stored = await store.readTenantSettings(tenant.id);
   if (!stored) throw new SettingsError({ code: 'unknownTenant' }, `No tenant has the slug "${tenant.slug}".`);
-  return { settings: readStoredSettings(stored.document).settings, version: stored.version };
+  return { settings: readable(readStoredSettings(stored.document).settings), version: stored.version };
 }
 
 export interface ReplaceOptions {
@@ -70,7 +76,7 @@ export async function replaceSettings(store: Store, tenant: Pick<Tenant, 'id' | 
     throw new SettingsError({ code: 'invalidSettings', problems: checked.problems },
       `The settings are not valid: ${checked.problems.map((p) => `${p.pointer || '(document)'} ${p.message}`).join('; ')}.`);
   }
-  const next = checked.settings;
+  let next = checked.settings;
   const at = isoNow(options.clock ?? systemClock);
   const replaced = await store.transaction(async (tx) => {
     const current = await tx.lockTenantSettings(tenant.id);
@@ -80,6 +86,12 @@ export async function replaceSettings(store: Store, tenant: Pick<Tenant, 'id' | 
         `The settings have changed since version ${options.expectedVersion} was read; they are at version ${current.version}. Read them again and retry.`);
     }
     const before = readStoredSettings(current.document).settings;
+    // A secret not sent is kept (it is never read back to be sent again).
+    const kept = keepSecrets(next.policies, before.policies);
+    if (kept.problem) {
+      throw new SettingsError({ code: 'invalidSettings', problems: [kept.problem] }, `The settings are not valid: ${kept.problem.pointer} ${kept.problem.message}.`);
+    }
+    next = { ...next, policies: kept.policies };
     const { gone, uniqueness } = compare(before.customSchemas, next.customSchemas);
     const held: HeldValues[] = [];
     for (const key of gone) {
@@ -114,7 +126,8 @@ export async function replaceSettings(store: Store, tenant: Pick<Tenant, 'id' | 
       // The row is locked: only a writer outside this store's transactions could get here.
       throw new SettingsError({ code: 'staleVersion', expected: current.version, current: current.version + 1 }, 'The settings changed during the replacement; read them again and retry.');
     }
-    return { settings: next, version, dropped };
+    const secretChanged = (before.policies.approval?.webhook?.secret ?? null) !== (next.policies.approval?.webhook?.secret ?? null);
+    return { settings: readable(next), version, dropped, ...(secretChanged ? { secretChanged } : {}) };
   });
   // The welcome email's consumer sleeps until a tenant first wants it (migration 007), then starts
   // from the head: users provisioned before that get no email. Every event committed so far is
