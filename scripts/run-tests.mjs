@@ -35,6 +35,10 @@ function pass(label, list, env = {}) {
   ], { stdio: 'inherit', env: { ...process.env, ...env } });
   const text = (() => { try { return readFileSync(tap, 'utf8'); } catch { return ''; } })();
   const count = (k) => Number((text.match(new RegExp(`^# ${k} (\\d+)$`, 'm')) ?? [0, 0])[1]);
+  // The slowest top-level tests and suites, to see where the suite's time goes.
+  const timed = [...text.matchAll(/^(?:not )?ok \d+ - (.+)\n {2}---\n {2}duration_ms: ([\d.]+)/gm)].map((m) => [m[1], Number(m[2])]);
+  timed.sort((a, b) => b[1] - a[1]);
+  if (timed.length > 5) console.log(`\n${label}, slowest:\n${timed.slice(0, 10).map(([name, ms]) => `  ${(ms / 1000).toFixed(1).padStart(6)} s  ${name.slice(0, 110)}`).join('\n')}`);
   return { status: r.status ?? 1, passed: count('pass'), failed: count('fail') + count('cancelled'), skipped: count('skipped') };
 }
 

@@ -13,6 +13,7 @@ import { makeDelivery } from './events/delivery-thread.ts';
 import { makeProvisioning, openStore } from './main.ts';
 import type { Clock } from './provisioning/clock.ts';
 import { useCases, type UseCases } from './provisioning/use-cases.ts';
+import { VetoRegistry, type Veto } from './provisioning/policies/vetoes.ts';
 
 export type {
   ListParams, PatchRequest, ProjectionParams, ResourceUseCases, ScimBody, ScimListResponse, ScimResource,
@@ -28,6 +29,8 @@ export { UnknownEventType, type EventListener } from './events/listeners.ts';
 export type { EventPayload } from './events/payload.ts';
 export type { EventType } from './events/event-types.ts';
 export type { EventActor } from './store/store.ts';
+export { UnknownChangeKind, type ProposedChange, type Refusal, type Veto } from './provisioning/policies/vetoes.ts';
+export type { ChangeKind } from './provisioning/policies/change-kinds.ts';
 
 export interface RollcallOptions {
   /** `sqlite:PATH` (created and migrated on first use), `sqlite::memory:`, or `postgres://user:password@host:5432/db`. */
@@ -89,6 +92,17 @@ export interface Rollcall extends UseCases {
   on(type: string, listener: EventListener): () => void;
   /** Removes the earliest listener added with this type and function; false if there was none. */
   off(type: string, listener: EventListener): boolean;
+  /**
+   * App vetoes: calls `veto` with each change of `kind` the identity provider makes ("user.deactivate",
+   * "group.members_remove", "user.*", "*"; docs/policies.md "App vetoes"), inside its transaction
+   * and before it commits. Returning `{ refuse: 'message' }` refuses the change: the IdP receives a
+   * SCIM error with that detail, nothing is written and no event is recorded. Returning nothing allows
+   * it. Throwing a ScimError (4xx) refuses with it; any other throw answers 503 (retry later).
+   * Returns a function that removes this veto. An unknown kind throws UnknownChangeKind.
+   */
+  before(kind: string, veto: Veto): () => void;
+  /** Removes the earliest veto added with this kind and function; false if there was none. */
+  offBefore(kind: string, veto: Veto): boolean;
   /** Closes the database. Close the Fastify server first, so requests in flight finish. */
   close(): Promise<void>;
 }
@@ -108,7 +122,8 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
   }, {});
   let log: { warn(obj: object, msg: string): void } | undefined;
   const store = await openStore(config, { onSlowQuery: options.onSlowQuery ?? ((sqlText, ms) => log?.warn({ sql: sqlText, ms }, 'slow query')) });
-  const provisioning = makeProvisioning(config, store, { clock: options.clock });
+  const vetoes = new VetoRegistry();
+  const provisioning = makeProvisioning(config, store, { clock: options.clock, vetoes });
   // Delivery runs beside the vendor's app from the start (there is no listen() of our own to wait for).
   // One per instance (house rule 4): the delivery engine's 'listeners' consumer delivers to it
   // through a ListenerSink (events/listeners.ts), which takes listener events only while some are registered.
@@ -139,6 +154,8 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
     scimUrl: (slug) => provisioning.scimBaseUrl(slug),
     on: (type, listener) => listeners.on(type, listener),
     off: (type, listener) => listeners.off(type, listener),
+    before: (kind, veto) => vetoes.add(kind, veto),
+    offBefore: (kind, veto) => vetoes.remove(kind, veto),
     async close() {
       if (closed) return;
       closed = true;

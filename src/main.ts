@@ -9,6 +9,7 @@ import { buildApp } from './http/app.ts';
 import { systemClock, type Clock } from './provisioning/clock.ts';
 import type { ChangeHook } from './provisioning/mutate.ts';
 import { Provisioning } from './provisioning/service.ts';
+import { vetoHook, type VetoRegistry } from './provisioning/policies/vetoes.ts';
 import type { ConsumerKind, Store } from './store/store.ts';
 import { openStore } from './store/open.ts';
 
@@ -28,15 +29,19 @@ export interface ServerOptions {
   clock?: Clock;
   /** Called with every change inside its transaction (provisioning/mutate.ts). */
   hooks?: ChangeHook[];
+  /** App vetoes registered in code (library.ts rc.before); the tenants' approval webhooks need none. */
+  vetoes?: VetoRegistry;
   /** Sinks of the other consumer kinds (email, listeners); the webhook sink is made from config.webhooks. */
   sinks?: Partial<Record<ConsumerKind, Sink>>;
 }
 
 /** The provisioning service over a store, as `rollcall serve` and the library (library.ts) both make it. */
-export function makeProvisioning(config: Readonly<Config>, store: Store, options: Pick<ServerOptions, 'clock' | 'hooks'> = {}): Provisioning {
+export function makeProvisioning(config: Readonly<Config>, store: Store, options: Pick<ServerOptions, 'clock' | 'hooks' | 'vetoes'> = {}): Provisioning {
   return new Provisioning({
     store, clock: options.clock ?? systemClock, publicUrl: config.publicUrl, paging: config.paging,
-    attributeLimits: config.attributeLimits, maxPayloadSize: config.bodyLimitBytes, hooks: options.hooks,
+    attributeLimits: config.attributeLimits, maxPayloadSize: config.bodyLimitBytes,
+    // App vetoes (policies/vetoes.ts) after the given hooks, before the outbox the service appends.
+    hooks: [...(options.hooks ?? []), vetoHook(options.vetoes, config.webhooks)],
   });
 }
 

@@ -219,7 +219,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A user, with the groups it belongs to */
+        /** A user, with the groups it belongs to and the roles they grant it */
         get: operations["getUser"];
         /** Replace a local user's attributes (and its status, when given) */
         put: operations["replaceUser"];
@@ -585,6 +585,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -662,6 +666,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -693,6 +701,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -722,6 +734,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -775,6 +791,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -804,6 +824,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -837,6 +861,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -866,6 +894,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -950,6 +982,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -981,6 +1017,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1010,6 +1050,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1103,6 +1147,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1134,6 +1182,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1163,6 +1215,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1236,6 +1292,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1265,6 +1325,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1336,6 +1400,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1365,6 +1433,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1398,6 +1470,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1427,6 +1503,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1494,6 +1574,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1523,6 +1607,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1585,6 +1673,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1614,6 +1706,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1647,6 +1743,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1676,6 +1776,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1749,6 +1853,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1778,6 +1886,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1811,6 +1923,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1840,6 +1956,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -1916,6 +2036,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -1945,6 +2069,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2030,6 +2158,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2059,6 +2191,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2092,6 +2228,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2121,6 +2261,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2227,6 +2371,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2256,6 +2404,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2289,6 +2441,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2320,6 +2476,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2349,6 +2509,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2404,6 +2568,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2433,6 +2601,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2466,6 +2638,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2495,6 +2671,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2594,6 +2774,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2623,6 +2807,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2656,6 +2844,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2687,6 +2879,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2716,6 +2912,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2798,6 +2998,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2827,6 +3031,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2860,6 +3068,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2891,6 +3103,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -2920,6 +3136,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -2974,6 +3194,15 @@ export interface operations {
                                 id: string;
                                 displayName: string;
                             }[];
+                            /** @description GET of one user: its effective roles (settings policies.roles), each with the groups that grant it; empty when none */
+                            roles?: {
+                                name: string;
+                                admin: boolean;
+                                groups: {
+                                    id: string;
+                                    displayName: string;
+                                }[];
+                            }[];
                             /** @description SCIM attributes (RFC 7643) as the SCIM side stores them: core attributes at the top level, extension attributes under their schema URN */
                             attributes: {
                                 [key: string]: unknown;
@@ -3012,6 +3241,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3043,6 +3276,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3072,6 +3309,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3133,6 +3374,15 @@ export interface operations {
                             id: string;
                             displayName: string;
                         }[];
+                        /** @description GET of one user: its effective roles (settings policies.roles), each with the groups that grant it; empty when none */
+                        roles?: {
+                            name: string;
+                            admin: boolean;
+                            groups: {
+                                id: string;
+                                displayName: string;
+                            }[];
+                        }[];
                         /** @description SCIM attributes (RFC 7643) as the SCIM side stores them: core attributes at the top level, extension attributes under their schema URN */
                         attributes: {
                             [key: string]: unknown;
@@ -3168,6 +3418,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3197,6 +3451,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3230,6 +3488,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3261,6 +3523,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3290,6 +3556,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3338,6 +3608,15 @@ export interface operations {
                             id: string;
                             displayName: string;
                         }[];
+                        /** @description GET of one user: its effective roles (settings policies.roles), each with the groups that grant it; empty when none */
+                        roles?: {
+                            name: string;
+                            admin: boolean;
+                            groups: {
+                                id: string;
+                                displayName: string;
+                            }[];
+                        }[];
                         /** @description SCIM attributes (RFC 7643) as the SCIM side stores them: core attributes at the top level, extension attributes under their schema URN */
                         attributes: {
                             [key: string]: unknown;
@@ -3373,6 +3652,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3402,6 +3685,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3467,6 +3754,15 @@ export interface operations {
                             id: string;
                             displayName: string;
                         }[];
+                        /** @description GET of one user: its effective roles (settings policies.roles), each with the groups that grant it; empty when none */
+                        roles?: {
+                            name: string;
+                            admin: boolean;
+                            groups: {
+                                id: string;
+                                displayName: string;
+                            }[];
+                        }[];
                         /** @description SCIM attributes (RFC 7643) as the SCIM side stores them: core attributes at the top level, extension attributes under their schema URN */
                         attributes: {
                             [key: string]: unknown;
@@ -3502,6 +3798,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3531,6 +3831,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3564,6 +3868,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3593,6 +3901,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3626,6 +3938,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3655,6 +3971,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3713,6 +4033,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3742,6 +4066,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3775,6 +4103,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3806,6 +4138,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3835,6 +4171,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -3916,6 +4256,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3947,6 +4291,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -3976,6 +4324,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4058,6 +4410,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4087,6 +4443,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4120,6 +4480,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4151,6 +4515,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4180,6 +4548,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4252,6 +4624,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4281,6 +4657,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4367,6 +4747,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4396,6 +4780,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4429,6 +4817,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4458,6 +4850,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4491,6 +4887,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4520,6 +4920,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4578,6 +4982,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4607,6 +5015,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4640,6 +5052,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4671,6 +5087,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4700,6 +5120,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4770,6 +5194,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4801,6 +5229,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -4830,6 +5262,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -4973,6 +5409,96 @@ export interface operations {
                                      */
                                     otherChanges: "refuse" | "ignore";
                                 };
+                                /** @description Group rules applied to the groups the identity provider pushes (docs/policies.md). Omitted keys take their defaults (all off). */
+                                groups?: {
+                                    /**
+                                     * @description Display names the identity provider may not create a group under or rename one into, compared case-insensitively (e.g. ["Administrators"]).
+                                     * @default []
+                                     */
+                                    reservedNames: string[];
+                                    /**
+                                     * @description The longest display name, in characters, the identity provider may give a group (Split: 24, "fewer than 25"); null for no limit.
+                                     * @default null
+                                     */
+                                    maxNameLength: number | null;
+                                    /**
+                                     * @description A user may be a member of one group at most: a write that would put a user into a second group is refused. Enabling it is refused while users are in several groups. The default group does not count.
+                                     * @default false
+                                     */
+                                    oneGroupPerUser: boolean;
+                                    /**
+                                     * @description The displayName of the group users in no other group belong to (Splashtop's default group): a new user joins it, a user added to another group leaves it, a user who leaves their last group rejoins it. Created as a local group when first needed. null: none.
+                                     * @default null
+                                     */
+                                    defaultGroup: string | null;
+                                };
+                                /** @description App roles, and the IdP groups that grant them: a user holds the roles of the groups it is a direct member of. */
+                                roles?: {
+                                    /** @default [] */
+                                    roles: {
+                                        /** @description Unique (case-insensitively); named in events and refusals, e.g. "Global Admin" */
+                                        name: string;
+                                        /**
+                                         * @description Keep at least one active holder: deprovisioning or removing the last one is refused
+                                         * @default false
+                                         */
+                                        admin: boolean;
+                                    }[];
+                                    /** @default [] */
+                                    mappings: {
+                                        group: {
+                                            /** @description The group's displayName (case-insensitive) */
+                                            displayName: string;
+                                        } | {
+                                            /** @description The group's id */
+                                            id: string;
+                                        };
+                                        /** @description A role named in roles */
+                                        role: string;
+                                    }[];
+                                };
+                                /** @description Refusals that keep the app usable: required groups, and the only member of a group. */
+                                guards?: {
+                                    /**
+                                     * @description Groups that keep at least one member and that the identity provider may not delete or rename
+                                     * @default []
+                                     */
+                                    requiredGroups: ({
+                                        /** @description The group's displayName (case-insensitive) */
+                                        displayName: string;
+                                    } | {
+                                        /** @description The group's id */
+                                        id: string;
+                                    })[];
+                                    /**
+                                     * @description Refuse to deactivate or delete a user who is the only member of a group
+                                     * @default false
+                                     */
+                                    protectOnlyMembers: boolean;
+                                };
+                                /** @description App vetoes: a webhook the application answers before each change the identity provider makes is committed; it may refuse the change with its own message (docs/policies.md). */
+                                approval?: {
+                                    /** @default null */
+                                    webhook: {
+                                        /** @description https URL of the receiver (the event webhooks' address rules apply). */
+                                        url?: string;
+                                        /** @description Write-only: "whsec_" + base64 of 24 to 64 random bytes. Never read back; omit it to keep the current one, send a new one to rotate. */
+                                        secret?: string;
+                                        /** @default 5000 */
+                                        timeoutMs: number;
+                                        /**
+                                         * @description When the receiver is down, slow or answers garbage: refuse the change (SCIM 503, the IdP retries) or allow it.
+                                         * @default refuse
+                                         * @enum {unknown}
+                                         */
+                                        onFailure: "refuse" | "allow";
+                                        /**
+                                         * @description The change kinds sent; null for all.
+                                         * @default null
+                                         */
+                                        kinds: ("user.create" | "user.link" | "user.update" | "user.deactivate" | "user.reactivate" | "user.delete" | "group.create" | "group.update" | "group.delete" | "group.members_add" | "group.members_remove")[] | null;
+                                    } | null;
+                                };
                             };
                         };
                     };
@@ -5006,6 +5532,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5035,6 +5565,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5170,6 +5704,96 @@ export interface operations {
                              */
                             otherChanges?: "refuse" | "ignore";
                         };
+                        /** @description Group rules applied to the groups the identity provider pushes (docs/policies.md). Omitted keys take their defaults (all off). */
+                        groups?: {
+                            /**
+                             * @description Display names the identity provider may not create a group under or rename one into, compared case-insensitively (e.g. ["Administrators"]).
+                             * @default []
+                             */
+                            reservedNames?: string[];
+                            /**
+                             * @description The longest display name, in characters, the identity provider may give a group (Split: 24, "fewer than 25"); null for no limit.
+                             * @default null
+                             */
+                            maxNameLength?: number | null;
+                            /**
+                             * @description A user may be a member of one group at most: a write that would put a user into a second group is refused. Enabling it is refused while users are in several groups. The default group does not count.
+                             * @default false
+                             */
+                            oneGroupPerUser?: boolean;
+                            /**
+                             * @description The displayName of the group users in no other group belong to (Splashtop's default group): a new user joins it, a user added to another group leaves it, a user who leaves their last group rejoins it. Created as a local group when first needed. null: none.
+                             * @default null
+                             */
+                            defaultGroup?: string | null;
+                        };
+                        /** @description App roles, and the IdP groups that grant them: a user holds the roles of the groups it is a direct member of. */
+                        roles?: {
+                            /** @default [] */
+                            roles?: {
+                                /** @description Unique (case-insensitively); named in events and refusals, e.g. "Global Admin" */
+                                name: string;
+                                /**
+                                 * @description Keep at least one active holder: deprovisioning or removing the last one is refused
+                                 * @default false
+                                 */
+                                admin?: boolean;
+                            }[];
+                            /** @default [] */
+                            mappings?: {
+                                group: {
+                                    /** @description The group's displayName (case-insensitive) */
+                                    displayName: string;
+                                } | {
+                                    /** @description The group's id */
+                                    id: string;
+                                };
+                                /** @description A role named in roles */
+                                role: string;
+                            }[];
+                        };
+                        /** @description Refusals that keep the app usable: required groups, and the only member of a group. */
+                        guards?: {
+                            /**
+                             * @description Groups that keep at least one member and that the identity provider may not delete or rename
+                             * @default []
+                             */
+                            requiredGroups?: ({
+                                /** @description The group's displayName (case-insensitive) */
+                                displayName: string;
+                            } | {
+                                /** @description The group's id */
+                                id: string;
+                            })[];
+                            /**
+                             * @description Refuse to deactivate or delete a user who is the only member of a group
+                             * @default false
+                             */
+                            protectOnlyMembers?: boolean;
+                        };
+                        /** @description App vetoes: a webhook the application answers before each change the identity provider makes is committed; it may refuse the change with its own message (docs/policies.md). */
+                        approval?: {
+                            /** @default null */
+                            webhook?: {
+                                /** @description https URL of the receiver (the event webhooks' address rules apply). */
+                                url?: string;
+                                /** @description Write-only: "whsec_" + base64 of 24 to 64 random bytes. Never read back; omit it to keep the current one, send a new one to rotate. */
+                                secret?: string;
+                                /** @default 5000 */
+                                timeoutMs?: number;
+                                /**
+                                 * @description When the receiver is down, slow or answers garbage: refuse the change (SCIM 503, the IdP retries) or allow it.
+                                 * @default refuse
+                                 * @enum {unknown}
+                                 */
+                                onFailure?: "refuse" | "allow";
+                                /**
+                                 * @description The change kinds sent; null for all.
+                                 * @default null
+                                 */
+                                kinds?: ("user.create" | "user.link" | "user.update" | "user.deactivate" | "user.reactivate" | "user.delete" | "group.create" | "group.update" | "group.delete" | "group.members_add" | "group.members_remove")[] | null;
+                            } | null;
+                        };
                     };
                 };
             };
@@ -5299,6 +5923,96 @@ export interface operations {
                                      */
                                     otherChanges: "refuse" | "ignore";
                                 };
+                                /** @description Group rules applied to the groups the identity provider pushes (docs/policies.md). Omitted keys take their defaults (all off). */
+                                groups?: {
+                                    /**
+                                     * @description Display names the identity provider may not create a group under or rename one into, compared case-insensitively (e.g. ["Administrators"]).
+                                     * @default []
+                                     */
+                                    reservedNames: string[];
+                                    /**
+                                     * @description The longest display name, in characters, the identity provider may give a group (Split: 24, "fewer than 25"); null for no limit.
+                                     * @default null
+                                     */
+                                    maxNameLength: number | null;
+                                    /**
+                                     * @description A user may be a member of one group at most: a write that would put a user into a second group is refused. Enabling it is refused while users are in several groups. The default group does not count.
+                                     * @default false
+                                     */
+                                    oneGroupPerUser: boolean;
+                                    /**
+                                     * @description The displayName of the group users in no other group belong to (Splashtop's default group): a new user joins it, a user added to another group leaves it, a user who leaves their last group rejoins it. Created as a local group when first needed. null: none.
+                                     * @default null
+                                     */
+                                    defaultGroup: string | null;
+                                };
+                                /** @description App roles, and the IdP groups that grant them: a user holds the roles of the groups it is a direct member of. */
+                                roles?: {
+                                    /** @default [] */
+                                    roles: {
+                                        /** @description Unique (case-insensitively); named in events and refusals, e.g. "Global Admin" */
+                                        name: string;
+                                        /**
+                                         * @description Keep at least one active holder: deprovisioning or removing the last one is refused
+                                         * @default false
+                                         */
+                                        admin: boolean;
+                                    }[];
+                                    /** @default [] */
+                                    mappings: {
+                                        group: {
+                                            /** @description The group's displayName (case-insensitive) */
+                                            displayName: string;
+                                        } | {
+                                            /** @description The group's id */
+                                            id: string;
+                                        };
+                                        /** @description A role named in roles */
+                                        role: string;
+                                    }[];
+                                };
+                                /** @description Refusals that keep the app usable: required groups, and the only member of a group. */
+                                guards?: {
+                                    /**
+                                     * @description Groups that keep at least one member and that the identity provider may not delete or rename
+                                     * @default []
+                                     */
+                                    requiredGroups: ({
+                                        /** @description The group's displayName (case-insensitive) */
+                                        displayName: string;
+                                    } | {
+                                        /** @description The group's id */
+                                        id: string;
+                                    })[];
+                                    /**
+                                     * @description Refuse to deactivate or delete a user who is the only member of a group
+                                     * @default false
+                                     */
+                                    protectOnlyMembers: boolean;
+                                };
+                                /** @description App vetoes: a webhook the application answers before each change the identity provider makes is committed; it may refuse the change with its own message (docs/policies.md). */
+                                approval?: {
+                                    /** @default null */
+                                    webhook: {
+                                        /** @description https URL of the receiver (the event webhooks' address rules apply). */
+                                        url?: string;
+                                        /** @description Write-only: "whsec_" + base64 of 24 to 64 random bytes. Never read back; omit it to keep the current one, send a new one to rotate. */
+                                        secret?: string;
+                                        /** @default 5000 */
+                                        timeoutMs: number;
+                                        /**
+                                         * @description When the receiver is down, slow or answers garbage: refuse the change (SCIM 503, the IdP retries) or allow it.
+                                         * @default refuse
+                                         * @enum {unknown}
+                                         */
+                                        onFailure: "refuse" | "allow";
+                                        /**
+                                         * @description The change kinds sent; null for all.
+                                         * @default null
+                                         */
+                                        kinds: ("user.create" | "user.link" | "user.update" | "user.deactivate" | "user.reactivate" | "user.delete" | "group.create" | "group.update" | "group.delete" | "group.members_add" | "group.members_remove")[] | null;
+                                    } | null;
+                                };
                             };
                         };
                         dropped?: {
@@ -5335,6 +6049,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5364,6 +6082,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5397,6 +6119,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5426,6 +6152,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5459,6 +6189,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5488,6 +6222,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5577,6 +6315,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5608,6 +6350,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5637,6 +6383,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5731,6 +6481,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5760,6 +6514,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5793,6 +6551,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5822,6 +6584,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5904,6 +6670,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -5933,6 +6703,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -5988,6 +6762,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6019,6 +6797,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6048,6 +6830,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6141,6 +6927,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6170,6 +6960,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6203,6 +6997,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6232,6 +7030,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6323,6 +7125,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6352,6 +7158,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6385,6 +7195,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6414,6 +7228,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6495,6 +7313,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6526,6 +7348,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6555,6 +7381,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6640,6 +7470,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6671,6 +7505,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6700,6 +7538,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6767,6 +7609,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6796,6 +7642,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6829,6 +7679,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6858,6 +7712,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -6944,6 +7802,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -6975,6 +7837,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7004,6 +7870,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7095,6 +7965,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7124,6 +7998,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7157,6 +8035,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7186,6 +8068,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7266,6 +8152,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7295,6 +8185,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7348,6 +8242,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7379,6 +8277,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7408,6 +8310,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7499,6 +8405,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7528,6 +8438,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7561,6 +8475,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7590,6 +8508,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7679,6 +8601,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7708,6 +8634,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7741,6 +8671,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7770,6 +8704,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7849,6 +8787,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7880,6 +8822,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -7909,6 +8855,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -7992,6 +8942,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -8023,6 +8977,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -8052,6 +9010,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -8117,6 +9079,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -8146,6 +9112,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };
@@ -8179,6 +9149,10 @@ export interface operations {
                         held?: {
                             [key: string]: unknown;
                         }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
@@ -8208,6 +9182,10 @@ export interface operations {
                         }[];
                         /** @description The custom attributes that still hold values, with how many resources hold them */
                         held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
                             [key: string]: unknown;
                         }[];
                     };

@@ -98,5 +98,8 @@ export function newEvent(tenant: Pick<Tenant, 'id' | 'slug'>, type: EventType, a
 
 /** The ChangeHook every Provisioning service ends with (provisioning/service.ts). */
 export const outbox: ChangeHook = async (tx, change, ctx) => {
-  await tx.appendEvents(await eventsOf(tx, change, ctx));
+  const events = await eventsOf(tx, change, ctx);
+  // After the change's own events: a role follows from the membership that grants it.
+  if (change.derivedEvents?.length) events.push(...change.derivedEvents);
+  await tx.appendEvents(events);
 };

@@ -6,6 +6,7 @@ import { applyPatch, toMemberValues, type MemberValue } from '../scim/patch.ts';
 import { applyProjection, wantsAttribute, ALL, type Projection } from '../scim/projection.ts';
 import { renderGroup, renderMember, type Rendered, type StoredResource } from '../scim/render.ts';
 import { checkRequired, normalizeResource, type AttrDoc } from '../scim/resource.ts';
+import { ScimError, uniqueness } from '../scim/errors.ts';
 import type { StoreReads } from '../store/store.ts';
 import { notFoundIn, type ScimContext } from './context.ts';
 import { mutate } from './mutate.ts';
@@ -48,7 +49,26 @@ export function groupDoc(ctx: ScimContext, body: unknown, replacing = false): { 
 
 export async function createGroup(ctx: ScimContext, body: unknown, projection?: Projection): Promise<Rendered> {
   const { doc, members } = groupDoc(ctx, body);
-  return mutate(ctx, { kind: 'create', type: 'Group', doc, members }, (tx, change) => render(ctx, tx, change.after!, projection));
+  try {
+    return await mutate(ctx, { kind: 'create', type: 'Group', doc, members }, (tx, change) => render(ctx, tx, change.after!, projection));
+  } catch (err) {
+    throw await localGroupClash(ctx, err, String(doc.displayName));
+  }
+}
+
+/**
+ * A group pushed under the name of one the app created itself (through the admin API) is refused
+ * with the way out: Okta's Push Groups can link the pushed group to the existing one (Entra matches
+ * by displayName before it creates, so it finds the group and never gets here). Looked up only
+ * after the insert failed, so a successful create pays nothing.
+ */
+async function localGroupClash(ctx: ScimContext, err: unknown, name: string): Promise<unknown> {
+  if (!(err instanceof ScimError) || err.reason?.code !== 'uniqueness' || err.reason.resourceType !== 'Group' || err.reason.attribute !== 'displayName') return err;
+  const filter = { op: 'eq' as const, path: { attr: 'displayName', text: 'displayName' }, value: name };
+  const [existing] = (await ctx.store.listGroups(ctx.tenant.id, ctx.schemas, { filter, sortOrder: 'ascending', offset: 0, limit: 1 })).rows;
+  if (existing?.origin !== 'local') return err;
+  return uniqueness(`A group with this name exists (${JSON.stringify(existing.doc.displayName)}, created in the app); link it in Okta (Push Groups → Link group) instead of pushing a new one.`,
+    { code: 'localGroupExists', resourceType: 'Group', attribute: 'displayName' });
 }
 
 export async function getGroup(ctx: ScimContext, id: string, projection?: Projection): Promise<Rendered> {

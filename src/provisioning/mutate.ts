@@ -8,7 +8,7 @@ import { changedPaths } from '../scim/diff.ts';
 import type { MemberOp, MemberValue } from '../scim/patch.ts';
 import type { StoredResource } from '../scim/render.ts';
 import { checkImmutable, type AttrDoc } from '../scim/resource.ts';
-import type { Origin, StoreTx, UserRecord, UserStatus } from '../store/store.ts';
+import type { NewEvent, Origin, StoreTx, UserRecord, UserStatus } from '../store/store.ts';
 import { isoNow } from './clock.ts';
 import { checkIfMatch, inTransaction, notFoundIn, VersionConflict, type ScimContext } from './context.ts';
 import { linkTargetFor, userWrite, type UserWrite } from './policies/user-rules.ts';
@@ -48,6 +48,8 @@ export interface Change {
   deprovisioned?: 'remove-memberships' | 'delete';
   /** When the change was made (the clock's time, also its lastModified). */
   at: string;
+  /** Events a policy hook derived from the change (roles granted and revoked): the outbox writes them after the change's own. */
+  derivedEvents?: NewEvent[];
 }
 
 /** Sees every change inside its transaction; throwing refuses it (the transaction rolls back). */

@@ -9,8 +9,14 @@ import { LIBRARY_ACTOR, type ScimContext } from './context.ts';
 import type { ChangeHook } from './mutate.ts';
 import { outbox } from '../events/outbox.ts';
 import { scimModeHook } from './policies/scim-mode.ts';
+import { defaultGroup } from './policies/default-group.ts';
+import { groupRules } from './policies/group-rules.ts';
+import { rolesAndGuards } from './policies/roles-and-guards.ts';
 import { SchemaCatalog } from './schemas.ts';
 import { Authentication } from './tenants/authentication.ts';
+
+/** Hooks that make the follow-up writes a change calls for, after its events (each records its own). */
+const CONSEQUENCES: readonly ChangeHook[] = [defaultGroup];
 
 export interface ProvisioningOptions {
   store: Store;
@@ -30,6 +36,7 @@ export class Provisioning {
   readonly clock: Clock;
   readonly authentication: Authentication;
   private readonly schemas: SchemaCatalog;
+  private readonly checks: readonly ChangeHook[];
   private readonly hooks: readonly ChangeHook[];
 
   constructor(private readonly options: ProvisioningOptions) {
@@ -37,9 +44,12 @@ export class Provisioning {
     this.clock = options.clock;
     this.authentication = new Authentication(options.store, options.clock);
     this.schemas = new SchemaCatalog(options.store);
-    // The outbox comes last: it records a change only once every other hook has accepted it.
+    // The policies check every change first (a refusal costs the other hooks nothing); the outbox
+    // records it only once every other hook has accepted it. After it come the consequences of the
+    // change (the default group's memberships), which record their own events after the change's.
     // SCIM mode (policies/scim-mode.ts) checks last, just before the outbox.
-    this.hooks = Object.freeze([...(options.hooks ?? []), scimModeHook, outbox]);
+    this.checks = Object.freeze([rolesAndGuards, groupRules, ...(options.hooks ?? []), scimModeHook]);
+    this.hooks = Object.freeze([...this.checks, outbox, ...CONSEQUENCES]);
   }
 
   /** A tenant's SCIM base URL, for meta.location, $ref and discovery. */
@@ -57,7 +67,7 @@ export class Provisioning {
       store: this.store, schemas, settings, tenant, baseUrl: this.scimBaseUrl(tenant.slug),
       limits: this.options.paging, attributeLimits: this.options.attributeLimits, clock: this.clock,
       // A request's own hooks (the admin API's audit entry) run after the service's, before the outbox.
-      hooks: who.hooks?.length ? [...this.hooks.slice(0, -1), ...who.hooks, outbox] : this.hooks,
+      hooks: who.hooks?.length ? [...this.checks, ...who.hooks, outbox, ...CONSEQUENCES] : this.hooks,
       ignored: [], actor: who.actor ?? LIBRARY_ACTOR, requestId: who.requestId ?? null,
     };
   }

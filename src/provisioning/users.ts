@@ -31,8 +31,15 @@ export function userDoc(ctx: ScimContext, body: unknown, replacing = false): Att
 
 export async function createUser(ctx: ScimContext, body: unknown, projection?: Projection): Promise<Rendered> {
   const doc = userDoc(ctx, body);
-  // Created a moment ago: in no group yet (a linked local user keeps its groups: read them).
-  return mutate(ctx, { kind: 'create', type: 'User', doc, fromIdp: true }, (tx, change) => render(ctx, tx, change.after!, projection, change.linked ? undefined : []));
+  return mutate(ctx, { kind: 'create', type: 'User', doc, fromIdp: true }, async (tx, change) => {
+    // Created a moment ago: in no group yet, unless the default group policy put it in one
+    // (policies/default-group.ts), which gave it a new version too. A linked local user keeps its
+    // groups: read them.
+    if (change.linked) return render(ctx, tx, change.after!, projection);
+    if (ctx.settings.policies.groups.defaultGroup === null) return render(ctx, tx, change.after!, projection, []);
+    const found = await tx.getUserWithGroups(ctx.tenant.id, change.id);
+    return render(ctx, tx, found!.user, projection, found!.groups);
+  });
 }
 
 export async function getUser(ctx: ScimContext, id: string, projection: Projection = ALL): Promise<Rendered> {

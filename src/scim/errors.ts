@@ -30,7 +30,8 @@ export interface ScimErrorBody {
  * use: unknownAttribute (a filter, sortBy or path names no attribute of the resource type),
  * uniqueness (`resourceType`, `attribute`), unknownMembers, versionMismatch, invalidFilter and
  * invalidSort (with the filter `clause`), unstorableString (U+0000 or a lone surrogate),
- * valueTooLong and tooManyValues (the configured limits), emptyValue (a null group member).
+ * valueTooLong and tooManyValues (the configured limits), emptyValue (a null group member); the
+ * guards of provisioning/policies/guards.ts: lastAdmin, requiredGroup, requiredGroupEmpty, onlyMember.
  */
 export interface ErrorReason {
   code: string;

@@ -266,6 +266,39 @@ export interface StoreTx extends StoreReads {
   replaceMembers(tenantId: string, groupId: string, members: MemberValue[], at: string): Promise<{ added: string[]; removed: string[] }>;
   /** Removes the members matching a filter over the members' sub-attributes (value, type, display). */
   removeMembersMatching(tenantId: string, schemas: TenantSchemas, groupId: string, filter: Filter, at: string): Promise<string[]>;
+  /**
+   * Of these users, up to `limit` that are members of a group other than `groupId`, each with that
+   * group (the one-group-per-user rule, provisioning/policies/group-rules.ts): one statement per 500
+   * ids, stopping at the first batch that finds any.
+   */
+  usersInOtherGroups(tenantId: string, groupId: string, userIds: readonly string[], limit: number, ignoreGroupName?: string | null): Promise<GroupClash[]>;
+  /**
+   * Up to `limit` users that are direct members of more than one group, each with (up to 5 of) those
+   * groups. `ignoreGroupName`: a group (by displayName, case-insensitively) that does not count (the default group).
+   */
+  usersInSeveralGroups(tenantId: string, limit: number, ignoreGroupName?: string | null): Promise<{ id: string; userName: string; groups: string[] }[]>;
+  /** Of these ids, the users that are members of no group (the default group rule): one statement per 500 ids. */
+  usersInNoGroup(tenantId: string, userIds: readonly string[]): Promise<string[]>;
+
+  // ---- policies (issue 11: provisioning/policies/) -------------------------------------------
+
+  /**
+   * The users among `ids` (other ids are left out) with whether they are active and every group
+   * they are a direct member of: set-based, one statement per 500 ids.
+   */
+  usersAndTheirGroups(tenantId: string, ids: string[]): Promise<Map<string, { userName: string; active: boolean; groups: { id: string; displayName: string }[] }>>;
+  /** The groups with these displayNames (compared case-insensitively). */
+  groupsNamed(tenantId: string, displayNames: string[]): Promise<{ id: string; displayName: string }[]>;
+  /** An active user that is a direct member of one of these groups, or undefined when there is none (one statement). */
+  activeMemberOf(tenantId: string, groupIds: string[]): Promise<string | undefined>;
+  /**
+   * Makes the guards of one tenant check one transaction at a time, until this one ends: without it
+   * two transactions could each deactivate one of the last two admins, each seeing the other still
+   * active (PostgreSQL's read committed). A no-op where writers already run one at a time (SQLite).
+   */
+  serializePolicyChecks(tenantId: string): Promise<void>;
+  /** How many direct members (users and groups) each of these groups has; groups without members are 0. */
+  memberCounts(tenantId: string, groupIds: string[]): Promise<Map<string, number>>;
 
   /**
    * Appends events to the outbox in this transaction (one statement per 500): they commit with the
@@ -305,6 +338,9 @@ export interface StoreTx extends StoreReads {
 
 /** What disabling SCIM did (Store.disableScim). */
 export interface ScimDisabled { users: number; groups: number; tokens: TokenRecord[] }
+
+/** A user who is a member of another group than the one being written. */
+export interface GroupClash { userId: string; userName: string; groupId: string; groupName: string }
 
 /** A tenant's settings document as stored (null: never set) and its version. */
 export interface StoredSettings { document: unknown; version: number }
@@ -468,6 +504,8 @@ export interface Store extends StoreReads {
   finishReplay(claim: ReplayClaim, result: { delivered: boolean; nextAttemptAt: string | null; error: string | null }, now: string): Promise<boolean>;
   /** Deletes up to `limit` attempts older than `before`; returns how many. */
   pruneAttempts(before: string, limit: number): Promise<number>;
+  /** Deletes up to `limit` dead letters older than `before` not waiting for a replay; returns how many. */
+  pruneDeadLetters(before: string, limit: number): Promise<number>;
   /** One event by id (for a replay). */
   getEvent(id: string): Promise<EventRecord | undefined>;
 }

@@ -102,3 +102,23 @@ test('a dead letter moves the stream past its event and marks the endpoint faili
   assert.ok(await store.deleteConsumer(c.id));
   assert.equal(await store.getConsumer(c.id), undefined);
 });
+
+test('dead letters older than the retention are pruned, except those waiting for a replay', async () => {
+  const c = await store.createConsumer({ id: 'wh_store_prune', kind: 'webhook', tenantId: acme.id, url: 'https://example.com/h', description: null, types: ['user.deleted'], enabled: true, secret: 'whsec_x', previousSecret: null, previousUntil: null, createdAt: at(0) });
+  await append(acme, 'user.deleted', 3);
+  await store.discoverStreams(['webhook'], at(30), 1000);
+  const [s] = await store.claimStreams('p', ['webhook'], at(30), at(90), 10);
+  const events = await store.streamEvents(acme.id, s.position, ['user.deleted'], 10);
+  for (const [i, e] of events.entries()) {
+    const letter = { consumerId: c.id, tenantId: acme.id, eventId: e.id, position: e.position, tenantPosition: e.tenantPosition, at: at(100 * (i + 1)), attempts: 12, lastError: 'HTTP 500' };
+    assert.ok(await store.deadLetter(s, letter, 'dead-lettered', at(1000)));
+  }
+  const letters = await store.listDeadLetters(c.id, {}, { limit: 10 }); // newest first
+  assert.equal(letters.length, 3);
+  const oldest = letters[2];
+  assert.ok(await store.replayDeadLetter(c.id, oldest.seq, at(500)), 'the oldest waits for a replay');
+  // Cut-off after the first two letters: the second goes, the first is kept for its replay, the third is newer.
+  assert.equal(await store.pruneDeadLetters(at(250), 100), 1);
+  assert.deepEqual((await store.listDeadLetters(c.id, {}, { limit: 10 })).map((l) => l.seq), [letters[0].seq, oldest.seq]);
+  assert.ok(await store.deleteConsumer(c.id));
+});

@@ -175,3 +175,18 @@ test('the example vendor app (examples/embedded) type-checks against the install
   clearTimeout(timer);
   assert.equal(code, 0, `the example stops cleanly on SIGTERM: ${output}`);
 });
+
+test('the on-call veto example (examples/on-call-veto) type-checks against the installed package', { timeout: 600_000 }, () => {
+  // Its rule runs in test/http/policies-vetoes.test.ts; here its wiring (rc.before, rc.on) meets the
+  // package's declarations, strict and without skipLibCheck, as a vendor's `npm run build` would.
+  const app = join(tmp, 'app');
+  assert.ok(existsSync(join(app, 'node_modules/rollcall/package.json')), 'the package was installed by the first test');
+  const example = join(tmp, 'on-call-veto');
+  mkdirSync(example);
+  for (const f of ['server.ts', 'on-call.ts', 'tsconfig.json', 'package.json']) writeFileSync(join(example, f), readFileSync(join(ROOT, 'examples/on-call-veto', f)));
+  symlinkSync(join(app, 'node_modules'), join(example, 'node_modules'), 'dir');
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  run(process.execPath, [tsc, '-p', example], example);
+  assert.ok(existsSync(join(example, 'dist/server.js')));
+  assert.ok(existsSync(join(example, 'dist/on-call.js')));
+});

@@ -24,7 +24,7 @@ export interface TestServer {
 
 let counter = 0;
 
-export async function startTestServer(opts: { tenant?: string; config?: Partial<Config>; server?: Pick<ServerOptions, 'clock' | 'hooks' | 'logger'> } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { tenant?: string; config?: Partial<Config>; server?: Pick<ServerOptions, 'clock' | 'hooks' | 'logger' | 'vetoes'> } = {}): Promise<TestServer> {
   const db = opts.config?.databaseUrl ? undefined : await testDatabase();
   // A concrete port (not 0) so that the public URL in meta.location is the real one.
   const config = loadConfig({ host: '127.0.0.1', port: await freePort(), databaseUrl: db?.url, logLevel: 'silent', ...opts.config }, {});

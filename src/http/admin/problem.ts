@@ -57,6 +57,7 @@ export const problemSchema = {
     reason: { type: 'string', description: 'A finer machine-readable reason, where there is one' },
     problems: { type: 'array', items: { type: 'object', properties: { pointer: { type: 'string' }, message: { type: 'string' } } }, description: 'Every problem found in a settings document, each at its JSON pointer' },
     held: { type: 'array', items: { type: 'object', additionalProperties: true }, description: 'The custom attributes that still hold values, with how many resources hold them' },
+    examples: { type: 'array', items: { type: 'object', additionalProperties: true }, description: 'A few of the resources a policy being turned on does not hold for (reason policyConflict)' },
   },
 } as const;
 
@@ -87,6 +88,7 @@ function fromSettings(err: SettingsError): Problem {
     case 'staleVersion': return new Problem(412, 'version-mismatch', err.message, { reason: r.code });
     case 'valuesHeld': return new Problem(409, 'conflict', err.message, { reason: r.code, held: r.held });
     case 'notUnique': return new Problem(409, 'conflict', err.message, { reason: r.code, field: `${r.schema}:${r.attribute}` });
+    case 'policyConflict': return new Problem(409, 'conflict', err.message, { reason: r.code, field: r.pointer, examples: r.examples });
   }
 }
 

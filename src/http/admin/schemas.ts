@@ -94,6 +94,17 @@ export const userSchema = {
     status: userStatus,
     ...resourceMeta,
     groups: { type: 'array', items: { type: 'object', required: ['id', 'displayName'], properties: { id: { type: 'string' }, displayName: { type: 'string' } } } },
+    roles: {
+      type: 'array',
+      description: 'GET of one user: its effective roles (settings policies.roles), each with the groups that grant it; empty when none',
+      items: {
+        type: 'object', required: ['name', 'admin', 'groups'],
+        properties: {
+          name: { type: 'string' }, admin: { type: 'boolean' },
+          groups: { type: 'array', items: { type: 'object', required: ['id', 'displayName'], properties: { id: { type: 'string' }, displayName: { type: 'string' } } } },
+        },
+      },
+    },
     attributes,
   },
 } as const;

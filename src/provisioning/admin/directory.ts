@@ -71,14 +71,19 @@ export async function groupMembers(ctx: ScimContext, id: string, after: string |
 }
 
 /**
- * Creates a local user from SCIM attributes (core at the top level, extensions under their URN).
- * `status`: 'invited' (refused while SCIM is enabled), 'active', 'deactivated'; by default what
- * its `active` says.
+ * Creates a local user from SCIM attributes (core at the top level, extensions under their URN);
+ * returns it with its groups. `status`: 'invited' (refused while SCIM is enabled), 'active',
+ * 'deactivated'; by default what its `active` says.
  */
-export function createLocalUser(ctx: ScimContext, attributes: AttrDoc, status?: UserStatus): Promise<UserRecord> {
+export function createLocalUser(ctx: ScimContext, attributes: AttrDoc, status?: UserStatus): Promise<{ user: UserRecord; groups: { value: string; display: string }[] }> {
   const doc = userDoc(ctx, attributes);
   checkStatus(ctx, status);
-  return mutate(ctx, { kind: 'create', type: 'User', doc, origin: 'local', status: status ?? (doc.active === false ? 'deactivated' : 'active') }, async (_tx, change) => change.after!);
+  return mutate(ctx, { kind: 'create', type: 'User', doc, origin: 'local', status: status ?? (doc.active === false ? 'deactivated' : 'active') }, async (tx, change) => {
+    // In no group, unless the default group policy put it in one, with a new version (policies/default-group.ts).
+    if (ctx.settings.policies.groups.defaultGroup === null) return { user: change.after!, groups: [] };
+    const found = await tx.getUserWithGroups(ctx.tenant.id, change.id);
+    return { user: found!.user, groups: found!.groups };
+  });
 }
 
 /** Replaces a local user's attributes (and its status, when given); `ifMatch` is an ETag or a version number. */

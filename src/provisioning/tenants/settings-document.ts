@@ -7,7 +7,11 @@ import {
   type CustomSchema, type DefinitionProblem,
 } from '../../scim/schemas/custom-extension.ts';
 import { checkLink, checkTemplate, parseMailbox, PLACEHOLDERS } from '../../events/email-template.ts';
+import { checkGroupRules, DEFAULT_GROUP_RULES, groupRulesJsonSchema, type GroupRulesSettings } from '../policies/group-rules-settings.ts';
+import { checkGuards, DEFAULT_GUARDS, guardsJsonSchema, type GuardsSettings } from '../policies/guards-settings.ts';
+import { checkRoles, DEFAULT_ROLES, rolesJsonSchema, type RolesSettings } from '../policies/roles-settings.ts';
 import { checkUserPolicies, DEFAULT_USER_POLICIES, USER_POLICY_KEYS, userPoliciesJsonSchema, type UserPolicies } from '../policies/user-policies.ts';
+import { APPROVAL_POLICY_KEYS, approvalPoliciesJsonSchema, checkApprovalPolicies, DEFAULT_APPROVAL_POLICIES, type ApprovalPolicies } from '../policies/approval.ts';
 
 export type PatchResponse = 200 | 204;
 
@@ -29,7 +33,7 @@ export interface TenantSettings {
 }
 
 /** The policies, each lane's sub-keys (policies/*.ts). */
-export type Policies = UserPolicies;
+export type Policies = UserPolicies & { groups: GroupRulesSettings; roles: RolesSettings; guards: GuardsSettings } & ApprovalPolicies;
 
 /**
  * The welcome email (PRODUCT.md C4). Subject, text and html are templates with {{placeholders}}
@@ -57,7 +61,7 @@ export const DEFAULT_SETTINGS: Readonly<TenantSettings> = Object.freeze({
   scim: Object.freeze({ patchResponse: Object.freeze({ users: 200 as const, groups: 204 as const }) }),
   customSchemas: Object.freeze([]) as unknown as CustomSchema[],
   welcomeEmail: Object.freeze({ enabled: false, subject: DEFAULT_WELCOME_SUBJECT, text: DEFAULT_WELCOME_TEXT }),
-  policies: Object.freeze({ ...DEFAULT_USER_POLICIES }),
+  policies: Object.freeze({ ...DEFAULT_USER_POLICIES, groups: DEFAULT_GROUP_RULES, roles: DEFAULT_ROLES, guards: DEFAULT_GUARDS, ...DEFAULT_APPROVAL_POLICIES }),
 });
 
 /** The settings document as JSON Schema (2020-12), for the admin API's OpenAPI document. */
@@ -137,7 +141,7 @@ export const tenantSettingsJsonSchema = {
       type: 'object',
       additionalProperties: false,
       description: 'Provisioning policies (docs/policies.md). Omitted policies keep today\'s behaviour.',
-      properties: { ...userPoliciesJsonSchema },
+      properties: { ...userPoliciesJsonSchema, groups: groupRulesJsonSchema, roles: rolesJsonSchema, guards: guardsJsonSchema, ...approvalPoliciesJsonSchema },
     },
   },
 } as const;
@@ -185,7 +189,16 @@ export function checkSettings(input: unknown): { settings: TenantSettings; probl
   let policies: Policies = DEFAULT_SETTINGS.policies;
   if (input.policies !== undefined) {
     if (!isObject(input.policies)) problem('/policies', 'must be an object');
-    else { known(input.policies, '/policies', [...USER_POLICY_KEYS]); policies = { ...checkUserPolicies(input.policies, problem, known) }; }
+    else {
+      known(input.policies, '/policies', [...USER_POLICY_KEYS, 'groups', 'roles', 'guards', ...APPROVAL_POLICY_KEYS]);
+      policies = {
+        ...checkUserPolicies(input.policies, problem, known),
+        groups: checkGroupRules(input.policies.groups, '/policies/groups', problem),
+        roles: checkRoles(input.policies.roles, '/policies/roles', problem),
+        guards: checkGuards(input.policies.guards, '/policies/guards', problem),
+        ...checkApprovalPolicies(input.policies, problem, known),
+      };
+    }
   }
   if (problems.length) return { problems };
   return { settings: { scim: { patchResponse }, customSchemas: custom.schemas, welcomeEmail, policies }, problems: [] };

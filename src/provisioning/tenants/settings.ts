@@ -5,9 +5,17 @@
 // attribute and the count, unless the caller says dropValues, which removes them in the same
 // transaction as the new document.
 import { extendedResource, type CustomAttribute, type CustomSchema } from '../../scim/schemas/custom-extension.ts';
-import { UniquenessViolation, type CustomAttributeKey, type Store, type Tenant } from '../../store/store.ts';
+import { UniquenessViolation, type CustomAttributeKey, type EventActor, type Store, type Tenant } from '../../store/store.ts';
+import { LIBRARY_ACTOR } from '../context.ts';
+import { roleEvents } from '../policies/roles-and-guards.ts';
+import { mappingDeltas } from '../policies/roles.ts';
 import { isoNow, systemClock, type Clock } from '../clock.ts';
 import { checkSettings, readStoredSettings, type SettingsProblem, type TenantSettings } from './settings-document.ts';
+import type { StoreTx } from '../../store/store.ts';
+import { keepSecrets, withoutSecrets } from '../policies/approval.ts';
+
+/** The document as read back: write-only secrets (the approval webhook's) left out. */
+const readable = (settings: TenantSettings): TenantSettings => ({ ...settings, policies: withoutSecrets(settings.policies) });
 
 export { tenantSettingsJsonSchema, DEFAULT_SETTINGS, type TenantSettings } from './settings-document.ts';
 
@@ -24,7 +32,9 @@ export type SettingsErrorReason =
   /** Removing or retyping these attributes would delete stored values: repeat with dropValues. */
   | { code: 'valuesHeld'; held: HeldValues[] }
   /** An attribute made unique already has equal values in two resources. */
-  | { code: 'notUnique'; resourceType: 'User' | 'Group'; schema: string; attribute: string };
+  | { code: 'notUnique'; resourceType: 'User' | 'Group'; schema: string; attribute: string }
+  /** A policy the document turns on does not hold for the data (policies/): `examples` are a few of the offending resources. */
+  | { code: 'policyConflict'; pointer: string; examples: { id: string; name: string; groups?: string[] }[] };
 
 export class SettingsError extends Error {
   constructor(readonly reason: SettingsErrorReason, message: string) {
@@ -37,12 +47,14 @@ export interface SettingsRead { settings: TenantSettings; version: number }
 export interface SettingsReplaced extends SettingsRead {
   /** Values removed because dropValues was given: per attribute, the resources that lost a value. */
   dropped: HeldValues[];
+  /** The approval webhook's secret changed (set, rotated or removed): the document read back does not show it. */
+  secretChanged?: boolean;
 }
 
 export async function readSettings(store: Store, tenant: Pick<Tenant, 'id' | 'slug'>): Promise<SettingsRead> {
   const stored = await store.readTenantSettings(tenant.id);
   if (!stored) throw new SettingsError({ code: 'unknownTenant' }, `No tenant has the slug "${tenant.slug}".`);
-  return { settings: readStoredSettings(stored.document).settings, version: stored.version };
+  return { settings: readable(readStoredSettings(stored.document).settings), version: stored.version };
 }
 
 export interface ReplaceOptions {
@@ -51,6 +63,9 @@ export interface ReplaceOptions {
   /** Remove the stored values of attributes the new document no longer defines (or retypes). */
   dropValues?: boolean;
   clock?: Clock;
+  /** Who replaces them and in which request: the role events a new role mapping writes name them (default: the library). */
+  actor?: EventActor;
+  requestId?: string | null;
 }
 
 const describe = (h: HeldValues) => `${h.schema}:${h.attribute} (${h.resources} ${h.resourceType === 'User' ? 'user' : 'group'}${h.resources === 1 ? '' : 's'})`;
@@ -61,7 +76,7 @@ export async function replaceSettings(store: Store, tenant: Pick<Tenant, 'id' | 
     throw new SettingsError({ code: 'invalidSettings', problems: checked.problems },
       `The settings are not valid: ${checked.problems.map((p) => `${p.pointer || '(document)'} ${p.message}`).join('; ')}.`);
   }
-  const next = checked.settings;
+  let next = checked.settings;
   const at = isoNow(options.clock ?? systemClock);
   const replaced = await store.transaction(async (tx) => {
     const current = await tx.lockTenantSettings(tenant.id);
@@ -71,6 +86,12 @@ export async function replaceSettings(store: Store, tenant: Pick<Tenant, 'id' | 
         `The settings have changed since version ${options.expectedVersion} was read; they are at version ${current.version}. Read them again and retry.`);
     }
     const before = readStoredSettings(current.document).settings;
+    // A secret not sent is kept (it is never read back to be sent again).
+    const kept = keepSecrets(next.policies, before.policies);
+    if (kept.problem) {
+      throw new SettingsError({ code: 'invalidSettings', problems: [kept.problem] }, `The settings are not valid: ${kept.problem.pointer} ${kept.problem.message}.`);
+    }
+    next = { ...next, policies: kept.policies };
     const { gone, uniqueness } = compare(before.customSchemas, next.customSchemas);
     const held: HeldValues[] = [];
     for (const key of gone) {
@@ -95,12 +116,18 @@ export async function replaceSettings(store: Store, tenant: Pick<Tenant, 'id' | 
           `${u.key.schema}:${u.key.name} cannot be made unique: two ${u.key.resourceType === 'User' ? 'users' : 'groups'} already hold the same value.`);
       }
     }
+    await checkPoliciesHold(tx, tenant.id, before, next);
+    // Roles are derived from memberships and the mapping: a new mapping changes users' roles now,
+    // and says so with their events, in this transaction (policies/roles.ts mappingDeltas).
+    const roleChanges = await mappingDeltas(tx, tenant.id, before.policies.roles, next.policies.roles);
+    if (roleChanges.length) await tx.appendEvents(roleEvents(tenant, roleChanges, [next.policies.roles, before.policies.roles], at, options.actor ?? LIBRARY_ACTOR, options.requestId ?? null));
     const version = current.version + 1;
     if (!(await tx.writeTenantSettings(tenant.id, next, version, current.version))) {
       // The row is locked: only a writer outside this store's transactions could get here.
       throw new SettingsError({ code: 'staleVersion', expected: current.version, current: current.version + 1 }, 'The settings changed during the replacement; read them again and retry.');
     }
-    return { settings: next, version, dropped };
+    const secretChanged = (before.policies.approval?.webhook?.secret ?? null) !== (next.policies.approval?.webhook?.secret ?? null);
+    return { settings: readable(next), version, dropped, ...(secretChanged ? { secretChanged } : {}) };
   });
   // The welcome email's consumer sleeps until a tenant first wants it (migration 007), then starts
   // from the head: users provisioned before that get no email. Every event committed so far is
@@ -110,6 +137,25 @@ export async function replaceSettings(store: Store, tenant: Pick<Tenant, 'id' | 
     await store.startConsumer('email', at);
   }
   return replaced;
+}
+
+/**
+ * A policy turned on must hold for the data already there, or the replacement is refused (nothing
+ * written), naming a few of the resources in the way. Checked only when the policy is turned on (or
+ * what it exempts changes): while it is on, every change keeps it (policies/group-rules.ts).
+ */
+async function checkPoliciesHold(tx: StoreTx, tenantId: string, before: TenantSettings, next: TenantSettings): Promise<void> {
+  const [was, now] = [before.policies.groups, next.policies.groups];
+  // Checked when turned on, and when the group it ignores (the default group) changes.
+  if (now.oneGroupPerUser && (!was.oneGroupPerUser || was.defaultGroup?.toLowerCase() !== now.defaultGroup?.toLowerCase())) {
+    const shown = 5;
+    const users = await tx.usersInSeveralGroups(tenantId, shown + 1, now.defaultGroup);
+    if (users.length) {
+      const list = users.slice(0, shown).map((u) => `${JSON.stringify(u.userName)} (${u.groups.map((g) => JSON.stringify(g)).join(', ')})`).join(', ');
+      throw new SettingsError({ code: 'policyConflict', pointer: '/policies/groups/oneGroupPerUser', examples: users.slice(0, shown).map((u) => ({ id: u.id, name: u.userName, groups: u.groups })) },
+        `One group per user cannot be turned on while users are in several groups: ${list}${users.length > shown ? ' and more' : ''}; remove them from all but one group first.`);
+    }
+  }
 }
 
 type UniqueMode = 'none' | 'exact' | 'folded';

@@ -10,6 +10,7 @@ import { all, group, now, S, suiteStore, user } from './fixtures.ts';
 import { parseFilter } from '../../scim/filter.ts';
 import { filterContract } from './filter-contract.ts';
 import { hostileValuesContract } from './hostile-values-contract.ts';
+import { policiesContract } from './policies-contract.ts';
 import { settingsContract } from './settings-contract.ts';
 import { UniquenessViolation, UnknownMembers, type Store } from '../store.ts';
 
@@ -241,6 +242,32 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       assert.equal((await db.store.membersOf(t.id, [g.id])).get(g.id), undefined);
     });
 
+    test('one group per user reads: users of a list in another group, and users in several groups, with names', async () => {
+      const t = await tenant();
+      const [a, b, c] = [group('Alpha'), group('beta'), group('Gamma')];
+      const [u1, u2, u3] = [user('p1'), user('p2'), user('p3')];
+      await db.store.transaction(async (tx) => {
+        for (const g of [a, b, c]) await tx.insertGroup(t.id, S, g);
+        for (const u of [u1, u2, u3]) await tx.insertUser(t.id, S, u);
+        await tx.addMembers(t.id, a.id, [{ value: u1.id }, { value: u2.id }, { value: c.id }], now());
+        await tx.addMembers(t.id, b.id, [{ value: u1.id }, { value: c.id }], now());
+        await tx.addMembers(t.id, c.id, [{ value: u3.id }], now());
+      });
+      const clashes = await db.store.transaction((tx) => tx.usersInOtherGroups(t.id, a.id, [u1.id, u2.id, u3.id, c.id, 'nobody'], 10));
+      assert.deepEqual(clashes.map((x) => [x.userName, x.groupName]), [['p1', 'beta'], ['p3', 'Gamma']], 'users only (a nested group is no user), the group itself left out');
+      assert.deepEqual(clashes[0], { userId: u1.id, userName: 'p1', groupId: b.id, groupName: 'beta' });
+      assert.equal((await db.store.transaction((tx) => tx.usersInOtherGroups(t.id, a.id, [u1.id, u3.id], 1))).length, 1, 'the limit holds');
+      assert.deepEqual(await db.store.transaction((tx) => tx.usersInOtherGroups(t.id, a.id, [u2.id], 10)), []);
+      assert.deepEqual(await db.store.transaction((tx) => tx.usersInSeveralGroups(t.id, 10)), [{ id: u1.id, userName: 'p1', groups: ['Alpha', 'beta'] }]);
+      const other = await tenant();
+      assert.deepEqual(await db.store.transaction((tx) => tx.usersInSeveralGroups(other.id, 10)), [], 'per tenant');
+      assert.deepEqual(await db.store.transaction((tx) => tx.usersInSeveralGroups(t.id, 10, 'ALPHA')), [], 'a group ignored by name (case-insensitively) does not count');
+      assert.deepEqual(await db.store.transaction((tx) => tx.usersInOtherGroups(t.id, a.id, [u1.id, u3.id], 10, 'Beta')).then((x) => x.map((c) => c.userName)), ['p3']);
+      const u4 = user('p4');
+      await db.store.transaction((tx) => tx.insertUser(t.id, S, u4));
+      assert.deepEqual(await db.store.transaction((tx) => tx.usersInNoGroup(t.id, [u1.id, u4.id, c.id, 'nobody'])), [u4.id], 'users only, and only those in no group');
+    });
+
     test('a group filter on members finds the groups a user belongs to', async () => {
       const t = await tenant();
       const [g1, g2] = [group('g1'), group('g2')];
@@ -310,4 +337,5 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
   hostileValuesContract(driver, open);
   adminContract(driver, open);
   settingsContract(driver, open);
+  policiesContract(driver, open);
 }

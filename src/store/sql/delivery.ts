@@ -276,6 +276,15 @@ export async function pruneAttempts(db: QueryRunner, before: string, limit: numb
   return Number(r.numAffectedRows ?? 0);
 }
 
+/**
+ * Deletes up to `limit` dead letters older than `before` that wait for no replay: by then their
+ * events are past the retention too, so they could not be replayed anyway.
+ */
+export async function pruneDeadLetters(db: QueryRunner, before: string, limit: number): Promise<number> {
+  const r = await db.run(sql`DELETE FROM delivery_dead_letters WHERE seq IN (SELECT seq FROM delivery_dead_letters WHERE at < ${before} AND replay_at IS NULL ORDER BY seq LIMIT ${limit})`);
+  return Number(r.numAffectedRows ?? 0);
+}
+
 export async function getEvent(db: QueryRunner, id: string): Promise<EventRecord | undefined> {
   const r = await db.run(sql<Row>`SELECT * FROM events WHERE id = ${id} AND position IS NOT NULL`);
   return r.rows[0] ? toEvent(r.rows[0]) : undefined;

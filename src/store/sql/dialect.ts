@@ -33,6 +33,12 @@ export interface SqlDialect {
    * lock a foreign-key check takes): a later FOR UPDATE of the row waits for this transaction.
    */
   forKeyShare: Sql;
+  /**
+   * A statement that holds a named lock until the transaction ends, for checks that read rows other
+   * transactions may be changing (provisioning/policies/guards.ts); undefined where write
+   * transactions already run one at a time (SQLite).
+   */
+  transactionLock(name: string): Sql | undefined;
   /** Case-sensitive substring tests (LIKE is case-insensitive in SQLite, so it cannot serve). */
   containsExact(expr: Sql, value: string): Sql;
   startsWithExact(expr: Sql, value: string): Sql;
@@ -72,6 +78,7 @@ export const sqliteDialect: SqlDialect = {
   // BEGIN IMMEDIATE already serialises writers on SQLite.
   forUpdate: sql``,
   forKeyShare: sql``,
+  transactionLock: () => undefined,
   containsExact: (expr, value) => sql`instr(${expr}, ${value}) > 0`,
   // Lengths are measured by SQLite (characters), not JavaScript (UTF-16 units): emoji count as one.
   startsWithExact: (expr, value) => sql`substr(${expr}, 1, length(${value})) = ${value}`,
@@ -108,6 +115,7 @@ export const postgresDialect: SqlDialect = {
   boolParam: (value) => value,
   forUpdate: sql` FOR UPDATE`,
   forKeyShare: sql` FOR KEY SHARE`,
+  transactionLock: (name) => sql`SELECT pg_advisory_xact_lock(hashtextextended(${name}, 0))`,
   containsExact: (expr, value) => sql`strpos(${expr}, ${value}::text) > 0`,
   startsWithExact: (expr, value) => sql`left(${expr}, length(${value}::text)) = ${value}::text`,
   endsWithExact: (expr, value) => (value === '' ? sql`${expr} IS NOT NULL` : sql`right(${expr}, length(${value}::text)) = ${value}::text`),

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Filter } from '../../scim/filter.ts';
 import type { MemberValue } from '../../scim/patch.ts';
 import type { AttrDoc } from '../../scim/resource.ts';
-import type { AuditEntry, CustomAttributeKey, GroupRecord, ListOptions, Member, NewEvent, Origin, Page, StoredSettings, StoreTx, TenantSchemas, UserRecord, UserStatus } from '../store.ts';
+import type { AuditEntry, CustomAttributeKey, GroupClash, GroupRecord, ListOptions, Member, NewEvent, Origin, Page, StoredSettings, StoreTx, TenantSchemas, UserRecord, UserStatus } from '../store.ts';
 import { appendEvents } from './events.ts';
 import * as custom from './custom-values.ts';
 import { TenantGone, UniquenessViolation, UnknownMembers } from '../store.ts';
@@ -264,6 +264,65 @@ export class SqlResources implements StoreTx {
     return (await this.memberSelect(where, sql`m.member_id`, limit)).rows.map((r) => SqlResources.toMember(r));
   }
 
+  // ---- policies (issue 11) ------------------------------------------------------------------
+
+  /** Absent active means active (RFC 7643 §4.1.1 leaves it to the provider; Rollcall never blocks on absence). */
+  private activeUser(alias: string): Sql {
+    return sql`(${sql.ref(`${alias}.active`)} IS NULL OR ${sql.ref(`${alias}.active`)} <> ${this.dialect.bool(false)})`;
+  }
+
+  async usersAndTheirGroups(tenantId: string, ids: string[]) {
+    const out = new Map<string, { userName: string; active: boolean; groups: { id: string; displayName: string }[] }>();
+    for (const part of chunks([...new Set(ids)].filter(canNameRow))) {
+      if (!part.length) continue;
+      const res = await this.db.run(sql<Row>`SELECT u.id AS user_id, u.user_name, ${this.activeUser('u')} AS is_active, g.id AS group_id, g.display_name
+        FROM users u LEFT JOIN group_members m ON m.tenant_id = u.tenant_id AND m.member_id = u.id
+        LEFT JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+        WHERE u.tenant_id = ${tenantId} AND u.id IN (${sql.join(part)})`);
+      for (const r of res.rows) {
+        const id = r.user_id as string;
+        let entry = out.get(id);
+        if (!entry) { entry = { userName: r.user_name as string, active: r.is_active === true || r.is_active === 1, groups: [] }; out.set(id, entry); }
+        if (r.group_id !== null && r.group_id !== undefined) entry.groups.push({ id: r.group_id as string, displayName: r.display_name as string });
+      }
+    }
+    return out;
+  }
+
+  async groupsNamed(tenantId: string, displayNames: string[]) {
+    const out: { id: string; displayName: string }[] = [];
+    for (const part of chunks([...new Set(displayNames.map((n) => n.toLowerCase()))])) {
+      if (!part.length) continue;
+      const res = await this.db.run(sql<Row>`SELECT id, display_name FROM groups WHERE tenant_id = ${tenantId} AND display_name_lc IN (${sql.join(part)})`);
+      for (const r of res.rows) out.push({ id: r.id as string, displayName: r.display_name as string });
+    }
+    return out;
+  }
+
+  async activeMemberOf(tenantId: string, groupIds: string[]) {
+    const ids = [...new Set(groupIds)].filter(canNameRow);
+    if (!ids.length) return undefined;
+    const res = await this.db.run(sql<Row>`SELECT u.id FROM group_members m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.member_id
+      WHERE m.tenant_id = ${tenantId} AND m.group_id IN (${sql.join(ids)}) AND m.member_type = 'User' AND ${this.activeUser('u')} LIMIT 1`);
+    return res.rows[0]?.id as string | undefined;
+  }
+
+  async serializePolicyChecks(tenantId: string): Promise<void> {
+    const lock = this.dialect.transactionLock(`rollcall:policies:${tenantId}`);
+    if (lock) await this.db.run(lock);
+  }
+
+  async memberCounts(tenantId: string, groupIds: string[]) {
+    const out = new Map<string, number>();
+    for (const part of chunks([...new Set(groupIds)].filter(canNameRow))) {
+      if (!part.length) continue;
+      for (const id of part) out.set(id, 0);
+      const res = await this.db.run(sql<Row>`SELECT group_id, count(*) AS n FROM group_members WHERE tenant_id = ${tenantId} AND group_id IN (${sql.join(part)}) GROUP BY group_id`);
+      for (const r of res.rows) out.set(r.group_id as string, Number(r.n));
+    }
+    return out;
+  }
+
   // ---- writes -------------------------------------------------------------------------------
 
   private userColumns(u: UserRecord) {
@@ -471,6 +530,49 @@ export class SqlResources implements StoreTx {
     const res = await this.db.run(sql<Row>`DELETE FROM group_members WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND member_id IN (
       SELECT m.member_id FROM group_members m WHERE m.tenant_id = ${tenantId} AND m.group_id = ${groupId} AND ${cond}) RETURNING member_id`);
     return this.touchUsers(tenantId, res.rows, at);
+  }
+
+  async usersInOtherGroups(tenantId: string, groupId: string, userIds: readonly string[], limit: number, ignoreGroupName: string | null = null): Promise<GroupClash[]> {
+    const ignore = ignoreGroupName === null ? sql`` : sql` AND g.display_name_lc <> ${ignoreGroupName.toLowerCase()}`;
+    const out: GroupClash[] = [];
+    // Walks group_members_member (tenant_id, member_id, group_id): one index probe per id.
+    for (const ids of chunks([...new Set(userIds)].filter(canNameRow))) {
+      if (!ids.length) continue;
+      const res = await this.db.run(sql<Row>`SELECT m.member_id, u.user_name, g.id AS group_id, g.display_name
+        FROM group_members m
+        JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.member_id
+        JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+        WHERE m.tenant_id = ${tenantId} AND m.member_id IN (${sql.join(ids)}) AND m.member_type = 'User' AND m.group_id <> ${groupId}${ignore}
+        ORDER BY u.user_name_lc, g.display_name_lc LIMIT ${limitValue(limit)}`);
+      for (const r of res.rows) out.push({ userId: r.member_id as string, userName: r.user_name as string, groupId: r.group_id as string, groupName: r.display_name as string });
+      if (out.length) return out;
+    }
+    return out;
+  }
+
+  async usersInSeveralGroups(tenantId: string, limit: number, ignoreGroupName: string | null = null): Promise<{ id: string; userName: string; groups: string[] }[]> {
+    const ignored = ignoreGroupName?.toLowerCase();
+    const ignore = ignored === undefined ? sql`` : sql` AND g.display_name_lc <> ${ignored}`;
+    const res = await this.db.run(sql<Row>`SELECT m.member_id, u.user_name FROM group_members m
+      JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.member_id
+      JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+      WHERE m.tenant_id = ${tenantId} AND m.member_type = 'User'${ignore}
+      GROUP BY m.member_id, u.user_name, u.user_name_lc HAVING count(*) > 1 ORDER BY u.user_name_lc LIMIT ${limitValue(limit)}`);
+    if (!res.rows.length) return [];
+    const groups = await this.groupsOfUsers(tenantId, res.rows.map((r) => r.member_id as string));
+    const counted = (g: { display: string }) => ignored === undefined || g.display.toLowerCase() !== ignored;
+    return res.rows.map((r) => ({ id: r.member_id as string, userName: r.user_name as string, groups: (groups.get(r.member_id as string) ?? []).filter(counted).slice(0, 5).map((g) => g.display) }));
+  }
+
+  async usersInNoGroup(tenantId: string, userIds: readonly string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const ids of chunks([...new Set(userIds)].filter(canNameRow))) {
+      if (!ids.length) continue;
+      const res = await this.db.run(sql<Row>`SELECT u.id FROM users u WHERE u.tenant_id = ${tenantId} AND u.id IN (${sql.join(ids)})
+        AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.tenant_id = u.tenant_id AND m.member_id = u.id)`);
+      out.push(...res.rows.map((r) => r.id as string));
+    }
+    return out;
   }
 
   // ---- tenant settings (issue 9) -------------------------------------------------------------

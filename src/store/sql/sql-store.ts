@@ -376,5 +376,6 @@ export abstract class SqlStore implements Store {
   claimReplays(owner: string, kinds: readonly ConsumerKind[], now: string, leaseUntil: string, limit: number) { return this.run(() => delivery.claimReplays(this.db, this.dialect, owner, kinds, now, leaseUntil, limit)); }
   finishReplay(c: ReplayClaim, result: { delivered: boolean; nextAttemptAt: string | null; error: string | null }, now: string) { return this.run(() => delivery.finishReplay(this.db, c, result, now)); }
   pruneAttempts(before: string, limit: number) { return this.run(() => delivery.pruneAttempts(this.db, before, limit)); }
+  pruneDeadLetters(before: string, limit: number) { return this.run(() => delivery.pruneDeadLetters(this.db, before, limit)); }
   getEvent(id: string) { return this.run(() => delivery.getEvent(this.db, id)); }
 }

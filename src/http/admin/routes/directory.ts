@@ -5,6 +5,7 @@ import {
   createLocalGroup, createLocalUser, deleteLocalGroup, deleteLocalUser, groupMembers, readGroup, readUser, replaceLocalGroup, replaceLocalUser, scanGroups, scanUsers,
 } from '../../../provisioning/admin/directory.ts';
 import type { ScimContext } from '../../../provisioning/context.ts';
+import { effectiveRoles } from '../../../provisioning/policies/roles.ts';
 import type { AttrDoc } from '../../../scim/resource.ts';
 import type { AdminDeps } from '../index.ts';
 import { actorOf, tenantIn } from '../index.ts';
@@ -54,10 +55,12 @@ export function directoryRoutes(app: FastifyInstance, deps: AdminDeps): void {
   });
 
   app.get('/tenants/:tenant/users/:id', {
-    schema: { operationId: 'getUser', tags: ['users'], summary: 'A user, with the groups it belongs to', params: itemParams, response: { 200: userSchema, ...problems(401, 404) } },
+    schema: { operationId: 'getUser', tags: ['users'], summary: 'A user, with the groups it belongs to and the roles they grant it', params: itemParams, response: { 200: userSchema, ...problems(401, 404) } },
   }, async (request) => {
-    const found = await readUser(await contextOf(request), idOf(request));
-    return userJson(found.user, found.groups);
+    const ctx = await contextOf(request);
+    const found = await readUser(ctx, idOf(request));
+    const roles = effectiveRoles(ctx.settings.policies.roles, found.groups.map((g) => ({ id: g.value, displayName: g.display })));
+    return { ...userJson(found.user, found.groups), roles };
   });
 
   app.post('/tenants/:tenant/users', {
@@ -65,8 +68,8 @@ export function directoryRoutes(app: FastifyInstance, deps: AdminDeps): void {
   }, async (request, reply) => {
     const ctx = await contextOf(request);
     const body = request.body as { attributes: AttrDoc; status?: UserStatus };
-    const u = await createLocalUser(ctx, body.attributes, body.status);
-    return created(reply, userJson({ ...u, origin: 'local' }, []));
+    const { user: u, groups } = await createLocalUser(ctx, body.attributes, body.status);
+    return created(reply, userJson({ ...u, origin: 'local' }, groups));
   });
 
   app.put('/tenants/:tenant/users/:id', {

@@ -1,8 +1,9 @@
 // /admin/v1/tenants/{tenant}/settings: one versioned document per tenant, read whole and replaced
 // whole with If-Match (docs/admin-api.md, docs/custom-attributes.md).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { audit } from '../../../provisioning/admin/audit.ts';
-import { readSettings, replaceSettings, tenantSettingsJsonSchema } from '../../../provisioning/tenants/settings.ts';
+import { audit, eventActor } from '../../../provisioning/admin/audit.ts';
+import { readSettings, replaceSettings, SettingsError, tenantSettingsJsonSchema } from '../../../provisioning/tenants/settings.ts';
+import { AddressRefused, checkEndpointUrl, type AddressPolicy } from '../../../events/webhook-address-guard.ts';
 import { etag } from '../../../scim/etag.ts';
 import type { AdminDeps } from '../index.ts';
 import { actorOf, tenantIn } from '../index.ts';
@@ -54,12 +55,30 @@ export function settingsRoutes(app: FastifyInstance, deps: AdminDeps): void {
   }, async (request, reply) => {
     const t = await tenantOf(request);
     const { dropValues } = request.query as { dropValues: boolean };
+    checkApprovalUrl(request.body, deps.config.webhooks);
     const before = await readSettings(store, t);
-    const replaced = await replaceSettings(store, t, request.body, { expectedVersion: expectedVersion(request), dropValues, clock });
-    const changed = (['scim', 'customSchemas', 'welcomeEmail', 'policies'] as const).filter((k) => JSON.stringify(before.settings[k]) !== JSON.stringify(replaced.settings[k]));
+    const replaced = await replaceSettings(store, t, request.body, { expectedVersion: expectedVersion(request), dropValues, clock, actor: eventActor(actorOf(request)), requestId: request.id });
+    // The approval webhook's secret is never read back: its change is counted from the flag.
+    const changed = (['scim', 'customSchemas', 'welcomeEmail', 'policies'] as const).filter((k) => JSON.stringify(before.settings[k]) !== JSON.stringify(replaced.settings[k]) || (k === 'policies' && replaced.secretChanged));
     await audit(store, clock, actorOf(request), 'settings.replace', { type: 'settings', id: t.id, tenantId: t.id },
-      { version: replaced.version, changed, ...(replaced.dropped.length ? { dropped: replaced.dropped } : {}) });
+      { version: replaced.version, changed, ...(replaced.dropped.length ? { dropped: replaced.dropped } : {}), ...(replaced.secretChanged ? { approvalSecretChanged: true } : {}) });
     reply.header('ETag', etag(replaced.version));
     return replaced;
   });
+}
+
+/**
+ * The approval webhook's URL against this server's address rules (config.webhooks), when saved, for a
+ * clear error then; the call checks it again, resolved addresses included (policies/vetoes.ts).
+ */
+function checkApprovalUrl(body: unknown, policy: AddressPolicy): void {
+  const url = (body as { policies?: { approval?: { webhook?: { url?: unknown } | null } } } | null)?.policies?.approval?.webhook?.url;
+  if (typeof url !== 'string') return;
+  try {
+    checkEndpointUrl(url, policy);
+  } catch (err) {
+    if (!(err instanceof AddressRefused)) throw err;
+    const problem = { pointer: '/policies/approval/webhook/url', message: err.message };
+    throw new SettingsError({ code: 'invalidSettings', problems: [problem] }, `The settings are not valid: ${problem.pointer} ${problem.message}`);
+  }
 }
