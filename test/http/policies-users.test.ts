@@ -389,3 +389,28 @@ test('the policy settings: defaults are today\'s behaviour, invalid values are r
   const audit = await server.admin('GET', '/audit?action=settings.replace&limit=1');
   assert.deepEqual(audit.body.data[0].summary.changed, ['policies']);
 });
+
+test('switching to the email identifier is refused while two users share a primary email, naming them; accepted once they do not', async () => {
+  const t = await tenantWith('email-switch');
+  const first = await scimUser(t, 'kim@acme.example');
+  // A second user with the same primary email, in other letter case (compared case-insensitively).
+  const second = await scimUser(t, 'kim.lee', { emails: [{ value: 'KIM@acme.example', type: 'work', primary: true }] });
+  await localUser(t, { userName: 'no-email' });
+  const version = (await server.admin('GET', `/tenants/${t.slug}/settings`)).body.version;
+  const eventsBefore = (await events(t)).length;
+  const switched = { policies: { attributes: { uniqueIdentifier: 'email' } } };
+  const refused = await server.admin('PUT', `/tenants/${t.slug}/settings`, { body: switched });
+  expectProblem(refused, 409, { type: 'conflict', field: '/policies/attributes/uniqueIdentifier' });
+  assert.equal(refused.body.reason, 'policyConflict');
+  assert.match(refused.body.detail, /"kim@acme\.example" \("kim@acme\.example" and "kim\.lee"\)/);
+  assert.deepEqual(refused.body.examples, [{ id: second.id, name: 'kim.lee', email: 'kim@acme.example', sameEmailAs: 'kim@acme.example' }]);
+  assert.equal((await server.admin('GET', `/tenants/${t.slug}/settings`)).body.version, version, 'nothing was written');
+  assert.equal((await events(t)).length, eventsBefore, 'no event');
+
+  const fixed = await call(t, `/Users/${second.id}`, 'PATCH', { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'emails[type eq "work"].value', value: 'kim.lee@acme.example' }] });
+  assert.equal(fixed.status, 200, fixed.text);
+  const ok = await server.admin('PUT', `/tenants/${t.slug}/settings`, { body: switched });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.body.settings.policies.attributes.uniqueIdentifier, 'email');
+  assert.equal((await call(t, `/Users/${first.id}`)).status, 200);
+});
