@@ -1,6 +1,7 @@
 // The embedded default driver: one SQLite file (or :memory:) through better-sqlite3 and kysely.
 // WAL lets the CLI and a running server share the file; every write transaction starts with
 // BEGIN IMMEDIATE so two processes queue on the busy timeout instead of failing to upgrade a lock.
+import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -19,6 +20,8 @@ interface Pending { fn: (tx: StoreTx) => Promise<unknown>; resolve: (v: unknown)
 const MAX_BATCH = 32;
 /** How often the planner's statistics are brought up to date if the data has grown (PRAGMA optimize). */
 const OPTIMIZE_EVERY_MS = 10_000;
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 export interface SqliteOptions {
   filename: string;
@@ -51,6 +54,7 @@ export class SqliteStore extends SqlStore {
   private readonly gate: TransactionGate;
   private readonly txRunner: SqliteRunner;
   private readonly dataVersion: Database.Statement;
+  private readonly busyTimeoutMs: number;
   private optimizer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly raw: Database.Database, options: SqliteOptions) {
@@ -63,6 +67,7 @@ export class SqliteStore extends SqlStore {
     this.gate = gate;
     this.txRunner = new SqliteRunner(compiler, prepare, undefined, slow, options.onSlowQuery);
     this.dataVersion = raw.prepare('PRAGMA data_version').pluck();
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   }
 
   /**
@@ -79,7 +84,7 @@ export class SqliteStore extends SqlStore {
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
     const raw = new Database(options.filename);
     raw.pragma('journal_mode = WAL');
-    raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
     // WAL + synchronous=NORMAL: a commit is durable against a process crash (kill -9 tests), and
     // against power loss up to the last checkpoint; no fsync per commit.
     raw.pragma('synchronous = NORMAL');
@@ -164,10 +169,34 @@ export class SqliteStore extends SqlStore {
     }
   }
 
+  /**
+   * BEGIN IMMEDIATE without sleeping on the event loop. SQLite's busy handler waits for another
+   * connection's write lock by sleeping the calling thread (1, 2, 5, 10 … ms at a time); the
+   * delivery thread's connection (events/delivery-thread.ts) and other processes take that lock
+   * many times a second, and each of those sleeps stopped every request of this process. Here the
+   * lock is asked for without waiting, and while another holds it this thread serves other work
+   * and asks again shortly, until the busy timeout.
+   */
+  private async beginImmediate(): Promise<void> {
+    const deadline = performance.now() + this.busyTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      this.raw.pragma('busy_timeout = 0');
+      try {
+        this.raw.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || performance.now() >= deadline) throw err;
+      } finally {
+        this.raw.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+      }
+      await new Promise((resolve) => (attempt === 0 ? setImmediate(resolve) : setTimeout(resolve, Math.min(attempt, 5))));
+    }
+  }
+
   private async runBatch(): Promise<void> {
     const run = (q: Parameters<SqliteRunner['run']>[0]) => this.txRunner.run(q);
     try {
-      await run(sql`BEGIN IMMEDIATE`);
+      await this.beginImmediate();
     } catch (err) {
       // The write lock could not be had (another process held it past the busy timeout).
       const failed = this.pending.splice(0, this.pending.length);
