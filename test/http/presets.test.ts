@@ -91,7 +91,7 @@ test('the docs show, for each preset, exactly the settings it writes', () => {
   }
   // And the teams preset's welcome-link addition.
   const teams = section.slice(section.indexOf('### `teams`'));
-  const blocks = [...teams.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => JSON.parse(m[1]) as Json);
+  const blocks = [...teams.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => JSON.parse(m[1]));
   const link = blocks[1].welcomeEmail.link as string;
   assert.deepEqual({ ...blocks[0], ...blocks[1] }, presetSettings('teams', { welcomeLink: link }).document);
 });
