@@ -6,7 +6,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DEFAULTS } from '../../src/config/config.ts';
+import { DEFAULTS, loadConfig } from '../../src/config/config.ts';
+import { openStore } from '../../src/main.ts';
+import { createRollcall } from '../../src/library.ts';
+import { TenantError } from '../../src/provisioning/tenants/tenants.ts';
+import { readSettings } from '../../src/provisioning/tenants/settings.ts';
+import { testDatabase } from '../support/test-database.ts';
 import { listPresets, PRESET_NAMES, presetSettings } from '../../src/provisioning/policies/presets.ts';
 import { expectProblem, scim, startAdminServer, type AdminTestServer, type Json } from '../support/admin.ts';
 import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp-receiver.ts';
@@ -257,4 +262,24 @@ test('teams: pushed groups are kept as teams, deactivation keeps the user; with 
   await oktaUser(plain, 'bea@acme.example');
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(smtp.messages.filter((m) => m.rcptTo.includes('bea@acme.example')).length, 0);
+});
+
+test('the library: rc.tenants.create(slug, { preset }) writes the preset with the tenant; an unknown preset throws and creates nothing', async () => {
+  const db = await testDatabase();
+  const rc = await createRollcall({ database: db.url, publicUrl: 'https://app.example.com/identity' });
+  try {
+    const t = await rc.tenants.create('lib-on-call', { preset: 'on-call' });
+    assert.equal(t.settingsVersion, 2);
+    assert.equal((await rc.tenants.get('lib-on-call'))?.settingsVersion, 2);
+    await assert.rejects(rc.tenants.create('lib-bad', { preset: 'nope' }), (err: unknown) => err instanceof TenantError && err.status === 400 && /the presets are "on-call"/.test(err.message));
+    assert.equal(await rc.tenants.get('lib-bad'), undefined);
+    await rc.close();
+    const store = await openStore(loadConfig({ databaseUrl: db.url }, {}));
+    try {
+      assert.deepEqual((await readSettings(store, t)).settings, presetSettings('on-call').settings);
+    } finally { await store.close(); }
+  } finally {
+    await rc.close().catch(() => undefined);
+    await db.drop();
+  }
 });
