@@ -11,6 +11,7 @@ import { ADMIN_SCOPES, createAdminKey, publicAdminKey, revokeAdminKey, type Admi
 import { disableScim, DISABLE_CONFIRMATION, enableScim } from '../provisioning/policies/scim-mode.ts';
 import { createTenant, deleteTenant, renameTenant, requireTenant, TenantError } from '../provisioning/tenants/tenants.ts';
 import { secretState } from '../provisioning/tenants/token-format.ts';
+import { listPresets, PRESET_NAMES } from '../provisioning/policies/presets.ts';
 import { issueToken, parseDuration, revokeToken, rotateToken } from '../provisioning/tenants/tokens.ts';
 import { PostgresRefused } from '../store/postgres/postgres-store.ts';
 import type { Store } from '../store/store.ts';
@@ -103,22 +104,38 @@ tenant.command('create <slug>')
   .description('create a tenant and its first token; prints the SCIM base URL and the token (shown once)')
   .option('--name <name>', 'display name, e.g. "Acme Inc"')
   .option('--expires-in <duration>', 'token lifetime: 365d, 12h, 30m or never')
+  .option('--preset <name>', `write a preset's settings with the tenant: ${PRESET_NAMES.join(', ')} (see \`rollcall tenant presets\`)`)
+  .option('--welcome-link <url>', 'with --preset teams: turn the welcome email on, pointing to this URL')
   .option('--json', 'print one JSON object')
   .addOption(dbOption())
-  .action(async (slug: string, opts: { db?: string; name?: string; expiresIn?: string; json?: boolean }) => withStore(opts, async (store, c) => {
+  .action(async (slug: string, opts: { db?: string; name?: string; expiresIn?: string; preset?: string; welcomeLink?: string; json?: boolean }) => withStore(opts, async (store, c) => {
     const ttl = opts.expiresIn ? parseDuration(opts.expiresIn) : c.tokenTtlDays * 86_400_000;
-    const t = await createTenant(store, slug, opts.name, systemClock, CLI_ACTOR);
+    if (opts.welcomeLink !== undefined && opts.preset === undefined) throw new UsageError('--welcome-link goes with --preset teams');
+    const preset = opts.preset === undefined ? undefined : { name: opts.preset, ...(opts.welcomeLink === undefined ? {} : { welcomeLink: opts.welcomeLink }) };
+    const t = await createTenant(store, slug, opts.name, systemClock, CLI_ACTOR, preset);
     const { token, record } = await issueToken(store, t, ttl, systemClock, null, CLI_ACTOR);
     if (opts.json) {
       console.log(JSON.stringify({ tenant: t, scimUrl: scimUrl(c, t.slug), token, tokenId: record.id, expiresAt: record.expiresAt }));
       return;
     }
-    console.log(`Tenant "${t.name}" (${t.slug}) created.\n`);
+    console.log(`Tenant "${t.name}" (${t.slug}) created${opts.preset ? ` with the preset ${opts.preset}` : ''}.\n`);
     console.log(`  SCIM base URL:  ${scimUrl(c, t.slug)}`);
     console.log(`  Bearer token:   ${token}`);
     console.log(`  Token id:       ${record.id} (expires ${record.expiresAt ?? 'never'})\n`);
     console.log('The token is shown only this once: paste it into the identity provider now.');
   }));
+
+tenant.command('presets')
+  .description('list the presets `tenant create --preset` takes, and the settings each writes')
+  .option('--json', 'print JSON')
+  .action((opts: { json?: boolean }) => {
+    const list = listPresets();
+    if (opts.json) { console.log(JSON.stringify(list)); return; }
+    for (const p of list) {
+      console.log(`${p.name} (${p.pattern}): ${p.description}${p.options.includes('welcomeLink') ? ' Option: --welcome-link <url>.' : ''}`);
+      console.log(`  ${JSON.stringify(p.settings)}\n`);
+    }
+  });
 
 tenant.command('list')
   .description('list tenants')

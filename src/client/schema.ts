@@ -82,8 +82,28 @@ export interface paths {
         /** List tenants in slug order, optionally searching slug and name */
         get: operations["listTenants"];
         put?: never;
-        /** Create a tenant (then give it a SCIM token with createToken) */
+        /**
+         * Create a tenant (then give it a SCIM token with createToken)
+         * @description With `preset`, the tenant is created with that preset's settings (listPresets), in the same transaction: an unknown preset is refused (400, the known ones named) and no tenant is created. The settings can be replaced afterwards as usual.
+         */
         post: operations["createTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The settings presets a tenant can be created with, and the settings each writes */
+        get: operations["listPresets"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1348,6 +1368,10 @@ export interface operations {
                 "application/json": {
                     slug: string;
                     name?: string;
+                    /** @description A settings preset: on-call, strict-groups, single-group, teams (docs/policies.md, Presets) */
+                    preset?: string;
+                    /** @description The welcome email's link, for the presets that send one (teams): given, the welcome email is enabled with it */
+                    welcomeLink?: string;
                 };
             };
         };
@@ -1479,6 +1503,74 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    listPresets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            name: string;
+                            /** @description The vendor pattern it reproduces */
+                            pattern: string;
+                            description: string;
+                            /** @description Options of createTenant it takes (welcomeLink) */
+                            options: string[];
+                            /** @description The settings document it writes, without options (as PUT …/settings takes it) */
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -92,7 +92,8 @@ export interface TenantUseCases {
 export type TokenInfo = Omit<TokenRecord, 'hash'>;
 
 export interface TenantsUseCases {
-  create(slug: string, options?: { name?: string }): Promise<Tenant>;
+  /** `preset`: a settings bundle written with the tenant (docs/policies.md, Presets); `welcomeLink` for the presets that take one. */
+  create(slug: string, options?: { name?: string; preset?: string; welcomeLink?: string }): Promise<Tenant>;
   list(): Promise<Tenant[]>;
   /** The tenant with this slug, or undefined. */
   get(slug: string): Promise<Tenant | undefined>;
@@ -139,7 +140,7 @@ export function useCases(provisioning: Provisioning, config: Readonly<Pick<Confi
   const { store, clock } = provisioning;
   return {
     tenants: {
-      create: (slug, options = {}) => createTenant(store, slug, options.name, clock),
+      create: (slug, options = {}) => createTenant(store, slug, options.name, clock, undefined, options.preset === undefined ? undefined : { name: options.preset, welcomeLink: options.welcomeLink }),
       list: () => store.listTenants(),
       get: async (slug) => store.findTenantBySlug(slugOf(slug)),
       async enableScim(slug, options = {}) {

@@ -355,7 +355,11 @@ export interface Store extends StoreReads {
   /** The migrations (file names) this store applied when it was opened; empty when the schema was current. */
   readonly migrationsApplied: readonly string[];
 
-  createTenant(tenant: NewTenant, record?: ActionRecord): Promise<void>;
+  /**
+   * Creates a tenant; with `settings` (a preset's document) its settings are written in the same
+   * statement, as version 2 (version 1 means never set: every default).
+   */
+  createTenant(tenant: NewTenant, record?: ActionRecord, settings?: unknown): Promise<void>;
   findTenantBySlug(slug: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;
   /** Tenants in slug order after `after`, whose slug or name contains `search` (case-insensitively). */

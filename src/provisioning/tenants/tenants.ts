@@ -4,6 +4,8 @@ import { UniquenessViolation, type Store, type Tenant } from '../../store/store.
 import { LIBRARY_ADMIN_ACTOR, type Actor } from '../admin/audit.ts';
 import { isoNow, systemClock, type Clock } from '../clock.ts';
 import { actionRecord, tenantData } from './tenant-records.ts';
+import { PresetError, presetSettings } from '../policies/presets.ts';
+import type { TenantSettings } from './settings-document.ts';
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -20,19 +22,40 @@ export class TenantError extends Error {
 // Each action below writes its change, its audit entry and its events (tenant.created, …) in one
 // transaction (store.ts ActionRecord), naming `by`: the admin key, the CLI, or the vendor's code.
 
-export async function createTenant(store: Store, slug: string, name?: string, clock: Clock = systemClock, by: Actor = LIBRARY_ADMIN_ACTOR): Promise<Tenant> {
+/** A preset to create a tenant with (policies/presets.ts): its name, and the options it takes. */
+export interface TenantPreset { name: string; welcomeLink?: string }
+
+export async function createTenant(store: Store, slug: string, name?: string, clock: Clock = systemClock, by: Actor = LIBRARY_ADMIN_ACTOR, preset?: TenantPreset): Promise<Tenant> {
   if (!SLUG_PATTERN.test(slug)) {
     throw new TenantError(`"${slug}" cannot be a tenant slug: use 1–63 lower-case letters, digits and dashes, starting and ending with a letter or digit (it becomes part of the SCIM URL).`, 400, 'slug');
   }
-  const tenant: Tenant = { id: randomUUID(), slug, name: checkName(name) ?? slug, createdAt: isoNow(clock), settingsVersion: 1, scimEnabled: true };
+  // The preset's settings are checked before anything is written, and written with the tenant's row,
+  // in its transaction: a tenant never exists without them.
+  let settings: TenantSettings | undefined;
+  if (preset) {
+    try {
+      settings = presetSettings(preset.name, preset.welcomeLink === undefined ? {} : { welcomeLink: preset.welcomeLink }).settings;
+    } catch (err) {
+      if (err instanceof PresetError) throw new TenantError(err.message, 400, err.field);
+      throw err;
+    }
+  }
+  const tenant: Tenant = { id: randomUUID(), slug, name: checkName(name) ?? slug, createdAt: isoNow(clock), settingsVersion: settings ? 2 : 1, scimEnabled: true };
   try {
     await store.createTenant(tenant, actionRecord({
       at: tenant.createdAt, by, tenant, action: 'tenant.create', target: 'tenant', targetId: tenant.id,
-      summary: { slug: tenant.slug, name: tenant.name }, events: [['tenant.created', { tenant: tenantData(tenant) }]],
-    }));
+      summary: { slug: tenant.slug, name: tenant.name, ...(preset ? { preset: preset.name } : {}) }, events: [['tenant.created', { tenant: tenantData(tenant) }]],
+    }), settings);
   } catch (err) {
     if (err instanceof UniquenessViolation) throw new TenantError(`A tenant with the slug "${slug}" already exists.`, 409, 'slug');
     throw err;
+  }
+  // As a settings replacement does (settings.ts): the welcome email's consumer starts when a tenant
+  // first wants it, after the commit. Its start is idempotent, so a failure here is made good by the
+  // next replacement that keeps the email on; the tenant and its settings are already whole.
+  if (settings?.welcomeEmail.enabled) {
+    await store.sequenceEvents({ wait: true });
+    await store.startConsumer('email', tenant.createdAt);
   }
   return tenant;
 }

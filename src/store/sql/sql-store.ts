@@ -103,10 +103,13 @@ export abstract class SqlStore implements Store {
     if (r?.events?.length) await tx.appendEvents(r.events);
   }
 
-  createTenant(t: NewTenant, record?: ActionRecord): Promise<void> {
+  createTenant(t: NewTenant, record?: ActionRecord, settings?: unknown): Promise<void> {
     return this.atomically(async (db, tx) => {
       try {
-        await db.run(sql`INSERT INTO tenants (id, slug, name, created_at) VALUES (${t.id}, ${t.slug}, ${t.name}, ${t.createdAt})`);
+        // Settings given (a preset): version 2, since version 1 means "never set, every default" (provisioning/schemas.ts).
+        await db.run(settings === undefined
+          ? sql`INSERT INTO tenants (id, slug, name, created_at) VALUES (${t.id}, ${t.slug}, ${t.name}, ${t.createdAt})`
+          : sql`INSERT INTO tenants (id, slug, name, created_at, settings, settings_version) VALUES (${t.id}, ${t.slug}, ${t.name}, ${t.createdAt}, ${JSON.stringify(settings)}, ${2})`);
       } catch (err) {
         if (this.dialect.isUniqueViolation(err)) throw new UniquenessViolation('Tenant', 'slug');
         throw err;

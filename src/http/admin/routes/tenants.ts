@@ -1,7 +1,8 @@
 // /admin/v1/tenants and their SCIM tokens. Each change writes its audit entry and its events in its
 // own transaction (provisioning/tenants/tenant-records.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createTenant, deleteTenant, renameTenant } from '../../../provisioning/tenants/tenants.ts';
+import { createTenant, deleteTenant, renameTenant, TenantError } from '../../../provisioning/tenants/tenants.ts';
+import { listPresets, PRESET_NAMES } from '../../../provisioning/policies/presets.ts';
 import { issueToken, parseDuration, revokeToken, rotateToken } from '../../../provisioning/tenants/tokens.ts';
 import type { Tenant } from '../../../store/store.ts';
 import type { AdminDeps } from '../index.ts';
@@ -36,14 +37,52 @@ export function tenantRoutes(app: FastifyInstance, deps: AdminDeps): void {
   app.post('/tenants', {
     schema: {
       operationId: 'createTenant', tags: ['tenants'], summary: 'Create a tenant (then give it a SCIM token with createToken)',
-      body: { type: 'object', additionalProperties: false, required: ['slug'], properties: { slug: { type: 'string', maxLength: 100 }, name: { type: 'string', maxLength: 1000 } } },
+      description: 'With `preset`, the tenant is created with that preset\'s settings (listPresets), in the same transaction: an unknown preset is refused (400, the known ones named) and no tenant is created. The settings can be replaced afterwards as usual.',
+      body: {
+        type: 'object', additionalProperties: false, required: ['slug'],
+        properties: {
+          slug: { type: 'string', maxLength: 100 },
+          name: { type: 'string', maxLength: 1000 },
+          preset: { type: 'string', maxLength: 100, description: `A settings preset: ${PRESET_NAMES.join(', ')} (docs/policies.md, Presets)` },
+          welcomeLink: { type: 'string', maxLength: 2000, description: 'The welcome email\'s link, for the presets that send one (teams): given, the welcome email is enabled with it' },
+        },
+      },
       response: { 201: tenantSchema, ...problems(400, 401, 403, 409) },
     },
   }, async (request, reply) => {
-    const body = request.body as { slug: string; name?: string };
-    const t = await createTenant(store, body.slug, body.name, clock, actorOf(request));
+    const body = request.body as { slug: string; name?: string; preset?: string; welcomeLink?: string };
+    if (body.welcomeLink !== undefined && body.preset === undefined) throw new TenantError('A welcome link is given only with a preset that sends the welcome email (teams); without a preset, set welcomeEmail in the tenant\'s settings.', 400, 'welcomeLink');
+    const preset = body.preset === undefined ? undefined : { name: body.preset, ...(body.welcomeLink === undefined ? {} : { welcomeLink: body.welcomeLink }) };
+    const t = await createTenant(store, body.slug, body.name, clock, actorOf(request), preset);
     return reply.code(201).send(json(t));
   });
+
+  app.get('/presets', {
+    schema: {
+      operationId: 'listPresets', tags: ['tenants'], summary: 'The settings presets a tenant can be created with, and the settings each writes',
+      response: {
+        200: {
+          type: 'object', required: ['data'],
+          properties: {
+            data: {
+              type: 'array',
+              items: {
+                type: 'object', required: ['name', 'pattern', 'description', 'options', 'settings'],
+                properties: {
+                  name: { type: 'string' },
+                  pattern: { type: 'string', description: 'The vendor pattern it reproduces' },
+                  description: { type: 'string' },
+                  options: { type: 'array', items: { type: 'string' }, description: 'Options of createTenant it takes (welcomeLink)' },
+                  settings: { type: 'object', additionalProperties: true, description: 'The settings document it writes, without options (as PUT …/settings takes it)' },
+                },
+              },
+            },
+          },
+        },
+        ...problems(401),
+      },
+    },
+  }, async () => ({ data: listPresets() }));
 
   app.get('/tenants/:tenant', {
     schema: { operationId: 'getTenant', tags: ['tenants'], params: tenantParams, response: { 200: tenantSchema, ...problems(401, 404) } },
