@@ -8,32 +8,18 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createUser } from '../../src/provisioning/users.ts';
 import { useCases } from '../../src/provisioning/use-cases.ts';
-import { expectProblem, scim, startAdminServer, type AdminTestServer, type Json } from '../support/admin.ts';
+import { expectProblem, scim, startAdminServer, type AdminTestServer, type Json, type ScimTenant, tenantWithPolicies } from '../support/admin.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 let server: AdminTestServer;
-let n = 0;
 before(async () => { server = await startAdminServer(); });
 after(async () => { await server?.close(); });
 
-interface Tenant { slug: string; scimUrl: string; token: string }
-
-async function tenantWith(prefix: string, policies?: Json): Promise<Tenant> {
-  const slug = `${prefix}-${process.pid}-${++n}`;
-  const created = await server.admin('POST', '/tenants', { body: { slug } });
-  assert.equal(created.status, 201, created.text);
-  assert.equal(created.body.scimEnabled, true, 'a new tenant starts with SCIM enabled');
-  const tok = await server.admin('POST', `/tenants/${slug}/tokens`, { body: { name: 'Okta' } });
-  assert.equal(tok.status, 201, tok.text);
-  if (policies) {
-    const set = await server.admin('PUT', `/tenants/${slug}/settings`, { body: { policies } });
-    assert.equal(set.status, 200, set.text);
-  }
-  return { slug, scimUrl: tok.body.scimUrl, token: tok.body.token };
-}
+type Tenant = ScimTenant;
+const tenantWith = (prefix: string, policies?: Json): Promise<Tenant> => tenantWithPolicies(server, prefix, policies);
 
 const call = (t: Tenant, path: string, method = 'GET', body?: unknown, token = t.token) => scim(`${t.scimUrl}${path}`, token, method, body);
 

@@ -4,7 +4,7 @@
 // attribute rules. Every refusal is checked to have written nothing: the user as it was, no event.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { expectProblem, scim, startAdminServer, type AdminTestServer, type Json } from '../support/admin.ts';
+import { expectProblem, scim, startAdminServer, type AdminTestServer, type Json, type ScimTenant, tenantWithPolicies } from '../support/admin.ts';
 import { assertScimError } from '../support/scim-errors.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -12,23 +12,11 @@ const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 let server: AdminTestServer;
-let n = 0;
 before(async () => { server = await startAdminServer(); });
 after(async () => { await server?.close(); });
 
-interface Tenant { slug: string; scimUrl: string; token: string }
-
-async function tenantWith(prefix: string, policies?: Json): Promise<Tenant> {
-  const slug = `${prefix}-${process.pid}-${++n}`;
-  assert.equal((await server.admin('POST', '/tenants', { body: { slug } })).status, 201);
-  const tok = await server.admin('POST', `/tenants/${slug}/tokens`, { body: {} });
-  assert.equal(tok.status, 201, tok.text);
-  if (policies) {
-    const set = await server.admin('PUT', `/tenants/${slug}/settings`, { body: { policies } });
-    assert.equal(set.status, 200, set.text);
-  }
-  return { slug, scimUrl: tok.body.scimUrl, token: tok.body.token };
-}
+type Tenant = ScimTenant;
+const tenantWith = (prefix: string, policies?: Json): Promise<Tenant> => tenantWithPolicies(server, prefix, policies);
 
 const call = (t: Tenant, path: string, method = 'GET', body?: unknown) => scim(`${t.scimUrl}${path}`, t.token, method, body);
 

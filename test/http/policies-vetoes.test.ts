@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
-import { scim, startAdminServer, type AdminTestServer, type Json } from '../support/admin.ts';
+import { scim, startAdminServer, type AdminTestServer, type Json, type ScimTenant, tenantWithPolicies } from '../support/admin.ts';
 import { assertScimError } from '../support/scim-errors.ts';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.ts';
 import { VetoRegistry, type ProposedChange } from '../../src/provisioning/policies/vetoes.ts';
@@ -28,19 +28,8 @@ before(async () => {
 });
 after(async () => { await server?.close(); await receiver?.close(); });
 
-interface Tenant { slug: string; scimUrl: string; token: string }
-
-async function tenantWith(prefix: string, policies?: Json): Promise<Tenant> {
-  const slug = `${prefix}-${process.pid}-${++n}`;
-  assert.equal((await server.admin('POST', '/tenants', { body: { slug } })).status, 201);
-  const tok = await server.admin('POST', `/tenants/${slug}/tokens`, { body: {} });
-  assert.equal(tok.status, 201, tok.text);
-  if (policies) {
-    const set = await server.admin('PUT', `/tenants/${slug}/settings`, { body: { policies } });
-    assert.equal(set.status, 200, set.text);
-  }
-  return { slug, scimUrl: tok.body.scimUrl, token: tok.body.token };
-}
+type Tenant = ScimTenant;
+const tenantWith = (prefix: string, policies?: Json): Promise<Tenant> => tenantWithPolicies(server, prefix, policies);
 const call = (t: Tenant, path: string, method = 'GET', body?: unknown) => scim(`${t.scimUrl}${path}`, t.token, method, body);
 const webhookFor = (t: Tenant, path: string, extra: Json = {}) => ({ approval: { webhook: { url: `${receiver.url}/${t.slug}/${path}`, secret: SECRET, ...extra } } });
 const receivedBy = (t: Tenant) => receiver.received.filter((r) => r.headers['user-agent']?.startsWith('Rollcall-Approval') && JSON.parse(r.body).change?.tenant?.slug === t.slug);

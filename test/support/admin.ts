@@ -102,3 +102,21 @@ export async function allPages(server: AdminTestServer, path: string, limit: num
   } while (after !== null);
   return { items, pages };
 }
+
+/** A tenant made through the admin API as the policy tests use it: its slug, SCIM base URL and a token. */
+export interface ScimTenant { slug: string; scimUrl: string; token: string }
+let tenantsMade = 0;
+
+/** A new tenant through the admin API (slug from `prefix`), with a SCIM token and, when given, these policies set. */
+export async function tenantWithPolicies(server: AdminTestServer, prefix: string, policies?: Record<string, unknown>): Promise<ScimTenant> {
+  const slug = `${prefix}-${process.pid}-${++tenantsMade}`;
+  assert.equal((await server.admin('POST', '/tenants', { body: { slug } })).status, 201);
+  const tok = await server.admin('POST', `/tenants/${slug}/tokens`, { body: {} });
+  assert.equal(tok.status, 201, tok.text);
+  if (policies) {
+    const set = await server.admin('PUT', `/tenants/${slug}/settings`, { body: { policies } });
+    assert.equal(set.status, 200, set.text);
+  }
+  const issued = tok.body as { scimUrl: string; token: string };
+  return { slug, scimUrl: issued.scimUrl, token: issued.token };
+}
