@@ -297,7 +297,7 @@ export interface StoreTx extends StoreReads {
    * active (PostgreSQL's read committed). A no-op where writers already run one at a time (SQLite).
    */
   serializePolicyChecks(tenantId: string): Promise<void>;
-  /** How many direct members (users and groups) each of these groups has; groups without members are 0. */
+  /** How many users each of these groups has as direct members (a nested group is not counted); groups without any are 0. */
   memberCounts(tenantId: string, groupIds: string[]): Promise<Map<string, number>>;
 
   /**

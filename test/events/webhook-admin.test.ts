@@ -72,7 +72,10 @@ test("a tenant's endpoint: the secret once, signed deliveries of that tenant's e
   assert.equal(delivered[0].data.user.id, u.id);
   assert.equal(r.received[0].headers['webhook-id'], delivered[0].id);
 
-  const attempts = await server.admin('GET', `/tenants/${t.slug}/webhooks/${created.body.id}/attempts`);
+  // Deliveries are recorded in batches (every 50 events or 250 ms), a moment after the receiver has them.
+  const attemptsUrl = `/tenants/${t.slug}/webhooks/${created.body.id}/attempts`;
+  await until('the attempt is recorded', async () => (await server.admin('GET', attemptsUrl)).body.data.length >= 1);
+  const attempts = await server.admin('GET', attemptsUrl);
   assert.equal(attempts.status, 200, attempts.text);
   assert.deepEqual(attempts.body.data.map((a: Json) => [a.eventId, a.outcome, a.status]), [[delivered[0].id, 'delivered', 204]]);
 

@@ -317,7 +317,7 @@ export class SqlResources implements StoreTx {
     for (const part of chunks([...new Set(groupIds)].filter(canNameRow))) {
       if (!part.length) continue;
       for (const id of part) out.set(id, 0);
-      const res = await this.db.run(sql<Row>`SELECT group_id, count(*) AS n FROM group_members WHERE tenant_id = ${tenantId} AND group_id IN (${sql.join(part)}) GROUP BY group_id`);
+      const res = await this.db.run(sql<Row>`SELECT group_id, count(*) AS n FROM group_members WHERE tenant_id = ${tenantId} AND group_id IN (${sql.join(part)}) AND member_type = 'User' GROUP BY group_id`);
       for (const r of res.rows) out.set(r.group_id as string, Number(r.n));
     }
     return out;
