@@ -8,6 +8,7 @@
 // the engine retries it with its backoff, and on the retry EVERY listener matching that event runs
 // again, including those that succeeded. Later events of that tenant wait behind it. Listeners
 // should therefore be idempotent (the event id is the same on every call).
+import { Registrations } from '../provisioning/registrations.ts';
 import { EVENT_TYPES, expandTypes, type EventType } from './event-types.ts';
 import { payloadOf, type EventPayload } from './payload.ts';
 import type { EventRecord } from '../store/store.ts';
@@ -28,7 +29,7 @@ interface Registration { pattern: string; types: ReadonlySet<EventType> | 'all';
 
 /** The listeners of one Rollcall instance, in the order they were added. */
 export class ListenerRegistry {
-  private registrations: Registration[] = [];
+  private readonly registrations = new Registrations<Registration>();
 
   /**
    * Calls `fn` with every event of `pattern`: a type ("user.deactivated"), a resource's every type
@@ -44,28 +45,22 @@ export class ListenerRegistry {
       if (expanded.unknown.length) throw new UnknownEventType(expanded.unknown);
       types = new Set(expanded.types);
     }
-    const registration: Registration = { pattern, types, fn };
-    // A new array each time: a delivery in progress keeps iterating over the list it started with.
-    this.registrations = [...this.registrations, registration];
-    return () => { this.registrations = this.registrations.filter((r) => r !== registration); };
+    return this.registrations.add({ pattern, types, fn });
   }
 
   /** Removes the earliest registration of `fn` under `pattern` (as EventEmitter's off does); false if there was none. */
   off(pattern: string, fn: EventListener): boolean {
-    const at = this.registrations.findIndex((r) => r.pattern === pattern && r.fn === fn);
-    if (at < 0) return false;
-    this.registrations = this.registrations.filter((_, i) => i !== at);
-    return true;
+    return this.registrations.remove(pattern, fn);
   }
 
   /** How many registrations there are. */
   get size(): number {
-    return this.registrations.length;
+    return this.registrations.size;
   }
 
   /** The listeners an event of this type goes to, in the order they were added. */
   matching(type: string): EventListener[] {
-    return this.registrations.filter((r) => r.types === 'all' || r.types.has(type as EventType)).map((r) => r.fn);
+    return this.registrations.matching((r) => r.types === 'all' || r.types.has(type as EventType));
   }
 }
 

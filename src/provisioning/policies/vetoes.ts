@@ -7,6 +7,7 @@
 //     as event webhooks are, after the embedded ones have allowed it.
 // Only the identity provider's changes (a SCIM token's requests) are asked about: the admin API's
 // local users and groups, and the vendor's own calls of the use cases, are the app's own doing.
+import { Registrations } from '../registrations.ts';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { randomUUID } from 'node:crypto';
@@ -64,29 +65,24 @@ export class UnknownChangeKind extends Error {
 
 /** The vetoes registered with rc.before, in the order added. */
 export class VetoRegistry {
-  private entries: { pattern: ChangeKindPattern; veto: Veto }[] = [];
+  private readonly entries = new Registrations<{ pattern: ChangeKindPattern; fn: Veto }>();
 
   add(pattern: string, veto: Veto): () => void {
     if (!(CHANGE_KIND_PATTERNS as readonly string[]).includes(pattern)) throw new UnknownChangeKind(pattern);
     if (typeof veto !== 'function') throw new TypeError('rc.before needs a function');
-    const entry = { pattern: pattern as ChangeKindPattern, veto };
-    this.entries = [...this.entries, entry];
-    return () => { this.entries = this.entries.filter((e) => e !== entry); };
+    return this.entries.add({ pattern: pattern as ChangeKindPattern, fn: veto });
   }
 
   remove(pattern: string, veto: Veto): boolean {
-    const i = this.entries.findIndex((e) => e.pattern === pattern && e.veto === veto);
-    if (i < 0) return false;
-    this.entries = this.entries.filter((_, j) => j !== i);
-    return true;
+    return this.entries.remove(pattern, veto);
   }
 
   /** Each veto once, for a change of these kinds. */
   matching(kinds: readonly ChangeKind[]): Veto[] {
-    return this.entries.filter((e) => kinds.some((k) => matchesKind(e.pattern, k))).map((e) => e.veto);
+    return this.entries.matching((e) => kinds.some((k) => matchesKind(e.pattern, k)));
   }
 
-  get size(): number { return this.entries.length; }
+  get size(): number { return this.entries.size; }
 }
 
 /** How a resource is named in a detail: the user's userName, the group's displayName. */
