@@ -1,5 +1,6 @@
 // One typed configuration object: defaults, then the environment (this is the only file that
 // reads process.env), then explicit overrides (CLI flags win). Validated and frozen at start-up.
+import { readFileSync } from 'node:fs';
 import { parseMailbox } from '../events/email-template.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS } from '../events/retry-schedule.ts';
 
@@ -49,6 +50,35 @@ export interface Config {
   delivery: { concurrency: number; leaseMs: number; pollMs: number; retentionDays: number; retryScheduleMs: readonly number[]; thread: DeliveryThreadMode };
   /** Webhook requests (events/webhook-sender.ts, webhook-address-guard.ts). */
   webhooks: { allowHttp: boolean; allowPrivateAddresses: boolean; timeoutMs: number };
+  /** SAML single sign-on, the service-provider side (docs/sso.md). */
+  saml: SamlConfig;
+}
+
+export interface SamlConfig {
+  /**
+   * The SP's PEM private key and certificate (ROLLCALL_SAML_SP_KEY_FILE, ROLLCALL_SAML_SP_CERT_FILE):
+   * AuthnRequests are signed with it and encrypted assertions decrypted; the certificate is in the
+   * SP metadata. Unset: AuthnRequests go unsigned and encrypted assertions are refused.
+   */
+  spPrivateKey?: string;
+  spCertificate?: string;
+  /** IdP metadata URLs (provisioning/sso): http:// and private addresses only when allowed (development). */
+  metadataAllowHttp: boolean;
+  metadataAllowPrivateAddresses: boolean;
+  /** How often a metadata URL is fetched again; the largest document and the longest wait for one. */
+  metadataRefreshMs: number;
+  metadataMaxBytes: number;
+  metadataTimeoutMs: number;
+  /** Largest SAMLResponse accepted (its base64 form), checked before any XML is parsed. */
+  maxResponseBytes: number;
+  /** How long an AuthnRequest waits for its response. */
+  requestTtlMs: number;
+  /** How long the app has to exchange a sign-in code. */
+  codeTtlMs: number;
+  /** The session the app is told to grant (profile.sessionExpiresAt, the JWT's exp). */
+  sessionTtlMs: number;
+  /** How long a JWT signing key signs before the next one takes over; it stays published as long again. */
+  signingKeyRotationMs: number;
 }
 
 export const DEFAULTS: Config = {
@@ -97,6 +127,21 @@ export const DEFAULTS: Config = {
     thread: 'worker',
   },
   webhooks: { allowHttp: false, allowPrivateAddresses: false, timeoutMs: 15_000 },
+  saml: {
+    metadataAllowHttp: false,
+    metadataAllowPrivateAddresses: false,
+    // IdPs publish a new certificate weeks before they sign with it (Okta, Entra): daily is plenty.
+    metadataRefreshMs: 24 * 3600_000,
+    // Entra's federation metadata is about 20 KB; Okta's 5 KB.
+    metadataMaxBytes: 1024 * 1024,
+    metadataTimeoutMs: 10_000,
+    // A response with a few hundred group attributes is tens of KB; base64 adds a third.
+    maxResponseBytes: 512 * 1024,
+    requestTtlMs: 10 * 60_000,
+    codeTtlMs: 60_000,
+    sessionTtlMs: 8 * 3600_000,
+    signingKeyRotationMs: 30 * 24 * 3600_000,
+  },
 };
 
 export class ConfigError extends Error {}
@@ -118,6 +163,24 @@ function flag(name: string, raw: string | undefined): boolean | undefined {
 }
 
 export type DeliveryThreadMode = 'worker' | 'main';
+
+function seconds(name: string, raw: string | undefined, min: number, max: number): number | undefined {
+  const n = int(name, raw, min, max);
+  return n === undefined ? undefined : n * 1000;
+}
+
+/** Reads a PEM file named by a setting; the file's content is a secret (a key): never echoed. */
+function pemFile(name: string, path: string | undefined, label: 'PRIVATE KEY' | 'CERTIFICATE'): string | undefined {
+  if (path === undefined || path === '') return undefined;
+  let text: string;
+  try { text = readFileSync(path, 'utf8'); } catch (err) {
+    throw new ConfigError(`${name} names ${JSON.stringify(path)}, which cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
+  if (!new RegExp(`-----BEGIN (RSA |EC |ENCRYPTED )?${label}-----`).test(text)) {
+    throw new ConfigError(`${name} must name a PEM file holding a ${label === 'CERTIFICATE' ? 'certificate' : 'private key'} (-----BEGIN ${label}-----); ${JSON.stringify(path)} holds none.`);
+  }
+  return text;
+}
 
 function threadMode(raw: string | undefined): DeliveryThreadMode | undefined {
   if (raw === undefined || raw === '') return undefined;
@@ -185,6 +248,16 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
     timeoutMs: int('ROLLCALL_WEBHOOK_TIMEOUT_MS', env.ROLLCALL_WEBHOOK_TIMEOUT_MS, 100, 120_000),
   };
   if (Object.values(webhooks).some((v) => v !== undefined)) out.webhooks = { ...DEFAULTS.webhooks, ...stripUndefined(webhooks) };
+  const saml = {
+    spPrivateKey: pemFile('ROLLCALL_SAML_SP_KEY_FILE', env.ROLLCALL_SAML_SP_KEY_FILE, 'PRIVATE KEY'),
+    spCertificate: pemFile('ROLLCALL_SAML_SP_CERT_FILE', env.ROLLCALL_SAML_SP_CERT_FILE, 'CERTIFICATE'),
+    metadataAllowHttp: flag('ROLLCALL_SAML_METADATA_ALLOW_HTTP', env.ROLLCALL_SAML_METADATA_ALLOW_HTTP),
+    metadataAllowPrivateAddresses: flag('ROLLCALL_SAML_METADATA_ALLOW_PRIVATE_ADDRESSES', env.ROLLCALL_SAML_METADATA_ALLOW_PRIVATE_ADDRESSES),
+    metadataRefreshMs: seconds('ROLLCALL_SAML_METADATA_REFRESH_SECONDS', env.ROLLCALL_SAML_METADATA_REFRESH_SECONDS, 60, 30 * 86400),
+    codeTtlMs: seconds('ROLLCALL_SSO_CODE_TTL_SECONDS', env.ROLLCALL_SSO_CODE_TTL_SECONDS, 5, 600),
+    sessionTtlMs: seconds('ROLLCALL_SSO_SESSION_TTL_SECONDS', env.ROLLCALL_SSO_SESSION_TTL_SECONDS, 60, 30 * 86400),
+  };
+  if (Object.values(saml).some((v) => v !== undefined)) out.saml = { ...DEFAULTS.saml, ...stripUndefined(saml) };
   const max = int('ROLLCALL_MAX_PAGE_SIZE', env.ROLLCALL_MAX_PAGE_SIZE, 1, 10000);
   const def = int('ROLLCALL_DEFAULT_PAGE_SIZE', env.ROLLCALL_DEFAULT_PAGE_SIZE, 1, 10000);
   if (max !== undefined || def !== undefined) out.paging = { maxCount: max ?? DEFAULTS.paging.maxCount, defaultCount: def ?? Math.min(DEFAULTS.paging.defaultCount, max ?? Infinity) };
@@ -207,6 +280,9 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
   if (c.timeouts.headersMs > c.timeouts.requestMs) throw new ConfigError(`ROLLCALL_HEADERS_TIMEOUT_MS (${c.timeouts.headersMs}) cannot exceed ROLLCALL_REQUEST_TIMEOUT_MS (${c.timeouts.requestMs}): the headers are part of the request.`);
   if (c.delivery.thread !== 'worker' && c.delivery.thread !== 'main') throw new ConfigError(`delivery.thread must be 'worker' or 'main', got ${JSON.stringify(c.delivery.thread)}.`);
   checkEmail(c);
+  if ((c.saml.spPrivateKey === undefined) !== (c.saml.spCertificate === undefined)) {
+    throw new ConfigError('ROLLCALL_SAML_SP_KEY_FILE and ROLLCALL_SAML_SP_CERT_FILE go together: set both (AuthnRequests signed, encrypted assertions accepted) or neither.');
+  }
   return deepFreeze(c);
 }
 
@@ -233,6 +309,8 @@ export function insecureSettings(c: Config): string[] {
     out.push(`ROLLCALL_PUBLIC_URL is plain http (${c.publicUrl}): identity providers will send bearer tokens in clear. Use https.`);
   }
   if (c.webhooks.allowHttp) out.push('ROLLCALL_WEBHOOK_ALLOW_HTTP is set: webhooks may be sent over plain http, readable on the way. For development only.');
+  if (c.saml.metadataAllowHttp) out.push('ROLLCALL_SAML_METADATA_ALLOW_HTTP is set: IdP metadata (the certificates sign-ins are trusted by) may be fetched over plain http and altered on the way. For development only.');
+  if (c.saml.metadataAllowPrivateAddresses) out.push('ROLLCALL_SAML_METADATA_ALLOW_PRIVATE_ADDRESSES is set: anyone with an admin key can make Rollcall fetch this network\'s internal addresses as IdP metadata. For development only.');
   if (c.webhooks.allowPrivateAddresses) out.push('ROLLCALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES is set: anyone with an admin key can make Rollcall send requests to this network\'s internal addresses. For development only.');
   return out;
 }

@@ -91,8 +91,8 @@ export interface GroupRecord extends ResourceMeta {
 export interface AdminKeyRecord {
   id: string;
   name: string;
-  /** 'admin': every operation; 'read': GET only. */
-  scope: 'admin' | 'read';
+  /** 'admin': every operation; 'read': GET only; 'sso': only the sign-in code exchange (docs/sso.md). */
+  scope: 'admin' | 'read' | 'sso';
   hash: string;
   hint: string;
   createdAt: string;
@@ -348,7 +348,7 @@ export interface StoredSettings { document: unknown; version: number }
 /** A custom attribute: the resource type its schema extends, the schema URN, and the attribute name. */
 export interface CustomAttributeKey { resourceType: 'User' | 'Group'; schema: string; name: string }
 
-export interface Store extends StoreReads {
+export interface Store extends StoreReads, SamlStore {
   /** Runs fn in one transaction: all of its writes commit together or not at all. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -512,6 +512,90 @@ export interface Store extends StoreReads {
   pruneDeadLetters(before: string, limit: number): Promise<number>;
   /** One event by id (for a replay). */
   getEvent(id: string): Promise<EventRecord | undefined>;
+}
+
+/**
+ * What the SAML sign-in needs of storage (issue 12): connections, the AuthnRequests awaiting an
+ * answer, accepted assertion ids (replay), the one-time codes handed to the app, and the JWT
+ * signing keys. Part of Store; apart here so the concern reads as one.
+ */
+export interface SamlStore {
+  // connections (provisioning/sso/connections.ts)
+  /** Inserts a connection; with `record`, its audit entry in the same transaction. Throws UniquenessViolation('Tenant', 'samlConnection.name'). */
+  createSamlConnection(connection: SamlConnectionRecord, record?: ActionRecord): Promise<void>;
+  getSamlConnection(tenantId: string, id: string): Promise<SamlConnectionRecord | undefined>;
+  listSamlConnections(tenantId: string): Promise<SamlConnectionRecord[]>;
+  /** Replaces the connection's fields (all but id, tenantId, createdAt); false when it is gone. */
+  updateSamlConnection(connection: SamlConnectionRecord, record?: ActionRecord): Promise<boolean>;
+  deleteSamlConnection(tenantId: string, id: string, record?: ActionRecord): Promise<boolean>;
+  /**
+   * Claims up to `limit` connections whose metadata URL is due (next_refresh_at <= now), moving
+   * their next_refresh_at to `claimUntil` so another process does not fetch the same one meanwhile.
+   */
+  claimSamlRefreshes(now: string, claimUntil: string, limit: number): Promise<SamlConnectionRecord[]>;
+
+  // AuthnRequests (saml_requests): InResponseTo, across processes
+  saveSamlRequest(request: SamlRequestRecord): Promise<void>;
+  /** Deletes and returns the tenant's unexpired request `id` (single use); undefined when none. */
+  takeSamlRequest(tenantId: string, id: string, now: string): Promise<SamlRequestRecord | undefined>;
+
+  /** Records an accepted assertion id; false when it was accepted before and has not expired (a replay). */
+  acceptAssertionId(tenantId: string, id: string, expiresAt: string, now: string): Promise<boolean>;
+
+  // one-time codes (sso_codes)
+  createSsoCode(code: SsoCodeRecord): Promise<void>;
+  /** Marks the code used and returns it, when it exists, is unused and unexpired; else undefined. Atomic across processes. */
+  redeemSsoCode(hash: string, now: string): Promise<SsoCodeRecord | undefined>;
+
+  // JWT signing keys (signing_keys)
+  listSigningKeys(now: string): Promise<SigningKeyRecord[]>;
+  insertSigningKey(key: SigningKeyRecord): Promise<void>;
+
+  /** Deletes expired requests, assertion ids, codes and signing keys; returns how many rows went. */
+  pruneSaml(now: string, limit: number): Promise<number>;
+}
+
+/** Which part of a SAML response must carry the IdP's signature. */
+export type SamlSignedPart = 'assertion' | 'response' | 'either' | 'both';
+
+/** One SAML identity provider a tenant trusts (saml_connections). */
+export interface SamlConnectionRecord {
+  id: string;
+  tenantId: string;
+  name: string;
+  /** The IdP's entity id: the Issuer its responses must carry. */
+  entityId: string;
+  /** Where AuthnRequests are sent (HTTP-Redirect binding). */
+  ssoUrl: string;
+  /** Base64 DER signing certificates; several during a rollover. */
+  certificates: string[];
+  metadataUrl: string | null;
+  metadataXml: string | null;
+  signed: SamlSignedPart;
+  allowSha1: boolean;
+  idpInitiated: boolean;
+  enabled: boolean;
+  nextRefreshAt: string | null;
+  refreshedAt: string | null;
+  refreshError: string | null;
+  refreshFailedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An AuthnRequest sent, awaiting its response. */
+export interface SamlRequestRecord { tenantId: string; id: string; connectionId: string; returnTo: string | null; createdAt: string; expiresAt: string }
+
+/** A one-time sign-in code; only its SHA-256 (hex) is stored. `profile` is what the exchange returns. */
+export interface SsoCodeRecord {
+  hash: string; tenantId: string; userId: string; connectionId: string;
+  profile: Record<string, unknown>; createdAt: string; expiresAt: string; usedAt: string | null;
+}
+
+/** A JWT signing key (JWKs as JSON objects). */
+export interface SigningKeyRecord {
+  kid: string; alg: string; publicJwk: Record<string, unknown>; privateJwk: Record<string, unknown>;
+  createdAt: string; retiresAt: string; expiresAt: string;
 }
 
 // ---- event delivery (issue 10) -----------------------------------------------------------------
