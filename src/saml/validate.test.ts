@@ -100,3 +100,34 @@ test('a time without a zone is refused instead of being read in the server\'s zo
   const xml = idp.responseXml({ ...base, sign: 'none' }).replace(/(<saml:Conditions NotBefore="[^"]*)Z"/, '$1"');
   await refused(idp.post(idp.sign(xml, "/*/*[local-name(.)='Assertion']")), 'not_a_response');
 });
+
+test('a valid response cut short anywhere, or re-signed with any one assertion element removed, gives a SamlRejected or a result, never another error', async () => {
+  const { DOMParser, XMLSerializer } = await import('@xmldom/xmldom');
+  const full = idp.responseXml({ ...base, attributes: { email: 'ada@example.test' } });
+  const outcomes = new Map<string, number>();
+  const check = async (xml: string) => {
+    const outcome = await validateSamlResponse(idp.post(xml), opts()).then(() => 'accepted', (e: unknown) => {
+      assert.ok(e instanceof SamlRejected, `not a SamlRejected: ${String(e)}`);
+      return e.reason;
+    });
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+  };
+  for (let cut = 0; cut < full.length; cut += 97) await check(full.slice(0, cut));
+  const unsigned = idp.responseXml({ ...base, sign: 'none', attributes: { email: 'ada@example.test' } });
+  const count = new DOMParser().parseFromString(unsigned, 'text/xml').getElementsByTagName('*').length;
+  for (let i = 0; i < count; i++) {
+    const doc = new DOMParser().parseFromString(unsigned, 'text/xml');
+    const el = doc.getElementsByTagName('*')[i];
+    if (el.localName === 'Response' || el.localName === 'Assertion' || el === doc.documentElement) continue;
+    el.parentNode!.removeChild(el);
+    const xml = new XMLSerializer().serializeToString(doc);
+    let signed: string;
+    try {
+      signed = idp.sign(xml, "/*/*[local-name(.)='Assertion']");
+    } catch {
+      signed = xml; // the Issuer the signature goes after was the element removed
+    }
+    await check(signed);
+  }
+  assert.ok((outcomes.get('not_xml') ?? 0) > 0 && (outcomes.get('subject') ?? 0) > 0, JSON.stringify([...outcomes]));
+});
