@@ -9,6 +9,8 @@ import { buildApp } from './http/app.ts';
 import { systemClock, type Clock } from './provisioning/clock.ts';
 import type { ChangeHook } from './provisioning/mutate.ts';
 import { Provisioning } from './provisioning/service.ts';
+import { SamlConnections } from './provisioning/sso/connections.ts';
+import { MetadataRefresher } from './provisioning/sso/metadata-refresher.ts';
 import { vetoHook, type VetoRegistry } from './provisioning/policies/vetoes.ts';
 import type { ConsumerKind, Store } from './store/store.ts';
 import { openStore } from './store/open.ts';
@@ -21,6 +23,10 @@ export interface Running {
   engine: Delivery;
   /** The webhook endpoints' use cases (the admin API's routes call them). */
   endpoints: WebhookEndpoints;
+  /** The tenants' SAML connections (provisioning/sso/connections.ts). */
+  samlConnections: SamlConnections;
+  /** Refreshes connections' metadata from their URLs (provisioning/sso/metadata-refresher.ts). */
+  metadataRefresher: MetadataRefresher;
 }
 
 export interface ServerOptions {
@@ -62,6 +68,10 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
   // Delivery starts once the server listens, and never inside a request (events/engine.ts).
   const engine = makeDelivery(config, store, { clock: options.clock, sinks: options.sinks, log: app.log });
   engine.start();
+  const clock = options.clock ?? systemClock;
+  const samlConnections = new SamlConnections(store, clock, config);
+  const metadataRefresher = new MetadataRefresher(samlConnections, store, clock, { timeoutMs: config.saml.metadataTimeoutMs, log: app.log });
+  metadataRefresher.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   let closed = false;
@@ -70,12 +80,15 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
     store,
     provisioning,
     engine,
-    endpoints: new WebhookEndpoints(store, options.clock ?? systemClock, config.webhooks),
+    endpoints: new WebhookEndpoints(store, clock, config.webhooks),
+    samlConnections,
+    metadataRefresher,
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     async close() {
       if (closed) return;
       closed = true;
       await app.close();
+      await metadataRefresher.stop();
       await engine.stop();
       await store.close();
     },
