@@ -512,6 +512,21 @@ export interface Store extends StoreReads, SamlStore {
   pruneDeadLetters(before: string, limit: number): Promise<number>;
   /** One event by id (for a replay). */
   getEvent(id: string): Promise<EventRecord | undefined>;
+
+  // ---- SCIM request log (issue 13: store/sql/request-log.ts, provisioning/request-log/) -------
+
+  /** Inserts recorded requests, a multi-row INSERT per few hundred (the recorder's batches). */
+  appendRequestLog(entries: readonly NewRequestLogEntry[]): Promise<void>;
+  /** A tenant's recorded requests, newest first, before the row `scan.after` (a seq, exclusive); bodies left out. */
+  listRequestLog(tenantId: string, query: RequestLogQuery, scan: Scan): Promise<RequestLogEntry[]>;
+  /** One recorded request of the tenant, with its bodies; undefined when the tenant has no such row. */
+  getRequestLogEntry(tenantId: string, seq: number): Promise<RequestLogEntry | undefined>;
+  /** The tenant's health from its log, as of `now`: indexed counts, never rows loaded (store/sql/request-log.ts). */
+  requestLogHealth(tenantId: string, now: string): Promise<RequestLogHealth>;
+  /** Deletes up to `limit` of the oldest rows older than `before` (any tenant); returns how many. */
+  pruneRequestLog(before: string, limit: number): Promise<number>;
+  /** Deletes up to `limit` of the tenant's oldest rows beyond its newest `keep`; returns how many. */
+  capRequestLog(tenantId: string, keep: number, limit: number): Promise<number>;
 }
 
 /**
@@ -679,3 +694,64 @@ export interface DeadLetter extends NewDeadLetter {
 
 export interface ReplayClaim { seq: number; consumerId: string; tenantId: string; eventId: string; replayAttempts: number; lease: string }
 
+
+// ---- SCIM request log (issue 13) -----------------------------------------------------------------
+
+/** A recorded body: redacted JSON text (cut at the configured size), and the original's size in characters. */
+export interface RecordedBody { text: string; size: number; truncated: boolean }
+
+/** One SCIM request as the recorder writes it (provisioning/request-log/recorder.ts). */
+export interface NewRequestLogEntry {
+  tenantId: string;
+  /** When it was answered. */
+  at: string;
+  method: string;
+  /** The request target as received: path and query string. */
+  path: string;
+  /** The `filter` query parameter, decoded. */
+  filter: string | null;
+  status: number;
+  scimType: string | null;
+  detail: string | null;
+  /** The SCIM error's machine-readable reason code (scim/errors.ts ErrorReason). */
+  reason: string | null;
+  latencyMs: number;
+  requestId: string;
+  /** The token that authenticated the request; null when authentication failed. */
+  tokenId: string | null;
+  userAgent: string | null;
+  resourceType: 'User' | 'Group' | null;
+  resourceId: string | null;
+  /** null: the request had no body (a GET) or bodies are not recorded. */
+  requestBody: RecordedBody | null;
+  responseBody: RecordedBody | null;
+}
+
+export interface RequestLogEntry extends NewRequestLogEntry { seq: number }
+
+/** Filters of a tenant's request log (the admin API's query parameters). */
+export interface RequestLogQuery {
+  /** 2 for 2xx, 4 for 4xx, … */
+  statusClass?: number;
+  method?: string;
+  /** at >= since, at < until (ISO 8601). */
+  since?: string;
+  until?: string;
+  /** Requests about this user or group. */
+  resourceId?: string;
+  requestId?: string;
+}
+
+/** Requests in a window and how they ended. */
+export interface RequestCounts { requests: number; clientErrors: number; serverErrors: number }
+
+/** What the health view reads from a tenant's log. */
+export interface RequestLogHealth {
+  lastRequestAt: string | null;
+  lastHour: RequestCounts;
+  lastDay: RequestCounts;
+  /** The User-Agent of the newest authenticated request, and when it came. */
+  lastClient: { userAgent: string | null; at: string } | null;
+  /** The newest request answered with a status of 400 or more. */
+  lastError: RequestLogEntry | null;
+}

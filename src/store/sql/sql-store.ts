@@ -2,10 +2,11 @@
 // supplies the connection, migrations, transaction boundaries and the mapping of its errors.
 import { sql } from 'kysely';
 import type { Filter } from '../../scim/filter.ts';
-import { UniquenessViolation, type ActionRecord, type AdminKeyRecord, type ConsumerKind, type ConsumerPatch, type ConsumerState, type DeliveryOutcomeName, type NewConsumer, type NewDeadLetter, type NewDeliveryAttempt, type ReplayClaim, type ScimDisabled, type StreamClaim, type AuditEntry, type EventQuery, type EventRecord, type ListOptions, type NewTenant, type Scan, type Store, type StoredSettings, type StoreTx, type SamlConnectionRecord, type SamlRequestRecord, type SsoCodeRecord, type SigningKeyRecord, type Tenant, type TenantSchemas, type TokenRecord } from '../store.ts';
+import { UniquenessViolation, type ActionRecord, type AdminKeyRecord, type ConsumerKind, type ConsumerPatch, type ConsumerState, type DeliveryOutcomeName, type NewConsumer, type NewDeadLetter, type NewDeliveryAttempt, type ReplayClaim, type ScimDisabled, type StreamClaim, type AuditEntry, type EventQuery, type EventRecord, type ListOptions, type NewTenant, type Scan, type Store, type StoredSettings, type StoreTx, type SamlConnectionRecord, type SamlRequestRecord, type SsoCodeRecord, type SigningKeyRecord, type NewRequestLogEntry, type RequestLogQuery, type Tenant, type TenantSchemas, type TokenRecord } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
 import * as delivery from './delivery.ts';
 import * as events from './events.ts';
+import * as requestLog from './request-log.ts';
 import * as samlConnections from './saml-connections.ts';
 import { canNameRow } from './lookup-key.ts';
 import { SqlResources } from './resources.ts';
@@ -160,10 +161,10 @@ export abstract class SqlStore implements Store {
       const groups = await count('groups');
       // Children first, each by its tenant_id index, rather than trusting cascades to reach them all;
       // its SAML state too (issue 12): connections, AuthnRequests in flight, accepted assertion ids,
-      // sign-in codes. Not its events (nor event_heads, nor its audit entries): the app must still
+      // sign-in codes; its SCIM request log (issue 13: bodies hold its people's data). Not its events (nor event_heads, nor its audit entries): the app must still
       // read tenant.deleted and whatever came before it; retention prunes them (events/retention).
       for (const table of ['group_members', 'user_values', 'custom_values', 'users', 'groups', 'tokens', 'resource_counts',
-        'saml_requests', 'saml_assertions', 'sso_codes', 'saml_connections']) {
+        'saml_requests', 'saml_assertions', 'sso_codes', 'saml_connections', 'request_log']) {
         await db.run(sql`DELETE FROM ${sql.table(table)} WHERE tenant_id = ${tenantId}`);
       }
       await db.run(sql`DELETE FROM tenants WHERE id = ${tenantId}`);
@@ -384,6 +385,15 @@ export abstract class SqlStore implements Store {
   pruneAttempts(before: string, limit: number) { return this.run(() => delivery.pruneAttempts(this.db, before, limit)); }
   pruneDeadLetters(before: string, limit: number) { return this.run(() => delivery.pruneDeadLetters(this.db, before, limit)); }
   getEvent(id: string) { return this.run(() => delivery.getEvent(this.db, id)); }
+
+  // ---- SCIM request log (issue 13: store/sql/request-log.ts) ---------------------------------
+
+  appendRequestLog(entries: readonly NewRequestLogEntry[]) { return this.run(() => requestLog.appendRequestLog(this.db, this.dialect, entries)); }
+  listRequestLog(tenantId: string, q: RequestLogQuery, scan: Scan) { return this.run(() => requestLog.listRequestLog(this.db, tenantId, q, scan)); }
+  getRequestLogEntry(tenantId: string, seq: number) { return this.run(() => requestLog.getRequestLogEntry(this.db, tenantId, seq)); }
+  requestLogHealth(tenantId: string, now: string) { return this.run(() => requestLog.requestLogHealth(this.db, tenantId, now)); }
+  pruneRequestLog(before: string, limit: number) { return this.run(() => requestLog.pruneRequestLog(this.db, before, limit)); }
+  capRequestLog(tenantId: string, keep: number, limit: number) { return this.run(() => requestLog.capRequestLog(this.db, tenantId, keep, limit)); }
 
   // ---- SAML single sign-on (issue 12): implemented in store/sql/saml-connections.ts and sso.ts ----
   // TEMPORARY while the lanes are built; each lane replaces its own methods.
