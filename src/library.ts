@@ -12,6 +12,7 @@ import { registerSurfaces } from './http/surfaces.ts';
 import { makeDelivery } from './events/delivery-thread.ts';
 import { makeProvisioning, openStore } from './main.ts';
 import { systemClock, type Clock } from './provisioning/clock.ts';
+import { RequestLog } from './provisioning/request-log/recorder.ts';
 import { SamlConnections } from './provisioning/sso/connections.ts';
 import { MetadataRefresher } from './provisioning/sso/metadata-refresher.ts';
 import { useCases, type UseCases } from './provisioning/use-cases.ts';
@@ -71,6 +72,8 @@ export interface RollcallOptions {
   webhooks?: Partial<Config['webhooks']>;
   /** Event delivery: concurrency, lease, poll interval, retention, retry schedule, thread ('worker' or 'main') (docs/events.md). */
   delivery?: Partial<Config['delivery']>;
+  /** The SCIM request log: enabled (default true), retentionDays, maxRowsPerTenant, maxBodyChars, redact (docs/request-log.md). */
+  requestLog?: Partial<Config['requestLog']>;
 }
 
 export interface Rollcall extends UseCases {
@@ -121,6 +124,7 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
     dbPoolSize: options.dbPoolSize, dbStatementTimeoutMs: options.dbStatementTimeoutMs, slowQueryMs: options.slowQueryMs,
     smtpUrl: options.smtpUrl, emailFrom: options.emailFrom,
     webhooks: { ...DEFAULTS.webhooks, ...options.webhooks }, delivery: { ...DEFAULTS.delivery, ...options.delivery },
+    requestLog: { ...DEFAULTS.requestLog, ...options.requestLog },
   }, {});
   let log: { warn(obj: object, msg: string): void } | undefined;
   const store = await openStore(config, { onSlowQuery: options.onSlowQuery ?? ((sqlText, ms) => log?.warn({ sql: sqlText, ms }, 'slow query')) });
@@ -136,6 +140,9 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
   const metadataRefresher = new MetadataRefresher(new SamlConnections(store, options.clock ?? systemClock, config), store, options.clock ?? systemClock,
     { timeoutMs: config.saml.metadataTimeoutMs, log: { warn: (obj, msg) => log?.warn(obj, msg) } });
   metadataRefresher.start();
+  // The SCIM request log, written beside the vendor's app like delivery (provisioning/request-log/recorder.ts).
+  const requestLog = new RequestLog({ store, clock: options.clock ?? systemClock, config: config.requestLog, log: { warn: (obj, msg) => log?.warn(obj, msg) } });
+  requestLog.start();
   const drains = new Drains(DRAIN_LIMIT_FACTOR * config.bodyLimitBytes);
   const publicPath = new URL(config.publicUrl).pathname.replace(/\/+$/, '');
   let closed = false;
@@ -151,7 +158,7 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
         `pass the URL the prefix is reached at, e.g. ${JSON.stringify(new URL(config.publicUrl).origin + prefix)}.`);
     }
     log = scope.log;
-    await registerSurfaces(scope, { config, provisioning, drains });
+    await registerSurfaces(scope, { config, provisioning, drains, requestLog });
   };
 
   return {
@@ -165,6 +172,7 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
     async close() {
       if (closed) return;
       closed = true;
+      await requestLog.stop();
       await metadataRefresher.stop();
       await engine.stop();
       await store.close();

@@ -8,6 +8,7 @@ import type { Sink } from './events/sink.ts';
 import { buildApp } from './http/app.ts';
 import { systemClock, type Clock } from './provisioning/clock.ts';
 import type { ChangeHook } from './provisioning/mutate.ts';
+import { RequestLog } from './provisioning/request-log/recorder.ts';
 import { Provisioning } from './provisioning/service.ts';
 import { SamlConnections } from './provisioning/sso/connections.ts';
 import { MetadataRefresher } from './provisioning/sso/metadata-refresher.ts';
@@ -27,6 +28,8 @@ export interface Running {
   samlConnections: SamlConnections;
   /** Refreshes connections' metadata from their URLs (provisioning/sso/metadata-refresher.ts). */
   metadataRefresher: MetadataRefresher;
+  /** The SCIM request log's writer (provisioning/request-log/recorder.ts): flush() writes what it holds. */
+  requestLog: RequestLog;
 }
 
 export interface ServerOptions {
@@ -55,7 +58,8 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
   let log: FastifyInstance['log'] | undefined;
   const store = options.store ?? (await openStore(config, { onSlowQuery: (sqlText, ms) => log?.warn({ sql: sqlText, ms }, 'slow query') }));
   const provisioning = makeProvisioning(config, store, options);
-  const app = await buildApp({ config, provisioning, logger: options.logger });
+  const requestLog = new RequestLog({ store, clock: options.clock ?? systemClock, config: config.requestLog, log: { warn: (obj, msg) => log?.warn(obj, msg) } });
+  const app = await buildApp({ config, provisioning, logger: options.logger, requestLog });
   log = app.log;
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -72,6 +76,7 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
   const samlConnections = new SamlConnections(store, clock, config);
   const metadataRefresher = new MetadataRefresher(samlConnections, store, clock, { timeoutMs: config.saml.metadataTimeoutMs, log: app.log });
   metadataRefresher.start();
+  requestLog.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   let closed = false;
@@ -83,11 +88,14 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
     endpoints: new WebhookEndpoints(store, clock, config.webhooks),
     samlConnections,
     metadataRefresher,
+    requestLog,
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     async close() {
       if (closed) return;
       closed = true;
       await app.close();
+      // After the server: the requests it answered while closing are written too.
+      await requestLog.stop();
       await metadataRefresher.stop();
       await engine.stop();
       await store.close();

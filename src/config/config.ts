@@ -52,7 +52,28 @@ export interface Config {
   webhooks: { allowHttp: boolean; allowPrivateAddresses: boolean; timeoutMs: number };
   /** SAML single sign-on, the service-provider side (docs/sso.md). */
   saml: SamlConfig;
+  /** The SCIM request log (provisioning/request-log/, docs/request-log.md). */
+  requestLog: RequestLogConfig;
 }
+
+export interface RequestLogConfig {
+  /** ROLLCALL_REQUEST_LOG=off: no SCIM request is recorded (what was recorded stays readable until retention). */
+  enabled: boolean;
+  /** Rows older than this are pruned. */
+  retentionDays: number;
+  /** A tenant's rows beyond its newest this many are pruned. */
+  maxRowsPerTenant: number;
+  /** Each recorded body is cut at this many characters (marked truncated); 0 records no bodies. */
+  maxBodyChars: number;
+  /**
+   * Attribute names whose values are replaced by "[redacted]" in recorded bodies, besides
+   * `password`, which always is (provisioning/request-log/redact.ts).
+   */
+  redact: readonly string[];
+}
+
+/** Attributes always redacted from recorded bodies, whatever the configuration adds. */
+export const ALWAYS_REDACTED: readonly string[] = ['password'];
 
 export interface SamlConfig {
   /**
@@ -142,6 +163,16 @@ export const DEFAULTS: Config = {
     sessionTtlMs: 8 * 3600_000,
     signingKeyRotationMs: 30 * 24 * 3600_000,
   },
+  requestLog: {
+    enabled: true,
+    retentionDays: 30,
+    // At Okta's and Entra's usual pace (a few requests per user per day) this holds weeks of a
+    // 1,000-person tenant; a busy tenant keeps its most recent 100,000 requests.
+    maxRowsPerTenant: 100_000,
+    // A user's JSON is 1-3 KiB; 16 KiB shows any user whole and the start of a big group's members.
+    maxBodyChars: 16 * 1024,
+    redact: ALWAYS_REDACTED,
+  },
 };
 
 export class ConfigError extends Error {}
@@ -194,6 +225,17 @@ function durations(name: string, raw: string | undefined): number[] | undefined 
   const list = raw.split(',').map((p) => Number(p.trim()));
   if (!list.length || list.length > 100 || list.some((n) => !Number.isInteger(n) || n < 1 || n > 7 * 86_400_000)) {
     throw new ConfigError(`${name} must be a comma-separated list of 1 to 100 delays in milliseconds (e.g. 5000,30000,120000), got ${JSON.stringify(raw)}.`);
+  }
+  return list;
+}
+
+/** A comma-separated list of attribute names ("ssn, employeeNumber"), each as SCIM spells names. */
+function attributeNames(name: string, raw: string | undefined): string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const list = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  const bad = list.find((n) => !/^[A-Za-z$][\w$-]{0,127}$/.test(n));
+  if (bad !== undefined || list.length > 200) {
+    throw new ConfigError(`${name} must be a comma-separated list of up to 200 attribute names (e.g. ssn,employeeNumber), got ${JSON.stringify(bad ?? raw.slice(0, 100))}.`);
   }
   return list;
 }
@@ -258,6 +300,14 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
     sessionTtlMs: seconds('ROLLCALL_SSO_SESSION_TTL_SECONDS', env.ROLLCALL_SSO_SESSION_TTL_SECONDS, 60, 30 * 86400),
   };
   if (Object.values(saml).some((v) => v !== undefined)) out.saml = { ...DEFAULTS.saml, ...stripUndefined(saml) };
+  const requestLog = {
+    enabled: flag('ROLLCALL_REQUEST_LOG', env.ROLLCALL_REQUEST_LOG),
+    retentionDays: int('ROLLCALL_REQUEST_LOG_RETENTION_DAYS', env.ROLLCALL_REQUEST_LOG_RETENTION_DAYS, 1, 3650),
+    maxRowsPerTenant: int('ROLLCALL_REQUEST_LOG_MAX_ROWS', env.ROLLCALL_REQUEST_LOG_MAX_ROWS, 100, 100_000_000),
+    maxBodyChars: int('ROLLCALL_REQUEST_LOG_MAX_BODY_CHARS', env.ROLLCALL_REQUEST_LOG_MAX_BODY_CHARS, 0, 1024 * 1024),
+    redact: attributeNames('ROLLCALL_REQUEST_LOG_REDACT', env.ROLLCALL_REQUEST_LOG_REDACT),
+  };
+  if (Object.values(requestLog).some((v) => v !== undefined)) out.requestLog = { ...DEFAULTS.requestLog, ...stripUndefined(requestLog) };
   const max = int('ROLLCALL_MAX_PAGE_SIZE', env.ROLLCALL_MAX_PAGE_SIZE, 1, 10000);
   const def = int('ROLLCALL_DEFAULT_PAGE_SIZE', env.ROLLCALL_DEFAULT_PAGE_SIZE, 1, 10000);
   if (max !== undefined || def !== undefined) out.paging = { maxCount: max ?? DEFAULTS.paging.maxCount, defaultCount: def ?? Math.min(DEFAULTS.paging.defaultCount, max ?? Infinity) };
@@ -280,6 +330,11 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
   if (c.timeouts.headersMs > c.timeouts.requestMs) throw new ConfigError(`ROLLCALL_HEADERS_TIMEOUT_MS (${c.timeouts.headersMs}) cannot exceed ROLLCALL_REQUEST_TIMEOUT_MS (${c.timeouts.requestMs}): the headers are part of the request.`);
   if (c.delivery.thread !== 'worker' && c.delivery.thread !== 'main') throw new ConfigError(`delivery.thread must be 'worker' or 'main', got ${JSON.stringify(c.delivery.thread)}.`);
   checkEmail(c);
+  // password is redacted whatever a list says: a configured list adds to it, never replaces it.
+  c.requestLog = { ...c.requestLog, redact: [...new Set([...ALWAYS_REDACTED, ...c.requestLog.redact])] };
+  if (!(c.requestLog.maxRowsPerTenant >= 1) || !(c.requestLog.retentionDays > 0) || !(c.requestLog.maxBodyChars >= 0)) {
+    throw new ConfigError('requestLog needs maxRowsPerTenant of at least 1, retentionDays above 0 and maxBodyChars of 0 or more.');
+  }
   if ((c.saml.spPrivateKey === undefined) !== (c.saml.spCertificate === undefined)) {
     throw new ConfigError('ROLLCALL_SAML_SP_KEY_FILE and ROLLCALL_SAML_SP_CERT_FILE go together: set both (AuthnRequests signed, encrypted assertions accepted) or neither.');
   }

@@ -8,6 +8,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.ts';
+import type { RequestLog } from '../provisioning/request-log/recorder.ts';
 import type { Provisioning } from '../provisioning/service.ts';
 import { refuseConnect } from './connect.ts';
 import { DRAIN_LIMIT_FACTOR, Drains } from './drain.ts';
@@ -21,9 +22,11 @@ export interface AppDeps {
   provisioning: Provisioning;
   /** false: no log; an object: pino options merged over Rollcall's own (e.g. a `stream` in tests). */
   logger?: boolean | object;
+  /** The SCIM request log's writer (main.ts makes it). */
+  requestLog?: RequestLog;
 }
 
-export async function buildApp({ config, provisioning, logger }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, provisioning, logger, requestLog }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger === false ? false : loggerOptions(config, typeof logger === 'object' ? logger : {}),
     bodyLimit: config.bodyLimitBytes,
@@ -91,7 +94,7 @@ export async function buildApp({ config, provisioning, logger }: AppDeps): Promi
     scim: `${config.publicUrl}/scim/v2/<tenant>`,
     help: 'Create a tenant and its token with: npx rollcall tenant create <slug>',
   }));
-  await registerSurfaces(app, { config, provisioning, drains });
+  await registerSurfaces(app, { config, provisioning, drains, requestLog });
   return app;
 }
 

@@ -5,6 +5,7 @@
 // A new surface is one more register() call below.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.ts';
+import type { RequestLog } from '../provisioning/request-log/recorder.ts';
 import type { Provisioning } from '../provisioning/service.ts';
 import { registerAdminRoutes } from './admin/index.ts';
 import type { Drains } from './drain.ts';
@@ -16,10 +17,12 @@ export interface SurfaceDeps {
   provisioning: Provisioning;
   /** Where a body answered 413 before it all arrived is read and thrown away (drain.ts). */
   drains: Drains;
+  /** The SCIM request log's writer (provisioning/request-log/recorder.ts); absent: nothing recorded. */
+  requestLog?: RequestLog;
 }
 
 export async function registerSurfaces(scope: FastifyInstance, deps: SurfaceDeps): Promise<void> {
-  const { config, provisioning, drains } = deps;
+  const { config, provisioning, drains, requestLog } = deps;
   // The SCIM error a reply answers with, for the request log (request-log.ts); scoped to these surfaces.
   scope.decorateReply('scimError', null);
   // A body found too large is answered while the client is still sending: read the rest (up to a
@@ -30,7 +33,7 @@ export async function registerSurfaces(scope: FastifyInstance, deps: SurfaceDeps
   await scope.register(async (scim) => {
     // Anything under /scim that is not a tenant's endpoint still gets a SCIM 404.
     installScimErrors(scim, config.bodyLimitBytes, config.retryAfterSeconds);
-    await scim.register(async (tenant) => registerScimRoutes(tenant, { config, provisioning }), { prefix: '/v2/:tenant' });
+    await scim.register(async (tenant) => registerScimRoutes(tenant, { config, provisioning, requestLog }), { prefix: '/v2/:tenant' });
   }, { prefix: '/scim' });
   await scope.register(async (admin) => registerAdminRoutes(admin, { config, provisioning }), { prefix: '/admin/v1' });
 }

@@ -17,6 +17,8 @@ import { searchAll } from '../../provisioning/search.ts';
 import type { Provisioning } from '../../provisioning/service.ts';
 import { parseJsonBody, searchBody } from './body.ts';
 import { installScimErrors, SCIM_CONTENT_TYPE } from './errors.ts';
+import { installRequestCapture } from './request-capture.ts';
+import type { RequestLog } from '../../provisioning/request-log/recorder.ts';
 
 declare module 'fastify' {
   interface FastifyRequest { scim?: ScimContext }
@@ -29,14 +31,19 @@ type Req = FastifyRequest<{ Params: { tenant: string; id?: string }; Querystring
  * its own (Fastify encapsulates them in this plugin), so other surfaces — form-encoded SAML posts,
  * the problem+json admin API, HTML console pages — live beside it with theirs.
  */
-export async function registerScimRoutes(app: FastifyInstance, deps: { config: Readonly<Config>; provisioning: Provisioning }): Promise<void> {
+export async function registerScimRoutes(app: FastifyInstance, deps: { config: Readonly<Config>; provisioning: Provisioning; requestLog?: RequestLog }): Promise<void> {
   const { config, provisioning } = deps;
+  // First, so that it sees every answer of the tenant's routes (docs/request-log.md). Not installed
+  // at all while the log is off: then it costs nothing.
+  app.decorateRequest('scimRawBody', undefined);
+  if (deps.requestLog?.enabled) installRequestCapture(app, deps.requestLog, provisioning.clock);
 
   // SCIM bodies are JSON whatever the client calls them (application/scim+json, application/json,
   // or a missing/odd type from a hand-rolled client). The body limit is the parser's own, so it
   // holds when this surface is mounted in a vendor's server whose limit is another (library.ts).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.bodyLimitBytes }, (_request, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.bodyLimitBytes }, (request, body, done) => {
+    request.scimRawBody = body as string;
     try {
       done(null, parseJsonBody(body as string));
     } catch (err) {
