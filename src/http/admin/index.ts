@@ -15,6 +15,7 @@ import { refuseUnstorableStrings, strictValidatorCompiler } from './validation.t
 import { directoryRoutes } from './routes/directory.ts';
 import { eventRoutes } from './routes/events.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { requestLogRoutes } from './routes/requests.ts';
 import { scimModeRoutes } from './routes/scim-mode.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { tenantRoutes } from './routes/tenants.ts';
@@ -70,6 +71,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     directoryRoutes(secured, deps);
     settingsRoutes(secured, deps);
     webhookRoutes(secured, { ...deps, webhooks: new WebhookEndpoints(deps.provisioning.store, deps.provisioning.clock, deps.config.webhooks) });
+    requestLogRoutes(secured, deps);
     samlRoutes(secured, { ...deps, connections: new SamlConnections(deps.provisioning.store, deps.provisioning.clock, deps.config) });
   });
 }
