@@ -56,14 +56,18 @@ class Scanner {
   /** Reads a string token from its opening quote; returns its raw text (possibly unterminated). */
   private stringToken(): string {
     const start = this.i++;
+    this.complete = false;
     while (this.i < this.n) {
       const c = this.code();
       if (c === 0x5c) this.i += 2;
-      else if (c === 0x22) { this.i++; break; } else this.i++;
+      else if (c === 0x22) { this.i++; this.complete = true; break; } else this.i++;
     }
     this.i = Math.min(this.i, this.n);
     return this.t.slice(start, this.i);
   }
+
+  /** Whether the last string token read had its closing quote (the text was not cut inside it). */
+  private complete = false;
 
   /** The text of a string token, decoded where it is complete JSON. */
   private static decode(raw: string): string {
@@ -153,11 +157,12 @@ class Scanner {
       this.i++;
       const key = bareName(Scanner.decode(rawKey));
       if (key === 'path') {
-        sawPath = true;
         this.space();
         if (this.i < this.n && this.code() === 0x22) {
           const raw = this.stringToken();
           this.out.push(raw);
+          // A path cut short names nothing for sure: as if unseen (the value is then redacted).
+          if (this.complete) sawPath = true;
           if (pathRedacted(Scanner.decode(raw), this.names)) redactValue = true;
           continue;
         }
