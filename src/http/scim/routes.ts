@@ -87,13 +87,14 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
   const projectionOf = (rs: ResourceSchema, request: Req) => parseProjection(rs, query(request).attributes, query(request).excludedAttributes);
 
   /** One resource: ETag header, and 304 when If-None-Match already names this version (RFC 7644 §3.14). */
-  const sendResource = async (request: Req, reply: FastifyReply, status: number, r: Rendered) => {
+  const sendResource = async (request: Req, reply: FastifyReply, status: number, r: Rendered, endpoint?: string) => {
     reply.header('ETag', etag(r.version));
     const inm = header(request, 'if-none-match');
     if (request.method === 'GET' && inm && etagMatches(inm, r.version)) {
       return reply.code(304).send();
     }
-    if (status === 201) reply.header('Location', (r.resource.meta as { location: string }).location);
+    // A projection may leave meta out (?attributes=userName): the Location is the resource's all the same.
+    if (status === 201) reply.header('Location', (r.resource.meta as { location?: string } | undefined)?.location ?? `${request.scim!.baseUrl}/${endpoint}/${encodeURIComponent(String(r.resource.id))}`);
     if (r.members) return send(reply, status, await streamWithMembers(r.resource, r.members));
     return send(reply, status, r.resource);
   };
@@ -111,7 +112,7 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
   ] as const) {
     const rs = (request: Req) => request.scim!.schemas[type];
     app.get(`/${endpoint}`, async (request: Req, reply) => send(reply, 200, await ops.list(ctx(request), parseListQuery(rs(request), request.query, config.paging))));
-    app.post(`/${endpoint}`, async (request: Req, reply) => sendResource(request, reply, 201, await ops.create(ctx(request), request.body, projectionOf(rs(request), request))));
+    app.post(`/${endpoint}`, async (request: Req, reply) => sendResource(request, reply, 201, await ops.create(ctx(request), request.body, projectionOf(rs(request), request)), endpoint));
     app.post(`/${endpoint}/.search`, async (request: Req, reply) => send(reply, 200, await ops.list(ctx(request), parseListQuery(rs(request), searchBody(request.body), config.paging))));
     app.get(`/${endpoint}/:id`, async (request: Req, reply) => sendResource(request, reply, 200, await ops.get(ctx(request), idOf(request), projectionOf(rs(request), request))));
     app.put(`/${endpoint}/:id`, async (request: Req, reply) => sendResource(request, reply, 200, await ops.replace(ctx(request), idOf(request), request.body, header(request, 'if-match'), projectionOf(rs(request), request))));
