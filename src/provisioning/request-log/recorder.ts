@@ -14,6 +14,7 @@
 // Retention runs here too: every PRUNE_EVERY_MS, rows older than retentionDays go (any tenant's), and
 // each tenant this process wrote to since the last round is cut back to maxRowsPerTenant; a few
 // small batches per round, never a long lock.
+import { performance } from 'node:perf_hooks';
 import type { RequestLogConfig } from '../../config/config.ts';
 import type { NewRequestLogEntry, RecordedBody, Store } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
@@ -239,7 +240,8 @@ export class RequestLog {
     if (n <= 0) return;
     this.stats.dropped += n;
     this.droppedSinceWarning += n;
-    const now = Date.now();
+    // The warnings' own pace, not a time recorded anywhere: the monotonic clock.
+    const now = performance.now();
     if (now - this.lastWarning < DROP_WARN_MS) return;
     this.lastWarning = now;
     this.log?.warn({ dropped: this.droppedSinceWarning, droppedTotal: this.stats.dropped }, `SCIM request log: requests left unrecorded: ${why}`);
