@@ -531,6 +531,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/tenants/{tenant}/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's SCIM requests, newest first (bodies: GET one) */
+        get: operations["listRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{tenant}/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One SCIM request with its request and response bodies (redacted, cut at the configured size) */
+        get: operations["getRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{tenant}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SCIM health from the request log: last request, requests and error rate over 1 hour and 24 hours, the identity provider seen, the last error */
+        get: operations["getTenantHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/tenants/{tenant}/saml/connections": {
         parameters: {
             query?: never;
@@ -9268,6 +9319,507 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    listRequests: {
+        parameters: {
+            query?: {
+                /** @description Only this status class */
+                status?: "1xx" | "2xx" | "3xx" | "4xx" | "5xx";
+                /** @description GET, POST, PUT, PATCH, DELETE */
+                method?: string;
+                /** @description Answered at or after this time */
+                since?: string;
+                /** @description Answered before this time */
+                until?: string;
+                /** @description Only requests about this user or group (its id) */
+                resourceId?: string;
+                /** @description Only the request(s) with this request id */
+                requestId?: string;
+                /** @description The `next` cursor of the previous page */
+                after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The tenant slug */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description The row: pass to GET …/requests/{id} for its bodies */
+                            id: number;
+                            /**
+                             * Format: date-time
+                             * @description When the request was answered
+                             */
+                            at: string;
+                            method: string;
+                            /** @description The request target as received: path and query string */
+                            path: string;
+                            /** @description The `filter` query parameter, decoded */
+                            filter: string | null;
+                            status: number;
+                            /** @description The SCIM error type of a failed request (RFC 7644 §3.12), e.g. uniqueness */
+                            scimType: string | null;
+                            /** @description The error detail the client was sent */
+                            detail: string | null;
+                            /** @description Rollcall's machine-readable reason for the error (docs/errors.md) */
+                            reason: string | null;
+                            latencyMs: number;
+                            /** @description The x-request-id of the answer (the client may have sent it) */
+                            requestId: string;
+                            /** @description The SCIM token that authenticated it; null when authentication failed */
+                            tokenId: string | null;
+                            userAgent: string | null;
+                            /** @description Okta, Microsoft Entra ID, … when the User-Agent names one */
+                            identityProvider: string | null;
+                            /** @enum {string|null} */
+                            resourceType: "User" | "Group" | null;
+                            /** @description The user or group the request was about */
+                            resourceId: string | null;
+                        }[];
+                        /** @description Pass as `after` for the next page; null on the last page */
+                        next: string | null;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant slug */
+                tenant: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The row: pass to GET …/requests/{id} for its bodies */
+                        id: number;
+                        /**
+                         * Format: date-time
+                         * @description When the request was answered
+                         */
+                        at: string;
+                        method: string;
+                        /** @description The request target as received: path and query string */
+                        path: string;
+                        /** @description The `filter` query parameter, decoded */
+                        filter: string | null;
+                        status: number;
+                        /** @description The SCIM error type of a failed request (RFC 7644 §3.12), e.g. uniqueness */
+                        scimType: string | null;
+                        /** @description The error detail the client was sent */
+                        detail: string | null;
+                        /** @description Rollcall's machine-readable reason for the error (docs/errors.md) */
+                        reason: string | null;
+                        latencyMs: number;
+                        /** @description The x-request-id of the answer (the client may have sent it) */
+                        requestId: string;
+                        /** @description The SCIM token that authenticated it; null when authentication failed */
+                        tokenId: string | null;
+                        userAgent: string | null;
+                        /** @description Okta, Microsoft Entra ID, … when the User-Agent names one */
+                        identityProvider: string | null;
+                        /** @enum {string|null} */
+                        resourceType: "User" | "Group" | null;
+                        /** @description The user or group the request was about */
+                        resourceId: string | null;
+                        /** @description null when there was no body */
+                        requestBody: {
+                            /** @description The body as JSON text, with redacted values replaced by "[redacted]"; cut when truncated */
+                            text: string;
+                            /** @description The original body's length, in characters */
+                            size: number;
+                            truncated: boolean;
+                        } | null;
+                        /** @description null when there was no body */
+                        responseBody: {
+                            /** @description The body as JSON text, with redacted values replaced by "[redacted]"; cut when truncated */
+                            text: string;
+                            /** @description The original body's length, in characters */
+                            size: number;
+                            truncated: boolean;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getTenantHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant slug */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: {
+                            id: string;
+                            slug: string;
+                        };
+                        /** @description false when the server records no requests (ROLLCALL_REQUEST_LOG=off) */
+                        recording: boolean;
+                        /** Format: date-time */
+                        lastRequestAt: string | null;
+                        lastHour: {
+                            requests: number;
+                            /** @description Answered 4xx */
+                            clientErrors: number;
+                            /** @description Answered 5xx */
+                            serverErrors: number;
+                            /** @description (clientErrors + serverErrors) / requests; null without requests */
+                            errorRate: number | null;
+                        };
+                        last24Hours: {
+                            requests: number;
+                            /** @description Answered 4xx */
+                            clientErrors: number;
+                            /** @description Answered 5xx */
+                            serverErrors: number;
+                            /** @description (clientErrors + serverErrors) / requests; null without requests */
+                            errorRate: number | null;
+                        };
+                        /** @description The client of the newest authenticated request; null before the first */
+                        identityProvider: {
+                            id: string | null;
+                            name: string | null;
+                            userAgent: string | null;
+                            /** Format: date-time */
+                            lastSeenAt: string;
+                        } | null;
+                        /** @description The newest request answered 4xx or 5xx */
+                        lastError: {
+                            /** @description The row: pass to GET …/requests/{id} for its bodies */
+                            id: number;
+                            /** Format: date-time */
+                            at: string;
+                            method: string;
+                            /** @description The request target as received: path and query string */
+                            path: string;
+                            status: number;
+                            scimType: string | null;
+                            detail: string | null;
+                            reason: string | null;
+                            /** @description The x-request-id of the answer (the client may have sent it) */
+                            requestId: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -85,6 +85,10 @@ test('every operation answers with a status and a body its declared response sch
   const oktaMetadata = readFileSync(new URL('../fixtures/saml/metadata/okta.xml', import.meta.url), 'utf8');
   const samlConnection = (await admin.POST('/admin/v1/tenants/{tenant}/saml/connections', { params: { path: { tenant: slug } }, body: { name: 'Walk IdP', metadataXml: oktaMetadata } })).data!.id;
 
+  // The SCIM request log (issue 13): the walk's own SCIM request, once written.
+  await server.running.requestLog.flush();
+  const loggedRequest = (await admin.GET('/admin/v1/tenants/{tenant}/requests', { params: { path: { tenant: slug }, query: { limit: 1 } } })).data!.data[0].id;
+
   const ids: Record<string, string> = { tenant: slug, tokenId: spareToken.data!.id, id: local.data!.id };
   /** Bodies and path/query overrides per operation; the rest is filled from `ids`. */
   const cases: Record<string, { body?: unknown; path?: Record<string, string>; query?: string; expect: number }> = {
@@ -141,6 +145,9 @@ test('every operation answers with a status and a body its declared response sch
     deleteSamlConnection: { path: { id: samlConnection }, expect: 204 },
     // Uploaded metadata has no URL to refresh from: the declared 409.
     refreshSamlConnection: { path: { id: samlConnection }, expect: 409 },
+    listRequests: { query: '?status=2xx&method=POST&limit=5', expect: 200 },
+    getRequest: { path: { id: String(loggedRequest) }, expect: 200 },
+    getTenantHealth: { expect: 200 },
     getSettings: { expect: 200 },
     replaceSettings: {
       body: { scim: { patchResponse: { users: 200, groups: 200 } }, customSchemas: [{ id: 'urn:ietf:params:scim:schemas:extension:walk:2.0:User', attributes: [{ name: 'badge', type: 'string' }] }] },
