@@ -70,3 +70,14 @@ test('SAML metadata and sign-in durations are read in seconds and bounded', () =
   assert.equal(c.saml.maxResponseBytes, DEFAULTS.saml.maxResponseBytes, 'the rest keep their defaults');
   assert.throws(() => loadConfig({}, { ROLLCALL_SSO_CODE_TTL_SECONDS: '3600' }), (e: Error) => e instanceof ConfigError && /ROLLCALL_SSO_CODE_TTL_SECONDS must be an integer from 5 to 600/.test(e.message));
 });
+
+test('the SCIM request log is on by default and off with ROLLCALL_REQUEST_LOG=off; password stays redacted whatever the list says', () => {
+  assert.deepEqual(loadConfig({}, {}).requestLog, { enabled: true, retentionDays: 30, maxRowsPerTenant: 100_000, maxBodyChars: 16_384, redact: ['password'] });
+  assert.equal(loadConfig({}, { ROLLCALL_REQUEST_LOG: 'off' }).requestLog.enabled, false);
+  const c = loadConfig({}, { ROLLCALL_REQUEST_LOG_REDACT: 'ssn, employeeNumber', ROLLCALL_REQUEST_LOG_RETENTION_DAYS: '7', ROLLCALL_REQUEST_LOG_MAX_ROWS: '5000', ROLLCALL_REQUEST_LOG_MAX_BODY_CHARS: '0' });
+  assert.deepEqual(c.requestLog, { enabled: true, retentionDays: 7, maxRowsPerTenant: 5000, maxBodyChars: 0, redact: ['password', 'ssn', 'employeeNumber'] });
+  assert.deepEqual(loadConfig({ requestLog: { ...DEFAULTS.requestLog, redact: ['ssn'] } }, {}).requestLog.redact, ['password', 'ssn'], 'a list in code adds to password too');
+  assert.throws(() => loadConfig({}, { ROLLCALL_REQUEST_LOG: 'maybe' }), (e: unknown) => e instanceof ConfigError && /ROLLCALL_REQUEST_LOG must be true or false/.test(e.message));
+  assert.throws(() => loadConfig({}, { ROLLCALL_REQUEST_LOG_REDACT: 'ssn,bad name' }), (e: unknown) => e instanceof ConfigError && /ROLLCALL_REQUEST_LOG_REDACT/.test(e.message));
+  assert.throws(() => loadConfig({}, { ROLLCALL_REQUEST_LOG_MAX_ROWS: '10' }), ConfigError);
+});
