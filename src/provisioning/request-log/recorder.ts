@@ -182,7 +182,7 @@ export class RequestLog {
   }
 
   private async write(batch: CapturedRequest[]): Promise<void> {
-    let rows: NewRequestLogEntry[] = [];
+    const rows: NewRequestLogEntry[] = [];
     try {
       const tenantOf = await this.resolveSlugs(batch);
       for (const c of batch) {
@@ -196,7 +196,6 @@ export class RequestLog {
     } catch (err) {
       this.dropped(rows.length || batch.length, `writing failed: ${err instanceof Error ? err.message : String(err)}`);
     }
-    rows = [];
   }
 
   /** Tenant ids of the slugs of requests that failed authentication (cached briefly, a bounded number of lookups per batch). */
