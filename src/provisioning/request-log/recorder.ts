@@ -219,7 +219,7 @@ export class RequestLog {
   private body(kept: string | undefined, size: number): RecordedBody | null {
     if (kept === undefined || size === 0 || this.config.maxBodyChars === 0) return null;
     const max = this.config.maxBodyChars;
-    let text = redactJson(kept, this.names);
+    let text = redactJson(kept, this.names, kept.length === size);
     const truncated = size > kept.length || text.length > max;
     if (text.length > max) text = text.slice(0, max);
     return { text, size, truncated };

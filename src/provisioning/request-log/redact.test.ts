@@ -73,3 +73,11 @@ test('text that is not JSON is not recorded; invalid JSON is scanned all the sam
   assert.ok(out.length < 200 && out.endsWith('"[not recorded: nested too deep]"'), out.slice(0, 100));
   assert.equal(redactJson('{"password":"a\\"b\\\\","x":"y"}', names), '{"password":"[redacted]","x":"y"}', 'escapes inside a redacted string');
 });
+
+test('a body that names no redacted attribute is kept as it is; one that spells a name with escapes is still redacted', () => {
+  const plain = '{"userName":"ann","emails":[{"value":"ann@example.com"}]}';
+  assert.equal(redactJson(plain, names, true), plain);
+  assert.equal(redactJson('{"pass\\u0077ord":"hunter2"}', names, true), '{"pass\\u0077ord":"[redacted]"}');
+  assert.equal(redactJson('{"Operations":[{"op":"replace","path":"pass\\u0077ord","value":"hunter2"}]}', names, true),
+    '{"Operations":[{"op":"replace","path":"pass\\u0077ord","value":"[redacted]"}]}');
+});
