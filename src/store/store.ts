@@ -130,7 +130,8 @@ export interface AuditEntry {
 export interface ActionRecord { audit?: AuditEntry; events?: readonly NewEvent[] }
 
 /** Who made a change: a SCIM token, an admin key, the CLI, or the vendor's own code (the library). */
-export interface EventActor { type: 'token' | 'adminKey' | 'cli' | 'library'; id: string | null; name: string | null }
+/** Who made a change: a SCIM token, an admin key, the CLI, the vendor's code, or (sign-in events) a SAML connection. */
+export interface EventActor { type: 'token' | 'adminKey' | 'cli' | 'library' | 'saml'; id: string | null; name: string | null }
 
 /** An event as a change writes it (docs/events.md). */
 export interface NewEvent {
