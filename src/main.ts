@@ -9,6 +9,7 @@ import { buildApp } from './http/app.ts';
 import { systemClock, type Clock } from './provisioning/clock.ts';
 import type { ChangeHook } from './provisioning/mutate.ts';
 import { Provisioning } from './provisioning/service.ts';
+import { makeSso, type SsoServices } from './provisioning/sso/services.ts';
 import { vetoHook, type VetoRegistry } from './provisioning/policies/vetoes.ts';
 import type { ConsumerKind, Store } from './store/store.ts';
 import { openStore } from './store/open.ts';
@@ -21,6 +22,8 @@ export interface Running {
   engine: Delivery;
   /** The webhook endpoints' use cases (the admin API's routes call them). */
   endpoints: WebhookEndpoints;
+  /** Single sign-on: the sign-in use case and the handoff to the app (provisioning/sso/). */
+  sso: SsoServices;
 }
 
 export interface ServerOptions {
@@ -49,7 +52,8 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
   let log: FastifyInstance['log'] | undefined;
   const store = options.store ?? (await openStore(config, { onSlowQuery: (sqlText, ms) => log?.warn({ sql: sqlText, ms }, 'slow query') }));
   const provisioning = makeProvisioning(config, store, options);
-  const app = await buildApp({ config, provisioning, logger: options.logger });
+  const sso = makeSso(config, provisioning);
+  const app = await buildApp({ config, provisioning, sso, logger: options.logger });
   log = app.log;
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -71,6 +75,7 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
     provisioning,
     engine,
     endpoints: new WebhookEndpoints(store, options.clock ?? systemClock, config.webhooks),
+    sso,
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     async close() {
       if (closed) return;

@@ -6,20 +6,24 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.ts';
 import type { Provisioning } from '../provisioning/service.ts';
+import type { SsoServices } from '../provisioning/sso/services.ts';
 import { registerAdminRoutes } from './admin/index.ts';
 import type { Drains } from './drain.ts';
 import { installScimErrors } from './scim/errors.ts';
 import { registerScimRoutes } from './scim/routes.ts';
+import { registerSamlRoutes } from './saml/routes.ts';
 
 export interface SurfaceDeps {
   config: Readonly<Config>;
   provisioning: Provisioning;
+  /** Single sign-on (provisioning/sso/services.ts): the sign-in use case and the handoff to the app. */
+  sso: SsoServices;
   /** Where a body answered 413 before it all arrived is read and thrown away (drain.ts). */
   drains: Drains;
 }
 
 export async function registerSurfaces(scope: FastifyInstance, deps: SurfaceDeps): Promise<void> {
-  const { config, provisioning, drains } = deps;
+  const { config, provisioning, drains, sso } = deps;
   // The SCIM error a reply answers with, for the request log (request-log.ts); scoped to these surfaces.
   scope.decorateReply('scimError', null);
   // A body found too large is answered while the client is still sending: read the rest (up to a
@@ -33,4 +37,6 @@ export async function registerSurfaces(scope: FastifyInstance, deps: SurfaceDeps
     await scim.register(async (tenant) => registerScimRoutes(tenant, { config, provisioning }), { prefix: '/v2/:tenant' });
   }, { prefix: '/scim' });
   await scope.register(async (admin) => registerAdminRoutes(admin, { config, provisioning }), { prefix: '/admin/v1' });
+  // The SAML service provider: browsers post here, so it answers in HTML pages (http/saml/pages.ts).
+  await scope.register(async (saml) => registerSamlRoutes(saml, { config, signIn: sso.signIn }), { prefix: '/saml' });
 }
