@@ -8,7 +8,7 @@ import { startAdminServer, scim, type AdminTestServer } from '../support/admin.t
 import { TestIdp } from '../support/saml-idp.ts';
 import {
   expectFailedEvent, expectRefusal, followToApp, goodResponse, postAcs, provision, setSso, signInEvents, spInitiated, ssoKey, ssoTenant, startApp, startLogin,
-  type SsoTenant, type TestApp,
+  type TestApp,
 } from '../support/sso.ts';
 
 let server: AdminTestServer;

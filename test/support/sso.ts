@@ -6,11 +6,29 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { createAdminKey } from '../../src/provisioning/tenants/admin-keys.ts';
 import { USER_SCHEMA } from '../../src/scim/schemas/core.ts';
-import { scim, type AdminTestServer, type Json } from './admin.ts';
+import { scim, type AdminTestServer } from './admin.ts';
 import { TestIdp, type ResponseOptions } from './saml-idp.ts';
 
+/** The profile the exchange answers with (docs/sso.md "Handing the user to your app"). */
+export interface ExchangedProfile {
+  id: string; userName: string; displayName: string | null; name: Record<string, unknown> | null;
+  emails: { value: string; type?: string; primary?: boolean }[]; groups: { id: string; displayName: string }[]; roles: string[];
+  tenant: { id: string; slug: string; ssoRequired: boolean }; connection: { id: string; name: string }; signedInAt: string; sessionExpiresAt: string;
+}
+
 /** What the app received from Rollcall and what the exchange answered. */
-export interface AppVisit { path: string; code?: string; token?: string; exchange?: { status: number; body: Json } }
+export interface AppVisit { path: string; code?: string; token?: string; exchange?: { status: number; body: { profile: ExchangedProfile; token: string } } }
+
+/** A sign-in event as the feed gives it (docs/events.md). */
+export interface SignInEvent {
+  type: 'user.signed_in' | 'user.sign_in_failed';
+  actor: { type: string; id: string | null; name: string | null };
+  requestId: string | null;
+  data: {
+    reason?: string; detail?: string; user: { id: string; userName: string } | null; nameId: string | null;
+    connection: { id: string; name: string } | null; authnRequestId: string | null; idpInitiated?: boolean; sessionIndex?: string | null;
+  };
+}
 
 /** The vendor's app: every visit recorded; a code is exchanged at once, server to server. */
 export interface TestApp { url: string; visits: AppVisit[]; close(): Promise<void> }
@@ -30,7 +48,7 @@ export async function startApp(rollcallUrl: string, ssoKey: string): Promise<Tes
           visit.code = code;
           const r = await fetch(`${rollcallUrl}/admin/v1/sso/token`, { method: 'POST', headers: { authorization: `Bearer ${ssoKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
           const text = await r.text();
-          visit.exchange = { status: r.status, body: text ? JSON.parse(text) : undefined };
+          visit.exchange = { status: r.status, body: (text ? JSON.parse(text) : undefined) as NonNullable<AppVisit['exchange']>['body'] };
         }
         visits.push(visit);
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -76,8 +94,9 @@ export async function ssoTenant(server: AdminTestServer, app: TestApp, o: { idp?
   assert.equal(conn.status, 201, conn.text);
   await setSso(server, slug, app, o.sso);
   const base = `${server.baseUrl}/saml/${slug}`;
+  const issued = tok.body as { scimUrl: string; token: string };
   return {
-    slug, scimUrl: tok.body.scimUrl, token: tok.body.token, idp, connectionId: conn.body.id, connectionName: name,
+    slug, scimUrl: issued.scimUrl, token: issued.token, idp, connectionId: (conn.body as { id: string }).id, connectionName: name,
     spEntityId: `${base}/metadata`, acsUrl: `${base}/acs`, loginUrl: `${base}/login`,
   };
 }
@@ -92,7 +111,7 @@ export async function setSso(server: AdminTestServer, slug: string, app: TestApp
 export async function provision(t: SsoTenant, userName: string, extra: Record<string, unknown> = {}): Promise<string> {
   const r = await scim(`${t.scimUrl}/Users`, t.token, 'POST', { schemas: [USER_SCHEMA], userName, emails: [{ value: userName, primary: true, type: 'work' }], ...extra });
   assert.equal(r.status, 201, r.text);
-  return r.body.id as string;
+  return (r.body as { id: string }).id;
 }
 
 export interface Answer { status: number; location: string | null; text: string; headers: Headers }
@@ -141,10 +160,10 @@ export async function followToApp(acs: Answer, app: TestApp): Promise<AppVisit> 
 }
 
 /** The tenant's sign-in events, in order. */
-export async function signInEvents(server: AdminTestServer, slug: string): Promise<Json[]> {
+export async function signInEvents(server: AdminTestServer, slug: string): Promise<SignInEvent[]> {
   const r = await server.admin('GET', `/events?tenant=${slug}&types=user.signed_in,user.sign_in_failed&limit=500`);
   assert.equal(r.status, 200, r.text);
-  return r.body.data as Json[];
+  return (r.body as { data: SignInEvent[] }).data;
 }
 
 /** Asserts a refusal page: this status, HTML with the page headers, the reason as its reference, no redirect. */
@@ -161,11 +180,11 @@ export function expectRefusal(a: Answer, status: number, reason: string): void {
 }
 
 /** The last sign-in event of the tenant is a failure with this reason; returns it. */
-export async function expectFailedEvent(server: AdminTestServer, slug: string, reason: string | string[]): Promise<Json> {
+export async function expectFailedEvent(server: AdminTestServer, slug: string, reason: string | readonly string[]): Promise<SignInEvent & { data: { reason: string } }> {
   const events = await signInEvents(server, slug);
   const last = events.at(-1);
-  assert.equal(last?.type, 'user.sign_in_failed', JSON.stringify(events.map((e) => [e.type, e.data.reason])));
-  const reasons = Array.isArray(reason) ? reason : [reason];
+  assert.ok(last?.type === 'user.sign_in_failed' && typeof last.data.reason === 'string', JSON.stringify(events.map((e) => [e.type, e.data.reason])));
+  const reasons: readonly string[] = typeof reason === 'string' ? [reason] : reason;
   assert.ok(reasons.includes(last.data.reason), `reason ${last.data.reason} is one of ${reasons.join(', ')}: ${last.data.detail}`);
-  return last;
+  return last as SignInEvent & { data: { reason: string } };
 }

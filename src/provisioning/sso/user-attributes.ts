@@ -34,7 +34,8 @@ export function userAttributeValue(doc: AttrDoc, attrPath: string): string | und
   const colon = attrPath.lastIndexOf(':');
   if (attrPath.toLowerCase().startsWith('urn:') && colon > 0) {
     const urn = keyOf(doc, attrPath.slice(0, colon));
-    value = urn !== undefined && isObject(doc[urn]) ? walk(doc[urn] as Record<string, unknown>, attrPath.slice(colon + 1)) : undefined;
+    const ext = urn === undefined ? undefined : doc[urn];
+    value = isObject(ext) ? walk(ext, attrPath.slice(colon + 1)) : undefined;
   } else {
     value = walk(doc, attrPath);
     if (value === undefined) {
