@@ -12,7 +12,9 @@ import { registerSurfaces } from './http/surfaces.ts';
 import { makeDelivery } from './events/delivery-thread.ts';
 import { makeProvisioning, openStore } from './main.ts';
 import { makeSso } from './provisioning/sso/services.ts';
-import type { Clock } from './provisioning/clock.ts';
+import { systemClock, type Clock } from './provisioning/clock.ts';
+import { SamlConnections } from './provisioning/sso/connections.ts';
+import { MetadataRefresher } from './provisioning/sso/metadata-refresher.ts';
 import { useCases, type UseCases } from './provisioning/use-cases.ts';
 import { VetoRegistry, type Veto } from './provisioning/policies/vetoes.ts';
 
@@ -135,6 +137,10 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
   const listeners = new ListenerRegistry();
   const engine = makeDelivery(config, store, { clock: options.clock, sinks: { listeners: new ListenerSink(listeners) }, log: { warn: (obj, msg) => log?.warn(obj, msg) } });
   engine.start();
+  // IdP metadata URLs are refreshed beside it (SAML connections made through the admin API).
+  const metadataRefresher = new MetadataRefresher(new SamlConnections(store, options.clock ?? systemClock, config), store, options.clock ?? systemClock,
+    { timeoutMs: config.saml.metadataTimeoutMs, log: { warn: (obj, msg) => log?.warn(obj, msg) } });
+  metadataRefresher.start();
   const drains = new Drains(DRAIN_LIMIT_FACTOR * config.bodyLimitBytes);
   const publicPath = new URL(config.publicUrl).pathname.replace(/\/+$/, '');
   let closed = false;
@@ -164,6 +170,7 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
     async close() {
       if (closed) return;
       closed = true;
+      await metadataRefresher.stop();
       await engine.stop();
       await store.close();
     },

@@ -10,6 +10,8 @@ import { systemClock, type Clock } from './provisioning/clock.ts';
 import type { ChangeHook } from './provisioning/mutate.ts';
 import { Provisioning } from './provisioning/service.ts';
 import { makeSso, type SsoServices } from './provisioning/sso/services.ts';
+import { SamlConnections } from './provisioning/sso/connections.ts';
+import { MetadataRefresher } from './provisioning/sso/metadata-refresher.ts';
 import { vetoHook, type VetoRegistry } from './provisioning/policies/vetoes.ts';
 import type { ConsumerKind, Store } from './store/store.ts';
 import { openStore } from './store/open.ts';
@@ -24,6 +26,10 @@ export interface Running {
   endpoints: WebhookEndpoints;
   /** Single sign-on: the sign-in use case and the handoff to the app (provisioning/sso/). */
   sso: SsoServices;
+  /** The tenants' SAML connections (provisioning/sso/connections.ts). */
+  samlConnections: SamlConnections;
+  /** Refreshes connections' metadata from their URLs (provisioning/sso/metadata-refresher.ts). */
+  metadataRefresher: MetadataRefresher;
 }
 
 export interface ServerOptions {
@@ -66,6 +72,10 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
   // Delivery starts once the server listens, and never inside a request (events/engine.ts).
   const engine = makeDelivery(config, store, { clock: options.clock, sinks: options.sinks, log: app.log });
   engine.start();
+  const clock = options.clock ?? systemClock;
+  const samlConnections = new SamlConnections(store, clock, config);
+  const metadataRefresher = new MetadataRefresher(samlConnections, store, clock, { timeoutMs: config.saml.metadataTimeoutMs, log: app.log });
+  metadataRefresher.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   let closed = false;
@@ -74,13 +84,16 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
     store,
     provisioning,
     engine,
-    endpoints: new WebhookEndpoints(store, options.clock ?? systemClock, config.webhooks),
+    endpoints: new WebhookEndpoints(store, clock, config.webhooks),
+    samlConnections,
+    metadataRefresher,
     sso,
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     async close() {
       if (closed) return;
       closed = true;
       await app.close();
+      await metadataRefresher.stop();
       await engine.stop();
       await store.close();
     },

@@ -531,6 +531,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/tenants/{tenant}/saml/connections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's SAML connections (identity providers) */
+        get: operations["listSamlConnections"];
+        put?: never;
+        /** Add an identity provider: from its metadata ("metadataXml" or "metadataUrl") or by hand ("entityId", "ssoUrl", "certificates"); or send the metadata XML itself as the body, with ?name= */
+        post: operations["createSamlConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{tenant}/saml/connections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getSamlConnection"];
+        put?: never;
+        post?: never;
+        /** Remove a connection: its users can no longer sign in through it */
+        delete: operations["deleteSamlConnection"];
+        options?: never;
+        head?: never;
+        /** Rename, change options, replace the metadata (XML or URL) or the certificates (send both during a rollover) */
+        patch: operations["updateSamlConnection"];
+        trace?: never;
+    };
+    "/admin/v1/tenants/{tenant}/saml/connections/{id}/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fetch the metadata URL now. A failed fetch keeps the last good metadata and answers 200 with refreshError set */
+        post: operations["refreshSamlConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -9250,6 +9303,1252 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    listSamlConnections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant slug */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description saml_… */
+                            id: string;
+                            name: string;
+                            /** @description The IdP's entity id: the Issuer its responses must carry */
+                            entityId: string;
+                            /** @description Where sign-in requests are sent (HTTP-Redirect binding) */
+                            ssoUrl: string;
+                            /** @description The IdP's signing certificates; each is accepted (two during a rollover) */
+                            certificates: {
+                                /** @description SHA-256 of the certificate (colon-separated hex), as IdP consoles show it */
+                                fingerprint: string;
+                                subject: string;
+                                /** Format: date-time */
+                                notBefore: string;
+                                /** Format: date-time */
+                                notAfter: string;
+                                expired: boolean;
+                                /** @description The certificate itself (public) */
+                                pem: string;
+                            }[];
+                            /** @description Where the metadata is refreshed from; null: uploaded or typed in */
+                            metadataUrl: string | null;
+                            /**
+                             * @description Which part of a response must carry the IdP signature
+                             * @enum {string}
+                             */
+                            signed: "assertion" | "response" | "either" | "both";
+                            /** @description Accept RSA-SHA1 signatures and SHA-1 digests (off: refused) */
+                            allowSha1: boolean;
+                            /** @description Accept sign-ins started at the IdP (unsolicited responses) */
+                            idpInitiated: boolean;
+                            enabled: boolean;
+                            /**
+                             * Format: date-time
+                             * @description The last successful fetch of the metadata URL
+                             */
+                            refreshedAt: string | null;
+                            /** @description Why the last refresh failed (the last good metadata is kept); null once one succeeds */
+                            refreshError: string | null;
+                            /** Format: date-time */
+                            refreshFailedAt: string | null;
+                            /** Format: date-time */
+                            nextRefreshAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description What the customer's IT admin enters at the identity provider for this tenant */
+                            sp: {
+                                /** @description The SP entity id (Okta: Audience URI; Entra: Identifier) */
+                                entityId: string;
+                                /** @description Assertion Consumer Service URL, HTTP-POST (Okta: Single sign-on URL; Entra: Reply URL) */
+                                acsUrl: string;
+                                /** @description Rollcall's SP metadata for this tenant, for IdPs that import it */
+                                metadataUrl: string;
+                                /** @description Where the app sends users to sign in (?returnTo=…&connection=…) */
+                                loginUrl: string;
+                            };
+                            /** @description Certificates expired or about to, left out of the metadata, … */
+                            warnings: string[];
+                        }[];
+                        /** @description Pass as `after` for the next page; null on the last page */
+                        next: string | null;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    createSamlConnection: {
+        parameters: {
+            query?: {
+                /** @description With an XML body: the connection's name */
+                name?: string;
+                /** @description With an XML body: which IdP of an aggregate */
+                entityId?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The tenant slug */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @description The IdP's metadata XML document */
+                    metadataXml?: string;
+                    /** @description With metadata: which IdP of an aggregate. By hand: the IdP's entity id */
+                    entityId?: string;
+                    /** @description By hand: the IdP single sign-on URL (HTTP-Redirect) */
+                    ssoUrl?: string;
+                    /** @description By hand: signing certificates, PEM or base64 (two during a rollover) */
+                    certificates?: string[];
+                    /** @description https:// URL of the metadata, fetched now and refreshed daily */
+                    metadataUrl?: string;
+                    /**
+                     * @description Which part of a response must carry the IdP signature
+                     * @enum {string}
+                     */
+                    signed?: "assertion" | "response" | "either" | "both";
+                    /** @description default false */
+                    allowSha1?: boolean;
+                    /** @description default false */
+                    idpInitiated?: boolean;
+                    /** @description default true */
+                    enabled?: boolean;
+                };
+                "application/samlmetadata+xml": string;
+                "application/xml": string;
+                "text/xml": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description saml_… */
+                        id: string;
+                        name: string;
+                        /** @description The IdP's entity id: the Issuer its responses must carry */
+                        entityId: string;
+                        /** @description Where sign-in requests are sent (HTTP-Redirect binding) */
+                        ssoUrl: string;
+                        /** @description The IdP's signing certificates; each is accepted (two during a rollover) */
+                        certificates: {
+                            /** @description SHA-256 of the certificate (colon-separated hex), as IdP consoles show it */
+                            fingerprint: string;
+                            subject: string;
+                            /** Format: date-time */
+                            notBefore: string;
+                            /** Format: date-time */
+                            notAfter: string;
+                            expired: boolean;
+                            /** @description The certificate itself (public) */
+                            pem: string;
+                        }[];
+                        /** @description Where the metadata is refreshed from; null: uploaded or typed in */
+                        metadataUrl: string | null;
+                        /**
+                         * @description Which part of a response must carry the IdP signature
+                         * @enum {string}
+                         */
+                        signed: "assertion" | "response" | "either" | "both";
+                        /** @description Accept RSA-SHA1 signatures and SHA-1 digests (off: refused) */
+                        allowSha1: boolean;
+                        /** @description Accept sign-ins started at the IdP (unsolicited responses) */
+                        idpInitiated: boolean;
+                        enabled: boolean;
+                        /**
+                         * Format: date-time
+                         * @description The last successful fetch of the metadata URL
+                         */
+                        refreshedAt: string | null;
+                        /** @description Why the last refresh failed (the last good metadata is kept); null once one succeeds */
+                        refreshError: string | null;
+                        /** Format: date-time */
+                        refreshFailedAt: string | null;
+                        /** Format: date-time */
+                        nextRefreshAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** @description What the customer's IT admin enters at the identity provider for this tenant */
+                        sp: {
+                            /** @description The SP entity id (Okta: Audience URI; Entra: Identifier) */
+                            entityId: string;
+                            /** @description Assertion Consumer Service URL, HTTP-POST (Okta: Single sign-on URL; Entra: Reply URL) */
+                            acsUrl: string;
+                            /** @description Rollcall's SP metadata for this tenant, for IdPs that import it */
+                            metadataUrl: string;
+                            /** @description Where the app sends users to sign in (?returnTo=…&connection=…) */
+                            loginUrl: string;
+                        };
+                        /** @description Certificates expired or about to, left out of the metadata, … */
+                        warnings: string[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getSamlConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant slug */
+                tenant: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description saml_… */
+                        id: string;
+                        name: string;
+                        /** @description The IdP's entity id: the Issuer its responses must carry */
+                        entityId: string;
+                        /** @description Where sign-in requests are sent (HTTP-Redirect binding) */
+                        ssoUrl: string;
+                        /** @description The IdP's signing certificates; each is accepted (two during a rollover) */
+                        certificates: {
+                            /** @description SHA-256 of the certificate (colon-separated hex), as IdP consoles show it */
+                            fingerprint: string;
+                            subject: string;
+                            /** Format: date-time */
+                            notBefore: string;
+                            /** Format: date-time */
+                            notAfter: string;
+                            expired: boolean;
+                            /** @description The certificate itself (public) */
+                            pem: string;
+                        }[];
+                        /** @description Where the metadata is refreshed from; null: uploaded or typed in */
+                        metadataUrl: string | null;
+                        /**
+                         * @description Which part of a response must carry the IdP signature
+                         * @enum {string}
+                         */
+                        signed: "assertion" | "response" | "either" | "both";
+                        /** @description Accept RSA-SHA1 signatures and SHA-1 digests (off: refused) */
+                        allowSha1: boolean;
+                        /** @description Accept sign-ins started at the IdP (unsolicited responses) */
+                        idpInitiated: boolean;
+                        enabled: boolean;
+                        /**
+                         * Format: date-time
+                         * @description The last successful fetch of the metadata URL
+                         */
+                        refreshedAt: string | null;
+                        /** @description Why the last refresh failed (the last good metadata is kept); null once one succeeds */
+                        refreshError: string | null;
+                        /** Format: date-time */
+                        refreshFailedAt: string | null;
+                        /** Format: date-time */
+                        nextRefreshAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** @description What the customer's IT admin enters at the identity provider for this tenant */
+                        sp: {
+                            /** @description The SP entity id (Okta: Audience URI; Entra: Identifier) */
+                            entityId: string;
+                            /** @description Assertion Consumer Service URL, HTTP-POST (Okta: Single sign-on URL; Entra: Reply URL) */
+                            acsUrl: string;
+                            /** @description Rollcall's SP metadata for this tenant, for IdPs that import it */
+                            metadataUrl: string;
+                            /** @description Where the app sends users to sign in (?returnTo=…&connection=…) */
+                            loginUrl: string;
+                        };
+                        /** @description Certificates expired or about to, left out of the metadata, … */
+                        warnings: string[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    deleteSamlConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant slug */
+                tenant: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    updateSamlConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant slug */
+                tenant: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /** @description The IdP's metadata XML document */
+                    metadataXml?: string;
+                    /** @description With metadata: which IdP of an aggregate. By hand: the IdP's entity id */
+                    entityId?: string;
+                    /** @description By hand: the IdP single sign-on URL (HTTP-Redirect) */
+                    ssoUrl?: string;
+                    /** @description By hand: signing certificates, PEM or base64 (two during a rollover) */
+                    certificates?: string[];
+                    /** @description A new URL (fetched now), or null to stop refreshing and keep the values */
+                    metadataUrl?: string | null;
+                    /**
+                     * @description Which part of a response must carry the IdP signature
+                     * @enum {string}
+                     */
+                    signed?: "assertion" | "response" | "either" | "both";
+                    /** @description default false */
+                    allowSha1?: boolean;
+                    /** @description default false */
+                    idpInitiated?: boolean;
+                    /** @description default true */
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description saml_… */
+                        id: string;
+                        name: string;
+                        /** @description The IdP's entity id: the Issuer its responses must carry */
+                        entityId: string;
+                        /** @description Where sign-in requests are sent (HTTP-Redirect binding) */
+                        ssoUrl: string;
+                        /** @description The IdP's signing certificates; each is accepted (two during a rollover) */
+                        certificates: {
+                            /** @description SHA-256 of the certificate (colon-separated hex), as IdP consoles show it */
+                            fingerprint: string;
+                            subject: string;
+                            /** Format: date-time */
+                            notBefore: string;
+                            /** Format: date-time */
+                            notAfter: string;
+                            expired: boolean;
+                            /** @description The certificate itself (public) */
+                            pem: string;
+                        }[];
+                        /** @description Where the metadata is refreshed from; null: uploaded or typed in */
+                        metadataUrl: string | null;
+                        /**
+                         * @description Which part of a response must carry the IdP signature
+                         * @enum {string}
+                         */
+                        signed: "assertion" | "response" | "either" | "both";
+                        /** @description Accept RSA-SHA1 signatures and SHA-1 digests (off: refused) */
+                        allowSha1: boolean;
+                        /** @description Accept sign-ins started at the IdP (unsolicited responses) */
+                        idpInitiated: boolean;
+                        enabled: boolean;
+                        /**
+                         * Format: date-time
+                         * @description The last successful fetch of the metadata URL
+                         */
+                        refreshedAt: string | null;
+                        /** @description Why the last refresh failed (the last good metadata is kept); null once one succeeds */
+                        refreshError: string | null;
+                        /** Format: date-time */
+                        refreshFailedAt: string | null;
+                        /** Format: date-time */
+                        nextRefreshAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** @description What the customer's IT admin enters at the identity provider for this tenant */
+                        sp: {
+                            /** @description The SP entity id (Okta: Audience URI; Entra: Identifier) */
+                            entityId: string;
+                            /** @description Assertion Consumer Service URL, HTTP-POST (Okta: Single sign-on URL; Entra: Reply URL) */
+                            acsUrl: string;
+                            /** @description Rollcall's SP metadata for this tenant, for IdPs that import it */
+                            metadataUrl: string;
+                            /** @description Where the app sends users to sign in (?returnTo=…&connection=…) */
+                            loginUrl: string;
+                        };
+                        /** @description Certificates expired or about to, left out of the metadata, … */
+                        warnings: string[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    refreshSamlConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant slug */
+                tenant: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description saml_… */
+                        id: string;
+                        name: string;
+                        /** @description The IdP's entity id: the Issuer its responses must carry */
+                        entityId: string;
+                        /** @description Where sign-in requests are sent (HTTP-Redirect binding) */
+                        ssoUrl: string;
+                        /** @description The IdP's signing certificates; each is accepted (two during a rollover) */
+                        certificates: {
+                            /** @description SHA-256 of the certificate (colon-separated hex), as IdP consoles show it */
+                            fingerprint: string;
+                            subject: string;
+                            /** Format: date-time */
+                            notBefore: string;
+                            /** Format: date-time */
+                            notAfter: string;
+                            expired: boolean;
+                            /** @description The certificate itself (public) */
+                            pem: string;
+                        }[];
+                        /** @description Where the metadata is refreshed from; null: uploaded or typed in */
+                        metadataUrl: string | null;
+                        /**
+                         * @description Which part of a response must carry the IdP signature
+                         * @enum {string}
+                         */
+                        signed: "assertion" | "response" | "either" | "both";
+                        /** @description Accept RSA-SHA1 signatures and SHA-1 digests (off: refused) */
+                        allowSha1: boolean;
+                        /** @description Accept sign-ins started at the IdP (unsolicited responses) */
+                        idpInitiated: boolean;
+                        enabled: boolean;
+                        /**
+                         * Format: date-time
+                         * @description The last successful fetch of the metadata URL
+                         */
+                        refreshedAt: string | null;
+                        /** @description Why the last refresh failed (the last good metadata is kept); null once one succeeds */
+                        refreshError: string | null;
+                        /** Format: date-time */
+                        refreshFailedAt: string | null;
+                        /** Format: date-time */
+                        nextRefreshAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** @description What the customer's IT admin enters at the identity provider for this tenant */
+                        sp: {
+                            /** @description The SP entity id (Okta: Audience URI; Entra: Identifier) */
+                            entityId: string;
+                            /** @description Assertion Consumer Service URL, HTTP-POST (Okta: Single sign-on URL; Entra: Reply URL) */
+                            acsUrl: string;
+                            /** @description Rollcall's SP metadata for this tenant, for IdPs that import it */
+                            metadataUrl: string;
+                            /** @description Where the app sends users to sign in (?returnTo=…&connection=…) */
+                            loginUrl: string;
+                        };
+                        /** @description Certificates expired or about to, left out of the metadata, … */
+                        warnings: string[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,6 +2,10 @@
 // headers timeout longer than the request timeout (which Node would refuse) is a clear error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, DEFAULTS, loadConfig } from './config.ts';
 
 test('timeouts default to the documented values and each can be set on its own', () => {
@@ -32,4 +36,37 @@ test('delivery runs in its own thread unless ROLLCALL_DELIVERY_THREAD=main; any 
   assert.equal(loadConfig({}, { ROLLCALL_DELIVERY_THREAD: 'main' }).delivery.thread, 'main');
   assert.throws(() => loadConfig({}, { ROLLCALL_DELIVERY_THREAD: 'both' }), (e: Error) => e instanceof ConfigError && /ROLLCALL_DELIVERY_THREAD must be worker .* or main/.test(e.message));
   assert.throws(() => loadConfig({ delivery: { ...DEFAULTS.delivery, thread: 'thread' as never } }, {}), /delivery.thread must be 'worker' or 'main'/);
+});
+
+test('the SAML SP key and certificate are read from the PEM files named; one without the other, or a file that is not PEM, is refused without echoing it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rollcall-config-'));
+  try {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    // Any PEM with the certificate label passes the config check; the certificate itself is checked where it is used.
+    const certPem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    writeFileSync(join(dir, 'sp.key'), keyPem);
+    writeFileSync(join(dir, 'sp.crt'), certPem);
+    writeFileSync(join(dir, 'not-pem.txt'), 'secret-material-not-pem');
+    const c = loadConfig({}, { ROLLCALL_SAML_SP_KEY_FILE: join(dir, 'sp.key'), ROLLCALL_SAML_SP_CERT_FILE: join(dir, 'sp.crt') });
+    assert.equal(c.saml.spPrivateKey, keyPem);
+    assert.equal(c.saml.spCertificate, certPem);
+    assert.equal(loadConfig({}, {}).saml.spPrivateKey, undefined, 'unset: AuthnRequests go unsigned');
+    assert.throws(() => loadConfig({}, { ROLLCALL_SAML_SP_KEY_FILE: join(dir, 'sp.key') }), (e: Error) => e instanceof ConfigError && /go together/.test(e.message));
+    assert.throws(() => loadConfig({}, { ROLLCALL_SAML_SP_KEY_FILE: join(dir, 'not-pem.txt'), ROLLCALL_SAML_SP_CERT_FILE: join(dir, 'sp.crt') }),
+      (e: Error) => e instanceof ConfigError && /ROLLCALL_SAML_SP_KEY_FILE must name a PEM file/.test(e.message) && !e.message.includes('secret-material'));
+    assert.throws(() => loadConfig({}, { ROLLCALL_SAML_SP_CERT_FILE: join(dir, 'missing.crt'), ROLLCALL_SAML_SP_KEY_FILE: join(dir, 'sp.key') }), (e: Error) => e instanceof ConfigError && /cannot be read \(ENOENT\)/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SAML metadata and sign-in durations are read in seconds and bounded', () => {
+  assert.equal(loadConfig({}, {}).saml.codeTtlMs, 60_000);
+  const c = loadConfig({}, { ROLLCALL_SSO_CODE_TTL_SECONDS: '30', ROLLCALL_SAML_METADATA_REFRESH_SECONDS: '3600', ROLLCALL_SAML_METADATA_ALLOW_HTTP: 'true' });
+  assert.equal(c.saml.codeTtlMs, 30_000);
+  assert.equal(c.saml.metadataRefreshMs, 3_600_000);
+  assert.equal(c.saml.metadataAllowHttp, true);
+  assert.equal(c.saml.maxResponseBytes, DEFAULTS.saml.maxResponseBytes, 'the rest keep their defaults');
+  assert.throws(() => loadConfig({}, { ROLLCALL_SSO_CODE_TTL_SECONDS: '3600' }), (e: Error) => e instanceof ConfigError && /ROLLCALL_SSO_CODE_TTL_SECONDS must be an integer from 5 to 600/.test(e.message));
 });

@@ -4,7 +4,9 @@
 // never to loopback, private (RFC 1918), carrier-grade NAT (RFC 6598), link-local (and so the cloud
 // metadata address 169.254.169.254), unique-local IPv6 (RFC 4193), multicast, reserved or unspecified
 // addresses, nor their IPv4-mapped IPv6 forms — unless the operator allows them (development:
-// ROLLCALL_WEBHOOK_ALLOW_HTTP, ROLLCALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES).
+// ROLLCALL_WEBHOOK_ALLOW_HTTP, ROLLCALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES). IdP metadata URLs
+// (provisioning/sso/metadata-fetch.ts) are fetched under the same rules, with their own settings
+// and words (GuardWording).
 //
 // The check that counts is made on the addresses a name resolves to, when the connection is made
 // (guardedLookup, given to http.request as its `lookup`), so a name that resolves to a public address
@@ -18,7 +20,26 @@ export interface AddressPolicy {
   allowHttp: boolean;
   /** Loopback, private and link-local addresses (development, or receivers inside the vendor's network on purpose). */
   allowPrivateAddresses: boolean;
+  /** How refusals name the URLs and the settings that allow them; webhooks' when absent. */
+  wording?: GuardWording;
 }
+
+/** The words of the guard's refusals, per use: the same rules guard webhooks and IdP metadata URLs. */
+export interface GuardWording {
+  /** "Webhook URLs" */
+  urls: string;
+  /** "send to" */
+  verb: string;
+  httpSetting: string;
+  privateSetting: string;
+  /** Why credentials in the URL are refused. */
+  noCredentials: string;
+}
+
+export const WEBHOOK_WORDING: GuardWording = {
+  urls: 'Webhook URLs', verb: 'send to', httpSetting: 'ROLLCALL_WEBHOOK_ALLOW_HTTP', privateSetting: 'ROLLCALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES',
+  noCredentials: 'receivers verify the signature instead',
+};
 
 /** An endpoint URL or address that the policy refuses; `reason` says which rule. */
 export class AddressRefused extends Error {
@@ -50,23 +71,24 @@ export function isForbiddenAddress(ip: string): boolean {
 export function checkEndpointUrl(raw: string, policy: AddressPolicy): URL {
   let url: URL;
   try { url = new URL(raw); } catch { throw new AddressRefused(`"${raw.slice(0, 200)}" is not a URL.`, 'invalid'); }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AddressRefused(`Webhook URLs must be https:// URLs, got ${url.protocol}.`, 'scheme');
+  const w = policy.wording ?? WEBHOOK_WORDING;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AddressRefused(`${w.urls} must be https:// URLs, got ${url.protocol}.`, 'scheme');
   if (url.protocol === 'http:' && !policy.allowHttp) {
-    throw new AddressRefused('Webhook URLs must use https://; plain http:// is allowed only when ROLLCALL_WEBHOOK_ALLOW_HTTP is set (development).', 'scheme');
+    throw new AddressRefused(`${w.urls} must use https://; plain http:// is allowed only when ${w.httpSetting} is set (development).`, 'scheme');
   }
-  // Credentials in the URL would be shown in listings and logs; receivers authenticate by the signature.
-  if (url.username || url.password) throw new AddressRefused('Webhook URLs must not contain a user name or password; receivers verify the signature instead.', 'credentials');
+  // Credentials in the URL would be shown in listings and logs.
+  if (url.username || url.password) throw new AddressRefused(`${w.urls} must not contain a user name or password; ${w.noCredentials}.`, 'credentials');
   if (!policy.allowPrivateAddresses) {
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) && isForbiddenAddress(host)) throw refusedAddress(url.hostname, host);
-    if (host === 'localhost' || host.endsWith('.localhost')) throw refusedAddress(url.hostname, '127.0.0.1');
+    if (isIP(host) && isForbiddenAddress(host)) throw refusedAddress(url.hostname, host, w);
+    if (host === 'localhost' || host.endsWith('.localhost')) throw refusedAddress(url.hostname, '127.0.0.1', w);
   }
   return url;
 }
 
-function refusedAddress(host: string, address: string): AddressRefused {
+function refusedAddress(host: string, address: string, w: GuardWording): AddressRefused {
   const via = host.replace(/^\[|\]$/g, '') === address ? '' : ` (${host} resolves to it)`;
-  return new AddressRefused(`Refused to send to ${address}${via}: loopback, private, link-local and other non-public addresses are allowed only when ROLLCALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES is set.`, 'address');
+  return new AddressRefused(`Refused to ${w.verb} ${address}${via}: loopback, private, link-local and other non-public addresses are allowed only when ${w.privateSetting} is set.`, 'address');
 }
 
 /**
@@ -80,7 +102,7 @@ export function guardedLookup(policy: AddressPolicy): LookupFunction {
       if (err) return callback(err, '', 0);
       if (!policy.allowPrivateAddresses) {
         const bad = addresses.find((a) => isForbiddenAddress(a.address));
-        if (bad) return callback(refusedAddress(hostname, bad.address), '', 0);
+        if (bad) return callback(refusedAddress(hostname, bad.address, policy.wording ?? WEBHOOK_WORDING), '', 0);
       }
       if (!addresses.length) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
       if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);

@@ -82,6 +82,8 @@ test('every operation answers with a status and a body its declared response sch
   const tenantHook = (await admin.POST('/admin/v1/tenants/{tenant}/webhooks', { params: { path: { tenant: slug } }, body: { url: 'https://hooks.example.com/walk' } })).data!.id;
   const globalHook = (await admin.POST('/admin/v1/webhooks', { body: { url: 'https://hooks.example.com/all' } })).data!.id;
   const walkEvent = (await admin.GET('/admin/v1/events', { params: { query: { tenant: slug, limit: 1 } } })).data!.data[0].id;
+  const oktaMetadata = readFileSync(new URL('../fixtures/saml/metadata/okta.xml', import.meta.url), 'utf8');
+  const samlConnection = (await admin.POST('/admin/v1/tenants/{tenant}/saml/connections', { params: { path: { tenant: slug } }, body: { name: 'Walk IdP', metadataXml: oktaMetadata } })).data!.id;
 
   const ids: Record<string, string> = { tenant: slug, tokenId: spareToken.data!.id, id: local.data!.id };
   /** Bodies and path/query overrides per operation; the rest is filled from `ids`. */
@@ -132,6 +134,13 @@ test('every operation answers with a status and a body its declared response sch
     listGlobalWebhookAttempts: { path: { id: globalHook }, query: '?outcome=failed', expect: 200 },
     listGlobalWebhookDeadLetters: { path: { id: globalHook }, query: '?pending=true', expect: 200 },
     replayGlobalWebhook: { path: { id: globalHook }, body: { fromEvent: walkEvent }, expect: 202 },
+    listSamlConnections: { expect: 200 },
+    createSamlConnection: { body: { name: 'Walk IdP 2', metadataXml: oktaMetadata, signed: 'assertion' }, expect: 201 },
+    getSamlConnection: { path: { id: samlConnection }, expect: 200 },
+    updateSamlConnection: { path: { id: samlConnection }, body: { enabled: false, idpInitiated: true }, expect: 200 },
+    deleteSamlConnection: { path: { id: samlConnection }, expect: 204 },
+    // Uploaded metadata has no URL to refresh from: the declared 409.
+    refreshSamlConnection: { path: { id: samlConnection }, expect: 409 },
     getSettings: { expect: 200 },
     replaceSettings: {
       body: { scim: { patchResponse: { users: 200, groups: 200 } }, customSchemas: [{ id: 'urn:ietf:params:scim:schemas:extension:walk:2.0:User', attributes: [{ name: 'badge', type: 'string' }] }] },

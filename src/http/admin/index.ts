@@ -19,7 +19,9 @@ import { scimModeRoutes } from './routes/scim-mode.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { samlRoutes } from './routes/saml.ts';
 import { WebhookEndpoints } from '../../events/endpoints.ts';
+import { SamlConnections } from '../../provisioning/sso/connections.ts';
 
 export interface AdminDeps { config: Readonly<Config>; provisioning: Provisioning }
 
@@ -68,5 +70,6 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     directoryRoutes(secured, deps);
     settingsRoutes(secured, deps);
     webhookRoutes(secured, { ...deps, webhooks: new WebhookEndpoints(deps.provisioning.store, deps.provisioning.clock, deps.config.webhooks) });
+    samlRoutes(secured, { ...deps, connections: new SamlConnections(deps.provisioning.store, deps.provisioning.clock, deps.config) });
   });
 }

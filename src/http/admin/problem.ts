@@ -10,6 +10,7 @@ import { IdpManaged, InvitationsClosed } from '../../provisioning/admin/director
 import { SettingsError } from '../../provisioning/tenants/settings.ts';
 import { TenantError } from '../../provisioning/tenants/tenants.ts';
 import { EndpointError } from '../../events/endpoints.ts';
+import { SamlConnectionError } from '../../provisioning/sso/connections.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 const TYPE_PREFIX = 'urn:rollcall:problem:';
@@ -115,6 +116,10 @@ export function translate(err: FastifyError, bodyLimit: number, retryAfter: numb
   if ((err as unknown) instanceof EndpointError) {
     const e = err as unknown as EndpointError;
     return new Problem(e.status, e.status === 404 ? 'not-found' : e.status === 409 ? 'conflict' : 'invalid-value', e.message, e.field ? { field: e.field } : {});
+  }
+  if ((err as unknown) instanceof SamlConnectionError) {
+    const e = err as unknown as SamlConnectionError;
+    return new Problem(e.status, e.status === 404 ? 'not-found' : e.status === 409 ? 'conflict' : 'invalid-value', e.message, { ...(e.field ? { field: e.field } : {}), ...(e.reason ? { reason: e.reason } : {}) });
   }
   if (err instanceof TenantError) return new Problem(err.status, err.status === 404 ? 'not-found' : err.status === 409 ? 'conflict' : 'invalid-value', err.message, err.field ? { field: err.field } : {});
   if ((err as unknown) instanceof StoreUnavailable) return new Problem(503, 'unavailable', 'The database is unavailable at the moment; retry after the number of seconds in Retry-After.', {}, { 'Retry-After': String(retryAfter) });

@@ -17,7 +17,7 @@ export const LIBRARY_ADMIN_ACTOR: Actor = Object.freeze({ type: 'library', keyId
 /** The actor as events name it (store.ts EventActor): the same key id and name the audit entry holds. */
 export const eventActor = (actor: Actor): EventActor => ({ type: actor.type, id: actor.keyId, name: actor.keyName });
 
-export interface AuditTarget { type: 'tenant' | 'token' | 'user' | 'group' | 'adminKey' | 'settings' | 'webhook'; id: string | null; tenantId: string | null }
+export interface AuditTarget { type: 'tenant' | 'token' | 'user' | 'group' | 'adminKey' | 'settings' | 'webhook' | 'samlConnection'; id: string | null; tenantId: string | null }
 
 /**
  * An audit entry, for the store to write (inside the action's own transaction, or by audit()). Ids

@@ -11,6 +11,7 @@ import { parseFilter } from '../../scim/filter.ts';
 import { filterContract } from './filter-contract.ts';
 import { hostileValuesContract } from './hostile-values-contract.ts';
 import { policiesContract } from './policies-contract.ts';
+import { samlContract } from './saml-contract.ts';
 import { settingsContract } from './settings-contract.ts';
 import { UniquenessViolation, UnknownMembers, type Store } from '../store.ts';
 
@@ -338,4 +339,5 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
   adminContract(driver, open);
   settingsContract(driver, open);
   policiesContract(driver, open);
+  samlContract(driver, open);
 }

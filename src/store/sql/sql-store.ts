@@ -6,6 +6,7 @@ import { UniquenessViolation, type ActionRecord, type AdminKeyRecord, type Consu
 import type { SqlDialect } from './dialect.ts';
 import * as delivery from './delivery.ts';
 import * as events from './events.ts';
+import * as samlConnections from './saml-connections.ts';
 import { canNameRow } from './lookup-key.ts';
 import { SqlResources } from './resources.ts';
 import type { QueryRunner } from './runner.ts';
@@ -157,10 +158,12 @@ export abstract class SqlStore implements Store {
       const count = async (table: string) => Number((await db.run(sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(table)} WHERE tenant_id = ${tenantId}`)).rows[0]?.n ?? 0);
       const users = await count('users');
       const groups = await count('groups');
-      // Children first, each by its tenant_id index, rather than trusting cascades to reach them all.
-      // Not its events (nor event_heads, nor its audit entries): the app must still read
-      // tenant.deleted and whatever came before it; retention prunes them (events/retention).
-      for (const table of ['group_members', 'user_values', 'custom_values', 'users', 'groups', 'tokens', 'resource_counts']) {
+      // Children first, each by its tenant_id index, rather than trusting cascades to reach them all;
+      // its SAML state too (issue 12): connections, AuthnRequests in flight, accepted assertion ids,
+      // sign-in codes. Not its events (nor event_heads, nor its audit entries): the app must still
+      // read tenant.deleted and whatever came before it; retention prunes them (events/retention).
+      for (const table of ['group_members', 'user_values', 'custom_values', 'users', 'groups', 'tokens', 'resource_counts',
+        'saml_requests', 'saml_assertions', 'sso_codes', 'saml_connections']) {
         await db.run(sql`DELETE FROM ${sql.table(table)} WHERE tenant_id = ${tenantId}`);
       }
       await db.run(sql`DELETE FROM tenants WHERE id = ${tenantId}`);
@@ -384,12 +387,29 @@ export abstract class SqlStore implements Store {
 
   // ---- SAML single sign-on (issue 12): implemented in store/sql/saml-connections.ts and sso.ts ----
   // TEMPORARY while the lanes are built; each lane replaces its own methods.
-  createSamlConnection(): Promise<void> { return notYet(); }
-  getSamlConnection(): Promise<SamlConnectionRecord | undefined> { return notYet(); }
-  listSamlConnections(): Promise<SamlConnectionRecord[]> { return notYet(); }
-  updateSamlConnection(): Promise<boolean> { return notYet(); }
-  deleteSamlConnection(): Promise<boolean> { return notYet(); }
-  claimSamlRefreshes(): Promise<SamlConnectionRecord[]> { return notYet(); }
+  createSamlConnection(c: SamlConnectionRecord, record?: ActionRecord): Promise<void> {
+    return this.atomically(async (db, tx) => {
+      await samlConnections.createSamlConnection(db, this.dialect, c);
+      await this.record(tx, record);
+    });
+  }
+  getSamlConnection(tenantId: string, id: string) { return this.run(() => samlConnections.getSamlConnection(this.db, tenantId, id)); }
+  listSamlConnections(tenantId: string) { return this.run(() => samlConnections.listSamlConnections(this.db, tenantId)); }
+  updateSamlConnection(c: SamlConnectionRecord, record?: ActionRecord): Promise<boolean> {
+    return this.atomically(async (db, tx) => {
+      if (!(await samlConnections.updateSamlConnection(db, this.dialect, c))) return false;
+      await this.record(tx, record);
+      return true;
+    });
+  }
+  deleteSamlConnection(tenantId: string, id: string, record?: ActionRecord): Promise<boolean> {
+    return this.atomically(async (db, tx) => {
+      if (!(await samlConnections.deleteSamlConnection(db, tenantId, id))) return false;
+      await this.record(tx, record);
+      return true;
+    });
+  }
+  claimSamlRefreshes(now: string, claimUntil: string, limit: number) { return this.run(() => samlConnections.claimSamlRefreshes(this.db, this.dialect, now, claimUntil, limit)); }
   saveSamlRequest(): Promise<void> { return notYet(); }
   takeSamlRequest(): Promise<SamlRequestRecord | undefined> { return notYet(); }
   acceptAssertionId(): Promise<boolean> { return notYet(); }
