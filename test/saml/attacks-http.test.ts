@@ -10,7 +10,7 @@ import { startAdminServer, type AdminTestServer } from '../support/admin.ts';
 import { attackVariants } from '../support/saml-attacks.ts';
 import { TestIdp } from '../support/saml-idp.ts';
 import {
-  expectFailedEvent, expectRefusal, followToApp, goodResponse, postAcs, provision, signInEvents, spInitiated, ssoKey, ssoTenant, startApp, startLogin,
+  expectFailedEvent, expectRefusal, followToApp, postAcs, provision, signInEvents, spInitiated, ssoKey, ssoTenant, startApp, startLogin,
   type SsoTenant, type TestApp,
 } from '../support/sso.ts';
 
@@ -31,6 +31,11 @@ after(async () => {
   await server?.close();
 });
 
+async function setSigned(signed: string): Promise<void> {
+  const r = await server.admin('PATCH', `/tenants/${t.slug}/saml/connections/${t.connectionId}`, { body: { signed } });
+  assert.equal(r.status, 200, r.text);
+}
+
 /** The sign-ins this file made on purpose (the controls); every other attempt must add none. */
 let legitimate = 0;
 
@@ -42,7 +47,7 @@ async function nobodySignedIn(): Promise<void> {
 
 describe('every attack variant through POST /acs', () => {
   // The variants are made from a valid response answering a real AuthnRequest, so that a refusal is
-  // the attack's doing and not a missing request.
+  // the attack's doing and not a missing request. The attacker: the IdP's entity id, another key.
   const attacker = TestIdp.create({ key: 'attacker' });
 
   test('the valid response the variants are made from would sign the victim in (control)', async () => {
@@ -54,19 +59,25 @@ describe('every attack variant through POST /acs', () => {
 
   test('each variant is refused with its reason, a page and an event, and signs nobody in', async (s) => {
     const login = TestIdp.readAuthnRequest((await startLogin(t)).location!);
-    const valid = goodResponse(t, 'victim@acme.example', { inResponseTo: login.id });
-    const variants = attackVariants(valid, { idp: t.idp, attacker, acsUrl: t.acsUrl, audience: t.spEntityId, nameId: 'victim@acme.example', otherNameId: 'admin@acme.example', inResponseTo: login.id });
+    const options = { acsUrl: t.acsUrl, audience: t.spEntityId, nameId: 'victim@acme.example', sign: 'assertion' as const, inResponseTo: login.id };
+    const valid = t.idp.responseXml(options);
+    const variants = attackVariants(valid, { idp: t.idp, attacker, options, evilNameId: 'admin@acme.example' });
     assert.ok(variants.length >= 20, `the attack set is whole (${variants.length})`);
     for (const v of variants) {
       await s.test(v.name, async () => {
-        // A request of its own per variant: a refusal for the variant's reason, never "in_response_to"
-        // because an earlier variant consumed the request.
-        const res = await postAcs(t.acsUrl, { SAMLResponse: Buffer.from(v.xml, 'utf8').toString('base64'), RelayState: login.id });
-        assert.ok(res.status === 400 || res.status === 403, `${v.name}: refused with 400/403, got ${res.status}: ${res.text.slice(0, 300)}`);
-        const e = await expectFailedEvent(server, t.slug, v.reasons);
-        expectRefusal(res, res.status, e.data.reason);
-        assert.equal(e.data.user, null, `${v.name}: no user is named from an unverified response`);
-        await nobodySignedIn();
+        // A variant about the signature the connection requires (e.g. "both" and one present) runs
+        // with the connection set so.
+        if (v.signed) await setSigned(v.signed);
+        try {
+          const res = await postAcs(t.acsUrl, { SAMLResponse: Buffer.from(v.xml, 'utf8').toString('base64'), RelayState: login.id });
+          assert.ok(res.status === 400 || res.status === 403, `${v.name}: refused with 400/403, got ${res.status}: ${res.text.slice(0, 300)}`);
+          const e = await expectFailedEvent(server, t.slug, v.reasons);
+          expectRefusal(res, res.status, e.data.reason);
+          assert.equal(e.data.user, null, `${v.name}: no user is named from an unverified response`);
+          await nobodySignedIn();
+        } finally {
+          if (v.signed) await setSigned('either');
+        }
       });
     }
   });
