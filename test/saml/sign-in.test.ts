@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { DISABLE_CONFIRMATION } from '../../src/provisioning/policies/scim-mode.ts';
 import { startAdminServer, scim, type AdminTestServer } from '../support/admin.ts';
 import { TestIdp } from '../support/saml-idp.ts';
 import {
@@ -165,7 +166,7 @@ describe('SP-initiated sign-in', () => {
 
   test('with SCIM off and JIT on, an unknown user is created (user.created by the connection) and signed in; with JIT off, refused', async () => {
     const t = await ssoTenant(server, app, { sso: { justInTime: true } });
-    const off = await server.admin('POST', `/tenants/${t.slug}/scim/disable`, { body: {} });
+    const off = await server.admin('POST', `/tenants/${t.slug}/scim/disable`, { body: { confirm: DISABLE_CONFIRMATION } });
     assert.equal(off.status, 200, off.text);
     const { acs } = await spInitiated(t, 'new@acme.example', { response: { attributes: { firstName: ['New'], lastName: ['Person'] } } });
     const visit = await followToApp(acs, app);
