@@ -97,7 +97,7 @@ describe('SP-initiated sign-in', () => {
     assert.ok(new URL(acs.location!).searchParams.get('x') === '1', 'the returnTo\'s own query is kept');
     assert.ok(visit.code && visit.code.length >= 32);
     assert.equal(visit.exchange?.status, 200, JSON.stringify(visit.exchange));
-    const { profile, token } = visit.exchange!.body;
+    const { profile, token } = visit.exchange.body;
     assert.equal(profile.id, id);
     assert.equal(profile.userName, 'ada@acme.example');
     assert.equal(profile.displayName, 'Ada Lovelace');
@@ -171,14 +171,14 @@ describe('SP-initiated sign-in', () => {
     const { acs } = await spInitiated(t, 'new@acme.example', { response: { attributes: { firstName: ['New'], lastName: ['Person'] } } });
     const visit = await followToApp(acs, app);
     assert.equal(visit.exchange?.status, 200);
-    assert.equal(visit.exchange!.body.profile.userName, 'new@acme.example');
-    assert.deepEqual(visit.exchange!.body.profile.name, { givenName: 'New', familyName: 'Person' });
+    assert.equal(visit.exchange.body.profile.userName, 'new@acme.example');
+    assert.deepEqual(visit.exchange.body.profile.name, { givenName: 'New', familyName: 'Person' });
     const created = await server.admin('GET', `/events?tenant=${t.slug}&types=user.created`);
     assert.equal(created.body.data.length, 1);
     assert.deepEqual(created.body.data[0].actor, { type: 'saml', id: t.connectionId, name: 'okta' });
     // The second sign-in finds the same user.
     const second = await followToApp((await spInitiated(t, 'NEW@acme.example')).acs, app);
-    assert.equal(second.exchange!.body.profile.id, visit.exchange!.body.profile.id);
+    assert.equal(second.exchange!.body.profile.id, visit.exchange.body.profile.id);
 
     await setSso(server, t.slug, app, { justInTime: false });
     expectRefusal((await spInitiated(t, 'other@acme.example')).acs, 403, 'unknown_user');
