@@ -12,6 +12,7 @@ import { filterContract } from './filter-contract.ts';
 import { hostileValuesContract } from './hostile-values-contract.ts';
 import { policiesContract } from './policies-contract.ts';
 import { settingsContract } from './settings-contract.ts';
+import { ssoContract } from './sso-contract.ts';
 import { UniquenessViolation, UnknownMembers, type Store } from '../store.ts';
 
 
@@ -338,4 +339,5 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
   adminContract(driver, open);
   settingsContract(driver, open);
   policiesContract(driver, open);
+  ssoContract(driver, open);
 }

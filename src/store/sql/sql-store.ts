@@ -6,6 +6,7 @@ import { UniquenessViolation, type ActionRecord, type AdminKeyRecord, type Consu
 import type { SqlDialect } from './dialect.ts';
 import * as delivery from './delivery.ts';
 import * as events from './events.ts';
+import * as sso from './sso.ts';
 import { canNameRow } from './lookup-key.ts';
 import { SqlResources } from './resources.ts';
 import type { QueryRunner } from './runner.ts';
@@ -390,14 +391,16 @@ export abstract class SqlStore implements Store {
   updateSamlConnection(): Promise<boolean> { return notYet(); }
   deleteSamlConnection(): Promise<boolean> { return notYet(); }
   claimSamlRefreshes(): Promise<SamlConnectionRecord[]> { return notYet(); }
-  saveSamlRequest(): Promise<void> { return notYet(); }
-  takeSamlRequest(): Promise<SamlRequestRecord | undefined> { return notYet(); }
-  acceptAssertionId(): Promise<boolean> { return notYet(); }
-  createSsoCode(): Promise<void> { return notYet(); }
-  redeemSsoCode(): Promise<SsoCodeRecord | undefined> { return notYet(); }
-  listSigningKeys(): Promise<SigningKeyRecord[]> { return notYet(); }
-  insertSigningKey(): Promise<void> { return notYet(); }
-  pruneSaml(): Promise<number> { return notYet(); }
+
+  // The sign-in's short-lived state (store/sql/sso.ts).
+  saveSamlRequest(q: SamlRequestRecord): Promise<void> { return this.run(() => sso.saveSamlRequest(this.db, q)); }
+  takeSamlRequest(t: string, id: string, now: string): Promise<SamlRequestRecord | undefined> { return this.run(() => sso.takeSamlRequest(this.db, t, id, now)); }
+  acceptAssertionId(t: string, id: string, expiresAt: string, now: string): Promise<boolean> { return this.run(() => sso.acceptAssertionId(this.db, t, id, expiresAt, now)); }
+  createSsoCode(c: SsoCodeRecord): Promise<void> { return this.run(() => sso.createSsoCode(this.db, c)); }
+  redeemSsoCode(hash: string, now: string): Promise<SsoCodeRecord | undefined> { return this.run(() => sso.redeemSsoCode(this.db, hash, now)); }
+  listSigningKeys(now: string): Promise<SigningKeyRecord[]> { return this.run(() => sso.listSigningKeys(this.db, now)); }
+  insertSigningKey(k: SigningKeyRecord): Promise<void> { return this.run(() => sso.insertSigningKey(this.db, k)); }
+  pruneSaml(now: string, limit: number): Promise<number> { return this.run(() => sso.pruneSaml(this.db, now, limit)); }
 }
 
 const notYet = (): never => { throw new Error('not implemented yet (issue 12 lanes)'); };
