@@ -17,11 +17,17 @@ import { eventRoutes } from './routes/events.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { scimModeRoutes } from './routes/scim-mode.ts';
 import { settingsRoutes } from './routes/settings.ts';
+import { ssoRoutes } from './routes/sso.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { WebhookEndpoints } from '../../events/endpoints.ts';
+import { Handoff } from '../../provisioning/sso/handoff.ts';
 
-export interface AdminDeps { config: Readonly<Config>; provisioning: Provisioning }
+export interface AdminDeps {
+  config: Readonly<Config>; provisioning: Provisioning;
+  /** The sign-in hand-off (provisioning/sso/handoff.ts), shared with the SAML surface when given. */
+  handoff?: Handoff;
+}
 
 /** The tenant a route's `{tenant}` path parameter names (slugs are lower-case), or a 404 problem. */
 export const tenantIn = (store: Store, request: FastifyRequest): Promise<Tenant> =>
@@ -68,5 +74,6 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     directoryRoutes(secured, deps);
     settingsRoutes(secured, deps);
     webhookRoutes(secured, { ...deps, webhooks: new WebhookEndpoints(deps.provisioning.store, deps.provisioning.clock, deps.config.webhooks) });
+    ssoRoutes(secured, { handoff: deps.handoff ?? new Handoff(deps.provisioning.store, deps.provisioning.clock, deps.config.saml, deps.config.publicUrl) });
   });
 }
