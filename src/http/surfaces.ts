@@ -10,6 +10,8 @@ import { registerAdminRoutes } from './admin/index.ts';
 import type { Drains } from './drain.ts';
 import { installScimErrors } from './scim/errors.ts';
 import { registerScimRoutes } from './scim/routes.ts';
+import { registerJwks } from './saml/jwks.ts';
+import { Handoff } from '../provisioning/sso/handoff.ts';
 
 export interface SurfaceDeps {
   config: Readonly<Config>;
@@ -32,5 +34,8 @@ export async function registerSurfaces(scope: FastifyInstance, deps: SurfaceDeps
     installScimErrors(scim, config.bodyLimitBytes, config.retryAfterSeconds);
     await scim.register(async (tenant) => registerScimRoutes(tenant, { config, provisioning }), { prefix: '/v2/:tenant' });
   }, { prefix: '/scim' });
-  await scope.register(async (admin) => registerAdminRoutes(admin, { config, provisioning }), { prefix: '/admin/v1' });
+  // One hand-off for the surfaces that sign in (SAML) and exchange codes (admin), so a process makes one signing key.
+  const handoff = new Handoff(provisioning.store, provisioning.clock, config.saml, config.publicUrl);
+  await scope.register(async (admin) => registerAdminRoutes(admin, { config, provisioning, handoff }), { prefix: '/admin/v1' });
+  await scope.register(async (sso) => registerJwks(sso, { handoff }), { prefix: '/sso' });
 }
