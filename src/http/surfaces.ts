@@ -12,6 +12,7 @@ import type { Drains } from './drain.ts';
 import { installScimErrors } from './scim/errors.ts';
 import { registerScimRoutes } from './scim/routes.ts';
 import { registerSamlRoutes } from './saml/routes.ts';
+import { registerJwks } from './saml/jwks.ts';
 
 export interface SurfaceDeps {
   config: Readonly<Config>;
@@ -36,7 +37,9 @@ export async function registerSurfaces(scope: FastifyInstance, deps: SurfaceDeps
     installScimErrors(scim, config.bodyLimitBytes, config.retryAfterSeconds);
     await scim.register(async (tenant) => registerScimRoutes(tenant, { config, provisioning }), { prefix: '/v2/:tenant' });
   }, { prefix: '/scim' });
-  await scope.register(async (admin) => registerAdminRoutes(admin, { config, provisioning }), { prefix: '/admin/v1' });
+  await scope.register(async (admin) => registerAdminRoutes(admin, { config, provisioning, handoff: sso.handoff }), { prefix: '/admin/v1' });
   // The SAML service provider: browsers post here, so it answers in HTML pages (http/saml/pages.ts).
   await scope.register(async (saml) => registerSamlRoutes(saml, { config, signIn: sso.signIn }), { prefix: '/saml' });
+  // The public keys of the sign-in JWTs (handoff.ts): the same handoff as the sign-in and the exchange.
+  await scope.register(async (jwks) => registerJwks(jwks, { handoff: sso.handoff }), { prefix: '/sso' });
 }

@@ -50,7 +50,7 @@ export const adminKeySchema = {
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
-    scope: { type: 'string', enum: ['admin', 'read'] },
+    scope: { type: 'string', enum: ['admin', 'read', 'sso'] },
     hint: { type: 'string' },
     createdAt: time,
     expiresAt: nullableTime,

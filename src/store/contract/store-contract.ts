@@ -13,6 +13,7 @@ import { hostileValuesContract } from './hostile-values-contract.ts';
 import { policiesContract } from './policies-contract.ts';
 import { samlContract } from './saml-contract.ts';
 import { settingsContract } from './settings-contract.ts';
+import { ssoContract } from './sso-contract.ts';
 import { UniquenessViolation, UnknownMembers, type Store } from '../store.ts';
 
 
@@ -340,4 +341,5 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
   settingsContract(driver, open);
   policiesContract(driver, open);
   samlContract(driver, open);
+  ssoContract(driver, open);
 }
