@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { DISABLE_CONFIRMATION } from '../../src/provisioning/policies/scim-mode.ts';
 import { startAdminServer, scim, type AdminTestServer } from '../support/admin.ts';
-import { TestIdp } from '../support/saml-idp.ts';
+import { fixtureKeyPair, TestIdp } from '../support/saml-idp.ts';
+import { DEFAULTS } from '../../src/config/config.ts';
 import {
   expectFailedEvent, expectRefusal, followToApp, goodResponse, postAcs, provision, setSso, signInEvents, spInitiated, ssoKey, ssoTenant, startApp, startLogin,
   type TestApp,
@@ -264,5 +265,65 @@ describe('IdP-initiated sign-in', () => {
     assert.deepEqual(events.map((e) => e.type), ['user.sign_in_failed', 'user.signed_in', 'user.signed_in', 'user.signed_in']);
     assert.equal(events[1].data.idpInitiated, true);
     assert.equal(events[1].data.authnRequestId, null);
+  });
+});
+
+describe('several connections', () => {
+  test('the response\'s Issuer picks the connection it is checked with; a disabled connection\'s response is refused', async () => {
+    const t = await ssoTenant(server, app);
+    await provision(t, 'ada@acme.example');
+    const entra = TestIdp.create({ entityId: `https://sts.entra.example/${t.slug}/`, key: 'idp-next' });
+    const c = await server.admin('POST', `/tenants/${t.slug}/saml/connections`, { body: { name: 'entra', metadataXml: entra.metadataXml() } });
+    assert.equal(c.status, 201, c.text);
+    const viaEntra = { ...t, idp: entra };
+    const signedIn = await followToApp((await spInitiated(viaEntra, 'ada@acme.example', { connection: 'entra' })).acs, app);
+    assert.deepEqual(signedIn.exchange?.body.profile.connection, { id: c.body.id, name: 'entra' });
+
+    // Okta's response to a request made for Entra: the request belongs to another connection.
+    const forEntra = TestIdp.readAuthnRequest((await startLogin(t, { connection: 'entra' })).location!);
+    expectRefusal(await postAcs(t.acsUrl, { SAMLResponse: t.idp.post(goodResponse(t, 'ada@acme.example', { inResponseTo: forEntra.id })) }), 400, 'in_response_to');
+
+    const off = await server.admin('PATCH', `/tenants/${t.slug}/saml/connections/${c.body.id}`, { body: { enabled: false } });
+    assert.equal(off.status, 200, off.text);
+    const unsolicited = await postAcs(t.acsUrl, { SAMLResponse: entra.post(goodResponse(viaEntra, 'ada@acme.example')) });
+    expectRefusal(unsolicited, 400, 'connection_disabled');
+    assert.equal((await expectFailedEvent(server, t.slug, 'connection_disabled')).data.connection?.name, 'entra');
+    expectRefusal(await startLogin(t, { connection: 'entra' }), 400, 'connection_disabled');
+  });
+
+  test('two users with the same email, matched by email, are refused as ambiguous', async () => {
+    const t = await ssoTenant(server, app, { sso: { matchBy: 'email' } });
+    await provision(t, 'one', { emails: [{ value: 'shared@acme.example', primary: true }] });
+    await provision(t, 'two', { emails: [{ value: 'SHARED@acme.example', primary: true }] });
+    expectRefusal((await spInitiated(t, 'shared@acme.example')).acs, 400, 'ambiguous');
+    await expectFailedEvent(server, t.slug, 'ambiguous');
+  });
+});
+
+describe('with an SP key', () => {
+  let keyed: AdminTestServer;
+  let keyedApp: TestApp;
+  const sp = fixtureKeyPair('sp');
+  before(async () => {
+    keyed = await startAdminServer({ config: { saml: { ...DEFAULTS.saml, spPrivateKey: sp.privateKey, spCertificate: sp.certificate } } });
+    keyedApp = await startApp(keyed.baseUrl, await ssoKey(keyed));
+  });
+  after(async () => {
+    await keyedApp?.close();
+    await keyed?.close();
+  });
+
+  test('AuthnRequests are signed, the metadata carries the certificate, and an encrypted assertion signs in', async () => {
+    const t = await ssoTenant(keyed, keyedApp);
+    await provision(t, 'ada@acme.example');
+    const metadata = await (await fetch(`${keyed.baseUrl}/saml/${t.slug}/metadata`)).text();
+    const base64 = sp.certificate.replace(/-----[^-]+-----|\s/g, '');
+    assert.ok(metadata.includes(base64), 'the SP certificate is in the metadata');
+    const login = await startLogin(t);
+    assert.ok(TestIdp.readAuthnRequest(login.location!).signed);
+    assert.ok(TestIdp.authnRequestSignatureValid(login.location!, sp.certificate), 'the signature verifies with the SP certificate');
+    const { acs } = await spInitiated(t, 'ada@acme.example', { response: { encryptFor: sp.certificate } });
+    const visit = await followToApp(acs, keyedApp);
+    assert.equal(visit.exchange?.body.profile.userName, 'ada@acme.example');
   });
 });
