@@ -284,12 +284,13 @@ export interface StoreTx extends StoreReads {
 
   /**
    * The users among `ids` (other ids are left out) with whether they are active and every group
-   * they are a direct member of: set-based, one statement per 500 ids.
+   * they are a direct member of: set-based, one statement per 500 ids. Active: a local user whose
+   * status is 'active', an IdP-managed one whose SCIM `active` is not false (absent counts as active).
    */
   usersAndTheirGroups(tenantId: string, ids: string[]): Promise<Map<string, { userName: string; active: boolean; groups: { id: string; displayName: string }[] }>>;
   /** The groups with these displayNames (compared case-insensitively). */
   groupsNamed(tenantId: string, displayNames: string[]): Promise<{ id: string; displayName: string }[]>;
-  /** An active user that is a direct member of one of these groups, or undefined when there is none (one statement). */
+  /** An active user (as usersAndTheirGroups says) that is a direct member of one of these groups, or undefined when there is none (one statement). */
   activeMemberOf(tenantId: string, groupIds: string[]): Promise<string | undefined>;
   /**
    * Makes the guards of one tenant check one transaction at a time, until this one ends: without it

@@ -426,3 +426,29 @@ test('the only-member rule holds under remove-memberships: the team would be lef
   const before = [{ path: `/Users/${c}`, body: (await call(t, 'GET', `/Users/${c}`)).body }, { path: `/Groups/${team}`, body: (await call(t, 'GET', `/Groups/${team}`)).body }];
   await refusedWithNothingWritten(t, await oktaDeactivate(t, c), 409, 'Carol Oncall (carol@acme.example) is the only member of "On-call Team"; add another member to that group before deprovisioning this user.', mark, before);
 });
+
+test('guard: a deactivated local user is no active admin: Okta cannot deactivate the last active holder beside it, nor the admin API the last active local one', async () => {
+  const t = await tenant({ policies: ADMINS });
+  // A local admin the app deactivated: its status says so, its SCIM document has no `active` at all.
+  const root = await server.admin('POST', `/tenants/${t.slug}/users`, { body: { attributes: { userName: 'root@acme.example', displayName: 'Root Admin' }, status: 'deactivated' } });
+  assert.equal(root.status, 201, root.text);
+  const ada = await user(t, 'ada@acme.example', 'Ada', 'Lovelace');
+  const admins = await group(t, 'Administrators', [ada, root.body.id]);
+  const mark = await cursor(t);
+  const unchanged = [{ path: `/Users/${ada}`, body: (await call(t, 'GET', `/Users/${ada}`)).body }, { path: `/Groups/${admins}`, body: (await call(t, 'GET', `/Groups/${admins}`)).body }];
+  await refusedWithNothingWritten(t, await oktaDeactivate(t, ada), 409, 'Ada Lovelace (ada@acme.example) is the last Global Admin of this organization; give another user that role first.', mark, unchanged);
+
+  // An active local holder joins: Ada may go; then the app's own deactivation of that local user
+  // (its status, through the admin API) is the one refused.
+  const kim = await server.admin('POST', `/tenants/${t.slug}/users`, { body: { attributes: { userName: 'kim@acme.example', displayName: 'Kim Keeper' }, status: 'active' } });
+  assert.equal(kim.status, 201, kim.text);
+  assert.ok((await addMembers(t, admins, [kim.body.id])).status < 300);
+  assert.equal((await entraDeactivate(t, ada)).status, 200);
+  const next = await cursor(t);
+  const refused = await server.admin('PUT', `/tenants/${t.slug}/users/${kim.body.id}`, { body: { attributes: { userName: 'kim@acme.example', displayName: 'Kim Keeper' }, status: 'deactivated' } });
+  const p = expectProblem(refused, 409) as Json;
+  assert.equal(p.reason, 'lastAdmin');
+  assert.equal(p.detail, 'Kim Keeper (kim@acme.example) is the last Global Admin of this organization; give another user that role first.');
+  assert.deepEqual((await events(t, next)).data, [], 'nothing written');
+  assert.equal((await server.admin('GET', `/tenants/${t.slug}/users/${kim.body.id}`)).body.status, 'active');
+});

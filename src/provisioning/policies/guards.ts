@@ -12,6 +12,7 @@ import type { Change } from '../mutate.ts';
 import { refMatches, type GroupRef } from './group-ref.ts';
 import type { RoleDelta } from './roles.ts';
 import { rolesOfGroups } from './roles.ts';
+import { isActiveUser } from './user-active.ts';
 
 /** A refusal: 409, the policy's reason code, one sentence naming the user or group and the fix. */
 const refuse = (code: string, detail: string) => new ScimError(409, detail, undefined, {}, { code });
@@ -31,8 +32,9 @@ export function who(doc: AttrDoc): string {
 }
 
 const quoted = (name: unknown) => `"${String(name)}"`;
-const wasActive = (c: Change) => c.before !== undefined && c.before.doc.active !== false;
-const deprovisioned = (c: Change) => c.resourceType === 'User' && wasActive(c) && (c.kind === 'delete' || c.after?.doc.active === false);
+
+const wasActive = (c: Change) => c.before !== undefined && isActiveUser(c.before);
+const deprovisioned = (c: Change) => c.resourceType === 'User' && wasActive(c) && (c.kind === 'delete' || (c.after !== undefined && !isActiveUser(c.after)));
 
 export async function checkGuards(tx: StoreTx, change: Change, ctx: ScimContext, deltas: readonly RoleDelta[]): Promise<void> {
   await lastActiveAdmin(tx, change, ctx, deltas);

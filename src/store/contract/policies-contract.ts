@@ -38,18 +38,24 @@ export function policiesContract(driver: string, open: () => Promise<Store>): vo
       assert.deepEqual([counts.get(ops.id), counts.get(eng.id), counts.get(nested.id)], [2 + many.length, 1, 0], 'users only: the nested group in Ops is not counted');
     });
 
-    test('an active member of some groups: users only, inactive ones skipped', async () => {
+    test('an active member of some groups: users only, inactive ones skipped (a local user by its status)', async () => {
       const t = await db.tenant();
       const g = group('Admins');
       const h = group('Holder');
       const off = user('off', { active: false });
       const on = user('on');
+      // Local users go by their status, not their SCIM active: deactivated or invited is not active.
+      const localOff = { ...user('local-off', { active: true }), origin: 'local' as const, status: 'deactivated' as const };
+      const invited = { ...user('invited'), origin: 'local' as const, status: 'invited' as const };
+      const localOn = { ...user('local-on', { active: false }), origin: 'local' as const, status: 'active' as const };
       await db.store.transaction(async (tx) => {
         for (const x of [g, h]) await tx.insertGroup(t.id, S, x);
-        for (const u of [off, on]) await tx.insertUser(t.id, S, u);
-        await tx.addMembers(t.id, g.id, [{ value: off.id }, { value: h.id }], now());
+        for (const u of [off, on, localOff, invited, localOn]) await tx.insertUser(t.id, S, u);
+        await tx.addMembers(t.id, g.id, [{ value: off.id }, { value: h.id }, { value: localOff.id }, { value: invited.id }], now());
       });
-      assert.equal(await db.store.transaction((tx) => tx.activeMemberOf(t.id, [g.id])), undefined, 'an inactive user and a nested group are not active members');
+      assert.equal(await db.store.transaction((tx) => tx.activeMemberOf(t.id, [g.id])), undefined, 'an inactive user, a deactivated or invited local user and a nested group are not active members');
+      const found = await db.store.transaction((tx) => tx.usersAndTheirGroups(t.id, [localOff.id, invited.id, localOn.id]));
+      assert.deepEqual([found.get(localOff.id)?.active, found.get(invited.id)?.active, found.get(localOn.id)?.active], [false, false, true]);
       assert.equal(await db.store.transaction((tx) => tx.activeMemberOf(t.id, [])), undefined);
       await db.store.transaction((tx) => tx.addMembers(t.id, h.id, [{ value: on.id }], now()));
       assert.equal(await db.store.transaction((tx) => tx.activeMemberOf(t.id, [g.id])), undefined, 'members of a nested group are not direct members');

@@ -266,9 +266,16 @@ export class SqlResources implements StoreTx {
 
   // ---- policies (issue 11) ------------------------------------------------------------------
 
-  /** Absent active means active (RFC 7643 §4.1.1 leaves it to the provider; Rollcall never blocks on absence). */
+  /**
+   * Whether a user is active, as the guards count it (policies/guards.ts isActiveUser says the same
+   * in memory): a local user by its status (the app's lifecycle: only 'active'; its SCIM `active`
+   * is not what the app goes by), an IdP-managed one by its SCIM `active`, where absent means active
+   * (RFC 7643 §4.1.1 leaves it to the provider; Rollcall never blocks on absence).
+   */
   private activeUser(alias: string): Sql {
-    return sql`(${sql.ref(`${alias}.active`)} IS NULL OR ${sql.ref(`${alias}.active`)} <> ${this.dialect.bool(false)})`;
+    const col = (c: string) => sql.ref(`${alias}.${c}`);
+    return sql`((${col('origin')} = 'local' AND ${col('status')} = 'active')
+      OR ((${col('origin')} <> 'local' OR ${col('status')} IS NULL) AND (${col('active')} IS NULL OR ${col('active')} <> ${this.dialect.bool(false)})))`;
   }
 
   async usersAndTheirGroups(tenantId: string, ids: string[]) {
