@@ -298,8 +298,11 @@ export interface StoreTx extends StoreReads {
    * active (PostgreSQL's read committed). A no-op where writers already run one at a time (SQLite).
    */
   serializePolicyChecks(tenantId: string): Promise<void>;
-  /** How many users each of these groups has as direct members (a nested group is not counted); groups without any are 0. */
-  memberCounts(tenantId: string, groupIds: string[]): Promise<Map<string, number>>;
+  /**
+   * How many users each of these groups has as direct members (a nested group is not counted); groups
+   * without any are 0. `activeOnly`: only the active ones (as usersAndTheirGroups counts them).
+   */
+  memberCounts(tenantId: string, groupIds: string[], opts?: { activeOnly?: boolean }): Promise<Map<string, number>>;
 
   /**
    * Appends events to the outbox in this transaction (one statement per 500): they commit with the

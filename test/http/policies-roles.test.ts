@@ -452,3 +452,21 @@ test('guard: a deactivated local user is no active admin: Okta cannot deactivate
   assert.deepEqual((await events(t, next)).data, [], 'nothing written');
   assert.equal((await server.admin('GET', `/tenants/${t.slug}/users/${kim.body.id}`)).body.status, 'active');
 });
+
+test('guard (protectOnlyMembers) under the deactivate mode: a deactivated member keeps its membership but does not cover the team', async () => {
+  const t = await tenant({ policies: { deprovisioning: { mode: 'deactivate' }, guards: { protectOnlyMembers: true } } });
+  const c = await user(t, 'carol@acme.example', 'Carol', 'Oncall');
+  const d = await user(t, 'dan@acme.example', 'Dan', 'Backup');
+  const team = await group(t, 'On-call Team', [c, d]);
+  // Okta deactivates Dan: Carol still covers the team; Dan stays a member (the deactivate mode).
+  assert.equal((await oktaDeactivate(t, d)).status, 200);
+  assert.equal((await call(t, 'GET', `/Groups/${team}`)).body.members.length, 2);
+  const mark = await cursor(t);
+  const before = [{ path: `/Users/${c}`, body: (await call(t, 'GET', `/Users/${c}`)).body }, { path: `/Groups/${team}`, body: (await call(t, 'GET', `/Groups/${team}`)).body }];
+  const only = 'Carol Oncall (carol@acme.example) is the only active member of "On-call Team" (its other members are deactivated); add an active member to that group before deprovisioning this user.';
+  await refusedWithNothingWritten(t, await entraDeactivate(t, c), 409, only, mark, before);
+  await refusedWithNothingWritten(t, await call(t, 'DELETE', `/Users/${c}`), 409, only, mark, before);
+  // Reactivating Dan (Okta's PATCH active true) covers the team again.
+  assert.equal((await call(t, 'PATCH', `/Users/${d}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true } }] })).status, 200);
+  assert.equal((await oktaDeactivate(t, c)).status, 200);
+});

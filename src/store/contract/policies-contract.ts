@@ -36,6 +36,8 @@ export function policiesContract(driver: string, open: () => Promise<Store>): vo
         [{ id: eng.id, displayName: 'Engineering' }, { id: ops.id, displayName: 'Ops' }], 'names compare case-insensitively');
       const counts = await db.store.transaction((tx) => tx.memberCounts(t.id, [ops.id, eng.id, nested.id]));
       assert.deepEqual([counts.get(ops.id), counts.get(eng.id), counts.get(nested.id)], [2 + many.length, 1, 0], 'users only: the nested group in Ops is not counted');
+      const active = await db.store.transaction((tx) => tx.memberCounts(t.id, [ops.id, eng.id, nested.id], { activeOnly: true }));
+      assert.deepEqual([active.get(ops.id), active.get(eng.id), active.get(nested.id)], [1 + many.length, 1, 0], 'activeOnly: inactive Bob is not counted');
     });
 
     test('an active member of some groups: users only, inactive ones skipped (a local user by its status)', async () => {

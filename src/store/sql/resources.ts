@@ -319,12 +319,15 @@ export class SqlResources implements StoreTx {
     if (lock) await this.db.run(lock);
   }
 
-  async memberCounts(tenantId: string, groupIds: string[]) {
+  async memberCounts(tenantId: string, groupIds: string[], opts: { activeOnly?: boolean } = {}) {
     const out = new Map<string, number>();
     for (const part of chunks([...new Set(groupIds)].filter(canNameRow))) {
       if (!part.length) continue;
       for (const id of part) out.set(id, 0);
-      const res = await this.db.run(sql<Row>`SELECT group_id, count(*) AS n FROM group_members WHERE tenant_id = ${tenantId} AND group_id IN (${sql.join(part)}) AND member_type = 'User' GROUP BY group_id`);
+      const res = opts.activeOnly
+        ? await this.db.run(sql<Row>`SELECT m.group_id, count(*) AS n FROM group_members m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.member_id
+          WHERE m.tenant_id = ${tenantId} AND m.group_id IN (${sql.join(part)}) AND m.member_type = 'User' AND ${this.activeUser('u')} GROUP BY m.group_id`)
+        : await this.db.run(sql<Row>`SELECT group_id, count(*) AS n FROM group_members WHERE tenant_id = ${tenantId} AND group_id IN (${sql.join(part)}) AND member_type = 'User' GROUP BY group_id`);
       for (const r of res.rows) out.set(r.group_id as string, Number(r.n));
     }
     return out;
