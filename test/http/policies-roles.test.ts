@@ -470,3 +470,35 @@ test('guard (protectOnlyMembers) under the deactivate mode: a deactivated member
   assert.equal((await call(t, 'PATCH', `/Users/${d}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true } }] })).status, 200);
   assert.equal((await oktaDeactivate(t, c)).status, 200);
 });
+
+test('the default group is a change like any other for roles and guards: joining and leaving it grants and revokes its role with events; a move out of it that takes the last admin away is refused', async () => {
+  const staff = await tenant({ policies: { groups: { defaultGroup: 'Everyone' }, roles: { roles: [{ name: 'Staff' }], mappings: [{ group: { displayName: 'Everyone' }, role: 'Staff' }] } } });
+  let mark = await cursor(staff);
+  // Okta pushes a user: it joins the default group (created for it) and takes the group's role.
+  const ada = await user(staff, 'ada@acme.example', 'Ada', 'Lovelace');
+  let seen = await events(staff, mark);
+  assert.deepEqual(summary(seen.data), ['user.created', 'group.created', 'group.member_added', 'user.role_granted ada@acme.example Staff']);
+  assert.equal(seen.data[3].data.groups[0].displayName, 'Everyone');
+  assert.deepEqual(await rolesOf(staff, ada), ['Staff']);
+  // Okta pushes a group with Ada in it: she leaves the default group, and its role with it.
+  mark = seen.next;
+  await group(staff, 'Ops', [ada]);
+  seen = await events(staff, mark);
+  assert.deepEqual(summary(seen.data), ['group.created', 'group.member_added', 'group.member_removed', 'user.role_revoked ada@acme.example Staff']);
+  assert.deepEqual(await rolesOf(staff, ada), []);
+
+  // The default group grants the admin role: Ada's move out of it would leave no active admin.
+  const t = await tenant({ policies: { groups: { defaultGroup: 'Everyone' }, roles: { roles: [{ name: 'Global Admin', admin: true }], mappings: [{ group: { displayName: 'Everyone' }, role: 'Global Admin' }] } } });
+  const root = await user(t, 'root@acme.example', 'Root', 'Admin');
+  mark = await cursor(t);
+  const refused = await call(t, 'POST', '/Groups', { schemas: [GROUP], displayName: 'Ops', members: [{ value: root }] });
+  assertScimError(refused, 409);
+  assert.equal(refused.body.detail, 'Root Admin (root@acme.example) is the last Global Admin of this organization; give another user that role first.');
+  assert.deepEqual((await events(t, mark)).data, [], 'nothing written');
+  assert.equal((await call(t, 'GET', `/Groups?filter=${encodeURIComponent('displayName eq "Ops"')}`)).body.totalResults, 0);
+  assert.deepEqual(await rolesOf(t, root), ['Global Admin']);
+  // Another user joins the default group (another admin): now Root may move.
+  await user(t, 'bea@acme.example', 'Bea', 'Backup');
+  await group(t, 'Ops', [root]);
+  assert.deepEqual(await rolesOf(t, root), []);
+});
