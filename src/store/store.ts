@@ -315,11 +315,14 @@ export interface StoreTx extends StoreReads {
   // ---- tenant settings (issue 9) -------------------------------------------------------------
 
   /**
-   * Whether SCIM is enabled for the tenant as committed now (undefined: no such tenant), the row
-   * held against disableScim until this transaction ends: a SCIM write that took the IdP a new
-   * resource either commits before a disable (which then converts it) or sees the disable.
+   * The tenant as committed now (undefined: no such tenant), its row held against disableScim and
+   * against a settings replacement (lockTenantSettings) until this transaction ends: whether SCIM is
+   * enabled, and, when its settings are no longer at `knownVersion`, the current ones. A SCIM write
+   * that took the IdP a new resource either commits before a disable (which then converts it) or
+   * sees the disable; a write made under older settings either commits before a replacement (whose
+   * checks then see it) or sees the settings that replaced them (provisioning/policies/tenant-now.ts).
    */
-  scimEnabledNow(tenantId: string): Promise<boolean | undefined>;
+  tenantNow(tenantId: string, knownVersion: number): Promise<{ scimEnabled: boolean; settings?: StoredSettings } | undefined>;
 
   /** The tenant's settings, its row held until the transaction ends; undefined if there is no such tenant. */
   lockTenantSettings(tenantId: string): Promise<StoredSettings | undefined>;

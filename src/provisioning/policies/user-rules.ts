@@ -74,8 +74,8 @@ export async function userWrite(ctx: ScimContext, tx: StoreTx, current: StoredRe
   return deactivating ? { doc, link, deprovision: mode } : { doc, link };
 }
 
-/** Identifier "email": a user keeps a primary email, and no other user has it. */
-async function checkEmailIdentifier(ctx: ScimContext, tx: StoreTx, current: StoredResource, doc: AttrDoc): Promise<void> {
+/** Identifier "email": a user keeps a primary email, and no other user has it (`current`: the user as it was; on a create, its id and an empty document). */
+export async function checkEmailIdentifier(ctx: ScimContext, tx: StoreTx, current: StoredResource, doc: AttrDoc): Promise<void> {
   const value = identifierOf('email', doc);
   if (value === undefined) throw missingEmail(doc);
   if (identifierOf('email', current.doc) === value) return;

@@ -587,10 +587,17 @@ export class SqlResources implements StoreTx {
 
   // ---- tenant settings (issue 9) -------------------------------------------------------------
 
-  async scimEnabledNow(tenantId: string): Promise<boolean | undefined> {
+  async tenantNow(tenantId: string, knownVersion: number): Promise<{ scimEnabled: boolean; settings?: StoredSettings } | undefined> {
     if (!canNameRow(tenantId)) return undefined;
-    const r = await this.db.run(sql<Row>`SELECT scim_mode FROM tenants WHERE id = ${tenantId}${this.dialect.forKeyShare}`);
-    return r.rows[0] ? r.rows[0].scim_mode !== 'disabled' : undefined;
+    // The document only when it is not the version the caller has (rarely: a replacement raced it).
+    const r = await this.db.run(sql<Row>`SELECT scim_mode, settings_version, CASE WHEN settings_version <> ${knownVersion} THEN settings END AS settings
+      FROM tenants WHERE id = ${tenantId}${this.dialect.forKeyShare}`);
+    const row = r.rows[0];
+    if (!row) return undefined;
+    const scimEnabled = row.scim_mode !== 'disabled';
+    const version = Number(row.settings_version);
+    if (version === knownVersion) return { scimEnabled };
+    return { scimEnabled, settings: { document: row.settings === null || row.settings === undefined ? null : parseDoc(row.settings), version } };
   }
 
   async lockTenantSettings(tenantId: string): Promise<StoredSettings | undefined> {
