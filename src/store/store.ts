@@ -277,6 +277,12 @@ export interface StoreTx extends StoreReads {
    * groups. `ignoreGroupName`: a group (by displayName, case-insensitively) that does not count (the default group).
    */
   usersInSeveralGroups(tenantId: string, limit: number, ignoreGroupName?: string | null): Promise<{ id: string; userName: string; groups: string[] }[]>;
+  /**
+   * Up to `limit` primary emails (lower-cased, as policies/identifier.ts primaryEmail reads them) that
+   * more than one user has, each with its users in creation order: grouped in the database, one
+   * statement for the emails and one for their users, never a read of every user.
+   */
+  usersSharingPrimaryEmail(tenantId: string, limit: number): Promise<{ email: string; users: { id: string; userName: string }[] }[]>;
   /** Of these ids, the users that are members of no group (the default group rule): one statement per 500 ids. */
   usersInNoGroup(tenantId: string, userIds: readonly string[]): Promise<string[]>;
 

@@ -64,6 +64,27 @@ export function policiesContract(driver: string, open: () => Promise<Store>): vo
       assert.equal(await db.store.transaction((tx) => tx.activeMemberOf(t.id, [g.id, h.id])), on.id);
     });
 
+    test('users sharing a primary email: the first marked primary, else the first; trimmed, case-insensitive; empty is none; limited', async () => {
+      const t = await db.tenant();
+      const other = await db.tenant();
+      const mail = (value: string, primary = false) => ({ value, type: 'work', ...(primary ? { primary: true } : {}) });
+      const a = user('a', { emails: [mail('a.old@x.com'), mail('A@x.com', true)] });
+      const b = user('b', { emails: [mail(' a@X.com ')] }); // no primary: its first
+      const c = user('c', { emails: [mail('c@x.com', true), mail('a.old@x.com')] }); // a secondary match only
+      const d = user('d', { emails: [mail(''), mail('')] });
+      const e = user('e', { emails: [mail('')] });
+      const f = user('f', { emails: [mail('f@x.com', true)] });
+      const g = user('g', { emails: [mail('F@X.COM', true)] });
+      await db.store.transaction(async (tx) => { for (const u of [a, b, c, d, e, f, g]) await tx.insertUser(t.id, S, u); });
+      await db.store.transaction((tx) => tx.insertUser(other.id, S, user('a-elsewhere', { emails: [mail('a@x.com', true)] })));
+      assert.deepEqual(await db.store.transaction((tx) => tx.usersSharingPrimaryEmail(t.id, 10)), [
+        { email: 'a@x.com', users: [{ id: a.id, userName: 'a' }, { id: b.id, userName: 'b' }] },
+        { email: 'f@x.com', users: [{ id: f.id, userName: 'f' }, { id: g.id, userName: 'g' }] },
+      ]);
+      assert.deepEqual((await db.store.transaction((tx) => tx.usersSharingPrimaryEmail(t.id, 1))).map((x) => x.email), ['a@x.com']);
+      assert.deepEqual(await db.store.transaction((tx) => tx.usersSharingPrimaryEmail(other.id, 10)), []);
+    });
+
     test('serializePolicyChecks: a second transaction of the tenant waits for the first to end', async () => {
       const t = await db.tenant();
       const order: string[] = [];

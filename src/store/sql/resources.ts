@@ -574,6 +574,25 @@ export class SqlResources implements StoreTx {
     return res.rows.map((r) => ({ id: r.member_id as string, userName: r.user_name as string, groups: (groups.get(r.member_id as string) ?? []).filter(counted).slice(0, 5).map((g) => g.display) }));
   }
 
+  async usersSharingPrimaryEmail(tenantId: string, limit: number): Promise<{ email: string; users: { id: string; userName: string }[] }[]> {
+    // A user's primary email as policies/identifier.ts primaryEmail says: the first email marked
+    // primary, else the first one; lower-cased (value_lc) and trimmed; empty is none. Grouped in the
+    // database (by the user_values index), so the check reads the clashes, never every user.
+    const yes = this.dialect.bool(true);
+    const primaries = sql`SELECT e.user_id, trim(e.value_lc) AS email FROM user_values e
+      WHERE e.tenant_id = ${tenantId} AND e.attr = 'emails' AND e.value_lc IS NOT NULL AND (
+        (e."primary" = ${yes} AND e.ordinal = (SELECT min(p.ordinal) FROM user_values p WHERE p.tenant_id = e.tenant_id AND p.user_id = e.user_id AND p.attr = 'emails' AND p."primary" = ${yes}))
+        OR (e.ordinal = 0 AND NOT EXISTS (SELECT 1 FROM user_values p WHERE p.tenant_id = e.tenant_id AND p.user_id = e.user_id AND p.attr = 'emails' AND p."primary" = ${yes})))`;
+    const shared = await this.db.run(sql<Row>`SELECT email FROM (${primaries}) pe WHERE email <> '' GROUP BY email HAVING count(*) > 1 ORDER BY email LIMIT ${limitValue(limit)}`);
+    if (!shared.rows.length) return [];
+    const emails = shared.rows.map((r) => r.email as string);
+    const holders = await this.db.run(sql<Row>`SELECT pe.email, u.id, u.user_name FROM (${primaries}) pe JOIN users u ON u.tenant_id = ${tenantId} AND u.id = pe.user_id
+      WHERE pe.email IN (${sql.join(emails)}) ORDER BY u.seq`);
+    const out = new Map(emails.map((e) => [e, [] as { id: string; userName: string }[]]));
+    for (const r of holders.rows) out.get(r.email as string)?.push({ id: r.id as string, userName: r.user_name as string });
+    return [...out].map(([email, users]) => ({ email, users }));
+  }
+
   async usersInNoGroup(tenantId: string, userIds: readonly string[]): Promise<string[]> {
     const out: string[] = [];
     for (const ids of chunks([...new Set(userIds)].filter(canNameRow))) {
