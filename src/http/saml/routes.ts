@@ -32,6 +32,8 @@ export async function registerSamlRoutes(scope: FastifyInstance, deps: SamlRoute
 
   scope.setErrorHandler((err: FastifyError | SignInRefused, request, reply) => {
     if (err instanceof SignInRefused) {
+      // The reason beside the request id in the log, as on the page and in the event.
+      request.log.info({ reason: err.reason, tenant: err.extra.tenant }, 'sign-in refused');
       return sendRefusal(reply, err.status, err.reason, { requestId: request.id, detail: err.message, connection: err.extra.connection, tenant: err.extra.tenant });
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
