@@ -7,7 +7,9 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { DISABLE_CONFIRMATION } from '../../src/provisioning/policies/scim-mode.ts';
 import { startAdminServer, scim, type AdminTestServer } from '../support/admin.ts';
 import { fixtureKeyPair, TestIdp } from '../support/saml-idp.ts';
+import Fastify from 'fastify';
 import { DEFAULTS } from '../../src/config/config.ts';
+import { createRollcall } from '../../src/library.ts';
 import {
   expectFailedEvent, expectRefusal, followToApp, goodResponse, postAcs, provision, setSso, signInEvents, spInitiated, ssoKey, ssoTenant, startApp, startLogin,
   type TestApp,
@@ -325,5 +327,27 @@ describe('with an SP key', () => {
     const { acs } = await spInitiated(t, 'ada@acme.example', { response: { encryptFor: sp.certificate } });
     const visit = await followToApp(acs, keyedApp);
     assert.equal(visit.exchange?.body.profile.userName, 'ada@acme.example');
+  });
+});
+
+describe('embedded (library.ts)', () => {
+  test('the plugin serves the SAML endpoints under its prefix, with the prefix in the SP\'s URLs', async () => {
+    const origin = 'https://app.example.com';
+    const rc = await createRollcall({ database: 'sqlite::memory:', publicUrl: `${origin}/identity` });
+    const app = Fastify();
+    try {
+      await app.register(rc.plugin, { prefix: '/identity' });
+      await rc.tenants.create('embedded');
+      const res = await app.inject({ method: 'GET', url: '/identity/saml/embedded/metadata' });
+      assert.equal(res.statusCode, 200);
+      assert.ok(res.body.includes(`entityID="${origin}/identity/saml/embedded/metadata"`), res.body);
+      assert.ok(res.body.includes(`Location="${origin}/identity/saml/embedded/acs"`), res.body);
+      const none = await app.inject({ method: 'GET', url: '/identity/saml/embedded/login' });
+      assert.equal(none.statusCode, 400, 'no allow-list yet: a page, not a redirect');
+      assert.match(none.headers['content-type'] as string, /^text\/html/);
+    } finally {
+      await app.close();
+      await rc.close();
+    }
   });
 });
