@@ -68,6 +68,8 @@ export class SignIn {
   private readonly handoff: Handoff;
   private readonly saml: SamlConfig;
   private readonly publicUrl: string;
+  /** Bounds the events of refusals nobody vouched for (see UnverifiedFailures). */
+  private readonly unverified = new UnverifiedFailures();
 
   constructor(o: SignInOptions) {
     this.provisioning = o.provisioning;
@@ -134,7 +136,7 @@ export class SignIn {
    */
   async finish(slug: string, form: { samlResponse?: string; relayState?: string }, requestId: string | null): Promise<HandoffStep> {
     const tenant = await this.tenant(slug);
-    const attempt = new Attempt(this.provisioning, tenant, requestId);
+    const attempt = new Attempt(this.provisioning, tenant, requestId, this.unverified);
     const { samlResponse, relayState } = form;
     if (!samlResponse) return attempt.fail('no_response', 'The request carried no SAMLResponse form field: the identity provider must POST its response to this address (HTTP-POST binding).');
 
@@ -282,7 +284,7 @@ class Attempt {
   user: UserRecord | undefined;
   authnRequestId: string | null = null;
 
-  constructor(private readonly provisioning: Provisioning, private readonly tenant: Tenant, private readonly requestId: string | null) {}
+  constructor(private readonly provisioning: Provisioning, private readonly tenant: Tenant, private readonly requestId: string | null, private readonly unverified: UnverifiedFailures) {}
 
   async record(type: EventType, data: Record<string, unknown>): Promise<void> {
     const actor = this.connection ? actorOf(this.connection) : SIGN_IN_ACTOR_NONE;
@@ -294,8 +296,14 @@ class Attempt {
   async fail(reason: SignInFailure, message: string, o: { connection?: SamlConnectionRecord; pinned?: string } = {}): Promise<never> {
     const connection = o.connection ?? this.connection;
     if (o.connection) this.connection = o.connection;
+    // A refusal before the IdP's signature was verified is anyone's POST: counted, and recorded only
+    // within the bound, so junk posted to the ACS cannot flood the events (and the app's webhooks).
+    const suppressed = this.validated ? 0 : this.unverified.admit(this.tenant.id, this.provisioning.clock.now());
+    if (suppressed < 0) throw new SignInRefused(reason, message, { tenant: this.tenant.slug, connection: o.pinned });
     await this.record('user.sign_in_failed', {
       reason,
+      verified: this.validated !== undefined,
+      ...(suppressed > 0 ? { suppressedBefore: suppressed } : {}),
       detail: safeText(message, 1000),
       connection: connection ? { id: connection.id, name: connection.name } : null,
       nameId: this.validated ? safeText(this.validated.nameId) : null,
@@ -303,6 +311,35 @@ class Attempt {
       authnRequestId: this.authnRequestId,
     });
     throw new SignInRefused(reason, message, { tenant: this.tenant.slug, connection: o.pinned });
+  }
+}
+
+/**
+ * Refusals of responses whose signature was not (or could not be) verified, per tenant, in windows
+ * of a minute: the first UNVERIFIED_EVENTS_PER_MINUTE of a window are recorded as events, the rest
+ * only counted; the first one recorded in a later window carries that count (suppressedBefore).
+ * Per process, so N processes record at most N times as many. Verified refusals (an unknown or
+ * deactivated user, a replay) are always recorded: only the IdP can cause them.
+ */
+export const UNVERIFIED_EVENTS_PER_MINUTE = 30;
+class UnverifiedFailures {
+  private readonly windows = new Map<string, { start: number; recorded: number; suppressed: number }>();
+
+  /** −1: do not record this one; otherwise record it, n ≥ 0 being how many earlier ones were not. */
+  admit(tenantId: string, now: number): number {
+    let w = this.windows.get(tenantId);
+    if (!w || now - w.start >= 60_000) {
+      const carried = w?.suppressed ?? 0;
+      // Forget tenants idle for a window (the map stays as small as the tenants under attack).
+      if (this.windows.size > 1000) for (const [id, old] of this.windows) if (now - old.start >= 60_000) this.windows.delete(id);
+      w = { start: now, recorded: 0, suppressed: carried };
+      this.windows.set(tenantId, w);
+    }
+    if (w.recorded >= UNVERIFIED_EVENTS_PER_MINUTE) { w.suppressed++; return -1; }
+    w.recorded++;
+    const carried = w.suppressed;
+    w.suppressed = 0;
+    return carried;
   }
 }
 
