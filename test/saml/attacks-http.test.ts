@@ -19,8 +19,9 @@ let app: TestApp;
 let t: SsoTenant;
 
 before(async () => {
-  // A small response limit, so that "huge" is cheap to send.
-  server = await startAdminServer({ config: { saml: { ...DEFAULTS.saml, maxResponseBytes: 64 * 1024 } } });
+  // A small response limit, so that "huge" is cheap to send; every refusal recorded (this file makes
+  // more unverified ones in a minute than the default bound: sign-in.test.ts tests the bound).
+  server = await startAdminServer({ config: { saml: { ...DEFAULTS.saml, maxResponseBytes: 64 * 1024, unverifiedFailureEventsPerMinute: 1000 } } });
   app = await startApp(server.baseUrl, await ssoKey(server));
   t = await ssoTenant(server, app);
   await provision(t, 'victim@acme.example');

@@ -9,6 +9,7 @@ import { startAdminServer, scim, type AdminTestServer } from '../support/admin.t
 import { fixtureKeyPair, TestIdp } from '../support/saml-idp.ts';
 import Fastify from 'fastify';
 import { DEFAULTS } from '../../src/config/config.ts';
+import { ManualClock } from '../../src/provisioning/clock.ts';
 import { createRollcall } from '../../src/library.ts';
 import {
   expectFailedEvent, expectRefusal, followToApp, goodResponse, postAcs, provision, setSso, signInEvents, spInitiated, ssoKey, ssoTenant, startApp, startLogin,
@@ -348,6 +349,42 @@ describe('embedded (library.ts)', () => {
     } finally {
       await app.close();
       await rc.close();
+    }
+  });
+});
+
+describe('refusals nobody vouched for', () => {
+  test('junk posted to the ACS is recorded as events only up to the per-minute bound; the next window says how many were left out; verified refusals are always recorded', async () => {
+    const clock = new ManualClock(Date.now());
+    const bounded = await startAdminServer({ server: { clock }, config: { saml: { ...DEFAULTS.saml, unverifiedFailureEventsPerMinute: 3 } } });
+    const boundedApp = await startApp(bounded.baseUrl, await ssoKey(bounded));
+    try {
+      const t = await ssoTenant(bounded, boundedApp);
+      const junk = Buffer.from('<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">junk</samlp:Response>').toString('base64');
+      for (let i = 0; i < 5; i++) {
+        const a = await postAcs(t.acsUrl, { SAMLResponse: junk });
+        assert.equal(a.status, 400, 'every one is refused, recorded or not');
+      }
+      let failed = (await signInEvents(bounded, t.slug)).filter((e) => e.type === 'user.sign_in_failed');
+      assert.equal(failed.length, 3, 'three recorded, two only counted');
+      assert.ok(failed.every((e) => (e.data as { verified?: boolean }).verified === false));
+
+      // A refusal of a response the IdP signed (here: unsolicited, which the connection does not
+      // accept) is recorded past the bound: only the IdP can cause it.
+      const unknown = await postAcs(t.acsUrl, { SAMLResponse: t.idp.post(goodResponse(t, 'nobody@acme.example', { now: new Date(clock.now()) })) });
+      assert.equal(unknown.status, 400, unknown.text);
+      failed = (await signInEvents(bounded, t.slug)).filter((e) => e.type === 'user.sign_in_failed');
+      assert.equal(failed.length, 4);
+      assert.deepEqual({ reason: failed[3].data.reason, verified: (failed[3].data as { verified?: boolean }).verified }, { reason: 'idp_initiated', verified: true });
+
+      clock.advance(61_000);
+      await postAcs(t.acsUrl, { SAMLResponse: junk });
+      failed = (await signInEvents(bounded, t.slug)).filter((e) => e.type === 'user.sign_in_failed');
+      assert.equal(failed.length, 5);
+      assert.equal((failed[4].data as { suppressedBefore?: number }).suppressedBefore, 2, 'the first of the next minute counts the two left out');
+    } finally {
+      await boundedApp.close();
+      await bounded.close();
     }
   });
 });

@@ -69,13 +69,14 @@ export class SignIn {
   private readonly saml: SamlConfig;
   private readonly publicUrl: string;
   /** Bounds the events of refusals nobody vouched for (see UnverifiedFailures). */
-  private readonly unverified = new UnverifiedFailures();
+  private readonly unverified: UnverifiedFailures;
 
   constructor(o: SignInOptions) {
     this.provisioning = o.provisioning;
     this.handoff = o.handoff;
     this.saml = o.saml;
     this.publicUrl = o.publicUrl;
+    this.unverified = new UnverifiedFailures(o.saml.unverifiedFailureEventsPerMinute);
   }
 
   /** The SP as the tenant's IdPs know it: entity id, ACS, and the key AuthnRequests are signed with. */
@@ -316,14 +317,15 @@ class Attempt {
 
 /**
  * Refusals of responses whose signature was not (or could not be) verified, per tenant, in windows
- * of a minute: the first UNVERIFIED_EVENTS_PER_MINUTE of a window are recorded as events, the rest
- * only counted; the first one recorded in a later window carries that count (suppressedBefore).
- * Per process, so N processes record at most N times as many. Verified refusals (an unknown or
- * deactivated user, a replay) are always recorded: only the IdP can cause them.
+ * of a minute: the first `perMinute` of a window (config.saml.unverifiedFailureEventsPerMinute) are
+ * recorded as events, the rest only counted; the first one recorded in a later window carries that
+ * count (suppressedBefore). Per process, so N processes record at most N times as many. Verified
+ * refusals (an unknown or deactivated user, a replay) are always recorded: only the IdP can cause them.
  */
-export const UNVERIFIED_EVENTS_PER_MINUTE = 30;
 class UnverifiedFailures {
   private readonly windows = new Map<string, { start: number; recorded: number; suppressed: number }>();
+
+  constructor(private readonly perMinute: number) {}
 
   /** −1: do not record this one; otherwise record it, n ≥ 0 being how many earlier ones were not. */
   admit(tenantId: string, now: number): number {
@@ -335,7 +337,7 @@ class UnverifiedFailures {
       w = { start: now, recorded: 0, suppressed: carried };
       this.windows.set(tenantId, w);
     }
-    if (w.recorded >= UNVERIFIED_EVENTS_PER_MINUTE) { w.suppressed++; return -1; }
+    if (w.recorded >= this.perMinute) { w.suppressed++; return -1; }
     w.recorded++;
     const carried = w.suppressed;
     w.suppressed = 0;
