@@ -35,6 +35,12 @@ const workloads: Record<string, () => Req> = {
   group: () => ({ path: `${P}/Groups/${groupId}?excludedAttributes=members` }),
   post: () => ({ method: 'POST', path: `${P}/Users`, body: JSON.stringify({ schemas: [USER], userName: `p${k++}@probe.example`, name: { givenName: 'A', familyName: 'B' }, emails: [{ value: `p${k}@probe.example`, type: 'work', primary: true }], active: true }) }),
   patch: () => ({ method: 'PATCH', path: `${P}/Users/${ids[k++ % ids.length]}`, body: JSON.stringify({ schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'active', value: k % 2 === 0 }] }) }),
+  // Add a user outside the group, or remove it again, as Okta sends it (the policies' hot path).
+  member: () => {
+    const i = k++;
+    const value = ids[10 + (Math.floor(i / 2) % (ids.length - 10))];
+    return { method: 'PATCH', path: `${P}/Groups/${groupId}?excludedAttributes=members`, body: JSON.stringify({ schemas: [PATCH_SCHEMA], Operations: [i % 2 === 0 ? { op: 'add', path: 'members', value: [{ value }] } : { op: 'remove', path: `members[value eq "${value}"]` }] }) };
+  },
 };
 if (!workloads[kind]) throw new Error(`unknown workload "${kind}"; one of ${Object.keys(workloads).join(', ')}`);
 

@@ -11,6 +11,7 @@ import { DRAIN_LIMIT_FACTOR, Drains } from './http/drain.ts';
 import { registerSurfaces } from './http/surfaces.ts';
 import { makeDelivery } from './events/delivery-thread.ts';
 import { makeProvisioning, openStore } from './main.ts';
+import { makeSso } from './provisioning/sso/services.ts';
 import { systemClock, type Clock } from './provisioning/clock.ts';
 import { RequestLog } from './provisioning/request-log/recorder.ts';
 import { SamlConnections } from './provisioning/sso/connections.ts';
@@ -72,14 +73,16 @@ export interface RollcallOptions {
   webhooks?: Partial<Config['webhooks']>;
   /** Event delivery: concurrency, lease, poll interval, retention, retry schedule, thread ('worker' or 'main') (docs/events.md). */
   delivery?: Partial<Config['delivery']>;
+  /** SAML single sign-on: the SP's key and certificate (PEM), limits and lifetimes (docs/sso.md). */
+  saml?: Partial<Config['saml']>;
   /** The SCIM request log: enabled (default true), retentionDays, maxRowsPerTenant, maxBodyChars, redact (docs/request-log.md). */
   requestLog?: Partial<Config['requestLog']>;
 }
 
 export interface Rollcall extends UseCases {
   /**
-   * A Fastify plugin that mounts the SCIM surface (`/scim/v2/<tenant>/…`) and the admin API
-   * (`/admin/v1/…`) under the prefix it is registered with: `app.register(rc.plugin, { prefix: '/identity' })`.
+   * A Fastify plugin that mounts the SCIM surface (`/scim/v2/<tenant>/…`), the admin API
+   * (`/admin/v1/…`) and the SAML endpoints (`/saml/<tenant>/…`, docs/sso.md) under the prefix it is registered with: `app.register(rc.plugin, { prefix: '/identity' })`.
    * Their body parsing, error formats, 404s and SCIM's body limit apply inside it only; the vendor's
    * routes beside it keep their own.
    */
@@ -124,12 +127,14 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
     dbPoolSize: options.dbPoolSize, dbStatementTimeoutMs: options.dbStatementTimeoutMs, slowQueryMs: options.slowQueryMs,
     smtpUrl: options.smtpUrl, emailFrom: options.emailFrom,
     webhooks: { ...DEFAULTS.webhooks, ...options.webhooks }, delivery: { ...DEFAULTS.delivery, ...options.delivery },
+    saml: { ...DEFAULTS.saml, ...options.saml },
     requestLog: { ...DEFAULTS.requestLog, ...options.requestLog },
   }, {});
   let log: { warn(obj: object, msg: string): void } | undefined;
   const store = await openStore(config, { onSlowQuery: options.onSlowQuery ?? ((sqlText, ms) => log?.warn({ sql: sqlText, ms }, 'slow query')) });
   const vetoes = new VetoRegistry();
   const provisioning = makeProvisioning(config, store, { clock: options.clock, vetoes });
+  const sso = makeSso(config, provisioning);
   // Delivery runs beside the vendor's app from the start (there is no listen() of our own to wait for).
   // One per instance (house rule 4): the delivery engine's 'listeners' consumer delivers to it
   // through a ListenerSink (events/listeners.ts), which takes listener events only while some are registered.
@@ -158,7 +163,7 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
         `pass the URL the prefix is reached at, e.g. ${JSON.stringify(new URL(config.publicUrl).origin + prefix)}.`);
     }
     log = scope.log;
-    await registerSurfaces(scope, { config, provisioning, drains, requestLog });
+    await registerSurfaces(scope, { config, provisioning, drains, sso, requestLog });
   };
 
   return {

@@ -10,6 +10,7 @@ import { systemClock, type Clock } from './provisioning/clock.ts';
 import type { ChangeHook } from './provisioning/mutate.ts';
 import { RequestLog } from './provisioning/request-log/recorder.ts';
 import { Provisioning } from './provisioning/service.ts';
+import { makeSso, type SsoServices } from './provisioning/sso/services.ts';
 import { SamlConnections } from './provisioning/sso/connections.ts';
 import { MetadataRefresher } from './provisioning/sso/metadata-refresher.ts';
 import { vetoHook, type VetoRegistry } from './provisioning/policies/vetoes.ts';
@@ -24,6 +25,8 @@ export interface Running {
   engine: Delivery;
   /** The webhook endpoints' use cases (the admin API's routes call them). */
   endpoints: WebhookEndpoints;
+  /** Single sign-on: the sign-in use case and the handoff to the app (provisioning/sso/). */
+  sso: SsoServices;
   /** The tenants' SAML connections (provisioning/sso/connections.ts). */
   samlConnections: SamlConnections;
   /** Refreshes connections' metadata from their URLs (provisioning/sso/metadata-refresher.ts). */
@@ -58,8 +61,9 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
   let log: FastifyInstance['log'] | undefined;
   const store = options.store ?? (await openStore(config, { onSlowQuery: (sqlText, ms) => log?.warn({ sql: sqlText, ms }, 'slow query') }));
   const provisioning = makeProvisioning(config, store, options);
+  const sso = makeSso(config, provisioning);
   const requestLog = new RequestLog({ store, clock: options.clock ?? systemClock, config: config.requestLog, log: { warn: (obj, msg) => log?.warn(obj, msg) } });
-  const app = await buildApp({ config, provisioning, logger: options.logger, requestLog });
+  const app = await buildApp({ config, provisioning, sso, logger: options.logger, requestLog });
   log = app.log;
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -88,6 +92,7 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
     endpoints: new WebhookEndpoints(store, clock, config.webhooks),
     samlConnections,
     metadataRefresher,
+    sso,
     requestLog,
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     async close() {

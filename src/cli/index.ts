@@ -250,7 +250,7 @@ const adminKey = program.command('admin-key').description('manage admin API keys
 adminKey.command('create')
   .description('create an admin API key; prints it once')
   .requiredOption('--name <name>', 'who or what uses it, e.g. "billing service"')
-  .addOption(new Option('--scope <scope>', 'admin: everything; read: GET only').choices([...ADMIN_SCOPES]).default('admin'))
+  .addOption(new Option('--scope <scope>', 'admin: everything; read: GET only; sso: the sign-in code exchange only').choices([...ADMIN_SCOPES]).default('admin'))
   .option('--expires-in <duration>', 'lifetime: 365d, 12h, 30m or never (the default)')
   .option('--json', 'print one JSON object')
   .addOption(dbOption())

@@ -635,6 +635,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/sso/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Exchange a sign-in code (once) for the signed-in user's profile and a JWT; admin keys of scope sso or admin */
+        post: operations["exchangeSsoCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -667,7 +684,7 @@ export interface operations {
                             id: string;
                             name: string;
                             /** @enum {string} */
-                            scope: "admin" | "read";
+                            scope: "admin" | "read" | "sso";
                             hint: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -730,7 +747,7 @@ export interface operations {
                 "application/json": {
                     name: string;
                     /** @enum {string} */
-                    scope: "admin" | "read";
+                    scope: "admin" | "read" | "sso";
                     /** @description 365d, 12h, 30m or never (the default) */
                     expiresIn?: string;
                 };
@@ -747,7 +764,7 @@ export interface operations {
                         id: string;
                         name: string;
                         /** @enum {string} */
-                        scope: "admin" | "read";
+                        scope: "admin" | "read" | "sso";
                         hint: string;
                         /** Format: date-time */
                         createdAt: string;
@@ -1228,7 +1245,7 @@ export interface operations {
                             tenantPosition: number;
                             actor: {
                                 /** @enum {string} */
-                                type: "token" | "adminKey" | "cli" | "library";
+                                type: "token" | "adminKey" | "cli" | "library" | "saml";
                                 id: string | null;
                                 name: string | null;
                             };
@@ -5696,6 +5713,56 @@ export interface operations {
                                     } | null;
                                 };
                             };
+                            /** @description SAML single sign-on: where the signed-in user is handed to the app, and how they are found (docs/sso.md). */
+                            sso?: {
+                                /**
+                                 * @description App URLs a sign-in may return to: scheme, host, port and path prefix (https; http for localhost only). Empty: sign-in is refused.
+                                 * @default []
+                                 */
+                                redirectUrls: string[];
+                                /**
+                                 * @description Where IdP-initiated sign-ins and sign-ins without returnTo land; must be allowed by redirectUrls
+                                 * @default null
+                                 */
+                                defaultRedirectUrl: string | null;
+                                /**
+                                 * @description code: redirect with ?code= (exchanged at POST /admin/v1/sso/token); jwt: a form POST of `token` to the URL
+                                 * @default code
+                                 * @enum {unknown}
+                                 */
+                                handoff: "code" | "jwt";
+                                /**
+                                 * @description Tells the app that this tenant's users must sign in with SSO (in the profile and the JWT)
+                                 * @default false
+                                 */
+                                ssoRequired: boolean;
+                                /**
+                                 * @description Create unknown users at sign-in; honoured only while SCIM is disabled for the tenant
+                                 * @default false
+                                 */
+                                justInTime: boolean;
+                                /**
+                                 * @description Which user attribute the NameID is matched with, case-insensitively
+                                 * @default userName
+                                 * @enum {unknown}
+                                 */
+                                matchBy: "userName" | "email";
+                                /**
+                                 * @description A SAML attribute to match instead of the NameID
+                                 * @default null
+                                 */
+                                nameIdAttribute: string | null;
+                                /**
+                                 * @description A user attribute naming the connection (by name) each user must sign in with
+                                 * @default null
+                                 */
+                                connectionAttribute: string | null;
+                                /**
+                                 * @description Tolerated clock difference with the identity provider
+                                 * @default 60
+                                 */
+                                clockSkewSeconds: number;
+                            };
                         };
                     };
                 };
@@ -5991,6 +6058,56 @@ export interface operations {
                             } | null;
                         };
                     };
+                    /** @description SAML single sign-on: where the signed-in user is handed to the app, and how they are found (docs/sso.md). */
+                    sso?: {
+                        /**
+                         * @description App URLs a sign-in may return to: scheme, host, port and path prefix (https; http for localhost only). Empty: sign-in is refused.
+                         * @default []
+                         */
+                        redirectUrls?: string[];
+                        /**
+                         * @description Where IdP-initiated sign-ins and sign-ins without returnTo land; must be allowed by redirectUrls
+                         * @default null
+                         */
+                        defaultRedirectUrl?: string | null;
+                        /**
+                         * @description code: redirect with ?code= (exchanged at POST /admin/v1/sso/token); jwt: a form POST of `token` to the URL
+                         * @default code
+                         * @enum {unknown}
+                         */
+                        handoff?: "code" | "jwt";
+                        /**
+                         * @description Tells the app that this tenant's users must sign in with SSO (in the profile and the JWT)
+                         * @default false
+                         */
+                        ssoRequired?: boolean;
+                        /**
+                         * @description Create unknown users at sign-in; honoured only while SCIM is disabled for the tenant
+                         * @default false
+                         */
+                        justInTime?: boolean;
+                        /**
+                         * @description Which user attribute the NameID is matched with, case-insensitively
+                         * @default userName
+                         * @enum {unknown}
+                         */
+                        matchBy?: "userName" | "email";
+                        /**
+                         * @description A SAML attribute to match instead of the NameID
+                         * @default null
+                         */
+                        nameIdAttribute?: string | null;
+                        /**
+                         * @description A user attribute naming the connection (by name) each user must sign in with
+                         * @default null
+                         */
+                        connectionAttribute?: string | null;
+                        /**
+                         * @description Tolerated clock difference with the identity provider
+                         * @default 60
+                         */
+                        clockSkewSeconds?: number;
+                    };
                 };
             };
         };
@@ -6209,6 +6326,56 @@ export interface operations {
                                         kinds: ("user.create" | "user.link" | "user.update" | "user.deactivate" | "user.reactivate" | "user.delete" | "group.create" | "group.update" | "group.delete" | "group.members_add" | "group.members_remove")[] | null;
                                     } | null;
                                 };
+                            };
+                            /** @description SAML single sign-on: where the signed-in user is handed to the app, and how they are found (docs/sso.md). */
+                            sso?: {
+                                /**
+                                 * @description App URLs a sign-in may return to: scheme, host, port and path prefix (https; http for localhost only). Empty: sign-in is refused.
+                                 * @default []
+                                 */
+                                redirectUrls: string[];
+                                /**
+                                 * @description Where IdP-initiated sign-ins and sign-ins without returnTo land; must be allowed by redirectUrls
+                                 * @default null
+                                 */
+                                defaultRedirectUrl: string | null;
+                                /**
+                                 * @description code: redirect with ?code= (exchanged at POST /admin/v1/sso/token); jwt: a form POST of `token` to the URL
+                                 * @default code
+                                 * @enum {unknown}
+                                 */
+                                handoff: "code" | "jwt";
+                                /**
+                                 * @description Tells the app that this tenant's users must sign in with SSO (in the profile and the JWT)
+                                 * @default false
+                                 */
+                                ssoRequired: boolean;
+                                /**
+                                 * @description Create unknown users at sign-in; honoured only while SCIM is disabled for the tenant
+                                 * @default false
+                                 */
+                                justInTime: boolean;
+                                /**
+                                 * @description Which user attribute the NameID is matched with, case-insensitively
+                                 * @default userName
+                                 * @enum {unknown}
+                                 */
+                                matchBy: "userName" | "email";
+                                /**
+                                 * @description A SAML attribute to match instead of the NameID
+                                 * @default null
+                                 */
+                                nameIdAttribute: string | null;
+                                /**
+                                 * @description A user attribute naming the connection (by name) each user must sign in with
+                                 * @default null
+                                 */
+                                connectionAttribute: string | null;
+                                /**
+                                 * @description Tolerated clock difference with the identity provider
+                                 * @default 60
+                                 */
+                                clockSkewSeconds: number;
                             };
                         };
                         dropped?: {
@@ -11101,6 +11268,184 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    exchangeSsoCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The code the app received as ?code= */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        profile: {
+                            /** @description The user's id in Rollcall (the SCIM id): the JWT's sub */
+                            id: string;
+                            userName: string;
+                            displayName: string | null;
+                            /** @description The SCIM name (givenName, familyName, …) */
+                            name: {
+                                [key: string]: unknown;
+                            } | null;
+                            emails: {
+                                value: string;
+                                type?: string;
+                                primary?: boolean;
+                            }[];
+                            groups: {
+                                id: string;
+                                displayName: string;
+                            }[];
+                            roles: string[];
+                            tenant: {
+                                id: string;
+                                slug: string;
+                                ssoRequired: boolean;
+                            };
+                            connection: {
+                                id: string;
+                                name: string;
+                            };
+                            /** Format: date-time */
+                            signedInAt: string;
+                            /**
+                             * Format: date-time
+                             * @description How long the app should keep the session: the JWT's exp
+                             */
+                            sessionExpiresAt: string;
+                        };
+                        /** @description A JWT of the profile (ES256), verifiable with the keys at /sso/jwks.json */
+                        token: string;
+                        /** @enum {string} */
+                        tokenType: "JWT";
+                        /**
+                         * Format: date-time
+                         * @description The JWT's exp: the end of the session
+                         */
+                        expiresAt: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

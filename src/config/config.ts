@@ -100,6 +100,11 @@ export interface SamlConfig {
   sessionTtlMs: number;
   /** How long a JWT signing key signs before the next one takes over; it stays published as long again. */
   signingKeyRotationMs: number;
+  /**
+   * user.sign_in_failed events per tenant, process and minute for responses whose signature was not
+   * verified (anyone can post those to the ACS); the rest are counted, not recorded.
+   */
+  unverifiedFailureEventsPerMinute: number;
 }
 
 export const DEFAULTS: Config = {
@@ -162,6 +167,9 @@ export const DEFAULTS: Config = {
     codeTtlMs: 60_000,
     sessionTtlMs: 8 * 3600_000,
     signingKeyRotationMs: 30 * 24 * 3600_000,
+    // Enough to see an IdP misconfigured (every sign-in failing) or an attack starting; few enough
+    // that junk posted in a loop cannot fill the events table or the app's webhooks.
+    unverifiedFailureEventsPerMinute: 30,
   },
   requestLog: {
     enabled: true,

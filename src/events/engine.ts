@@ -319,7 +319,7 @@ export class EventEngine {
     await this.store.finishReplay(claim, { delivered, nextAttemptAt: next, error: outcome.error ?? null }, at);
   }
 
-  /** Deletes events, attempts and dead letters older than the retention, a few small batches per round. */
+  /** Deletes events, attempts and dead letters older than the retention, and expired sign-in state, a few small batches per round. */
   async prune(): Promise<void> {
     if (this.stopping) return;
     const before = this.iso(-this.retentionDays * 86_400_000);
@@ -332,6 +332,12 @@ export class EventEngine {
       }
       for (let i = 0; i < PRUNE_ROUNDS && !this.stopping; i++) {
         if ((await this.store.pruneDeadLetters(before, PRUNE_BATCH)) < PRUNE_BATCH) break;
+      }
+      // The sign-in's short-lived rows (codes, AuthnRequests, assertion ids, retired keys) expire by
+      // their own times, not the event retention: store/sql/sso.ts.
+      const now = this.iso();
+      for (let i = 0; i < PRUNE_ROUNDS && !this.stopping; i++) {
+        if ((await this.store.pruneSaml(now, PRUNE_BATCH)) < PRUNE_BATCH) break;
       }
     } catch (err) {
       this.log?.warn({ err: describe(err) }, 'event retention: pruning failed; trying again later');

@@ -1,7 +1,7 @@
 // The events Rollcall tells the vendor's app about (docs/events.md lists each with an example).
 // Names are "<resource>.<what happened>", past tense, as Standard Webhooks suggests.
 
-export const USER_EVENTS = ['user.created', 'user.updated', 'user.deactivated', 'user.reactivated', 'user.deleted', 'user.linked', 'user.role_granted', 'user.role_revoked', 'user.invitation_revoked'] as const;
+export const USER_EVENTS = ['user.created', 'user.updated', 'user.deactivated', 'user.reactivated', 'user.deleted', 'user.linked', 'user.role_granted', 'user.role_revoked', 'user.invitation_revoked', 'user.signed_in', 'user.sign_in_failed'] as const;
 export const GROUP_EVENTS = ['group.created', 'group.updated', 'group.deleted', 'group.member_added', 'group.member_removed'] as const;
 export const TENANT_EVENTS = ['tenant.created', 'tenant.updated', 'tenant.deleted', 'tenant.scim_enabled', 'tenant.scim_disabled'] as const;
 export const TOKEN_EVENTS = ['token.created', 'token.rotated', 'token.revoked'] as const;

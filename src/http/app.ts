@@ -10,6 +10,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { Config } from '../config/config.ts';
 import type { RequestLog } from '../provisioning/request-log/recorder.ts';
 import type { Provisioning } from '../provisioning/service.ts';
+import { makeSso, type SsoServices } from '../provisioning/sso/services.ts';
 import { refuseConnect } from './connect.ts';
 import { DRAIN_LIMIT_FACTOR, Drains } from './drain.ts';
 import { loggerOptions } from './request-log.ts';
@@ -20,13 +21,15 @@ import { registerSurfaces } from './surfaces.ts';
 export interface AppDeps {
   config: Readonly<Config>;
   provisioning: Provisioning;
+  /** Single sign-on's objects (main.ts makes them); made here when not given (harness/openapi.ts). */
+  sso?: SsoServices;
   /** false: no log; an object: pino options merged over Rollcall's own (e.g. a `stream` in tests). */
   logger?: boolean | object;
   /** The SCIM request log's writer (main.ts makes it). */
   requestLog?: RequestLog;
 }
 
-export async function buildApp({ config, provisioning, logger, requestLog }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, provisioning, sso, logger, requestLog }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger === false ? false : loggerOptions(config, typeof logger === 'object' ? logger : {}),
     bodyLimit: config.bodyLimitBytes,
@@ -94,7 +97,7 @@ export async function buildApp({ config, provisioning, logger, requestLog }: App
     scim: `${config.publicUrl}/scim/v2/<tenant>`,
     help: 'Create a tenant and its token with: npx rollcall tenant create <slug>',
   }));
-  await registerSurfaces(app, { config, provisioning, drains, requestLog });
+  await registerSurfaces(app, { config, provisioning, drains, sso: sso ?? makeSso(config, provisioning), requestLog });
   return app;
 }
 

@@ -25,6 +25,8 @@ export interface ScimContext {
   hooks: readonly ChangeHook[];
   /** The tenant's settings at the same version as `schemas`. */
   settings: Readonly<TenantSettings>;
+  /** The version of `settings` (policies/tenant-now.ts: a write checks it against the committed one). */
+  settingsVersion: number;
   /**
    * Attributes this request sent that no schema of the tenant defines (names only), collected by the
    * use cases so the edge can log them: ignoring them is right (RFC 7644 §3.3), ignoring them

@@ -8,7 +8,7 @@ import type { Clock } from './clock.ts';
 import { LIBRARY_ACTOR, type ScimContext } from './context.ts';
 import type { ChangeHook } from './mutate.ts';
 import { outbox } from '../events/outbox.ts';
-import { scimModeHook } from './policies/scim-mode.ts';
+import { tenantNowHook } from './policies/tenant-now.ts';
 import { defaultGroup } from './policies/default-group.ts';
 import { groupRules } from './policies/group-rules.ts';
 import { rolesAndGuards } from './policies/roles-and-guards.ts';
@@ -47,8 +47,9 @@ export class Provisioning {
     // The policies check every change first (a refusal costs the other hooks nothing); the outbox
     // records it only once every other hook has accepted it. After it come the consequences of the
     // change (the default group's memberships), which record their own events after the change's.
-    // SCIM mode (policies/scim-mode.ts) checks last, just before the outbox.
-    this.checks = Object.freeze([rolesAndGuards, groupRules, ...(options.hooks ?? []), scimModeHook]);
+    // The tenant as committed now (SCIM mode, settings replaced during the request:
+    // policies/tenant-now.ts) checks last, just before the outbox.
+    this.checks = Object.freeze([rolesAndGuards, groupRules, ...(options.hooks ?? []), tenantNowHook]);
     this.hooks = Object.freeze([...this.checks, outbox, ...CONSEQUENCES]);
   }
 
@@ -62,9 +63,9 @@ export class Provisioning {
    * and who is acting (LIBRARY_ACTOR unless told: the vendor's own code).
    */
   async context(tenant: Tenant, who: { actor?: EventActor; requestId?: string | null; hooks?: readonly ChangeHook[] } = {}): Promise<ScimContext> {
-    const { schemas, settings } = await this.schemas.configurationOf(tenant);
+    const { schemas, settings, version } = await this.schemas.configurationOf(tenant);
     return {
-      store: this.store, schemas, settings, tenant, baseUrl: this.scimBaseUrl(tenant.slug),
+      store: this.store, schemas, settings, settingsVersion: version, tenant, baseUrl: this.scimBaseUrl(tenant.slug),
       limits: this.options.paging, attributeLimits: this.options.attributeLimits, clock: this.clock,
       // A request's own hooks (the admin API's audit entry) run after the service's, before the outbox.
       hooks: who.hooks?.length ? [...this.checks, ...who.hooks, outbox, ...CONSEQUENCES] : this.hooks,

@@ -1,4 +1,5 @@
 // User use cases. Every write goes through mutate() (one transaction, one Change).
+import { ScimError, uniqueness } from '../scim/errors.ts';
 import { listResponse, type ListQuery } from '../scim/list.ts';
 import { checkAttributeLimits } from '../scim/attribute-limits.ts';
 import { applyPatch } from '../scim/patch.ts';
@@ -7,7 +8,9 @@ import { renderUser, type Rendered, type StoredResource } from '../scim/render.t
 import { checkRequired, normalizeResource, type AttrDoc } from '../scim/resource.ts';
 import type { StoreReads } from '../store/store.ts';
 import { notFoundIn, type ScimContext } from './context.ts';
-import { mutate, type Change } from './mutate.ts';
+import { mutate, type Change, type Guard } from './mutate.ts';
+import { identifierOf, usersWithIdentifier } from './policies/identifier.ts';
+import { localUserRefused } from './policies/user-rules.ts';
 
 type Group = { value: string; display: string };
 
@@ -31,15 +34,33 @@ export function userDoc(ctx: ScimContext, body: unknown, replacing = false): Att
 
 export async function createUser(ctx: ScimContext, body: unknown, projection?: Projection): Promise<Rendered> {
   const doc = userDoc(ctx, body);
-  return mutate(ctx, { kind: 'create', type: 'User', doc, fromIdp: true }, async (tx, change) => {
-    // Created a moment ago: in no group yet, unless the default group policy put it in one
-    // (policies/default-group.ts), which gave it a new version too. A linked local user keeps its
-    // groups: read them.
-    if (change.linked) return render(ctx, tx, change.after!, projection);
-    if (ctx.settings.policies.groups.defaultGroup === null) return render(ctx, tx, change.after!, projection, []);
-    const found = await tx.getUserWithGroups(ctx.tenant.id, change.id);
-    return render(ctx, tx, found!.user, projection, found!.groups);
-  });
+  try {
+    return await mutate(ctx, { kind: 'create', type: 'User', doc, fromIdp: true }, async (tx, change) => {
+      // Created a moment ago: in no group yet, unless the default group policy put it in one
+      // (policies/default-group.ts), which gave it a new version too. A linked local user keeps its
+      // groups: read them.
+      if (change.linked) return render(ctx, tx, change.after!, projection);
+      if (ctx.settings.policies.groups.defaultGroup === null) return render(ctx, tx, change.after!, projection, []);
+      const found = await tx.getUserWithGroups(ctx.tenant.id, change.id);
+      return render(ctx, tx, found!.user, projection, found!.groups);
+    });
+  } catch (err) {
+    throw await localHolderNamed(ctx, doc, err);
+  }
+}
+
+/**
+ * A POST whose userName a local user has, while account linking is off: the userName index refused
+ * it (no read was spent before the insert); diagnosed only now, so the IdP admin learns that linking
+ * is the way (after SCIM was disabled and re-enabled, every user the IdP pushes again is such a one).
+ */
+async function localHolderNamed(ctx: ScimContext, doc: AttrDoc, err: unknown): Promise<unknown> {
+  if (!(err instanceof ScimError) || err.reason?.code !== 'uniqueness' || err.reason.attribute !== 'userName' || ctx.settings.policies.linking.enabled) return err;
+  const value = identifierOf('userName', doc);
+  const holder = value === undefined ? undefined : (await usersWithIdentifier(ctx.store, ctx, 'userName', value))[0];
+  if (holder?.origin !== 'local') return err;
+  return uniqueness(`The user ${JSON.stringify(String(holder.doc.userName))} is a local user of this app (created in the app, or made local when SCIM was disabled) and account linking is off, so ${JSON.stringify(String(doc.userName))} cannot be created; ask the app's admin to turn on account linking, then retry, and the identity provider takes the user over.`,
+    { code: 'uniqueness', resourceType: 'User', attribute: 'userName' });
 }
 
 export async function getUser(ctx: ScimContext, id: string, projection: Projection = ALL): Promise<Rendered> {
@@ -91,5 +112,7 @@ function renderWritten(ctx: ScimContext, reads: StoreReads, change: Change, proj
 }
 
 export async function deleteUser(ctx: ScimContext, id: string, ifMatch?: string): Promise<void> {
-  await mutate(ctx, { kind: 'delete', type: 'User', id, ifMatch }, async () => undefined);
+  // A local user is the app's while account linking is off (policies/user-rules.ts localUserRefused).
+  const guard: Guard = (current) => { if (current.origin === 'local' && !ctx.settings.policies.linking.enabled) throw localUserRefused(current.doc); };
+  await mutate(ctx, { kind: 'delete', type: 'User', id, ifMatch, guard }, async () => undefined);
 }

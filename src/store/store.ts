@@ -130,7 +130,8 @@ export interface AuditEntry {
 export interface ActionRecord { audit?: AuditEntry; events?: readonly NewEvent[] }
 
 /** Who made a change: a SCIM token, an admin key, the CLI, or the vendor's own code (the library). */
-export interface EventActor { type: 'token' | 'adminKey' | 'cli' | 'library'; id: string | null; name: string | null }
+/** Who made a change: a SCIM token, an admin key, the CLI, the vendor's code, or (sign-in events) a SAML connection. */
+export interface EventActor { type: 'token' | 'adminKey' | 'cli' | 'library' | 'saml'; id: string | null; name: string | null }
 
 /** An event as a change writes it (docs/events.md). */
 export interface NewEvent {
@@ -277,6 +278,12 @@ export interface StoreTx extends StoreReads {
    * groups. `ignoreGroupName`: a group (by displayName, case-insensitively) that does not count (the default group).
    */
   usersInSeveralGroups(tenantId: string, limit: number, ignoreGroupName?: string | null): Promise<{ id: string; userName: string; groups: string[] }[]>;
+  /**
+   * Up to `limit` primary emails (lower-cased, as policies/identifier.ts primaryEmail reads them) that
+   * more than one user has, each with its users in creation order: grouped in the database, one
+   * statement for the emails and one for their users, never a read of every user.
+   */
+  usersSharingPrimaryEmail(tenantId: string, limit: number): Promise<{ email: string; users: { id: string; userName: string }[] }[]>;
   /** Of these ids, the users that are members of no group (the default group rule): one statement per 500 ids. */
   usersInNoGroup(tenantId: string, userIds: readonly string[]): Promise<string[]>;
 
@@ -284,12 +291,13 @@ export interface StoreTx extends StoreReads {
 
   /**
    * The users among `ids` (other ids are left out) with whether they are active and every group
-   * they are a direct member of: set-based, one statement per 500 ids.
+   * they are a direct member of: set-based, one statement per 500 ids. Active: a local user whose
+   * status is 'active', an IdP-managed one whose SCIM `active` is not false (absent counts as active).
    */
   usersAndTheirGroups(tenantId: string, ids: string[]): Promise<Map<string, { userName: string; active: boolean; groups: { id: string; displayName: string }[] }>>;
   /** The groups with these displayNames (compared case-insensitively). */
   groupsNamed(tenantId: string, displayNames: string[]): Promise<{ id: string; displayName: string }[]>;
-  /** An active user that is a direct member of one of these groups, or undefined when there is none (one statement). */
+  /** An active user (as usersAndTheirGroups says) that is a direct member of one of these groups, or undefined when there is none (one statement). */
   activeMemberOf(tenantId: string, groupIds: string[]): Promise<string | undefined>;
   /**
    * Makes the guards of one tenant check one transaction at a time, until this one ends: without it
@@ -297,8 +305,11 @@ export interface StoreTx extends StoreReads {
    * active (PostgreSQL's read committed). A no-op where writers already run one at a time (SQLite).
    */
   serializePolicyChecks(tenantId: string): Promise<void>;
-  /** How many users each of these groups has as direct members (a nested group is not counted); groups without any are 0. */
-  memberCounts(tenantId: string, groupIds: string[]): Promise<Map<string, number>>;
+  /**
+   * How many users each of these groups has as direct members (a nested group is not counted); groups
+   * without any are 0. `activeOnly`: only the active ones (as usersAndTheirGroups counts them).
+   */
+  memberCounts(tenantId: string, groupIds: string[], opts?: { activeOnly?: boolean }): Promise<Map<string, number>>;
 
   /**
    * Appends events to the outbox in this transaction (one statement per 500): they commit with the
@@ -311,11 +322,14 @@ export interface StoreTx extends StoreReads {
   // ---- tenant settings (issue 9) -------------------------------------------------------------
 
   /**
-   * Whether SCIM is enabled for the tenant as committed now (undefined: no such tenant), the row
-   * held against disableScim until this transaction ends: a SCIM write that took the IdP a new
-   * resource either commits before a disable (which then converts it) or sees the disable.
+   * The tenant as committed now (undefined: no such tenant), its row held against disableScim and
+   * against a settings replacement (lockTenantSettings) until this transaction ends: whether SCIM is
+   * enabled, and, when its settings are no longer at `knownVersion`, the current ones. A SCIM write
+   * that took the IdP a new resource either commits before a disable (which then converts it) or
+   * sees the disable; a write made under older settings either commits before a replacement (whose
+   * checks then see it) or sees the settings that replaced them (provisioning/policies/tenant-now.ts).
    */
-  scimEnabledNow(tenantId: string): Promise<boolean | undefined>;
+  tenantNow(tenantId: string, knownVersion: number): Promise<{ scimEnabled: boolean; settings?: StoredSettings } | undefined>;
 
   /** The tenant's settings, its row held until the transaction ends; undefined if there is no such tenant. */
   lockTenantSettings(tenantId: string): Promise<StoredSettings | undefined>;

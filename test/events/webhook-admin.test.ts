@@ -58,7 +58,7 @@ test("a tenant's endpoint: the secret once, signed deliveries of that tenant's e
   assert.equal(created.status, 201, created.text);
   assert.match(created.body.secret, /^whsec_/);
   assert.match(created.body.id, /^wh_/);
-  assert.deepEqual(created.body.types, ['user.created', 'user.updated', 'user.deactivated', 'user.reactivated', 'user.deleted', 'user.linked', 'user.role_granted', 'user.role_revoked', 'user.invitation_revoked']);
+  assert.deepEqual(created.body.types, ['user.created', 'user.updated', 'user.deactivated', 'user.reactivated', 'user.deleted', 'user.linked', 'user.role_granted', 'user.role_revoked', 'user.invitation_revoked', 'user.signed_in', 'user.sign_in_failed']);
   const listed = await server.admin('GET', `/tenants/${t.slug}/webhooks`);
   assert.deepEqual(listed.body.data.map((e: Json) => e.id), [created.body.id]);
   assert.ok(!listed.text.includes(created.body.secret) && !listed.text.includes('secret"'), 'the secret is never listed');

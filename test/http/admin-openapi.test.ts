@@ -10,6 +10,9 @@ import addFormats from 'ajv-formats';
 import { clientSchemaSource } from '../../harness/openapi.ts';
 import { RollcallAdmin } from '../../src/client/index.ts';
 import { createAdminKey } from '../../src/provisioning/tenants/admin-keys.ts';
+import { DEFAULTS } from '../../src/config/config.ts';
+import { systemClock } from '../../src/provisioning/clock.ts';
+import { Handoff } from '../../src/provisioning/sso/handoff.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 type Operation = { operationId: string; responses: Record<string, { content?: Record<string, { schema: object }> }> };
@@ -84,6 +87,15 @@ test('every operation answers with a status and a body its declared response sch
   const walkEvent = (await admin.GET('/admin/v1/events', { params: { query: { tenant: slug, limit: 1 } } })).data!.data[0].id;
   const oktaMetadata = readFileSync(new URL('../fixtures/saml/metadata/okta.xml', import.meta.url), 'utf8');
   const samlConnection = (await admin.POST('/admin/v1/tenants/{tenant}/saml/connections', { params: { path: { tenant: slug } }, body: { name: 'Walk IdP', metadataXml: oktaMetadata } })).data!.id;
+  // A sign-in code as the SAML sign-in issues it (provisioning/sso/handoff.ts), for the exchange.
+  const walkTenant = (await server.running.store.findTenantBySlug(slug))!;
+  const signedIn = new Date();
+  const step = await new Handoff(server.running.store, systemClock, DEFAULTS.saml, server.baseUrl).issue('code', new URL('https://app.example/sso'), {
+    id: local.data!.id, userName: 'walker', displayName: null, name: null, emails: [], groups: [], roles: [],
+    tenant: { id: walkTenant.id, slug, ssoRequired: false }, connection: { id: 'c-walk', name: 'Okta' },
+    signedInAt: signedIn.toISOString(), sessionExpiresAt: new Date(signedIn.getTime() + 3_600_000).toISOString(),
+  });
+  const ssoCode = new URL((step as { url: string }).url).searchParams.get('code')!;
 
   // The SCIM request log (issue 13): the walk's own SCIM request, once written.
   await server.running.requestLog.flush();
@@ -96,6 +108,7 @@ test('every operation answers with a status and a body its declared response sch
     createAdminKey: { body: { name: 'walk key', scope: 'read' }, expect: 201 },
     revokeAdminKey: { path: { id: keyToRevoke }, expect: 204 },
     listAudit: { query: '?limit=5', expect: 200 },
+    exchangeSsoCode: { body: { code: ssoCode }, expect: 200 },
     listEvents: { query: '?limit=5', expect: 200 },
     listTenants: { query: '?search=walk&limit=1', expect: 200 },
     createTenant: { body: { slug: 'walk-new', name: 'Walk New', preset: 'teams' }, expect: 201 },

@@ -410,3 +410,31 @@ test('the default group with the user policies: a remove-memberships deactivatio
   assert.deepEqual((await eventsAfter(seq)).map((e) => e.split(' ')[0]), ['user.linked']);
   await server.admin('PUT', `/tenants/${SLUG}/settings`, { body: {} });
 });
+
+test('a local group Okta linked to (Push Groups → Link group) meets the reserved-name and length rules when Okta renames it; the app may still rename it', async () => {
+  await setRules({ reservedNames: ['Administrators', 'Owners'], maxNameLength: 24 });
+  const amy = await user('amy');
+  const local = await server.admin('POST', `/tenants/${SLUG}/groups`, { body: { attributes: { displayName: 'Studio' } } });
+  assert.equal(local.status, 201, local.text);
+  const id = local.body.id as string;
+  // Link group: Okta sends the memberships to the existing group by its id.
+  const linked = await req('PATCH', `/Groups/${id}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: amy.id, display: amy.userName }] }] });
+  assert.ok(linked.status === 200 || linked.status === 204, linked.text);
+  const before = await req('GET', `/Groups/${id}`);
+  const events = await eventCount();
+  // Then the group is renamed in Okta: Okta's path-less replace, Entra's Replace with a path, a PUT.
+  expectScimError(await req('PATCH', `/Groups/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { id, displayName: 'owners' } }] }), 409, 'uniqueness', /"owners" is reserved in this app/);
+  expectScimError(await req('PATCH', `/Groups/${id}`, { schemas: [PATCH], Operations: [{ op: 'Replace', path: 'displayName', value: 'Customer Success Engineering' }] }), 400, 'invalidValue', /has 28 characters and this app accepts at most 24/);
+  expectScimError(await req('PUT', `/Groups/${id}`, { schemas: [GROUP], id, displayName: 'Owners', members: [{ value: amy.id }] }), 409, 'uniqueness', /reserved/);
+  const unchanged = await req('GET', `/Groups/${id}`);
+  assert.deepEqual(unchanged.body, before.body, 'nothing written');
+  assert.equal(await eventCount(), events, 'no event');
+  // A rename within the rules goes through; Okta re-sending the same name with members is no rename.
+  assert.equal((await req('PATCH', `/Groups/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { id, displayName: 'Product Studio' } }] })).status < 300, true);
+  assert.equal((await req('PUT', `/Groups/${id}`, { schemas: [GROUP], id, displayName: 'Product Studio', members: [{ value: amy.id }] })).status, 200);
+  // The app's own admin API is not bound by them (the group is local).
+  const byApp = await server.admin('PUT', `/tenants/${SLUG}/groups/${id}`, { body: { attributes: { displayName: 'Owners' } } });
+  assert.equal(byApp.status, 200, byApp.text);
+  await server.admin('DELETE', `/tenants/${SLUG}/groups/${id}`);
+  await setRules({});
+});

@@ -426,3 +426,79 @@ test('the only-member rule holds under remove-memberships: the team would be lef
   const before = [{ path: `/Users/${c}`, body: (await call(t, 'GET', `/Users/${c}`)).body }, { path: `/Groups/${team}`, body: (await call(t, 'GET', `/Groups/${team}`)).body }];
   await refusedWithNothingWritten(t, await oktaDeactivate(t, c), 409, 'Carol Oncall (carol@acme.example) is the only member of "On-call Team"; add another member to that group before deprovisioning this user.', mark, before);
 });
+
+test('guard: a deactivated local user is no active admin: Okta cannot deactivate the last active holder beside it, nor the admin API the last active local one', async () => {
+  const t = await tenant({ policies: ADMINS });
+  // A local admin the app deactivated: its status says so, its SCIM document has no `active` at all.
+  const root = await server.admin('POST', `/tenants/${t.slug}/users`, { body: { attributes: { userName: 'root@acme.example', displayName: 'Root Admin' }, status: 'deactivated' } });
+  assert.equal(root.status, 201, root.text);
+  const ada = await user(t, 'ada@acme.example', 'Ada', 'Lovelace');
+  const admins = await group(t, 'Administrators', [ada, root.body.id]);
+  const mark = await cursor(t);
+  const unchanged = [{ path: `/Users/${ada}`, body: (await call(t, 'GET', `/Users/${ada}`)).body }, { path: `/Groups/${admins}`, body: (await call(t, 'GET', `/Groups/${admins}`)).body }];
+  await refusedWithNothingWritten(t, await oktaDeactivate(t, ada), 409, 'Ada Lovelace (ada@acme.example) is the last Global Admin of this organization; give another user that role first.', mark, unchanged);
+
+  // An active local holder joins: Ada may go; then the app's own deactivation of that local user
+  // (its status, through the admin API) is the one refused.
+  const kim = await server.admin('POST', `/tenants/${t.slug}/users`, { body: { attributes: { userName: 'kim@acme.example', displayName: 'Kim Keeper' }, status: 'active' } });
+  assert.equal(kim.status, 201, kim.text);
+  assert.ok((await addMembers(t, admins, [kim.body.id])).status < 300);
+  assert.equal((await entraDeactivate(t, ada)).status, 200);
+  const next = await cursor(t);
+  const refused = await server.admin('PUT', `/tenants/${t.slug}/users/${kim.body.id}`, { body: { attributes: { userName: 'kim@acme.example', displayName: 'Kim Keeper' }, status: 'deactivated' } });
+  const p = expectProblem(refused, 409) as Json;
+  assert.equal(p.reason, 'lastAdmin');
+  assert.equal(p.detail, 'Kim Keeper (kim@acme.example) is the last Global Admin of this organization; give another user that role first.');
+  assert.deepEqual((await events(t, next)).data, [], 'nothing written');
+  assert.equal((await server.admin('GET', `/tenants/${t.slug}/users/${kim.body.id}`)).body.status, 'active');
+});
+
+test('guard (protectOnlyMembers) under the deactivate mode: a deactivated member keeps its membership but does not cover the team', async () => {
+  const t = await tenant({ policies: { deprovisioning: { mode: 'deactivate' }, guards: { protectOnlyMembers: true } } });
+  const c = await user(t, 'carol@acme.example', 'Carol', 'Oncall');
+  const d = await user(t, 'dan@acme.example', 'Dan', 'Backup');
+  const team = await group(t, 'On-call Team', [c, d]);
+  // Okta deactivates Dan: Carol still covers the team; Dan stays a member (the deactivate mode).
+  assert.equal((await oktaDeactivate(t, d)).status, 200);
+  assert.equal((await call(t, 'GET', `/Groups/${team}`)).body.members.length, 2);
+  const mark = await cursor(t);
+  const before = [{ path: `/Users/${c}`, body: (await call(t, 'GET', `/Users/${c}`)).body }, { path: `/Groups/${team}`, body: (await call(t, 'GET', `/Groups/${team}`)).body }];
+  const only = 'Carol Oncall (carol@acme.example) is the only active member of "On-call Team" (its other members are deactivated); add an active member to that group before deprovisioning this user.';
+  await refusedWithNothingWritten(t, await entraDeactivate(t, c), 409, only, mark, before);
+  await refusedWithNothingWritten(t, await call(t, 'DELETE', `/Users/${c}`), 409, only, mark, before);
+  // Reactivating Dan (Okta's PATCH active true) covers the team again.
+  assert.equal((await call(t, 'PATCH', `/Users/${d}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true } }] })).status, 200);
+  assert.equal((await oktaDeactivate(t, c)).status, 200);
+});
+
+test('the default group is a change like any other for roles and guards: joining and leaving it grants and revokes its role with events; a move out of it that takes the last admin away is refused', async () => {
+  const staff = await tenant({ policies: { groups: { defaultGroup: 'Everyone' }, roles: { roles: [{ name: 'Staff' }], mappings: [{ group: { displayName: 'Everyone' }, role: 'Staff' }] } } });
+  let mark = await cursor(staff);
+  // Okta pushes a user: it joins the default group (created for it) and takes the group's role.
+  const ada = await user(staff, 'ada@acme.example', 'Ada', 'Lovelace');
+  let seen = await events(staff, mark);
+  assert.deepEqual(summary(seen.data), ['user.created', 'group.created', 'group.member_added', 'user.role_granted ada@acme.example Staff']);
+  assert.equal(seen.data[3].data.groups[0].displayName, 'Everyone');
+  assert.deepEqual(await rolesOf(staff, ada), ['Staff']);
+  // Okta pushes a group with Ada in it: she leaves the default group, and its role with it.
+  mark = seen.next;
+  await group(staff, 'Ops', [ada]);
+  seen = await events(staff, mark);
+  assert.deepEqual(summary(seen.data), ['group.created', 'group.member_added', 'group.member_removed', 'user.role_revoked ada@acme.example Staff']);
+  assert.deepEqual(await rolesOf(staff, ada), []);
+
+  // The default group grants the admin role: Ada's move out of it would leave no active admin.
+  const t = await tenant({ policies: { groups: { defaultGroup: 'Everyone' }, roles: { roles: [{ name: 'Global Admin', admin: true }], mappings: [{ group: { displayName: 'Everyone' }, role: 'Global Admin' }] } } });
+  const root = await user(t, 'root@acme.example', 'Root', 'Admin');
+  mark = await cursor(t);
+  const refused = await call(t, 'POST', '/Groups', { schemas: [GROUP], displayName: 'Ops', members: [{ value: root }] });
+  assertScimError(refused, 409);
+  assert.equal(refused.body.detail, 'Root Admin (root@acme.example) is the last Global Admin of this organization; give another user that role first.');
+  assert.deepEqual((await events(t, mark)).data, [], 'nothing written');
+  assert.equal((await call(t, 'GET', `/Groups?filter=${encodeURIComponent('displayName eq "Ops"')}`)).body.totalResults, 0);
+  assert.deepEqual(await rolesOf(t, root), ['Global Admin']);
+  // Another user joins the default group (another admin): now Root may move.
+  await user(t, 'bea@acme.example', 'Bea', 'Backup');
+  await group(t, 'Ops', [root]);
+  assert.deepEqual(await rolesOf(t, root), []);
+});

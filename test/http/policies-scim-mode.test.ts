@@ -258,3 +258,49 @@ test("the library's tenants.disableScim and enableScim do the same (the vendor's
   assert.equal(Object.hasOwn(on.record, 'hash'), false);
   assert.equal((await call(t, `/Users/${ada}`, 'GET', undefined, on.token)).status, 200);
 });
+
+test('re-enabling with linking off: the users the disable made local are the app\'s; Okta\'s re-push (lookup, then PATCH, PUT, DELETE or POST) is refused with the way out, until linking is on; then the IdP takes them over and its deprovisioning mode applies', async () => {
+  const t = await tenantWith('scim-relink', { deprovisioning: { mode: 'remove-memberships' } });
+  const ada = await oktaUser(t, 'ada@acme.example');
+  const team = await oktaGroup(t, 'Ops', [ada]);
+  assert.equal((await server.admin('POST', `/tenants/${t.slug}/scim/disable`, { body: { confirm: 'DISABLE' } })).status, 200);
+  const on = await server.admin('POST', `/tenants/${t.slug}/scim/enable`, { body: { name: 'Okta again' } });
+  assert.equal(on.status, 201, on.text);
+  const fresh: Tenant = { ...t, token: on.body.token };
+  // The token's last use is recorded as the IdP uses it: everything else must stay as it was.
+  const written = async () => { const s = await snapshot(fresh); return { ...s, tokens: s.tokens.map(({ lastUsedAt: _used, ...k }: Json) => k) }; };
+  const before = await written();
+
+  // Okta's re-push: its lookup finds Ada (local now), then it writes to her by id.
+  const look = await call(fresh, `/Users?filter=${encodeURIComponent('userName eq "ada@acme.example"')}&startIndex=1&count=100`);
+  assert.equal(look.body.totalResults, 1);
+  const local = /The user "ada@acme\.example" is a local user of this app \(created in the app, or made local when SCIM was disabled\) and account linking is off, so the identity provider cannot change or delete it; ask the app's admin to turn on account linking, then retry/;
+  const refusals = [
+    await call(fresh, `/Users/${ada}`, 'PATCH', { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] }),
+    await call(fresh, `/Users/${ada}`, 'PUT', { schemas: [USER], userName: 'ada@acme.example', emails: [{ primary: true, value: 'ada@acme.example', type: 'work' }], active: false }),
+    await call(fresh, `/Users/${ada}`, 'DELETE'),
+  ];
+  for (const r of refusals) {
+    assert.equal(r.status, 409, r.text);
+    assert.match(r.body.detail, local);
+  }
+  // A POST (a lookup that missed) clashes, naming the same way out.
+  const post = await call(fresh, '/Users', 'POST', { schemas: [USER], userName: 'ada@acme.example', active: true });
+  assert.equal(post.status, 409, post.text);
+  assert.match(post.body.detail, /turn on account linking/);
+  assert.deepEqual(await written(), before, 'nothing written by any of them');
+  assert.equal((await server.admin('GET', `/tenants/${t.slug}/users/${ada}`)).body.status, 'active');
+
+  // Linking on: Okta's retry links Ada (same id, IdP-managed) and its deactivation follows the mode.
+  const linking = await server.admin('PUT', `/tenants/${t.slug}/settings`, { body: { policies: { deprovisioning: { mode: 'remove-memberships' }, linking: { enabled: true } } } });
+  assert.equal(linking.status, 200, linking.text);
+  const linked = await call(fresh, `/Users/${ada}`, 'PUT', { schemas: [USER], userName: 'ada@acme.example', emails: [{ primary: true, value: 'ada@acme.example', type: 'work' }], active: true });
+  assert.equal(linked.status, 200, linked.text);
+  assert.equal((await events(t)).at(-1).type, 'user.linked');
+  assert.equal((await server.admin('GET', `/tenants/${t.slug}/users/${ada}`)).body.idpManaged, true);
+  const off = await call(fresh, `/Users/${ada}`, 'PATCH', { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] });
+  assert.equal(off.status, 200, off.text);
+  assert.deepEqual(off.body.groups ?? [], [], 'remove-memberships applied');
+  assert.deepEqual(types((await events(t)).slice(-2)), ['group.member_removed', 'user.deactivated']);
+  assert.ok(team);
+});

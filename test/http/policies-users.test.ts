@@ -402,3 +402,37 @@ test('switching to the email identifier is refused while two users share a prima
   assert.equal(ok.body.settings.policies.attributes.uniqueIdentifier, 'email');
   assert.equal((await call(t, `/Users/${first.id}`)).status, 200);
 });
+
+test('switching to the email identifier groups primary emails in SQL (no read of every user): the primary-marked email counts, not a secondary one; a few clashes named', async () => {
+  const t = await tenantWith('email-grouped');
+  // Entra's shape: the work email first, the primary one second.
+  const a = await scimUser(t, 'ann', { emails: [{ value: 'ann.old@acme.example', type: 'other' }, { value: 'Ann@acme.example', type: 'work', primary: true }] });
+  // Shares only a secondary email with Ann's first one: no clash.
+  await scimUser(t, 'bea', { emails: [{ value: 'bea@acme.example', type: 'work', primary: true }, { value: 'ann.old@acme.example', type: 'other' }] });
+  // No email marked primary: the first one is the primary one, and it is Ann's.
+  const c = await scimUser(t, 'cat', { emails: [{ value: ' ann@ACME.example', type: 'work' }] });
+  const d = await scimUser(t, 'dot', { emails: [{ value: 'dot@acme.example', type: 'work', primary: true }] });
+  const e = await scimUser(t, 'eve', { emails: [{ value: 'DOT@acme.example', type: 'work', primary: true }] });
+  // Count the store calls of the settings replacement's transaction.
+  const store = server.running.store;
+  const calls = new Map<string, number>();
+  const original = store.transaction.bind(store);
+  store.transaction = ((fn: (tx: Json) => Promise<unknown>) => original((tx) => fn(new Proxy(tx, {
+    get(target, key, receiver) {
+      const v = Reflect.get(target, key, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => { calls.set(String(key), (calls.get(String(key)) ?? 0) + 1); return (v as (...x: unknown[]) => unknown).apply(target, args); };
+    },
+  })))) as typeof store.transaction;
+  const refused = await server.admin('PUT', `/tenants/${t.slug}/settings`, { body: { policies: { attributes: { uniqueIdentifier: 'email' } } } })
+    .finally(() => { store.transaction = original; });
+  expectProblem(refused, 409, { type: 'conflict', field: '/policies/attributes/uniqueIdentifier' });
+  assert.equal(calls.get('scanUsers'), undefined, 'no user is read to compare emails in memory');
+  assert.equal(calls.get('usersSharingPrimaryEmail'), 1);
+  assert.deepEqual(refused.body.examples, [
+    { id: c.id, name: 'cat', email: 'ann@acme.example', sameEmailAs: 'ann' },
+    { id: e.id, name: 'eve', email: 'dot@acme.example', sameEmailAs: 'dot' },
+  ]);
+  assert.ok(a.id && d.id);
+  assert.match(refused.body.detail, /"ann@acme\.example" \("ann" and "cat"\), "dot@acme\.example" \("dot" and "eve"\)/);
+});

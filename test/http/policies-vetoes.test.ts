@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
-import { scim, startAdminServer, type AdminTestServer, type Json, type ScimTenant, tenantWithPolicies } from '../support/admin.ts';
+import { expectProblem, scim, startAdminServer, type AdminTestServer, type Json, type ScimTenant, tenantWithPolicies } from '../support/admin.ts';
 import { assertScimError } from '../support/scim-errors.ts';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.ts';
 import { VetoRegistry, type ProposedChange } from '../../src/provisioning/policies/vetoes.ts';
@@ -339,4 +339,32 @@ test("example on-call-veto: Okta's deactivation of a team's only member and Entr
     assert.equal(ok.status, 200, ok.text);
     assert.deepEqual((await events(t)).slice(evBefore).map((e: Json) => e.type), ['user.deactivated']);
   } finally { for (const s of stops) s(); }
+});
+
+test('settings: a new approval URL needs a new secret (refused without one, nothing written); with one, the new receiver gets requests signed with it', async () => {
+  const slug = `apr-move-${process.pid}-${++n}`;
+  assert.equal((await server.admin('POST', '/tenants', { body: { slug } })).status, 201);
+  const set = await server.admin('PUT', `/tenants/${slug}/settings`, { body: { policies: { approval: { webhook: { url: `${receiver.url}/${slug}/old`, secret: SECRET, kinds: ['user.create'] } } } } });
+  assert.equal(set.status, 200, set.text);
+  const read = await server.admin('GET', `/tenants/${slug}/settings`);
+  // The document as read back, pointed at another receiver, without a secret: refused.
+  const moved = { policies: { approval: { webhook: { ...read.body.settings.policies.approval.webhook, url: `${receiver.url}/${slug}/new?token=abc` } } } };
+  const refused = await server.admin('PUT', `/tenants/${slug}/settings`, { body: moved });
+  const p = expectProblem(refused, 400) as Json;
+  assert.match(refused.text, /\/policies\/approval\/webhook\/secret/);
+  assert.match(p.detail, /is required when the URL changes: the stored secret belongs to the receiver at the previous URL/);
+  for (const leak of [SECRET, 'token=abc', `${slug}/old`, `${slug}/new`]) assert.ok(!refused.text.includes(leak), `neither the secret nor a URL is echoed: ${leak}`);
+  const after = await server.admin('GET', `/tenants/${slug}/settings`);
+  assert.equal(after.body.version, read.body.version, 'nothing written');
+  assert.equal(after.body.settings.policies.approval.webhook.url, `${receiver.url}/${slug}/old`);
+  // With a new secret: accepted, and the new receiver verifies with it, not with the old one.
+  const ok = await server.admin('PUT', `/tenants/${slug}/settings`, { body: { policies: { approval: { webhook: { ...moved.policies.approval.webhook, secret: SECRET2 } } } } });
+  assert.equal(ok.status, 200, ok.text);
+  const tok = await server.admin('POST', `/tenants/${slug}/tokens`, { body: {} });
+  const t: Tenant = { slug, scimUrl: tok.body.scimUrl, token: tok.body.token };
+  receiver.answer = () => ({ status: 200, body: '{"allow":true}' });
+  await oktaUser(t, 'ada@moved.example');
+  const got = receivedBy(t).at(-1)!;
+  new Webhook(SECRET2).verify(got.body, got.headers as Record<string, string>);
+  assert.throws(() => new Webhook(SECRET).verify(got.body, got.headers as Record<string, string>));
 });

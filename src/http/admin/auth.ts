@@ -1,6 +1,7 @@
 // Authentication of /admin/v1: an admin API key as a bearer token. A SCIM token here is refused
 // saying which credential is expected (and an admin key on /scim is refused likewise, by
-// provisioning/tenants/authentication.ts). A 'read' key may only read.
+// provisioning/tenants/authentication.ts). A 'read' key may only read; an 'sso' key may only call the
+// routes marked `config: { ssoScope: true }` (the sign-in code exchange, routes/sso.ts).
 import type { FastifyRequest } from 'fastify';
 import { AdminKeyRefused, authenticateAdminKey } from '../../provisioning/tenants/admin-keys.ts';
 import type { Clock } from '../../provisioning/clock.ts';
@@ -9,6 +10,10 @@ import { Problem } from './problem.ts';
 
 declare module 'fastify' {
   interface FastifyRequest { adminKey: AdminKeyRecord | null }
+  interface FastifyContextConfig {
+    /** The route an admin key of scope 'sso' may call (and keys of scope 'admin'). */
+    ssoScope?: boolean;
+  }
 }
 
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="rollcall-admin"' };
@@ -31,6 +36,9 @@ export function adminAuthentication(store: Store, clock: Clock) {
     }
     if (key.scope === 'read' && !READ_METHODS.has(request.method)) {
       throw new Problem(403, 'forbidden', `Admin key "${key.name}" has the read scope: it can only read. Use a key with the admin scope to make changes.`);
+    }
+    if (key.scope === 'sso' && request.routeOptions.config?.ssoScope !== true) {
+      throw new Problem(403, 'forbidden', `Admin key "${key.name}" has the sso scope: it can only exchange sign-in codes (POST /admin/v1/sso/token). Use a key with the admin scope for anything else.`);
     }
     request.adminKey = key;
   };

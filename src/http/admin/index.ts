@@ -18,13 +18,19 @@ import { keyRoutes } from './routes/keys.ts';
 import { requestLogRoutes } from './routes/requests.ts';
 import { scimModeRoutes } from './routes/scim-mode.ts';
 import { settingsRoutes } from './routes/settings.ts';
+import { ssoRoutes } from './routes/sso.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { samlRoutes } from './routes/saml.ts';
 import { WebhookEndpoints } from '../../events/endpoints.ts';
 import { SamlConnections } from '../../provisioning/sso/connections.ts';
+import { Handoff } from '../../provisioning/sso/handoff.ts';
 
-export interface AdminDeps { config: Readonly<Config>; provisioning: Provisioning }
+export interface AdminDeps {
+  config: Readonly<Config>; provisioning: Provisioning;
+  /** The sign-in hand-off (provisioning/sso/handoff.ts), shared with the SAML surface when given. */
+  handoff?: Handoff;
+}
 
 /** The tenant a route's `{tenant}` path parameter names (slugs are lower-case), or a 404 problem. */
 export const tenantIn = (store: Store, request: FastifyRequest): Promise<Tenant> =>
@@ -73,5 +79,6 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     webhookRoutes(secured, { ...deps, webhooks: new WebhookEndpoints(deps.provisioning.store, deps.provisioning.clock, deps.config.webhooks) });
     requestLogRoutes(secured, deps);
     samlRoutes(secured, { ...deps, connections: new SamlConnections(deps.provisioning.store, deps.provisioning.clock, deps.config) });
+    ssoRoutes(secured, { handoff: deps.handoff ?? new Handoff(deps.provisioning.store, deps.provisioning.clock, deps.config.saml, deps.config.publicUrl) });
   });
 }

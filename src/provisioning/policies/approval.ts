@@ -5,7 +5,9 @@
 //
 // The secret is write-only: the settings document read back (GET settings, the CLI) never carries
 // it (withoutSecrets); a replacement without "secret" keeps the stored one (keepSecrets), one with
-// "secret" replaces it at once (rotation).
+// "secret" replaces it at once (rotation). A replacement that changes the URL must send a new
+// secret: the stored one was given to the receiver at the old URL, and a new receiver (another
+// service, another owner on the same host) must not verify with, nor be handed, the old one.
 import { SECRET_PREFIX } from '../../events/webhook-signing.ts';
 import { CHANGE_KINDS, type ChangeKind } from './change-kinds.ts';
 
@@ -132,8 +134,9 @@ export function withoutSecrets<T extends ApprovalPolicies>(policies: T): T {
 }
 
 /**
- * A replacement's policies with the stored secret kept where none was sent. Returns the problem when
- * a webhook is left without a secret (first configured without one).
+ * A replacement's policies with the stored secret kept where none was sent, for the same URL.
+ * Returns the problem when a webhook is left without a secret (first configured without one), or
+ * would keep the secret for another URL.
  */
 export function keepSecrets<T extends ApprovalPolicies>(next: T, stored: ApprovalPolicies): { policies: T; problem?: { pointer: string; message: string } } {
   const w = next.approval.webhook;
@@ -141,6 +144,10 @@ export function keepSecrets<T extends ApprovalPolicies>(next: T, stored: Approva
   const secret = stored.approval.webhook?.secret;
   if (secret === undefined) {
     return { policies: next, problem: { pointer: '/policies/approval/webhook/secret', message: `is required when the webhook is first set: "${SECRET_PREFIX}" followed by the base64 of 32 random bytes (it is never read back; later replacements may omit it to keep it)` } };
+  }
+  // Neither URL is repeated in the message: a receiver's URL may carry its own token.
+  if (stored.approval.webhook?.url !== w.url) {
+    return { policies: next, problem: { pointer: '/policies/approval/webhook/secret', message: `is required when the URL changes: the stored secret belongs to the receiver at the previous URL; send a new one ("${SECRET_PREFIX}" followed by the base64 of 32 random bytes) with the new URL, and give it to the new receiver` } };
   }
   return { policies: { ...next, approval: { ...next.approval, webhook: { ...w, secret } } } };
 }

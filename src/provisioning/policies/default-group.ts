@@ -14,7 +14,10 @@
 // change, not a check of it, and its events (group.created, group.member_added/_removed of the
 // default group) must follow the change's own (user.created before the user joins a group). It
 // writes them itself through the outbox, so nothing it does goes unrecorded; a failure rolls the
-// whole change back. A tenant without a default group pays one property read per change; with one,
+// whole change back. Each move into or out of the default group is a change like any other for the
+// roles and the guards (policies/roles-and-guards.ts), run on it before its events: a default group
+// mapped to a role grants and revokes it with events, and a move that would take away the last
+// active admin, or empty a required default group, refuses the whole request. A tenant without a default group pays one property read per change; with one,
 // the membership work is set-based (a few statements per 500 members).
 import { randomUUID } from 'node:crypto';
 import { outbox } from '../../events/outbox.ts';
@@ -24,6 +27,7 @@ import { VersionConflict, type ScimContext } from '../context.ts';
 import { groupDoc } from '../groups.ts';
 import type { Change } from '../mutate.ts';
 import { isDefaultGroupName } from './group-rules-settings.ts';
+import { rolesAndGuards } from './roles-and-guards.ts';
 
 export async function defaultGroup(tx: StoreTx, change: Change, ctx: ScimContext): Promise<void> {
   const rules = ctx.settings.policies.groups;
@@ -65,7 +69,13 @@ export async function defaultGroup(tx: StoreTx, change: Change, ctx: ScimContext
   const record: GroupRecord = { ...current, lastModified: change.at, version: current.version + 1 };
   if (!(await tx.updateGroup(t, ctx.schemas, record, current))) throw new VersionConflict();
   const memberSteps = [{ added: false, ids: removed }, { added: true, ids: added }].filter((s) => s.ids.length);
-  await outbox(tx, { kind: 'patch', resourceType: 'Group', id: current.id, before: current, after: record, changedPaths: ['members'], members: { added, removed }, memberSteps, at: change.at }, ctx);
+  await checkedThenRecorded(tx, { kind: 'patch', resourceType: 'Group', id: current.id, before: current, after: record, changedPaths: ['members'], members: { added, removed }, memberSteps, at: change.at }, ctx);
+}
+
+/** The roles and guards see the default group's change (a refusal rolls back the request), then the outbox records it and the role events it derived. */
+async function checkedThenRecorded(tx: StoreTx, change: Change, ctx: ScimContext): Promise<void> {
+  await rolesAndGuards(tx, change, ctx);
+  await outbox(tx, change, ctx);
 }
 
 /** Creates the default group as a local group with its first members, and records it. */
@@ -81,5 +91,5 @@ async function createWith(tx: StoreTx, ctx: ScimContext, name: string, members: 
   }
   const added = await tx.addMembers(ctx.tenant.id, record.id, members.map((value) => ({ value })), at);
   const paths = [...Object.keys(doc).filter((k) => doc[k] !== undefined), ...(added.length ? ['members'] : [])].sort();
-  await outbox(tx, { kind: 'create', resourceType: 'Group', id: record.id, after: record, changedPaths: paths, members: { added, removed: [] }, memberSteps: added.length ? [{ added: true, ids: added }] : [], at }, ctx);
+  await checkedThenRecorded(tx, { kind: 'create', resourceType: 'Group', id: record.id, after: record, changedPaths: paths, members: { added, removed: [] }, memberSteps: added.length ? [{ added: true, ids: added }] : [], at }, ctx);
 }

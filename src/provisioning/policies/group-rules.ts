@@ -1,9 +1,11 @@
 // Group rules (tenant settings policies.groups, docs/policies.md), checked on every change of a
 // group inside its transaction, before the outbox: a refusal throws a SCIM error, and the write and
 // its events roll back with it.
-//   - reserved names and the longest name apply to groups the identity provider manages (origin
-//     'scim'), when it creates one or changes its displayName: the app's own (local) groups may
-//     carry a reserved name, which is what reserving it is for (Split's "Administrators");
+//   - reserved names and the longest name apply to the names the identity provider gives: when it
+//     creates a group or changes a displayName, of its own groups (origin 'scim') and of local
+//     groups it linked to (Okta's Push Groups → Link group, then a rename in Okta: still a name the
+//     IdP gives, a SCIM token acting). The app's own names (the admin API, its code) are exempt: a
+//     local group may carry a reserved name, which is what reserving it is for (Split's "Administrators");
 //   - one group per user applies to every group, local or not: it is the app's data model.
 // A tenant with every rule off pays one property read per change. The one-group check reads only
 // the members the change added, 500 per statement (store: usersInOtherGroups), never the group.
@@ -22,7 +24,7 @@ export async function groupRules(tx: StoreTx, change: Change, ctx: ScimContext):
   // The records mutate() reads and writes carry their origin (store: GroupRecord).
   const origin = ((change.kind === 'create' ? change.after : change.before) as { origin?: Origin } | undefined)?.origin ?? 'scim';
   const named = change.kind === 'create' || change.changedPaths.includes('displayName');
-  if (named && origin === 'scim') {
+  if (named && (origin === 'scim' || ctx.actor.type === 'token')) {
     const folded = name.toLowerCase();
     const reserved = rules.reservedNames.find((r) => r.toLowerCase() === folded);
     if (reserved !== undefined) {

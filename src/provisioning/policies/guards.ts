@@ -12,6 +12,7 @@ import type { Change } from '../mutate.ts';
 import { refMatches, type GroupRef } from './group-ref.ts';
 import type { RoleDelta } from './roles.ts';
 import { rolesOfGroups } from './roles.ts';
+import { isActiveUser } from './user-active.ts';
 
 /** A refusal: 409, the policy's reason code, one sentence naming the user or group and the fix. */
 const refuse = (code: string, detail: string) => new ScimError(409, detail, undefined, {}, { code });
@@ -31,8 +32,9 @@ export function who(doc: AttrDoc): string {
 }
 
 const quoted = (name: unknown) => `"${String(name)}"`;
-const wasActive = (c: Change) => c.before !== undefined && c.before.doc.active !== false;
-const deprovisioned = (c: Change) => c.resourceType === 'User' && wasActive(c) && (c.kind === 'delete' || c.after?.doc.active === false);
+
+const wasActive = (c: Change) => c.before !== undefined && isActiveUser(c.before);
+const deprovisioned = (c: Change) => c.resourceType === 'User' && wasActive(c) && (c.kind === 'delete' || (c.after !== undefined && !isActiveUser(c.after)));
 
 export async function checkGuards(tx: StoreTx, change: Change, ctx: ScimContext, deltas: readonly RoleDelta[]): Promise<void> {
   await lastActiveAdmin(tx, change, ctx, deltas);
@@ -97,18 +99,25 @@ async function requiredGroups(tx: StoreTx, change: Change, ctx: ScimContext): Pr
   if (emptied) throw refuse('requiredGroupEmpty', `${who(change.before!.doc)} is the last member of ${quoted(names.get(emptied)?.name)}, a group this app requires to keep a member; add another member to it first.`);
 }
 
-/** The on-call team rule: the only member of a group cannot be deprovisioned. */
+/**
+ * The on-call team rule: the only active member of a group cannot be deprovisioned. Active members
+ * only: under the deactivate mode a deactivated user keeps its memberships, but covers no team.
+ */
 async function onlyMember(tx: StoreTx, change: Change, ctx: ScimContext): Promise<void> {
   if (!ctx.settings.policies.guards.protectOnlyMembers || !deprovisioned(change)) return;
   const left = change.leftGroups ?? [];
   const current = change.kind === 'delete' ? [] : (await tx.usersAndTheirGroups(ctx.tenant.id, [change.id])).get(change.id)?.groups.map((g) => g.id) ?? [];
   if (!left.length && !current.length) return;
   await tx.serializePolicyChecks(ctx.tenant.id);
-  const counts = await tx.memberCounts(ctx.tenant.id, [...current, ...left]);
-  // Still a member and alone in it, or gone from it and it is now empty.
-  const alone = current.find((id) => counts.get(id) === 1) ?? left.find((id) => counts.get(id) === 0);
+  // Counted after the write: this user is no longer active (nor, when deleted or removed, a member),
+  // so a group it was in with no active member now is one it was the only active member of.
+  const active = await tx.memberCounts(ctx.tenant.id, [...current, ...left], { activeOnly: true });
+  const alone = [...current, ...left].find((id) => active.get(id) === 0);
   if (!alone) return;
   const name = (await tx.namesOf(ctx.tenant.id, [alone])).get(alone)?.name ?? alone;
+  // Other (deactivated) members left in it: say so, the IdP admin sees them in the group.
+  const others = ((await tx.memberCounts(ctx.tenant.id, [alone])).get(alone) ?? 0) - (current.includes(alone) ? 1 : 0);
+  if (others > 0) throw refuse('onlyMember', `${who(change.before!.doc)} is the only active member of ${quoted(name)} (its other members are deactivated); add an active member to that group before deprovisioning this user.`);
   throw refuse('onlyMember', `${who(change.before!.doc)} is the only member of ${quoted(name)}; add another member to that group before deprovisioning this user.`);
 }
 

@@ -7,6 +7,7 @@
 import type { StoreTx } from '../../store/store.ts';
 import type { ScimContext } from '../context.ts';
 import type { Change } from '../mutate.ts';
+import { isActiveUser } from './user-active.ts';
 import { rolesOfGroup, type RolesSettings } from './roles-settings.ts';
 
 interface GroupName { id: string; displayName: string }
@@ -96,7 +97,7 @@ async function userDeltas(tx: StoreTx, change: Change, ctx: ScimContext, s: Role
   const after = rolesOfGroups(s, current);
   const out: RoleDelta[] = [];
   const via = leftGroups.filter((g) => rolesOfGroup(s, g.id, g.displayName).length);
-  diff(out, s, before, after, { userId: change.id, userName: String(change.before!.doc.userName), wasActive: change.before!.doc.active !== false, via });
+  diff(out, s, before, after, { userId: change.id, userName: String(change.before!.doc.userName), wasActive: isActiveUser(change.before!), via });
   return out;
 }
 

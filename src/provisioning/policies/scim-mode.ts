@@ -16,9 +16,7 @@
 // token can be issued (tokens.ts) and a token, should one exist, authenticates nothing
 // (authentication.ts). Re-enabling starts clean: the new token, and account linking
 // (policies.linking) applies again to the users the IdP pushes, all of them local by then.
-import { unauthorized } from '../../scim/errors.ts';
-import type { Origin, Store, Tenant, TokenRecord } from '../../store/store.ts';
-import type { ChangeHook } from '../mutate.ts';
+import type { Store, Tenant, TokenRecord } from '../../store/store.ts';
 import { LIBRARY_ADMIN_ACTOR, type Actor } from '../admin/audit.ts';
 import { isoNow, systemClock, type Clock } from '../clock.ts';
 import { actionRecord, tenantData, tokenData } from '../tenants/tenant-records.ts';
@@ -82,16 +80,3 @@ async function notInMode(store: Store, tenant: Tenant, enabling: boolean): Promi
 
 /** The detail a SCIM request for a disabled tenant answers (401: its tokens are revoked). */
 export const SCIM_DISABLED_DETAIL = 'SCIM provisioning is disabled for this tenant. Ask the vendor to enable it again; it comes with a new token.';
-
-/**
- * A SCIM request that authenticated just before SCIM was disabled may still be writing. Its update
- * of an existing resource is harmless (the resource is local now, or will be converted), but a
- * create (or a link) would leave an IdP-managed resource in a disabled tenant. This hook, before the
- * outbox, checks the mode as committed now and holds the tenant row (store: scimEnabledNow): either
- * this write commits first and the disable converts it, or it sees the disable and is refused as
- * the next request would be. One primary-key read, on creates and links only.
- */
-export const scimModeHook: ChangeHook = async (tx, change, ctx) => {
-  const takes = change.linked || (change.kind === 'create' && ((change.after as { origin?: Origin } | undefined)?.origin ?? 'scim') === 'scim');
-  if (takes && (await tx.scimEnabledNow(ctx.tenant.id)) === false) throw unauthorized(SCIM_DISABLED_DETAIL);
-};

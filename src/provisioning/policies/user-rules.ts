@@ -65,6 +65,7 @@ export interface UserWrite {
 export async function userWrite(ctx: ScimContext, tx: StoreTx, current: StoredResource & { origin?: Origin }, next: AttrDoc): Promise<UserWrite> {
   const { linking, attributes, deprovisioning } = ctx.settings.policies;
   const origin = current.origin ?? 'scim';
+  if (origin === 'local' && !linking.enabled) throw localUserRefused(current.doc);
   const link = origin === 'local' && linking.enabled;
   const doc = link ? next : applyAttributeRules(ctx, current.doc, next);
   if (attributes.uniqueIdentifier === 'email') await checkEmailIdentifier(ctx, tx, current, doc);
@@ -74,8 +75,8 @@ export async function userWrite(ctx: ScimContext, tx: StoreTx, current: StoredRe
   return deactivating ? { doc, link, deprovision: mode } : { doc, link };
 }
 
-/** Identifier "email": a user keeps a primary email, and no other user has it. */
-async function checkEmailIdentifier(ctx: ScimContext, tx: StoreTx, current: StoredResource, doc: AttrDoc): Promise<void> {
+/** Identifier "email": a user keeps a primary email, and no other user has it (`current`: the user as it was; on a create, its id and an empty document). */
+export async function checkEmailIdentifier(ctx: ScimContext, tx: StoreTx, current: StoredResource, doc: AttrDoc): Promise<void> {
   const value = identifierOf('email', doc);
   if (value === undefined) throw missingEmail(doc);
   if (identifierOf('email', current.doc) === value) return;
@@ -96,6 +97,18 @@ async function checkEmailIdentifier(ctx: ScimContext, tx: StoreTx, current: Stor
  */
 async function serialiseEmails(ctx: ScimContext, tx: StoreTx): Promise<void> {
   await tx.lockTenantSettings(ctx.tenant.id);
+}
+
+/**
+ * The IdP's write to a local user while account linking is off: refused, whatever the write. A
+ * local user is the app's (created through the admin API, or made local when SCIM was disabled);
+ * applied without a link, the IdP's changes would land on an account none of its policies govern
+ * (a deactivation in the IdP would leave the user's status active in the app, no deprovisioning
+ * mode would apply). Linking is how the IdP takes a local user over (docs/policies.md).
+ */
+export function localUserRefused(doc: AttrDoc): ScimError {
+  return new ScimError(409, `The user ${quoted(doc.userName)} is a local user of this app (created in the app, or made local when SCIM was disabled) and account linking is off, so the identity provider cannot change or delete it; ask the app's admin to turn on account linking, then retry, and the identity provider takes the user over.`,
+    undefined, {}, { code: 'localUser', resourceType: 'User' });
 }
 
 const missingEmail = (doc: AttrDoc): ScimError =>

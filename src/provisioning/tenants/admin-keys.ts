@@ -1,5 +1,6 @@
 // Admin API keys: "rca_" secrets (token-format.ts), shown once, stored as their SHA-256, with a name,
-// a scope ('admin' for everything, 'read' for GET only), an optional expiry, last use, revocation.
+// a scope ('admin' for everything, 'read' for GET only, 'sso' for the sign-in code exchange only),
+// an optional expiry, last use, revocation.
 // The operator creates the first one with `rollcall admin-key create`; keys can then manage keys.
 import { randomBytes } from 'node:crypto';
 import type { AdminKeyRecord, Store } from '../../store/store.ts';
@@ -8,7 +9,7 @@ import { TenantError } from './tenants.ts';
 import { ADMIN_KEY_PREFIX, checkTokenShape, generateToken, hashToken, sameHash } from './token-format.ts';
 
 export type AdminScope = AdminKeyRecord['scope'];
-export const ADMIN_SCOPES: readonly AdminScope[] = ['admin', 'read'];
+export const ADMIN_SCOPES: readonly AdminScope[] = ['admin', 'read', 'sso'];
 
 export interface IssuedAdminKey { key: string; record: AdminKeyRecord }
 
@@ -16,7 +17,7 @@ export interface IssuedAdminKey { key: string; record: AdminKeyRecord }
 export async function createAdminKey(store: Store, opts: { name: string; scope: AdminScope; ttlMs: number | null }, clock: Clock = systemClock): Promise<IssuedAdminKey> {
   const name = opts.name.trim();
   if (!name || name.length > 100) throw new TenantError('An admin key needs a name of 1–100 characters, saying who or what uses it (e.g. "billing service").', 400, 'name');
-  if (!ADMIN_SCOPES.includes(opts.scope)) throw new TenantError(`"${String(opts.scope)}" is not a scope: use admin (everything) or read (GET only).`, 400, 'scope');
+  if (!ADMIN_SCOPES.includes(opts.scope)) throw new TenantError(`"${String(opts.scope)}" is not a scope: use admin (everything), read (GET only) or sso (the sign-in code exchange only).`, 400, 'scope');
   const key = generateToken(ADMIN_KEY_PREFIX);
   const now = clock.now();
   const record: AdminKeyRecord = {

@@ -12,6 +12,7 @@ import { checkGuards, DEFAULT_GUARDS, guardsJsonSchema, type GuardsSettings } fr
 import { checkRoles, DEFAULT_ROLES, rolesJsonSchema, type RolesSettings } from '../policies/roles-settings.ts';
 import { checkUserPolicies, DEFAULT_USER_POLICIES, USER_POLICY_KEYS, userPoliciesJsonSchema, type UserPolicies } from '../policies/user-policies.ts';
 import { APPROVAL_POLICY_KEYS, approvalPoliciesJsonSchema, checkApprovalPolicies, DEFAULT_APPROVAL_POLICIES, type ApprovalPolicies } from '../policies/approval.ts';
+import { checkSso, DEFAULT_SSO, ssoJsonSchema, type SsoSettings } from '../sso/settings.ts';
 
 export type PatchResponse = 200 | 204;
 
@@ -30,6 +31,8 @@ export interface TenantSettings {
   welcomeEmail: WelcomeEmailSettings;
   /** Provisioning policies (docs/policies.md); every default is today's behaviour. */
   policies: Policies;
+  /** SAML single sign-on: the hand-off to the app and how users are found (provisioning/sso/settings.ts). */
+  sso: SsoSettings;
 }
 
 /** The policies, each lane's sub-keys (policies/*.ts). */
@@ -62,6 +65,7 @@ export const DEFAULT_SETTINGS: Readonly<TenantSettings> = Object.freeze({
   customSchemas: Object.freeze([]) as unknown as CustomSchema[],
   welcomeEmail: Object.freeze({ enabled: false, subject: DEFAULT_WELCOME_SUBJECT, text: DEFAULT_WELCOME_TEXT }),
   policies: Object.freeze({ ...DEFAULT_USER_POLICIES, groups: DEFAULT_GROUP_RULES, roles: DEFAULT_ROLES, guards: DEFAULT_GUARDS, ...DEFAULT_APPROVAL_POLICIES }),
+  sso: DEFAULT_SSO,
 });
 
 /** The settings document as JSON Schema (2020-12), for the admin API's OpenAPI document. */
@@ -143,6 +147,7 @@ export const tenantSettingsJsonSchema = {
       description: 'Provisioning policies (docs/policies.md). Omitted policies keep today\'s behaviour.',
       properties: { ...userPoliciesJsonSchema, groups: groupRulesJsonSchema, roles: rolesJsonSchema, guards: guardsJsonSchema, ...approvalPoliciesJsonSchema },
     },
+    sso: ssoJsonSchema,
   },
 } as const;
 
@@ -162,7 +167,7 @@ export function checkSettings(input: unknown): { settings: TenantSettings; probl
   const known = (obj: Record<string, unknown>, at: string, keys: string[]) => {
     for (const k of Object.keys(obj)) if (!keys.includes(k)) problem(`${at}/${escape(k)}`, `is not a setting (allowed here: ${keys.join(', ')})`);
   };
-  known(input, '', ['scim', 'customSchemas', 'welcomeEmail', 'policies']);
+  known(input, '', ['scim', 'customSchemas', 'welcomeEmail', 'policies', 'sso']);
   const patchResponse = { ...DEFAULT_SETTINGS.scim.patchResponse };
   if (input.scim !== undefined) {
     if (!isObject(input.scim)) problem('/scim', 'must be an object');
@@ -200,8 +205,9 @@ export function checkSettings(input: unknown): { settings: TenantSettings; probl
       };
     }
   }
+  const sso = checkSso(input.sso, '/sso', problem);
   if (problems.length) return { problems };
-  return { settings: { scim: { patchResponse }, customSchemas: custom.schemas, welcomeEmail, policies }, problems: [] };
+  return { settings: { scim: { patchResponse }, customSchemas: custom.schemas, welcomeEmail, policies, sso }, problems: [] };
 }
 
 // A subject is one header line: a CR or LF written into the template is refused here (values

@@ -13,8 +13,6 @@ import { isoNow, systemClock, type Clock } from '../clock.ts';
 import { checkSettings, readStoredSettings, type SettingsProblem, type TenantSettings } from './settings-document.ts';
 import type { StoreTx } from '../../store/store.ts';
 import { keepSecrets, withoutSecrets } from '../policies/approval.ts';
-import { primaryEmail } from '../policies/identifier.ts';
-import { schemasFor } from '../schemas.ts';
 
 /** The document as read back: write-only secrets (the approval webhook's) left out. */
 const readable = (settings: TenantSettings): TenantSettings => ({ ...settings, policies: withoutSecrets(settings.policies) });
@@ -147,7 +145,7 @@ export async function replaceSettings(store: Store, tenant: Pick<Tenant, 'id' | 
  * what it exempts changes): while it is on, every change keeps it (policies/group-rules.ts).
  */
 async function checkPoliciesHold(tx: StoreTx, tenantId: string, before: TenantSettings, next: TenantSettings): Promise<void> {
-  if (next.policies.attributes.uniqueIdentifier === 'email' && before.policies.attributes.uniqueIdentifier !== 'email') await checkEmailsUnique(tx, tenantId, next);
+  if (next.policies.attributes.uniqueIdentifier === 'email' && before.policies.attributes.uniqueIdentifier !== 'email') await checkEmailsUnique(tx, tenantId);
   const [was, now] = [before.policies.groups, next.policies.groups];
   // Checked when turned on, and when the group it ignores (the default group) changes.
   if (now.oneGroupPerUser && (!was.oneGroupPerUser || was.defaultGroup?.toLowerCase() !== now.defaultGroup?.toLowerCase())) {
@@ -161,30 +159,17 @@ async function checkPoliciesHold(tx: StoreTx, tenantId: string, before: TenantSe
   }
 }
 
-/** Users read per page when the email identifier is turned on (every user of the tenant, once). */
-const EMAIL_SCAN_PAGE = 1000;
-
 /**
  * The primary email becomes the unique identifier: two users sharing one would both be "the" user
- * for it (linking, lookups), so it is refused while any do, naming a few. Users without an email
- * are let be: the rule asks for one at their next write (docs/policies.md).
+ * for it (linking, lookups), so it is refused while any do, naming a few (each later holder, with the
+ * first). The store groups the emails in SQL (usersSharingPrimaryEmail). Users without an email are
+ * let be: the rule asks for one at their next write (docs/policies.md).
  */
-async function checkEmailsUnique(tx: StoreTx, tenantId: string, next: TenantSettings): Promise<void> {
-  const schemas = schemasFor(next);
-  const seen = new Map<string, string>();
+async function checkEmailsUnique(tx: StoreTx, tenantId: string): Promise<void> {
+  const shown = 5;
   const clashes: { id: string; name: string; email: string; sameEmailAs: string }[] = [];
-  for (let after: number | undefined; ;) {
-    const page = await tx.scanUsers(tenantId, schemas, undefined, after, EMAIL_SCAN_PAGE);
-    for (const u of page) {
-      const email = primaryEmail(u.doc);
-      if (email === undefined) continue;
-      const userName = String(u.doc.userName);
-      const other = seen.get(email);
-      if (other === undefined) seen.set(email, userName);
-      else if (clashes.length < 5) clashes.push({ id: u.id, name: userName, email, sameEmailAs: other });
-    }
-    if (page.length < EMAIL_SCAN_PAGE || clashes.length >= 5) break;
-    after = page[page.length - 1].seq;
+  for (const { email, users: [first, ...others] } of await tx.usersSharingPrimaryEmail(tenantId, shown)) {
+    for (const u of others) if (clashes.length < shown) clashes.push({ id: u.id, name: u.userName, email, sameEmailAs: first.userName });
   }
   if (!clashes.length) return;
   const list = clashes.map((c) => `${JSON.stringify(c.email)} (${JSON.stringify(c.sameEmailAs)} and ${JSON.stringify(c.name)})`).join(', ');

@@ -182,8 +182,10 @@ export function adminContract(driver: string, open: () => Promise<Store>): void 
       assert.ok((await db.store.listTokens(t.id)).some((r) => r.id === k('tok_new') && r.revokedAt === null));
       assert.equal(await db.store.enableScim(t.id, token(t.id, k('tok_again')), now()), undefined, 'already enabled: nothing written');
       assert.ok(!(await db.store.listTokens(t.id)).some((r) => r.id === k('tok_again')));
-      assert.equal(await db.store.transaction((tx) => tx.scimEnabledNow(t.id)), true);
-      assert.equal(await db.store.transaction((tx) => tx.scimEnabledNow('no-such-tenant')), undefined);
+      // tenantNow: the mode as committed, and the settings only when not at the version the caller knows.
+      assert.deepEqual(await db.store.transaction((tx) => tx.tenantNow(t.id, 1)), { scimEnabled: true });
+      assert.deepEqual(await db.store.transaction((tx) => tx.tenantNow(t.id, 0)), { scimEnabled: true, settings: { document: null, version: 1 } });
+      assert.equal(await db.store.transaction((tx) => tx.tenantNow('no-such-tenant', 1)), undefined);
     });
   });
 }

@@ -36,24 +36,53 @@ export function policiesContract(driver: string, open: () => Promise<Store>): vo
         [{ id: eng.id, displayName: 'Engineering' }, { id: ops.id, displayName: 'Ops' }], 'names compare case-insensitively');
       const counts = await db.store.transaction((tx) => tx.memberCounts(t.id, [ops.id, eng.id, nested.id]));
       assert.deepEqual([counts.get(ops.id), counts.get(eng.id), counts.get(nested.id)], [2 + many.length, 1, 0], 'users only: the nested group in Ops is not counted');
+      const active = await db.store.transaction((tx) => tx.memberCounts(t.id, [ops.id, eng.id, nested.id], { activeOnly: true }));
+      assert.deepEqual([active.get(ops.id), active.get(eng.id), active.get(nested.id)], [1 + many.length, 1, 0], 'activeOnly: inactive Bob is not counted');
     });
 
-    test('an active member of some groups: users only, inactive ones skipped', async () => {
+    test('an active member of some groups: users only, inactive ones skipped (a local user by its status)', async () => {
       const t = await db.tenant();
       const g = group('Admins');
       const h = group('Holder');
       const off = user('off', { active: false });
       const on = user('on');
+      // Local users go by their status, not their SCIM active: deactivated or invited is not active.
+      const localOff = { ...user('local-off', { active: true }), origin: 'local' as const, status: 'deactivated' as const };
+      const invited = { ...user('invited'), origin: 'local' as const, status: 'invited' as const };
+      const localOn = { ...user('local-on', { active: false }), origin: 'local' as const, status: 'active' as const };
       await db.store.transaction(async (tx) => {
         for (const x of [g, h]) await tx.insertGroup(t.id, S, x);
-        for (const u of [off, on]) await tx.insertUser(t.id, S, u);
-        await tx.addMembers(t.id, g.id, [{ value: off.id }, { value: h.id }], now());
+        for (const u of [off, on, localOff, invited, localOn]) await tx.insertUser(t.id, S, u);
+        await tx.addMembers(t.id, g.id, [{ value: off.id }, { value: h.id }, { value: localOff.id }, { value: invited.id }], now());
       });
-      assert.equal(await db.store.transaction((tx) => tx.activeMemberOf(t.id, [g.id])), undefined, 'an inactive user and a nested group are not active members');
+      assert.equal(await db.store.transaction((tx) => tx.activeMemberOf(t.id, [g.id])), undefined, 'an inactive user, a deactivated or invited local user and a nested group are not active members');
+      const found = await db.store.transaction((tx) => tx.usersAndTheirGroups(t.id, [localOff.id, invited.id, localOn.id]));
+      assert.deepEqual([found.get(localOff.id)?.active, found.get(invited.id)?.active, found.get(localOn.id)?.active], [false, false, true]);
       assert.equal(await db.store.transaction((tx) => tx.activeMemberOf(t.id, [])), undefined);
       await db.store.transaction((tx) => tx.addMembers(t.id, h.id, [{ value: on.id }], now()));
       assert.equal(await db.store.transaction((tx) => tx.activeMemberOf(t.id, [g.id])), undefined, 'members of a nested group are not direct members');
       assert.equal(await db.store.transaction((tx) => tx.activeMemberOf(t.id, [g.id, h.id])), on.id);
+    });
+
+    test('users sharing a primary email: the first marked primary, else the first; trimmed, case-insensitive; empty is none; limited', async () => {
+      const t = await db.tenant();
+      const other = await db.tenant();
+      const mail = (value: string, primary = false) => ({ value, type: 'work', ...(primary ? { primary: true } : {}) });
+      const a = user('a', { emails: [mail('a.old@x.com'), mail('A@x.com', true)] });
+      const b = user('b', { emails: [mail(' a@X.com ')] }); // no primary: its first
+      const c = user('c', { emails: [mail('c@x.com', true), mail('a.old@x.com')] }); // a secondary match only
+      const d = user('d', { emails: [mail(''), mail('')] });
+      const e = user('e', { emails: [mail('')] });
+      const f = user('f', { emails: [mail('f@x.com', true)] });
+      const g = user('g', { emails: [mail('F@X.COM', true)] });
+      await db.store.transaction(async (tx) => { for (const u of [a, b, c, d, e, f, g]) await tx.insertUser(t.id, S, u); });
+      await db.store.transaction((tx) => tx.insertUser(other.id, S, user('a-elsewhere', { emails: [mail('a@x.com', true)] })));
+      assert.deepEqual(await db.store.transaction((tx) => tx.usersSharingPrimaryEmail(t.id, 10)), [
+        { email: 'a@x.com', users: [{ id: a.id, userName: 'a' }, { id: b.id, userName: 'b' }] },
+        { email: 'f@x.com', users: [{ id: f.id, userName: 'f' }, { id: g.id, userName: 'g' }] },
+      ]);
+      assert.deepEqual((await db.store.transaction((tx) => tx.usersSharingPrimaryEmail(t.id, 1))).map((x) => x.email), ['a@x.com']);
+      assert.deepEqual(await db.store.transaction((tx) => tx.usersSharingPrimaryEmail(other.id, 10)), []);
     });
 
     test('serializePolicyChecks: a second transaction of the tenant waits for the first to end', async () => {

@@ -14,6 +14,7 @@ import { policiesContract } from './policies-contract.ts';
 import { requestLogContract } from './request-log-contract.ts';
 import { samlContract } from './saml-contract.ts';
 import { settingsContract } from './settings-contract.ts';
+import { ssoContract } from './sso-contract.ts';
 import { UniquenessViolation, UnknownMembers, type Store } from '../store.ts';
 
 
@@ -341,5 +342,6 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
   settingsContract(driver, open);
   policiesContract(driver, open);
   samlContract(driver, open);
+  ssoContract(driver, open);
   requestLogContract(driver, open);
 }

@@ -266,9 +266,16 @@ export class SqlResources implements StoreTx {
 
   // ---- policies (issue 11) ------------------------------------------------------------------
 
-  /** Absent active means active (RFC 7643 §4.1.1 leaves it to the provider; Rollcall never blocks on absence). */
+  /**
+   * Whether a user is active, as the guards count it (policies/guards.ts isActiveUser says the same
+   * in memory): a local user by its status (the app's lifecycle: only 'active'; its SCIM `active`
+   * is not what the app goes by), an IdP-managed one by its SCIM `active`, where absent means active
+   * (RFC 7643 §4.1.1 leaves it to the provider; Rollcall never blocks on absence).
+   */
   private activeUser(alias: string): Sql {
-    return sql`(${sql.ref(`${alias}.active`)} IS NULL OR ${sql.ref(`${alias}.active`)} <> ${this.dialect.bool(false)})`;
+    const col = (c: string) => sql.ref(`${alias}.${c}`);
+    return sql`((${col('origin')} = 'local' AND ${col('status')} = 'active')
+      OR ((${col('origin')} <> 'local' OR ${col('status')} IS NULL) AND (${col('active')} IS NULL OR ${col('active')} <> ${this.dialect.bool(false)})))`;
   }
 
   async usersAndTheirGroups(tenantId: string, ids: string[]) {
@@ -312,12 +319,15 @@ export class SqlResources implements StoreTx {
     if (lock) await this.db.run(lock);
   }
 
-  async memberCounts(tenantId: string, groupIds: string[]) {
+  async memberCounts(tenantId: string, groupIds: string[], opts: { activeOnly?: boolean } = {}) {
     const out = new Map<string, number>();
     for (const part of chunks([...new Set(groupIds)].filter(canNameRow))) {
       if (!part.length) continue;
       for (const id of part) out.set(id, 0);
-      const res = await this.db.run(sql<Row>`SELECT group_id, count(*) AS n FROM group_members WHERE tenant_id = ${tenantId} AND group_id IN (${sql.join(part)}) AND member_type = 'User' GROUP BY group_id`);
+      const res = opts.activeOnly
+        ? await this.db.run(sql<Row>`SELECT m.group_id, count(*) AS n FROM group_members m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.member_id
+          WHERE m.tenant_id = ${tenantId} AND m.group_id IN (${sql.join(part)}) AND m.member_type = 'User' AND ${this.activeUser('u')} GROUP BY m.group_id`)
+        : await this.db.run(sql<Row>`SELECT group_id, count(*) AS n FROM group_members WHERE tenant_id = ${tenantId} AND group_id IN (${sql.join(part)}) AND member_type = 'User' GROUP BY group_id`);
       for (const r of res.rows) out.set(r.group_id as string, Number(r.n));
     }
     return out;
@@ -564,6 +574,25 @@ export class SqlResources implements StoreTx {
     return res.rows.map((r) => ({ id: r.member_id as string, userName: r.user_name as string, groups: (groups.get(r.member_id as string) ?? []).filter(counted).slice(0, 5).map((g) => g.display) }));
   }
 
+  async usersSharingPrimaryEmail(tenantId: string, limit: number): Promise<{ email: string; users: { id: string; userName: string }[] }[]> {
+    // A user's primary email as policies/identifier.ts primaryEmail says: the first email marked
+    // primary, else the first one; lower-cased (value_lc) and trimmed; empty is none. Grouped in the
+    // database (by the user_values index), so the check reads the clashes, never every user.
+    const yes = this.dialect.bool(true);
+    const primaries = sql`SELECT e.user_id, trim(e.value_lc) AS email FROM user_values e
+      WHERE e.tenant_id = ${tenantId} AND e.attr = 'emails' AND e.value_lc IS NOT NULL AND (
+        (e."primary" = ${yes} AND e.ordinal = (SELECT min(p.ordinal) FROM user_values p WHERE p.tenant_id = e.tenant_id AND p.user_id = e.user_id AND p.attr = 'emails' AND p."primary" = ${yes}))
+        OR (e.ordinal = 0 AND NOT EXISTS (SELECT 1 FROM user_values p WHERE p.tenant_id = e.tenant_id AND p.user_id = e.user_id AND p.attr = 'emails' AND p."primary" = ${yes})))`;
+    const shared = await this.db.run(sql<Row>`SELECT email FROM (${primaries}) pe WHERE email <> '' GROUP BY email HAVING count(*) > 1 ORDER BY email LIMIT ${limitValue(limit)}`);
+    if (!shared.rows.length) return [];
+    const emails = shared.rows.map((r) => r.email as string);
+    const holders = await this.db.run(sql<Row>`SELECT pe.email, u.id, u.user_name FROM (${primaries}) pe JOIN users u ON u.tenant_id = ${tenantId} AND u.id = pe.user_id
+      WHERE pe.email IN (${sql.join(emails)}) ORDER BY u.seq`);
+    const out = new Map(emails.map((e) => [e, [] as { id: string; userName: string }[]]));
+    for (const r of holders.rows) out.get(r.email as string)?.push({ id: r.id as string, userName: r.user_name as string });
+    return [...out].map(([email, users]) => ({ email, users }));
+  }
+
   async usersInNoGroup(tenantId: string, userIds: readonly string[]): Promise<string[]> {
     const out: string[] = [];
     for (const ids of chunks([...new Set(userIds)].filter(canNameRow))) {
@@ -577,10 +606,17 @@ export class SqlResources implements StoreTx {
 
   // ---- tenant settings (issue 9) -------------------------------------------------------------
 
-  async scimEnabledNow(tenantId: string): Promise<boolean | undefined> {
+  async tenantNow(tenantId: string, knownVersion: number): Promise<{ scimEnabled: boolean; settings?: StoredSettings } | undefined> {
     if (!canNameRow(tenantId)) return undefined;
-    const r = await this.db.run(sql<Row>`SELECT scim_mode FROM tenants WHERE id = ${tenantId}${this.dialect.forKeyShare}`);
-    return r.rows[0] ? r.rows[0].scim_mode !== 'disabled' : undefined;
+    // The document only when it is not the version the caller has (rarely: a replacement raced it).
+    const r = await this.db.run(sql<Row>`SELECT scim_mode, settings_version, CASE WHEN settings_version <> ${knownVersion} THEN settings END AS settings
+      FROM tenants WHERE id = ${tenantId}${this.dialect.forKeyShare}`);
+    const row = r.rows[0];
+    if (!row) return undefined;
+    const scimEnabled = row.scim_mode !== 'disabled';
+    const version = Number(row.settings_version);
+    if (version === knownVersion) return { scimEnabled };
+    return { scimEnabled, settings: { document: row.settings === null || row.settings === undefined ? null : parseDoc(row.settings), version } };
   }
 
   async lockTenantSettings(tenantId: string): Promise<StoredSettings | undefined> {

@@ -8,6 +8,7 @@ import * as delivery from './delivery.ts';
 import * as events from './events.ts';
 import * as requestLog from './request-log.ts';
 import * as samlConnections from './saml-connections.ts';
+import * as sso from './sso.ts';
 import { canNameRow } from './lookup-key.ts';
 import { SqlResources } from './resources.ts';
 import type { QueryRunner } from './runner.ts';
@@ -395,8 +396,7 @@ export abstract class SqlStore implements Store {
   pruneRequestLog(before: string, limit: number) { return this.run(() => requestLog.pruneRequestLog(this.db, before, limit)); }
   capRequestLog(tenantId: string, keep: number, limit: number) { return this.run(() => requestLog.capRequestLog(this.db, tenantId, keep, limit)); }
 
-  // ---- SAML single sign-on (issue 12): implemented in store/sql/saml-connections.ts and sso.ts ----
-  // TEMPORARY while the lanes are built; each lane replaces its own methods.
+  // ---- SAML single sign-on (issue 12): connections (saml-connections.ts) ----
   createSamlConnection(c: SamlConnectionRecord, record?: ActionRecord): Promise<void> {
     return this.atomically(async (db, tx) => {
       await samlConnections.createSamlConnection(db, this.dialect, c);
@@ -420,14 +420,14 @@ export abstract class SqlStore implements Store {
     });
   }
   claimSamlRefreshes(now: string, claimUntil: string, limit: number) { return this.run(() => samlConnections.claimSamlRefreshes(this.db, this.dialect, now, claimUntil, limit)); }
-  saveSamlRequest(): Promise<void> { return notYet(); }
-  takeSamlRequest(): Promise<SamlRequestRecord | undefined> { return notYet(); }
-  acceptAssertionId(): Promise<boolean> { return notYet(); }
-  createSsoCode(): Promise<void> { return notYet(); }
-  redeemSsoCode(): Promise<SsoCodeRecord | undefined> { return notYet(); }
-  listSigningKeys(): Promise<SigningKeyRecord[]> { return notYet(); }
-  insertSigningKey(): Promise<void> { return notYet(); }
-  pruneSaml(): Promise<number> { return notYet(); }
-}
 
-const notYet = (): never => { throw new Error('not implemented yet (issue 12 lanes)'); };
+  // The sign-in's short-lived state (store/sql/sso.ts).
+  saveSamlRequest(q: SamlRequestRecord): Promise<void> { return this.run(() => sso.saveSamlRequest(this.db, q)); }
+  takeSamlRequest(t: string, id: string, now: string): Promise<SamlRequestRecord | undefined> { return this.run(() => sso.takeSamlRequest(this.db, t, id, now)); }
+  acceptAssertionId(t: string, id: string, expiresAt: string, now: string): Promise<boolean> { return this.run(() => sso.acceptAssertionId(this.db, t, id, expiresAt, now)); }
+  createSsoCode(c: SsoCodeRecord): Promise<void> { return this.run(() => sso.createSsoCode(this.db, c)); }
+  redeemSsoCode(hash: string, now: string): Promise<SsoCodeRecord | undefined> { return this.run(() => sso.redeemSsoCode(this.db, hash, now)); }
+  listSigningKeys(now: string): Promise<SigningKeyRecord[]> { return this.run(() => sso.listSigningKeys(this.db, now)); }
+  insertSigningKey(k: SigningKeyRecord): Promise<void> { return this.run(() => sso.insertSigningKey(this.db, k)); }
+  pruneSaml(now: string, limit: number): Promise<number> { return this.run(() => sso.pruneSaml(this.db, now, limit)); }
+}

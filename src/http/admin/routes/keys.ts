@@ -1,7 +1,7 @@
 // /admin/v1/admin-keys and /admin/v1/audit.
 import type { FastifyInstance } from 'fastify';
 import { audit } from '../../../provisioning/admin/audit.ts';
-import { createAdminKey, revokeAdminKey } from '../../../provisioning/tenants/admin-keys.ts';
+import { createAdminKey, revokeAdminKey, type AdminScope } from '../../../provisioning/tenants/admin-keys.ts';
 import { parseDuration } from '../../../provisioning/tenants/tokens.ts';
 import type { AdminDeps } from '../index.ts';
 import { actorOf, tenantIdFilter } from '../index.ts';
@@ -23,12 +23,12 @@ export function keyRoutes(app: FastifyInstance, deps: AdminDeps): void {
       operationId: 'createAdminKey', tags: ['admin keys'], summary: 'Create an admin key; the response holds it, shown this once',
       body: {
         type: 'object', additionalProperties: false, required: ['name', 'scope'],
-        properties: { name: { type: 'string', maxLength: 100 }, scope: { type: 'string', enum: ['admin', 'read'] }, expiresIn: { type: 'string', maxLength: 20, description: '365d, 12h, 30m or never (the default)' } },
+        properties: { name: { type: 'string', maxLength: 100 }, scope: { type: 'string', enum: ['admin', 'read', 'sso'] }, expiresIn: { type: 'string', maxLength: 20, description: '365d, 12h, 30m or never (the default)' } },
       },
       response: { 201: issuedAdminKeySchema, ...problems(400, 401, 403) },
     },
   }, async (request, reply) => {
-    const body = request.body as { name: string; scope: 'admin' | 'read'; expiresIn?: string };
+    const body = request.body as { name: string; scope: AdminScope; expiresIn?: string };
     const { key, record } = await createAdminKey(store, { name: body.name, scope: body.scope, ttlMs: body.expiresIn ? parseDuration(body.expiresIn) : null }, clock);
     await audit(store, clock, actorOf(request), 'adminKey.create', { type: 'adminKey', id: record.id, tenantId: null }, { name: record.name, scope: record.scope });
     return reply.code(201).send({ ...adminKeyJson(record), key });
