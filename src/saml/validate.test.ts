@@ -46,6 +46,33 @@ test('a document nested thousands of levels deep is refused without overflowing 
   await refused(b64(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" Version="2.0">${'<a>'.repeat(depth)}${'</a>'.repeat(depth)}</samlp:Response>`), 'not_xml', opts({ maxBytes: 1024 * 1024 }));
 });
 
+// The shapes below once took seconds to minutes inside xmldom, a regular expression or node-saml's
+// XPath before any signature was checked. The reasons show they are refused by the scan before
+// parsing (too_large, not_xml), never reaching node-saml (which would say bad_signature).
+const big = opts({ maxBytes: 1024 * 1024 });
+const signedWith = (extra: string) => idp.post(idp.responseXml({ ...base, sign: 'response' }).replace('<saml:Issuer>', `${extra}<saml:Issuer>`));
+
+test('a signed response holding more elements than any response has is refused before its signature is checked', async () => {
+  const err = await refused(signedWith(`<samlp:Extensions>${'<e/>'.repeat(20_000)}</samlp:Extensions>`), 'too_large', big);
+  assert.match(err.message, /more than 5000 elements/);
+});
+
+test('a signed response with tens of thousands of attributes on one element is refused before its signature is checked', async () => {
+  let i = 0;
+  const xml = idp.responseXml({ ...base, sign: 'response' }).replace('<samlp:Response ', `<samlp:Response ${Array.from({ length: 30_000 }, () => `a${i++}="" `).join('')}`);
+  await refused(idp.post(xml), 'too_large', big);
+});
+
+test('a response of unclosed elements is refused before it is parsed', async () => {
+  const err = await refused(b64(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" Version="2.0">${'<a>'.repeat(100_000)}`), 'not_xml', big);
+  assert.match(err.message, /deeper than 100/);
+});
+
+test('a response of unclosed comments or CDATA sections is refused before it is parsed', async () => {
+  await refused(b64(`<a>${'<!--'.repeat(100_000)}`), 'not_xml', big);
+  await refused(b64(`<a>${'<![CDATA['.repeat(50_000)}`), 'not_xml', big);
+});
+
 test('XML that is not a SAML 2.0 Response is refused', async () => {
   await refused(b64('<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" Version="2.0"/>'), 'not_a_response');
   await refused(b64('<Response Version="2.0"/>'), 'not_a_response');
