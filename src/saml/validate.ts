@@ -107,7 +107,7 @@ export async function validateSamlResponse(samlResponse: string, options: Valida
   if (!encrypted) nodeSamlPreconditions(assertion);
   if (encrypted) {
     if (!sp.privateKey) reject('encrypted_unsupported', 'The assertion is encrypted and this service provider has no decryption key configured.');
-    checkEncryptionAlgorithms(assertion);
+    checkEncryptionAlgorithms(assertion, responseSigned);
   }
 
   const certificates = idp.certificates.map(toPem).filter((c): c is string => c !== null);
@@ -132,11 +132,12 @@ export async function validateSamlResponse(samlResponse: string, options: Valida
   try {
     const { profile } = await saml.validatePostResponseAsync({ SAMLResponse: base64 });
     verifiedXml = profile?.getAssertionXml?.();
-  } catch (err) {
-    // Everything node-saml checks here is the signature (or the decryption it needs); its message
-    // goes to the detail for the log, the reason is ours. One reason for every failure between
-    // decryption and verification, so an encrypted response cannot be used as a decryption oracle.
-    reject('bad_signature', 'The response signature does not verify with the connection\'s certificates.', { library: err instanceof Error ? err.message.slice(0, 200) : String(err) });
+  } catch {
+    // Everything node-saml checks here is the signature (or the decryption it needs). Its message is
+    // dropped, not passed on in the detail: it differs between bad padding, good padding and a
+    // plaintext that parsed, which is a padding oracle for anyone who sees it (the ACS page, an
+    // event). One reason and one message for every failure between decryption and verification.
+    reject('bad_signature', 'The response signature does not verify with the connection\'s certificates.');
   }
   if (!verifiedXml) reject('bad_signature', 'No signed assertion could be obtained from the response.');
 
@@ -251,13 +252,41 @@ function nodeSamlPreconditions(assertion: Element): void {
   }
 }
 
-function checkEncryptionAlgorithms(encryptedAssertion: Element): void {
+// xml-encryption (under node-saml) finds the parts it decrypts with by local name only, whatever the
+// namespace, taking the first match in the document: an <x:EncryptionMethod> in another namespace
+// placed before the real one would choose the algorithm unseen by a namespace-aware check (3DES got
+// through that way). So every element with one of these local names must be in its namespace, every
+// EncryptionMethod must sit in an EncryptedData or EncryptedKey (one each), and every one is checked.
+const ENCRYPTION_NAMES: Record<string, string> = {
+  EncryptedData: NS.xenc, EncryptedKey: NS.xenc, EncryptionMethod: NS.xenc, CipherData: NS.xenc, CipherValue: NS.xenc,
+  CipherReference: NS.xenc, KeyInfo: NS.ds, RetrievalMethod: NS.ds,
+};
+
+// AES-CBC has no integrity of its own: decrypting attacker-chosen ciphertext and reporting how it
+// failed is a padding oracle. It is accepted only inside a signed Response, whose signature node-saml
+// verifies before it decrypts anything (so altered ciphertext is refused before decryption); GCM is
+// accepted either way.
+const CBC = new Set(['http://www.w3.org/2001/04/xmlenc#aes128-cbc', 'http://www.w3.org/2001/04/xmlenc#aes256-cbc']);
+
+function checkEncryptionAlgorithms(encryptedAssertion: Element, responseSigned: boolean): void {
   const data = children(encryptedAssertion, NS.xenc, 'EncryptedData');
   if (data.length !== 1) reject('assertion_count', 'The encrypted assertion does not hold exactly one EncryptedData.');
-  for (const method of descendants(encryptedAssertion, NS.xenc, 'EncryptionMethod')) {
-    const owner = method.parentNode;
-    const role: AlgorithmRole = isElement(owner) && is(owner, NS.xenc, 'EncryptedKey') ? 'key-transport' : 'data-encryption';
-    checkAlgorithm(role, method, false);
+  for (const [node] of walk(encryptedAssertion)) {
+    if (!isElement(node) || !Object.hasOwn(ENCRYPTION_NAMES, node.localName)) continue;
+    if (node.namespaceURI !== ENCRYPTION_NAMES[node.localName]) {
+      reject('algorithm', `The encrypted assertion has a ${node.localName} element in another namespace than XML Encryption's.`, { namespace: (node.namespaceURI ?? '').slice(0, 200) });
+    }
+    if (node.localName === 'EncryptedData' || node.localName === 'EncryptedKey') {
+      if (children(node, NS.xenc, 'EncryptionMethod').length !== 1) reject('algorithm', `An ${node.localName} does not name exactly one EncryptionMethod.`);
+    }
+    if (node.localName !== 'EncryptionMethod') continue;
+    const owner = node.parentNode;
+    if (!isElement(owner) || !(is(owner, NS.xenc, 'EncryptedData') || is(owner, NS.xenc, 'EncryptedKey'))) reject('algorithm', 'An EncryptionMethod sits outside an EncryptedData or EncryptedKey.');
+    checkAlgorithm(is(owner, NS.xenc, 'EncryptedKey') ? 'key-transport' : 'data-encryption', node, false);
+    const uri = node.getAttribute('Algorithm') ?? '';
+    if (CBC.has(uri) && !responseSigned) {
+      reject('algorithm', 'The assertion is encrypted with AES-CBC in an unsigned Response; AES-CBC is accepted only when the Response is signed (or use AES-GCM).', { role: 'data-encryption', algorithm: uri });
+    }
   }
 }
 

@@ -134,6 +134,35 @@ describe('valid responses', () => {
     await refusedWith(xml, ['bad_signature', 'unsigned'], options());
   });
 
+  test('an assertion encrypted with triple-DES is refused as algorithm', async () => {
+    const xml = idp.responseXml({ ...base, sign: 'assertion', encryptFor: sp.certificate, encryption: { data: 'tripledes-cbc' } });
+    await refusedWith(xml, ['algorithm'], options());
+  });
+
+  test('a look-alike EncryptionMethod in another namespace, placed before the real one, is refused as algorithm', async () => {
+    // xml-encryption takes the first element named EncryptionMethod whatever its namespace: the
+    // 3DES-encrypted content would be decrypted while the xenc element names AES-GCM.
+    const tripleDes = 'http://www.w3.org/2001/04/xmlenc#tripledes-cbc';
+    const xml = idp.responseXml({ ...base, sign: 'assertion', encryptFor: sp.certificate, encryption: { data: 'tripledes-cbc' } })
+      .replace(`<xenc:EncryptionMethod Algorithm="${tripleDes}"/>`, `<x:EncryptionMethod xmlns:x="urn:x" Algorithm="${tripleDes}"/><xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/>`);
+    const err = await refusedWith(xml, ['algorithm'], options());
+    assert.match(err.message, /another namespace/);
+  });
+
+  test('AES-CBC is accepted in a signed Response and refused as algorithm when only the assertion is signed', async () => {
+    const inSigned = idp.responseXml({ ...base, sign: 'both', encryptFor: sp.certificate, encryption: { data: 'aes256-cbc' } });
+    assert.equal((await validateSamlResponse(idp.post(inSigned), options({ signed: 'both' }))).nameId, 'victim@example.test');
+    const assertionOnly = idp.responseXml({ ...base, sign: 'assertion', encryptFor: sp.certificate, encryption: { data: 'aes256-cbc' } });
+    await refusedWith(assertionOnly, ['algorithm'], options());
+  });
+
+  test('a failed decryption says nothing of how it failed', async () => {
+    const xml = idp.responseXml({ ...base, sign: 'assertion', encryptFor: fixtureKeyPair('attacker').certificate });
+    const err = await refusedWith(xml, ['bad_signature'], options());
+    assert.equal(err.detail, undefined);
+    assert.equal(err.message, 'The response signature does not verify with the connection\'s certificates.');
+  });
+
   test('the comment-in-NameID case is refused, never read truncated', async () => {
     const valid = idp.responseXml(base);
     const variant = attackVariants(valid, { idp, attacker, options: base }).find((v) => v.name === 'comment inside the NameID')!;
