@@ -16,7 +16,7 @@
 // so that every failure after a good signature carries its own reason.
 import { X509Certificate } from 'node:crypto';
 import { SAML, ValidateInResponseTo, type CacheProvider } from '@node-saml/node-saml';
-import { decryptXml } from '@node-saml/node-saml/lib/xml.js';
+import { decryptXml, getVerifiedXml } from '@node-saml/node-saml/lib/xml.js';
 import { XMLSerializer } from '@xmldom/xmldom';
 import { MAX_XML_DEPTH, parseXml, XmlRefused, type XmlLimits } from './xml.ts';
 import { SamlRejected, type SamlRejectReason } from './errors.ts';
@@ -145,7 +145,7 @@ export async function validateSamlResponse(samlResponse: string, options: Valida
   const signed = parse(verifiedXml, 'The signed assertion').documentElement;
   if (!is(signed, NS.assertion, 'Assertion')) reject('signature_wrapping', 'The signed content is not an assertion.');
   if (!encrypted && signed.getAttribute('ID') !== assertion.getAttribute('ID')) reject('signature_wrapping', 'The signed assertion is not the assertion in the response.');
-  if (encrypted) await checkDecryptedSignature(assertion, sp.privateKey!, idp.allowSha1, needAssertion);
+  if (encrypted) await checkDecryptedSignature(assertion, sp.privateKey!, idp.allowSha1, needAssertion, certificates);
 
   const result = readAssertion(signed, options);
   const responseInResponseTo = root.getAttribute('InResponseTo') || null;
@@ -290,10 +290,11 @@ function checkEncryptionAlgorithms(encryptedAssertion: Element, responseSigned: 
   }
 }
 
-// After node-saml has verified and decrypted, the inner signature's structure and algorithms are
-// checked on a second decryption of the same bytes (node-saml hands back the verified content with
-// the signature taken out). Done only after verification, so it gives no decryption oracle.
-async function checkDecryptedSignature(encryptedAssertion: Element, privateKey: string, allowSha1: boolean, required: boolean): Promise<void> {
+// After node-saml has verified and decrypted, the inner signature's structure, algorithms and (when
+// node-saml did not, see below) validity are checked on a second decryption of the same bytes
+// (node-saml hands back the verified content with the signature taken out). Done only after
+// verification, so it gives no decryption oracle.
+async function checkDecryptedSignature(encryptedAssertion: Element, privateKey: string, allowSha1: boolean, required: boolean, certificates: string[]): Promise<void> {
   let decrypted: string;
   try {
     decrypted = await decryptXml(new XMLSerializer().serializeToString(encryptedAssertion), privateKey);
@@ -306,6 +307,18 @@ async function checkDecryptedSignature(encryptedAssertion: Element, privateKey: 
   if (descendants(inner, NS.assertion, 'Assertion').length !== 1) reject('assertion_count', 'The encrypted assertion holds more than one Assertion.');
   const signed = checkSignatures(inner, [inner], allowSha1);
   if (required && !signed.has(inner)) reject('unsigned', 'The connection requires a signed assertion and the encrypted one is not signed.');
+  // When the Response signature is what node-saml verified, it does not look at a signature inside
+  // the encrypted assertion; one that is there must still verify (every signature present must),
+  // or an assertion signed by any key would pass inside a genuinely signed Response.
+  if (signed.has(inner)) {
+    let verified: string | null;
+    try {
+      verified = getVerifiedXml(decrypted, inner, certificates);
+    } catch {
+      verified = null;
+    }
+    if (!verified) reject('bad_signature', 'The response signature does not verify with the connection\'s certificates.');
+  }
 }
 
 function readAssertion(a: Element, { sp, idp, now, clockSkewMs }: ValidateOptions): ValidatedResponse {

@@ -156,6 +156,14 @@ describe('valid responses', () => {
     await refusedWith(assertionOnly, ['algorithm'], options());
   });
 
+  test('an encrypted assertion signed by an untrusted key is refused even inside a Response the IdP signed', async () => {
+    const inner = attacker.responseXml({ ...base, sign: 'assertion', encryptFor: sp.certificate }).match(/<saml:EncryptedAssertion[\s\S]*<\/saml:EncryptedAssertion>/)![0];
+    const shell = idp.responseXml({ ...base, sign: 'none' }).replace(/<saml:Assertion[\s\S]*<\/saml:Assertion>/, inner);
+    const signedShell = idp.sign(shell, '/*');
+    await refusedWith(signedShell, ['bad_signature'], options({ signed: 'response' }));
+    await refusedWith(signedShell, ['bad_signature'], options({ signed: 'either' }));
+  });
+
   test('a failed decryption says nothing of how it failed', async () => {
     const xml = idp.responseXml({ ...base, sign: 'assertion', encryptFor: fixtureKeyPair('attacker').certificate });
     const err = await refusedWith(xml, ['bad_signature'], options());
