@@ -71,7 +71,7 @@ describe('every attack variant through POST /acs', () => {
         try {
           const res = await postAcs(t.acsUrl, { SAMLResponse: Buffer.from(v.xml, 'utf8').toString('base64'), RelayState: login.id });
           assert.ok(res.status === 400 || res.status === 403, `${v.name}: refused with 400/403, got ${res.status}: ${res.text.slice(0, 300)}`);
-          const e = await expectFailedEvent(server, t.slug, v.reasons);
+          const e = await expectFailedEvent(server, t.slug, v.reason);
           expectRefusal(res, res.status, e.data.reason);
           assert.equal(e.data.user, null, `${v.name}: no user is named from an unverified response`);
           await nobodySignedIn();
