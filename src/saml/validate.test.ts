@@ -158,3 +158,58 @@ test('a valid response cut short anywhere, or re-signed with any one assertion e
   }
   assert.ok((outcomes.get('not_xml') ?? 0) > 0 && (outcomes.get('subject') ?? 0) > 0, JSON.stringify([...outcomes]));
 });
+
+const signAssertion = (xml: string) => idp.post(idp.sign(xml, "/*/*[local-name(.)='Assertion']"));
+const unsignedXml = () => idp.responseXml({ ...base, sign: 'none' });
+
+test('a FriendlyName never adds values to an attribute Name; it is a key only when no Name uses it', async () => {
+  const xml = idp.responseXml({ ...base, attributes: { email: 'real@example.test', 'urn:custom:nick': 'chosen@evil.test', 'urn:oid:2.5.4.42': 'Ada' }, friendlyNames: { 'urn:custom:nick': 'email', 'urn:oid:2.5.4.42': 'givenName' } });
+  const { attributes } = await validateSamlResponse(idp.post(xml), opts());
+  assert.deepEqual(attributes.email, ['real@example.test']);
+  assert.deepEqual(attributes['urn:custom:nick'], ['chosen@evil.test']);
+  assert.deepEqual(attributes.givenName, ['Ada']);
+});
+
+test('a FriendlyName that two attributes carry is not a key', async () => {
+  const xml = idp.responseXml({ ...base, attributes: { 'urn:a': 'one', 'urn:b': 'two' }, friendlyNames: { 'urn:a': 'label', 'urn:b': 'label' } });
+  const { attributes } = await validateSamlResponse(idp.post(xml), opts());
+  assert.equal(Object.hasOwn(attributes, 'label'), false);
+});
+
+test('an Attribute without a Name is refused as not_a_response, not as a bad signature', async () => {
+  await refused(signAssertion(unsignedXml().replace('</saml:AuthnStatement>', '</saml:AuthnStatement><saml:AttributeStatement><saml:Attribute><saml:AttributeValue>x</saml:AttributeValue></saml:Attribute></saml:AttributeStatement>')), 'not_a_response');
+});
+
+test('a holder-of-key confirmation without NotOnOrAfter after the bearer one is accepted; before it, refused as not_a_response', async () => {
+  const unsigned = unsignedXml();
+  const bearer = /<saml:SubjectConfirmation [\s\S]*?<\/saml:SubjectConfirmation>/.exec(unsigned)![0];
+  const hok = '<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:holder-of-key"><saml:SubjectConfirmationData Address="192.0.2.1"/></saml:SubjectConfirmation>';
+  assert.equal((await validateSamlResponse(signAssertion(unsigned.replace(bearer, bearer + hok)), opts())).nameId, 'ada@example.test');
+  // node-saml 5.1 parses the first confirmation's NotOnOrAfter and throws when it has none.
+  await refused(signAssertion(unsigned.replace(bearer, hok + bearer)), 'not_a_response');
+});
+
+test('Conditions with NotBefore only is refused as not_a_response (node-saml cannot process it), not as subject', async () => {
+  await refused(signAssertion(unsignedXml().replace(/(<saml:Conditions NotBefore="[^"]*") NotOnOrAfter="[^"]*"/, '$1')), 'not_a_response');
+});
+
+test('a duplicate ID in xml:id or in a prefixed ID attribute is refused as signature_wrapping', async () => {
+  const xml = idp.responseXml(base);
+  const id = /<saml:Assertion [^>]*ID="([^"]+)"/.exec(xml)![1];
+  const inject = (attr: string) => xml.replace('<samlp:Status>', `<samlp:Extensions><e xmlns:x="urn:x" ${attr}="${id}"/></samlp:Extensions><samlp:Status>`);
+  await refused(idp.post(inject('xml:id')), 'signature_wrapping');
+  await refused(idp.post(inject('x:ID')), 'signature_wrapping');
+});
+
+test('an impossible date or hour is refused, not rolled over', async () => {
+  const withEnd = (end: string) => signAssertion(unsignedXml().replace(/(<saml:SubjectConfirmationData [^>]*NotOnOrAfter=")[^"]*"/, `$1${end}"`));
+  await refused(withEnd('2026-02-30T00:00:00Z'), 'not_a_response');
+  await refused(withEnd('2026-03-01T24:00:00Z'), 'not_a_response');
+  await refused(withEnd('2026-03-01T12:03:00+15:00'), 'not_a_response');
+  assert.equal((await validateSamlResponse(withEnd('2026-03-01T12:03:00.5Z'), opts())).expiresAt, '2026-03-01T12:03:00.500Z');
+});
+
+test('a SAMLResponse that is not a string (a repeated form field) is refused, not a TypeError', async () => {
+  await refused(['a', 'b'] as unknown as string, 'not_base64');
+  await refused(undefined as unknown as string, 'not_base64');
+});

@@ -38,12 +38,15 @@ export interface ValidatedResponse {
   issuer: string;
   nameId: string;
   nameIdFormat: string | null;
-  /** By attribute Name, and by FriendlyName too when it is present. */
+  /** By attribute Name; also by FriendlyName when no attribute has it as Name and only one carries it. */
   attributes: Record<string, string[]>;
   sessionIndex: string | null;
   /** From the signed assertion's SubjectConfirmationData; null means unsolicited (IdP-initiated). */
   inResponseTo: string | null;
-  /** ISO: the earliest NotOnOrAfter in the assertion; the replay record is kept until then. */
+  /**
+   * ISO: the earliest NotOnOrAfter in the assertion, without the clock skew: the assertion is
+   * accepted until expiresAt + skew, so the replay record must be kept at least that long.
+   */
   expiresAt: string;
 }
 
@@ -63,6 +66,9 @@ function reject(reason: SamlRejectReason, message: string, detail?: Record<strin
 
 export async function validateSamlResponse(samlResponse: string, options: ValidateOptions): Promise<ValidatedResponse> {
   const { sp, idp } = options;
+  // The ACS form parser refuses a repeated field, but an array or anything else must not become a
+  // TypeError here whoever calls this.
+  if (typeof samlResponse !== 'string') reject('not_base64', 'The SAMLResponse field is not a single text value.');
   if (samlResponse.length > options.maxBytes) reject('too_large', `The SAML response is larger than ${options.maxBytes} bytes.`, { bytes: samlResponse.length });
   // IdPs may wrap the base64 at 64 or 76 characters; anything else than base64 is refused.
   const base64 = samlResponse.replace(/[\r\n\t ]/g, '');
@@ -177,6 +183,8 @@ function checkStatus(root: Element): void {
   reject('idp_error', 'The IdP did not sign the user in.', { status: value, subStatus: sub, message: message ? textOf(message).trim().slice(0, 200) : null });
 }
 
+const ID_NAMES = new Set(['ID', 'Id', 'id']);
+
 // Shapes no IdP produces and every wrapping attack needs.
 function checkShape(root: Element): void {
   const ids = new Set<string>();
@@ -188,11 +196,13 @@ function checkShape(root: Element): void {
     if (node.nodeType === 7) reject('signature_wrapping', 'The response contains a processing instruction.');
     if (!isElement(node)) continue;
     if (node !== root && is(node, NS.protocol, 'Response')) reject('signature_wrapping', 'The response contains another Response.');
-    // xml-crypto resolves a Reference by any of ID, Id and id: a second element carrying the same
-    // value is how a signed element and the one read are made to differ.
-    for (const name of ['ID', 'Id', 'id']) {
-      const id = node.getAttribute(name);
-      if (id === null || id === '') continue;
+    // xml-crypto resolves a Reference by any attribute whose local name is ID, Id or id, in any
+    // namespace (xml:id, x:ID included): a second element carrying the same value is how a signed
+    // element and the one read are made to differ.
+    for (let i = 0; i < node.attributes.length; i++) {
+      const attribute = node.attributes[i];
+      if (!ID_NAMES.has(attribute.localName) || attribute.value === '') continue;
+      const id = attribute.value;
       if (ids.has(id)) reject('signature_wrapping', 'Two elements in the response carry the same ID.', { id: id.slice(0, 100) });
       ids.add(id);
     }
@@ -239,16 +249,34 @@ function checkAlgorithm(role: AlgorithmRole, el: Element, allowSha1: boolean): v
   }
 }
 
-// node-saml reads NotOnOrAfter and IssueInstant as dates before its (disabled) time checks and
-// throws on a missing one; said here with the right reason instead of surfacing as a bad signature.
-// Only the shape is read from the unverified assertion; no value from it is used.
+// node-saml reads some times as dates before its (disabled) time checks and throws on a missing one,
+// and reads every Attribute's Name; said here with a reason instead of surfacing as a bad signature.
+// What it parses, exactly (saml.js 5.1): IssueInstant; NotOnOrAfter of Conditions when Conditions
+// has any attribute; NotOnOrAfter of the first SubjectConfirmation whose SubjectConfirmationData has
+// any attribute (it stops at that one). So a holder-of-key confirmation after the bearer one is fine,
+// and one before it without NotOnOrAfter cannot be processed. Only the shape is read from the
+// unverified assertion; no value from it is used.
 function nodeSamlPreconditions(assertion: Element): void {
-  if (Number.isNaN(Date.parse(assertion.getAttribute('IssueInstant') ?? ''))) reject('not_a_response', 'The assertion has no valid IssueInstant.');
+  const parses = (el: Element, name: string) => !Number.isNaN(Date.parse(el.getAttribute(name) ?? ''));
+  if (!parses(assertion, 'IssueInstant')) reject('not_a_response', 'The assertion has no valid IssueInstant.');
   const conditions = children(assertion, NS.assertion, 'Conditions');
   if (conditions.length > 1) reject('not_a_response', 'The assertion has more than one Conditions element.');
-  const timed = [...conditions, ...children(assertion, NS.assertion, 'Subject').flatMap((s) => children(s, NS.assertion, 'SubjectConfirmation')).flatMap((c) => children(c, NS.assertion, 'SubjectConfirmationData'))];
-  for (const el of timed) {
-    if (el.attributes.length > 0 && !el.getAttribute('NotOnOrAfter')) reject('subject', `The assertion's ${el.localName} has no NotOnOrAfter.`);
+  if (conditions.length === 1 && conditions[0].attributes.length > 0 && !parses(conditions[0], 'NotOnOrAfter')) {
+    reject('not_a_response', 'The assertion\'s Conditions has no valid NotOnOrAfter; the signature library (node-saml) cannot process such an assertion.');
+  }
+  const subject = children(assertion, NS.assertion, 'Subject')[0];
+  const confirmations = subject ? children(subject, NS.assertion, 'SubjectConfirmation') : [];
+  for (const confirmation of confirmations) {
+    const data = children(confirmation, NS.assertion, 'SubjectConfirmationData')[0];
+    if (!data || data.attributes.length === 0) continue;
+    if (parses(data, 'NotOnOrAfter')) break;
+    if (confirmation.getAttribute('Method') === BEARER) reject('subject', 'The bearer SubjectConfirmationData has no NotOnOrAfter.');
+    reject('not_a_response', 'A SubjectConfirmation before the bearer one has no NotOnOrAfter; the signature library (node-saml) cannot process such an assertion.');
+  }
+  for (const statement of children(assertion, NS.assertion, 'AttributeStatement')) {
+    for (const attribute of children(statement, NS.assertion, 'Attribute')) {
+      if (!attribute.getAttribute('Name')) reject('not_a_response', 'An Attribute has no Name.');
+    }
   }
 }
 
@@ -377,14 +405,23 @@ function readAssertion(a: Element, { sp, idp, now, clockSkewMs }: ValidateOption
   if (authn.length === 0) reject('subject', 'The assertion has no AuthnStatement: it does not say the user signed in.');
   for (const s of authn) checkWindow(s, nowMs, clockSkewMs, [], true);
 
+  // By Name (the same Name in two statements is one attribute). A FriendlyName is a display label
+  // the IdP chooses freely, so it never adds values to a key: it is a second key only when no
+  // attribute has it as its Name and exactly one attribute Name carries it (urn:custom:nick with
+  // FriendlyName "email" must not become, or add to, attributes.email).
   const attributes = new Map<string, string[]>();
+  const friendly = new Map<string, Set<string>>();
   for (const statement of children(a, NS.assertion, 'AttributeStatement')) {
     for (const attribute of children(statement, NS.assertion, 'Attribute')) {
-      const values = children(attribute, NS.assertion, 'AttributeValue').map(textOf);
-      for (const key of new Set([attribute.getAttribute('Name'), attribute.getAttribute('FriendlyName')])) {
-        if (key) attributes.set(key, [...(attributes.get(key) ?? []), ...values]);
-      }
+      const name = attribute.getAttribute('Name');
+      if (!name) reject('not_a_response', 'An Attribute has no Name.');
+      attributes.set(name, [...(attributes.get(name) ?? []), ...children(attribute, NS.assertion, 'AttributeValue').map(textOf)]);
+      const label = attribute.getAttribute('FriendlyName');
+      if (label && label !== name) friendly.set(label, (friendly.get(label) ?? new Set()).add(name));
     }
+  }
+  for (const [label, names] of friendly) {
+    if (names.size === 1 && !attributes.has(label)) attributes.set(label, attributes.get([...names][0])!);
   }
 
   const format = nameIds[0].getAttribute('Format');
@@ -416,9 +453,18 @@ function checkWindow(el: Element, nowMs: number, skewMs: number, expiries: numbe
 }
 
 // xs:dateTime as SAML uses it (core §1.3.3: UTC, "Z"); a time without a zone would be read in the
-// server's local zone by Date.parse, so it is refused.
+// server's local zone by Date.parse, so it is refused. Every field is checked by a round trip, since
+// Date rolls 2026-02-30 over to 2 March and T24:00:00 to the next day instead of refusing them.
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+
 function instant(value: string): number {
-  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : NaN;
+  const m = DATE_TIME.exec(value);
+  const [y, mo, d, h, mi, sec] = m ? m.slice(1, 7).map(Number) : [];
+  const utc = m ? new Date(Date.UTC(y, mo - 1, d, h, mi, sec)) : null;
+  const fieldsHold = !!utc && utc.getUTCFullYear() === y && utc.getUTCMonth() === mo - 1 && utc.getUTCDate() === d
+    && utc.getUTCHours() === h && utc.getUTCMinutes() === mi && utc.getUTCSeconds() === sec
+    && (m![8] === undefined || (Number(m![9]) <= 14 && Number(m![10]) <= 59));
+  const ms = fieldsHold ? Date.parse(value) : NaN;
   if (Number.isNaN(ms)) reject('not_a_response', `The assertion has a malformed time: ${value.slice(0, 40)}.`);
   return ms;
 }
