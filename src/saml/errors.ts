@@ -2,9 +2,9 @@
 // user.sign_in_failed event and the tests read it); the message is for a human reading the log and
 // never carries key material or the whole document.
 export type SamlRejectReason =
-  | 'too_large'            // the form field is over the size limit (checked before anything is parsed)
+  | 'too_large'            // the form field is over the size limit, or the XML holds more elements than any response does (both checked before parsing)
   | 'not_base64'
-  | 'not_xml'              // empty, malformed, or nested deeper than any SAML message is
+  | 'not_xml'              // empty, malformed (an unclosed comment or CDATA included), or nested deeper than any SAML message is
   | 'doctype'              // a DOCTYPE/entity declaration: entity expansion and XXE are refused unparsed
   | 'not_a_response'       // well-formed XML but not a SAML 2.0 samlp:Response
   | 'idp_error'            // the IdP answered with a status other than Success (detail.status)

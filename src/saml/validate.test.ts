@@ -46,6 +46,33 @@ test('a document nested thousands of levels deep is refused without overflowing 
   await refused(b64(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" Version="2.0">${'<a>'.repeat(depth)}${'</a>'.repeat(depth)}</samlp:Response>`), 'not_xml', opts({ maxBytes: 1024 * 1024 }));
 });
 
+// The shapes below once took seconds to minutes inside xmldom, a regular expression or node-saml's
+// XPath before any signature was checked. The reasons show they are refused by the scan before
+// parsing (too_large, not_xml), never reaching node-saml (which would say bad_signature).
+const big = opts({ maxBytes: 1024 * 1024 });
+const signedWith = (extra: string) => idp.post(idp.responseXml({ ...base, sign: 'response' }).replace('<saml:Issuer>', `${extra}<saml:Issuer>`));
+
+test('a signed response holding more elements than any response has is refused before its signature is checked', async () => {
+  const err = await refused(signedWith(`<samlp:Extensions>${'<e/>'.repeat(20_000)}</samlp:Extensions>`), 'too_large', big);
+  assert.match(err.message, /more than 5000 elements/);
+});
+
+test('a signed response with tens of thousands of attributes on one element is refused before its signature is checked', async () => {
+  let i = 0;
+  const xml = idp.responseXml({ ...base, sign: 'response' }).replace('<samlp:Response ', `<samlp:Response ${Array.from({ length: 30_000 }, () => `a${i++}="" `).join('')}`);
+  await refused(idp.post(xml), 'too_large', big);
+});
+
+test('a response of unclosed elements is refused before it is parsed', async () => {
+  const err = await refused(b64(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" Version="2.0">${'<a>'.repeat(100_000)}`), 'not_xml', big);
+  assert.match(err.message, /deeper than 100/);
+});
+
+test('a response of unclosed comments or CDATA sections is refused before it is parsed', async () => {
+  await refused(b64(`<a>${'<!--'.repeat(100_000)}`), 'not_xml', big);
+  await refused(b64(`<a>${'<![CDATA['.repeat(50_000)}`), 'not_xml', big);
+});
+
 test('XML that is not a SAML 2.0 Response is refused', async () => {
   await refused(b64('<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" Version="2.0"/>'), 'not_a_response');
   await refused(b64('<Response Version="2.0"/>'), 'not_a_response');
@@ -130,4 +157,59 @@ test('a valid response cut short anywhere, or re-signed with any one assertion e
     await check(signed);
   }
   assert.ok((outcomes.get('not_xml') ?? 0) > 0 && (outcomes.get('subject') ?? 0) > 0, JSON.stringify([...outcomes]));
+});
+
+const signAssertion = (xml: string) => idp.post(idp.sign(xml, "/*/*[local-name(.)='Assertion']"));
+const unsignedXml = () => idp.responseXml({ ...base, sign: 'none' });
+
+test('a FriendlyName never adds values to an attribute Name; it is a key only when no Name uses it', async () => {
+  const xml = idp.responseXml({ ...base, attributes: { email: 'real@example.test', 'urn:custom:nick': 'chosen@evil.test', 'urn:oid:2.5.4.42': 'Ada' }, friendlyNames: { 'urn:custom:nick': 'email', 'urn:oid:2.5.4.42': 'givenName' } });
+  const { attributes } = await validateSamlResponse(idp.post(xml), opts());
+  assert.deepEqual(attributes.email, ['real@example.test']);
+  assert.deepEqual(attributes['urn:custom:nick'], ['chosen@evil.test']);
+  assert.deepEqual(attributes.givenName, ['Ada']);
+});
+
+test('a FriendlyName that two attributes carry is not a key', async () => {
+  const xml = idp.responseXml({ ...base, attributes: { 'urn:a': 'one', 'urn:b': 'two' }, friendlyNames: { 'urn:a': 'label', 'urn:b': 'label' } });
+  const { attributes } = await validateSamlResponse(idp.post(xml), opts());
+  assert.equal(Object.hasOwn(attributes, 'label'), false);
+});
+
+test('an Attribute without a Name is refused as not_a_response, not as a bad signature', async () => {
+  await refused(signAssertion(unsignedXml().replace('</saml:AuthnStatement>', '</saml:AuthnStatement><saml:AttributeStatement><saml:Attribute><saml:AttributeValue>x</saml:AttributeValue></saml:Attribute></saml:AttributeStatement>')), 'not_a_response');
+});
+
+test('a holder-of-key confirmation without NotOnOrAfter after the bearer one is accepted; before it, refused as not_a_response', async () => {
+  const unsigned = unsignedXml();
+  const bearer = /<saml:SubjectConfirmation [\s\S]*?<\/saml:SubjectConfirmation>/.exec(unsigned)![0];
+  const hok = '<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:holder-of-key"><saml:SubjectConfirmationData Address="192.0.2.1"/></saml:SubjectConfirmation>';
+  assert.equal((await validateSamlResponse(signAssertion(unsigned.replace(bearer, bearer + hok)), opts())).nameId, 'ada@example.test');
+  // node-saml 5.1 parses the first confirmation's NotOnOrAfter and throws when it has none.
+  await refused(signAssertion(unsigned.replace(bearer, hok + bearer)), 'not_a_response');
+});
+
+test('Conditions with NotBefore only is refused as not_a_response (node-saml cannot process it), not as subject', async () => {
+  await refused(signAssertion(unsignedXml().replace(/(<saml:Conditions NotBefore="[^"]*") NotOnOrAfter="[^"]*"/, '$1')), 'not_a_response');
+});
+
+test('a duplicate ID in xml:id or in a prefixed ID attribute is refused as signature_wrapping', async () => {
+  const xml = idp.responseXml(base);
+  const id = /<saml:Assertion [^>]*ID="([^"]+)"/.exec(xml)![1];
+  const inject = (attr: string) => xml.replace('<samlp:Status>', `<samlp:Extensions><e xmlns:x="urn:x" ${attr}="${id}"/></samlp:Extensions><samlp:Status>`);
+  await refused(idp.post(inject('xml:id')), 'signature_wrapping');
+  await refused(idp.post(inject('x:ID')), 'signature_wrapping');
+});
+
+test('an impossible date or hour is refused, not rolled over', async () => {
+  const withEnd = (end: string) => signAssertion(unsignedXml().replace(/(<saml:SubjectConfirmationData [^>]*NotOnOrAfter=")[^"]*"/, `$1${end}"`));
+  await refused(withEnd('2026-02-30T00:00:00Z'), 'not_a_response');
+  await refused(withEnd('2026-03-01T24:00:00Z'), 'not_a_response');
+  await refused(withEnd('2026-03-01T12:03:00+15:00'), 'not_a_response');
+  assert.equal((await validateSamlResponse(withEnd('2026-03-01T12:03:00.5Z'), opts())).expiresAt, '2026-03-01T12:03:00.500Z');
+});
+
+test('a SAMLResponse that is not a string (a repeated form field) is refused, not a TypeError', async () => {
+  await refused(['a', 'b'] as unknown as string, 'not_base64');
+  await refused(undefined as unknown as string, 'not_base64');
 });

@@ -16,9 +16,9 @@
 // so that every failure after a good signature carries its own reason.
 import { X509Certificate } from 'node:crypto';
 import { SAML, ValidateInResponseTo, type CacheProvider } from '@node-saml/node-saml';
-import { decryptXml } from '@node-saml/node-saml/lib/xml.js';
+import { decryptXml, getVerifiedXml } from '@node-saml/node-saml/lib/xml.js';
 import { XMLSerializer } from '@xmldom/xmldom';
-import { parseXml, XmlRefused } from './xml.ts';
+import { MAX_XML_DEPTH, parseXml, XmlRefused, type XmlLimits } from './xml.ts';
 import { SamlRejected, type SamlRejectReason } from './errors.ts';
 import { algorithmAllowed, type AlgorithmRole } from './algorithms.ts';
 import { NS, children, descendants, is, isElement, textOf, walk } from './dom.ts';
@@ -38,20 +38,27 @@ export interface ValidatedResponse {
   issuer: string;
   nameId: string;
   nameIdFormat: string | null;
-  /** By attribute Name, and by FriendlyName too when it is present. */
+  /** By attribute Name; also by FriendlyName when no attribute has it as Name and only one carries it. */
   attributes: Record<string, string[]>;
   sessionIndex: string | null;
   /** From the signed assertion's SubjectConfirmationData; null means unsolicited (IdP-initiated). */
   inResponseTo: string | null;
-  /** ISO: the earliest NotOnOrAfter in the assertion; the replay record is kept until then. */
+  /**
+   * ISO: the earliest NotOnOrAfter in the assertion, without the clock skew: the assertion is
+   * accepted until expiresAt + skew, so the replay record must be kept at least that long.
+   */
   expiresAt: string;
 }
 
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
-// A SAML response is about ten elements deep; a hundred is generous and keeps hostile nesting away
-// from the recursive canonicaliser in xml-crypto.
-const MAX_DEPTH = 100;
+// node-saml finds the signed element with a document-wide XPath whose node sorting grows faster than
+// the number of elements (20,000 took seconds, 92,000 minutes, before any signature is checked), so
+// the count is capped before anything is parsed. A response with 1,000 group values is about 1,100
+// elements; 5,000 leaves room for any IdP's response and costs node-saml well under a second.
+// Attributes are nodes to it too (40,000 on the root took seconds): a response element carries two at most on average.
+export const MAX_RESPONSE_ELEMENTS = 5_000;
+const RESPONSE_LIMITS: XmlLimits = { maxElements: MAX_RESPONSE_ELEMENTS, maxDepth: MAX_XML_DEPTH, maxAttributes: 2 * MAX_RESPONSE_ELEMENTS };
 
 function reject(reason: SamlRejectReason, message: string, detail?: Record<string, unknown>): never {
   throw new SamlRejected(reason, message, detail);
@@ -59,6 +66,9 @@ function reject(reason: SamlRejectReason, message: string, detail?: Record<strin
 
 export async function validateSamlResponse(samlResponse: string, options: ValidateOptions): Promise<ValidatedResponse> {
   const { sp, idp } = options;
+  // The ACS form parser refuses a repeated field, but an array or anything else must not become a
+  // TypeError here whoever calls this.
+  if (typeof samlResponse !== 'string') reject('not_base64', 'The SAMLResponse field is not a single text value.');
   if (samlResponse.length > options.maxBytes) reject('too_large', `The SAML response is larger than ${options.maxBytes} bytes.`, { bytes: samlResponse.length });
   // IdPs may wrap the base64 at 64 or 76 characters; anything else than base64 is refused.
   const base64 = samlResponse.replace(/[\r\n\t ]/g, '');
@@ -103,7 +113,7 @@ export async function validateSamlResponse(samlResponse: string, options: Valida
   if (!encrypted) nodeSamlPreconditions(assertion);
   if (encrypted) {
     if (!sp.privateKey) reject('encrypted_unsupported', 'The assertion is encrypted and this service provider has no decryption key configured.');
-    checkEncryptionAlgorithms(assertion);
+    checkEncryptionAlgorithms(assertion, responseSigned);
   }
 
   const certificates = idp.certificates.map(toPem).filter((c): c is string => c !== null);
@@ -128,11 +138,12 @@ export async function validateSamlResponse(samlResponse: string, options: Valida
   try {
     const { profile } = await saml.validatePostResponseAsync({ SAMLResponse: base64 });
     verifiedXml = profile?.getAssertionXml?.();
-  } catch (err) {
-    // Everything node-saml checks here is the signature (or the decryption it needs); its message
-    // goes to the detail for the log, the reason is ours. One reason for every failure between
-    // decryption and verification, so an encrypted response cannot be used as a decryption oracle.
-    reject('bad_signature', 'The response signature does not verify with the connection\'s certificates.', { library: err instanceof Error ? err.message.slice(0, 200) : String(err) });
+  } catch {
+    // Everything node-saml checks here is the signature (or the decryption it needs). Its message is
+    // dropped, not passed on in the detail: it differs between bad padding, good padding and a
+    // plaintext that parsed, which is a padding oracle for anyone who sees it (the ACS page, an
+    // event). One reason and one message for every failure between decryption and verification.
+    reject('bad_signature', 'The response signature does not verify with the connection\'s certificates.');
   }
   if (!verifiedXml) reject('bad_signature', 'No signed assertion could be obtained from the response.');
 
@@ -140,7 +151,7 @@ export async function validateSamlResponse(samlResponse: string, options: Valida
   const signed = parse(verifiedXml, 'The signed assertion').documentElement;
   if (!is(signed, NS.assertion, 'Assertion')) reject('signature_wrapping', 'The signed content is not an assertion.');
   if (!encrypted && signed.getAttribute('ID') !== assertion.getAttribute('ID')) reject('signature_wrapping', 'The signed assertion is not the assertion in the response.');
-  if (encrypted) await checkDecryptedSignature(assertion, sp.privateKey!, idp.allowSha1, needAssertion);
+  if (encrypted) await checkDecryptedSignature(assertion, sp.privateKey!, idp.allowSha1, needAssertion, certificates);
 
   const result = readAssertion(signed, options);
   const responseInResponseTo = root.getAttribute('InResponseTo') || null;
@@ -151,17 +162,14 @@ export async function validateSamlResponse(samlResponse: string, options: Valida
 }
 
 function parse(xml: string, what: string): Document {
-  let doc: Document;
   try {
-    doc = parseXml(xml);
+    // The limits are checked by a linear scan before the parser runs (xml.ts).
+    return parseXml(xml, RESPONSE_LIMITS);
   } catch (err) {
-    if (err instanceof XmlRefused) reject(err.reason === 'doctype' ? 'doctype' : 'not_xml', `${what} is not acceptable XML: ${err.message}`);
-    throw err;
+    if (!(err instanceof XmlRefused)) throw err;
+    const reason: SamlRejectReason = err.reason === 'doctype' ? 'doctype' : err.reason === 'too_many_elements' ? 'too_large' : 'not_xml';
+    reject(reason, `${what} is not acceptable XML: ${err.message}`);
   }
-  for (const [, depth] of walk(doc.documentElement)) {
-    if (depth > MAX_DEPTH) reject('not_xml', `${what} is nested deeper than ${MAX_DEPTH} levels.`);
-  }
-  return doc;
 }
 
 function checkStatus(root: Element): void {
@@ -175,6 +183,8 @@ function checkStatus(root: Element): void {
   reject('idp_error', 'The IdP did not sign the user in.', { status: value, subStatus: sub, message: message ? textOf(message).trim().slice(0, 200) : null });
 }
 
+const ID_NAMES = new Set(['ID', 'Id', 'id']);
+
 // Shapes no IdP produces and every wrapping attack needs.
 function checkShape(root: Element): void {
   const ids = new Set<string>();
@@ -186,11 +196,13 @@ function checkShape(root: Element): void {
     if (node.nodeType === 7) reject('signature_wrapping', 'The response contains a processing instruction.');
     if (!isElement(node)) continue;
     if (node !== root && is(node, NS.protocol, 'Response')) reject('signature_wrapping', 'The response contains another Response.');
-    // xml-crypto resolves a Reference by any of ID, Id and id: a second element carrying the same
-    // value is how a signed element and the one read are made to differ.
-    for (const name of ['ID', 'Id', 'id']) {
-      const id = node.getAttribute(name);
-      if (id === null || id === '') continue;
+    // xml-crypto resolves a Reference by any attribute whose local name is ID, Id or id, in any
+    // namespace (xml:id, x:ID included): a second element carrying the same value is how a signed
+    // element and the one read are made to differ.
+    for (let i = 0; i < node.attributes.length; i++) {
+      const attribute = node.attributes[i];
+      if (!ID_NAMES.has(attribute.localName) || attribute.value === '') continue;
+      const id = attribute.value;
       if (ids.has(id)) reject('signature_wrapping', 'Two elements in the response carry the same ID.', { id: id.slice(0, 100) });
       ids.add(id);
     }
@@ -237,33 +249,80 @@ function checkAlgorithm(role: AlgorithmRole, el: Element, allowSha1: boolean): v
   }
 }
 
-// node-saml reads NotOnOrAfter and IssueInstant as dates before its (disabled) time checks and
-// throws on a missing one; said here with the right reason instead of surfacing as a bad signature.
-// Only the shape is read from the unverified assertion; no value from it is used.
+// node-saml reads some times as dates before its (disabled) time checks and throws on a missing one,
+// and reads every Attribute's Name; said here with a reason instead of surfacing as a bad signature.
+// What it parses, exactly (saml.js 5.1): IssueInstant; NotOnOrAfter of Conditions when Conditions
+// has any attribute; NotOnOrAfter of the first SubjectConfirmation whose SubjectConfirmationData has
+// any attribute (it stops at that one). So a holder-of-key confirmation after the bearer one is fine,
+// and one before it without NotOnOrAfter cannot be processed. Only the shape is read from the
+// unverified assertion; no value from it is used.
 function nodeSamlPreconditions(assertion: Element): void {
-  if (Number.isNaN(Date.parse(assertion.getAttribute('IssueInstant') ?? ''))) reject('not_a_response', 'The assertion has no valid IssueInstant.');
+  const parses = (el: Element, name: string) => !Number.isNaN(Date.parse(el.getAttribute(name) ?? ''));
+  if (!parses(assertion, 'IssueInstant')) reject('not_a_response', 'The assertion has no valid IssueInstant.');
   const conditions = children(assertion, NS.assertion, 'Conditions');
   if (conditions.length > 1) reject('not_a_response', 'The assertion has more than one Conditions element.');
-  const timed = [...conditions, ...children(assertion, NS.assertion, 'Subject').flatMap((s) => children(s, NS.assertion, 'SubjectConfirmation')).flatMap((c) => children(c, NS.assertion, 'SubjectConfirmationData'))];
-  for (const el of timed) {
-    if (el.attributes.length > 0 && !el.getAttribute('NotOnOrAfter')) reject('subject', `The assertion's ${el.localName} has no NotOnOrAfter.`);
+  if (conditions.length === 1 && conditions[0].attributes.length > 0 && !parses(conditions[0], 'NotOnOrAfter')) {
+    reject('not_a_response', 'The assertion\'s Conditions has no valid NotOnOrAfter; the signature library (node-saml) cannot process such an assertion.');
+  }
+  const subject = children(assertion, NS.assertion, 'Subject')[0];
+  const confirmations = subject ? children(subject, NS.assertion, 'SubjectConfirmation') : [];
+  for (const confirmation of confirmations) {
+    const data = children(confirmation, NS.assertion, 'SubjectConfirmationData')[0];
+    if (!data || data.attributes.length === 0) continue;
+    if (parses(data, 'NotOnOrAfter')) break;
+    if (confirmation.getAttribute('Method') === BEARER) reject('subject', 'The bearer SubjectConfirmationData has no NotOnOrAfter.');
+    reject('not_a_response', 'A SubjectConfirmation before the bearer one has no NotOnOrAfter; the signature library (node-saml) cannot process such an assertion.');
+  }
+  for (const statement of children(assertion, NS.assertion, 'AttributeStatement')) {
+    for (const attribute of children(statement, NS.assertion, 'Attribute')) {
+      if (!attribute.getAttribute('Name')) reject('not_a_response', 'An Attribute has no Name.');
+    }
   }
 }
 
-function checkEncryptionAlgorithms(encryptedAssertion: Element): void {
+// xml-encryption (under node-saml) finds the parts it decrypts with by local name only, whatever the
+// namespace, taking the first match in the document: an <x:EncryptionMethod> in another namespace
+// placed before the real one would choose the algorithm unseen by a namespace-aware check (3DES got
+// through that way). So every element with one of these local names must be in its namespace, every
+// EncryptionMethod must sit in an EncryptedData or EncryptedKey (one each), and every one is checked.
+const ENCRYPTION_NAMES: Record<string, string> = {
+  EncryptedData: NS.xenc, EncryptedKey: NS.xenc, EncryptionMethod: NS.xenc, CipherData: NS.xenc, CipherValue: NS.xenc,
+  CipherReference: NS.xenc, KeyInfo: NS.ds, RetrievalMethod: NS.ds,
+};
+
+// AES-CBC has no integrity of its own: decrypting attacker-chosen ciphertext and reporting how it
+// failed is a padding oracle. It is accepted only inside a signed Response, whose signature node-saml
+// verifies before it decrypts anything (so altered ciphertext is refused before decryption); GCM is
+// accepted either way.
+const CBC = new Set(['http://www.w3.org/2001/04/xmlenc#aes128-cbc', 'http://www.w3.org/2001/04/xmlenc#aes256-cbc']);
+
+function checkEncryptionAlgorithms(encryptedAssertion: Element, responseSigned: boolean): void {
   const data = children(encryptedAssertion, NS.xenc, 'EncryptedData');
   if (data.length !== 1) reject('assertion_count', 'The encrypted assertion does not hold exactly one EncryptedData.');
-  for (const method of descendants(encryptedAssertion, NS.xenc, 'EncryptionMethod')) {
-    const owner = method.parentNode;
-    const role: AlgorithmRole = isElement(owner) && is(owner, NS.xenc, 'EncryptedKey') ? 'key-transport' : 'data-encryption';
-    checkAlgorithm(role, method, false);
+  for (const [node] of walk(encryptedAssertion)) {
+    if (!isElement(node) || !Object.hasOwn(ENCRYPTION_NAMES, node.localName)) continue;
+    if (node.namespaceURI !== ENCRYPTION_NAMES[node.localName]) {
+      reject('algorithm', `The encrypted assertion has a ${node.localName} element in another namespace than XML Encryption's.`, { namespace: (node.namespaceURI ?? '').slice(0, 200) });
+    }
+    if (node.localName === 'EncryptedData' || node.localName === 'EncryptedKey') {
+      if (children(node, NS.xenc, 'EncryptionMethod').length !== 1) reject('algorithm', `An ${node.localName} does not name exactly one EncryptionMethod.`);
+    }
+    if (node.localName !== 'EncryptionMethod') continue;
+    const owner = node.parentNode;
+    if (!isElement(owner) || !(is(owner, NS.xenc, 'EncryptedData') || is(owner, NS.xenc, 'EncryptedKey'))) reject('algorithm', 'An EncryptionMethod sits outside an EncryptedData or EncryptedKey.');
+    checkAlgorithm(is(owner, NS.xenc, 'EncryptedKey') ? 'key-transport' : 'data-encryption', node, false);
+    const uri = node.getAttribute('Algorithm') ?? '';
+    if (CBC.has(uri) && !responseSigned) {
+      reject('algorithm', 'The assertion is encrypted with AES-CBC in an unsigned Response; AES-CBC is accepted only when the Response is signed (or use AES-GCM).', { role: 'data-encryption', algorithm: uri });
+    }
   }
 }
 
-// After node-saml has verified and decrypted, the inner signature's structure and algorithms are
-// checked on a second decryption of the same bytes (node-saml hands back the verified content with
-// the signature taken out). Done only after verification, so it gives no decryption oracle.
-async function checkDecryptedSignature(encryptedAssertion: Element, privateKey: string, allowSha1: boolean, required: boolean): Promise<void> {
+// After node-saml has verified and decrypted, the inner signature's structure, algorithms and (when
+// node-saml did not, see below) validity are checked on a second decryption of the same bytes
+// (node-saml hands back the verified content with the signature taken out). Done only after
+// verification, so it gives no decryption oracle.
+async function checkDecryptedSignature(encryptedAssertion: Element, privateKey: string, allowSha1: boolean, required: boolean, certificates: string[]): Promise<void> {
   let decrypted: string;
   try {
     decrypted = await decryptXml(new XMLSerializer().serializeToString(encryptedAssertion), privateKey);
@@ -276,6 +335,18 @@ async function checkDecryptedSignature(encryptedAssertion: Element, privateKey: 
   if (descendants(inner, NS.assertion, 'Assertion').length !== 1) reject('assertion_count', 'The encrypted assertion holds more than one Assertion.');
   const signed = checkSignatures(inner, [inner], allowSha1);
   if (required && !signed.has(inner)) reject('unsigned', 'The connection requires a signed assertion and the encrypted one is not signed.');
+  // When the Response signature is what node-saml verified, it does not look at a signature inside
+  // the encrypted assertion; one that is there must still verify (every signature present must),
+  // or an assertion signed by any key would pass inside a genuinely signed Response.
+  if (signed.has(inner)) {
+    let verified: string | null;
+    try {
+      verified = getVerifiedXml(decrypted, inner, certificates);
+    } catch {
+      verified = null;
+    }
+    if (!verified) reject('bad_signature', 'The response signature does not verify with the connection\'s certificates.');
+  }
 }
 
 function readAssertion(a: Element, { sp, idp, now, clockSkewMs }: ValidateOptions): ValidatedResponse {
@@ -334,14 +405,23 @@ function readAssertion(a: Element, { sp, idp, now, clockSkewMs }: ValidateOption
   if (authn.length === 0) reject('subject', 'The assertion has no AuthnStatement: it does not say the user signed in.');
   for (const s of authn) checkWindow(s, nowMs, clockSkewMs, [], true);
 
+  // By Name (the same Name in two statements is one attribute). A FriendlyName is a display label
+  // the IdP chooses freely, so it never adds values to a key: it is a second key only when no
+  // attribute has it as its Name and exactly one attribute Name carries it (urn:custom:nick with
+  // FriendlyName "email" must not become, or add to, attributes.email).
   const attributes = new Map<string, string[]>();
+  const friendly = new Map<string, Set<string>>();
   for (const statement of children(a, NS.assertion, 'AttributeStatement')) {
     for (const attribute of children(statement, NS.assertion, 'Attribute')) {
-      const values = children(attribute, NS.assertion, 'AttributeValue').map(textOf);
-      for (const key of new Set([attribute.getAttribute('Name'), attribute.getAttribute('FriendlyName')])) {
-        if (key) attributes.set(key, [...(attributes.get(key) ?? []), ...values]);
-      }
+      const name = attribute.getAttribute('Name');
+      if (!name) reject('not_a_response', 'An Attribute has no Name.');
+      attributes.set(name, [...(attributes.get(name) ?? []), ...children(attribute, NS.assertion, 'AttributeValue').map(textOf)]);
+      const label = attribute.getAttribute('FriendlyName');
+      if (label && label !== name) friendly.set(label, (friendly.get(label) ?? new Set()).add(name));
     }
+  }
+  for (const [label, names] of friendly) {
+    if (names.size === 1 && !attributes.has(label)) attributes.set(label, attributes.get([...names][0])!);
   }
 
   const format = nameIds[0].getAttribute('Format');
@@ -373,9 +453,18 @@ function checkWindow(el: Element, nowMs: number, skewMs: number, expiries: numbe
 }
 
 // xs:dateTime as SAML uses it (core §1.3.3: UTC, "Z"); a time without a zone would be read in the
-// server's local zone by Date.parse, so it is refused.
+// server's local zone by Date.parse, so it is refused. Every field is checked by a round trip, since
+// Date rolls 2026-02-30 over to 2 March and T24:00:00 to the next day instead of refusing them.
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+
 function instant(value: string): number {
-  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : NaN;
+  const m = DATE_TIME.exec(value);
+  const [y, mo, d, h, mi, sec] = m ? m.slice(1, 7).map(Number) : [];
+  const utc = m ? new Date(Date.UTC(y, mo - 1, d, h, mi, sec)) : null;
+  const fieldsHold = !!utc && utc.getUTCFullYear() === y && utc.getUTCMonth() === mo - 1 && utc.getUTCDate() === d
+    && utc.getUTCHours() === h && utc.getUTCMinutes() === mi && utc.getUTCSeconds() === sec
+    && (m![8] === undefined || (Number(m![9]) <= 14 && Number(m![10]) <= 59));
+  const ms = fieldsHold ? Date.parse(value) : NaN;
   if (Number.isNaN(ms)) reject('not_a_response', `The assertion has a malformed time: ${value.slice(0, 40)}.`);
   return ms;
 }

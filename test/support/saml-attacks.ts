@@ -1,7 +1,7 @@
 // The attack set: responses an attacker can make from one valid signed response (and from the
 // test IdP where the attack needs something the IdP really signed, such as an expired assertion).
 // Independent of the validator, so the unit tests (test/saml/validate-attacks.test.ts) and the
-// end-to-end tests through HTTP replay the same list; each names the reasons a refusal may carry.
+// end-to-end tests through HTTP replay the same list; each names the one reason its refusal carries.
 //
 // XSW1–XSW8 follow the classic signature-wrapping catalogue (Somorovsky et al., "On Breaking SAML:
 // Be Whoever You Want to Be", USENIX Security 2012, as SAML Raider implements it): the signed
@@ -14,8 +14,10 @@ import { SAML_NS, type ResponseOptions, type TestIdp } from './saml-idp.ts';
 export interface AttackVariant {
   name: string;
   xml: string;
-  /** The refusal reasons that are right for this variant (the first is the one Rollcall gives). */
-  reasons: SamlRejectReason[];
+  /** The reason Rollcall gives for this variant (each variant is built so that only one applies). */
+  reason: SamlRejectReason;
+  /** The reason when the connection requires both signatures, when it is not `reason`. */
+  reasonIfBoth?: SamlRejectReason;
   /** The signature the connection requires for this variant, when it is not the base one. */
   signed?: TrustedIdp['signed'];
 }
@@ -39,7 +41,7 @@ export function attackVariants(validResponseXml: string, ctx: AttackContext): At
   const assertionSigned = idp.responseXml({ ...options, sign: 'assertion' });
   const other = 'https://other.example.test';
   const variants: AttackVariant[] = [];
-  const add = (name: string, xml: string, reasons: SamlRejectReason[], signed?: TrustedIdp['signed']) => variants.push({ name, xml, reasons, ...(signed ? { signed } : {}) });
+  const add = (name: string, xml: string, reason: SamlRejectReason, o: { signed?: TrustedIdp['signed']; reasonIfBoth?: SamlRejectReason } = {}) => variants.push({ name, xml, reason, ...o });
 
   // XSW1: the signed Response is moved into its own Signature; an evil Response wraps it.
   add('XSW1: signed response copied into the signature of an evil response', edit(responseSigned, (doc) => {
@@ -48,7 +50,7 @@ export function attackVariants(validResponseXml: string, ctx: AttackContext): At
     response.setAttribute('ID', '_evil_response');
     setNameId(response, evil);
     signatureOf(response).appendChild(original);
-  }), ['signature_wrapping']);
+  }), 'signature_wrapping');
 
   // XSW2: as XSW1, with the signed Response as a sibling before the (now detached) signature.
   add('XSW2: signed response copied before a detached signature in an evil response', edit(responseSigned, (doc) => {
@@ -57,14 +59,14 @@ export function attackVariants(validResponseXml: string, ctx: AttackContext): At
     response.setAttribute('ID', '_evil_response');
     setNameId(response, evil);
     response.insertBefore(original, signatureOf(response));
-  }), ['signature_wrapping']);
+  }), 'signature_wrapping');
 
   // XSW3: an unsigned evil assertion before the signed one.
   add('XSW3: evil assertion inserted before the signed assertion', edit(assertionSigned, (doc) => {
     const assertion = assertionOf(doc);
     const copy = evilCopy(assertion, evil, '_evil_assertion');
     assertion.parentNode!.insertBefore(copy, assertion);
-  }), ['assertion_count', 'signature_wrapping']);
+  }), 'assertion_count');
 
   // XSW4: the signed assertion moved inside an evil one.
   add('XSW4: signed assertion wrapped inside an evil assertion', edit(assertionSigned, (doc) => {
@@ -72,7 +74,7 @@ export function attackVariants(validResponseXml: string, ctx: AttackContext): At
     const copy = evilCopy(assertion, evil, '_evil_assertion');
     assertion.parentNode!.replaceChild(copy, assertion);
     copy.appendChild(assertion);
-  }), ['assertion_count', 'signature_wrapping']);
+  }), 'assertion_count');
 
   // XSW5: the signed assertion's content changed (signature kept); an unmodified copy with the same
   // ID appended, for a verifier that looks the reference up elsewhere.
@@ -81,7 +83,7 @@ export function attackVariants(validResponseXml: string, ctx: AttackContext): At
     const original = withoutSignature(assertion.cloneNode(true) as Element);
     setNameId(assertion, evil);
     doc.documentElement.appendChild(original);
-  }), ['signature_wrapping', 'assertion_count']);
+  }), 'signature_wrapping');
 
   // XSW6: as XSW5, with the original copy inside the evil assertion's signature.
   add('XSW6: modified signed assertion with the original copy inside its signature', edit(assertionSigned, (doc) => {
@@ -89,7 +91,7 @@ export function attackVariants(validResponseXml: string, ctx: AttackContext): At
     const original = withoutSignature(assertion.cloneNode(true) as Element);
     setNameId(assertion, evil);
     signatureOf(assertion).appendChild(original);
-  }), ['signature_wrapping', 'assertion_count']);
+  }), 'signature_wrapping');
 
   // XSW7: an evil assertion in samlp:Extensions (schema-valid place for foreign content).
   add('XSW7: evil assertion in an Extensions element before the signed assertion', edit(assertionSigned, (doc) => {
@@ -97,7 +99,7 @@ export function attackVariants(validResponseXml: string, ctx: AttackContext): At
     const extensions = doc.createElementNS(SAML_NS.protocol, 'samlp:Extensions');
     extensions.appendChild(evilCopy(assertion, evil, assertion.getAttribute('ID')!));
     doc.documentElement.insertBefore(extensions, assertion);
-  }), ['signature_wrapping', 'assertion_count']);
+  }), 'signature_wrapping');
 
   // XSW8: as XSW6, with the original copy in a ds:Object of the signature.
   add('XSW8: modified signed assertion with the original copy in a ds:Object of its signature', edit(assertionSigned, (doc) => {
@@ -107,7 +109,7 @@ export function attackVariants(validResponseXml: string, ctx: AttackContext): At
     const object = doc.createElementNS(SAML_NS.ds, 'ds:Object');
     object.appendChild(original);
     signatureOf(assertion).appendChild(object);
-  }), ['signature_wrapping', 'assertion_count']);
+  }), 'signature_wrapping');
 
   // The IdP signed "victim@example.test.evil.test" (the attacker's own account); a comment after
   // "victim@example.test" keeps the signature valid (c14n drops comments) and fools a reader that
@@ -119,7 +121,7 @@ export function attackVariants(validResponseXml: string, ctx: AttackContext): At
     nameId.appendChild(doc.createTextNode(options.nameId));
     nameId.appendChild(doc.createComment(''));
     nameId.appendChild(doc.createTextNode('.evil.test'));
-  }), ['signature_wrapping']);
+  }), 'signature_wrapping');
 
   add('comment inside the DigestValue', edit(validResponseXml, (doc) => {
     const digest = doc.getElementsByTagNameNS(SAML_NS.ds, 'DigestValue')[0];
@@ -128,46 +130,58 @@ export function attackVariants(validResponseXml: string, ctx: AttackContext): At
     digest.appendChild(doc.createTextNode(value.slice(0, 10)));
     digest.appendChild(doc.createComment('x'));
     digest.appendChild(doc.createTextNode(value.slice(10)));
-  }), ['signature_wrapping', 'bad_signature']);
+  }), 'signature_wrapping');
 
   // Two assertions, each really signed by the IdP (the second for another user).
   const second = assertionOf(parse(idp.responseXml({ ...options, nameId: evil, sign: 'assertion' })));
   add('two signed assertions', edit(assertionSigned, (doc) => {
     doc.documentElement.appendChild(doc.importNode(second, true));
-  }), ['assertion_count']);
+  }), 'assertion_count');
 
-  add('unsigned assertion in a signed response (connection requires signed assertions)', responseSigned, ['unsigned'], 'assertion');
+  add('unsigned assertion in a signed response (connection requires signed assertions)', responseSigned, 'unsigned', { signed: 'assertion' });
 
-  add('response and assertion signed by another key', attacker.responseXml({ ...options, sign: 'both' }), ['bad_signature']);
+  add('response and assertion signed by another key', attacker.responseXml({ ...options, sign: 'both' }), 'bad_signature');
 
   add('a second Reference in SignedInfo', idp.sign(idp.responseXml({ ...options, sign: 'none' }), "/*/*[local-name(.)='Assertion']", {
     extraReferenceXpath: "/*/*[local-name(.)='Assertion']/*[local-name(.)='Subject']",
-  }), ['signature_wrapping']);
+  }), 'signature_wrapping');
 
   add('signature removed', edit(validResponseXml, (doc) => {
     for (const s of Array.from(doc.getElementsByTagNameNS(SAML_NS.ds, 'Signature'))) s.parentNode!.removeChild(s);
-  }), ['unsigned']);
+  }), 'unsigned');
 
   add('attribute modified after signing', edit(idp.responseXml({ ...options, attributes: { ...options.attributes, role: 'member' }, sign: 'assertion' }), (doc) => {
     const values = Array.from(doc.getElementsByTagNameNS(SAML_NS.assertion, 'AttributeValue'));
     values.find((v) => v.textContent === 'member')!.textContent = 'admin';
-  }), ['bad_signature']);
+  }), 'bad_signature');
 
   const signAs = options.sign === 'none' ? 'both' : options.sign;
   const hour = 3_600_000;
-  add('expired assertion', idp.responseXml({ ...options, sign: signAs, now: new Date(now.getTime() - hour) }), ['expired']);
-  add('assertion not yet valid', idp.responseXml({ ...options, sign: signAs, now: new Date(now.getTime() + hour) }), ['not_yet_valid']);
-  add('wrong audience', idp.responseXml({ ...options, sign: signAs, audience: `${other}/metadata` }), ['audience']);
-  add('wrong recipient', idp.responseXml({ ...options, sign: signAs, recipient: `${other}/acs` }), ['recipient']);
-  add('wrong destination', idp.responseXml({ ...options, sign: signAs, destination: `${other}/acs` }), ['destination']);
-  add('wrong issuer', idp.responseXml({ ...options, sign: signAs, issuer: `${other}/idp` }), ['issuer']);
-  add('SHA-1 when the connection does not allow it', idp.responseXml({ ...options, sign: signAs, algorithm: 'sha1' }), ['algorithm']);
+  add('expired assertion', idp.responseXml({ ...options, sign: signAs, now: new Date(now.getTime() - hour) }), 'expired');
+  add('assertion not yet valid', idp.responseXml({ ...options, sign: signAs, now: new Date(now.getTime() + hour) }), 'not_yet_valid');
+  add('wrong audience', idp.responseXml({ ...options, sign: signAs, audience: `${other}/metadata` }), 'audience');
+  add('wrong recipient', idp.responseXml({ ...options, sign: signAs, recipient: `${other}/acs` }), 'recipient');
+  add('wrong destination', idp.responseXml({ ...options, sign: signAs, destination: `${other}/acs` }), 'destination');
+  add('wrong issuer', idp.responseXml({ ...options, sign: signAs, issuer: `${other}/idp` }), 'issuer');
+  add('SHA-1 when the connection does not allow it', idp.responseXml({ ...options, sign: signAs, algorithm: 'sha1' }), 'algorithm');
+
+  // Made by the IdP's key from an unsigned response edited first, so that only the named check fails.
+  const unsigned = idp.responseXml({ ...options, sign: 'none' });
+  const signAssertion = (xml: string) => idp.sign(xml, "/*/*[local-name(.)='Assertion']");
+  add('wrong issuer in the assertion, none in the response', signAssertion(unsigned
+    .replace(/(<samlp:Response[^>]*>)<saml:Issuer>[^<]*<\/saml:Issuer>/, '$1')
+    .replace(/(<saml:Assertion[^>]*>)<saml:Issuer>[^<]*</, `$1<saml:Issuer>${other}/idp<`)), 'issuer');
+  add('a second AudienceRestriction naming another SP', signAssertion(unsigned.replace('</saml:AudienceRestriction>',
+    `</saml:AudienceRestriction><saml:AudienceRestriction><saml:Audience>${other}/metadata</saml:Audience></saml:AudienceRestriction>`)), 'audience');
+  const bearer = /<saml:SubjectConfirmation [\s\S]*?<\/saml:SubjectConfirmation>/.exec(unsigned)![0];
+  const elsewhere = bearer.replace(/Recipient="[^"]*"/, `Recipient="${other}/acs"`);
+  add('two bearer SubjectConfirmations, both for another ACS', signAssertion(unsigned.replace(bearer, elsewhere + elsewhere)), 'recipient');
 
   add('billion laughs (entity expansion)', '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
     + '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;"><!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">]>'
-    + `<samlp:Response xmlns:samlp="${SAML_NS.protocol}" ID="_x" Version="2.0"><samlp:Status><samlp:StatusCode Value="&lol4;"/></samlp:Status></samlp:Response>`, ['doctype']);
+    + `<samlp:Response xmlns:samlp="${SAML_NS.protocol}" ID="_x" Version="2.0"><samlp:Status><samlp:StatusCode Value="&lol4;"/></samlp:Status></samlp:Response>`, 'doctype');
   add('external entity (XXE)', '<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-    + `<samlp:Response xmlns:samlp="${SAML_NS.protocol}" ID="_x" Version="2.0"><samlp:Status><samlp:StatusMessage>&xxe;</samlp:StatusMessage></samlp:Status></samlp:Response>`, ['doctype']);
+    + `<samlp:Response xmlns:samlp="${SAML_NS.protocol}" ID="_x" Version="2.0"><samlp:Status><samlp:StatusMessage>&xxe;</samlp:StatusMessage></samlp:Status></samlp:Response>`, 'doctype');
 
   return variants;
 }

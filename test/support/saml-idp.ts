@@ -72,6 +72,12 @@ export interface ResponseOptions {
   algorithm?: 'sha256' | 'sha1';
   /** Encrypt the (signed) assertion for this SP certificate (PEM). */
   encryptFor?: string;
+  /** How to encrypt the assertion: AES-256-GCM by default. */
+  encryption?: EncryptionOptions;
+}
+
+export interface EncryptionOptions {
+  data?: 'aes256-gcm' | 'aes256-cbc' | 'tripledes-cbc';
 }
 
 export class TestIdp {
@@ -111,7 +117,7 @@ export class TestIdp {
     if (status === SUCCESS) {
       assertion = this.assertionXml(o, now, issuer);
       if (o.sign === 'assertion' || o.sign === 'both') assertion = sign(assertion, '/*', this.privateKey, this.certificatePem, algorithm);
-      if (o.encryptFor) assertion = encryptAssertion(assertion, o.encryptFor);
+      if (o.encryptFor) assertion = encryptAssertion(assertion, o.encryptFor, o.encryption);
     }
     let response = `<samlp:Response xmlns:samlp="${SAML_NS.protocol}" xmlns:saml="${SAML_NS.assertion}" ID="${esc(o.responseId ?? newId())}" Version="2.0"`
       + ` IssueInstant="${now.toISOString()}"${destination === null ? '' : ` Destination="${esc(destination)}"`}`
@@ -212,18 +218,31 @@ function sign(xml: string, xpath: string, privateKey: string, certificatePem: st
   return sig.getSignedXml();
 }
 
-/** XML Encryption of a whole Assertion element: AES-256-GCM, key by RSA-OAEP (MGF1 SHA-1). */
-function encryptAssertion(assertionXml: string, spCertificatePem: string): string {
-  const key = randomBytes(32);
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  const content = Buffer.concat([iv, cipher.update(assertionXml, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+const DATA_ALGORITHMS = {
+  'aes256-gcm': { uri: 'http://www.w3.org/2009/xmlenc11#aes256-gcm', cipher: 'aes-256-gcm', key: 32, iv: 12 },
+  'aes256-cbc': { uri: 'http://www.w3.org/2001/04/xmlenc#aes256-cbc', cipher: 'aes-256-cbc', key: 32, iv: 16 },
+  'tripledes-cbc': { uri: 'http://www.w3.org/2001/04/xmlenc#tripledes-cbc', cipher: 'des-ede3-cbc', key: 24, iv: 8 },
+} as const;
+
+/** XML Encryption of a whole Assertion element: AES-256-GCM by default, key by RSA-OAEP (MGF1 SHA-1). */
+function encryptAssertion(assertionXml: string, spCertificatePem: string, o: EncryptionOptions = {}): string {
+  const alg = DATA_ALGORITHMS[o.data ?? 'aes256-gcm'];
+  const key = randomBytes(alg.key);
+  const iv = randomBytes(alg.iv);
+  let content: Buffer;
+  if (alg.cipher === 'aes-256-gcm') {
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    content = Buffer.concat([iv, cipher.update(assertionXml, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  } else {
+    const cipher = createCipheriv(alg.cipher, key, iv);
+    content = Buffer.concat([iv, cipher.update(assertionXml, 'utf8'), cipher.final()]);
+  }
   const publicKey = createPublicKey(new X509Certificate(spCertificatePem).publicKey.export({ type: 'spki', format: 'pem' }));
   const wrapped = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, key);
   const xenc = 'http://www.w3.org/2001/04/xmlenc#';
   return `<saml:EncryptedAssertion xmlns:saml="${SAML_NS.assertion}">`
     + `<xenc:EncryptedData xmlns:xenc="${xenc}" Type="${xenc}Element">`
-    + '<xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/>'
+    + `<xenc:EncryptionMethod Algorithm="${alg.uri}"/>`
     + `<ds:KeyInfo xmlns:ds="${SAML_NS.ds}"><xenc:EncryptedKey>`
     + `<xenc:EncryptionMethod Algorithm="${xenc}rsa-oaep-mgf1p"/>`
     + `<xenc:CipherData><xenc:CipherValue>${wrapped.toString('base64')}</xenc:CipherValue></xenc:CipherData>`
