@@ -2,7 +2,9 @@
 // choose which of a tenant's connections (and so which certificates) to validate it with. Nothing
 // read here is trusted: the validator (validate.ts) then checks the signed Issuer against the chosen
 // connection's entity id, so a response that lies here is refused there. The size is checked before
-// anything is decoded, and the XML goes through parseXml (no DOCTYPE, no entities).
+// anything is decoded, and the XML goes through parseXml with the validator's own limits (no DOCTYPE, no
+// entities, no more elements than a response may have), so this read costs no more than validation's.
+import { RESPONSE_LIMITS } from './validate.ts';
 import { parseXml } from './xml.ts';
 
 const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
@@ -17,7 +19,7 @@ const BASE64 = /^[A-Za-z0-9+/=\s]*$/;
 export function peekIssuer(samlResponse: string, maxBytes: number): string | undefined {
   if (samlResponse.length === 0 || samlResponse.length > maxBytes || !BASE64.test(samlResponse)) return undefined;
   try {
-    const doc = parseXml(Buffer.from(samlResponse, 'base64').toString('utf8'));
+    const doc = parseXml(Buffer.from(samlResponse, 'base64').toString('utf8'), RESPONSE_LIMITS);
     const root = doc.documentElement;
     if (root?.namespaceURI !== SAMLP || root.localName !== 'Response') return undefined;
     const direct = childText(root, SAML, 'Issuer');
