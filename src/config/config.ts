@@ -1,6 +1,7 @@
 // One typed configuration object: defaults, then the environment (this is the only file that
 // reads process.env), then explicit overrides (CLI flags win). Validated and frozen at start-up.
 import { readFileSync } from 'node:fs';
+import { ALWAYS_REDACTED } from '../provisioning/request-log/redact.ts';
 import { parseMailbox } from '../events/email-template.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS } from '../events/retry-schedule.ts';
 
@@ -71,9 +72,6 @@ export interface RequestLogConfig {
    */
   redact: readonly string[];
 }
-
-/** Attributes always redacted from recorded bodies, whatever the configuration adds. */
-export const ALWAYS_REDACTED: readonly string[] = ['password'];
 
 export interface SamlConfig {
   /**

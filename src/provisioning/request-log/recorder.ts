@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import type { RequestLogConfig } from '../../config/config.ts';
 import type { NewRequestLogEntry, RecordedBody, Store } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
-import { redactJson } from './redact.ts';
+import { ALWAYS_REDACTED, redactJson } from './redact.ts';
 
 /** What the SCIM edge captured of one request (http/scim/request-capture.ts), before any processing. */
 export interface CapturedRequest {
@@ -112,7 +112,8 @@ export class RequestLog {
     this.config = options.config;
     this.enabled = options.config.enabled;
     this.log = options.log;
-    this.names = new Set(options.config.redact.map((n) => n.toLowerCase()));
+    // password is redacted whatever the list given says: enforced here, where redaction happens.
+    this.names = new Set([...ALWAYS_REDACTED, ...options.config.redact].map((n) => n.toLowerCase()));
     this.flushMs = options.flushMs ?? FLUSH_MS;
     this.pruneEveryMs = options.pruneEveryMs ?? PRUNE_EVERY_MS;
   }

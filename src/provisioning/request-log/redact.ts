@@ -17,6 +17,9 @@
 // `path` could be read, the value is redacted too.
 
 export const REDACTED = '"[redacted]"';
+
+/** Attributes always redacted from recorded bodies, whatever a configuration's list says (RequestLog adds them itself). */
+export const ALWAYS_REDACTED: readonly string[] = ['password'];
 /** Deeper than any SCIM body; past it nothing more is copied (a hostile body cannot exhaust the stack). */
 const MAX_DEPTH = 64;
 const TOO_DEEP = '"[not recorded: nested too deep]"';
