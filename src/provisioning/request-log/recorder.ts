@@ -100,7 +100,8 @@ export class RequestLog {
   private stopped = false;
   /** Tenants this process wrote rows for since the last prune round: the ones the row cap may concern. */
   private readonly written = new Set<string>();
-  private readonly slugs = new Map<string, { id: string | null; at: number }>();
+  /** Slug → tenant id (null: no such tenant), with the store's authStamp when looked up (as Authentication keeps its entries). */
+  private readonly slugs = new Map<string, { id: string | null; at: number; stamp: string }>();
   private droppedSinceWarning = 0;
   private lastWarning = -Infinity;
   /** Counters since start, for tests and operators. */
@@ -203,15 +204,17 @@ export class RequestLog {
   private async resolveSlugs(batch: CapturedRequest[]): Promise<Map<string, string | null>> {
     const out = new Map<string, string | null>();
     const now = this.clock.now();
+    // A tenant created or deleted anywhere changes the stamp: an entry from before it is not used.
+    const stamp = this.store.authStamp();
     let lookups = 0;
     for (const c of batch) {
       if (c.tenantId !== null || out.has(c.tenantSlug)) continue;
       const cached = this.slugs.get(c.tenantSlug);
-      if (cached && now - cached.at < SLUG_CACHE_MS) { out.set(c.tenantSlug, cached.id); continue; }
+      if (cached && stamp !== undefined && cached.stamp === stamp && now - cached.at < SLUG_CACHE_MS) { out.set(c.tenantSlug, cached.id); continue; }
       if (lookups++ >= MAX_SLUG_LOOKUPS) { out.set(c.tenantSlug, null); continue; }
       const tenant = await this.store.findTenantBySlug(c.tenantSlug);
       if (this.slugs.size >= MAX_SLUG_CACHE) this.slugs.clear();
-      this.slugs.set(c.tenantSlug, { id: tenant?.id ?? null, at: now });
+      if (stamp !== undefined) this.slugs.set(c.tenantSlug, { id: tenant?.id ?? null, at: now, stamp });
       out.set(c.tenantSlug, tenant?.id ?? null);
     }
     return out;
