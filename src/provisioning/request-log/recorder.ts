@@ -98,8 +98,12 @@ export class RequestLog {
   private flusher?: NodeJS.Timeout;
   private pruner?: NodeJS.Timeout;
   private stopped = false;
-  /** Tenants this process wrote rows for since the last prune round: the ones the row cap may concern. */
-  private readonly written = new Set<string>();
+  /**
+   * Rows this process wrote per tenant since that tenant's cap was last checked. The check walks the
+   * tenant's index past its newest maxRowsPerTenant rows (100,000 by default), so it runs only once a
+   * tenant has written a tenth of its cap since: a tenant may stand that much over its cap a while.
+   */
+  private readonly written = new Map<string, number>();
   /** Slug → tenant id (null: no such tenant), with the store's authStamp when looked up (as Authentication keeps its entries). */
   private readonly slugs = new Map<string, { id: string | null; at: number; stamp: string }>();
   private droppedSinceWarning = 0;
@@ -194,7 +198,7 @@ export class RequestLog {
       }
       await this.store.appendRequestLog(rows);
       this.stats.writtenRows += rows.length;
-      for (const r of rows) this.written.add(r.tenantId);
+      for (const r of rows) this.written.set(r.tenantId, (this.written.get(r.tenantId) ?? 0) + 1);
     } catch (err) {
       this.dropped(rows.length || batch.length, `writing failed: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -264,13 +268,14 @@ export class RequestLog {
       for (let i = 0; i < PRUNE_ROUNDS; i++) {
         if ((await this.store.pruneRequestLog(before, PRUNE_BATCH)) < PRUNE_BATCH) break;
       }
-      const tenants = [...this.written];
-      this.written.clear();
-      for (const t of tenants) {
+      const checkEvery = Math.max(1, Math.ceil(this.config.maxRowsPerTenant / 10));
+      const due = [...this.written].filter(([, n]) => n >= checkEvery).map(([t]) => t);
+      for (const t of due) {
+        this.written.delete(t);
         let i = 0;
         while ((await this.store.capRequestLog(t, this.config.maxRowsPerTenant, PRUNE_BATCH)) === PRUNE_BATCH) {
           // Still over its cap after this round's share: looked at again next round.
-          if (++i >= PRUNE_ROUNDS) { this.written.add(t); break; }
+          if (++i >= PRUNE_ROUNDS) { this.written.set(t, checkEvery); break; }
         }
       }
     } catch (err) {
