@@ -45,7 +45,7 @@ export function loggerOptions(config: Readonly<Config>, overrides: object = {}):
 const MAX_LOGGED_SLUG = 64;
 
 /** The tenant segment of /scim/v2/<tenant>/…, as the tenant lookup folds it. */
-function tenantOf(url: string | undefined): string | undefined {
+export function tenantOf(url: string | undefined): string | undefined {
   const segment = /^\/scim\/v2\/([^/?]+)/i.exec(url ?? '')?.[1];
   if (segment === undefined) return undefined;
   let slug = segment;

@@ -14,6 +14,7 @@ import { Transform, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../provisioning/clock.ts';
 import type { CapturedRequest, RequestLog } from '../../provisioning/request-log/recorder.ts';
+import { tenantOf } from '../request-log.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,7 +44,7 @@ function capture(request: FastifyRequest, reply: FastifyReply, payload: unknown,
   const q = url.indexOf('?');
   const pathOnly = q < 0 ? url : url.slice(0, q);
   const params = request.params as { tenant?: string; id?: string } | undefined;
-  const slug = (params?.tenant ?? slugOf(pathOnly))?.toLowerCase();
+  const slug = params?.tenant?.toLowerCase() ?? tenantOf(pathOnly);
   if (slug === undefined) return payload;
   const scim = request.scim;
   const err = reply.scimError;
@@ -109,11 +110,6 @@ function tap(stream: Readable, c: CapturedRequest, reply: FastifyReply, log: Req
   stream.on('error', (err) => { finish(); through.destroy(err); });
   through.on('close', finish);
   return stream.pipe(through);
-}
-
-function slugOf(path: string): string | undefined {
-  const segment = /^\/scim\/v2\/([^/]+)/i.exec(path)?.[1];
-  return segment === undefined ? undefined : decoded(segment).slice(0, 64);
 }
 
 function decoded(segment: string): string {
