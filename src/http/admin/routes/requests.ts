@@ -4,7 +4,7 @@
 // (store/sql/request-log.ts). A tenant's tree reads only that tenant's rows.
 import type { FastifyInstance } from 'fastify';
 import { identityProviderOf } from '../../../provisioning/request-log/identity-provider.ts';
-import type { RecordedBody, RequestCounts, RequestLogEntry, RequestLogQuery } from '../../../store/store.ts';
+import type { RequestCounts, RequestLogEntry, RequestLogQuery } from '../../../store/store.ts';
 import { tenantIn, type AdminDeps } from '../index.ts';
 import { decodeCursor, page, pageOf, pagingQuery } from '../paging.ts';
 import { invalid, notFoundProblem } from '../problem.ts';
@@ -89,7 +89,6 @@ const summaryJson = (e: RequestLogEntry) => ({
   latencyMs: e.latencyMs, requestId: e.requestId, tokenId: e.tokenId, userAgent: e.userAgent, identityProvider: identityProviderOf(e.userAgent)?.name ?? null,
   resourceType: e.resourceType, resourceId: e.resourceId,
 });
-const bodyJson = (b: RecordedBody | null) => (b ? { text: b.text, size: b.size, truncated: b.truncated } : null);
 const countsJson = (c: RequestCounts) => ({ ...c, errorRate: c.requests ? Math.round(((c.clientErrors + c.serverErrors) / c.requests) * 10_000) / 10_000 : null });
 
 /** An ISO 8601 time as the log stores it (UTC, milliseconds), or a 400 naming the parameter. */
@@ -146,7 +145,7 @@ export function requestLogRoutes(app: FastifyInstance, deps: AdminDeps): void {
     const id = (request.params as { id: number }).id;
     const entry = await store.getRequestLogEntry(tenant.id, id);
     if (!entry) throw notFoundProblem(`Tenant "${tenant.slug}" has no recorded request ${id} (it may be older than the retention).`);
-    return { ...summaryJson(entry), requestBody: bodyJson(entry.requestBody), responseBody: bodyJson(entry.responseBody) };
+    return { ...summaryJson(entry), requestBody: entry.requestBody, responseBody: entry.responseBody };
   });
 
   app.get('/tenants/:tenant/health', {
@@ -167,7 +166,8 @@ export function requestLogRoutes(app: FastifyInstance, deps: AdminDeps): void {
       lastHour: countsJson(h.lastHour),
       last24Hours: countsJson(h.lastDay),
       identityProvider: h.lastClient ? { id: idp?.id ?? null, name: idp?.name ?? null, userAgent: h.lastClient.userAgent, lastSeenAt: h.lastClient.at } : null,
-      lastError: e ? { id: e.seq, at: e.at, method: e.method, path: e.path, status: e.status, scimType: e.scimType, detail: e.detail, reason: e.reason, requestId: e.requestId } : null,
+      // The route's schema for lastError names the fields answered; the serializer leaves out the rest.
+      lastError: e ? summaryJson(e) : null,
     };
   });
 }
