@@ -10,10 +10,9 @@ import { ListenerRegistry, ListenerSink, type EventListener } from './events/lis
 import { DRAIN_LIMIT_FACTOR, Drains } from './http/drain.ts';
 import { registerSurfaces } from './http/surfaces.ts';
 import { makeDelivery } from './events/delivery-thread.ts';
-import { makeProvisioning, openStore } from './main.ts';
+import { makeProvisioning, makeRequestLog, openStore } from './main.ts';
 import { makeSso } from './provisioning/sso/services.ts';
 import { systemClock, type Clock } from './provisioning/clock.ts';
-import { RequestLog } from './provisioning/request-log/recorder.ts';
 import { SamlConnections } from './provisioning/sso/connections.ts';
 import { MetadataRefresher } from './provisioning/sso/metadata-refresher.ts';
 import { useCases, type UseCases } from './provisioning/use-cases.ts';
@@ -146,7 +145,7 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
     { timeoutMs: config.saml.metadataTimeoutMs, log: { warn: (obj, msg) => log?.warn(obj, msg) } });
   metadataRefresher.start();
   // The SCIM request log, written beside the vendor's app like delivery (provisioning/request-log/recorder.ts).
-  const requestLog = new RequestLog({ store, clock: options.clock ?? systemClock, config: config.requestLog, log: { warn: (obj, msg) => log?.warn(obj, msg) } });
+  const requestLog = makeRequestLog(config, store, options.clock ?? systemClock, (obj, msg) => log?.warn(obj, msg));
   requestLog.start();
   const drains = new Drains(DRAIN_LIMIT_FACTOR * config.bodyLimitBytes);
   const publicPath = new URL(config.publicUrl).pathname.replace(/\/+$/, '');

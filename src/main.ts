@@ -57,12 +57,17 @@ export function makeProvisioning(config: Readonly<Config>, store: Store, options
   });
 }
 
+/** The SCIM request log's recorder (provisioning/request-log/recorder.ts), as the server and the library both make it. */
+export function makeRequestLog(config: Readonly<Config>, store: Store, clock: Clock, warn: (obj: object, msg: string) => void): RequestLog {
+  return new RequestLog({ store, clock, config: config.requestLog, log: { warn } });
+}
+
 export async function startServer(config: Readonly<Config>, options: ServerOptions = {}): Promise<Running> {
   let log: FastifyInstance['log'] | undefined;
   const store = options.store ?? (await openStore(config, { onSlowQuery: (sqlText, ms) => log?.warn({ sql: sqlText, ms }, 'slow query') }));
   const provisioning = makeProvisioning(config, store, options);
   const sso = makeSso(config, provisioning);
-  const requestLog = new RequestLog({ store, clock: options.clock ?? systemClock, config: config.requestLog, log: { warn: (obj, msg) => log?.warn(obj, msg) } });
+  const requestLog = makeRequestLog(config, store, options.clock ?? systemClock, (obj, msg) => log?.warn(obj, msg));
   const app = await buildApp({ config, provisioning, sso, logger: options.logger, requestLog });
   log = app.log;
   try {
