@@ -75,7 +75,8 @@ export function checkLink(template: string, pointer: string): TemplateProblem[] 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]+/g;
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+/** Text made safe for HTML content and quoted attribute values (also the SAML result pages: http/saml/pages.ts). */
+export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 
 function fill(template: string, value: (name: Placeholder) => string): string {
   // Names were checked when the settings were saved; one unknown here (a document edited by hand)

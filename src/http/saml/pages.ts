@@ -5,10 +5,9 @@
 // but the one handoff form's (by nonce). docs/sso.md "Error pages" lists each reason.
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
+import { escapeHtml } from '../../events/email-template.ts';
 import type { SignInFailure } from '../../provisioning/sso/sign-in.ts';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 
 const STYLE = 'body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222;line-height:1.5}'
   + 'h1{font-size:1.4rem}small,.ref{color:#666}details{margin-top:1.5rem}ul{padding-left:1.2rem}';
