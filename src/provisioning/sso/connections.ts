@@ -156,16 +156,6 @@ export class SamlConnections {
     return this.view(await this.find(tenant, id), tenant.slug);
   }
 
-  /** The stored connection (lane S's sign-in reads it by id or name); undefined when the tenant has none such. */
-  async record(tenant: Tenant, idOrName: string): Promise<SamlConnectionRecord | undefined> {
-    if (typeof idOrName !== 'string' || !idOrName) return undefined;
-    if (ID.test(idOrName)) {
-      const byId = await this.store.getSamlConnection(tenant.id, idOrName);
-      if (byId) return byId;
-    }
-    return (await this.store.listSamlConnections(tenant.id)).find((c) => c.name === idOrName);
-  }
-
   async update(tenant: Tenant, id: string, patch: ConnectionPatch, by: Actor): Promise<SamlConnection> {
     if (!patch || typeof patch !== 'object' || !Object.keys(patch).length) throw new SamlConnectionError('Send a JSON object of the fields to change.', 400);
     const current = await this.find(tenant, id);
