@@ -23,6 +23,7 @@ import type { ScimContext } from '../context.ts';
 import { effectiveRoles } from '../policies/roles.ts';
 import type { Provisioning } from '../service.ts';
 import { SLUG_PATTERN } from '../tenants/tenants.ts';
+import { spEndpoints } from './connections.ts';
 import type { Handoff, HandoffStep, SignInProfile } from './handoff.ts';
 import { checkReturnTo, ReturnToRefused } from './redirects.ts';
 import type { SsoSettings } from './settings.ts';
@@ -81,8 +82,9 @@ export class SignIn {
 
   /** The SP as the tenant's IdPs know it: entity id, ACS, and the key AuthnRequests are signed with. */
   sp(slug: string): SpIdentity {
-    const base = `${this.publicUrl}/saml/${slug}`;
-    return { entityId: `${base}/metadata`, acsUrl: `${base}/acs`, privateKey: this.saml.spPrivateKey, certificate: this.saml.spCertificate };
+    // The same URLs the admin API shows the IT admin (connections.ts spEndpoints): one definition.
+    const { entityId, acsUrl } = spEndpoints(this.publicUrl, slug);
+    return { entityId, acsUrl, privateKey: this.saml.spPrivateKey, certificate: this.saml.spCertificate };
   }
 
   /** The tenant's SP metadata document. */
@@ -145,7 +147,9 @@ export class SignIn {
     // trusted) Issuer, or the only enabled one (then the validator reports a wrong Issuer).
     const all = await this.provisioning.store.listSamlConnections(tenant.id);
     const enabled = all.filter((c) => c.enabled);
-    const issuer = peekIssuer(samlResponse, this.saml.maxResponseBytes);
+    // Read only to choose among several: with one connection, enabled, it is that one whatever the
+    // response claims (and the validator, which parses the response anyway, checks the Issuer).
+    const issuer = all.length === 1 && enabled.length === 1 ? undefined : peekIssuer(samlResponse, this.saml.maxResponseBytes);
     let connection = issuer === undefined ? undefined : enabled.find((c) => c.entityId === issuer);
     if (!connection) {
       const disabled = issuer === undefined ? undefined : all.find((c) => c.entityId === issuer);
