@@ -33,7 +33,7 @@ export async function authnRequestUrl(o: { sp: SpIdentity; idpSsoUrl: string; id
   return `${base}${url.search ? '&' : '?'}${query}`;
 }
 
-export function authnRequestXml(o: { sp: SpIdentity; idpSsoUrl: string; id: string; now: Date; forceAuthn?: boolean }): string {
+function authnRequestXml(o: { sp: SpIdentity; idpSsoUrl: string; id: string; now: Date; forceAuthn?: boolean }): string {
   // NameIDPolicy "unspecified" lets the IdP send the format it is configured with (Okta, Entra and
   // Google all refuse or ignore a request for a format they were not set up for).
   return '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"'

@@ -9,11 +9,11 @@ import { parseXml, XmlRefused } from './xml.ts';
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
 const DS = 'http://www.w3.org/2000/09/xmldsig#';
 const PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
-export const HTTP_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
-export const HTTP_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
+const HTTP_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
+const HTTP_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
 
 /** Entra's federation metadata is about 20 KB and Okta's 5 KB; a megabyte leaves room for aggregates. */
-export const DEFAULT_METADATA_MAX_BYTES = 1024 * 1024;
+const DEFAULT_METADATA_MAX_BYTES = 1024 * 1024;
 const MAX_ENTITY_ID = 1024;
 const MAX_URL = 2048;
 

@@ -57,7 +57,7 @@ const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 // the count is capped before anything is parsed. A response with 1,000 group values is about 1,100
 // elements; 5,000 leaves room for any IdP's response and costs node-saml well under a second.
 // Attributes are nodes to it too (40,000 on the root took seconds): a response element carries two at most on average.
-export const MAX_RESPONSE_ELEMENTS = 5_000;
+const MAX_RESPONSE_ELEMENTS = 5_000;
 export const RESPONSE_LIMITS: XmlLimits = { maxElements: MAX_RESPONSE_ELEMENTS, maxDepth: MAX_XML_DEPTH, maxAttributes: 2 * MAX_RESPONSE_ELEMENTS };
 
 function reject(reason: SamlRejectReason, message: string, detail?: Record<string, unknown>): never {

@@ -34,7 +34,7 @@ export const MAX_XML_DEPTH = 100;
 // The default suits metadata: one IdP's document holds a few dozen elements, and a 1 MB aggregate
 // with the IdP chosen by entity id a few thousand per entity. Responses pass a lower cap
 // (validate.ts), because node-saml's work there grows faster than the element count.
-export const DEFAULT_XML_LIMITS: XmlLimits = { maxElements: 50_000, maxDepth: MAX_XML_DEPTH, maxAttributes: 100_000 };
+const DEFAULT_XML_LIMITS: XmlLimits = { maxElements: 50_000, maxDepth: MAX_XML_DEPTH, maxAttributes: 100_000 };
 
 /** Parses `text` as XML; throws XmlRefused (never anything else) when it is not acceptable. */
 export function parseXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): Document {

@@ -129,7 +129,6 @@ export interface AuditEntry {
  */
 export interface ActionRecord { audit?: AuditEntry; events?: readonly NewEvent[] }
 
-/** Who made a change: a SCIM token, an admin key, the CLI, or the vendor's own code (the library). */
 /** Who made a change: a SCIM token, an admin key, the CLI, the vendor's code, or (sign-in events) a SAML connection. */
 export interface EventActor { type: 'token' | 'adminKey' | 'cli' | 'library' | 'saml'; id: string | null; name: string | null }
 

@@ -267,7 +267,7 @@ export class SqlResources implements StoreTx {
   // ---- policies (issue 11) ------------------------------------------------------------------
 
   /**
-   * Whether a user is active, as the guards count it (policies/guards.ts isActiveUser says the same
+   * Whether a user is active, as the guards count it (policies/user-active.ts isActiveUser says the same
    * in memory): a local user by its status (the app's lifecycle: only 'active'; its SCIM `active`
    * is not what the app goes by), an IdP-managed one by its SCIM `active`, where absent means active
    * (RFC 7643 §4.1.1 leaves it to the provider; Rollcall never blocks on absence).
