@@ -38,6 +38,12 @@ const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify
 const lc = (v: unknown): string | null => (v === undefined || v === null ? null : text(v).toLowerCase());
 const parseDoc = (v: unknown): AttrDoc => (typeof v === 'string' ? JSON.parse(v) as AttrDoc : (v as AttrDoc));
 
+/** A tenant row's settings document (null: never set; text on SQLite, jsonb on PostgreSQL) with its version. */
+export const storedSettingsOf = (row: Row): StoredSettings => ({
+  document: row.settings === null || row.settings === undefined ? null : typeof row.settings === 'string' ? JSON.parse(row.settings) as unknown : row.settings,
+  version: Number(row.settings_version),
+});
+
 function toRecord(row: Row): UserRecord & GroupRecord {
   const r: UserRecord & GroupRecord = { id: row.id as string, doc: parseDoc(row.doc), created: row.created as string, lastModified: row.last_modified as string, version: Number(row.version) };
   if (row.origin !== undefined) r.origin = row.origin as Origin;
@@ -616,14 +622,14 @@ export class SqlResources implements StoreTx {
     const scimEnabled = row.scim_mode !== 'disabled';
     const version = Number(row.settings_version);
     if (version === knownVersion) return { scimEnabled };
-    return { scimEnabled, settings: { document: row.settings === null || row.settings === undefined ? null : parseDoc(row.settings), version } };
+    return { scimEnabled, settings: storedSettingsOf(row) };
   }
 
   async lockTenantSettings(tenantId: string): Promise<StoredSettings | undefined> {
     if (!canNameRow(tenantId)) return undefined;
     const r = await this.db.run(sql<Row>`SELECT settings, settings_version FROM tenants WHERE id = ${tenantId}${this.dialect.forUpdate}`);
     const row = r.rows[0];
-    return row ? { document: row.settings === null || row.settings === undefined ? null : parseDoc(row.settings), version: Number(row.settings_version) } : undefined;
+    return row ? storedSettingsOf(row) : undefined;
   }
 
   async writeTenantSettings(tenantId: string, document: unknown, version: number, expected: number): Promise<boolean> {

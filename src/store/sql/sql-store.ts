@@ -10,7 +10,7 @@ import * as requestLog from './request-log.ts';
 import * as samlConnections from './saml-connections.ts';
 import * as sso from './sso.ts';
 import { canNameRow } from './lookup-key.ts';
-import { SqlResources } from './resources.ts';
+import { SqlResources, storedSettingsOf } from './resources.ts';
 import type { QueryRunner } from './runner.ts';
 
 type Row = Record<string, unknown>;
@@ -344,9 +344,7 @@ export abstract class SqlStore implements Store {
       if (!canNameRow(tenantId)) return undefined;
       const r = await this.db.run(sql<Row>`SELECT settings, settings_version FROM tenants WHERE id = ${tenantId}`);
       const row = r.rows[0];
-      if (!row) return undefined;
-      const document: unknown = row.settings === null || row.settings === undefined ? null : typeof row.settings === 'string' ? JSON.parse(row.settings) : row.settings;
-      return { document, version: Number(row.settings_version) };
+      return row ? storedSettingsOf(row) : undefined;
     });
   }
 
