@@ -13,7 +13,6 @@ import { makeDelivery } from './events/delivery-thread.ts';
 import { makeProvisioning, makeRequestLog, openStore } from './main.ts';
 import { makeSso } from './provisioning/sso/services.ts';
 import { systemClock, type Clock } from './provisioning/clock.ts';
-import { SamlConnections } from './provisioning/sso/connections.ts';
 import { MetadataRefresher } from './provisioning/sso/metadata-refresher.ts';
 import { useCases, type UseCases } from './provisioning/use-cases.ts';
 import { VetoRegistry, type Veto } from './provisioning/policies/vetoes.ts';
@@ -141,7 +140,7 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
   const engine = makeDelivery(config, store, { clock: options.clock, sinks: { listeners: new ListenerSink(listeners) }, log: { warn: (obj, msg) => log?.warn(obj, msg) } });
   engine.start();
   // IdP metadata URLs are refreshed beside it (SAML connections made through the admin API).
-  const metadataRefresher = new MetadataRefresher(new SamlConnections(store, options.clock ?? systemClock, config), store, options.clock ?? systemClock,
+  const metadataRefresher = new MetadataRefresher(sso.connections, store, options.clock ?? systemClock,
     { timeoutMs: config.saml.metadataTimeoutMs, log: { warn: (obj, msg) => log?.warn(obj, msg) } });
   metadataRefresher.start();
   // The SCIM request log, written beside the vendor's app like delivery (provisioning/request-log/recorder.ts).

@@ -11,7 +11,7 @@ import type { ChangeHook } from './provisioning/mutate.ts';
 import { RequestLog } from './provisioning/request-log/recorder.ts';
 import { Provisioning } from './provisioning/service.ts';
 import { makeSso, type SsoServices } from './provisioning/sso/services.ts';
-import { SamlConnections } from './provisioning/sso/connections.ts';
+import type { SamlConnections } from './provisioning/sso/connections.ts';
 import { MetadataRefresher } from './provisioning/sso/metadata-refresher.ts';
 import { vetoHook, type VetoRegistry } from './provisioning/policies/vetoes.ts';
 import type { ConsumerKind, Store } from './store/store.ts';
@@ -82,7 +82,7 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
   const engine = makeDelivery(config, store, { clock: options.clock, sinks: options.sinks, log: app.log });
   engine.start();
   const clock = options.clock ?? systemClock;
-  const samlConnections = new SamlConnections(store, clock, config);
+  const samlConnections = sso.connections;
   const metadataRefresher = new MetadataRefresher(samlConnections, store, clock, { timeoutMs: config.saml.metadataTimeoutMs, log: app.log });
   metadataRefresher.start();
   requestLog.start();

@@ -40,7 +40,7 @@ export async function registerSurfaces(scope: FastifyInstance, deps: SurfaceDeps
     installScimErrors(scim, config.bodyLimitBytes, config.retryAfterSeconds);
     await scim.register(async (tenant) => registerScimRoutes(tenant, { config, provisioning, requestLog }), { prefix: '/v2/:tenant' });
   }, { prefix: '/scim' });
-  await scope.register(async (admin) => registerAdminRoutes(admin, { config, provisioning, handoff: sso.handoff }), { prefix: '/admin/v1' });
+  await scope.register(async (admin) => registerAdminRoutes(admin, { config, provisioning, handoff: sso.handoff, connections: sso.connections }), { prefix: '/admin/v1' });
   // The SAML service provider: browsers post here, so it answers in HTML pages (http/saml/pages.ts).
   await scope.register(async (saml) => registerSamlRoutes(saml, { config, signIn: sso.signIn }), { prefix: '/saml' });
   // The public keys of the sign-in JWTs (handoff.ts): the same handoff as the sign-in and the exchange.

@@ -23,13 +23,14 @@ import { tenantRoutes } from './routes/tenants.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { samlRoutes } from './routes/saml.ts';
 import { WebhookEndpoints } from '../../events/endpoints.ts';
-import { SamlConnections } from '../../provisioning/sso/connections.ts';
-import { Handoff } from '../../provisioning/sso/handoff.ts';
+import type { SamlConnections } from '../../provisioning/sso/connections.ts';
+import type { Handoff } from '../../provisioning/sso/handoff.ts';
 
 export interface AdminDeps {
   config: Readonly<Config>; provisioning: Provisioning;
-  /** The sign-in hand-off (provisioning/sso/handoff.ts), shared with the SAML surface when given. */
-  handoff?: Handoff;
+  /** The sign-in hand-off and the SAML connections (provisioning/sso/services.ts), shared with the SAML surface. */
+  handoff: Handoff;
+  connections: SamlConnections;
 }
 
 /** The tenant a route's `{tenant}` path parameter names (slugs are lower-case), or a 404 problem. */
@@ -78,7 +79,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     settingsRoutes(secured, deps);
     webhookRoutes(secured, { ...deps, webhooks: new WebhookEndpoints(deps.provisioning.store, deps.provisioning.clock, deps.config.webhooks) });
     requestLogRoutes(secured, deps);
-    samlRoutes(secured, { ...deps, connections: new SamlConnections(deps.provisioning.store, deps.provisioning.clock, deps.config) });
-    ssoRoutes(secured, { handoff: deps.handoff ?? new Handoff(deps.provisioning.store, deps.provisioning.clock, deps.config.saml, deps.config.publicUrl) });
+    samlRoutes(secured, deps);
+    ssoRoutes(secured, deps);
   });
 }
