@@ -65,17 +65,15 @@ export const ssoJsonSchema = {
 } as const;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const escape = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 // Attribute names and paths: printable, no spaces (SAML attribute names are URIs or plain names).
 const ATTRIBUTE_NAME = /^[\x21-\x7e]+$/;
 
-export function checkSso(input: unknown, at: string, problem: (pointer: string, message: string) => void): SsoSettings {
+/** `known` refuses keys outside a list, naming each by its pointer (the settings document's own: settings-document.ts). */
+export function checkSso(input: unknown, at: string, problem: (pointer: string, message: string) => void, known: (obj: Record<string, unknown>, at: string, keys: string[]) => void): SsoSettings {
   const out: SsoSettings = { ...DEFAULT_SSO, redirectUrls: [] };
   if (input === undefined) return out;
   if (!isObject(input)) { problem(at, 'must be an object such as {"redirectUrls": ["https://app.example.com/sso"], "defaultRedirectUrl": "https://app.example.com/sso"}'); return out; }
-  for (const k of Object.keys(input)) {
-    if (!(SSO_KEYS as readonly string[]).includes(k)) problem(`${at}/${escape(k)}`, `is not a setting (allowed here: ${SSO_KEYS.join(', ')})`);
-  }
+  known(input, at, [...SSO_KEYS]);
   const bool = (key: 'ssoRequired' | 'justInTime') => {
     const v = input[key];
     if (v === undefined) return;

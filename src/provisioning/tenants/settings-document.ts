@@ -205,7 +205,7 @@ export function checkSettings(input: unknown): { settings: TenantSettings; probl
       };
     }
   }
-  const sso = checkSso(input.sso, '/sso', problem);
+  const sso = checkSso(input.sso, '/sso', problem, known);
   if (problems.length) return { problems };
   return { settings: { scim: { patchResponse }, customSchemas: custom.schemas, welcomeEmail, policies, sso }, problems: [] };
 }
