@@ -17,7 +17,6 @@ import { errorBox } from './lib/ui.js';
  * @typedef {{
  *   session: SetupSession, setup: SetupInfo, slug: string,
  *   navigate: (page: string) => void,
- *   startedAt: number,
  * }} SetupContext
  */
 
@@ -34,8 +33,6 @@ const app = /** @type {HTMLElement} */ (document.getElementById('app'));
 /** @type {SetupSession | null} */
 let session = null;
 let renders = 0;
-/** When this page was opened (ms): the "first request" watch counts only requests after it. */
-const startedAt = Date.now();
 
 /** The token of the address, if it carries one; the address is replaced with /setup straight away. */
 function takeToken() {
@@ -135,7 +132,7 @@ async function show() {
   }
   try {
     const mod = await load();
-    const node = await mod.render({ session: s, setup, slug: setup.tenant.slug, navigate, startedAt });
+    const node = await mod.render({ session: s, setup, slug: setup.tenant.slug, navigate });
     if (mine !== renders) return;
     replace(main, node);
   } catch (err) {

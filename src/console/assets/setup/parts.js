@@ -128,16 +128,19 @@ export function firstRequestWatch(ctx, idp) {
       }
       const last = health.lastRequestAt ? Date.parse(health.lastRequestAt) : null;
       if (first) {
-        // Requests before this page was opened do not count (a previous attempt's).
-        baseline = last !== null && last < ctx.startedAt ? last : null;
+        // What the server had seen when this page opened does not count (a previous attempt's).
+        // Compared in the server's own times, so the browser's clock does not matter.
+        baseline = last;
         first = false;
+        schedule();
+        return;
       }
       if (last !== null && (baseline === null || last > baseline)) {
         const name = health.identityProvider?.name ?? 'your identity provider';
         const agent = health.identityProvider?.userAgent;
         replace(status, h('p', { class: 'ok' }, badge('Connected', 'ok'), ' ', h('strong', null, `First request received from ${name}`), ' at ', time(health.lastRequestAt), '.'),
           agent ? h('p', { class: 'hint' }, `User-Agent: ${agent}`) : null,
-          health.lastError && Date.parse(health.lastError.at) >= (baseline ?? 0) ? h('p', { class: 'hint' }, `The last request that failed: ${health.lastError.status} ${health.lastError.detail ?? ''}`) : null);
+          health.lastError && Date.parse(health.lastError.at) > (baseline ?? 0) ? h('p', { class: 'hint' }, `The last request that failed: ${health.lastError.status} ${health.lastError.detail ?? ''}`) : null);
         done = true;
         return;
       }
@@ -243,13 +246,12 @@ async function testSignIn(ctx, c, out) {
   replace(out, h('p', { class: 'loading' }, `Starting a test sign-in with ${c.name}…`));
   try {
     const started = await api('POST', `/tenants/${seg(ctx.slug)}/saml/connections/${seg(c.id)}/test`);
-    const w = window.open(started.url, '_blank');
-    if (w) w.opener = null;
-    const id = uid('test');
-    replace(out, h('p', { id }, w
-      ? `${c.name} opened in a new tab. Sign in there; the tab then shows the result of the test.`
-      : 'Your browser blocked the new tab. ', w ? null : h('a', { href: started.url, target: '_blank', rel: 'noopener' }, `Open ${c.name} to sign in`)),
-    h('p', { class: 'hint' }, 'A test signs nobody in to the app and creates nobody.'));
+    // A tab of its own, with no way back to this page (noopener): the result shows there.
+    window.open(started.url, '_blank', 'noopener,noreferrer');
+    replace(out,
+      h('p', null, `${c.name} opens in a new tab. Sign in there; that tab then shows the result of the test. `,
+        'No new tab? ', h('a', { href: started.url, target: '_blank', rel: 'noopener noreferrer' }, `Open ${c.name} to sign in`), '.'),
+      h('p', { class: 'hint' }, 'A test signs nobody in to the app and creates nobody.'));
   } catch (err) {
     replace(out, errorBox(err, 'Could not start the test sign-in'));
   }
