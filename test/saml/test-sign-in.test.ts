@@ -212,3 +212,37 @@ describe('a test is not a sign-in, nor a sign-in a test', () => {
     expectRefusal(second, 403, 'replay');
   });
 });
+
+describe('from a setup link (the customer\'s IT admin)', () => {
+  /** A setup session of a link of `slug` for `purposes`: its cookie and CSRF token. */
+  async function setupSession(slug: string, purposes: string[]): Promise<{ cookie: string; csrf: string; linkId: string }> {
+    const made = await server.admin('POST', `/tenants/${slug}/setup-links`, { body: { purposes } });
+    assert.equal(made.status, 201, made.text);
+    const r = await fetch(`${server.baseUrl}/admin/v1/setup/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: made.body.token }) });
+    const text = await r.text();
+    assert.equal(r.status, 201, text);
+    const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0];
+    return { cookie, csrf: (JSON.parse(text) as { csrfToken: string }).csrfToken, linkId: made.body.id as string };
+  }
+  const post = (path: string, s: { cookie: string; csrf: string }) =>
+    fetch(`${server.baseUrl}/admin/v1${path}`, { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf } });
+
+  test('an SSO link\'s session tests its own tenant\'s connection (audited as the link); not another tenant\'s, not from a SCIM-only link, not without CSRF', async () => {
+    const t = await ssoTenant(server, app, { prefix: 'tsi' });
+    const other = await ssoTenant(server, app, { prefix: 'tsi' });
+    const sso = await setupSession(t.slug, ['sso']);
+    const ok = await post(`/tenants/${t.slug}/saml/connections/${t.connectionId}/test`, sso);
+    const okText = await ok.text();
+    assert.equal(ok.status, 200, okText);
+    assert.ok((JSON.parse(okText) as { url: string }).url.startsWith(t.idp.ssoUrl));
+    const audit = await server.admin('GET', `/audit?tenant=${t.slug}&action=samlConnection.test`);
+    assert.equal(audit.body.data.length, 1);
+    assert.equal(audit.body.data[0].keyId, sso.linkId, 'the setup link started it');
+    assert.equal((await post(`/tenants/${other.slug}/saml/connections/${other.connectionId}/test`, sso)).status, 403);
+    const noCsrf = await fetch(`${server.baseUrl}/admin/v1/tenants/${t.slug}/saml/connections/${t.connectionId}/test`, { method: 'POST', headers: { cookie: sso.cookie } });
+    assert.equal(noCsrf.status, 403);
+    const scimOnly = await setupSession(t.slug, ['scim']);
+    assert.equal((await post(`/tenants/${t.slug}/saml/connections/${t.connectionId}/test`, scimOnly)).status, 403);
+  });
+});
+
