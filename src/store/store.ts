@@ -130,7 +130,7 @@ export interface AuditEntry {
 export interface ActionRecord { audit?: AuditEntry; events?: readonly NewEvent[] }
 
 /** Who made a change: a SCIM token, an admin key, the CLI, the vendor's code, or (sign-in events) a SAML connection. */
-export interface EventActor { type: 'token' | 'adminKey' | 'cli' | 'library' | 'saml'; id: string | null; name: string | null }
+export interface EventActor { type: 'token' | 'adminKey' | 'cli' | 'library' | 'saml' | 'setupLink'; id: string | null; name: string | null }
 
 /** An event as a change writes it (docs/events.md). */
 export interface NewEvent {
