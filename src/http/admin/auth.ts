@@ -101,7 +101,8 @@ export function adminAuthentication(store: Store, clock: Clock, console?: Sessio
 
 function checkScope(request: FastifyRequest, key: AdminKeyRecord): void {
   const config = request.routeOptions.config;
-  if (key.scope === 'read' && !READ_METHODS.has(request.method) && config?.signIn !== true) {
+  // Signing in and out (signIn, and the 'session' routes) are not writes of the key's.
+  if (key.scope === 'read' && !READ_METHODS.has(request.method) && config?.signIn !== true && config?.setup !== 'session') {
     throw new Problem(403, 'forbidden', `Admin key "${key.name}" has the read scope: it can only read. Use a key with the admin scope to make changes.`);
   }
   if (key.scope === 'sso' && config?.ssoScope !== true) {

@@ -99,8 +99,15 @@ export class ConsoleSessions {
       if (!setup || status !== 'active') throw new SessionEnded(`The setup link this page was opened with is ${status}: ask the person who sent it for a new one.`);
       auth = { kind: 'setup', session, setup };
     }
+    // The idle end moves on with use; written only when it moves by more than a minute (the read
+    // row says so; the store's condition holds the rule against racing requests), and awaited, so
+    // the next request sees it.
     const idle = Math.min(Date.parse(session.expiresAt), now + this.settings.idleMinutes * 60_000);
-    this.store.slideConsoleSession(session.id, new Date(idle).toISOString()).catch(() => undefined);
+    if (idle - Date.parse(session.idleExpiresAt) > 60_000) {
+      const idleExpiresAt = new Date(idle).toISOString();
+      await this.store.slideConsoleSession(session.id, idleExpiresAt);
+      auth.session = { ...session, idleExpiresAt };
+    }
     return auth;
   }
 
