@@ -61,7 +61,7 @@ export class ConsoleSessions {
     const now = this.clock.now();
     const end = Math.min(now + this.settings.sessionHours * 3_600_000, Date.parse(setup.link.expiresAt));
     const { secret, session } = await this.start(now, end, { kind: 'setup', adminKeyId: null, setupLinkId: setup.link.id, tenantId: setup.tenant.id });
-    this.store.touchSetupLink(setup.link.id, new Date(now).toISOString()).catch(() => undefined);
+    await this.store.touchSetupLink(setup.link.id, new Date(now).toISOString());
     return { secret, auth: { kind: 'setup', session, setup } };
   }
 
