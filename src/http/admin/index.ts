@@ -72,8 +72,13 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
       openapi: '3.1.0',
       info: { title: 'Rollcall admin API', version: rollcallVersion(), description: 'Tenants, SCIM tokens, users and groups of a Rollcall server. docs/admin-api.md explains each resource and error.' },
       servers: [{ url: deps.config.publicUrl }],
-      components: { securitySchemes: { adminKey: { type: 'http', scheme: 'bearer', description: 'An admin API key (rca_…)' } } },
-      security: [{ adminKey: [] }],
+      components: {
+        securitySchemes: {
+          adminKey: { type: 'http', scheme: 'bearer', description: 'An admin API key (rca_…)' },
+          consoleSession: { type: 'apiKey', in: 'cookie', name: 'rollcall_session', description: 'A console session (POST /sessions); every request but GET and HEAD also sends its csrfToken as X-CSRF-Token (docs/console.md)' },
+        },
+      },
+      security: [{ adminKey: [] }, { consoleSession: [] }],
     },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
