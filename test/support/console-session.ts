@@ -17,7 +17,9 @@ function sessionOf(res: AdminAnswer): BrowserSession {
   assert.equal(res.status, 201, res.text);
   const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('rollcall_session='));
   assert.ok(setCookie, `the answer sets the rollcall_session cookie: ${res.headers.getSetCookie().join(' | ')}`);
-  return { cookie: setCookie.split(';')[0], csrfToken: res.body.csrfToken as string, setCookie, body: res.body };
+  const body = res.body as Record<string, unknown>;
+  assert.equal(typeof body.csrfToken, 'string', res.text);
+  return { cookie: setCookie.split(';')[0], csrfToken: body.csrfToken as string, setCookie, body };
 }
 
 /** Signs in with an admin key (POST /admin/v1/sessions). */

@@ -48,7 +48,12 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
   const setup = shell(files.setup, 'the setup page');
   const hide = { schema: { hide: true } };
   app.get('/console', hide, console);
-  app.get('/console/*', hide, console);
+  app.get('/console/*', hide, async (request, reply) => {
+    // "/console/assets" and "/console/assets/" are the folder, not a page: no file, no shell.
+    const rest = (request.params as { '*': string })['*'];
+    if (/^assets(\/|$)/i.test(rest)) return notFound(reply, 'no such console file');
+    return console(request, reply);
+  });
   app.get('/setup', hide, setup);
   app.get('/setup/*', hide, setup);
   app.get('/console/assets/*', hide, async (request, reply) => {

@@ -138,3 +138,26 @@ export function sessionJson(auth: ConsoleAuth, csrfToken: string) {
   const { link, tenant } = auth.setup;
   return { ...base, setup: { linkId: link.id, tenant, purposes: link.purposes, note: link.note, expiresAt: link.expiresAt } };
 }
+
+/** How often ended sessions and old links are pruned: they are few, and an ended session is refused whether pruned or not. */
+export const CONSOLE_PRUNE_INTERVAL_MS = 10 * 60_000;
+
+/**
+ * Prunes now and then every `everyMs` on an unref'd timer (it never keeps the process alive), made
+ * by main.ts and library.ts; stop() ends it and waits for a round in progress.
+ */
+export function startConsolePruning(sessions: ConsoleSessions, log: { warn(obj: object, msg: string): void }, everyMs = CONSOLE_PRUNE_INTERVAL_MS): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const round = () => {
+    running = sessions.prune().catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'console sessions: pruning failed; trying again later'));
+  };
+  round();
+  const timer = setInterval(round, everyMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

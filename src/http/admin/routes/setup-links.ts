@@ -2,7 +2,7 @@
 // "Setup links"): create (the URL and token shown once), list with each link's status, revoke.
 // Admin keys and admin console sessions only: a setup session cannot make or see links.
 import type { FastifyInstance } from 'fastify';
-import { createSetupLink, MAX_SETUP_LINK_HOURS, revokeSetupLink, SETUP_LINK_LIST_LIMIT, setupLinkJson, type NewSetupLink } from '../../../provisioning/tenants/setup-links.ts';
+import { createSetupLink, MAX_SETUP_LINK_HOURS, revokeSetupLink, SETUP_LINK_LIST_LIMIT, setupLinkJson } from '../../../provisioning/tenants/setup-links.ts';
 import { actorOf, tenantIn, type AdminDeps } from '../index.ts';
 import { idParam, problems, slugParam, time } from '../schemas.ts';
 
@@ -54,7 +54,7 @@ export function setupLinkRoutes(app: FastifyInstance, deps: AdminDeps): void {
     },
   }, async (request, reply) => {
     const tenant = await tenantIn(store, request);
-    const { token, record } = await createSetupLink(store, tenant, (request.body ?? {}) as NewSetupLink, clock, actorOf(request));
+    const { token, record } = await createSetupLink(store, tenant, request.body ?? {}, clock, actorOf(request));
     return reply.code(201).header('cache-control', 'no-store')
       .send({ ...setupLinkJson(record, clock.now()), url: `${deps.config.publicUrl}/setup/#${token}`, token });
   });
