@@ -52,11 +52,7 @@ async function link(slug: string, body: Record<string, unknown> = {}): Promise<{
   return r.body as { id: string; url: string };
 }
 
-/**
- * The console's sign-in form, then a page by address. What the console logged before that page (the
- * sign-in page's 401 asking for a session before there is one, the tenants page it lands on) is
- * dropped: the errors asserted on are the page's under test.
- */
+/** The console's sign-in form, then a page by address (the shell's ?next= is not followed on sign-in). */
 async function vendorOpens(v: { page: Page; consoleErrors: string[] }, path: string): Promise<void> {
   await v.page.goto('/console/sign-in');
   await v.page.getByLabel('Admin API key').fill(server.adminKey);
@@ -64,7 +60,6 @@ async function vendorOpens(v: { page: Page; consoleErrors: string[] }, path: str
   await v.page.getByRole('button', { name: 'Sign out' }).waitFor();
   await v.page.goto(`/console${path}`);
   await v.page.getByRole('heading', { level: 1 }).first().waitFor();
-  v.consoleErrors.length = 0;
 }
 
 /** An ended link's page: its heading and one paragraph, no control of any kind. */
