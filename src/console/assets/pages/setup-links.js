@@ -30,7 +30,7 @@ export async function render(ctx) {
       replace(listBox, page.items.length === 0
         ? emptyState('No setup links yet. Make one below and send it to the customer\'s IT admin: it opens a guided page where they connect Okta or Entra themselves.')
         : table({
-          caption: 'Setup links',
+          caption: 'Setup links', captionHidden: true,
           columns: [
             { label: 'For', cell: (l) => l.note ?? h('span', { class: 'muted' }, '(no note)') },
             { label: 'Sets up', cell: (l) => l.purposes.map((p) => PURPOSE_WORDS[p]).join(', ') },
@@ -98,6 +98,7 @@ export async function render(ctx) {
       const body = { purposes: chosen, expiresInHours: Number(values.expiresInHours), ...(values.note?.trim() ? { note: values.note.trim() } : {}) };
       const link = await api('POST', path, { body });
       f.reset();
+      expiry.value = '168'; // reset() would pick the first option: the default is a property, not markup
       replace(created, secretOnce('Setup link', link.url, `Send it to ${link.note ?? 'the customer\'s IT admin'} through a private channel. It works until ${new Date(link.expiresAt).toLocaleString()}, for this tenant only, until it is revoked or the customer finishes.`));
       announce('Setup link created. Copy it now: it is shown once.');
       const urlField = created.querySelector('input');

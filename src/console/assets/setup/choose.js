@@ -10,7 +10,7 @@ export function render(ctx) {
   const what = purposes.includes('scim') && purposes.includes('sso') ? 'user provisioning (SCIM) and single sign-on (SAML)'
     : purposes.includes('scim') ? 'user provisioning (SCIM)' : 'single sign-on (SAML)';
   /** @param {'okta' | 'entra'} idp @param {string} name @param {string} text */
-  const choice = (idp, name, text) => h('li', { class: 'card' },
+  const choice = (idp, name, text) => h('div', { class: 'card' },
     h('h3', null, h('a', { href: `${location.pathname.replace(/\/+$/, '')}/${idp}`, on: { click: (/** @type {MouseEvent} */ e) => { e.preventDefault(); ctx.navigate(idp); } } }, `Set up with ${name}`)),
     h('p', null, text));
   return h('div', null,
@@ -18,7 +18,7 @@ export function render(ctx) {
     h('p', null, `This page walks you through setting up ${what} for ${tenant.name || tenant.slug}. It shows this organisation's values only, and creates what you need here as you go.`),
     note ? h('p', { class: 'hint' }, `Note from the sender: ${note}`) : null,
     h('h2', null, 'Which identity provider do you use?'),
-    h('ul', { class: 'cards', 'aria-label': 'Identity providers' },
+    h('div', { class: 'cards' },
       choice('okta', 'Okta', 'A SAML 2.0 app integration in the Okta Admin Console, with SCIM provisioning.'),
       choice('entra', 'Microsoft Entra ID', 'An enterprise application (non-gallery) in the Microsoft Entra admin center, with automatic provisioning.')),
     h('p', { class: 'hint' }, 'Another identity provider? The values on either page apply to any SAML 2.0 and SCIM 2.0 identity provider; the Okta page is the closer fit for most.'));
