@@ -190,10 +190,11 @@ describe('a test is not a sign-in, nor a sign-in a test', () => {
     const login = await startLogin(t);
     assert.equal(login.status, 302, login.text);
     const real = TestIdp.readAuthnRequest(login.location!);
-    const crossed = await postAcs(t.acsUrl, { SAMLResponse: t.idp.post(goodResponse(t, 'ada@acme.example', { inResponseTo: real.id })), RelayState: test.id });
+    const realXml = goodResponse(t, 'ada@acme.example', { inResponseTo: real.id });
+    const crossed = await postAcs(t.acsUrl, { SAMLResponse: t.idp.post(realXml), RelayState: test.id });
     expectResultPage(crossed, 'Test sign-in failed', 'in_response_to');
-    // The real request was not used up: a fresh answer to it signs in.
-    const acs = await postAcs(t.acsUrl, { SAMLResponse: t.idp.post(goodResponse(t, 'ada@acme.example', { inResponseTo: real.id })), RelayState: real.id });
+    // Neither the real request nor the response was used up: posted as the sign-in it is, it signs in.
+    const acs = await postAcs(t.acsUrl, { SAMLResponse: t.idp.post(realXml), RelayState: real.id });
     const visit = await followToApp(acs, app);
     assert.equal(visit.exchange?.status, 200);
     assert.equal(visit.exchange.body.profile.userName, 'ada@acme.example');

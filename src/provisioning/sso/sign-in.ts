@@ -308,15 +308,19 @@ export class SignIn {
       throw err;
     }
     attempt.validated = v;
+    // Whose answer it is, first: a response to anything but this test (an IdP-initiated one, a real
+    // sign-in's) fails the test and leaves its assertion id and its request untouched.
+    if (v.inResponseTo === null) {
+      return attempt.fail('idp_initiated', 'The identity provider sent a response that answers no request (IdP-initiated) while the test was waiting for the answer to its own: start the test again from the setup page, not from the identity provider\'s dashboard.');
+    }
+    if (v.inResponseTo !== test.id) {
+      return attempt.fail('in_response_to', 'The response does not answer this test (it answers another request): start the test again.');
+    }
     const keepUntil = new Date(Math.max(Date.parse(v.expiresAt) || now, now) + skewMs).toISOString();
     if (!(await this.provisioning.store.acceptAssertionId(tenant.id, v.assertionId, keepUntil, new Date(now).toISOString()))) {
       return attempt.fail('replay', 'This assertion was used before: each SAML assertion is accepted once. Start the test again.');
     }
-    if (v.inResponseTo === null) {
-      return attempt.fail('idp_initiated', 'The identity provider sent a response that answers no request (IdP-initiated) while the test was waiting for the answer to its own: start the test again from the setup page, not from the identity provider\'s dashboard.');
-    }
-    // Compared before anything is taken: a response to another request (a real sign-in's) leaves it be.
-    const request = v.inResponseTo === test.id ? await this.provisioning.store.takeSamlRequest(tenant.id, test.id, new Date(now).toISOString()) : undefined;
+    const request = await this.provisioning.store.takeSamlRequest(tenant.id, test.id, new Date(now).toISOString());
     if (!request || request.purpose !== 'test' || request.connectionId !== connection.id) {
       return attempt.fail('in_response_to', 'The response does not answer this test (its request is unknown, expired or already answered): start the test again.');
     }
