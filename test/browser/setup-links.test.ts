@@ -228,6 +228,23 @@ describe('setup links in the browser', { skip }, () => {
     assert.deepEqual(vendor.consoleErrors, []);
   });
 
+  test('a link revoked while its page is open: the next request ends the page, which then says so and nothing else', async () => {
+    const slug = await tenant();
+    const { id, url } = await link(slug);
+    const customer = await page();
+    const p = customer.page;
+    await p.goto(url);
+    await p.getByRole('link', { name: 'Set up with Okta' }).click();
+    await p.getByRole('button', { name: 'Create SCIM token' }).waitFor();
+    assert.equal((await server.admin('DELETE', `/tenants/${slug}/setup-links/${id}`)).status, 204);
+    await p.getByRole('button', { name: 'Create SCIM token' }).click();
+    await p.getByRole('heading', { level: 1, name: 'Your setup session has ended' }).waitFor();
+    assert.equal(await p.locator('main').locator('a, button, input').count(), 0);
+    const tokens = await server.admin('GET', `/tenants/${slug}/tokens`);
+    assert.equal(tokens.body.data.length, 0, 'no token was made');
+    await checkAccessibility(p, 'setup session ended');
+  });
+
   test('an unknown link, and no link at all, show their page and nothing else', async () => {
     const customer = await page();
     await customer.page.goto('/setup/#rcl_notARealToken');
