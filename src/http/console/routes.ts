@@ -44,18 +44,18 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
   const shell = (file: ConsoleFile | undefined, name: string) => async (request: FastifyRequest, reply: FastifyReply) =>
     send(request, reply, file, `${name} is not installed on this server`);
 
-  const console = shell(files.index, 'the console');
-  const setup = shell(files.setup, 'the setup page');
+  const consoleShell = shell(files.index, 'the console');
+  const setupShell = shell(files.setup, 'the setup page');
   const hide = { schema: { hide: true } };
-  app.get('/console', hide, console);
+  app.get('/console', hide, consoleShell);
   app.get('/console/*', hide, async (request, reply) => {
     // "/console/assets" and "/console/assets/" are the folder, not a page: no file, no shell.
     const rest = (request.params as { '*': string })['*'];
     if (/^assets(\/|$)/i.test(rest)) return notFound(reply, 'no such console file');
-    return console(request, reply);
+    return consoleShell(request, reply);
   });
-  app.get('/setup', hide, setup);
-  app.get('/setup/*', hide, setup);
+  app.get('/setup', hide, setupShell);
+  app.get('/setup/*', hide, setupShell);
   app.get('/console/assets/*', hide, async (request, reply) => {
     const path = (request.params as { '*': string })['*'];
     return send(request, reply, files.assets.get(path), 'no such console file');
