@@ -117,7 +117,7 @@ export function requestLogRoutes(app: FastifyInstance, deps: AdminDeps): void {
           method: { type: 'string', maxLength: 10, pattern: '^[A-Za-z]+$', description: 'GET, POST, PUT, PATCH, DELETE' },
           since: { type: 'string', format: 'date-time', description: 'Answered at or after this time' },
           until: { type: 'string', format: 'date-time', description: 'Answered before this time' },
-          resourceId: { type: 'string', maxLength: 255, description: 'Only requests about this user or group (its id)' },
+          resourceId: { type: 'string', maxLength: 255, description: 'Only the requests that created, changed or deleted this user or group, or failed on it (its id); successful reads of it are not selected' },
           requestId: { type: 'string', maxLength: 100, description: 'Only the request(s) with this request id' },
           ...pagingQuery,
         },
