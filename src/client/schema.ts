@@ -9884,7 +9884,7 @@ export interface operations {
                 since?: string;
                 /** @description Answered before this time */
                 until?: string;
-                /** @description Only requests about this user or group (its id) */
+                /** @description Only the requests that created, changed or deleted this user or group, or failed on it (its id); successful reads of it are not selected */
                 resourceId?: string;
                 /** @description Only the request(s) with this request id */
                 requestId?: string;
