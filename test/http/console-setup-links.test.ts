@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { ConsoleSessions } from '../../src/provisioning/admin/console-sessions.ts';
 import { ManualClock } from '../../src/provisioning/clock.ts';
 import { generateToken } from '../../src/provisioning/tenants/token-format.ts';
 import { expectProblem, scim, startAdminServer, type AdminTestServer } from '../support/admin.ts';
@@ -201,4 +202,26 @@ test("deleting the tenant ends its links' sessions", async () => {
   const s = await openSetupLink(server.baseUrl, link.token);
   assert.equal((await server.admin('DELETE', `/tenants/${slug}?confirm=${slug}`)).status, 200);
   expectProblem(await asBrowser(server.baseUrl, s, 'GET', '/sessions/current'), 401, { type: 'unauthorized' });
+});
+
+test('pruning deletes ended sessions at once and links 30 days after they expire; live ones stay', async () => {
+  const sessions = new ConsoleSessions(server.running.store, clock, { sessionHours: 12, idleMinutes: 30 });
+  const slug = await tenant();
+  const old = await makeLink(slug, { expiresInHours: 1 });
+  const live = await makeLink(slug, { expiresInHours: 720 });
+  const ended = await openSetupLink(server.baseUrl, live.token);
+  const kept = await openSetupLink(server.baseUrl, live.token);
+  assert.equal((await asBrowser(server.baseUrl, ended, 'DELETE', '/sessions/current')).status, 204);
+  const count = async (table: string, id: string) => (await server.query(`SELECT count(*) AS n FROM ${table} WHERE ${table === 'setup_links' ? 'id' : 'setup_link_id'} = ?`, [id]))[0].n;
+  assert.equal(Number(await count('console_sessions', live.id)), 2);
+  await sessions.prune();
+  assert.equal(Number(await count('console_sessions', live.id)), 1, 'the signed-out session went; the live one stayed');
+  assert.equal((await asBrowser(server.baseUrl, kept, 'GET', `/tenants/${slug}`)).status, 200);
+  clock.advance(29 * 86_400_000);
+  await sessions.prune();
+  assert.equal(Number(await count('setup_links', old.id)), 1, 'expired 29 days ago: still listed');
+  clock.advance(2 * 86_400_000);
+  await sessions.prune();
+  assert.equal(Number(await count('setup_links', old.id)), 0, 'expired 31 days ago: gone');
+  assert.equal(Number(await count('setup_links', live.id)), 1, 'a link still in its 30 days stays');
 });

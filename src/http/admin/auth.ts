@@ -77,12 +77,12 @@ export interface SessionAuthentication {
   publicOrigin: string;
 }
 
-export function adminAuthentication(store: Store, clock: Clock, console?: SessionAuthentication) {
+export function adminAuthentication(store: Store, clock: Clock, sessions?: SessionAuthentication) {
   return async (request: FastifyRequest): Promise<void> => {
     const header = request.headers.authorization;
     if (header === undefined || header.trim() === '') {
-      const secret = console ? cookieValue(request.headers.cookie, SESSION_COOKIE) : undefined;
-      if (console && secret !== undefined && secret !== '') return sessionAuthentication(request, secret, console);
+      const secret = sessions ? cookieValue(request.headers.cookie, SESSION_COOKIE) : undefined;
+      if (sessions && secret !== undefined && secret !== '') return sessionAuthentication(request, secret, sessions);
       throw new Problem(401, 'unauthorized', 'Authentication required: send an admin API key as "Authorization: Bearer rca_…", or sign in to the console. The operator creates a key with `rollcall admin-key create`.', {}, CHALLENGE);
     }
     const m = /^\s*Bearer\s+(.*)$/i.exec(header);
@@ -110,16 +110,16 @@ function checkScope(request: FastifyRequest, key: AdminKeyRecord): void {
   }
 }
 
-async function sessionAuthentication(request: FastifyRequest, secret: string, console: SessionAuthentication): Promise<void> {
-  refuseCrossSite(request, console.publicOrigin);
+async function sessionAuthentication(request: FastifyRequest, secret: string, c: SessionAuthentication): Promise<void> {
+  refuseCrossSite(request, c.publicOrigin);
   let auth: ConsoleAuth;
   try {
-    auth = await console.sessions.authenticate(secret);
+    auth = await c.sessions.authenticate(secret);
   } catch (err) {
     if (err instanceof SessionEnded) throw new Problem(401, 'unauthorized', err.message, { reason: 'session' });
     throw err;
   }
-  if (!READ_METHODS.has(request.method) && !console.sessions.csrfMatches(secret, request.headers['x-csrf-token'])) {
+  if (!READ_METHODS.has(request.method) && !c.sessions.csrfMatches(secret, request.headers['x-csrf-token'])) {
     throw new Problem(403, 'csrf', 'A console request that changes something must carry the session\'s CSRF token in the X-CSRF-Token header (GET /admin/v1/sessions/current returns it).');
   }
   const mark = request.routeOptions.config?.setup;
