@@ -338,7 +338,7 @@ export function circularReference(op: BulkOperation, plan: BulkPlan): ScimError 
   const others = [...plan.circular].filter((i) => i !== op.index).sort((a, b) => a - b);
   const self = plan.dependsOn[op.index].includes(op.index);
   const named = others.slice(0, 5).map((i) => `Operations[${i}]`).join(', ') + (others.length > 5 ? ` and ${others.length - 5} more` : '');
-  const what = self && !others.length ? 'refers to its own bulkId' : `is part of a circle of bulkId references (operations in circles: ${named || 'itself'})`;
+  const what = self ? 'refers to its own bulkId' : `is part of a circle of bulkId references (operations in circles: ${named || 'itself'})`;
   return new ScimError(409, `Operations[${op.index}] ${what}, which this server does not resolve (RFC 7644 §3.7.1 allows a 409). Create the resources without those references, then add them with PATCH.`,
     'invalidValue', {}, { code: 'bulkCircularReference' });
 }

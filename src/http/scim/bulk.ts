@@ -32,9 +32,9 @@ export function registerBulk(app: FastifyInstance, deps: { limits: BulkLimits; r
   const { limits } = deps;
   app.post('/Bulk', {
     bodyLimit: limits.maxPayloadSize,
-    errorHandler: (err: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
-      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendScimError(reply, bulkPayloadTooLarge(limits.maxPayloadSize));
-      throw err;
+    errorHandler: (err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void => {
+      if (err.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw err;
+      sendScimError(reply, bulkPayloadTooLarge(limits.maxPayloadSize));
     },
   }, async (request, reply) => {
     const bulk = parseBulkRequest(request.body, limits);
