@@ -52,7 +52,7 @@ async function events(t: ScimTenant): Promise<Json[]> {
   assert.equal(res.status, 200, res.text);
   return res.body.data;
 }
-async function userNamed(t: ScimTenant, userName: string): Promise<Json | undefined> {
+async function userNamed(t: ScimTenant, userName: string): Promise<Json> {
   const res = await call(t, `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`);
   assert.equal(res.status, 200, res.text);
   return res.body.Resources[0];
