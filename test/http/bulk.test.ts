@@ -350,6 +350,50 @@ test('the request log holds a bulk request as one request, its body capped as us
   assert.doesNotMatch(row.requestBody.text, /Secret-Pw-1/);
 });
 
+test('seeded random BulkRequests (references forward, backward and in circles, failing and broken operations) never get a 5xx', async () => {
+  const t = await tenant('bulk-random');
+  const existing = (await call(t, '/Users', 'POST', user('existing@example.com'))).body;
+  // A small seeded generator (mulberry32): the same requests on every run; the seed is in the message.
+  const seed = 0x5eed_b01c;
+  let a = seed;
+  const rnd = () => { a = (a + 0x6d2b79f5) | 0; let x = Math.imul(a ^ (a >>> 15), 1 | a); x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x; return ((x ^ (x >>> 14)) >>> 0) / 4294967296; };
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const junk = [null, 1, true, 'x', [], {}, [null], { value: null }, 'bulkId:', '\u0000', 'é'.repeat(3), { method: 'GET', path: '/Users' }, { method: 'POST', path: '/Users' }];
+  const seen = new Map<string, number>();
+  for (let round = 0; round < 80; round++) {
+    const n = 1 + Math.floor(rnd() * 8);
+    // Which operations are POSTs (of users or groups) decides what a reference may name.
+    const kinds = Array.from({ length: n }, () => pick(['user', 'user', 'group', 'patch', 'put', 'delete'] as const));
+    const posts = kinds.flatMap((k, i) => (k === 'user' || k === 'group' ? [i] : []));
+    const ref = () => (posts.length ? `bulkId:b${pick(posts)}` : existing.id as string);
+    const target = () => (rnd() < 0.8 ? ref() : pick([existing.id, 'nope']));
+    const ops: Json[] = kinds.map((k, i) => {
+      switch (k) {
+        case 'user': return { method: 'POST', path: '/Users', bulkId: `b${i}`, data: user(`r${round}-${i}@example.com`, rnd() < 0.4 ? { schemas: [USER, ENTERPRISE], [ENTERPRISE]: { manager: { value: ref() } } } : {}) };
+        case 'group': return { method: 'POST', path: '/Groups', bulkId: `b${i}`, data: { schemas: [GROUP], displayName: pick([`g${round}-${i}`, 'same name']), members: rnd() < 0.8 ? [{ value: ref() }] : [{ value: pick(junk) }] } };
+        case 'patch': return { method: 'PATCH', path: `${pick(['/Groups', '/Users'])}/${target()}`, data: { schemas: [PATCH_OP], Operations: [pick([{ op: 'add', path: 'members', value: [{ value: ref() }] }, { op: 'remove', path: `members[value eq "${ref()}"]` }, { op: 'replace', path: 'title', value: 'T' }, { op: pick(['bogus', 'add']), path: pick(['[', 'members']), value: pick(junk) }])] } };
+        case 'put': return { method: 'PUT', path: `/Users/${target()}`, ...(rnd() < 0.3 ? { version: pick(['W/"1"', '*', '']) } : {}), data: user(`p${round}-${i}@example.com`) };
+        case 'delete': return { method: 'DELETE', path: `${pick(['/Users', '/Groups'])}/${target()}` };
+      }
+    });
+    if (rnd() < 0.15) ops[Math.floor(rnd() * n)] = pick(junk);
+    const body = rnd() < 0.95 ? { schemas: [BULK_REQUEST], Operations: ops, ...(rnd() < 0.3 ? { failOnErrors: pick([1, 2, 3, 0, 'x']) } : {}) } : pick([ops, { schemas: [BULK_REQUEST], Operations: pick(junk) }]);
+    const res = await call(t, '/Bulk', 'POST', body);
+    const what = `seed ${seed}, round ${round}: ${JSON.stringify(body).slice(0, 600)}\n→ ${res.status} ${res.text.slice(0, 600)}`;
+    assert.ok(res.status === 200 || (res.status >= 400 && res.status < 500), what);
+    if (res.status !== 200) { assertScimError(res, res.status); seen.set(String(res.status), (seen.get(String(res.status)) ?? 0) + 1); continue; }
+    for (const o of res.body.Operations) {
+      assert.ok(Number(o.status) < 500, what);
+      seen.set(`op ${o.status}`, (seen.get(`op ${o.status}`) ?? 0) + 1);
+      const why = /circle of bulkId|its own bulkId/.test(o.response?.detail ?? '') ? 'circle' : /whose POST failed/.test(o.response?.detail ?? '') ? 'failed reference' : undefined;
+      if (why) seen.set(why, (seen.get(why) ?? 0) + 1);
+    }
+  }
+  // The generator reaches what it is meant to: whole requests refused, and operations that succeed,
+  // fail on their own, and fail for a circle or a failed reference.
+  for (const status of ['400', 'op 201', 'op 200', 'op 204', 'op 404', 'op 409', 'circle', 'failed reference']) assert.ok(seen.has(status), `never saw ${status}: ${JSON.stringify([...seen])}`);
+});
+
 /** A POST written by hand: chunked (no Content-Length) when asked, or a body that is not JSON. */
 function rawPost(url: string, token: string, body: string, chunked: boolean): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
