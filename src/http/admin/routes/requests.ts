@@ -106,8 +106,8 @@ export function requestLogRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const tags = ['request log'];
   const tenantParams = { type: 'object', required: ['tenant'], properties: { tenant: slugParam } } as const;
 
+  // Not for setup sessions: the bodies hold the tenant's directory, which a setup link must not open.
   app.get('/tenants/:tenant/requests', {
-    config: { setup: 'read' },
     schema: {
       operationId: 'listRequests', tags, summary: "A tenant's SCIM requests, newest first (bodies: GET one)", params: tenantParams,
       querystring: {
@@ -136,7 +136,6 @@ export function requestLogRoutes(app: FastifyInstance, deps: AdminDeps): void {
   });
 
   app.get('/tenants/:tenant/requests/:id', {
-    config: { setup: 'read' },
     schema: {
       operationId: 'getRequest', tags, summary: 'One SCIM request with its request and response bodies (redacted, cut at the configured size)',
       params: { type: 'object', required: ['tenant', 'id'], properties: { tenant: slugParam, id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } } },
@@ -170,7 +169,8 @@ export function requestLogRoutes(app: FastifyInstance, deps: AdminDeps): void {
       last24Hours: countsJson(h.lastDay),
       identityProvider: h.lastClient ? { id: idp?.id ?? null, name: idp?.name ?? null, userAgent: h.lastClient.userAgent, lastSeenAt: h.lastClient.at } : null,
       // The route's schema for lastError names the fields answered; the serializer leaves out the rest.
-      lastError: e ? summaryJson(e) : null,
+      // A setup session sees that requests arrive, not what they were about (a path may hold a userName).
+      lastError: e && request.consoleSession?.kind !== 'setup' ? summaryJson(e) : null,
     };
   });
 }
