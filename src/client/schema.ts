@@ -9982,6 +9982,17 @@ export interface operations {
                             /** @description The x-request-id of the answer (the client may have sent it) */
                             requestId: string;
                         } | null;
+                        /** @description The last 24 hours as 24 one-hour windows ending now, oldest first (for a chart); the last is lastHour, together they are last24Hours */
+                        hourly: {
+                            /**
+                             * Format: date-time
+                             * @description The first instant of the window; it ends an hour later
+                             */
+                            start: string;
+                            requests: number;
+                            /** @description Answered 4xx or 5xx */
+                            errors: number;
+                        }[];
                     };
                 };
             };
