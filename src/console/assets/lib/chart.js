@@ -37,7 +37,7 @@ function svg(tag, attrs, ...children) {
 const hhmm = (d) => d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
 /** @param {number} n @param {string} one @param {string} many */
-const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+export const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
 /**
  * The text alternative of a day of hours: totals, and the busiest hour.

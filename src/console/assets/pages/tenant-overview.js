@@ -3,7 +3,7 @@
 // day's hours as a larger chart, the last request, counts and error rates, the identity provider
 // seen); the last error with what it means; and links to the tenant's other pages.
 import { absoluteUrl, api, seg } from '../lib/api.js';
-import { hourlyChart, loadHealth, percent } from '../lib/chart.js';
+import { hourlyChart, loadHealth, percent, plural } from '../lib/chart.js';
 import { docUrl } from '../lib/docs.js';
 import { h } from '../lib/dom.js';
 import { explainError } from '../lib/scim-errors.js';
@@ -49,8 +49,8 @@ function healthView(hl, base) {
     h('p', { class: 'hint' }, 'Requests per hour (blue) and the errors among them (red), over the last 24 hours.'),
     h('dl', { class: 'facts' },
       h('dt', null, 'Last request'), h('dd', null, hl.lastRequestAt ? time(hl.lastRequestAt) : 'None yet: the identity provider has not called the SCIM base URL.'),
-      h('dt', null, 'Last hour'), h('dd', null, `${hour.requests} requests, ${hour.clientErrors + hour.serverErrors} errors (${percent(hour.errorRate)})`),
-      h('dt', null, 'Last 24 hours'), h('dd', null, `${day.requests} requests, ${day.clientErrors} client errors (4xx), ${day.serverErrors} server errors (5xx) (${percent(day.errorRate)})`),
+      h('dt', null, 'Last hour'), h('dd', null, `${plural(hour.requests, 'request', 'requests')}, ${plural(hour.clientErrors + hour.serverErrors, 'error', 'errors')} (${percent(hour.errorRate)})`),
+      h('dt', null, 'Last 24 hours'), h('dd', null, `${plural(day.requests, 'request', 'requests')}, ${plural(day.clientErrors, 'client error', 'client errors')} (4xx), ${plural(day.serverErrors, 'server error', 'server errors')} (5xx): ${percent(day.errorRate)}`),
       h('dt', null, 'Identity provider'), h('dd', null, hl.identityProvider
         ? [hl.identityProvider.name ?? 'Not recognised', ' ', h('span', { class: 'hint mono' }, hl.identityProvider.userAgent ?? ''), ' — last seen ', time(hl.identityProvider.lastSeenAt)]
         : 'None yet: no request has authenticated with a token of this tenant.')),
