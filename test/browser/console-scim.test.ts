@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { startAdminServer, type AdminTestServer } from '../support/admin.ts';
 import { browserSkipReason, checkAccessibility, launchBrowser, newPage, signIn } from '../support/browser.ts';
-import { scimCall, tabTo, USER } from '../support/console-pages.ts';
+import { pageErrors, scimCall, tabTo, USER } from '../support/console-pages.ts';
 
 const skip = browserSkipReason();
 
@@ -33,7 +33,8 @@ describe('console: tenant, token, request log', { skip }, () => {
   }
 
   test('sign in, create a tenant and a token, see requests succeed and fail in the log, revoke the token', async () => {
-    const { page, consoleErrors, context } = await newPage(browser, { baseURL: server.baseUrl });
+    const { page, context } = await newPage(browser, { baseURL: server.baseUrl });
+    const consoleErrors = pageErrors(page);
     try {
       const slug = `flow-${process.pid}`;
       await signIn(page, server.adminKey);
@@ -56,11 +57,11 @@ describe('console: tenant, token, request log', { skip }, () => {
       const token = await page.getByRole('textbox', { name: 'SCIM token' }).inputValue();
       assert.match(token, /^rcs_/);
       await page.getByRole('button', { name: 'Copy SCIM token' }).waitFor();
-      await page.getByRole('cell', { name: 'Okta production' }).waitFor();
+      await page.getByRole('cell', { name: 'Okta production', exact: true }).waitFor();
       await checkAccessibility(page, 'token shown once');
 
       await page.reload();
-      await page.getByRole('cell', { name: 'Okta production' }).waitFor();
+      await page.getByRole('cell', { name: 'Okta production', exact: true }).waitFor();
       assert.equal(await page.getByRole('region', { name: 'SCIM token' }).count(), 0, 'after a reload the secret is not offered again');
       const html = await page.content();
       assert.ok(!html.includes(token) && !html.includes(token.slice(4, 24)), 'the token appears nowhere in the page after a reload');
@@ -101,7 +102,7 @@ describe('console: tenant, token, request log', { skip }, () => {
       await page.getByRole('button', { name: 'Revoke token Okta production' }).click();
       await checkAccessibility(page, 'confirm revoking');
       await page.getByRole('group', { name: 'Confirm revoking' }).getByRole('button', { name: 'Revoke token' }).click();
-      await page.getByRole('row').filter({ hasText: 'Okta production' }).getByText('Revoked', { exact: true }).waitFor();
+      await page.getByRole('row').filter({ hasText: 'Okta production' }).getByRole('cell', { name: 'Revoked', exact: true }).waitFor();
       assert.equal(await page.getByRole('button', { name: 'Revoke token Okta production' }).count(), 0, 'a revoked token has no actions');
       const refused = await scimCall(`${baseUrl}/Users`, token);
       assert.equal(refused.status, 401);
@@ -134,7 +135,8 @@ describe('console: tenant, token, request log', { skip }, () => {
   });
 
   test('rotate a token with an overlap: the new secret is shown once, the old one keeps working until the time shown', async () => {
-    const { page, consoleErrors, context } = await newPage(browser, { baseURL: server.baseUrl });
+    const { page, context } = await newPage(browser, { baseURL: server.baseUrl });
+    const consoleErrors = pageErrors(page);
     try {
       const t = await server.createTenant(`rotate-${process.pid}`);
       const slug = `rotate-${process.pid}`;
@@ -152,7 +154,7 @@ describe('console: tenant, token, request log', { skip }, () => {
       assert.ok(overlap > 23.9 * 3600_000 && overlap < 24.1 * 3600_000, `the old token is kept a day: ${until}`);
       assert.equal((await scimCall(`${t.scimUrl}/Users`, t.token)).status, 200, 'the old token still works during the overlap');
       assert.equal((await scimCall(`${t.scimUrl}/Users`, fresh)).status, 200, 'the new one works');
-      assert.equal(await page.getByRole('cell', { name: 'Live' }).count(), 2, 'both tokens are live');
+      assert.equal(await page.getByRole('cell', { name: 'Live', exact: true }).count(), 2, 'both tokens are live');
       assert.deepEqual(consoleErrors, []);
     } finally {
       await context.close();
@@ -160,14 +162,22 @@ describe('console: tenant, token, request log', { skip }, () => {
   });
 
   test('keyboard only: sign in, open SCIM setup and create a token with Tab and Enter', async () => {
-    const { page, consoleErrors, context } = await newPage(browser, { baseURL: server.baseUrl });
+    const { page, context } = await newPage(browser, { baseURL: server.baseUrl });
+    const consoleErrors = pageErrors(page);
     try {
       const slug = `keys-${process.pid}`;
       assert.equal((await server.admin('POST', '/tenants', { body: { slug } })).status, 201);
-      await page.goto(`/console/tenants/${slug}/scim`);
+      await page.goto('/console');
       await page.getByLabel('Admin API key').waitFor();
       await tabTo(page, 'Admin API key');
       await page.keyboard.type(server.adminKey);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { level: 1, name: 'Tenants' }).waitFor();
+      await page.getByRole('link', { name: slug }).waitFor();
+      await tabTo(page, slug);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { level: 1, name: slug }).waitFor();
+      await tabTo(page, 'SCIM setup');
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { level: 1, name: `SCIM setup: ${slug}` }).waitFor();
       await page.getByRole('button', { name: 'Create token' }).waitFor();
@@ -178,11 +188,11 @@ describe('console: tenant, token, request log', { skip }, () => {
       await page.keyboard.press('Enter');
       await page.getByRole('textbox', { name: 'SCIM token' }).waitFor();
       assert.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.value.startsWith('rcs_')), true, 'focus moves to the new secret, ready to copy');
-      await page.getByRole('cell', { name: 'Entra' }).waitFor();
+      await page.getByRole('cell', { name: 'Entra', exact: true }).waitFor();
       await tabTo(page, 'Revoke token Entra');
       await page.keyboard.press('Enter');
       await page.keyboard.press('Enter'); // the confirmation's button has the focus
-      await page.getByRole('row').filter({ hasText: 'Entra' }).getByText('Revoked', { exact: true }).waitFor();
+      await page.getByRole('row').filter({ hasText: 'Entra' }).getByRole('cell', { name: 'Revoked', exact: true }).waitFor();
       assert.deepEqual(consoleErrors, []);
     } finally {
       await context.close();

@@ -5,6 +5,25 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 
 /**
+ * Errors a page logs (a CSP violation, an exception, a failed load), with the URL each came from,
+ * except the failed loads a test expects: the 401 of GET /admin/v1/sessions/current before signing
+ * in always, and those `expected` names (an admin API 400 for a bad filter a test types on purpose).
+ */
+export function pageErrors(page: Page, expected: Array<{ status: number; path: RegExp }> = []): string[] {
+  const errors: string[] = [];
+  const allowed = [{ status: 401, path: /\/admin\/v1\/sessions\/current$/ }, ...expected];
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const url = m.location().url ?? '';
+    const failed = /^Failed to load resource: the server responded with a status of (\d+)/.exec(m.text());
+    if (failed && allowed.some((a) => a.status === Number(failed[1]) && a.path.test(new URL(url, 'http://x').pathname))) return;
+    errors.push(`${m.text()} (${url})`);
+  });
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  return errors;
+}
+
+/**
  * Presses Tab until the focused element is the one `name` matches (its accessible name as the
  * label, aria-label or text gives it), and returns. Fails after `max` presses: the control cannot
  * be reached by keyboard.

@@ -83,7 +83,11 @@ export async function render(ctx) {
           { label: 'Request', cell: (r) => h('span', { class: 'mono' }, `${r.method} ${r.path}`) },
           { label: 'Status', cell: (r) => statusBadge(r.status) },
           { label: 'Error', cell: (r) => (r.status >= 400 ? [r.scimType ? h('code', null, r.scimType) : null, r.detail ? h('div', { class: 'hint clip' }, r.detail) : null] : null) },
-          { label: 'Client', cell: (r) => r.identityProvider ?? (r.tokenId ? h('span', { class: 'muted' }, 'Unknown client') : h('span', { class: 'muted' }, 'Not authenticated')) },
+          {
+            label: 'Client',
+            cell: (r) => [r.identityProvider ?? h('span', { class: 'muted', title: r.userAgent ?? '' }, 'Not recognised'),
+              r.tokenId ? null : h('div', { class: 'hint' }, 'Not authenticated')],
+          },
           { label: 'Time taken', cell: (r) => `${r.latencyMs < 10 ? r.latencyMs.toFixed(1) : Math.round(r.latencyMs)} ms`, class: 'num' },
         ],
       }),
