@@ -68,7 +68,7 @@ describe('console: tenants, users and groups', { skip }, () => {
       await checkAccessibility(page, 'users');
       await page.getByRole('button', { name: 'Next page of users' }).click();
       await adaRow.getByText('Ada Lovelace').waitFor();
-      await page.getByRole('row').filter({ hasText: 'local.person@dir.example' }).getByText('Local').waitFor();
+      await page.getByRole('row').filter({ hasText: 'local.person@dir.example' }).getByText('Local', { exact: true }).waitFor();
       await page.getByRole('button', { name: 'Previous page of users' }).click();
       await page.getByRole('row').filter({ hasText: 'person00@dir.example' }).waitFor();
 
@@ -103,7 +103,7 @@ describe('console: tenants, users and groups', { skip }, () => {
       await page.getByText('the identity provider manages this user while SCIM mode is on').waitFor();
       assert.equal(await page.getByRole('button', { name: /Delete/ }).count(), 0, 'no delete control for an IdP-managed user');
       await page.getByRole('heading', { name: 'Enterprise attributes' }).waitFor();
-      await page.getByText('Analytical Engines').waitFor();
+      await page.getByText('Analytical Engines', { exact: true }).waitFor();
       await page.getByRole('region', { name: 'Groups' }).getByRole('link', { name: 'Engineers' }).waitFor();
       await checkAccessibility(page, 'an IdP-managed user');
 
@@ -144,7 +144,9 @@ describe('console: tenants, users and groups', { skip }, () => {
       await members.getByRole('button', { name: 'Next page of members' }).click();
       await members.getByRole('row').nth(5).waitFor({ state: 'detached' });
       assert.equal(await members.getByRole('row').count(), 5, 'a header and the other 4 members');
-      await members.getByRole('link', { name: 'ada@dir.example' }).or(members.getByRole('link', { name: adaId })).first().waitFor();
+      await members.getByRole('link').first().click();
+      await page.getByRole('heading', { level: 1, name: /@dir\.example$/ }).waitFor();
+      assert.match(page.url(), new RegExp(`/console/tenants/${slug}/users/[^/]+$`), 'a member links to its user');
       assert.deepEqual(consoleErrors, []);
     } finally {
       await context.close();
@@ -202,6 +204,47 @@ describe('console: tenants, users and groups', { skip }, () => {
       const settings = await server.admin('GET', `/tenants/teams-${process.pid}/settings`);
       assert.equal(settings.status, 200);
       assert.match(JSON.stringify(settings.body), /https:\/\/app\.example\/welcome/, 'created with the preset and its welcome link');
+      assert.deepEqual(consoleErrors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('SCIM mode turned off and on from SCIM setup: off, every user is local and editable; on, the new token is shown once', async () => {
+    const { page, context } = await newPage(browser, { baseURL: server.baseUrl });
+    const consoleErrors = pageErrors(page, [{ status: 400, path: /^\/admin\/v1\/tenants\/[^/]+\/scim\/disable$/ }]);
+    try {
+      await signIn(page, server.adminKey);
+      await page.goto(`/console/tenants/${slug}/scim`);
+      await page.getByText('Turn SCIM off…').click();
+      await page.getByLabel('Type DISABLE to confirm').fill('disable');
+      await page.getByRole('button', { name: 'Turn SCIM off' }).click();
+      await page.getByRole('form', { name: 'Turn SCIM off' }).getByRole('alert').waitFor();
+      assert.equal((await server.admin('GET', `/tenants/${slug}`)).body.scimEnabled, true, 'a wrong word changes nothing');
+      await checkAccessibility(page, 'turn SCIM off, refused');
+      await page.getByLabel('Type DISABLE to confirm').fill('DISABLE');
+      await page.getByRole('button', { name: 'Turn SCIM off' }).click();
+      await page.getByText(/SCIM is off: \d+ users and 1 groups made local/).waitFor();
+      await page.getByRole('cell', { name: 'Revoked', exact: true }).first().waitFor();
+      assert.equal(await page.getByRole('cell', { name: 'Live', exact: true }).count(), 0, 'every token revoked');
+      assert.equal(await page.getByRole('button', { name: 'Create token' }).count(), 0, 'no token can be created while SCIM is off');
+
+      await page.goto(`/console/tenants/${slug}/users/${adaId}`);
+      await page.getByRole('heading', { level: 1, name: 'ada@dir.example' }).waitFor();
+      await page.getByRole('button', { name: 'Delete user ada@dir.example' }).waitFor();
+      assert.equal(await page.getByText('Read-only:').count(), 0);
+      await page.goto(`/console/tenants/${slug}/users`);
+      await page.getByRole('row').nth(1).waitFor();
+      assert.equal(await page.getByText('SCIM mode is on.').count(), 0);
+      assert.equal(await page.getByRole('cell', { name: 'IdP-managed' }).count(), 0, 'every user is local now');
+
+      await page.goto(`/console/tenants/${slug}/scim`);
+      await page.getByRole('button', { name: 'Turn SCIM on' }).click();
+      const token = await page.getByRole('textbox', { name: 'SCIM token' }).inputValue();
+      assert.match(token, /^rcs_/);
+      await page.getByRole('button', { name: 'Create token' }).waitFor();
+      assert.equal((await scimCall(`${server.baseUrl}/scim/v2/${slug}/Users?count=1`, token)).status, 200, 'the new token works');
+      await checkAccessibility(page, 'SCIM turned on again');
       assert.deepEqual(consoleErrors, []);
     } finally {
       await context.close();

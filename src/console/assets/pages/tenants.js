@@ -21,7 +21,7 @@ export async function render(ctx) {
 
   const searchInput = input({ name: 'search', value: search, type: 'search', placeholder: 'slug or name' });
   const searchForm = h('form', {
-    role: 'search', class: 'inline-form', 'aria-label': 'Search tenants',
+    role: 'search', 'aria-label': 'Tenant search',
     on: { submit: (/** @type {SubmitEvent} */ e) => { e.preventDefault(); const q = searchInput.value.trim(); ctx.navigate(q ? `/tenants?search=${encodeURIComponent(q)}` : '/tenants'); } },
   }, field('Search tenants', searchInput, 'Matches the slug or the name.'), h('div', { class: 'form-actions' },
     h('button', { type: 'submit', class: 'btn btn-primary' }, 'Search'),
