@@ -68,7 +68,8 @@ describe('console: tenant, token, request log', { skip }, () => {
       await page.getByRole('cell', { name: `…${token.slice(-4)}` }).waitFor();
 
       // The identity provider's requests: one that works, one with a bad filter.
-      const created = await scimCall(`${baseUrl}/Users`, token, 'POST', { schemas: [USER], userName: `ada.${process.pid}@flow.example` });
+      const password = `Pw-${process.pid}-never-shown`;
+      const created = await scimCall(`${baseUrl}/Users`, token, 'POST', { schemas: [USER], userName: `ada.${process.pid}@flow.example`, password });
       assert.equal(created.status, 201);
       const bad = await scimCall(`${baseUrl}/Users?filter=${encodeURIComponent('userName zz "ada"')}`, token);
       assert.equal(bad.status, 400);
@@ -96,6 +97,23 @@ describe('console: tenant, token, request log', { skip }, () => {
       assert.equal(await page.getByLabel('Status').inputValue(), '4xx');
       await page.getByRole('row').filter({ hasText: 'userName%20zz' }).waitFor();
       assert.equal(await page.getByRole('row').filter({ hasText: `POST /scim/v2/${slug}/Users` }).count(), 0, 'the 201 is filtered out');
+
+      // The filter form: POST only, applied from the form; the created user's request shows its body
+      // pretty-printed, with the password redacted.
+      await page.getByRole('button', { name: 'Clear filters' }).click();
+      await page.getByRole('row').filter({ hasText: `POST /scim/v2/${slug}/Users` }).waitFor();
+      await page.getByLabel('Method').selectOption('POST');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await page.waitForURL(/\?method=POST$/);
+      await page.getByRole('row').nth(2).waitFor({ state: 'detached' });
+      assert.equal(await page.getByRole('row').count(), 2, 'a header and the one POST');
+      await page.getByRole('row').filter({ hasText: `POST /scim/v2/${slug}/Users` }).getByRole('link').click();
+      await page.getByRole('heading', { level: 1, name: 'POST request answered 201' }).waitFor();
+      const sent = page.getByRole('region', { name: 'Request body' });
+      await sent.getByText('"password": "[redacted]"').waitFor();
+      assert.ok(!(await page.content()).includes(password), 'the password is nowhere on the page');
+      assert.equal(await page.getByRole('region', { name: 'What went wrong' }).count(), 0, 'a success has nothing to explain');
+      await checkAccessibility(page, 'a successful request');
 
       // Revoke, after a confirmation; the next request with the token fails, and the log shows it.
       await page.goto(`/console/tenants/${slug}/scim`);
