@@ -178,7 +178,13 @@ describe('console: tenants, users and groups', { skip }, () => {
     const { page, context } = await newPage(browser, { baseURL: server.baseUrl });
     const consoleErrors = pageErrors(page, [badSlug]);
     try {
+      await server.running.requestLog.flush();
       await signIn(page, server.adminKey);
+      // Every tenant of the page gets its health (loaded a few at a time): 50 charts, none left loading.
+      await page.getByText('Loading…').first().waitFor({ state: 'detached' });
+      assert.equal(await page.getByRole('img', { name: /requests and \d+ errors? in the last 24 hours$/ }).count(), 50);
+      assert.equal(await page.getByText('Health unavailable').count(), 0);
+      await page.getByRole('img', { name: `${slug}: 55 requests and 0 errors in the last 24 hours` /* 54 users and a group pushed */ }).waitFor();
       await page.getByRole('button', { name: 'Next page of tenants' }).click();
       await page.getByRole('link', { name: 'Many 9', exact: true }).waitFor(); // slug order: zz-many-9 is the last
       await page.getByLabel('Search tenants').fill('Many 1');
@@ -245,6 +251,28 @@ describe('console: tenants, users and groups', { skip }, () => {
       await page.getByRole('button', { name: 'Create token' }).waitFor();
       assert.equal((await scimCall(`${server.baseUrl}/scim/v2/${slug}/Users?count=1`, token)).status, 200, 'the new token works');
       await checkAccessibility(page, 'SCIM turned on again');
+      assert.deepEqual(consoleErrors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('an address naming no tenant, user or request shows the admin API\'s words, not a blank page', async () => {
+    const { page, context } = await newPage(browser, { baseURL: server.baseUrl });
+    const consoleErrors = pageErrors(page, [{ status: 404, path: /^\/admin\/v1\/tenants\/(no-such-tenant|[^/]+\/(users|requests)\/[^/]+)$/ }]);
+    try {
+      await signIn(page, server.adminKey);
+      for (const [path, words] of [
+        ['/console/tenants/no-such-tenant/users', /no-such-tenant/],
+        [`/console/tenants/${slug}/users/not-a-user`, /not-a-user|no user/i],
+        [`/console/tenants/${slug}/requests/999999`, /no recorded request 999999/],
+      ] as const) {
+        await page.goto(path);
+        const alert = page.getByRole('alert');
+        await alert.getByText('This page could not be shown:').waitFor();
+        assert.match(await alert.textContent() ?? '', words, path);
+      }
+      await checkAccessibility(page, 'a page that could not be shown');
       assert.deepEqual(consoleErrors, []);
     } finally {
       await context.close();

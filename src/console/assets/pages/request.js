@@ -40,7 +40,7 @@ export async function render(ctx) {
       h('dt', null, 'Request'), h('dd', { class: 'mono' }, `${r.method} ${r.path}`),
       h('dt', null, 'Status'), h('dd', null, statusBadge(r.status)),
       r.filter ? [h('dt', null, 'Filter'), h('dd', { class: 'mono' }, r.filter)] : null,
-      h('dt', null, 'Answered'), h('dd', null, time(r.at), ` in ${r.latencyMs} ms`),
+      h('dt', null, 'Answered'), h('dd', null, time(r.at), ` in ${r.latencyMs < 10 ? r.latencyMs.toFixed(1) : Math.round(r.latencyMs)} ms`),
       h('dt', null, 'Request id'), h('dd', { class: 'mono' }, r.requestId),
       h('dt', null, 'Client'), h('dd', null, r.identityProvider ?? 'Not recognised', r.userAgent ? [' ', h('span', { class: 'hint mono' }, r.userAgent)] : null),
       h('dt', null, 'Token'), h('dd', null, r.tokenId ? h('span', { class: 'mono' }, r.tokenId) : 'None accepted (authentication failed)'),
