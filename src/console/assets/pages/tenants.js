@@ -45,6 +45,7 @@ export async function render(ctx) {
   if (ctx.canWrite) {
     create = createTenantForm(ctx);
     create.id = 'create-tenant';
+    create.classList.add('card');
     create.hidden = true;
     const panel = create;
     toggle = h('button', {
@@ -139,7 +140,7 @@ function createTenantForm(ctx) {
       ctx.navigate(`/tenants/${seg(t.slug)}/scim?created=1`);
     },
   },
-  field('Slug', slug, 'Names the tenant in URLs (/scim/v2/<slug>): lower-case letters, digits and hyphens.'),
+  field('Slug', slug, 'Names the tenant in URLs (/scim/v2/<slug>): up to 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit. It cannot be changed later.'),
   field('Name', name, 'Shown to people; the slug is used when empty.'),
   h('div', { class: 'field' }, h('label', { for: preset.id || (preset.id = 'preset') }, 'Settings preset'), preset, presetHint),
   welcomeField);
