@@ -107,6 +107,15 @@ describe('console: tenant, token, request log', { skip }, () => {
       await page.waitForURL(/\?method=POST$/);
       await page.getByRole('row').nth(2).waitFor({ state: 'detached' });
       assert.equal(await page.getByRole('row').count(), 2, 'a header and the one POST');
+      // A time range: from tomorrow on there is nothing; the form shows the range in local time.
+      const tomorrow = new Date(Date.now() + 86_400_000);
+      const local = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}T09:30`;
+      await page.getByLabel('From').fill(local);
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await page.getByText('No recorded request matches these filters.').waitFor();
+      assert.match(decodeURIComponent(page.url()), /[?&]since=\d{4}-\d\d-\d\dT\d\d:\d\d:00\.000Z/, 'the API gets an instant');
+      assert.equal(await page.getByLabel('From').inputValue(), local);
+      await page.goBack();
       await page.getByRole('row').filter({ hasText: `POST /scim/v2/${slug}/Users` }).getByRole('link').click();
       await page.getByRole('heading', { level: 1, name: 'POST request answered 201' }).waitFor();
       const sent = page.getByRole('region', { name: 'Request body' });
