@@ -4,7 +4,7 @@
 // that IdP-managed resources are read-only while SCIM mode is on, and a SCIM resource's attributes
 // as nested lists (core attributes first, then each extension under its schema URN).
 import { h } from './dom.js';
-import { badge, button, field, input } from './ui.js';
+import { badge, button, field, input, link } from './ui.js';
 
 /** @typedef {import('./dom.js').Children} Children */
 
@@ -41,9 +41,8 @@ export const managedBadge = (idpManaged) => (idpManaged ? badge('IdP-managed', '
  * @param {boolean} scimEnabled
  * @param {string} what 'users' or 'groups'
  * @param {string} scimPath the tenant's SCIM setup page
- * @param {(path: string, ...c: Children[]) => HTMLElement} link
  */
-export function readOnlyNote(scimEnabled, what, scimPath, link) {
+export function readOnlyNote(scimEnabled, what, scimPath) {
   if (!scimEnabled) return null;
   return h('p', { class: 'note' }, h('strong', null, 'SCIM mode is on. '),
     `${what[0].toUpperCase()}${what.slice(1)} marked IdP-managed are read-only here: the identity provider owns them, and a change made here would be overwritten or refused. Change them in the identity provider. `,

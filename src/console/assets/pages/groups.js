@@ -19,7 +19,7 @@ export async function render(ctx) {
   const tenant = await api('GET', base);
   return h('div', null,
     pageTitle('Groups'),
-    readOnlyNote(tenant.scimEnabled, 'groups', `${base}/scim`, link),
+    readOnlyNote(tenant.scimEnabled, 'groups', `${base}/scim`),
     filterForm(ctx, { path: `${base}/groups`, what: 'groups', examples: ['displayName sw "Eng"', 'displayName eq "Admins"'] }),
     pager({
       label: 'groups',

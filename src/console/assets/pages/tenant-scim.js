@@ -62,7 +62,9 @@ export async function render(ctx) {
 async function tokensView(ctx, base, notice, reload, scimEnabled) {
   /** @type {{ data: Token[] }} */
   const { data } = await api('GET', `${base}/tokens`);
-  const tokens = [...data].sort((a, b) => (a.status === b.status ? b.createdAt.localeCompare(a.createdAt) : a.status === 'live' ? -1 : b.status === 'live' ? 1 : 0));
+  // Live tokens first, then expired, then revoked; newest first within each.
+  const rank = { live: 0, expired: 1, revoked: 2 };
+  const tokens = [...data].sort((a, b) => rank[a.status] - rank[b.status] || b.createdAt.localeCompare(a.createdAt));
   /** Where a row's confirmation or rotation form opens. */
   const panel = h('div', { class: 'token-panel' });
 

@@ -42,7 +42,7 @@ export async function render(ctx) {
   const tenant = await api('GET', base);
   return h('div', null,
     pageTitle('Users'),
-    readOnlyNote(tenant.scimEnabled, 'users', `${base}/scim`, link),
+    readOnlyNote(tenant.scimEnabled, 'users', `${base}/scim`),
     filterForm(ctx, { path: `${base}/users`, what: 'users', examples: ['userName sw "a"', 'emails.value co "@example.com"', 'active eq false'] }),
     pager({
       label: 'users',
