@@ -592,7 +592,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** SCIM health from the request log: last request, requests and error rate over 1 hour and 24 hours, the identity provider seen, the last error */
+        /** SCIM health from the request log: last request, requests and error rate over 1 hour and 24 hours, the 24 hours hour by hour, the identity provider seen, the last error */
         get: operations["getTenantHealth"];
         put?: never;
         post?: never;

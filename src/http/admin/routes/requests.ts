@@ -166,7 +166,7 @@ export function requestLogRoutes(app: FastifyInstance, deps: AdminDeps): void {
     config: { setup: 'read' },
     schema: {
       operationId: 'getTenantHealth', tags, params: tenantParams,
-      summary: 'SCIM health from the request log: last request, requests and error rate over 1 hour and 24 hours, the identity provider seen, the last error',
+      summary: 'SCIM health from the request log: last request, requests and error rate over 1 hour and 24 hours, the 24 hours hour by hour, the identity provider seen, the last error',
       response: { 200: healthSchema, ...problems(401, 404) },
     },
   }, async (request) => {
