@@ -181,6 +181,7 @@ describe('console: tenants, users and groups', { skip }, () => {
       await server.running.requestLog.flush();
       await signIn(page, server.adminKey);
       // Every tenant of the page gets its health (loaded a few at a time): 50 charts, none left loading.
+      await page.getByRole('link', { name: slug, exact: true }).waitFor(); // the list is drawn, its health loading
       await page.getByText('Loading…').first().waitFor({ state: 'detached' });
       assert.equal(await page.getByRole('img', { name: /requests and \d+ errors? in the last 24 hours$/ }).count(), 50);
       assert.equal(await page.getByText('Health unavailable').count(), 0);
