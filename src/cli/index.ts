@@ -16,6 +16,7 @@ import { issueToken, parseDuration, revokeToken, rotateToken } from '../provisio
 import { PostgresRefused } from '../store/postgres/postgres-store.ts';
 import type { Store } from '../store/store.ts';
 import { rollcallVersion } from './version.ts';
+import { BadTarget, PROFILES, runCheck, type Profile } from '../check/run.ts';
 
 /** A mistake in how the command was run (exit code 2, message on stderr, no stack trace). */
 class UsageError extends Error {}
@@ -283,6 +284,27 @@ adminKey.command('revoke <id>')
     await audit(store, systemClock, CLI_ACTOR, 'adminKey.revoke', { type: 'adminKey', id, tenantId: null });
     console.log(`Admin key ${id} revoked.`);
   }));
+
+program.command('check <scim-base-url>')
+  .description('replay what Okta and Entra send against any SCIM 2.0 server, and report what would break (docs/check.md)')
+  .option('--token <token>', 'the bearer token the server expects (env ROLLCALL_CHECK_TOKEN, which keeps it out of the process list)')
+  .addOption(new Option('--as <idp>', 'which sequences to run').choices([...PROFILES]).default('all'))
+  .option('--json', 'print a machine-readable report on stdout (progress goes to stderr)')
+  .option('--keep', 'do not delete the users and groups the run created')
+  .option('--timeout <seconds>', 'how long to wait for each answer', '30')
+  .action(async (url: string, opts: { token?: string; as: Profile; json?: boolean; keep?: boolean; timeout: string }) => {
+    const token = opts.token ?? process.env.ROLLCALL_CHECK_TOKEN;
+    if (!token) throw new UsageError('give the bearer token with --token or ROLLCALL_CHECK_TOKEN');
+    const timeout = Number(opts.timeout);
+    if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600) throw new UsageError(`--timeout must be a number of seconds from 0 to 3600, got ${opts.timeout}`);
+    const stream = opts.json ? process.stderr : process.stdout;
+    const report = await runCheck({
+      baseUrl: url, token, as: opts.as, keep: opts.keep === true, timeoutMs: timeout * 1000,
+      out: { write: (s) => { stream.write(s); }, tty: stream.isTTY === true },
+    }).catch((err: unknown) => { throw err instanceof BadTarget ? new UsageError(err.message) : err; });
+    if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.exitCode = report.ok ? 0 : 1;
+  });
 
 /** A token's or key's state for a listing: "live, expires …", "expired …" or "revoked …". */
 function stateLine(r: { revokedAt: string | null; expiresAt: string | null }, now: number): string {
