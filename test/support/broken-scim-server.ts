@@ -148,8 +148,8 @@ export async function startBrokenScimServer(defect?: Defect): Promise<BrokenScim
     if (typeof r.active === 'string' && !has('false-string')) r.active = r.active.toLowerCase() === 'true';
     const ext = r[EXT] as Json | undefined;
     if (ext && ext.manager !== undefined) {
-      let m = ext.manager;
-      if (Array.isArray(m)) m = m[0];
+      let m: unknown = ext.manager;
+      if (Array.isArray(m)) m = (m as unknown[])[0];
       if (typeof m === 'string') m = { value: m };
       if (m === null || m === undefined) delete ext.manager; else ext.manager = { value: (m as Json).value };
     }
