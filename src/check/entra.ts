@@ -114,7 +114,7 @@ export const entraSequence: Sequence = {
     },
     {
       id: 'users.manager',
-      title: 'manager: a bare id on the URN path, an object {value}, then Remove',
+      title: 'manager: a bare id on the URN path, a one-element array on "manager", an object {value}, then Remove',
       needs: ['entra.user'],
       async run(ctx) {
         const c = `the manager is not synced (the org chart in the app goes stale); ${QUARANTINE}`;
@@ -123,9 +123,12 @@ export const entraSequence: Sequence = {
         await patch(ctx, path, [{ op: 'Add', path: `${EXT}:manager`, value: mgr.id }], c);
         let got = await read(ctx, path, c);
         expectValue(got.a, got.res, `${EXT}:manager.value`, mgr.id, c);
-        await patch(ctx, path, [{ op: 'Replace', path: `${EXT}:manager`, value: { value: ctx.id('entra.bystander') } }], c);
+        await patch(ctx, path, [{ op: 'Add', path: 'manager', value: [{ $ref: `${ctx.http.baseUrl}/Users/${ctx.id('entra.bystander')}`, value: ctx.id('entra.bystander') }] }], c);
         got = await read(ctx, path, c);
-        expectValue(got.a, got.res, `${EXT}:manager.value`, ctx.id('entra.bystander'), c);
+        expectValue(got.a, got.res, `${EXT}:manager.value`, ctx.id('entra.bystander'), `${c} (the tutorial's shape: a bare "manager" path and a one-element array)`);
+        await patch(ctx, path, [{ op: 'Replace', path: `${EXT}:manager`, value: { value: mgr.id } }], c);
+        got = await read(ctx, path, c);
+        expectValue(got.a, got.res, `${EXT}:manager.value`, mgr.id, c);
         await patch(ctx, path, [{ op: 'Remove', path: `${EXT}:manager` }], c);
         got = await read(ctx, path, c);
         const left = got.res[EXT] as Json | undefined;

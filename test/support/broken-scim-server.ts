@@ -230,6 +230,7 @@ export async function startBrokenScimServer(defect?: Defect): Promise<BrokenScim
     }
     let target = r;
     let key = path;
+    if (path.toLowerCase() === 'manager') path = `${EXT}:manager`;
     if (path.startsWith(`${EXT}:`)) {
       target = (r[EXT] ?? (r[EXT] = {})) as Json;
       key = path.slice(EXT.length + 1);
