@@ -288,11 +288,13 @@ adminKey.command('revoke <id>')
 program.command('check <scim-base-url>')
   .description('replay what Okta and Entra send against any SCIM 2.0 server, and report what would break (docs/check.md)')
   .option('--token <token>', 'the bearer token the server expects (env ROLLCALL_CHECK_TOKEN, which keeps it out of the process list)')
-  .addOption(new Option('--as <idp>', 'which sequences to run').choices([...PROFILES]).default('all'))
+  .option('--as <idp>', `which sequences to run: ${PROFILES.join(', ')}`, 'all')
   .option('--json', 'print a machine-readable report on stdout (progress goes to stderr)')
   .option('--keep', 'do not delete the users and groups the run created')
   .option('--timeout <seconds>', 'how long to wait for each answer', '30')
   .action(async (url: string, opts: { token?: string; as: Profile; json?: boolean; keep?: boolean; timeout: string }) => {
+    // Checked here, not by commander, so that a usage mistake is exit code 2 and 1 stays "a check failed".
+    if (!(PROFILES as readonly string[]).includes(opts.as)) throw new UsageError(`--as must be one of ${PROFILES.join(', ')}, got ${opts.as}`);
     const token = opts.token ?? process.env.ROLLCALL_CHECK_TOKEN;
     if (!token) throw new UsageError('give the bearer token with --token or ROLLCALL_CHECK_TOKEN');
     const timeout = Number(opts.timeout);

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { ROLLCALL } from '../../harness/processes.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { startBrokenScimServer, type Defect } from '../support/broken-scim-server.ts';
-import type { CheckReport } from '../../src/check/run.ts';
+import { runCheck, type CheckReport } from '../../src/check/run.ts';
 import { targetUrl, normaliseBaseUrl } from '../../src/check/http.ts';
 import { listOf, valueAt, memberIds, CheckFailure, type Answer } from '../../src/check/step.ts';
 
@@ -147,10 +147,13 @@ describe('rollcall check against a broken SCIM server', () => {
 });
 
 describe('rollcall check usage', () => {
-  test('a URL that is not http(s), or no token, is a usage error (exit 2)', async () => {
+  test('a URL that is not http(s), an unknown --as, or no token, is a usage error (exit 2)', async () => {
     const ftp = await check(['ftp://example.test/scim', '--token', 'x']);
     assert.equal(ftp.code, 2);
     assert.match(ftp.stderr, /must be http or https/);
+    const as = await check(['http://127.0.0.1:9/scim/v2', '--token', 'x', '--as', 'onelogin']);
+    assert.equal(as.code, 2);
+    assert.match(as.stderr, /--as must be one of okta, entra, entra-2020, rfc, all, got onelogin/);
     const none = await check(['http://127.0.0.1:9/scim/v2']);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /--token or ROLLCALL_CHECK_TOKEN/);
@@ -163,6 +166,21 @@ describe('rollcall check usage', () => {
     const r = await check([url, '--token', 'x', '--as', 'rfc', '--timeout', '5']);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /Response: none \(ECONNREFUSED/);
+  });
+});
+
+describe('progress on a terminal', () => {
+  test('each running step shows on a line that its result then replaces; results are the same lines as elsewhere', async () => {
+    const fixture = await startBrokenScimServer('etag-ignored');
+    try {
+      let text = '';
+      const report = await runCheck({ baseUrl: fixture.url, token: fixture.token, as: 'rfc', keep: false, timeoutMs: 10_000, out: { write: (s) => { text += s; }, tty: true } });
+      assert.equal(report.ok, false);
+      const ESC = '\u001b';
+      assert.ok(text.includes(`${ESC}[2m…    GET /ServiceProviderConfig says what the server supports${ESC}[0m\r${ESC}[2K  ${ESC}[32mPASS${ESC}[0m rfc/discovery.service-provider-config: `), text.slice(0, 400));
+      assert.ok(text.includes(`\r${ESC}[2K  ${ESC}[31mFAIL${ESC}[0m rfc/users.etags: `));
+      assert.deepEqual(fixture.count(), { users: 0, groups: 0 }, 'cleaned up after a failed run too');
+    } finally { await fixture.close(); }
   });
 });
 
