@@ -31,6 +31,8 @@ export const oktaSequence: Sequence = {
         expectStatus(a, 200, c);
         const list = listOf(a, c);
         if (list.resources.length > 1) fail(a, `at most 1 resource for count=1, got ${list.resources.length}`, c);
+        const first = list.resources[0];
+        if (first && (typeof first.id !== 'string' || typeof first.userName !== 'string')) fail(a, 'each user listed with its "id" and "userName" (strings)', c);
       },
     },
     {

@@ -105,6 +105,7 @@ const SHOWN_HEADERS = ['content-type', 'location', 'etag', 'retry-after', 'www-a
 
 export function formatExchange(x: Exchange): string[] {
   const lines = [`Request:  ${x.request.method} ${x.request.url}`];
+  for (const h of ['if-match', 'if-none-match']) if (x.request.headers[h]) lines.push(`          ${h}: ${x.request.headers[h]}`);
   if (x.request.body !== undefined) lines.push(...clip(JSON.stringify(x.request.body, null, 2), 40).map((l) => `          ${l}`));
   if (!x.response) { lines.push(`Response: none (${x.error})`); return lines; }
   const res = x.response;

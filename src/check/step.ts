@@ -112,6 +112,7 @@ export function listOf(a: Answer, consequence: string): { total: number; resourc
   for (const k of ['startIndex', 'itemsPerPage'] as const) {
     if (b[k] !== undefined && (typeof b[k] !== 'number' || !Number.isInteger(b[k]))) fail(a, `${k} as a JSON integer (not ${JSON.stringify(b[k])})`, consequence);
   }
+  if (resources.some((r) => !r || typeof r !== 'object' || Array.isArray(r))) fail(a, 'every entry of Resources to be a JSON object', consequence);
   if (b.totalResults > 0 && resources.length === 0 && (b.startIndex === undefined || b.startIndex === 1)) {
     fail(a, `Resources on the first page when totalResults is ${b.totalResults}`, consequence);
   }
