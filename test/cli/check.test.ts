@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { ROLLCALL } from '../../harness/processes.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { TEST_DATABASE } from '../support/test-database.ts';
 import { startBrokenScimServer, type Defect } from '../support/broken-scim-server.ts';
 import { runCheck, type CheckReport } from '../../src/check/run.ts';
 import { targetUrl, normaliseBaseUrl } from '../../src/check/http.ts';
@@ -29,6 +30,9 @@ function check(args: string[], env: Record<string, string> = {}): Promise<Result
     child.on('close', (code) => { clearTimeout(timer); done({ code, stdout, stderr }); });
   });
 }
+
+// The broken server, the usage errors and the pure logic have no database: they run in the SQLite pass only.
+const noDatabase = { skip: TEST_DATABASE === 'postgres' ? 'no database involved: runs in the SQLite pass' : false };
 
 const steps = (r: CheckReport) => r.sequences.flatMap((s) => s.steps.map((st) => ({ ...st, key: `${s.id}/${st.id}` })));
 
@@ -54,6 +58,7 @@ describe('rollcall check against Rollcall', () => {
     assert.deepEqual(notPassed.map((s) => `${s.key}: ${s.failure?.expected ?? s.reason}`), []);
     assert.ok(report.summary.passed >= 45, `${report.summary.passed} steps`);
     assert.equal(report.cleanup.left.length, 0);
+    assert.ok(!(r.stdout + r.stderr).includes(server.token), 'the token is never printed');
     assert.equal(await count(server, 'Users', server.token, server.scimUrl), 0, 'no user left behind');
     assert.equal(await count(server, 'Groups', server.token, server.scimUrl), 0, 'no group left behind');
     // Progress went to stderr, one line per step, as it ran (not a TTY: plain lines, no escapes).
@@ -101,7 +106,7 @@ const DEFECT_CASES: { defect: Defect; as: string; step: string; consequence: Reg
   { defect: 'etag-ignored', as: 'rfc', step: 'rfc/users.etags', consequence: /advertised ETags/ },
 ];
 
-describe('rollcall check against a broken SCIM server', () => {
+describe('rollcall check against a broken SCIM server', noDatabase, () => {
   test('the fixture without a defect passes every sequence (so each failure below is its defect\'s)', async () => {
     const fixture = await startBrokenScimServer();
     try {
@@ -146,7 +151,7 @@ describe('rollcall check against a broken SCIM server', () => {
   });
 });
 
-describe('rollcall check usage', () => {
+describe('rollcall check usage', noDatabase, () => {
   test('a URL that is not http(s), an unknown --as, or no token, is a usage error (exit 2)', async () => {
     const ftp = await check(['ftp://example.test/scim', '--token', 'x']);
     assert.equal(ftp.code, 2);
@@ -169,7 +174,7 @@ describe('rollcall check usage', () => {
   });
 });
 
-describe('progress on a terminal', () => {
+describe('progress on a terminal', noDatabase, () => {
   test('each running step shows on a line that its result then replaces; results are the same lines as elsewhere', async () => {
     const fixture = await startBrokenScimServer('etag-ignored');
     try {
@@ -184,7 +189,7 @@ describe('progress on a terminal', () => {
   });
 });
 
-describe('pure step logic (no network)', () => {
+describe('pure step logic (no network)', noDatabase, () => {
   const answer = (json: unknown): Answer => ({ exchange: { request: { method: 'GET', url: 'http://x/scim/Users', headers: {} }, response: { status: 200, headers: {}, text: JSON.stringify(json), json }, ms: 0 }, status: 200, json: json as Answer['json'], header: () => undefined });
 
   test('targetUrl never leaves the base URL', () => {
