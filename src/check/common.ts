@@ -1,6 +1,6 @@
 // Building blocks the sequences share: create (and remember for the cleanup), read, look up by a
 // filter, PATCH, delete.
-import { body, expectStatus, fail, listOf, SCIM, type Answer, type Json, type StepContext } from './step.ts';
+import { body, expectStatus, fail, listOf, memberIds, SCIM, type Answer, type Json, type StepContext } from './step.ts';
 
 export const q = (filter: string) => `filter=${encodeURIComponent(filter)}`;
 export const eq = (attr: string, value: string) => q(`${attr} eq "${value.replace(/["\\]/g, (c) => `\\${c}`)}"`);
@@ -63,4 +63,16 @@ export function userBody(ctx: StepContext, label: string, extra: Json = {}): Jso
     active: true,
     ...extra,
   };
+}
+
+/** GET the group and expect exactly these members; the failure names the ones still there and the ones missing. */
+export async function expectMembers(ctx: StepContext, gid: string, want: string[], c: string): Promise<void> {
+  const { a, res } = await read(ctx, `/Groups/${gid}`, c);
+  const got = memberIds(res);
+  const extra = got.filter((id) => !want.includes(id));
+  const missing = want.filter((id) => !got.includes(id));
+  if (extra.length || missing.length) {
+    const parts = [extra.length ? `still there: ${extra.join(', ')}` : '', missing.length ? `missing: ${missing.join(', ')}` : ''].filter(Boolean);
+    fail(a, `members to be ${want.length ? want.join(', ') : 'none'} (${parts.join('; ')})`, c);
+  }
 }

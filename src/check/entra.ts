@@ -1,8 +1,8 @@
 // What Microsoft Entra ID sends (test/conformance/transcripts/entra-*.json; Microsoft's provisioning
 // tutorial and reference suite), in its default mode and with the aadOptscim062020 flag.
 import { randomUUID } from 'node:crypto';
-import { create, eq, lookup, patch, read, remove, userBody } from './common.ts';
-import { expectScimError, expectValue, fail, memberIds, SCIM, typed, type Json, type Sequence, type StepContext } from './step.ts';
+import { create, eq, expectMembers, lookup, patch, read, remove, userBody } from './common.ts';
+import { expectScimError, expectValue, fail, SCIM, typed, type Json, type Sequence, type StepContext } from './step.ts';
 
 const ADSCIM_GROUP = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
 const EXT = SCIM.enterprise;
@@ -25,11 +25,6 @@ function entraUser(ctx: StepContext, label: string, extra: Json = {}): Json {
   };
 }
 
-async function members(ctx: StepContext, gid: string, want: string[], c: string): Promise<void> {
-  const { a, res } = await read(ctx, `/Groups/${gid}`, c);
-  const got = memberIds(res);
-  if (JSON.stringify(got) !== JSON.stringify([...want].sort())) fail(a, `members ${want.length ? want.join(', ') : 'none'}, got ${got.length ? got.join(', ') : 'none'}`, c);
-}
 
 export const entraSequence: Sequence = {
   id: 'entra',
@@ -169,9 +164,9 @@ export const entraSequence: Sequence = {
         const gid = ctx.id('entra.group');
         const [u1, u2] = [ctx.id('entra.user'), ctx.id('entra.bystander')];
         await patch(ctx, `/Groups/${gid}`, [{ op: 'Add', path: 'members', value: [{ $ref: null, value: u1 }, { $ref: null, value: u2 }] }], 'Entra\'s membership sync fails (adding a member already there must be a no-op)');
-        await members(ctx, gid, [u1, u2], c);
+        await expectMembers(ctx, gid, [u1, u2], c);
         await patch(ctx, `/Groups/${gid}`, [{ op: 'Remove', path: 'members', value: [{ $ref: null, value: u1 }] }], c);
-        await members(ctx, gid, [u2], c);
+        await expectMembers(ctx, gid, [u2], c);
       },
     },
     {
@@ -198,7 +193,7 @@ export const entraSequence: Sequence = {
         const gid = ctx.id('entra.group');
         await lookup(ctx, 'Groups', `${xm}&${eq('displayName', ctx.name('entra-group-renamed'))}`, [gid], c);
         await patch(ctx, `/Groups/${gid}`, [{ op: 'Add', path: 'members', value: [{ $ref: null, value: res.id }] }], c);
-        await members(ctx, gid, [ctx.id('entra.bystander'), String(res.id)], c);
+        await expectMembers(ctx, gid, [ctx.id('entra.bystander'), String(res.id)], c);
       },
     },
     {
@@ -294,7 +289,7 @@ export const entra2020Sequence: Sequence = {
         const [u1, u2, gid] = [ctx.id('e20.user'), String(other.id), String(g.id)];
         await patch(ctx, `/Groups/${gid}`, [{ op: 'add', path: 'members', value: [{ value: u1 }, { value: u2 }] }], c);
         await patch(ctx, `/Groups/${gid}`, [{ op: 'remove', path: `members[value eq "${u1}"]` }], c);
-        await members(ctx, gid, [u2], c);
+        await expectMembers(ctx, gid, [u2], c);
         await remove(ctx, `/Groups/${gid}`, `the group stays in the app; ${QUARANTINE}`);
       },
     },

@@ -92,18 +92,18 @@ describe('rollcall check against Rollcall', () => {
 });
 
 // Each planted defect, the sequence that meets it, the step that must report it and the consequence.
-const DEFECT_CASES: { defect: Defect; as: string; step: string; consequence: RegExp }[] = [
-  { defect: 'filter-ignored', as: 'okta', step: 'okta/users.lookup-absent', consequence: /wrong person gets the account/ },
-  { defect: 'replace-refused', as: 'entra', step: 'entra/users.patch-capitalised', consequence: /quarantine/ },
-  { defect: 'false-string', as: 'entra', step: 'entra/users.disable-false-string', consequence: /keeps access/ },
-  { defect: 'created-without-id', as: 'rfc', step: 'rfc/users.create', consequence: /marks the user's provisioning as failed/ },
-  { defect: 'error-body', as: 'rfc', step: 'rfc/errors.not-found', consequence: /Test invalid User by ID/ },
-  { defect: 'member-remove-by-value-ignored', as: 'entra', step: 'entra/groups.members-remove-by-value', consequence: /keep its access/ },
-  { defect: 'total-results-page', as: 'okta', step: 'okta/import.paging', consequence: /import would stop early/ },
-  { defect: 'duplicate-allowed', as: 'okta', step: 'okta/users.create-duplicate', consequence: /Okta would create a duplicate user/ },
-  { defect: 'excluded-members-ignored', as: 'entra', step: 'entra/groups.excluded-members', consequence: /full member list/ },
-  { defect: 'username-case-sensitive', as: 'rfc', step: 'rfc/users.filters', consequence: /not case-sensitive/ },
-  { defect: 'etag-ignored', as: 'rfc', step: 'rfc/users.etags', consequence: /advertised ETags/ },
+const DEFECT_CASES: { defect: Defect; as: string; step: string; consequence: RegExp; expected: RegExp }[] = [
+  { defect: 'filter-ignored', as: 'okta', step: 'okta/users.lookup-absent', consequence: /wrong person gets the account/, expected: /totalResults 0, got [1-9]/ },
+  { defect: 'replace-refused', as: 'entra', step: 'entra/users.patch-capitalised', consequence: /quarantine/, expected: /HTTP 200 or 204, got 400/ },
+  { defect: 'false-string', as: 'entra', step: 'entra/users.disable-false-string', consequence: /keeps access/, expected: /active to be false, got "False"/ },
+  { defect: 'created-without-id', as: 'rfc', step: 'rfc/users.create', consequence: /marks the user's provisioning as failed/, expected: /"id" \(a string\) in the 201 body/ },
+  { defect: 'error-body', as: 'rfc', step: 'rfc/errors.not-found', consequence: /Test invalid User by ID/, expected: /a JSON object in the response body/ },
+  { defect: 'member-remove-by-value-ignored', as: 'entra', step: 'entra/groups.members-remove-by-value', consequence: /keep its access/, expected: /still there: / },
+  { defect: 'total-results-page', as: 'okta', step: 'okta/import.paging', consequence: /import would stop early/, expected: /at least the 3 just created/ },
+  { defect: 'duplicate-allowed', as: 'okta', step: 'okta/users.create-duplicate', consequence: /Okta would create a duplicate user/, expected: /HTTP 409, got 201/ },
+  { defect: 'excluded-members-ignored', as: 'entra', step: 'entra/groups.excluded-members', consequence: /full member list/, expected: /no "members" in a group read with excludedAttributes=members/ },
+  { defect: 'username-case-sensitive', as: 'rfc', step: 'rfc/users.filters', consequence: /not case-sensitive/, expected: /totalResults 1 .*got 0/ },
+  { defect: 'etag-ignored', as: 'rfc', step: 'rfc/users.etags', consequence: /advertised ETags/, expected: /an ETag header/ },
 ];
 
 describe('rollcall check against a broken SCIM server', noDatabase, () => {
@@ -129,7 +129,8 @@ describe('rollcall check against a broken SCIM server', noDatabase, () => {
         const failed = steps(report).filter((s) => s.status === 'fail');
         assert.equal(failed[0]?.key, c.step, `first failure: ${failed.map((s) => s.key).join(', ')}`);
         assert.match(failed[0].failure!.consequence, c.consequence);
-        assert.ok(failed[0].failure!.exchange || c.defect === 'total-results-page', 'the failure carries the exchange');
+        assert.match(failed[0].failure!.expected, c.expected);
+        assert.ok(failed[0].failure!.exchange, 'the failure carries the exchange');
         assert.match(r.stderr, new RegExp(`FAIL ${c.step.replace(/[.]/g, '\\.')}: `));
       } finally { await fixture.close(); }
     });
