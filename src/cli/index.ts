@@ -287,7 +287,7 @@ adminKey.command('revoke <id>')
 
 program.command('check <scim-base-url>')
   .description('replay what Okta and Entra send against any SCIM 2.0 server, and report what would break (docs/check.md)')
-  .option('--token <token>', 'the bearer token the server expects (env ROLLCALL_CHECK_TOKEN, which keeps it out of the process list)')
+  .addOption(new Option('--token <token>', 'the bearer token the server expects (ROLLCALL_CHECK_TOKEN keeps it out of the process list)').env('ROLLCALL_CHECK_TOKEN'))
   .option('--as <idp>', `which sequences to run: ${PROFILES.join(', ')}`, 'all')
   .option('--json', 'print a machine-readable report on stdout (progress goes to stderr)')
   .option('--keep', 'do not delete the users and groups the run created')
@@ -295,7 +295,7 @@ program.command('check <scim-base-url>')
   .action(async (url: string, opts: { token?: string; as: Profile; json?: boolean; keep?: boolean; timeout: string }) => {
     // Checked here, not by commander, so that a usage mistake is exit code 2 and 1 stays "a check failed".
     if (!(PROFILES as readonly string[]).includes(opts.as)) throw new UsageError(`--as must be one of ${PROFILES.join(', ')}, got ${opts.as}`);
-    const token = opts.token ?? process.env.ROLLCALL_CHECK_TOKEN;
+    const token = opts.token;
     if (!token) throw new UsageError('give the bearer token with --token or ROLLCALL_CHECK_TOKEN');
     const timeout = Number(opts.timeout);
     if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600) throw new UsageError(`--timeout must be a number of seconds from 0 to 3600, got ${opts.timeout}`);

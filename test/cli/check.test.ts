@@ -6,6 +6,8 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ROLLCALL } from '../../harness/processes.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { TEST_DATABASE } from '../support/test-database.ts';
@@ -172,6 +174,26 @@ describe('rollcall check usage', noDatabase, () => {
     const r = await check([url, '--token', 'x', '--as', 'rfc', '--timeout', '5']);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /Response: none \(ECONNREFUSED/);
+  });
+});
+
+describe('a server that accepts connections and never answers', noDatabase, () => {
+  test('each request gives up after --timeout; the steps fail with the reason, exit 1', async () => {
+    const silent = createServer(() => { /* never answers */ });
+    await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/scim/v2`;
+      const r = await check([url, '--token', 'x', '--as', 'entra-2020', '--timeout', '1', '--json']);
+      assert.equal(r.code, 1);
+      const report = JSON.parse(r.stdout) as CheckReport;
+      const first = steps(report)[0];
+      assert.equal(first.key, 'entra-2020/users.create');
+      assert.equal(first.failure?.exchange?.error, 'no answer within 1 s');
+      assert.match(r.stderr, /Response: none \(no answer within 1 s\)/);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((done) => silent.close(() => done()));
+    }
   });
 });
 
