@@ -1,4 +1,5 @@
-// rollcall serve | migrate | tenant | token | admin-key | check (src/check/, a SCIM client that needs no database). Every command takes --db; the CLI and a
+// rollcall serve | migrate | tenant | token | admin-key | check (src/check/: a SCIM client, no
+// database). Every other command takes --db; the CLI and a
 // running server can share one SQLite file (WAL mode). Changes made here are in the audit log, by
 // "rollcall CLI", like the admin API's by key.
 import { statSync } from 'node:fs';
