@@ -1,4 +1,5 @@
-// rollcall serve | migrate | tenant | token | admin-key. Every command takes --db; the CLI and a
+// rollcall serve | migrate | tenant | token | admin-key | check (src/check/: a SCIM client, no
+// database). Every other command takes --db; the CLI and a
 // running server can share one SQLite file (WAL mode). Changes made here are in the audit log, by
 // "rollcall CLI", like the admin API's by key.
 import { statSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { issueToken, parseDuration, revokeToken, rotateToken } from '../provisio
 import { PostgresRefused } from '../store/postgres/postgres-store.ts';
 import type { Store } from '../store/store.ts';
 import { rollcallVersion } from './version.ts';
+import { BadTarget, PROFILES, runCheck, type Profile } from '../check/run.ts';
 
 /** A mistake in how the command was run (exit code 2, message on stderr, no stack trace). */
 class UsageError extends Error {}
@@ -283,6 +285,29 @@ adminKey.command('revoke <id>')
     await audit(store, systemClock, CLI_ACTOR, 'adminKey.revoke', { type: 'adminKey', id, tenantId: null });
     console.log(`Admin key ${id} revoked.`);
   }));
+
+program.command('check <scim-base-url>')
+  .description('replay what Okta and Entra send against any SCIM 2.0 server, and report what would break (docs/check.md)')
+  .addOption(new Option('--token <token>', 'the bearer token the server expects (ROLLCALL_CHECK_TOKEN keeps it out of the process list)').env('ROLLCALL_CHECK_TOKEN'))
+  .option('--as <idp>', `which sequences to run: ${PROFILES.join(', ')}`, 'all')
+  .option('--json', 'print a machine-readable report on stdout (progress goes to stderr)')
+  .option('--keep', 'do not delete the users and groups the run created')
+  .option('--timeout <seconds>', 'how long to wait for each answer', '30')
+  .action(async (url: string, opts: { token?: string; as: Profile; json?: boolean; keep?: boolean; timeout: string }) => {
+    // Checked here, not by commander, so that a usage mistake is exit code 2 and 1 stays "a check failed".
+    if (!(PROFILES as readonly string[]).includes(opts.as)) throw new UsageError(`--as must be one of ${PROFILES.join(', ')}, got ${opts.as}`);
+    const token = opts.token;
+    if (!token) throw new UsageError('give the bearer token with --token or ROLLCALL_CHECK_TOKEN');
+    const timeout = Number(opts.timeout);
+    if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600) throw new UsageError(`--timeout must be a number of seconds from 0 to 3600, got ${opts.timeout}`);
+    const stream = opts.json ? process.stderr : process.stdout;
+    const report = await runCheck({
+      baseUrl: url, token, as: opts.as, keep: opts.keep === true, timeoutMs: timeout * 1000,
+      out: { write: (s) => { stream.write(s); }, tty: stream.isTTY === true },
+    }).catch((err: unknown) => { throw err instanceof BadTarget ? new UsageError(err.message) : err; });
+    if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.exitCode = report.ok ? 0 : 1;
+  });
 
 /** A token's or key's state for a listing: "live, expires …", "expired …" or "revoked …". */
 function stateLine(r: { revokedAt: string | null; expiresAt: string | null }, now: number): string {
