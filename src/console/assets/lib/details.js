@@ -27,7 +27,7 @@ export function jsonBlock(value, label) {
 }
 
 /** 'yes' / 'no' for a boolean setting. @param {unknown} v */
-export const yesNo = (v) => (v === true ? 'yes' : v === false ? 'no' : v === null || v === undefined ? 'not set' : String(v));
+export const yesNo = (v) => (v === true ? 'yes' : v === false ? 'no' : v === null || v === undefined ? 'not set' : JSON.stringify(v));
 
 /** A list as words: 'a, b, c', or `none` when empty. @param {unknown} list @param {string} [none] */
 export const listOf = (list, none = 'none') => (Array.isArray(list) && list.length ? list.map(word).join(', ') : none);

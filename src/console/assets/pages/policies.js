@@ -71,7 +71,7 @@ function deprovisioningWords(mode) {
     case 'deactivate': return 'the user is deactivated (active: false) and keeps its groups';
     case 'remove-memberships': return 'the user is deactivated and removed from every group';
     case 'delete': return 'the user is deleted';
-    default: return String(mode ?? 'deactivate');
+    default: return typeof mode === 'string' ? mode : 'the user is deactivated (active: false) and keeps its groups';
   }
 }
 
