@@ -1,0 +1,114 @@
+// The console's single sign-on page in Chromium: a SAML connection added by uploading the test IdP's
+// metadata file, the SP values to copy equal to the admin API's, a broken document refused in words,
+// a read key without write controls, and the test sign-in button going to the URL the API gives.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { browserSkipReason, checkAccessibility } from '../support/browser.ts';
+import { acceptDialogs, assertNoConsoleErrors, startConsoleRig, type ConsoleRig } from '../support/console-pages.ts';
+import { TestIdp } from '../support/saml-idp.ts';
+
+const skip = browserSkipReason();
+let rig: ConsoleRig;
+const idp = TestIdp.create();
+
+before(async () => {
+  if (skip) return;
+  rig = await startConsoleRig();
+  for (const slug of ['sso-upload', 'sso-broken', 'sso-read', 'sso-test']) {
+    const created = await rig.server.admin('POST', '/tenants', { body: { slug, name: slug } });
+    assert.equal(created.status, 201);
+  }
+});
+after(async () => { if (!skip) await rig.close(); });
+
+test('uploading the IdP metadata file adds the connection and shows the SP values the admin API gives', { skip }, async () => {
+  const { page, consoleErrors } = await rig.open();
+  await page.goto('/console/tenants/sso-upload/sso');
+  await page.getByRole('heading', { level: 1, name: 'Single sign-on' }).waitFor();
+  await page.getByText('No identity provider is connected yet.').waitFor();
+  await checkAccessibility(page, 'SSO page, no connection');
+
+  await page.getByLabel('Name', { exact: true }).fill('Okta');
+  assert.equal(await page.getByLabel('Add from').inputValue(), 'file');
+  await page.getByLabel('Metadata file').setInputFiles({ name: 'okta-metadata.xml', mimeType: 'application/xml', buffer: Buffer.from(idp.metadataXml()) });
+  await page.getByRole('button', { name: 'Add connection' }).click();
+  await page.getByRole('heading', { level: 3, name: /Okta/ }).waitFor();
+
+  const listed = await rig.server.admin('GET', '/tenants/sso-upload/saml/connections');
+  assert.equal(listed.body.data.length, 1);
+  const c = listed.body.data[0];
+  assert.equal(c.entityId, idp.entityId);
+  // The values to copy are the connection's sp, exactly.
+  assert.equal(await page.getByRole('textbox', { name: 'SP entity ID', exact: true }).inputValue(), c.sp.entityId);
+  assert.equal(await page.getByRole('textbox', { name: 'ACS URL', exact: true }).inputValue(), c.sp.acsUrl);
+  assert.equal(await page.getByRole('textbox', { name: 'SP metadata URL', exact: true }).inputValue(), c.sp.metadataUrl);
+  assert.ok(c.sp.acsUrl.endsWith('/saml/sso-upload/acs'));
+  await page.getByRole('button', { name: 'Copy ACS URL' }).waitFor();
+  // What was read from the metadata: the IdP's entity id, sign-in URL and certificate fingerprint.
+  const card = page.getByRole('article', { name: /Okta/ });
+  await card.getByText(idp.entityId, { exact: true }).waitFor();
+  await card.getByText(idp.ssoUrl, { exact: true }).waitFor();
+  await card.getByText(c.certificates[0].fingerprint).waitFor();
+  await card.getByRole('button', { name: 'Test sign-in with Okta' }).waitFor();
+  await checkAccessibility(page, 'SSO page with a connection');
+
+  // Delete, after the confirmation, removes it.
+  acceptDialogs(page);
+  await card.getByRole('button', { name: 'Delete connection Okta' }).click();
+  await page.getByText('No identity provider is connected yet.').waitFor();
+  assert.equal((await rig.server.admin('GET', '/tenants/sso-upload/saml/connections')).body.data.length, 0);
+  assertNoConsoleErrors(consoleErrors);
+});
+
+test('a document that is not metadata is refused in words, and the form keeps what was typed', { skip }, async () => {
+  const { page, consoleErrors } = await rig.open();
+  await page.goto('/console/tenants/sso-broken/sso');
+  await page.getByLabel('Name', { exact: true }).fill('Broken');
+  await page.getByLabel('Add from').selectOption('xml');
+  await page.getByRole('textbox', { name: 'Metadata XML', exact: true }).fill('<html><body>this is the login page, not metadata</body></html>');
+  await page.getByRole('button', { name: 'Add connection' }).click();
+  const alert = page.getByRole('form', { name: 'Add a connection' }).getByRole('alert');
+  await alert.waitFor();
+  const text = await alert.innerText();
+  assert.match(text, /metadata|EntityDescriptor/i, text);
+  assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Broken');
+  assert.equal((await rig.server.admin('GET', '/tenants/sso-broken/saml/connections')).body.data.length, 0);
+  // A metadata URL that is not https is refused in words too.
+  await page.getByLabel('Add from').selectOption('url');
+  await page.getByRole('textbox', { name: 'Metadata URL', exact: true }).fill('http://127.0.0.1:1/metadata');
+  await page.getByRole('button', { name: 'Add connection' }).click();
+  await page.getByRole('form', { name: 'Add a connection' }).getByRole('alert').filter({ hasText: 'must use https://' }).waitFor();
+  assertNoConsoleErrors(consoleErrors, [400]);
+});
+
+test('a read key sees the connections and the SP values but no control that changes them', { skip }, async () => {
+  const made = await rig.server.admin('POST', '/tenants/sso-read/saml/connections', { body: { name: 'Entra', metadataXml: idp.metadataXml() } });
+  assert.equal(made.status, 201);
+  const { page, consoleErrors } = await rig.open({ key: rig.server.readKey });
+  await page.goto('/console/tenants/sso-read/sso');
+  await page.getByRole('heading', { level: 3, name: /Entra/ }).waitFor();
+  assert.equal(await page.getByRole('textbox', { name: 'SP entity ID', exact: true }).inputValue(), made.body.sp.entityId);
+  assert.equal(await page.getByRole('form', { name: 'Add a connection' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: /Delete|Test sign-in|Refresh/ }).count(), 0);
+  await checkAccessibility(page, 'SSO page, read key');
+  assertNoConsoleErrors(consoleErrors);
+});
+
+test('the test sign-in button sends the browser to the URL the admin API gives', { skip }, async (t) => {
+  const made = await rig.server.admin('POST', '/tenants/sso-test/saml/connections', { body: { name: 'Okta', metadataXml: idp.metadataXml() } });
+  assert.equal(made.status, 201);
+  // The endpoint is lane B's (issue 13); until it is on main, this test says so and stops.
+  const probe = await rig.server.admin('POST', `/tenants/sso-test/saml/connections/${made.body.id}/test`);
+  if (probe.status === 404) { t.skip('POST …/saml/connections/{id}/test is not on this branch yet'); return; }
+  assert.equal(probe.status, 200, probe.text);
+  const { page, consoleErrors } = await rig.open();
+  // The test IdP is not on the network: the request to it is answered here, and recorded.
+  const reached: string[] = [];
+  await page.route(`${new URL(idp.ssoUrl).origin}/**`, (route) => { reached.push(route.request().url()); void route.fulfill({ status: 200, contentType: 'text/plain', body: 'the IdP' }); });
+  await page.goto('/console/tenants/sso-test/sso');
+  await page.getByRole('button', { name: 'Test sign-in with Okta' }).click();
+  await page.waitForURL((u) => u.href.startsWith(idp.ssoUrl));
+  assert.equal(reached.length, 1);
+  assert.match(reached[0], /SAMLRequest=/);
+  assertNoConsoleErrors(consoleErrors);
+});
