@@ -97,7 +97,7 @@ function replayButtons(path, d, notice, reload) {
     button('Replay from here', () => {
       if (!confirmed(`Send ${d.eventId} and every later event of its tenant again, in order?`)) return;
       return replay({ fromEvent: d.eventId }, `Replaying from ${d.eventId} on`);
-    }, { label: `Replay ${d.eventId} and every later event` }));
+    }, { label: `Replay from here: ${d.eventId} and every later event` }));
 }
 
 /** @param {string} path @param {HTMLElement} notice */
