@@ -94,7 +94,7 @@ function addForm(ctx, version, schemas) {
   const NEW = '(new)';
   const schemaSelect = select('schema', [...schemas.map((s) => /** @type {[string, string]} */ ([s.id, s.id])), [NEW, 'A new schema…']], schemas[0]?.id ?? NEW);
   const newSchema = input({ name: 'newSchema', placeholder: 'urn:ietf:params:scim:schemas:extension:acme:2.0:User' });
-  const newSchemaField = field('New schema URN', newSchema, 'urn:ietf:params:scim:schemas:extension:<your name>:2.0:User (or :Group for group attributes). This is what Okta calls the External namespace.');
+  const newSchemaField = h('div', null, field('New schema URN', newSchema, 'urn:ietf:params:scim:schemas:extension:<your name>:2.0:User (or :Group for group attributes). This is what Okta calls the External namespace.'));
   const toggle = () => { newSchemaField.hidden = schemaSelect.value !== NEW; };
   schemaSelect.addEventListener('change', toggle);
   toggle();

@@ -1,9 +1,9 @@
 // @ts-check
 // The audit log (GET /admin/v1/audit): every admin action, newest first, with the key that made it,
 // filtered by tenant and action, paged by cursor. Filters live in the page's address.
-import { api } from '../lib/api.js';
+import { all, api, seg } from '../lib/api.js';
 import { h } from '../lib/dom.js';
-import { emptyState, field, form, input, pageTitle, pager, table, time } from '../lib/ui.js';
+import { emptyState, field, form, input, link, pageTitle, pager, table, time } from '../lib/ui.js';
 
 /** @typedef {import('../console.js').PageContext} PageContext */
 
@@ -23,6 +23,17 @@ export async function render(ctx) {
   },
   field('Tenant', input({ name: 'tenant', value: tenant ?? '', placeholder: 'acme' }), 'A tenant\'s slug (or id, which still works once it is deleted); empty for every tenant and the server-wide actions.'),
   field('Action', input({ name: 'action', value: action ?? '', placeholder: 'token.create' }), 'One action exactly, e.g. tenant.create, token.revoke, settings.replace, webhook.create.'));
+  // Entries name tenants by id (it outlives the slug); shown by slug where the tenant still exists.
+  /** @type {Map<string, string>} */
+  const slugs = new Map();
+  try {
+    for (const t of await all('/tenants')) slugs.set(t.id, t.slug);
+  } catch { /* ids are shown instead */ }
+  /** @param {string} id */
+  const tenantCell = (id) => {
+    const slug = slugs.get(id);
+    return slug ? link(`/tenants/${seg(slug)}`, slug) : h('span', { class: 'mono', title: 'a tenant that no longer exists' }, id);
+  };
   const list = pager({
     label: 'audit entries',
     load: (after) => api('GET', '/audit', { query: { tenant, action, after, limit: 50 } }),
@@ -30,13 +41,12 @@ export async function render(ctx) {
     render: (rows) => table({
       caption: 'Audit entries, newest first', rows,
       columns: [
-        { label: 'Time', cell: (e) => time(e.at) },
+        { label: 'Time', cell: (e) => h('span', null, time(e.at), e.requestId ? h('div', { class: 'muted mono', title: 'request id' }, e.requestId) : null) },
         { label: 'Action', cell: (e) => h('strong', null, e.action) },
         { label: 'By', cell: (e) => (e.keyName ?? e.keyId ?? h('span', { class: 'muted' }, 'the server (CLI or library)')) },
         { label: 'Target', cell: (e) => h('span', null, e.targetType, ' ', h('span', { class: 'mono' }, e.targetId ?? '')) },
-        { label: 'Tenant', cell: (e) => (e.tenantId ? h('span', { class: 'mono' }, e.tenantId) : h('span', { class: 'muted' }, 'server-wide')) },
-        { label: 'Details', cell: (e) => (e.summary && Object.keys(e.summary).length ? h('code', { class: 'summary' }, JSON.stringify(e.summary)) : '') },
-        { label: 'Request', cell: (e) => (e.requestId ? h('span', { class: 'mono muted' }, e.requestId) : '') },
+        { label: 'Tenant', cell: (e) => (e.tenantId ? tenantCell(e.tenantId) : h('span', { class: 'muted' }, 'server-wide')) },
+        { label: 'Details', cell: (e) => summaryText(e.summary) },
       ],
     }),
   });
@@ -45,4 +55,14 @@ export async function render(ctx) {
     h('p', null, 'What was done with admin keys, the CLI and the library, newest first.'),
     filters,
     list);
+}
+
+/**
+ * What the server recorded with an entry, one "key: value" line each (values as JSON), as text.
+ * @param {unknown} summary
+ */
+function summaryText(summary) {
+  if (!summary || typeof summary !== 'object' || Object.keys(summary).length === 0) return '';
+  const lines = Object.entries(summary).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return h('code', { class: 'summary' }, lines.join('\n'));
 }

@@ -72,8 +72,15 @@ export async function render(ctx) {
 function eventItem(e, showTenant) {
   return h('li', null, h('details', null,
     h('summary', null,
-      h('strong', null, e.type), ' · ', time(e.timestamp),
+      h('strong', null, e.type), subjectOf(e), ' · ', time(e.timestamp),
       showTenant && e.tenant ? h('span', null, ` · ${e.tenant.slug ?? e.tenant.id}`) : null,
       ' · ', h('span', { class: 'mono muted' }, e.id)),
     jsonBlock(e, `Payload of event ${e.id}`)));
+}
+
+/** Whom an event is about, from its data: the user's userName, the group's name, the token's id. @param {any} e */
+function subjectOf(e) {
+  const d = e.data ?? {};
+  const what = d.user?.userName ?? d.group?.displayName ?? d.token?.id ?? d.tenant?.slug;
+  return typeof what === 'string' ? ` ${what}` : '';
 }
