@@ -2,7 +2,9 @@
 // metadata file, the SP values to copy equal to the admin API's, a broken document refused in words,
 // a read key without write controls, and the test sign-in button going to the URL the API gives.
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
+import { DEFAULTS } from '../../src/config/config.ts';
 import { browserSkipReason, checkAccessibility } from '../support/browser.ts';
 import { acceptDialogs, assertNoConsoleErrors, startConsoleRig, type ConsoleRig } from '../support/console-pages.ts';
 import { TestIdp } from '../support/saml-idp.ts';
@@ -10,16 +12,32 @@ import { TestIdp } from '../support/saml-idp.ts';
 const skip = browserSkipReason();
 let rig: ConsoleRig;
 const idp = TestIdp.create();
+/** A metadata URL on loopback (allowed by this server's config, as in development): answers the IdP's metadata, or 500 while `metadataDown`. */
+let metadataServer: Server;
+let metadataUrl = '';
+let metadataDown = false;
 
 before(async () => {
   if (skip) return;
-  rig = await startConsoleRig();
-  for (const slug of ['sso-upload', 'sso-broken', 'sso-read', 'sso-test']) {
+  metadataServer = createServer((_req, res) => {
+    if (metadataDown) { res.writeHead(500, { 'content-type': 'text/plain' }); res.end('down for maintenance'); return; }
+    res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' });
+    res.end(idp.metadataXml());
+  });
+  await new Promise<void>((resolve) => metadataServer.listen(0, '127.0.0.1', resolve));
+  metadataUrl = `http://127.0.0.1:${(metadataServer.address() as { port: number }).port}/app/metadata`;
+  rig = await startConsoleRig({ config: { saml: { ...DEFAULTS.saml, metadataAllowHttp: true, metadataAllowPrivateAddresses: true, metadataTimeoutMs: 5000 } } });
+  for (const slug of ['sso-upload', 'sso-broken', 'sso-read', 'sso-test', 'sso-url', 'sso-hostile']) {
     const created = await rig.server.admin('POST', '/tenants', { body: { slug, name: slug } });
     assert.equal(created.status, 201);
   }
 });
-after(async () => { if (!skip) await rig.close(); });
+after(async () => {
+  if (skip) return;
+  await rig.close();
+  metadataServer.closeAllConnections();
+  await new Promise((resolve) => metadataServer.close(resolve));
+});
 
 test('uploading the IdP metadata file adds the connection and shows the SP values the admin API gives', { skip }, async () => {
   const { page, consoleErrors } = await rig.open();
@@ -73,11 +91,12 @@ test('a document that is not metadata is refused in words, and the form keeps wh
   assert.match(text, /metadata|EntityDescriptor/i, text);
   assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Broken');
   assert.equal((await rig.server.admin('GET', '/tenants/sso-broken/saml/connections')).body.data.length, 0);
-  // A metadata URL that is not https is refused in words too.
+  // A metadata URL where nothing answers is refused in words too.
   await page.getByLabel('Add from').selectOption('url');
   await page.getByRole('textbox', { name: 'Metadata URL', exact: true }).fill('http://127.0.0.1:1/metadata');
   await page.getByRole('button', { name: 'Add connection' }).click();
-  await page.getByRole('form', { name: 'Add a connection' }).getByRole('alert').filter({ hasText: 'must use https://' }).waitFor();
+  await page.getByRole('form', { name: 'Add a connection' }).getByRole('alert').filter({ hasText: '127.0.0.1:1' }).waitFor();
+  assert.equal((await rig.server.admin('GET', '/tenants/sso-broken/saml/connections')).body.data.length, 0);
   assertNoConsoleErrors(consoleErrors, [400]);
 });
 
@@ -110,5 +129,50 @@ test('the test sign-in button sends the browser to the URL the admin API gives',
   await page.waitForURL((u) => u.href.startsWith(idp.ssoUrl));
   assert.equal(reached.length, 1);
   assert.match(reached[0], /SAMLRequest=/);
+  assertNoConsoleErrors(consoleErrors);
+});
+
+test('a connection from a metadata URL: a failed refresh is shown in words and the last good metadata kept; disable and enable', { skip }, async () => {
+  metadataDown = false;
+  const { page, consoleErrors } = await rig.open();
+  await page.goto('/console/tenants/sso-url/sso');
+  await page.getByLabel('Name', { exact: true }).fill('Okta');
+  await page.getByLabel('Add from').selectOption('url');
+  await page.getByRole('textbox', { name: 'Metadata URL', exact: true }).fill(metadataUrl);
+  await page.getByRole('button', { name: 'Add connection' }).click();
+  const card = page.getByRole('article', { name: /Okta/ });
+  await card.getByText(metadataUrl).waitFor();
+  await card.getByText(idp.entityId, { exact: true }).waitFor();
+
+  metadataDown = true;
+  await card.getByRole('button', { name: 'Refresh metadata of Okta' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'Refreshing Okta failed; the last good metadata is kept' });
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /500/);
+  await page.reload();
+  await card.getByText('The last metadata refresh failed').waitFor();
+  await card.getByText(idp.entityId, { exact: true }).waitFor();
+  await checkAccessibility(page, 'SSO page with a failed refresh');
+
+  await card.getByRole('button', { name: 'Disable connection Okta' }).click();
+  await card.getByText('disabled', { exact: true }).waitFor();
+  const [c] = (await rig.server.admin('GET', '/tenants/sso-url/saml/connections')).body.data;
+  assert.equal(c.enabled, false);
+  await card.getByRole('button', { name: 'Enable connection Okta' }).click();
+  await card.getByText('enabled', { exact: true }).waitFor();
+  assertNoConsoleErrors(consoleErrors);
+});
+
+test('names and metadata values are shown as text, never as markup', { skip }, async () => {
+  const hostile = '<img src=x onerror="window.__pwned=1">';
+  const sneaky = TestIdp.create({ entityId: 'https://idp.example.test/<script>window.__pwned=2</script>' });
+  const made = await rig.server.admin('POST', '/tenants/sso-hostile/saml/connections', { body: { name: hostile, metadataXml: sneaky.metadataXml() } });
+  assert.equal(made.status, 201, made.text);
+  const { page, consoleErrors } = await rig.open();
+  await page.goto('/console/tenants/sso-hostile/sso');
+  await page.getByRole('heading', { level: 3, name: /onerror/ }).waitFor();
+  await page.getByText(sneaky.entityId, { exact: true }).waitFor();
+  assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  assert.equal(await page.locator('main img, main script').count(), 0);
   assertNoConsoleErrors(consoleErrors);
 });

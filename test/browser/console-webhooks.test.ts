@@ -4,6 +4,7 @@
 // with a payload opened, and the audit log filtered by tenant.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { DEFAULTS } from '../../src/config/config.ts';
 import { browserSkipReason, checkAccessibility } from '../support/browser.ts';
 import { acceptDialogs, assertNoConsoleErrors, startConsoleRig, type ConsoleRig } from '../support/console-pages.ts';
 import { startReceiver, until, type Receiver } from '../support/webhook-receiver.ts';
@@ -19,7 +20,7 @@ before(async () => {
   receiver = await startReceiver((r) => ({ status: failFor && r.tenant === failFor ? 500 : 204 }));
   // Loopback http receivers are allowed here as in test/events; retries are quick so a dead letter
   // comes in a moment (two retries, then given up).
-  rig = await startConsoleRig({ config: { webhooks: { allowHttp: true, allowPrivateAddresses: true, timeoutMs: 5000 }, delivery: { concurrency: 4, leaseMs: 30_000, pollMs: 50, retentionDays: 30, retryScheduleMs: [50, 50], thread: 'main' } } });
+  rig = await startConsoleRig({ config: { webhooks: { allowHttp: true, allowPrivateAddresses: true, timeoutMs: 5000 }, delivery: { ...DEFAULTS.delivery, pollMs: 50, retryScheduleMs: [50, 50], thread: 'main' } } });
   for (const slug of ['hooks', 'hooks-dead', 'hooks-read']) assert.equal((await rig.server.admin('POST', '/tenants', { body: { slug, name: slug } })).status, 201);
 });
 after(async () => {

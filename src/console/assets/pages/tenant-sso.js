@@ -70,6 +70,10 @@ function connectionCard(ctx, base, c, notice) {
     if (after.refreshError) { replace(notice, h('div', { class: 'error', role: 'alert' }, `Refreshing ${c.name} failed; the last good metadata is kept: ${after.refreshError}`)); return; }
     ctx.refresh();
   }, 'Could not refresh the metadata');
+  const toggle = () => run(async () => {
+    await api('PATCH', path, { body: { enabled: !c.enabled } });
+    ctx.refresh();
+  }, `Could not ${c.enabled ? 'disable' : 'enable'} the connection`);
   const remove = () => run(async () => {
     if (!confirmed(`Delete the connection ${c.name}? Its users can no longer sign in through it.`)) return;
     await api('DELETE', path);
@@ -96,6 +100,7 @@ function connectionCard(ctx, base, c, notice) {
     ctx.canWrite ? h('div', { class: 'form-actions' },
       button('Test sign-in', testSignIn, { kind: 'primary', label: `Test sign-in with ${c.name}` }),
       c.metadataUrl ? button('Refresh metadata', refresh, { label: `Refresh metadata of ${c.name}` }) : null,
+      button(c.enabled ? 'Disable' : 'Enable', toggle, { label: `${c.enabled ? 'Disable' : 'Enable'} connection ${c.name}` }),
       button('Delete', remove, { kind: 'danger', label: `Delete connection ${c.name}` })) : null,
     status);
 }
