@@ -70,6 +70,14 @@ test('uploading the IdP metadata file adds the connection and shows the SP value
   await card.getByRole('button', { name: 'Test sign-in with Okta' }).waitFor();
   await checkAccessibility(page, 'SSO page with a connection');
 
+  // A rollover: the IdP's metadata now lists a second certificate; uploading it adds it.
+  const next = TestIdp.create({ key: 'idp-next' });
+  await card.getByText('Replace the metadata').click();
+  await card.getByLabel('New metadata file for Okta').setInputFiles({ name: 'okta-metadata-2.xml', mimeType: 'application/xml', buffer: Buffer.from(idp.metadataXml({ extraCertificates: [next.certificatePem] })) });
+  await card.getByRole('button', { name: 'Replace metadata' }).click();
+  await page.getByRole('article', { name: /Okta/ }).locator('.mono').filter({ hasText: /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/ }).nth(1).waitFor();
+  assert.equal((await rig.server.admin('GET', '/tenants/sso-upload/saml/connections')).body.data[0].certificates.length, 2);
+
   // Delete, after the confirmation, removes it.
   acceptDialogs(page);
   await card.getByRole('button', { name: 'Delete connection Okta' }).click();

@@ -97,12 +97,33 @@ function connectionCard(ctx, base, c, notice) {
     ], `Connection ${c.name}`),
     c.refreshError ? h('div', { class: 'error' }, h('strong', null, 'The last metadata refresh failed'), ' (', time(c.refreshFailedAt), '): ', c.refreshError, ' The last good metadata is still used.') : null,
     (c.warnings ?? []).length ? h('ul', { class: 'warnings', 'aria-label': `Warnings of ${c.name}` }, ...c.warnings.map((/** @type {string} */ w) => h('li', null, w))) : null,
+    ctx.canWrite && !c.metadataUrl ? replaceMetadata(ctx, path, c) : null,
     ctx.canWrite ? h('div', { class: 'form-actions' },
       button('Test sign-in', testSignIn, { kind: 'primary', label: `Test sign-in with ${c.name}` }),
       c.metadataUrl ? button('Refresh metadata', refresh, { label: `Refresh metadata of ${c.name}` }) : null,
       button(c.enabled ? 'Disable' : 'Enable', toggle, { label: `${c.enabled ? 'Disable' : 'Enable'} connection ${c.name}` }),
       button('Delete', remove, { kind: 'danger', label: `Delete connection ${c.name}` })) : null,
     status);
+}
+
+/**
+ * For an uploaded connection: a new metadata file (the IdP's next certificate during a rollover; the
+ * server keeps every certificate the document lists).
+ * @param {PageContext} ctx @param {string} path @param {any} c
+ */
+function replaceMetadata(ctx, path, c) {
+  const file = /** @type {HTMLInputElement} */ (h('input', { type: 'file', name: 'file', accept: '.xml,application/xml,application/samlmetadata+xml,text/xml' }));
+  return h('details', { class: 'replace-metadata' },
+    h('summary', null, 'Replace the metadata'),
+    form({
+      label: `Replace the metadata of ${c.name}`, submit: 'Replace metadata',
+      onSubmit: async () => {
+        const f = file.files?.[0];
+        if (!f) throw new Error('choose the new metadata file first');
+        await api('PATCH', path, { body: { metadataXml: await f.text() } });
+        ctx.refresh();
+      },
+    }, field(`New metadata file for ${c.name}`, file, 'When the IdP publishes a new signing certificate, download its metadata again and upload it here.')));
 }
 
 /** @param {PageContext} ctx @param {string} base */
