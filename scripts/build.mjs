@@ -2,9 +2,10 @@
 // `npm run build` (also run by `npm install` in a clone and by `npm pack`, through `prepare`):
 // compiles src/ to dist/ with type declarations (tsconfig.build.json), then copies what tsc does
 // not: the SQL migration files, which each store reads at run time from the migrations/ folder
-// beside its own module (src/store/sql/migration-files.ts).
+// beside its own module (src/store/sql/migration-files.ts), and the console's files (src/console:
+// HTML shells and browser modules, served as they are by src/http/console/ from dist/console).
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,4 +34,20 @@ function copyMigrations(dir) {
 }
 copyMigrations(src);
 if (copied === 0) { console.error('build: no SQL migration files found under src/'); process.exit(1); }
-console.error(`build: dist/ compiled, ${copied} SQL migration files copied`);
+
+// The console is served as written (no build step, docs/design.md "Console"): its HTML, browser
+// JavaScript, CSS and images are copied, never compiled; its tsconfig.json (type checking only) is not.
+const CONSOLE_FILES = /\.(html|js|css|svg|png|ico)$/;
+let consoleCopied = 0;
+cpSync(join(src, 'console'), join(dist, 'console'), {
+  recursive: true,
+  filter: (f) => {
+    const s = statSync(f);
+    if (s.isDirectory()) return true;
+    const keep = s.isFile() && CONSOLE_FILES.test(f);
+    if (keep) consoleCopied++;
+    return keep;
+  },
+});
+if (!existsSync(join(dist, 'console', 'index.html'))) { console.error('build: src/console/index.html was not copied'); process.exit(1); }
+console.error(`build: dist/ compiled, ${copied} SQL migration files and ${consoleCopied} console files copied`);

@@ -9,6 +9,7 @@ import { ConfigError, DEFAULTS, loadConfig, type Config } from './config/config.
 import { ListenerRegistry, ListenerSink, type EventListener } from './events/listeners.ts';
 import { DRAIN_LIMIT_FACTOR, Drains } from './http/drain.ts';
 import { registerSurfaces } from './http/surfaces.ts';
+import { ConsoleSessions, startConsolePruning } from './provisioning/admin/console-sessions.ts';
 import { makeDelivery } from './events/delivery-thread.ts';
 import { makeProvisioning, makeRequestLog, openStore } from './main.ts';
 import { makeSso } from './provisioning/sso/services.ts';
@@ -75,6 +76,8 @@ export interface RollcallOptions {
   saml?: Partial<Config['saml']>;
   /** The SCIM request log: enabled (default true), retentionDays, maxRowsPerTenant, maxBodyChars, redact (docs/request-log.md). */
   requestLog?: Partial<Config['requestLog']>;
+  /** The admin console at <prefix>/console and setup links at <prefix>/setup: enabled (default true), sessionHours, idleMinutes (docs/console.md). */
+  console?: Partial<Config['console']>;
 }
 
 export interface Rollcall extends UseCases {
@@ -127,6 +130,7 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
     webhooks: { ...DEFAULTS.webhooks, ...options.webhooks }, delivery: { ...DEFAULTS.delivery, ...options.delivery },
     saml: { ...DEFAULTS.saml, ...options.saml },
     requestLog: { ...DEFAULTS.requestLog, ...options.requestLog },
+    console: { ...DEFAULTS.console, ...options.console },
   }, {});
   let log: { warn(obj: object, msg: string): void } | undefined;
   const store = await openStore(config, { onSlowQuery: options.onSlowQuery ?? ((sqlText, ms) => log?.warn({ sql: sqlText, ms }, 'slow query')) });
@@ -146,6 +150,8 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
   // The SCIM request log, written beside the vendor's app like delivery (provisioning/request-log/recorder.ts).
   const requestLog = makeRequestLog(config, store, options.clock ?? systemClock, (obj, msg) => log?.warn(obj, msg));
   requestLog.start();
+  // Ended console sessions and old setup links, pruned beside it (provisioning/admin/console-sessions.ts).
+  const consolePruning = startConsolePruning(new ConsoleSessions(store, options.clock ?? systemClock, config.console), { warn: (obj, msg) => log?.warn(obj, msg) });
   const drains = new Drains(DRAIN_LIMIT_FACTOR * config.bodyLimitBytes);
   const publicPath = new URL(config.publicUrl).pathname.replace(/\/+$/, '');
   let closed = false;
@@ -176,6 +182,7 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
       if (closed) return;
       closed = true;
       await requestLog.stop();
+      await consolePruning.stop();
       await metadataRefresher.stop();
       await engine.stop();
       await store.close();

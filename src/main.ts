@@ -16,6 +16,7 @@ import { MetadataRefresher } from './provisioning/sso/metadata-refresher.ts';
 import { vetoHook, type VetoRegistry } from './provisioning/policies/vetoes.ts';
 import type { ConsumerKind, Store } from './store/store.ts';
 import { openStore } from './store/open.ts';
+import { ConsoleSessions, startConsolePruning } from './provisioning/admin/console-sessions.ts';
 
 export { openStore, redactUrl, UnsupportedDatabase, type StoreOptions } from './store/open.ts';
 
@@ -86,6 +87,8 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
   const metadataRefresher = new MetadataRefresher(samlConnections, store, clock, { timeoutMs: config.saml.metadataTimeoutMs, log: app.log });
   metadataRefresher.start();
   requestLog.start();
+  // Ended console sessions and setup links 30 days past expiry (provisioning/admin/console-sessions.ts).
+  const consolePruning = startConsolePruning(new ConsoleSessions(store, clock, config.console), app.log);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   let closed = false;
@@ -106,6 +109,7 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
       await app.close();
       // After the server: the requests it answered while closing are written too.
       await requestLog.stop();
+      await consolePruning.stop();
       await metadataRefresher.stop();
       await engine.stop();
       await store.close();

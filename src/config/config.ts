@@ -55,6 +55,17 @@ export interface Config {
   saml: SamlConfig;
   /** The SCIM request log (provisioning/request-log/, docs/request-log.md). */
   requestLog: RequestLogConfig;
+  /** The admin console and customer setup links (http/console/, docs/console.md). */
+  console: ConsoleConfig;
+}
+
+export interface ConsoleConfig {
+  /** ROLLCALL_CONSOLE=off: /console and /setup answer 404 and the session routes do not exist. */
+  enabled: boolean;
+  /** A console session ends this many hours after sign-in, used or not. */
+  sessionHours: number;
+  /** … or after this many minutes without a request. */
+  idleMinutes: number;
 }
 
 export interface RequestLogConfig {
@@ -179,6 +190,8 @@ export const DEFAULTS: Config = {
     maxBodyChars: 16 * 1024,
     redact: ALWAYS_REDACTED,
   },
+  // A working day; half an hour away from the desk signs the console out (a shared machine).
+  console: { enabled: true, sessionHours: 12, idleMinutes: 30 },
 };
 
 export class ConfigError extends Error {}
@@ -314,6 +327,12 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
     redact: attributeNames('ROLLCALL_REQUEST_LOG_REDACT', env.ROLLCALL_REQUEST_LOG_REDACT),
   };
   if (Object.values(requestLog).some((v) => v !== undefined)) out.requestLog = { ...DEFAULTS.requestLog, ...stripUndefined(requestLog) };
+  const consoleSettings = {
+    enabled: flag('ROLLCALL_CONSOLE', env.ROLLCALL_CONSOLE),
+    sessionHours: int('ROLLCALL_CONSOLE_SESSION_HOURS', env.ROLLCALL_CONSOLE_SESSION_HOURS, 1, 24 * 30),
+    idleMinutes: int('ROLLCALL_CONSOLE_IDLE_MINUTES', env.ROLLCALL_CONSOLE_IDLE_MINUTES, 1, 24 * 60),
+  };
+  if (Object.values(consoleSettings).some((v) => v !== undefined)) out.console = { ...DEFAULTS.console, ...stripUndefined(consoleSettings) };
   const max = int('ROLLCALL_MAX_PAGE_SIZE', env.ROLLCALL_MAX_PAGE_SIZE, 1, 10000);
   const def = int('ROLLCALL_DEFAULT_PAGE_SIZE', env.ROLLCALL_DEFAULT_PAGE_SIZE, 1, 10000);
   if (max !== undefined || def !== undefined) out.paging = { maxCount: max ?? DEFAULTS.paging.maxCount, defaultCount: def ?? Math.min(DEFAULTS.paging.defaultCount, max ?? Infinity) };

@@ -3,7 +3,7 @@
 // own parsers, error format and 404 — today SCIM under /scim (http/scim/) — registered by
 // surfaces.ts, which the library's plugin calls too. What stays here belongs to the server as a
 // whole (timeouts, request ids, raw-socket errors, URL rewriting): embedded, the vendor's server owns it.
-import { randomUUID } from 'node:crypto';
+import { requestIdV7 } from './request-id.ts';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -49,7 +49,7 @@ export async function buildApp({ config, provisioning, sso, logger, requestLog }
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 500 },
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : requestIdV7();
     },
     return503OnClosing: true,
     // Errors Fastify raises before routing (bad percent-encoding, over-long ids): in the format of

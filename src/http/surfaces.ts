@@ -14,6 +14,7 @@ import { installScimErrors } from './scim/errors.ts';
 import { registerScimRoutes } from './scim/routes.ts';
 import { registerSamlRoutes } from './saml/routes.ts';
 import { registerJwks } from './saml/jwks.ts';
+import { registerConsole } from './console/routes.ts';
 
 export interface SurfaceDeps {
   config: Readonly<Config>;
@@ -45,4 +46,6 @@ export async function registerSurfaces(scope: FastifyInstance, deps: SurfaceDeps
   await scope.register(async (saml) => registerSamlRoutes(saml, { config, signIn: sso.signIn }), { prefix: '/saml' });
   // The public keys of the sign-in JWTs (handoff.ts): the same handoff as the sign-in and the exchange.
   await scope.register(async (jwks) => registerJwks(jwks, { handoff: sso.handoff }), { prefix: '/sso' });
+  // The admin console's pages and files (http/console/), unless ROLLCALL_CONSOLE=off.
+  if (config.console.enabled) await scope.register(async (console) => registerConsole(console, { config }));
 }

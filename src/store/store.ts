@@ -130,7 +130,7 @@ export interface AuditEntry {
 export interface ActionRecord { audit?: AuditEntry; events?: readonly NewEvent[] }
 
 /** Who made a change: a SCIM token, an admin key, the CLI, the vendor's code, or (sign-in events) a SAML connection. */
-export interface EventActor { type: 'token' | 'adminKey' | 'cli' | 'library' | 'saml'; id: string | null; name: string | null }
+export interface EventActor { type: 'token' | 'adminKey' | 'cli' | 'library' | 'saml' | 'setupLink'; id: string | null; name: string | null }
 
 /** An event as a change writes it (docs/events.md). */
 export interface NewEvent {
@@ -361,7 +361,7 @@ export interface StoredSettings { document: unknown; version: number }
 /** A custom attribute: the resource type its schema extends, the schema URN, and the attribute name. */
 export interface CustomAttributeKey { resourceType: 'User' | 'Group'; schema: string; name: string }
 
-export interface Store extends StoreReads, SamlStore {
+export interface Store extends StoreReads, SamlStore, ConsoleStore {
   /** Runs fn in one transaction: all of its writes commit together or not at all. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -767,4 +767,81 @@ export interface RequestLogHealth {
   lastClient: { userAgent: string | null; at: string } | null;
   /** The newest request answered with a status of 400 or more. */
   lastError: RequestLogEntry | null;
+}
+
+
+// ---- console sessions and setup links (issue 13: store/sql/console.ts, docs/console.md) ---------
+
+/** What a setup link lets its holder set up (besides reading the tenant's setup pages). */
+export type SetupPurpose = 'scim' | 'sso';
+
+/** A customer setup link (setup_links). Only the SHA-256 (hex) of its "rcl_" token is stored. */
+export interface SetupLinkRecord {
+  id: string;
+  tenantId: string;
+  hash: string;
+  purposes: SetupPurpose[];
+  note: string | null;
+  /** The admin key that made it, as it was then (null when made by the CLI or the library). */
+  createdByKeyId: string | null;
+  createdByKeyName: string | null;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+  completedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** A setup link with the tenant it is for (slug and name as they are now). */
+export interface SetupLinkWithTenant { link: SetupLinkRecord; tenant: { id: string; slug: string; name: string } }
+
+/** A signed-in browser (console_sessions); `id` is the SHA-256 (hex) of the cookie's secret. */
+export interface ConsoleSessionRecord {
+  id: string;
+  kind: 'admin' | 'setup';
+  /** An admin session's key; null for a setup session. */
+  adminKeyId: string | null;
+  /** A setup session's link and its tenant; null for an admin session. */
+  setupLinkId: string | null;
+  tenantId: string | null;
+  createdAt: string;
+  /** Absolute end. */
+  expiresAt: string;
+  /** End unless used before then; slid forward on use (at most one write a minute). */
+  idleExpiresAt: string;
+  revokedAt: string | null;
+}
+
+/** What the console's sessions and the setup links need of storage (store/sql/console.ts). */
+export interface ConsoleStore {
+  /** Inserts a link; with `record`, its audit entry in the same transaction. */
+  createSetupLink(link: SetupLinkRecord, record?: ActionRecord): Promise<void>;
+  /** A tenant's links, newest first, at most `limit`. */
+  listSetupLinks(tenantId: string, limit: number): Promise<SetupLinkRecord[]>;
+  /** The link whose token has this hash, with its tenant; one indexed read. */
+  findSetupLinkByHash(hash: string): Promise<SetupLinkWithTenant | undefined>;
+  /** A link by id, with its tenant (a setup session's check on each request). */
+  getSetupLink(id: string): Promise<SetupLinkWithTenant | undefined>;
+  /**
+   * Revokes the tenant's link `id` unless already revoked or completed, ending its sessions, in one
+   * transaction with `record`; false (nothing written) otherwise.
+   */
+  revokeSetupLink(tenantId: string, id: string, at: string, record?: ActionRecord): Promise<boolean>;
+  /** Marks the link completed (used up) unless revoked or completed already, ending its sessions; false otherwise. */
+  completeSetupLink(id: string, at: string, record?: ActionRecord): Promise<boolean>;
+  /** Sets the link's last use, at most once a minute (fresher values are left alone). */
+  touchSetupLink(id: string, at: string): Promise<void>;
+  /** An admin key by id (an admin session's check on each request). */
+  getAdminKey(id: string): Promise<AdminKeyRecord | undefined>;
+  createConsoleSession(session: ConsoleSessionRecord): Promise<void>;
+  getConsoleSession(id: string): Promise<ConsoleSessionRecord | undefined>;
+  /** Moves the session's idle end to `idleExpiresAt` when that is more than a minute later than the stored one (one write a minute at most). */
+  slideConsoleSession(id: string, idleExpiresAt: string): Promise<void>;
+  /** Ends a session (sign out); false when it was ended already or is unknown. */
+  revokeConsoleSession(id: string, at: string): Promise<boolean>;
+  /**
+   * Deletes sessions that ended (expired, idle or revoked) before `now` and links that expired
+   * before `linksExpiredBefore`, at most `limit` rows in all; returns how many went.
+   */
+  pruneConsole(now: string, linksExpiredBefore: string, limit: number): Promise<number>;
 }

@@ -101,6 +101,13 @@ test('every operation answers with a status and a body its declared response sch
   await server.running.requestLog.flush();
   const loggedRequest = (await admin.GET('/admin/v1/tenants/{tenant}/requests', { params: { path: { tenant: slug }, query: { limit: 1 } } })).data!.data[0].id;
 
+  // Setup links (console): one to open, one to revoke.
+  const newLink = async () => (await (await fetch(`${server.baseUrl}/admin/v1/tenants/${slug}/setup-links`, {
+    method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{}',
+  })).json()) as { id: string; token: string };
+  const linkToOpen = await newLink();
+  const linkToRevoke = await newLink();
+
   const ids: Record<string, string> = { tenant: slug, tokenId: spareToken.data!.id, id: local.data!.id };
   /** Bodies and path/query overrides per operation; the rest is filled from `ids`. */
   const cases: Record<string, { body?: unknown; path?: Record<string, string>; query?: string; expect: number }> = {
@@ -162,6 +169,15 @@ test('every operation answers with a status and a body its declared response sch
     getRequest: { path: { id: String(loggedRequest) }, expect: 200 },
     getTenantHealth: { expect: 200 },
     getSettings: { expect: 200 },
+    // Console sessions: a key's request has no session (the declared 401s); the exchanges succeed.
+    createSession: { expect: 201 },
+    getCurrentSession: { expect: 401 },
+    deleteCurrentSession: { expect: 401 },
+    completeSetup: { expect: 401 },
+    createSetupSession: { body: { token: linkToOpen.token }, expect: 201 },
+    createSetupLink: { body: { purposes: ['scim'], expiresInHours: 24, note: 'walk' }, expect: 201 },
+    listSetupLinks: { expect: 200 },
+    revokeSetupLink: { path: { id: linkToRevoke.id }, expect: 204 },
     replaceSettings: {
       body: { scim: { patchResponse: { users: 200, groups: 200 } }, customSchemas: [{ id: 'urn:ietf:params:scim:schemas:extension:walk:2.0:User', attributes: [{ name: 'badge', type: 'string' }] }] },
       expect: 200,

@@ -22,6 +22,10 @@ import { ssoRoutes } from './routes/sso.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { samlRoutes } from './routes/saml.ts';
+import { sessionRoutes, setupSignInRoute } from './routes/sessions.ts';
+import { setupLinkRoutes } from './routes/setup-links.ts';
+import { ConsoleSessions } from '../../provisioning/admin/console-sessions.ts';
+import { setupLinkActor } from '../../provisioning/tenants/setup-links.ts';
 import { WebhookEndpoints } from '../../events/endpoints.ts';
 import type { SamlConnections } from '../../provisioning/sso/connections.ts';
 import type { Handoff } from '../../provisioning/sso/handoff.ts';
@@ -51,25 +55,37 @@ export async function tenantIdFilter(store: Store, tenant: string | undefined): 
   throw new TenantError(`No tenant has the slug "${tenant}".`, 404, 'tenant');
 }
 
-export const actorOf = (request: FastifyRequest): Actor =>
-  ({ type: 'adminKey', keyId: request.adminKey?.id ?? null, keyName: request.adminKey?.name ?? null, requestId: request.id });
+export const actorOf = (request: FastifyRequest): Actor => request.consoleSession?.kind === 'setup'
+  ? setupLinkActor(request.consoleSession.setup.link, request.id)
+  : ({ type: 'adminKey', keyId: request.adminKey?.id ?? null, keyName: request.adminKey?.name ?? null, requestId: request.id });
 
 export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   installProblemErrors(app, deps.config.bodyLimitBytes, deps.config.retryAfterSeconds);
   app.setValidatorCompiler(strictValidatorCompiler());
   app.decorateRequest('adminKey', null);
+  app.decorateRequest('consoleSession', null);
+  app.decorateRequest('consoleSecret', null);
+  // Console sessions (routes/sessions.ts) exist only while the console is on (config.console).
+  const sessions = deps.config.console.enabled ? new ConsoleSessions(deps.provisioning.store, deps.provisioning.clock, deps.config.console) : undefined;
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Rollcall admin API', version: rollcallVersion(), description: 'Tenants, SCIM tokens, users and groups of a Rollcall server. docs/admin-api.md explains each resource and error.' },
       servers: [{ url: deps.config.publicUrl }],
-      components: { securitySchemes: { adminKey: { type: 'http', scheme: 'bearer', description: 'An admin API key (rca_…)' } } },
-      security: [{ adminKey: [] }],
+      components: {
+        securitySchemes: {
+          adminKey: { type: 'http', scheme: 'bearer', description: 'An admin API key (rca_…)' },
+          consoleSession: { type: 'apiKey', in: 'cookie', name: 'rollcall_session', description: 'A console session (POST /sessions); every request but GET and HEAD also sends its csrfToken as X-CSRF-Token (docs/console.md)' },
+        },
+      },
+      security: [{ adminKey: [] }, { consoleSession: [] }],
     },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  if (sessions) setupSignInRoute(app, { ...deps, sessions });
   await app.register(async (secured) => {
-    secured.addHook('onRequest', adminAuthentication(deps.provisioning.store, deps.provisioning.clock));
+    secured.addHook('onRequest', adminAuthentication(deps.provisioning.store, deps.provisioning.clock,
+      sessions && { sessions, publicOrigin: new URL(deps.config.publicUrl).origin }));
     secured.addHook('preValidation', refuseUnstorableStrings);
     keyRoutes(secured, deps);
     eventRoutes(secured, deps);
@@ -81,5 +97,9 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     requestLogRoutes(secured, deps);
     samlRoutes(secured, deps);
     ssoRoutes(secured, deps);
+    if (sessions) {
+      sessionRoutes(secured, { ...deps, sessions });
+      setupLinkRoutes(secured, deps);
+    }
   });
 }

@@ -28,6 +28,8 @@ export const PROBLEM_TYPES = {
   'payload-too-large': 'The request body is too large',
   'unavailable': 'Temporarily unavailable',
   'internal': 'Internal server error',
+  'csrf': 'Cross-site request refused',
+  'gone': 'No longer available',
 } as const;
 export type ProblemType = keyof typeof PROBLEM_TYPES;
 

@@ -150,7 +150,7 @@ export const eventSchema = {
     tenantPosition: { type: 'integer', description: 'Commit order within the tenant: 1, 2, 3, … with no gaps' },
     actor: {
       type: 'object', required: ['type', 'id', 'name'],
-      properties: { type: { type: 'string', enum: ['token', 'adminKey', 'cli', 'library', 'saml'] }, id: { type: ['string', 'null'] }, name: { type: ['string', 'null'] } },
+      properties: { type: { type: 'string', enum: ['token', 'adminKey', 'cli', 'library', 'saml', 'setupLink'] }, id: { type: ['string', 'null'] }, name: { type: ['string', 'null'] } },
     },
     requestId: { type: ['string', 'null'] },
     data: { type: 'object', additionalProperties: true, description: 'The resource as the app needs it (docs/events.md)' },

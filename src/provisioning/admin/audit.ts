@@ -7,9 +7,10 @@ import type { ChangeHook } from '../mutate.ts';
 
 /**
  * Who acted: an admin key (through the API), the operator at the server (the CLI), or the vendor's
- * own code calling the use cases (the library). `type` is what the action's events name as actor.
+ * own code calling the use cases (the library), or a customer's IT admin through a setup link
+ * ('setupLink': keyId is the link's id, keyName "setup link <note or id>"). `type` is what the action's events name as actor.
  */
-export interface Actor { type: 'adminKey' | 'cli' | 'library'; keyId: string | null; keyName: string | null; requestId: string | null }
+export interface Actor { type: 'adminKey' | 'cli' | 'library' | 'setupLink'; keyId: string | null; keyName: string | null; requestId: string | null }
 export const CLI_ACTOR: Actor = Object.freeze({ type: 'cli', keyId: null, keyName: 'rollcall CLI', requestId: null });
 /** The vendor's code (library.ts, use-cases.ts), and any caller of the tenant and token use cases that names no one. */
 export const LIBRARY_ADMIN_ACTOR: Actor = Object.freeze({ type: 'library', keyId: null, keyName: null, requestId: null });
@@ -17,7 +18,7 @@ export const LIBRARY_ADMIN_ACTOR: Actor = Object.freeze({ type: 'library', keyId
 /** The actor as events name it (store.ts EventActor): the same key id and name the audit entry holds. */
 export const eventActor = (actor: Actor): EventActor => ({ type: actor.type, id: actor.keyId, name: actor.keyName });
 
-export interface AuditTarget { type: 'tenant' | 'token' | 'user' | 'group' | 'adminKey' | 'settings' | 'webhook' | 'samlConnection'; id: string | null; tenantId: string | null }
+export interface AuditTarget { type: 'tenant' | 'token' | 'user' | 'group' | 'adminKey' | 'settings' | 'webhook' | 'samlConnection' | 'setupLink'; id: string | null; tenantId: string | null }
 
 /**
  * An audit entry, for the store to write (inside the action's own transaction, or by audit()). Ids

@@ -57,10 +57,13 @@ export interface RequestLogOptions {
   pruneEveryMs?: number;
 }
 
-/** A batch is written at least this often... */
-const FLUSH_MS = 250;
-/** ...and as soon as this many requests wait. */
-const FLUSH_ROWS = 200;
+/**
+ * A batch is written at least this often, and as soon as FLUSH_ROWS requests wait. Short: a captured
+ * request that waits long outlives V8's young generation and is copied to the old one, which the
+ * profile of a logged GET showed as garbage collection (docs/performance.md, "Request log").
+ */
+const FLUSH_MS = 100;
+const FLUSH_ROWS = 100;
 /** Requests, and characters of bodies, that may wait at once; beyond them requests are dropped from the log. */
 const MAX_BUFFERED = 20_000;
 const MAX_BUFFERED_CHARS = 32 * 1024 * 1024;
@@ -88,6 +91,7 @@ export class RequestLog {
   private readonly config: Readonly<RequestLogConfig>;
   private readonly log?: RequestLogOptions['log'];
   private readonly names: ReadonlySet<string>;
+  private readonly redactsAnswers: boolean;
   private readonly flushMs: number;
   private readonly pruneEveryMs: number;
   private buffer: CapturedRequest[] = [];
@@ -119,6 +123,10 @@ export class RequestLog {
     this.log = options.log;
     // password is redacted whatever the list given says: enforced here, where redaction happens.
     this.names = new Set([...ALWAYS_REDACTED, ...options.config.redact].map((n) => n.toLowerCase()));
+    // Only `password` redacted (the default): a successful answer cannot hold it (RFC 7643 §4.1.1:
+    // returned "never", and Rollcall never returns it), so such answers are recorded without the
+    // scan. An error's answer is scanned all the same (its detail might quote what was sent).
+    this.redactsAnswers = [...this.names].some((n) => !ALWAYS_REDACTED.includes(n));
     this.flushMs = options.flushMs ?? FLUSH_MS;
     this.pruneEveryMs = options.pruneEveryMs ?? PRUNE_EVERY_MS;
   }
@@ -224,10 +232,10 @@ export class RequestLog {
     return out;
   }
 
-  private body(kept: string | undefined, size: number): RecordedBody | null {
+  private body(kept: string | undefined, size: number, redact = true): RecordedBody | null {
     if (kept === undefined || size === 0 || this.config.maxBodyChars === 0) return null;
     const max = this.config.maxBodyChars;
-    let text = redactJson(kept, this.names, kept.length === size);
+    let text = redact ? redactJson(kept, this.names, kept.length === size) : kept;
     const truncated = size > kept.length || text.length > max;
     if (text.length > max) text = text.slice(0, max);
     return { text, size, truncated };
@@ -239,7 +247,7 @@ export class RequestLog {
       status: c.status, scimType: c.scimType, detail: cut(c.detail, MAX_DETAIL), reason: c.reason,
       latencyMs: Math.round(c.latencyMs * 100) / 100, requestId: c.requestId, tokenId: c.tokenId, userAgent: cut(c.userAgent, MAX_USER_AGENT),
       resourceType: c.resourceType, resourceId: cut(c.resourceId, 255),
-      requestBody: this.body(c.requestBody, c.requestSize), responseBody: this.body(c.responseBody, c.responseSize),
+      requestBody: this.body(c.requestBody, c.requestSize), responseBody: this.body(c.responseBody, c.responseSize, c.status >= 400 || this.redactsAnswers),
     };
   }
 

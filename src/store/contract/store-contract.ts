@@ -12,6 +12,7 @@ import { filterContract } from './filter-contract.ts';
 import { hostileValuesContract } from './hostile-values-contract.ts';
 import { policiesContract } from './policies-contract.ts';
 import { requestLogContract } from './request-log-contract.ts';
+import { consoleContract } from './console-contract.ts';
 import { samlContract } from './saml-contract.ts';
 import { settingsContract } from './settings-contract.ts';
 import { ssoContract } from './sso-contract.ts';
@@ -344,4 +345,5 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
   samlContract(driver, open);
   ssoContract(driver, open);
   requestLogContract(driver, open);
+  consoleContract(driver, open);
 }

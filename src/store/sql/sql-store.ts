@@ -2,8 +2,9 @@
 // supplies the connection, migrations, transaction boundaries and the mapping of its errors.
 import { sql } from 'kysely';
 import type { Filter } from '../../scim/filter.ts';
-import { UniquenessViolation, type ActionRecord, type AdminKeyRecord, type ConsumerKind, type ConsumerPatch, type ConsumerState, type DeliveryOutcomeName, type NewConsumer, type NewDeadLetter, type NewDeliveryAttempt, type ReplayClaim, type ScimDisabled, type StreamClaim, type AuditEntry, type EventQuery, type EventRecord, type ListOptions, type NewTenant, type Scan, type Store, type StoredSettings, type StoreTx, type SamlConnectionRecord, type SamlRequestRecord, type SsoCodeRecord, type SigningKeyRecord, type NewRequestLogEntry, type RequestLogQuery, type Tenant, type TenantSchemas, type TokenRecord } from '../store.ts';
+import { UniquenessViolation, type ActionRecord, type AdminKeyRecord, type ConsumerKind, type ConsumerPatch, type ConsumerState, type DeliveryOutcomeName, type NewConsumer, type NewDeadLetter, type NewDeliveryAttempt, type ReplayClaim, type ScimDisabled, type StreamClaim, type AuditEntry, type EventQuery, type EventRecord, type ListOptions, type NewTenant, type Scan, type Store, type StoredSettings, type StoreTx, type SamlConnectionRecord, type SamlRequestRecord, type SsoCodeRecord, type SigningKeyRecord, type NewRequestLogEntry, type RequestLogQuery, type Tenant, type TenantSchemas, type TokenRecord, type ConsoleSessionRecord, type SetupLinkRecord } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
+import * as consoleSql from './console.ts';
 import * as delivery from './delivery.ts';
 import * as events from './events.ts';
 import * as requestLog from './request-log.ts';
@@ -165,7 +166,7 @@ export abstract class SqlStore implements Store {
       // sign-in codes; its SCIM request log (issue 13: bodies hold its people's data). Not its events (nor event_heads, nor its audit entries): the app must still
       // read tenant.deleted and whatever came before it; retention prunes them (events/retention).
       for (const table of ['group_members', 'user_values', 'custom_values', 'users', 'groups', 'tokens', 'resource_counts',
-        'saml_requests', 'saml_assertions', 'sso_codes', 'saml_connections', 'request_log']) {
+        'saml_requests', 'saml_assertions', 'sso_codes', 'saml_connections', 'request_log', 'console_sessions', 'setup_links']) {
         await db.run(sql`DELETE FROM ${sql.table(table)} WHERE tenant_id = ${tenantId}`);
       }
       await db.run(sql`DELETE FROM tenants WHERE id = ${tenantId}`);
@@ -428,4 +429,42 @@ export abstract class SqlStore implements Store {
   listSigningKeys(now: string): Promise<SigningKeyRecord[]> { return this.run(() => sso.listSigningKeys(this.db, now)); }
   insertSigningKey(k: SigningKeyRecord): Promise<void> { return this.run(() => sso.insertSigningKey(this.db, k)); }
   pruneSaml(now: string, limit: number): Promise<number> { return this.run(() => sso.pruneSaml(this.db, now, limit)); }
+
+  // ---- console sessions and setup links (issue 13: console.ts) ----
+  createSetupLink(l: SetupLinkRecord, record?: ActionRecord): Promise<void> {
+    return this.atomically(async (db, tx) => {
+      await consoleSql.createSetupLink(db, l);
+      await this.record(tx, record);
+    });
+  }
+  listSetupLinks(tenantId: string, limit: number) { return this.run(() => consoleSql.listSetupLinks(this.db, tenantId, limit)); }
+  findSetupLinkByHash(hash: string) { return this.run(() => consoleSql.findSetupLinkByHash(this.db, hash)); }
+  getSetupLink(id: string) { return this.run(() => consoleSql.getSetupLink(this.db, id)); }
+  revokeSetupLink(tenantId: string, id: string, at: string, record?: ActionRecord): Promise<boolean> {
+    return this.atomically(async (db, tx) => {
+      if (!(await consoleSql.revokeSetupLink(db, tenantId, id, at))) return false;
+      await this.record(tx, record);
+      return true;
+    });
+  }
+  completeSetupLink(id: string, at: string, record?: ActionRecord): Promise<boolean> {
+    return this.atomically(async (db, tx) => {
+      if (!(await consoleSql.completeSetupLink(db, id, at))) return false;
+      await this.record(tx, record);
+      return true;
+    });
+  }
+  touchSetupLink(id: string, at: string) { return this.run(() => consoleSql.touchSetupLink(this.db, id, at)); }
+  getAdminKey(id: string): Promise<AdminKeyRecord | undefined> {
+    return this.run(async () => {
+      if (!canNameRow(id)) return undefined;
+      const r = await this.db.run(sql<Row>`SELECT * FROM admin_keys WHERE id = ${id}`);
+      return r.rows[0] ? toAdminKey(r.rows[0]) : undefined;
+    });
+  }
+  createConsoleSession(s: ConsoleSessionRecord) { return this.run(() => consoleSql.createConsoleSession(this.db, s)); }
+  getConsoleSession(id: string) { return this.run(() => consoleSql.getConsoleSession(this.db, id)); }
+  slideConsoleSession(id: string, idleExpiresAt: string) { return this.run(() => consoleSql.slideConsoleSession(this.db, id, idleExpiresAt)); }
+  revokeConsoleSession(id: string, at: string) { return this.run(() => consoleSql.revokeConsoleSession(this.db, id, at)); }
+  pruneConsole(now: string, linksExpiredBefore: string, limit: number) { return this.run(() => consoleSql.pruneConsole(this.db, now, linksExpiredBefore, limit)); }
 }

@@ -107,6 +107,7 @@ export function requestLogRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const tenantParams = { type: 'object', required: ['tenant'], properties: { tenant: slugParam } } as const;
 
   app.get('/tenants/:tenant/requests', {
+    config: { setup: 'read' },
     schema: {
       operationId: 'listRequests', tags, summary: "A tenant's SCIM requests, newest first (bodies: GET one)", params: tenantParams,
       querystring: {
@@ -116,7 +117,7 @@ export function requestLogRoutes(app: FastifyInstance, deps: AdminDeps): void {
           method: { type: 'string', maxLength: 10, pattern: '^[A-Za-z]+$', description: 'GET, POST, PUT, PATCH, DELETE' },
           since: { type: 'string', format: 'date-time', description: 'Answered at or after this time' },
           until: { type: 'string', format: 'date-time', description: 'Answered before this time' },
-          resourceId: { type: 'string', maxLength: 255, description: 'Only requests about this user or group (its id)' },
+          resourceId: { type: 'string', maxLength: 255, description: 'Only the requests that created, changed or deleted this user or group, or failed on it (its id); successful reads of it are not selected' },
           requestId: { type: 'string', maxLength: 100, description: 'Only the request(s) with this request id' },
           ...pagingQuery,
         },
@@ -135,6 +136,7 @@ export function requestLogRoutes(app: FastifyInstance, deps: AdminDeps): void {
   });
 
   app.get('/tenants/:tenant/requests/:id', {
+    config: { setup: 'read' },
     schema: {
       operationId: 'getRequest', tags, summary: 'One SCIM request with its request and response bodies (redacted, cut at the configured size)',
       params: { type: 'object', required: ['tenant', 'id'], properties: { tenant: slugParam, id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } } },
@@ -149,6 +151,7 @@ export function requestLogRoutes(app: FastifyInstance, deps: AdminDeps): void {
   });
 
   app.get('/tenants/:tenant/health', {
+    config: { setup: 'read' },
     schema: {
       operationId: 'getTenantHealth', tags, params: tenantParams,
       summary: 'SCIM health from the request log: last request, requests and error rate over 1 hour and 24 hours, the identity provider seen, the last error',

@@ -108,6 +108,7 @@ export function samlRoutes(app: FastifyInstance, deps: AdminDeps & { connections
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
 
   app.get(base, {
+    config: { setup: 'sso' },
     schema: { operationId: 'listSamlConnections', tags, summary: "A tenant's SAML connections (identity providers)", params: baseParams, response: { 200: pageOf(connectionSchema), ...problems(401, 404) } },
   }, async (request) => {
     const tenant = await tenantIn(store, request);
@@ -121,6 +122,7 @@ export function samlRoutes(app: FastifyInstance, deps: AdminDeps & { connections
   void app.register(async (xml) => {
     xml.addContentTypeParser(XML_TYPES, { parseAs: 'string' }, (_request, body, done) => { done(null, body); });
     xml.post(base, {
+      config: { setup: 'sso' },
       schema: {
         operationId: 'createSamlConnection', tags, params: baseParams,
         summary: 'Add an identity provider: from its metadata ("metadataXml" or "metadataUrl") or by hand ("entityId", "ssoUrl", "certificates"); or send the metadata XML itself as the body, with ?name=',
@@ -151,10 +153,12 @@ export function samlRoutes(app: FastifyInstance, deps: AdminDeps & { connections
   });
 
   app.get(`${base}/:id`, {
+    config: { setup: 'sso' },
     schema: { operationId: 'getSamlConnection', tags, params: idParams, response: { 200: connectionSchema, ...problems(401, 404) } },
   }, async (request) => connections.get(await tenantIn(store, request), idOf(request)));
 
   app.patch(`${base}/:id`, {
+    config: { setup: 'sso' },
     schema: {
       operationId: 'updateSamlConnection', tags, params: idParams, body: updateBody,
       summary: 'Rename, change options, replace the metadata (XML or URL) or the certificates (send both during a rollover)',

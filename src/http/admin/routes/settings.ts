@@ -33,6 +33,7 @@ export function settingsRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const tenantOf = (request: FastifyRequest) => tenantIn(store, request);
 
   app.get('/tenants/:tenant/settings', {
+    config: { setup: 'read' },
     schema: { operationId: 'getSettings', tags: ['settings'], summary: "A tenant's settings document and its version", params, response: { 200: readSchema, ...problems(401, 404) } },
   }, async (request, reply) => {
     const read = await readSettings(store, await tenantOf(request));

@@ -85,6 +85,7 @@ export function tenantRoutes(app: FastifyInstance, deps: AdminDeps): void {
   }, async () => ({ data: listPresets() }));
 
   app.get('/tenants/:tenant', {
+    config: { setup: 'read' },
     schema: { operationId: 'getTenant', tags: ['tenants'], params: tenantParams, response: { 200: tenantSchema, ...problems(401, 404) } },
   }, async (request) => json(await tenantOf(request)));
 
@@ -113,6 +114,7 @@ export function tenantRoutes(app: FastifyInstance, deps: AdminDeps): void {
   });
 
   app.get('/tenants/:tenant/tokens', {
+    config: { setup: 'scim' },
     schema: {
       operationId: 'listTokens', tags: ['tokens'], summary: "A tenant's SCIM tokens, all of them (never the secrets)", params: tenantParams,
       querystring: { type: 'object', additionalProperties: false, properties: {} },
@@ -125,6 +127,7 @@ export function tenantRoutes(app: FastifyInstance, deps: AdminDeps): void {
   });
 
   app.post('/tenants/:tenant/tokens', {
+    config: { setup: 'scim' },
     schema: {
       operationId: 'createToken', tags: ['tokens'], summary: 'Issue a SCIM token; the response holds it, shown this once', params: tenantParams,
       body: { type: 'object', additionalProperties: false, properties: { name: { type: 'string', maxLength: 100 }, expiresIn } },
