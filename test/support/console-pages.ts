@@ -1,7 +1,8 @@
 // Shared by the browser tests of the console's tenant pages (SSO, policies, attributes, webhooks,
 // events, audit): a real server with admin keys, a tenant, headless Chromium signed in, and the
-// check that the page logged no error. Chromium logs every 4xx/5xx answer to fetch() as a console
-// error ("Failed to load resource"); a test that provokes one on purpose names the status it expects.
+// check that the page logged no error and met no error answer it did not expect: every 4xx/5xx
+// answer the page receives is recorded beside its console errors ("HTTP 400 PUT …"), and a test that
+// provokes one on purpose names the status it expects (a 500 is never expected).
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startAdminServer, type AdminTestServer } from './admin.ts';
@@ -25,6 +26,9 @@ export async function startConsoleRig(opts: Parameters<typeof startAdminServer>[
     async open(o = {}) {
       const opened = await newPage(browser, { baseURL: server.baseUrl });
       contexts.push(opened.context);
+      opened.page.on('response', (r) => {
+        if (r.status() >= 400) opened.consoleErrors.push(`HTTP ${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+      });
       await signInOnly(opened.page, o.key ?? server.adminKey);
       // The 401 of the sign-in page's look for a session is expected; what counts starts now.
       opened.consoleErrors.length = 0;
@@ -39,15 +43,15 @@ export async function startConsoleRig(opts: Parameters<typeof startAdminServer>[
 }
 
 /**
- * Fails on any console error of the page except a failed request answered with one of `statuses`
- * (the answers a test provoked on purpose, e.g. a 400 for an invalid settings document).
+ * Fails on any console error of the page and on any error answer except those with one of
+ * `statuses` (the answers a test provoked on purpose, e.g. a 400 for an invalid settings document).
  */
 export function assertNoConsoleErrors(errors: string[], statuses: number[] = []): void {
   const unexpected = errors.filter((e) => {
-    const m = /Failed to load resource: the server responded with a status of (\d{3})/.exec(e);
+    const m = /^HTTP (\d{3}) /.exec(e);
     return !(m && statuses.includes(Number(m[1])));
   });
-  assert.deepEqual(unexpected, [], 'the page logged errors');
+  assert.deepEqual(unexpected, [], 'the page logged errors or met error answers it did not expect');
 }
 
 /** Accepts every confirm() dialog the page opens (destructive steps ask first). */
