@@ -99,6 +99,7 @@ test('a read key sees the policies and the document but no editor and no preset 
   await page.goto('/console/tenants/pol-read/policies');
   await page.getByRole('region', { name: 'Settings document', exact: true }).waitFor();
   assert.equal(await page.getByRole('button', { name: /Save settings|Apply preset/ }).count(), 0);
+  await checkAccessibility(page, 'Policies page, read key');
   await page.goto('/console/tenants/pol-read/attributes');
   await page.getByText('This tenant defines no custom attributes. Someone with an admin key can add them here.').waitFor();
   assert.equal(await page.getByRole('form', { name: 'Add an attribute' }).count(), 0);

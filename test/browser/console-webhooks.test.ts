@@ -108,6 +108,7 @@ test('rotating the secret shows the new one once and says until when the old one
   assert.match(value, /^whsec_/);
   assert.notEqual(value, made.body.secret);
   await page.getByText(/The old secret keeps signing beside it until/).waitFor();
+  await checkAccessibility(page, 'Global webhooks with a rotated secret');
   const got = await rig.server.admin('GET', `/webhooks/${made.body.id}`);
   const overlapDays = (Date.parse(got.body.previousSecretUntil) - Date.now()) / 86_400_000;
   assert.ok(overlapDays > 6.9 && overlapDays <= 7, String(overlapDays));

@@ -23,7 +23,7 @@ export function kvList(rows, label) {
  * @param {string} label what it is, e.g. 'Payload of event evt_…'
  */
 export function jsonBlock(value, label) {
-  return h('pre', { class: 'json', tabindex: 0, role: 'region', 'aria-label': label }, JSON.stringify(value, null, 2));
+  return h('pre', { class: 'json', tabIndex: 0, role: 'region', 'aria-label': label }, JSON.stringify(value, null, 2));
 }
 
 /** 'yes' / 'no' for a boolean setting. @param {unknown} v */
