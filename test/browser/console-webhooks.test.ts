@@ -184,6 +184,7 @@ test('the events feed lists a tenant\'s events, filtered by type, each opening t
   assert.equal(json.type, 'user.created');
   assert.equal(json.tenant.slug, 'hooks');
   assert.equal(json.data.user.userName, 'ada@example.com');
+  await checkAccessibility(page, 'Events page with a payload open');
 
   // An unknown type is refused in words.
   await page.getByLabel('Event types').fill('user.exploded');
