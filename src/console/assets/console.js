@@ -129,12 +129,15 @@ async function show() {
   if (session === null) {
     try { session = await loadSession(); } catch (err) { replace(app, h('main', { id: 'main' }, errorBox(err, 'Could not reach the Rollcall server'))); return; }
   }
-  const found = resolve(routes, session ? path : '/sign-in');
-  if (session && found?.route.pattern === '/sign-in') { navigate('/tenants', { replace: true }); return; }
+  // Without a session every path shows the sign-in page, which returns to that path (?next=).
+  let target = path;
   if (!session) {
     const back = path.startsWith('/sign-in') ? new URL(path, 'http://x').searchParams.get('next') ?? '/tenants' : path;
-    if (!path.startsWith('/sign-in')) history.replaceState(null, '', consoleUrl(`/sign-in?next=${encodeURIComponent(back)}`));
+    target = `/sign-in?next=${encodeURIComponent(back)}`;
+    if (target !== path) history.replaceState(null, '', consoleUrl(target));
   }
+  const found = resolve(routes, target);
+  if (session && found?.route.pattern === '/sign-in') { navigate('/tenants', { replace: true }); return; }
   const params = found?.match.params ?? {};
   const main = session ? layout(found?.match.path ?? path, params) : (() => { const m = h('main', { id: 'main', tabindex: -1 }); replace(app, m); return m; })();
   if (!found) { replace(main, h('h1', null, 'Page not found'), h('p', null, 'No console page has this address. ', link('/tenants', 'Go to the tenants.'))); return; }
