@@ -53,50 +53,47 @@ export const confirmed = (question) => window.confirm(question);
 export const settingsPath = (tenant) => `/tenants/${seg(tenant)}/settings`;
 
 /**
+ * Where settings are written: the tenant, and the session whose CSRF token goes with the write (the
+ * page's ctx has both: { params: { tenant }, session: { csrfToken } }).
+ * @typedef {{ params: Record<string, string>, session: { csrfToken: string } }} SettingsTarget
+ */
+
+/**
  * Reads the tenant's settings, lets `change` make the new document from them, and replaces them
  * with If-Match: the version read, so a change made meanwhile by someone else is refused (412)
  * rather than overwritten. Resolves with the API's answer ({ version, settings, dropped? }).
- * @param {string} tenant
+ * @param {SettingsTarget} ctx
  * @param {(settings: Record<string, any>) => Record<string, any>} change
  * @param {{ dropValues?: boolean, version?: number }} [o] version: the one the page showed (else the one read now)
  */
-export async function updateSettings(tenant, change, o = {}) {
-  const read = await api('GET', settingsPath(tenant));
+export async function updateSettings(ctx, change, o = {}) {
+  const read = await api('GET', settingsPath(ctx.params.tenant));
   if (o.version !== undefined && read.version !== o.version) throw staleError(o.version, read.version);
   const next = change(structuredClone(read.settings));
-  return putSettings(tenant, next, read.version, o.dropValues);
+  return putSettings(ctx, next, read.version, o.dropValues);
 }
 
 /**
  * PUT the settings document with If-Match; a 412 becomes a sentence saying what happened and what to do.
- * @param {string} tenant @param {unknown} settings @param {number} version @param {boolean} [dropValues]
+ * api() sends no extra headers, and If-Match is what makes a concurrent change a 412 instead of a
+ * silent overwrite; so this one request is made here, with the session's CSRF token.
+ * @param {SettingsTarget} ctx @param {unknown} settings @param {number} version @param {boolean} [dropValues]
  */
-export async function putSettings(tenant, settings, version, dropValues) {
-  try {
-    return await putWithVersion(tenant, settings, version, dropValues);
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 412) throw staleError(version, null);
-    throw err;
-  }
-}
-
-/** @param {string} tenant @param {unknown} settings @param {number} version @param {boolean} [dropValues] */
-async function putWithVersion(tenant, settings, version, dropValues) {
-  // api() sends no extra headers, and If-Match is what makes a concurrent change a 412 instead of
-  // a silent overwrite; so this one request is made here, with the session's CSRF token read from
-  // the session itself (api.js keeps its copy private).
-  const session = await api('GET', '/sessions/current');
-  const url = new URL(`${prefix}/admin/v1${settingsPath(tenant)}`, location.origin);
+export async function putSettings(ctx, settings, version, dropValues) {
+  const url = new URL(`${prefix}/admin/v1${settingsPath(ctx.params.tenant)}`, location.origin);
   if (dropValues) url.searchParams.set('dropValues', 'true');
   /** @type {Record<string, string>} */
-  const headers = { accept: 'application/json, application/problem+json', 'content-type': 'application/json', 'if-match': String(version) };
-  if (typeof session?.csrfToken === 'string') headers['x-csrf-token'] = session.csrfToken;
+  const headers = {
+    accept: 'application/json, application/problem+json', 'content-type': 'application/json',
+    'if-match': String(version), 'x-csrf-token': ctx.session.csrfToken,
+  };
   const res = await fetch(url, { method: 'PUT', headers, body: JSON.stringify(settings), credentials: 'same-origin', cache: 'no-store' })
     .catch(() => { throw new ApiError(0, { detail: 'The Rollcall server did not answer. Check that it is running and reachable, then try again.' }); });
   const text = await res.text();
   /** @type {any} */
   let json;
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+  if (res.status === 412) throw staleError(version, null);
   if (!res.ok) throw new ApiError(res.status, json && typeof json === 'object' ? json : { detail: `The admin API answered ${res.status} ${res.statusText}.` });
   return json;
 }

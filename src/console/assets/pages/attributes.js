@@ -71,7 +71,7 @@ async function remove(ctx, version, schemaId, name, notice) {
     return s;
   };
   try {
-    await updateSettings(ctx.params.tenant, without, { version });
+    await updateSettings(ctx, without, { version });
     ctx.refresh();
   } catch (err) {
     if (err instanceof ApiError && err.status === 409 && err.problem.reason === 'valuesHeld') {
@@ -80,7 +80,7 @@ async function remove(ctx, version, schemaId, name, notice) {
         return;
       }
       try {
-        await updateSettings(ctx.params.tenant, without, { version, dropValues: true });
+        await updateSettings(ctx, without, { version, dropValues: true });
         ctx.refresh();
       } catch (again) { replace(notice, errorBox(again, `${name} was not removed`)); }
       return;
@@ -112,7 +112,7 @@ function addForm(ctx, version, schemas) {
       if (multi.checked) attr.multiValued = true;
       if (required.checked) attr.required = true;
       if (unique.checked) attr.uniqueness = 'server';
-      await updateSettings(ctx.params.tenant, (s) => {
+      await updateSettings(ctx, (s) => {
         const list = s.customSchemas ?? [];
         const found = list.find((/** @type {any} */ sc) => sc.id === schemaId);
         if (found) found.attributes = [...(found.attributes ?? []), attr];

@@ -104,7 +104,7 @@ function editor(ctx, read) {
             try { doc = JSON.parse(text.value); } catch (err) {
               throw new ApiError(400, { detail: `The document is not valid JSON: ${err instanceof Error ? err.message : String(err)}. Nothing was saved.` });
             }
-            await putSettings(ctx.params.tenant, doc, read.version, drop.checked);
+            await putSettings(ctx, doc, read.version, drop.checked);
             ctx.refresh();
           } catch (err) {
             replace(status, errorBox(err, 'The settings were not saved'), held(err));
@@ -149,7 +149,7 @@ function presetCard(ctx, read, preset) {
       const next = { ...structuredClone(read.settings), ...structuredClone(preset.settings ?? {}) };
       const linkValue = welcome?.value.trim();
       if (linkValue) next.welcomeEmail = { ...(next.welcomeEmail ?? {}), enabled: true, link: linkValue };
-      await putSettings(ctx.params.tenant, next, read.version);
+      await putSettings(ctx, next, read.version);
       ctx.refresh();
     } catch (err) {
       replace(status, errorBox(err, `The preset ${preset.name} was not applied`));
