@@ -89,7 +89,18 @@ test('an endpoint is created with its secret shown once, and a SCIM change shows
   assert.match(cells[4], /^\d+ ms$/);
   await page.getByText('No dead letter').waitFor();
   await checkAccessibility(page, 'Webhook endpoint page');
-  assertNoConsoleErrors(consoleErrors);
+
+  // The event filter is changed on the endpoint's page; an unknown type is refused in words.
+  const edit = page.getByRole('form', { name: 'Change the endpoint' });
+  await edit.getByLabel('Event types').fill('group.*, user.nonsense');
+  await edit.getByRole('button', { name: 'Save endpoint' }).click();
+  await edit.getByRole('alert').filter({ hasText: 'user.nonsense' }).waitFor();
+  await edit.getByLabel('Event types').fill('group.created, user.deleted');
+  await edit.getByRole('button', { name: 'Save endpoint' }).click();
+  await page.getByRole('definition').filter({ hasText: 'group.created' }).waitFor();
+  const id = new URL(page.url()).pathname.split('/').pop() ?? '';
+  assert.deepEqual((await rig.server.admin('GET', `/tenants/hooks/webhooks/${id}`)).body.types.sort(), ['group.created', 'user.deleted']);
+  assertNoConsoleErrors(consoleErrors, [400]);
 });
 
 test('rotating the secret shows the new one once and says until when the old one signs; disable and delete', { skip }, async () => {

@@ -78,6 +78,7 @@ export async function render(ctx) {
     notice,
     section('Deliveries', field('Show', outcome), attemptsBox),
     section('Dead letters', h('p', { class: 'hint' }, 'An event is dead-lettered after about 3 days of failed retries; the endpoint then moves on to the next event. Replay sends it again once the receiver is fixed.'), deadBox),
+    ctx.canWrite ? section('Change the endpoint', editForm(ctx, path, e)) : null,
     ctx.canWrite ? section('Replay from an event', replayFromForm(path, notice)) : null);
 }
 
@@ -98,6 +99,26 @@ function replayButtons(path, d, notice, reload) {
       if (!confirmed(`Send ${d.eventId} and every later event of its tenant again, in order?`)) return;
       return replay({ fromEvent: d.eventId }, `Replaying from ${d.eventId} on`);
     }, { label: `Replay from here: ${d.eventId} and every later event` }));
+}
+
+/**
+ * URL, event types and description (PATCH); an empty types field means every event. The secret is
+ * unchanged (rotated from the endpoints list).
+ * @param {PageContext} ctx @param {string} path @param {any} e
+ */
+function editForm(ctx, path, e) {
+  return form({
+    label: 'Change the endpoint', submit: 'Save endpoint',
+    onSubmit: async (values) => {
+      const types = (values.types ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+      const description = (values.description ?? '').trim();
+      await api('PATCH', path, { body: { url: (values.url ?? '').trim(), types: types.length ? types : null, description: description || null } });
+      ctx.refresh();
+    },
+  },
+  field('URL', input({ name: 'url', type: 'url', required: true, value: e.url })),
+  field('Event types', input({ name: 'types', value: e.types === null ? '' : e.types.join(', ') }), 'Comma-separated types or patterns ("user.*"); leave empty for every event. Patterns are saved expanded to the types they cover.'),
+  field('Description', input({ name: 'description', value: e.description ?? '', maxLength: 1000 })));
 }
 
 /** @param {string} path @param {HTMLElement} notice */
