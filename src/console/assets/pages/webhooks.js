@@ -16,10 +16,10 @@ import { badge, button, emptyState, errorBox, field, form, input, link, pageTitl
  * @param {string | undefined} tenant
  */
 export function webhookPaths(tenant) {
-  const api = tenant === undefined ? '/webhooks' : `/tenants/${seg(tenant)}/webhooks`;
+  const list = tenant === undefined ? '/webhooks' : `/tenants/${seg(tenant)}/webhooks`;
   /** @param {string} id */
   const page = (id) => `/webhooks/${seg(id)}${tenant === undefined ? '' : `?tenant=${seg(tenant)}`}`;
-  return { api, page };
+  return { api: list, page };
 }
 
 /** @param {any} e endpoint */
