@@ -171,6 +171,7 @@ test('a read key sees endpoints and deliveries but no control that changes them'
   await page.goto(`/console/webhooks/${made.body.id}?tenant=hooks-read`);
   await page.getByText('No delivery yet.').waitFor();
   assert.equal(await page.getByRole('form', { name: 'Replay from an event' }).count(), 0);
+  assert.equal(await page.getByRole('form', { name: 'Change the endpoint' }).count(), 0);
   assertNoConsoleErrors(consoleErrors);
 });
 
