@@ -27,7 +27,7 @@ before(async () => {
   await new Promise<void>((resolve) => metadataServer.listen(0, '127.0.0.1', resolve));
   metadataUrl = `http://127.0.0.1:${(metadataServer.address() as { port: number }).port}/app/metadata`;
   rig = await startConsoleRig({ config: { saml: { ...DEFAULTS.saml, metadataAllowHttp: true, metadataAllowPrivateAddresses: true, metadataTimeoutMs: 5000 } } });
-  for (const slug of ['sso-upload', 'sso-broken', 'sso-read', 'sso-test', 'sso-url', 'sso-hostile']) {
+  for (const slug of ['sso-upload', 'sso-broken', 'sso-read', 'sso-test', 'sso-url', 'sso-hostile', 'sso-manual']) {
     const created = await rig.server.admin('POST', '/tenants', { body: { slug, name: slug } });
     assert.equal(created.status, 201);
   }
@@ -182,5 +182,24 @@ test('names and metadata values are shown as text, never as markup', { skip }, a
   await page.getByText(sneaky.entityId, { exact: true }).waitFor();
   assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
   assert.equal(await page.locator('main img, main script').count(), 0);
+  assertNoConsoleErrors(consoleErrors);
+});
+
+test('a connection typed in by hand: entity ID, sign-in URL and the certificate pasted as PEM', { skip }, async () => {
+  const { page, consoleErrors } = await rig.open();
+  await page.goto('/console/tenants/sso-manual/sso');
+  await page.getByLabel('Name', { exact: true }).fill('Entra ID');
+  await page.getByLabel('Add from').selectOption('manual');
+  await page.getByLabel('IdP entity ID').fill(idp.entityId);
+  await page.getByLabel('IdP single sign-on URL').fill(idp.ssoUrl);
+  await page.getByLabel('Signing certificate').fill(idp.certificatePem);
+  await checkAccessibility(page, 'SSO page, typing a connection in');
+  await page.getByRole('button', { name: 'Add connection' }).click();
+  const card = page.getByRole('article', { name: /Entra ID/ });
+  await card.getByText('uploaded or typed in (not refreshed)').waitFor();
+  const [c] = (await rig.server.admin('GET', '/tenants/sso-manual/saml/connections')).body.data;
+  assert.equal(c.entityId, idp.entityId);
+  assert.equal(c.ssoUrl, idp.ssoUrl);
+  await card.getByText(c.certificates[0].fingerprint).waitFor();
   assertNoConsoleErrors(consoleErrors);
 });
