@@ -638,6 +638,23 @@ export interface paths {
         patch: operations["updateSamlConnection"];
         trace?: never;
     };
+    "/admin/v1/tenants/{tenant}/saml/connections/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a test sign-in: open `url` in the browser; the ACS answers with a page saying what the IdP sent and which user it would sign in (or why not), and signs no one in */
+        post: operations["testSamlConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/tenants/{tenant}/saml/connections/{id}/refresh": {
         parameters: {
             query?: never;
@@ -9884,7 +9901,7 @@ export interface operations {
                 since?: string;
                 /** @description Answered before this time */
                 until?: string;
-                /** @description Only requests about this user or group (its id) */
+                /** @description Only the requests that created, changed or deleted this user or group, or failed on it (its id); successful reads of it are not selected */
                 resourceId?: string;
                 /** @description Only the request(s) with this request id */
                 requestId?: string;
@@ -11360,6 +11377,145 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    testSamlConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant slug */
+                tenant: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The identity provider URL with the test AuthnRequest (HTTP-Redirect binding): open it in the browser */
+                        url: string;
+                        /** @description The AuthnRequest ID the response must answer */
+                        requestId: string;
+                        /**
+                         * Format: date-time
+                         * @description Until when the identity provider's answer is accepted
+                         */
+                        expiresAt: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description urn:rollcall:problem:<kind>; stable, for code to branch on */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description What is wrong and how to fix it, for people */
+                        detail: string;
+                        /** @description The request id */
+                        instance?: string;
+                        /** @description The offending field, for invalid input */
+                        field?: string;
+                        /** @description A finer machine-readable reason, where there is one */
+                        reason?: string;
+                        /** @description Every problem found in a settings document, each at its JSON pointer */
+                        problems?: {
+                            pointer?: string;
+                            message?: string;
+                        }[];
+                        /** @description The custom attributes that still hold values, with how many resources hold them */
+                        held?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description A few of the resources a policy being turned on does not hold for (reason policyConflict) */
+                        examples?: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

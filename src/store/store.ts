@@ -566,6 +566,8 @@ export interface SamlStore {
   saveSamlRequest(request: SamlRequestRecord): Promise<void>;
   /** Deletes and returns the tenant's unexpired request `id` (single use); undefined when none. */
   takeSamlRequest(tenantId: string, id: string, now: string): Promise<SamlRequestRecord | undefined>;
+  /** The tenant's unexpired request `id`, left in place (a test sign-in's failure page reads it before any check). */
+  findSamlRequest(tenantId: string, id: string, now: string): Promise<SamlRequestRecord | undefined>;
 
   /** Records an accepted assertion id; false when it was accepted before and has not expired (a replay). */
   acceptAssertionId(tenantId: string, id: string, expiresAt: string, now: string): Promise<boolean>;
@@ -612,7 +614,11 @@ export interface SamlConnectionRecord {
 }
 
 /** An AuthnRequest sent, awaiting its response. */
-export interface SamlRequestRecord { tenantId: string; id: string; connectionId: string; returnTo: string | null; createdAt: string; expiresAt: string }
+export interface SamlRequestRecord {
+  tenantId: string; id: string; connectionId: string; returnTo: string | null; createdAt: string; expiresAt: string;
+  /** 'test': an administrator's test sign-in (migration 012): answered by a result page, never a sign-in. */
+  purpose: 'sign-in' | 'test';
+}
 
 /** A one-time sign-in code; only its SHA-256 (hex) is stored. `profile` is what the exchange returns. */
 export interface SsoCodeRecord {

@@ -165,6 +165,7 @@ test('every operation answers with a status and a body its declared response sch
     deleteSamlConnection: { path: { id: samlConnection }, expect: 204 },
     // Uploaded metadata has no URL to refresh from: the declared 409.
     refreshSamlConnection: { path: { id: samlConnection }, expect: 409 },
+    testSamlConnection: { path: { id: samlConnection }, body: {}, expect: 200 },
     listRequests: { query: '?status=2xx&method=POST&limit=5', expect: 200 },
     getRequest: { path: { id: String(loggedRequest) }, expect: 200 },
     getTenantHealth: { expect: 200 },

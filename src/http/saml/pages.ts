@@ -10,11 +10,12 @@ import type { SignInFailure } from '../../provisioning/sso/sign-in.ts';
 
 
 const STYLE = 'body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222;line-height:1.5}'
-  + 'h1{font-size:1.4rem}small,.ref{color:#666}details{margin-top:1.5rem}ul{padding-left:1.2rem}';
+  + 'h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:1.5rem}small,.ref{color:#666}details{margin-top:1.5rem}ul{padding-left:1.2rem}'
+  + 'table{border-collapse:collapse;margin:1rem 0;width:100%}caption{text-align:left;font-weight:600}th,td{text-align:left;vertical-align:top;border-bottom:1px solid #ddd;padding:.3rem .5rem;word-break:break-all}';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-function secure(reply: FastifyReply, csp = CSP): FastifyReply {
+export function secure(reply: FastifyReply, csp = CSP): FastifyReply {
   return reply
     .header('content-security-policy', csp)
     .header('x-frame-options', 'DENY')
@@ -23,7 +24,8 @@ function secure(reply: FastifyReply, csp = CSP): FastifyReply {
     .header('x-content-type-options', 'nosniff');
 }
 
-function html(title: string, body: string, head = ''): string {
+/** A whole page: the title, the shared style, the body (already escaped by the caller). */
+export function htmlPage(title: string, body: string, head = ''): string {
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`
     + `<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${STYLE}</style>${head}</head><body>${body}</body></html>\n`;
 }
@@ -61,7 +63,7 @@ export function sendRefusal(reply: FastifyReply, status: number, reason: SignInF
   const detail = o.detail ? `<details><summary>Details for your administrator</summary><p>${escapeHtml(o.detail)}</p></details>` : '';
   const body = `<h1>${escapeHtml(w.title)}</h1><p>${escapeHtml(w.text)}</p>${action}${detail}`
     + `<p class="ref"><small>Reference: ${escapeHtml(reason)} · request ${escapeHtml(o.requestId)}</small></p>`;
-  return secure(reply.code(status)).type('text/html; charset=utf-8').send(html(w.title, body));
+  return secure(reply.code(status)).type('text/html; charset=utf-8').send(htmlPage(w.title, body));
 }
 
 /** Several identity providers: the person picks one (links back to the login with it named). */
@@ -71,7 +73,7 @@ export function sendChooser(reply: FastifyReply, connections: { id: string; name
     return `<li><a href="${escapeHtml(`./login?${q.toString()}`)}">${escapeHtml(c.name)}</a></li>`;
   }).join('');
   const body = `<h1>Choose how to sign in</h1><p>Your organisation signs in through more than one identity provider:</p><ul>${items}</ul>`;
-  return secure(reply.code(200)).type('text/html; charset=utf-8').send(html('Choose how to sign in', body));
+  return secure(reply.code(200)).type('text/html; charset=utf-8').send(htmlPage('Choose how to sign in', body));
 }
 
 /**
@@ -85,7 +87,7 @@ export function sendFormPost(reply: FastifyReply, url: string, fields: Record<st
   const body = `<form id="handoff" method="post" action="${escapeHtml(url)}">${inputs}<noscript><p>Signed in. Continue to the app:</p><button type="submit">Continue</button></noscript></form>`
     + `<script nonce="${nonce}">document.getElementById('handoff').submit();</script>`;
   const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; base-uri 'none'; form-action ${origin}; frame-ancestors 'none'`;
-  return secure(reply.code(200), csp).type('text/html; charset=utf-8').send(html('Signing in…', body));
+  return secure(reply.code(200), csp).type('text/html; charset=utf-8').send(htmlPage('Signing in…', body));
 }
 
 /** A redirect that carries a code or an AuthnRequest: never cached, never in a Referer. */

@@ -4,9 +4,10 @@
 // is an HTML page (pages.ts), never JSON, and never a 500 for what a client sends.
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
-import { SignIn, SignInRefused, type SignInFailure } from '../../provisioning/sso/sign-in.ts';
+import { SignIn, SignInRefused, TestSignInFailed, type SignInFailure } from '../../provisioning/sso/sign-in.ts';
 import { formFields, FormRefused } from './form-body.ts';
 import { sendChooser, sendFormPost, sendRedirect, sendRefusal } from './pages.ts';
+import { sendTestFailed, sendTestSucceeded } from './test-pages.ts';
 
 export interface SamlRouteDeps { config: Readonly<Config>; signIn: SignIn }
 
@@ -30,7 +31,11 @@ export async function registerSamlRoutes(scope: FastifyInstance, deps: SamlRoute
   scope.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, { form: body as string }));
   scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, _body, done) => done(null, { form: undefined }));
 
-  scope.setErrorHandler((err: FastifyError | SignInRefused, request, reply) => {
+  scope.setErrorHandler((err: FastifyError | SignInRefused | TestSignInFailed, request, reply) => {
+    if (err instanceof TestSignInFailed) {
+      request.log.info({ reason: err.reason, tenant: err.found.tenant }, 'test sign-in failed');
+      return sendTestFailed(reply, err, request.id);
+    }
     if (err instanceof SignInRefused) {
       // The reason beside the request id in the log, as on the page and in the event.
       request.log.info({ reason: err.reason, tenant: err.extra.tenant }, 'sign-in refused');
@@ -71,6 +76,7 @@ export async function registerSamlRoutes(scope: FastifyInstance, deps: SamlRoute
       }
     }
     const step = await signIn.finish(request.params.tenant, { samlResponse: fields.SAMLResponse?.trim(), relayState: fields.RelayState }, request.id);
+    if (step.kind === 'test') return sendTestSucceeded(reply, step, request.id);
     if (step.kind === 'redirect') return sendRedirect(reply, step.url);
     return sendFormPost(reply, step.url, step.fields);
   });

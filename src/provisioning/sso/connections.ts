@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import type { SamlConfig } from '../../config/config.ts';
 import { checkSsoUrl, describeCertificate, MetadataRefused, parseIdpMetadata, type CertificateInfo, type IdpMetadata } from '../../saml/metadata.ts';
 import { UniquenessViolation, type ActionRecord, type SamlConnectionRecord, type SamlSignedPart, type Store, type Tenant } from '../../store/store.ts';
-import { auditEntry, type Actor } from '../admin/audit.ts';
+import { authnRequestUrl, newRequestId } from '../../saml/authn-request.ts';
+import type { SpIdentity } from '../../saml/validate.ts';
+import { audit, auditEntry, type Actor } from '../admin/audit.ts';
 import type { Clock } from '../clock.ts';
 import { checkMetadataUrl, fetchMetadata, MetadataFetchFailed } from './metadata-fetch.ts';
 
@@ -23,6 +25,12 @@ export interface SpEndpoints { entityId: string; acsUrl: string; metadataUrl: st
 export function spEndpoints(publicUrl: string, slug: string): SpEndpoints {
   const base = `${publicUrl.replace(/\/+$/, '')}/saml/${slug}`;
   return { entityId: `${base}/metadata`, acsUrl: `${base}/acs`, metadataUrl: `${base}/metadata`, loginUrl: `${base}/login` };
+}
+
+/** The SP as a tenant's IdPs know it: its entity id, ACS, and the key AuthnRequests are signed with. */
+export function spIdentity(publicUrl: string, saml: SamlConfig, slug: string): SpIdentity {
+  const { entityId, acsUrl } = spEndpoints(publicUrl, slug);
+  return { entityId, acsUrl, privateKey: saml.spPrivateKey, certificate: saml.spCertificate };
 }
 
 export type CertificateView = Omit<CertificateInfo, 'der'>;
@@ -210,6 +218,26 @@ export class SamlConnections {
     const current = await this.find(tenant, id);
     const at = this.iso();
     if (!(await this.store.deleteSamlConnection(tenant.id, current.id, this.recordOf(by, at, tenant, 'samlConnection.delete', current, { name: current.name, entityId: current.entityId })))) throw notFound(id);
+  }
+
+  /**
+   * A test sign-in (docs/sso.md "Test sign-in"): the IdP URL to send the administrator's browser to,
+   * with an AuthnRequest stored as a test. Its response is validated at the ACS exactly as a sign-in's
+   * and answered with a result page (sign-in.ts): nothing is handed to the app. A disabled connection
+   * can be tested too (to try it before users depend on it). The try is audited, its outcome is not
+   * (it has no actor: whoever holds the browser at the IdP).
+   */
+  async test(tenant: Tenant, id: string, by: Actor): Promise<{ url: string; requestId: string; expiresAt: string }> {
+    const c = await this.find(tenant, id);
+    const now = this.clock.now();
+    const requestId = newRequestId();
+    const expiresAt = this.iso(now + this.config.saml.requestTtlMs);
+    await this.store.saveSamlRequest({ tenantId: tenant.id, id: requestId, connectionId: c.id, returnTo: null, createdAt: this.iso(now), expiresAt, purpose: 'test' });
+    // ForceAuthn: the IdP asks who is there even when the administrator is signed in to it already,
+    // so the test shows the account they choose (and the IdP's own sign-in policy).
+    const url = await authnRequestUrl({ sp: spIdentity(this.config.publicUrl, this.config.saml, tenant.slug), idpSsoUrl: c.ssoUrl, id: requestId, relayState: requestId, now: new Date(now), forceAuthn: true });
+    await audit(this.store, this.clock, by, 'samlConnection.test', { type: 'samlConnection', id: c.id, tenantId: tenant.id }, { name: c.name, authnRequestId: requestId });
+    return { url, requestId, expiresAt };
   }
 
   /**

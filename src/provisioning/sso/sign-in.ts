@@ -16,14 +16,14 @@ import { stringValueProblem } from '../../scim/string-value.ts';
 import type { SamlConfig } from '../../config/config.ts';
 import { newEvent } from '../../events/outbox.ts';
 import type { EventType } from '../../events/event-types.ts';
-import type { EventActor, SamlConnectionRecord, Tenant, UserRecord } from '../../store/store.ts';
+import type { EventActor, SamlConnectionRecord, SamlRequestRecord, Tenant, UserRecord } from '../../store/store.ts';
 import { createLocalUser } from '../admin/directory.ts';
 import { isoNow } from '../clock.ts';
 import type { ScimContext } from '../context.ts';
 import { effectiveRoles } from '../policies/roles.ts';
 import type { Provisioning } from '../service.ts';
 import { SLUG_PATTERN } from '../tenants/tenants.ts';
-import { spEndpoints } from './connections.ts';
+import { spIdentity } from './connections.ts';
 import type { Handoff, HandoffStep, SignInProfile } from './handoff.ts';
 import { checkReturnTo, ReturnToRefused } from './redirects.ts';
 import type { SsoSettings } from './settings.ts';
@@ -44,6 +44,39 @@ const NOT_FOUND: ReadonlySet<SignInFailure> = new Set(['unknown_tenant', 'no_con
  * the message says what happened for the tenant's IT admin; `connection` is the one a pinned user
  * must use (wrong_connection); `requestId` the HTTP request's, shown on the page.
  */
+/**
+ * What a test sign-in found (docs/sso.md "Test sign-in"): rendered by the ACS as the result page for
+ * the administrator who started it (connections.ts test()). Nothing was handed to the app.
+ */
+export interface TestSignInResult {
+  kind: 'test';
+  tenant: string;
+  connection: { id: string; name: string };
+  nameId: string; nameIdFormat: string | null; sessionIndex: string | null;
+  attributes: Record<string, string[]>;
+  /** What the user is looked up by (the tenant's SSO settings) and the value the response gave. */
+  identifier: { matchBy: 'userName' | 'email'; attribute: string | null; value: string };
+  /** The user the sign-in would sign in, or the one just-in-time provisioning would create. */
+  user: { outcome: 'matched'; id: string; userName: string; displayName: string | null }
+    | { outcome: 'would_be_created'; userName: string; displayName: string | null; emails: string[] };
+  /** When the app's session would end, had this been a sign-in. */
+  sessionExpiresAt: string;
+}
+
+/**
+ * A test sign-in that failed: the reason (a SignInFailure, as a sign-in would have been refused),
+ * the message in words, and what was read of the response when it got that far. No event is written.
+ */
+export class TestSignInFailed extends Error {
+  constructor(
+    readonly reason: SignInFailure, message: string,
+    readonly found: { tenant: string; connection: { id: string; name: string } | null; nameId: string | null; attributes: Record<string, string[]> | null },
+  ) { super(message); }
+}
+
+/** An AuthnRequest id as newRequestId makes them (only such a RelayState is looked up). */
+const REQUEST_ID = /^_[0-9a-f]{32}$/;
+
 export class SignInRefused extends Error {
   readonly status: 400 | 403 | 404;
   constructor(readonly reason: SignInFailure, message: string, readonly extra: { connection?: string; tenant?: string } = {}) {
@@ -83,8 +116,7 @@ export class SignIn {
   /** The SP as the tenant's IdPs know it: entity id, ACS, and the key AuthnRequests are signed with. */
   sp(slug: string): SpIdentity {
     // The same URLs the admin API shows the IT admin (connections.ts spEndpoints): one definition.
-    const { entityId, acsUrl } = spEndpoints(this.publicUrl, slug);
-    return { entityId, acsUrl, privateKey: this.saml.spPrivateKey, certificate: this.saml.spCertificate };
+    return spIdentity(this.publicUrl, this.saml, slug);
   }
 
   /** The tenant's SP metadata document. */
@@ -126,7 +158,7 @@ export class SignIn {
     const id = newRequestId();
     await this.provisioning.store.saveSamlRequest({
       tenantId: tenant.id, id, connectionId: connection.id, returnTo: target.href,
-      createdAt: new Date(now).toISOString(), expiresAt: new Date(now + this.saml.requestTtlMs).toISOString(),
+      createdAt: new Date(now).toISOString(), expiresAt: new Date(now + this.saml.requestTtlMs).toISOString(), purpose: 'sign-in',
     });
     const url = await authnRequestUrl({ sp: this.sp(tenant.slug), idpSsoUrl: connection.ssoUrl, id, relayState: id, now: new Date(now) });
     return { kind: 'redirect', url };
@@ -137,11 +169,20 @@ export class SignIn {
    * signed-in user to the app. Refusals write user.sign_in_failed and throw SignInRefused.
    * `requestId`: the HTTP request's, carried by the events.
    */
-  async finish(slug: string, form: { samlResponse?: string; relayState?: string }, requestId: string | null): Promise<HandoffStep> {
+  async finish(slug: string, form: { samlResponse?: string; relayState?: string }, requestId: string | null): Promise<HandoffStep | TestSignInResult> {
     const tenant = await this.tenant(slug);
     const attempt = new Attempt(this.provisioning, tenant, requestId, this.unverified);
     const { samlResponse, relayState } = form;
+    // A test sign-in is known by its RelayState (the test request's id, as the IdP returns it) before
+    // anything is checked, so that every refusal, the signature's included, is explained on the
+    // result page. Nothing of the response is trusted for that: the request is only read here; the
+    // validated InResponseTo must then name it, or the test fails.
+    const pending = relayState !== undefined && REQUEST_ID.test(relayState)
+      ? await this.provisioning.store.findSamlRequest(tenant.id, relayState, isoNow(this.provisioning.clock)) : undefined;
+    const test = pending?.purpose === 'test' ? pending : undefined;
+    if (test) attempt.test = true;
     if (!samlResponse) return attempt.fail('no_response', 'The request carried no SAMLResponse form field: the identity provider must POST its response to this address (HTTP-POST binding).');
+    if (test) return this.finishTest(tenant, samlResponse, test, attempt, requestId);
 
     // The connection whose certificates the response is checked with: the one named by its (not yet
     // trusted) Issuer, or the only enabled one (then the validator reports a wrong Issuer).
@@ -191,6 +232,9 @@ export class SignIn {
       if (!request || request.connectionId !== connection.id) {
         return attempt.fail('in_response_to', 'The response answers no sign-in this tenant started with this identity provider (unknown, expired or already answered): start the sign-in again.');
       }
+      if (request.purpose === 'test') {
+        return attempt.fail('in_response_to', 'The response answers a test sign-in, which signs no one in (and its RelayState did not name the test): start the sign-in again from the app.');
+      }
       attempt.authnRequestId = request.id;
       // Checked again: the allow-list may have changed since the sign-in started.
       target = await returnToOrFail(settings, request.returnTo ?? undefined, attempt);
@@ -236,6 +280,84 @@ export class SignIn {
       authnRequestId: attempt.authnRequestId, idpInitiated: v.inResponseTo === null,
     });
     return this.handoff.issue(settings.handoff, target, profile);
+  }
+
+  /**
+   * The ACS for a test request: the same checks as a sign-in, in the same order, against the
+   * connection the test was started for (enabled or not), then the user it would sign in, or the one
+   * it would create; nothing is created, handed off or recorded as a sign-in.
+   */
+  private async finishTest(tenant: Tenant, samlResponse: string, test: SamlRequestRecord, attempt: Attempt, requestId: string | null): Promise<TestSignInResult> {
+    const connection = await this.provisioning.store.getSamlConnection(tenant.id, test.connectionId);
+    if (!connection) return attempt.fail('unknown_connection', 'The SAML connection this test was started for has been deleted since.');
+    attempt.connection = connection;
+    const ctx = await this.provisioning.context(tenant, { actor: actorOf(connection), requestId });
+    attempt.ctx = ctx;
+    const settings = ssoOf(ctx);
+    const now = this.provisioning.clock.now();
+    const skewMs = settings.clockSkewSeconds * 1000;
+    let v: ValidatedResponse;
+    try {
+      v = await validateSamlResponse(samlResponse, {
+        sp: this.sp(tenant.slug),
+        idp: { entityId: connection.entityId, certificates: connection.certificates, signed: connection.signed, allowSha1: connection.allowSha1 },
+        now: new Date(now), clockSkewMs: skewMs, maxBytes: this.saml.maxResponseBytes,
+      });
+    } catch (err) {
+      if (err instanceof SamlRejected) return attempt.fail(err.reason, err.message);
+      throw err;
+    }
+    attempt.validated = v;
+    // Whose answer it is, first: a response to anything but this test (an IdP-initiated one, a real
+    // sign-in's) fails the test and leaves its assertion id and its request untouched.
+    if (v.inResponseTo === null) {
+      return attempt.fail('idp_initiated', 'The identity provider sent a response that answers no request (IdP-initiated) while the test was waiting for the answer to its own: start the test again from the setup page, not from the identity provider\'s dashboard.');
+    }
+    if (v.inResponseTo !== test.id) {
+      return attempt.fail('in_response_to', 'The response does not answer this test (it answers another request): start the test again.');
+    }
+    const keepUntil = new Date(Math.max(Date.parse(v.expiresAt) || now, now) + skewMs).toISOString();
+    if (!(await this.provisioning.store.acceptAssertionId(tenant.id, v.assertionId, keepUntil, new Date(now).toISOString()))) {
+      return attempt.fail('replay', 'This assertion was used before: each SAML assertion is accepted once. Start the test again.');
+    }
+    const request = await this.provisioning.store.takeSamlRequest(tenant.id, test.id, new Date(now).toISOString());
+    if (!request || request.purpose !== 'test' || request.connectionId !== connection.id) {
+      return attempt.fail('in_response_to', 'The response does not answer this test (its request is unknown, expired or already answered): start the test again.');
+    }
+    const key = identityOf(v, settings);
+    if (key === undefined) {
+      return attempt.fail('no_identity', settings.nameIdAttribute
+        ? `The response has no usable "${settings.nameIdAttribute}" attribute, which this tenant's SSO settings name as the user's identifier: add it to the identity provider's attribute statements (claims).`
+        : 'The response has no usable NameID to identify the user with.');
+    }
+    const identifier = { matchBy: settings.matchBy === 'email' ? 'email' as const : 'userName' as const, attribute: settings.nameIdAttribute ?? null, value: key };
+    const user = await findUser(ctx, settings, key, attempt);
+    let outcome: TestSignInResult['user'];
+    if (!user) {
+      if (!settings.justInTime || tenant.scimEnabled) {
+        return attempt.fail('unknown_user', `No user of tenant "${tenant.slug}" has the ${identifier.matchBy} ${JSON.stringify(key)}: ${tenant.scimEnabled ? 'the identity provider provisions users with SCIM; assign the app to this person there (and push them) before they sign in' : 'create the user first, or turn on just-in-time provisioning in the SSO settings'}.`);
+      }
+      const doc = jitAttributes(key, v, settings);
+      const emails = Array.isArray(doc.emails) ? (doc.emails as { value?: unknown }[]).map((e) => e?.value).filter((x): x is string => typeof x === 'string') : [];
+      outcome = { outcome: 'would_be_created', userName: String(doc.userName), displayName: typeof doc.displayName === 'string' ? doc.displayName : null, emails };
+    } else {
+      attempt.user = user;
+      if (user.doc.active === false || user.status === 'deactivated') {
+        return attempt.fail('deactivated', `The user ${JSON.stringify(user.doc.userName)} is deactivated in tenant "${tenant.slug}": they could not sign in.`);
+      }
+      if (settings.connectionAttribute) {
+        const pinned = userAttributeValue(user.doc, settings.connectionAttribute);
+        if (pinned !== undefined && pinned !== connection.name) {
+          return attempt.fail('wrong_connection', `The user ${JSON.stringify(user.doc.userName)} must sign in with the SAML connection "${pinned}", not "${connection.name}".`);
+        }
+      }
+      outcome = { outcome: 'matched', id: user.id, userName: String(user.doc.userName), displayName: typeof user.doc.displayName === 'string' ? user.doc.displayName : null };
+    }
+    return {
+      kind: 'test', tenant: tenant.slug, connection: { id: connection.id, name: connection.name },
+      nameId: v.nameId, nameIdFormat: v.nameIdFormat, sessionIndex: v.sessionIndex, attributes: v.attributes,
+      identifier, user: outcome, sessionExpiresAt: new Date(now + this.saml.sessionTtlMs).toISOString(),
+    };
   }
 
   private async tenant(slug: string): Promise<Tenant> {
@@ -288,6 +410,8 @@ class Attempt {
   validated: ValidatedResponse | undefined;
   user: UserRecord | undefined;
   authnRequestId: string | null = null;
+  /** A test sign-in: a refusal is the result page's (TestSignInFailed), never an event. */
+  test = false;
 
   constructor(private readonly provisioning: Provisioning, private readonly tenant: Tenant, private readonly requestId: string | null, private readonly unverified: UnverifiedFailures) {}
 
@@ -301,6 +425,12 @@ class Attempt {
   async fail(reason: SignInFailure, message: string, o: { connection?: SamlConnectionRecord; pinned?: string } = {}): Promise<never> {
     const connection = o.connection ?? this.connection;
     if (o.connection) this.connection = o.connection;
+    if (this.test) {
+      throw new TestSignInFailed(reason, message, {
+        tenant: this.tenant.slug, connection: connection ? { id: connection.id, name: connection.name } : null,
+        nameId: this.validated?.nameId ?? null, attributes: this.validated?.attributes ?? null,
+      });
+    }
     // A refusal before the IdP's signature was verified is anyone's POST: counted, and recorded only
     // within the bound, so junk posted to the ACS cannot flood the events (and the app's webhooks).
     const suppressed = this.validated ? 0 : this.unverified.admit(this.tenant.id, this.provisioning.clock.now());

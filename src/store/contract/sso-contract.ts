@@ -18,7 +18,7 @@ export function ssoContract(driver: string, open: () => Promise<Store>): void {
     test('an AuthnRequest is taken once, of its own tenant only, and not once expired', async () => {
       const t = await db.tenant();
       const other = await db.tenant();
-      const req = { tenantId: t.id, id: '_r1', connectionId: 'c1', returnTo: 'https://app.example/x', createdAt: at(0), expiresAt: at(600_000) };
+      const req = { tenantId: t.id, id: '_r1', connectionId: 'c1', returnTo: 'https://app.example/x', createdAt: at(0), expiresAt: at(600_000), purpose: 'sign-in' as const };
       await db.store.saveSamlRequest(req);
       await db.store.saveSamlRequest({ ...req, id: '_r2', returnTo: null });
       assert.equal(await db.store.takeSamlRequest(other.id, '_r1', at(1000)), undefined, 'another tenant cannot take it');
@@ -26,6 +26,18 @@ export function ssoContract(driver: string, open: () => Promise<Store>): void {
       assert.equal(await db.store.takeSamlRequest(t.id, '_r1', at(1000)), undefined, 'single use');
       assert.equal(await db.store.takeSamlRequest(t.id, '_r2', at(600_000)), undefined, 'expired at expiresAt');
       assert.equal(await db.store.takeSamlRequest(t.id, 'nope', at(0)), undefined);
+    });
+
+    test('a test AuthnRequest keeps its purpose; finding one leaves it to be taken, of its own tenant only, unexpired', async () => {
+      const t = await db.tenant();
+      const other = await db.tenant();
+      const req = { tenantId: t.id, id: '_t1', connectionId: 'c1', returnTo: null, createdAt: at(0), expiresAt: at(600_000), purpose: 'test' as const };
+      await db.store.saveSamlRequest(req);
+      assert.equal(await db.store.findSamlRequest(other.id, '_t1', at(1000)), undefined, 'another tenant cannot see it');
+      assert.equal(await db.store.findSamlRequest(t.id, '_t1', at(600_000)), undefined, 'not once expired');
+      assert.deepEqual(await db.store.findSamlRequest(t.id, '_t1', at(1000)), req);
+      assert.deepEqual(await db.store.takeSamlRequest(t.id, '_t1', at(1000)), req, 'still there to be taken');
+      assert.equal(await db.store.findSamlRequest(t.id, '_t1', at(1000)), undefined, 'gone once taken');
     });
 
     test('an assertion id is accepted once until it expires, then again; per tenant', async () => {
@@ -92,7 +104,7 @@ export function ssoContract(driver: string, open: () => Promise<Store>): void {
       // Sweep what earlier tests left, so the counts below are this test's own.
       while ((await db.store.pruneSaml(at(late), 100)) > 0) { /* until none left */ }
       for (let i = 0; i < 3; i++) {
-        await db.store.saveSamlRequest({ tenantId: t.id, id: `_p${i}`, connectionId: 'c', returnTo: null, createdAt: at(late), expiresAt: at(late + 10) });
+        await db.store.saveSamlRequest({ tenantId: t.id, id: `_p${i}`, connectionId: 'c', returnTo: null, createdAt: at(late), expiresAt: at(late + 10), purpose: 'sign-in' });
         await db.store.acceptAssertionId(t.id, `_pa${i}`, at(late + 10), at(late));
         await db.store.createSsoCode(code(t.id, { expiresAt: at(late + 10) }));
       }
@@ -108,7 +120,7 @@ export function ssoContract(driver: string, open: () => Promise<Store>): void {
       const t = await db.tenant();
       const c = code(t.id);
       await db.store.createSsoCode(c);
-      await db.store.saveSamlRequest({ tenantId: t.id, id: '_gone', connectionId: 'c', returnTo: null, createdAt: at(0), expiresAt: at(60_000) });
+      await db.store.saveSamlRequest({ tenantId: t.id, id: '_gone', connectionId: 'c', returnTo: null, createdAt: at(0), expiresAt: at(60_000), purpose: 'sign-in' });
       await db.store.acceptAssertionId(t.id, '_gone', at(60_000), at(0));
       await db.store.deleteTenant(t.id);
       assert.equal(await db.store.redeemSsoCode(c.hash, at(1)), undefined);

@@ -423,6 +423,7 @@ export abstract class SqlStore implements Store {
   // The sign-in's short-lived state (store/sql/sso.ts).
   saveSamlRequest(q: SamlRequestRecord): Promise<void> { return this.run(() => sso.saveSamlRequest(this.db, q)); }
   takeSamlRequest(t: string, id: string, now: string): Promise<SamlRequestRecord | undefined> { return this.run(() => sso.takeSamlRequest(this.db, t, id, now)); }
+  findSamlRequest(t: string, id: string, now: string): Promise<SamlRequestRecord | undefined> { return this.run(() => sso.findSamlRequest(this.db, t, id, now)); }
   acceptAssertionId(t: string, id: string, expiresAt: string, now: string): Promise<boolean> { return this.run(() => sso.acceptAssertionId(this.db, t, id, expiresAt, now)); }
   createSsoCode(c: SsoCodeRecord): Promise<void> { return this.run(() => sso.createSsoCode(this.db, c)); }
   redeemSsoCode(hash: string, now: string): Promise<SsoCodeRecord | undefined> { return this.run(() => sso.redeemSsoCode(this.db, hash, now)); }

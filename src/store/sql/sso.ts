@@ -17,7 +17,7 @@ const json = (v: unknown): Record<string, unknown> => (typeof v === 'string' ? J
 
 const toRequest = (r: Row): SamlRequestRecord => ({
   tenantId: r.tenant_id as string, id: r.id as string, connectionId: r.connection_id as string, returnTo: (r.return_to as string | null) ?? null,
-  createdAt: r.created_at as string, expiresAt: r.expires_at as string,
+  createdAt: r.created_at as string, expiresAt: r.expires_at as string, purpose: r.purpose === 'test' ? 'test' : 'sign-in',
 });
 const toCode = (r: Row): SsoCodeRecord => ({
   hash: r.hash as string, tenantId: r.tenant_id as string, userId: r.user_id as string, connectionId: r.connection_id as string,
@@ -29,8 +29,13 @@ const toKey = (r: Row): SigningKeyRecord => ({
 });
 
 export async function saveSamlRequest(db: QueryRunner, q: SamlRequestRecord): Promise<void> {
-  await db.run(sql`INSERT INTO saml_requests (tenant_id, id, connection_id, return_to, created_at, expires_at)
-    VALUES (${q.tenantId}, ${q.id}, ${q.connectionId}, ${q.returnTo}, ${q.createdAt}, ${q.expiresAt})`);
+  await db.run(sql`INSERT INTO saml_requests (tenant_id, id, connection_id, return_to, created_at, expires_at, purpose)
+    VALUES (${q.tenantId}, ${q.id}, ${q.connectionId}, ${q.returnTo}, ${q.createdAt}, ${q.expiresAt}, ${q.purpose})`);
+}
+
+export async function findSamlRequest(db: QueryRunner, tenantId: string, id: string, now: string): Promise<SamlRequestRecord | undefined> {
+  const r = await db.run(sql<Row>`SELECT * FROM saml_requests WHERE tenant_id = ${tenantId} AND id = ${id} AND expires_at > ${now}`);
+  return r.rows[0] ? toRequest(r.rows[0]) : undefined;
 }
 
 /** Deletes the request whatever its expiry (an expired one is of no use either) and returns it only while unexpired. */

@@ -173,6 +173,27 @@ export function samlRoutes(app: FastifyInstance, deps: AdminDeps & { connections
     return reply.code(204).send();
   });
 
+  // A test sign-in (docs/sso.md "Test sign-in"): the browser is sent to `url` (the IdP, with an
+  // AuthnRequest stored as a test); the IdP posts to the ACS, which shows the result page.
+  app.post(`${base}/:id/test`, {
+    config: { setup: 'sso' },
+    schema: {
+      operationId: 'testSamlConnection', tags, params: idParams,
+      summary: 'Start a test sign-in: open `url` in the browser; the ACS answers with a page saying what the IdP sent and which user it would sign in (or why not), and signs no one in',
+      response: {
+        200: {
+          type: 'object', required: ['url', 'requestId', 'expiresAt'],
+          properties: {
+            url: { type: 'string', description: 'The identity provider URL with the test AuthnRequest (HTTP-Redirect binding): open it in the browser' },
+            requestId: { type: 'string', description: 'The AuthnRequest ID the response must answer' },
+            expiresAt: { ...time, description: 'Until when the identity provider\'s answer is accepted' },
+          },
+        },
+        ...problems(401, 403, 404),
+      },
+    },
+  }, async (request) => connections.test(await tenantIn(store, request), idOf(request), actorOf(request)));
+
   app.post(`${base}/:id/refresh`, {
     schema: {
       operationId: 'refreshSamlConnection', tags, params: idParams,
