@@ -2,7 +2,7 @@
 // the TypeScript the typed client is generated from. Shared by scripts/generate-client.ts and the
 // test that keeps the committed client in step with the routes.
 import openapiTS, { astToString } from 'openapi-typescript';
-import { loadConfig } from '../src/config/config.ts';
+import { bulkLimits, loadConfig } from '../src/config/config.ts';
 import { buildApp } from '../src/http/app.ts';
 import { systemClock } from '../src/provisioning/clock.ts';
 import { Provisioning } from '../src/provisioning/service.ts';
@@ -11,7 +11,7 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 export async function openapiDocument(): Promise<Record<string, unknown>> {
   const config = loadConfig({ databaseUrl: 'sqlite::memory:', publicUrl: 'http://localhost:8080', logLevel: 'silent' }, {});
   const store = await SqliteStore.open({ filename: ':memory:' });
-  const provisioning = new Provisioning({ store, clock: systemClock, publicUrl: config.publicUrl, paging: config.paging, attributeLimits: config.attributeLimits, maxPayloadSize: config.bodyLimitBytes });
+  const provisioning = new Provisioning({ store, clock: systemClock, publicUrl: config.publicUrl, paging: config.paging, attributeLimits: config.attributeLimits, ...bulkLimits(config) });
   const app = await buildApp({ config, provisioning, logger: false });
   try {
     const res = await app.inject({ method: 'GET', url: '/admin/v1/openapi.json' });

@@ -1,7 +1,7 @@
 // Composition root: config → clock → store → provisioning → http. Used by `rollcall serve` and by the
 // tests; library.ts composes the same parts for a vendor's own server.
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config/config.ts';
+import { bulkLimits, type Config } from './config/config.ts';
 import { makeDelivery, type Delivery } from './events/delivery-thread.ts';
 import { WebhookEndpoints } from './events/endpoints.ts';
 import type { Sink } from './events/sink.ts';
@@ -52,7 +52,7 @@ export interface ServerOptions {
 export function makeProvisioning(config: Readonly<Config>, store: Store, options: Pick<ServerOptions, 'clock' | 'hooks' | 'vetoes'> = {}): Provisioning {
   return new Provisioning({
     store, clock: options.clock ?? systemClock, publicUrl: config.publicUrl, paging: config.paging,
-    attributeLimits: config.attributeLimits, maxPayloadSize: config.bodyLimitBytes,
+    attributeLimits: config.attributeLimits, ...bulkLimits(config),
     // App vetoes (policies/vetoes.ts) after the given hooks, before the outbox the service appends.
     hooks: [...(options.hooks ?? []), vetoHook(options.vetoes, config.webhooks)],
   });

@@ -592,7 +592,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** SCIM health from the request log: last request, requests and error rate over 1 hour and 24 hours, the identity provider seen, the last error */
+        /** SCIM health from the request log: last request, requests and error rate over 1 hour and 24 hours, the 24 hours hour by hour, the identity provider seen, the last error */
         get: operations["getTenantHealth"];
         put?: never;
         post?: never;
@@ -10316,6 +10316,17 @@ export interface operations {
                             /** @description The x-request-id of the answer (the client may have sent it) */
                             requestId: string;
                         } | null;
+                        /** @description The last 24 hours as 24 one-hour windows ending now, oldest first (for a chart); the last is lastHour, together they are last24Hours */
+                        hourly: {
+                            /**
+                             * Format: date-time
+                             * @description The first instant of the window; it ends an hour later
+                             */
+                            start: string;
+                            requests: number;
+                            /** @description Answered 4xx or 5xx */
+                            errors: number;
+                        }[];
                     };
                 };
             };

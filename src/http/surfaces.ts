@@ -47,5 +47,5 @@ export async function registerSurfaces(scope: FastifyInstance, deps: SurfaceDeps
   // The public keys of the sign-in JWTs (handoff.ts): the same handoff as the sign-in and the exchange.
   await scope.register(async (jwks) => registerJwks(jwks, { handoff: sso.handoff }), { prefix: '/sso' });
   // The admin console's pages and files (http/console/), unless ROLLCALL_CONSOLE=off.
-  if (config.console.enabled) await scope.register(async (console) => registerConsole(console, { config }));
+  if (config.console.enabled) await scope.register(async (pages) => registerConsole(pages, { config }));
 }

@@ -26,8 +26,10 @@ export interface ProvisioningOptions {
   paging: PagingLimits;
   /** Size bounds on written resource documents (config.attributeLimits). */
   attributeLimits: AttributeLimits;
-  /** Largest accepted request body, advertised in /ServiceProviderConfig. */
+  /** Largest accepted /Bulk request body, advertised in /ServiceProviderConfig. */
   maxPayloadSize: number;
+  /** Most operations in one /Bulk request, advertised in /ServiceProviderConfig. */
+  maxOperations: number;
   hooks?: ChangeHook[];
 }
 
@@ -75,6 +77,6 @@ export class Provisioning {
 
   /** What the discovery documents describe, from a request's context (its schemas and base URL). */
   discovery(ctx: ScimContext): DiscoveryContext {
-    return { baseUrl: ctx.baseUrl, resources: [ctx.schemas.User, ctx.schemas.Group], limits: ctx.limits, maxPayloadSize: this.options.maxPayloadSize };
+    return { baseUrl: ctx.baseUrl, resources: [ctx.schemas.User, ctx.schemas.Group], limits: ctx.limits, maxPayloadSize: this.options.maxPayloadSize, maxOperations: this.options.maxOperations };
   }
 }

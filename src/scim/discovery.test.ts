@@ -15,6 +15,7 @@ const ctx: DiscoveryContext = {
   resources: [rs.User, rs.Group],
   limits: { defaultCount: 100, maxCount: 250 },
   maxPayloadSize: 1_048_576,
+  maxOperations: 500,
 };
 
 type Doc = Record<string, any>;
@@ -37,9 +38,9 @@ describe('ServiceProviderConfig', () => {
     assert.equal('documentationUri' in spc, false, 'no made-up documentation link');
   });
 
-  test('patch supported, bulk not, changePassword not', () => {
+  test('patch supported, bulk supported with the configured limits, changePassword not', () => {
     assert.equal(spc.patch.supported, true);
-    assert.equal(spc.bulk.supported, false);
+    assert.deepEqual(spc.bulk, { supported: true, maxOperations: 500, maxPayloadSize: 1_048_576 });
     assert.equal(spc.changePassword.supported, false);
   });
 

@@ -14,14 +14,16 @@ export interface DiscoveryContext {
   baseUrl: string;
   resources: ResourceSchema[];
   limits: PagingLimits;
+  /** /Bulk limits (RFC 7644 §3.7.4): bytes of one request, operations in one request. */
   maxPayloadSize: number;
+  maxOperations: number;
 }
 
 export function serviceProviderConfig(ctx: DiscoveryContext) {
   return {
     schemas: [SPC_SCHEMA],
     patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    bulk: { supported: true, maxOperations: ctx.maxOperations, maxPayloadSize: ctx.maxPayloadSize },
     filter: { supported: true, maxResults: ctx.limits.maxCount },
     changePassword: { supported: false },
     sort: { supported: true },

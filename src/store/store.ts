@@ -773,8 +773,15 @@ export interface RequestLogHealth {
   lastClient: { userAgent: string | null; at: string } | null;
   /** The newest request answered with a status of 400 or more. */
   lastError: RequestLogEntry | null;
+  /**
+   * The last 24 hours as 24 one-hour windows ending at `now`, oldest first: window i covers
+   * [now - (24 - i) h, now - (23 - i) h); the last is lastHour and together they are lastDay.
+   */
+  hourly: HourlyRequestCounts[];
 }
 
+/** Requests in one hour of the health view's day; `start` is the window's first instant (ISO 8601). */
+export interface HourlyRequestCounts extends RequestCounts { start: string }
 
 // ---- console sessions and setup links (issue 13: store/sql/console.ts, docs/console.md) ---------
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { browserSkipReason, checkAccessibility } from '../support/browser.ts';
-import { assertNoConsoleErrors, startConsoleRig, type ConsoleRig } from '../support/console-pages.ts';
+import { assertNoConsoleErrors, startConsoleRig, type ConsoleRig } from '../support/console-rig.ts';
 
 const skip = browserSkipReason();
 let rig: ConsoleRig;

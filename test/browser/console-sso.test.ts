@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
 import { DEFAULTS } from '../../src/config/config.ts';
 import { browserSkipReason, checkAccessibility } from '../support/browser.ts';
-import { acceptDialogs, assertNoConsoleErrors, startConsoleRig, type ConsoleRig } from '../support/console-pages.ts';
+import { acceptDialogs, assertNoConsoleErrors, startConsoleRig, type ConsoleRig } from '../support/console-rig.ts';
 import { TestIdp } from '../support/saml-idp.ts';
 
 const skip = browserSkipReason();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DEFAULTS } from '../../src/config/config.ts';
 import { browserSkipReason, checkAccessibility } from '../support/browser.ts';
-import { acceptDialogs, assertNoConsoleErrors, startConsoleRig, type ConsoleRig } from '../support/console-pages.ts';
+import { acceptDialogs, assertNoConsoleErrors, startConsoleRig, type ConsoleRig } from '../support/console-rig.ts';
 import { startReceiver, until, type Receiver } from '../support/webhook-receiver.ts';
 
 const skip = browserSkipReason();

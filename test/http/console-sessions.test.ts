@@ -166,3 +166,23 @@ test('a garbled or unknown cookie is a 401, never a 500', async () => {
   const res = await fetch(`${server.baseUrl}/admin/v1/tenants`, { headers: { cookie: `theme=dark; ${s.cookie}; other=1` } });
   assert.equal(res.status, 200);
 });
+
+test('two session cookies are refused, not chosen between (a planted cookie cannot win over the real one)', async () => {
+  const mine = await signInWithKey(server.baseUrl, server.adminKey);
+  const planted = await signInWithKey(server.baseUrl, server.readKey);
+  const both = { cookie: `${planted.cookie}; ${mine.cookie}`, csrfToken: mine.csrfToken };
+  const b = expectProblem(await asBrowser(server.baseUrl, both, 'GET', '/sessions/current'), 401, { type: 'unauthorized', detail: /2 Rollcall session cookies/ });
+  assert.equal((b as { reason?: string }).reason, 'session');
+  // Each alone still works.
+  assert.equal((await asBrowser(server.baseUrl, mine, 'GET', '/sessions/current')).status, 200);
+});
+
+test('signing in again ends the session the browser held before', async () => {
+  const first = await signInWithKey(server.baseUrl, server.adminKey);
+  const again = await fetch(`${server.baseUrl}/admin/v1/sessions`, { method: 'POST', headers: { authorization: `Bearer ${server.adminKey}`, cookie: first.cookie } });
+  assert.equal(again.status, 201);
+  const second = again.headers.getSetCookie()[0].split(';')[0];
+  assert.notEqual(second, first.cookie);
+  expectProblem(await asBrowser(server.baseUrl, first, 'GET', '/sessions/current'), 401, { type: 'unauthorized', detail: /ended/ });
+  assert.equal((await asBrowser(server.baseUrl, { cookie: second, csrfToken: '' }, 'GET', '/sessions/current')).status, 200);
+});

@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { ConsoleSessions } from '../../src/provisioning/admin/console-sessions.ts';
 import { ManualClock } from '../../src/provisioning/clock.ts';
 import { generateToken } from '../../src/provisioning/tenants/token-format.ts';
 import { expectProblem, scim, startAdminServer, type AdminTestServer } from '../support/admin.ts';
@@ -201,4 +202,50 @@ test("deleting the tenant ends its links' sessions", async () => {
   const s = await openSetupLink(server.baseUrl, link.token);
   assert.equal((await server.admin('DELETE', `/tenants/${slug}?confirm=${slug}`)).status, 200);
   expectProblem(await asBrowser(server.baseUrl, s, 'GET', '/sessions/current'), 401, { type: 'unauthorized' });
+});
+
+test('pruning deletes ended sessions at once and links 30 days after they expire; live ones stay', async () => {
+  const sessions = new ConsoleSessions(server.running.store, clock, { sessionHours: 12, idleMinutes: 30 });
+  const slug = await tenant();
+  const old = await makeLink(slug, { expiresInHours: 1 });
+  const live = await makeLink(slug, { expiresInHours: 720 });
+  const ended = await openSetupLink(server.baseUrl, live.token);
+  const kept = await openSetupLink(server.baseUrl, live.token);
+  assert.equal((await asBrowser(server.baseUrl, ended, 'DELETE', '/sessions/current')).status, 204);
+  const count = async (table: string, id: string) => (await server.query(`SELECT count(*) AS n FROM ${table} WHERE ${table === 'setup_links' ? 'id' : 'setup_link_id'} = ?`, [id]))[0].n;
+  assert.equal(Number(await count('console_sessions', live.id)), 2);
+  await sessions.prune();
+  assert.equal(Number(await count('console_sessions', live.id)), 1, 'the signed-out session went; the live one stayed');
+  assert.equal((await asBrowser(server.baseUrl, kept, 'GET', `/tenants/${slug}`)).status, 200);
+  clock.advance(29 * 86_400_000);
+  await sessions.prune();
+  assert.equal(Number(await count('setup_links', old.id)), 1, 'expired 29 days ago: still listed');
+  clock.advance(2 * 86_400_000);
+  await sessions.prune();
+  assert.equal(Number(await count('setup_links', old.id)), 0, 'expired 31 days ago: gone');
+  assert.equal(Number(await count('setup_links', live.id)), 1, 'a link still in its 30 days stays');
+});
+
+test("a setup session reads of the tenant only what setting up the IdP needs: not the request log's bodies, not the vendor's policies", async () => {
+  const slug = await tenant();
+  const settings = await server.admin('GET', `/tenants/${slug}/settings`);
+  const doc = settings.body.settings;
+  doc.policies.attributes.uniqueIdentifier = 'email';
+  doc.customSchemas = [{ id: 'urn:ietf:params:scim:schemas:extension:acme:2.0:User', name: 'Acme', attributes: [{ name: 'badgeColour', type: 'string' }] }];
+  const put = await server.admin('PUT', `/tenants/${slug}/settings`, { body: doc, headers: { 'if-match': String(settings.body.version) } });
+  assert.equal(put.status, 200, put.text);
+  const s = await openSetupLink(server.baseUrl, (await makeLink(slug, { purposes: ['sso'] })).token);
+  const read = await asBrowser(server.baseUrl, s, 'GET', `/tenants/${slug}/settings`);
+  assert.equal(read.status, 200, read.text);
+  // The vendor's own read is the whole document, with more in it than the setup session saw.
+  const whole = (await server.admin('GET', `/tenants/${slug}/settings`)).body.settings;
+  assert.deepEqual(read.body.settings, { customSchemas: whole.customSchemas, policies: { attributes: whole.policies.attributes } });
+  assert.equal(read.body.settings.policies.attributes.uniqueIdentifier, 'email');
+  assert.equal(whole.customSchemas[0].attributes[0].name, 'badgeColour');
+  assert.ok(Object.keys(whole).length > 2 && Object.keys(whole.policies).length > 1, JSON.stringify(whole).slice(0, 200));
+  expectProblem(await asBrowser(server.baseUrl, s, 'GET', `/tenants/${slug}/requests`), 403, { type: 'forbidden' });
+  expectProblem(await asBrowser(server.baseUrl, s, 'GET', `/tenants/${slug}/requests/1`), 403, { type: 'forbidden' });
+  const health = await asBrowser(server.baseUrl, s, 'GET', `/tenants/${slug}/health`);
+  assert.equal(health.status, 200, health.text);
+  assert.equal(health.body.lastError, null);
 });

@@ -103,3 +103,11 @@ test('attributes no schema of the tenant defines are ignored, and one warning pe
   await plain.arrayBuffer();
   assert.equal(warning('log-nothing-ignored').length, 0, 'no warning when nothing was ignored');
 });
+
+test("a setup link's token pasted into a URL path is not written to the log", async () => {
+  const token = `rcl_${'A'.repeat(43)}`;
+  await fetch(`${server.baseUrl}/setup/${token}?x=1`);
+  const all = output.join('\n');
+  assert.ok(!all.includes(token), 'the token is not in any log line');
+  assert.ok(lines().some((l) => (l as { req?: { url?: string } }).req?.url === '/setup/[redacted]?x=1'), 'the request is logged, with the token cut out');
+});

@@ -201,7 +201,10 @@ describe('the request log of a tenant, read through the admin API', () => {
     assert.deepEqual({ ...empty.body, tenant: undefined }, {
       tenant: undefined, recording: true, lastRequestAt: null, lastHour: { requests: 0, clientErrors: 0, serverErrors: 0, errorRate: null },
       last24Hours: { requests: 0, clientErrors: 0, serverErrors: 0, errorRate: null }, identityProvider: null, lastError: null,
+      hourly: empty.body.hourly,
     });
+    assert.equal(empty.body.hourly.length, 24);
+    assert.ok(empty.body.hourly.every((b: Json) => b.requests === 0 && b.errors === 0), 'a quiet day: 24 empty hours');
     await send(`${t.scimUrl}/Users?count=1`, t.token, 'GET', undefined, { ua: ENTRA });
     await send(`${t.scimUrl}/Users`, t.token, 'POST', '{"userName": ', { ua: ENTRA, requestId: 'rl-bad-json' });
     await send(`${t.scimUrl}/Users/does-not-exist`, t.token, 'GET', undefined, { ua: ENTRA, requestId: 'rl-missing' });
@@ -286,6 +289,45 @@ describe('retention and the row cap, on a moved clock', () => {
     await server.running.requestLog.flush();
     await server.running.requestLog.prune();
     assert.deepEqual(await ids(), ['new-5', 'new-4', 'new-3'], 'the newest 3');
+  });
+});
+
+describe('health by the hour, on a moved clock', () => {
+  const start = Date.parse('2026-06-01T08:00:00.000Z');
+  const clock = new ManualClock(start);
+  let server: AdminTestServer;
+  before(async () => { server = await startAdminServer({ server: { clock } }); });
+  after(async () => { await server?.close(); });
+
+  test('hourly: 24 windows of an hour ending now, oldest first, each counting its own requests and errors; the last is lastHour, together last24Hours', async () => {
+    const slug = slugOf(server.scimUrl);
+    const get = () => send(`${server.scimUrl}/Users?count=1`, server.token, 'GET');
+    const bad = () => send(`${server.scimUrl}/Users?filter=${encodeURIComponent('userName zz "x"')}`, server.token, 'GET');
+    // At 08:00 two requests, one of them failed; at 10:30 one; at 11:59 one failed.
+    assert.equal((await get()).status, 200);
+    assert.equal((await bad()).status, 400);
+    clock.advance(150 * 60_000);
+    assert.equal((await get()).status, 200);
+    clock.advance(89 * 60_000);
+    assert.equal((await bad()).status, 400);
+    clock.advance(60_000); // now 12:00
+    await server.running.requestLog.flush();
+    const res = await server.admin('GET', `/tenants/${slug}/health`);
+    assert.equal(res.status, 200, res.text);
+    const { hourly, lastHour, last24Hours } = res.body;
+    assert.equal(hourly.length, 24);
+    assert.equal(hourly[0].start, '2026-05-31T12:00:00.000Z', 'the first window began a day ago');
+    assert.equal(hourly[23].start, '2026-06-01T11:00:00.000Z', 'the last began an hour ago');
+    const busy = Object.fromEntries(hourly.flatMap((b: Json) => (b.requests ? [[b.start.slice(11, 16), [b.requests, b.errors]]] : [])));
+    assert.deepEqual(busy, { '08:00': [2, 1], '10:00': [1, 0], '11:00': [1, 1] });
+    assert.deepEqual([lastHour.requests, lastHour.clientErrors + lastHour.serverErrors], [1, 1]);
+    assert.equal(last24Hours.requests, 4);
+
+    clock.advance(20 * 3_600_000 + 30 * 60_000); // 08:30 the next day: the 08:00 requests are more than a day old
+    const later = (await server.admin('GET', `/tenants/${slug}/health`)).body;
+    assert.equal(later.hourly[0].start, '2026-06-01T08:30:00.000Z');
+    assert.deepEqual([later.hourly[2].requests, later.hourly[3].requests], [1, 1], '10:30 starts the third window, 11:59 is in the fourth');
+    assert.equal(later.last24Hours.requests, 2);
   });
 });
 

@@ -1,74 +1,66 @@
-// Shared by the browser tests of the console's tenant pages (SSO, policies, attributes, webhooks,
-// events, audit): a real server with admin keys, a tenant, headless Chromium signed in, and the
-// check that the page logged no error and met no error answer it did not expect: every 4xx/5xx
-// answer the page receives is recorded beside its console errors ("HTTP 400 PUT …"), and a test that
-// provokes one on purpose names the status it expects (a 500 is never expected).
+// Helpers of the console page tests (test/browser/console-*.test.ts): keyboard navigation by Tab to
+// a control named as a screen reader names it, and the SCIM requests the tests send as an identity
+// provider would.
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startAdminServer, type AdminTestServer } from './admin.ts';
-import { launchBrowser, newPage } from './browser.ts';
-
-export interface ConsoleRig {
-  server: AdminTestServer;
-  browser: Browser;
-  /** A signed-in page (admin key unless `key` says otherwise), its context and its console errors. */
-  open(o?: { key?: string }): Promise<{ page: Page; context: BrowserContext; consoleErrors: string[] }>;
-  close(): Promise<void>;
-}
-
-export async function startConsoleRig(opts: Parameters<typeof startAdminServer>[0] = {}): Promise<ConsoleRig> {
-  const server = await startAdminServer(opts);
-  const browser = await launchBrowser();
-  const contexts: BrowserContext[] = [];
-  return {
-    server,
-    browser,
-    async open(o = {}) {
-      const opened = await newPage(browser, { baseURL: server.baseUrl });
-      contexts.push(opened.context);
-      opened.page.on('response', (r) => {
-        if (r.status() >= 400) opened.consoleErrors.push(`HTTP ${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
-      });
-      await signInOnly(opened.page, o.key ?? server.adminKey);
-      // The 401 of the sign-in page's look for a session is expected; what counts starts now.
-      opened.consoleErrors.length = 0;
-      return opened;
-    },
-    async close() {
-      for (const c of contexts) await c.close().catch(() => {});
-      await browser.close();
-      await server.close();
-    },
-  };
-}
+import type { Page } from 'playwright-core';
 
 /**
- * Fails on any console error of the page and on any error answer except those with one of
- * `statuses` (the answers a test provoked on purpose, e.g. a 400 for an invalid settings document).
+ * Errors a page logs (a CSP violation, an exception, a failed load), with the URL each came from,
+ * except the failed loads a test expects: the 401 of GET /admin/v1/sessions/current before signing
+ * in always, and those `expected` names (an admin API 400 for a bad filter a test types on purpose).
  */
-export function assertNoConsoleErrors(errors: string[], statuses: number[] = []): void {
-  const unexpected = errors.filter((e) => {
-    const m = /^HTTP (\d{3}) /.exec(e);
-    return !(m && statuses.includes(Number(m[1])));
+export function pageErrors(page: Page, expected: Array<{ status: number; path: RegExp }> = []): string[] {
+  const errors: string[] = [];
+  const allowed = [{ status: 401, path: /\/admin\/v1\/sessions\/current$/ }, ...expected];
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const url = m.location().url ?? '';
+    const failed = /^Failed to load resource: the server responded with a status of (\d+)/.exec(m.text());
+    if (failed && allowed.some((a) => a.status === Number(failed[1]) && a.path.test(new URL(url, 'http://x').pathname))) return;
+    errors.push(`${m.text()} (${url})`);
   });
-  assert.deepEqual(unexpected, [], 'the page logged errors or met error answers it did not expect');
-}
-
-/** Accepts every confirm() dialog the page opens (destructive steps ask first). */
-export function acceptDialogs(page: Page): void {
-  page.on('dialog', (d) => { void d.accept(); });
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  return errors;
 }
 
 /**
- * Signs in through the sign-in page, then opens the audit log (a page of this lane, so these tests
- * depend on no other lane's page); each test then goes straight to the page it tests.
+ * Presses Tab until the focused element is the one `name` matches (its accessible name as the
+ * label, aria-label or text gives it), and returns. Fails after `max` presses: the control cannot
+ * be reached by keyboard.
  */
-async function signInOnly(page: Page, key: string): Promise<void> {
-  await page.goto('/console/sign-in');
-  await page.getByLabel('Admin API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  await page.locator('main:not([aria-busy])').waitFor();
-  await page.goto('/console/audit');
-  await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+export async function tabTo(page: Page, name: string | RegExp, max = 80): Promise<void> {
+  const seen: string[] = [];
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const current = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el || el === document.body) return '';
+      const labelled = el.getAttribute('aria-label');
+      if (labelled) return labelled;
+      const id = el.id;
+      const label = id ? document.querySelector(`label[for="${CSS.escape(id)}"]`) : null;
+      if (label) return label.textContent ?? '';
+      return (el.textContent ?? '').trim();
+    });
+    seen.push(current);
+    if (typeof name === 'string' ? current === name : name.test(current)) return;
+  }
+  assert.fail(`${String(name)} was not reached with ${max} presses of Tab; focus went through: ${seen.join(' | ')}`);
 }
+
+/** A SCIM request as an identity provider sends it; the answer's status and body. */
+export async function scimCall(url: string, token: string, method = 'GET', body?: unknown, ua = 'Okta SCIM Client 1.0.0'): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'user-agent': ua, ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown;
+  try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = text; }
+  return { status: res.status, body: parsed };
+}
+
+export const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';

@@ -1,7 +1,7 @@
 // @ts-check
 // The customer's setup page (a setup link: docs/setup-link-guide.md). The link carries its token in
-// the fragment (/setup/#rcl_…, never sent to any server) or, as older links did, in the path
-// (/setup/rcl_…). The token is read once, the address is replaced with /setup at once (so it stays
+// the fragment (/setup/#rcl_…, never sent to any server, so never in a proxy's log). The token is
+// read once, the address is replaced with /setup at once (so it stays
 // in neither the address bar nor the history), and exchanged for a setup session cookie (POST
 // /admin/v1/setup/sessions); from then on the page works with the cookie like the console does, and
 // a reload finds the session again (GET /admin/v1/sessions/current). A link that is expired,
@@ -36,10 +36,9 @@ let renders = 0;
 
 /** The token of the address, if it carries one; the address is replaced with /setup straight away. */
 function takeToken() {
-  const fromHash = location.hash.startsWith('#rcl_') ? location.hash.slice(1) : null;
-  const rest = location.pathname.startsWith(`${base}/`) ? location.pathname.slice(base.length + 1) : '';
-  const fromPath = rest.startsWith('rcl_') ? rest.split('/')[0] : null;
-  const token = fromHash ?? fromPath;
+  // Only from the fragment, which the browser never sends to a server (nor to a proxy's log):
+  // Rollcall makes its links so, and a token pasted into the path is not taken.
+  const token = location.hash.startsWith('#rcl_') ? location.hash.slice(1) : null;
   if (token !== null) history.replaceState(null, '', base);
   return token === null ? null : decodeURIComponent(token);
 }

@@ -44,15 +44,30 @@ export const SESSION_COOKIE = 'rollcall_session';
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="rollcall-admin"' };
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
-/** The value of the first cookie of that name in a Cookie header (RFC 6265 §5.4: most specific path first). */
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
+/** The values of every cookie of that name in a Cookie header, in the order sent. */
+export function cookieValues(header: string | undefined, name: string): string[] {
+  const out: string[] = [];
+  if (!header) return out;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    if (part.slice(0, eq).trim() === name) out.push(part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1'));
   }
-  return undefined;
+  return out;
+}
+
+/**
+ * The session cookie's secret, or undefined without one. Two cookies of that name are refused, not
+ * chosen between: the browser sends the one with the longer Path first, so a cookie planted by a
+ * sibling subdomain or over plain http (Path=/admin/v1) would otherwise win over the real one and
+ * put the victim's console in the attacker's session (session fixation).
+ */
+export function sessionCookie(header: string | undefined): string | undefined {
+  const values = cookieValues(header, SESSION_COOKIE);
+  if (values.length > 1) {
+    throw new Problem(401, 'unauthorized', `The browser sent ${values.length} Rollcall session cookies, which Rollcall never sets: one was planted by another site. Clear this site's cookies, then sign in again.`, { reason: 'session' });
+  }
+  return values[0];
 }
 
 /**
@@ -77,12 +92,12 @@ export interface SessionAuthentication {
   publicOrigin: string;
 }
 
-export function adminAuthentication(store: Store, clock: Clock, console?: SessionAuthentication) {
+export function adminAuthentication(store: Store, clock: Clock, sessions?: SessionAuthentication) {
   return async (request: FastifyRequest): Promise<void> => {
     const header = request.headers.authorization;
     if (header === undefined || header.trim() === '') {
-      const secret = console ? cookieValue(request.headers.cookie, SESSION_COOKIE) : undefined;
-      if (console && secret !== undefined && secret !== '') return sessionAuthentication(request, secret, console);
+      const secret = sessions ? sessionCookie(request.headers.cookie) : undefined;
+      if (sessions && secret !== undefined && secret !== '') return sessionAuthentication(request, secret, sessions);
       throw new Problem(401, 'unauthorized', 'Authentication required: send an admin API key as "Authorization: Bearer rca_…", or sign in to the console. The operator creates a key with `rollcall admin-key create`.', {}, CHALLENGE);
     }
     const m = /^\s*Bearer\s+(.*)$/i.exec(header);
@@ -110,16 +125,16 @@ function checkScope(request: FastifyRequest, key: AdminKeyRecord): void {
   }
 }
 
-async function sessionAuthentication(request: FastifyRequest, secret: string, console: SessionAuthentication): Promise<void> {
-  refuseCrossSite(request, console.publicOrigin);
+async function sessionAuthentication(request: FastifyRequest, secret: string, c: SessionAuthentication): Promise<void> {
+  refuseCrossSite(request, c.publicOrigin);
   let auth: ConsoleAuth;
   try {
-    auth = await console.sessions.authenticate(secret);
+    auth = await c.sessions.authenticate(secret);
   } catch (err) {
     if (err instanceof SessionEnded) throw new Problem(401, 'unauthorized', err.message, { reason: 'session' });
     throw err;
   }
-  if (!READ_METHODS.has(request.method) && !console.sessions.csrfMatches(secret, request.headers['x-csrf-token'])) {
+  if (!READ_METHODS.has(request.method) && !c.sessions.csrfMatches(secret, request.headers['x-csrf-token'])) {
     throw new Problem(403, 'csrf', 'A console request that changes something must carry the session\'s CSRF token in the X-CSRF-Token header (GET /admin/v1/sessions/current returns it).');
   }
   const mark = request.routeOptions.config?.setup;

@@ -18,11 +18,13 @@ export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
 };
 
+/** A file to serve: its bytes, type and ETag (a digest of the bytes). */
+export const fileOf = (body: Buffer, type: string): ConsoleFile =>
+  ({ body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` });
+
 function load(path: string): ConsoleFile | undefined {
   const type = CONTENT_TYPES[extname(path).toLowerCase()];
-  if (!type) return undefined;
-  const body = readFileSync(path);
-  return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+  return type ? fileOf(readFileSync(path), type) : undefined;
 }
 
 export interface ConsoleFiles {

@@ -8,7 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
-import { readConsoleFiles, type ConsoleFile } from './files.ts';
+import { fileOf, readConsoleFiles, type ConsoleFile, type ConsoleFiles } from './files.ts';
 
 export const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -27,7 +27,7 @@ export const CONSOLE_ROOT = fileURLToPath(new URL('../../console/', import.meta.
 export interface ConsoleDeps { config: Readonly<Config>; /** The folder to serve (tests); CONSOLE_ROOT by default. */ root?: string }
 
 export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
-  const files = readConsoleFiles(deps.root ?? CONSOLE_ROOT);
+  const files = mountedAt(readConsoleFiles(deps.root ?? CONSOLE_ROOT), app.prefix.replace(/\/+$/, ''));
   app.addHook('onSend', async (_request, reply) => { reply.headers(SECURITY_HEADERS); });
 
   const notFound = (reply: FastifyReply, what: string) =>
@@ -44,20 +44,31 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
   const shell = (file: ConsoleFile | undefined, name: string) => async (request: FastifyRequest, reply: FastifyReply) =>
     send(request, reply, file, `${name} is not installed on this server`);
 
-  const console = shell(files.index, 'the console');
-  const setup = shell(files.setup, 'the setup page');
+  const consoleShell = shell(files.index, 'the console');
+  const setupShell = shell(files.setup, 'the setup page');
   const hide = { schema: { hide: true } };
-  app.get('/console', hide, console);
+  app.get('/console', hide, consoleShell);
   app.get('/console/*', hide, async (request, reply) => {
     // "/console/assets" and "/console/assets/" are the folder, not a page: no file, no shell.
     const rest = (request.params as { '*': string })['*'];
     if (/^assets(\/|$)/i.test(rest)) return notFound(reply, 'no such console file');
-    return console(request, reply);
+    return consoleShell(request, reply);
   });
-  app.get('/setup', hide, setup);
-  app.get('/setup/*', hide, setup);
+  app.get('/setup', hide, setupShell);
+  app.get('/setup/*', hide, setupShell);
   app.get('/console/assets/*', hide, async (request, reply) => {
     const path = (request.params as { '*': string })['*'];
     return send(request, reply, files.assets.get(path), 'no such console file');
   });
+}
+
+/**
+ * The shells name their files from the root ("/console/assets/console.js"). Mounted under a prefix
+ * (the library's plugin in a vendor's server, "/identity"), those URLs get the prefix, once, at
+ * start-up; the modules find the prefix themselves from their own URL (assets/lib/api.js).
+ */
+function mountedAt(files: ConsoleFiles, prefix: string): ConsoleFiles {
+  if (prefix === '') return files;
+  const rewrite = (f: ConsoleFile | undefined) => f && fileOf(Buffer.from(f.body.toString('utf8').replace(/(\s(?:src|href)=")\/console\//g, `$1${prefix}/console/`)), f.type);
+  return { ...files, index: rewrite(files.index), setup: rewrite(files.setup) };
 }

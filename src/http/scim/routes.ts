@@ -2,7 +2,7 @@
 // parses the request into the core's plain objects, calls one use case, and renders the result.
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Config } from '../../config/config.ts';
+import { bulkLimits, type Config } from '../../config/config.ts';
 import { serviceProviderConfig, resourceTypes, schemas } from '../../scim/discovery.ts';
 import { methodNotAllowed, notImplemented, invalidValue } from '../../scim/errors.ts';
 import { etag, etagMatches } from '../../scim/etag.ts';
@@ -18,6 +18,7 @@ import type { Provisioning } from '../../provisioning/service.ts';
 import { parseJsonBody, searchBody } from './body.ts';
 import { installScimErrors, SCIM_CONTENT_TYPE } from './errors.ts';
 import { installRequestCapture } from './request-capture.ts';
+import { registerBulk } from './bulk.ts';
 import type { RequestLog } from '../../provisioning/request-log/recorder.ts';
 
 declare module 'fastify' {
@@ -149,7 +150,8 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
   for (const path of ['/ServiceProviderConfig', '/serviceConfiguration', '/ResourceTypes', '/ResourceTypes/:id', '/Schemas', '/Schemas/:id']) disallow(app, path, ['GET']);
   disallow(app, '/.search', ['POST']);
 
-  app.all('/Bulk', async () => { throw notImplemented('/Bulk is not supported by this server (ServiceProviderConfig says bulk.supported: false). Send each operation as its own request.'); });
+  registerBulk(app, { limits: bulkLimits(config), retryAfterSeconds: config.retryAfterSeconds });
+  disallow(app, '/Bulk', ['POST']);
   app.all('/Me', async () => { throw notImplemented('/Me is not supported: Rollcall tokens belong to a tenant, not to a user.'); });
 }
 

@@ -80,7 +80,8 @@ export function requestLogContract(driver: string, open: () => Promise<Store>): 
     test('health counts the last hour and day by status, names the newest authenticated client and the last error', async () => {
       const t = await db.tenant();
       const empty = await db.store.requestLogHealth(t.id, iso(0));
-      assert.deepEqual(empty, { lastRequestAt: null, lastHour: { requests: 0, clientErrors: 0, serverErrors: 0 }, lastDay: { requests: 0, clientErrors: 0, serverErrors: 0 }, lastClient: null, lastError: null });
+      const quietDay = Array.from({ length: 24 }, (_, i) => ({ start: iso(-60 * (24 - i)), requests: 0, clientErrors: 0, serverErrors: 0 }));
+      assert.deepEqual(empty, { lastRequestAt: null, lastHour: { requests: 0, clientErrors: 0, serverErrors: 0 }, lastDay: { requests: 0, clientErrors: 0, serverErrors: 0 }, lastClient: null, lastError: null, hourly: quietDay });
       await db.store.appendRequestLog([
         entry(t.id, -2000), // older than a day: not counted
         entry(t.id, -600, { status: 500 }), entry(t.id, -300, { status: 409, userAgent: 'Microsoft Azure AD SCIM client' }),
@@ -95,6 +96,31 @@ export function requestLogContract(driver: string, open: () => Promise<Store>): 
       assert.deepEqual(h.lastClient, { userAgent: 'Okta SCIM Client 1.0.0', at: iso(-1) }, 'the unauthenticated curl is not the client');
       assert.equal(h.lastError?.status, 401);
       assert.equal(h.lastError?.at, iso(-5));
+      assert.deepEqual(h.hourly.map((b) => b.start), quietDay.map((b) => b.start), '24 windows of an hour ending now, oldest first');
+      assert.deepEqual(h.hourly[23], { start: iso(-60), ...h.lastHour }, 'the last window is the last hour');
+      assert.deepEqual(h.hourly[14], { start: iso(-600), requests: 1, clientErrors: 0, serverErrors: 1 }, 'a row exactly at a window\'s start is in that window');
+      assert.deepEqual(h.hourly[19], { start: iso(-300), requests: 1, clientErrors: 1, serverErrors: 0 });
+      const busy = h.hourly.flatMap((b, i) => (b.requests ? [i] : []));
+      assert.deepEqual(busy, [14, 19, 23], 'the row older than a day is in no window');
+    });
+
+    test('health hours: each window counts only its own hour, on the hour boundaries exactly; another tenant\'s rows never count', async () => {
+      const t = await db.tenant();
+      const other = await db.tenant();
+      await db.store.appendRequestLog([
+        entry(t.id, -1440), // exactly a day ago: the first window's first instant
+        entry(t.id, -1381, { status: 404 }), // 59 minutes later: still the first window
+        entry(t.id, -1380, { status: 502 }), // the second window's first instant
+        entry(t.id, -61), entry(t.id, -60, { status: 429 }), entry(t.id, -0.001),
+        entry(other.id, -30), entry(other.id, -1000),
+      ]);
+      const h = await db.store.requestLogHealth(t.id, iso(0));
+      const hours = h.hourly.map((b) => [b.requests, b.clientErrors, b.serverErrors]);
+      const want = Array.from({ length: 24 }, () => [0, 0, 0]);
+      want[0] = [2, 1, 0]; want[1] = [1, 0, 1]; want[22] = [1, 0, 0]; want[23] = [2, 1, 0];
+      assert.deepEqual(hours, want);
+      assert.deepEqual(h.lastDay, { requests: 6, clientErrors: 2, serverErrors: 1 }, 'the day is the sum of its hours');
+      assert.deepEqual(h.lastHour, { requests: 2, clientErrors: 1, serverErrors: 0 });
     });
 
     test('retention deletes only rows older than the cutoff, a batch at a time; the cap keeps each tenant\'s newest rows', async () => {

@@ -7,10 +7,10 @@
 //     those partial indexes need are written as literals, never bound parameters: SQLite (and
 //     PostgreSQL's generic plans) can use a partial index only when the query's own text implies
 //     its WHERE;
-//   - health counts both windows in one pass over (tenant_id, at, status), an index that holds every
-//     column the count reads, so the table itself is not visited.
+//   - health counts the day's 24 hourly windows in one pass over (tenant_id, at, status), an index
+//     that holds every column the count reads, so the table itself is not visited.
 import { sql } from 'kysely';
-import type { NewRequestLogEntry, RecordedBody, RequestCounts, RequestLogEntry, RequestLogHealth, RequestLogQuery, Scan } from '../store.ts';
+import type { HourlyRequestCounts, NewRequestLogEntry, RecordedBody, RequestCounts, RequestLogEntry, RequestLogHealth, RequestLogQuery, Scan } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
 import { canNameRow } from './lookup-key.ts';
 import type { QueryRunner } from './runner.ts';
@@ -78,31 +78,42 @@ export async function getRequestLogEntry(db: QueryRunner, tenantId: string, seq:
 
 const counts = (n: unknown, c4: unknown, c5: unknown): RequestCounts => ({ requests: num(n), clientErrors: num(c4), serverErrors: num(c5) });
 
+/** The health view's day: 24 one-hour windows ending at `now` (RequestLogHealth.hourly). */
+const HOURS = 24;
+
 export async function requestLogHealth(db: QueryRunner, tenantId: string, now: string): Promise<RequestLogHealth> {
   const t = Date.parse(now);
-  const hourAgo = new Date(t - 3600_000).toISOString();
-  const dayAgo = new Date(t - 86_400_000).toISOString();
+  const startOf = (i: number) => new Date(t - (HOURS - i) * 3600_000).toISOString();
+  const hourly: HourlyRequestCounts[] = Array.from({ length: HOURS }, (_, i) => ({ start: startOf(i), ...counts(0, 0, 0) }));
   const last = await db.run(sql<Row>`SELECT at FROM request_log WHERE tenant_id = ${tenantId} ORDER BY seq DESC LIMIT 1`);
   if (!last.rows.length) {
-    return { lastRequestAt: null, lastHour: counts(0, 0, 0), lastDay: counts(0, 0, 0), lastClient: null, lastError: null };
+    return { lastRequestAt: null, lastHour: counts(0, 0, 0), lastDay: counts(0, 0, 0), lastClient: null, lastError: null, hourly };
   }
-  // One pass over the day's index entries counts the hour too.
-  const c = (await db.run(sql<Row>`SELECT count(*) AS n,
+  // One pass over the day's index entries counts each hour's window (newest first in the CASE, so a
+  // row falls in the latest window that began at or before it); the hour and the day are sums of them.
+  const bucket = sql.join(Array.from({ length: HOURS - 1 }, (_, k) => sql`WHEN at >= ${startOf(HOURS - 1 - k)} THEN ${sql.raw(String(HOURS - 1 - k))}`), sql` `);
+  const rows = (await db.run(sql<Row>`SELECT b, count(*) AS n,
       sum(CASE WHEN status >= 400 AND status < 500 THEN 1 ELSE 0 END) AS c4,
-      sum(CASE WHEN status >= 500 THEN 1 ELSE 0 END) AS c5,
-      sum(CASE WHEN at >= ${hourAgo} THEN 1 ELSE 0 END) AS hn,
-      sum(CASE WHEN at >= ${hourAgo} AND status >= 400 AND status < 500 THEN 1 ELSE 0 END) AS h4,
-      sum(CASE WHEN at >= ${hourAgo} AND status >= 500 THEN 1 ELSE 0 END) AS h5
-    FROM request_log WHERE tenant_id = ${tenantId} AND at >= ${dayAgo}`)).rows[0] ?? {};
+      sum(CASE WHEN status >= 500 THEN 1 ELSE 0 END) AS c5
+    FROM (SELECT CASE ${bucket} ELSE 0 END AS b, status FROM request_log WHERE tenant_id = ${tenantId} AND at >= ${startOf(0)}) AS day
+    GROUP BY b`)).rows;
+  for (const r of rows) {
+    const i = num(r.b);
+    if (i >= 0 && i < HOURS) hourly[i] = { start: startOf(i), ...counts(r.n, r.c4, r.c5) };
+  }
+  const sum = (a: RequestCounts, b: RequestCounts) => counts(a.requests + b.requests, a.clientErrors + b.clientErrors, a.serverErrors + b.serverErrors);
+  const lastDay = hourly.reduce<RequestCounts>((acc, hr) => sum(acc, hr), counts(0, 0, 0));
+  const lastHour = counts(hourly[HOURS - 1].requests, hourly[HOURS - 1].clientErrors, hourly[HOURS - 1].serverErrors);
   // The newest authenticated request: the client that holds the tenant's token, not whoever probed the URL.
   const client = (await db.run(sql<Row>`SELECT user_agent, at FROM request_log WHERE tenant_id = ${tenantId} AND token_id IS NOT NULL ORDER BY seq DESC LIMIT 1`)).rows[0];
   const error = (await db.run(sql<Row>`SELECT ${SUMMARY} FROM request_log WHERE tenant_id = ${tenantId} AND status >= 400 ORDER BY seq DESC LIMIT 1`)).rows[0];
   return {
     lastRequestAt: last.rows[0].at as string,
-    lastHour: counts(c.hn, c.h4, c.h5),
-    lastDay: counts(c.n, c.c4, c.c5),
+    lastHour,
+    lastDay,
     lastClient: client ? { userAgent: str(client.user_agent), at: client.at as string } : null,
     lastError: error ? toEntry(error) : null,
+    hourly,
   };
 }
 

@@ -96,6 +96,9 @@ export function copyField(label, value, hint) {
     hint ? h('p', { class: 'hint' }, hint) : null);
 }
 
+/** A label inside a sentence: "Setup link" → "setup link", but "SCIM token" stays. @param {string} label */
+const inSentence = (label) => (/^[A-Z][a-z]/.test(label) ? label[0].toLowerCase() + label.slice(1) : label);
+
 /**
  * A secret shown once (a token, a webhook secret, a setup link): the value, a copy button and the
  * warning that it will not be shown again.
@@ -105,7 +108,7 @@ export function copyField(label, value, hint) {
  */
 export function secretOnce(label, value, extra) {
   return h('section', { class: 'secret', 'aria-label': label },
-    h('p', { class: 'warn' }, h('strong', null, 'Shown once. '), `Copy the ${label.toLowerCase()} now: Rollcall stores only its hash and cannot show it again.`),
+    h('p', { class: 'warn' }, h('strong', null, 'Shown once. '), `Copy the ${inSentence(label)} now: Rollcall stores only its hash and cannot show it again.`),
     copyField(label, value, extra));
 }
 

@@ -59,7 +59,7 @@ const countsSchema = {
 
 const healthSchema = {
   type: 'object',
-  required: ['tenant', 'recording', 'lastRequestAt', 'lastHour', 'last24Hours', 'identityProvider', 'lastError'],
+  required: ['tenant', 'recording', 'lastRequestAt', 'lastHour', 'last24Hours', 'identityProvider', 'lastError', 'hourly'],
   properties: {
     tenant: { type: 'object', required: ['id', 'slug'], properties: { id: { type: 'string' }, slug: { type: 'string' } } },
     recording: { type: 'boolean', description: 'false when the server records no requests (ROLLCALL_REQUEST_LOG=off)' },
@@ -77,6 +77,18 @@ const healthSchema = {
       properties: {
         id: summaryProperties.id, at: time, method: summaryProperties.method, path: summaryProperties.path, status: summaryProperties.status,
         scimType: nullableString, detail: nullableString, reason: nullableString, requestId: summaryProperties.requestId,
+      },
+    },
+    hourly: {
+      type: 'array', minItems: 24, maxItems: 24,
+      description: 'The last 24 hours as 24 one-hour windows ending now, oldest first (for a chart); the last is lastHour, together they are last24Hours',
+      items: {
+        type: 'object', required: ['start', 'requests', 'errors'],
+        properties: {
+          start: { ...time, description: 'The first instant of the window; it ends an hour later' },
+          requests: { type: 'integer' },
+          errors: { type: 'integer', description: 'Answered 4xx or 5xx' },
+        },
       },
     },
   },
@@ -106,8 +118,8 @@ export function requestLogRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const tags = ['request log'];
   const tenantParams = { type: 'object', required: ['tenant'], properties: { tenant: slugParam } } as const;
 
+  // Not for setup sessions: the bodies hold the tenant's directory, which a setup link must not open.
   app.get('/tenants/:tenant/requests', {
-    config: { setup: 'read' },
     schema: {
       operationId: 'listRequests', tags, summary: "A tenant's SCIM requests, newest first (bodies: GET one)", params: tenantParams,
       querystring: {
@@ -136,7 +148,6 @@ export function requestLogRoutes(app: FastifyInstance, deps: AdminDeps): void {
   });
 
   app.get('/tenants/:tenant/requests/:id', {
-    config: { setup: 'read' },
     schema: {
       operationId: 'getRequest', tags, summary: 'One SCIM request with its request and response bodies (redacted, cut at the configured size)',
       params: { type: 'object', required: ['tenant', 'id'], properties: { tenant: slugParam, id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } } },
@@ -154,7 +165,7 @@ export function requestLogRoutes(app: FastifyInstance, deps: AdminDeps): void {
     config: { setup: 'read' },
     schema: {
       operationId: 'getTenantHealth', tags, params: tenantParams,
-      summary: 'SCIM health from the request log: last request, requests and error rate over 1 hour and 24 hours, the identity provider seen, the last error',
+      summary: 'SCIM health from the request log: last request, requests and error rate over 1 hour and 24 hours, the 24 hours hour by hour, the identity provider seen, the last error',
       response: { 200: healthSchema, ...problems(401, 404) },
     },
   }, async (request) => {
@@ -170,7 +181,9 @@ export function requestLogRoutes(app: FastifyInstance, deps: AdminDeps): void {
       last24Hours: countsJson(h.lastDay),
       identityProvider: h.lastClient ? { id: idp?.id ?? null, name: idp?.name ?? null, userAgent: h.lastClient.userAgent, lastSeenAt: h.lastClient.at } : null,
       // The route's schema for lastError names the fields answered; the serializer leaves out the rest.
-      lastError: e ? summaryJson(e) : null,
+      // A setup session sees that requests arrive, not what they were about (a path may hold a userName).
+      lastError: e && request.consoleSession?.kind !== 'setup' ? summaryJson(e) : null,
+      hourly: h.hourly.map((b) => ({ start: b.start, requests: b.requests, errors: b.clientErrors + b.serverErrors })),
     };
   });
 }

@@ -6,10 +6,10 @@
 // Answers that hold a CSRF token are no-store.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../../config/config.ts';
-import { sessionJson, type ConsoleAuth, type ConsoleSessions } from '../../../provisioning/admin/console-sessions.ts';
+import { SessionEnded, sessionJson, type ConsoleAuth, type ConsoleSessions } from '../../../provisioning/admin/console-sessions.ts';
 import { auditEntry } from '../../../provisioning/admin/audit.ts';
 import { openSetupLink, setupLinkActor, SetupLinkRefused } from '../../../provisioning/tenants/setup-links.ts';
-import { refuseCrossSite, SESSION_COOKIE } from '../auth.ts';
+import { refuseCrossSite, SESSION_COOKIE, sessionCookie } from '../auth.ts';
 import type { AdminDeps } from '../index.ts';
 import { Problem } from '../problem.ts';
 import { problems, time } from '../schemas.ts';
@@ -47,6 +47,21 @@ function cookie(config: Readonly<Config>, request: FastifyRequest, path: string,
   return `${SESSION_COOKIE}=${value}; Path=${path}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
 }
 
+/**
+ * Signing in (with a key or a setup link) ends the session the browser held before: its cookie is
+ * replaced, and a session nobody can use any more must not stay valid for whoever copied it.
+ */
+async function endPrevious(request: FastifyRequest, sessions: ConsoleSessions): Promise<void> {
+  let secret: string | undefined;
+  try { secret = sessionCookie(request.headers.cookie); } catch { return; }
+  if (!secret) return;
+  try {
+    await sessions.end(await sessions.authenticate(secret));
+  } catch (err) {
+    if (!(err instanceof SessionEnded)) throw err;
+  }
+}
+
 function currentSession(request: FastifyRequest): ConsoleAuth {
   if (!request.consoleSession) {
     throw new Problem(401, 'unauthorized', 'There is no console session: this operation reads the session cookie, and a request with an Authorization header ignores cookies.', { reason: 'session' });
@@ -75,7 +90,9 @@ export function sessionRoutes(app: FastifyInstance, deps: SessionDeps): void {
   }, async (request, reply) => {
     const key = request.adminKey;
     if (!key || request.consoleSession) throw new Problem(401, 'unauthorized', 'Sign in with an admin key: "Authorization: Bearer rca_…".');
-    return started(request, reply, await sessions.startAdmin(key));
+    const s = await sessions.startAdmin(key);
+    await endPrevious(request, sessions);
+    return started(request, reply, s);
   });
 
   app.get('/sessions/current', {
@@ -140,6 +157,7 @@ export function setupSignInRoute(app: FastifyInstance, deps: SessionDeps): void 
       if (err instanceof SetupLinkRefused) throw new Problem(err.reason === 'unknown' ? 404 : 410, err.reason === 'unknown' ? 'not-found' : 'gone', err.message, { reason: err.reason });
       throw err;
     }
+    await endPrevious(request, sessions);
     const seconds = Math.max(1, Math.floor((Date.parse(s.auth.session.expiresAt) - deps.provisioning.clock.now()) / 1000));
     return reply.code(201).header('set-cookie', cookie(config, request, path, s.secret, seconds)).header('cache-control', 'no-store')
       .send(sessionJson(s.auth, sessions.csrfToken(s.secret)));

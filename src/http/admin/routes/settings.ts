@@ -28,6 +28,18 @@ function expectedVersion(request: FastifyRequest): number | undefined {
   return Number(m[1]);
 }
 
+/** The part of a settings document a setup link may read (see GET /tenants/{t}/settings). */
+function forSetup(settings: unknown): Record<string, unknown> {
+  const doc = (settings ?? {}) as { policies?: { attributes?: unknown }; customSchemas?: unknown };
+  const attributes = doc.policies?.attributes;
+  return {
+    // The attribute policy whole (the unique identifier, and whether userName may change): it says
+    // how the IdP's mappings must be set up, and nothing about the vendor's roles or hooks.
+    ...(attributes === undefined ? {} : { policies: { attributes } }),
+    ...(Array.isArray(doc.customSchemas) ? { customSchemas: doc.customSchemas } : {}),
+  };
+}
+
 export function settingsRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { store, clock } = deps.provisioning;
   const tenantOf = (request: FastifyRequest) => tenantIn(store, request);
@@ -38,6 +50,9 @@ export function settingsRoutes(app: FastifyInstance, deps: AdminDeps): void {
   }, async (request, reply) => {
     const read = await readSettings(store, await tenantOf(request));
     reply.header('ETag', etag(read.version));
+    // A setup session (the customer's IT admin) gets what configuring the IdP needs and no more: the
+    // attribute policy (the unique identifier) and the custom attributes, not the vendor's roles, guards or hooks.
+    if (request.consoleSession?.kind === 'setup') return { ...read, settings: forSetup(read.settings) };
     return read;
   });
 
