@@ -1,0 +1,83 @@
+// Long lists page: the events feed (forward by cursor, 50 to a page, back with Previous) and the
+// audit log (newest first) in Chromium, and an event opened and a filter applied with the keyboard.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { browserSkipReason, checkAccessibility } from '../support/browser.ts';
+import { assertNoConsoleErrors, startConsoleRig, type ConsoleRig } from '../support/console-rig.ts';
+
+const skip = browserSkipReason();
+let rig: ConsoleRig;
+const COUNT = 60;
+
+before(async () => {
+  if (skip) return;
+  rig = await startConsoleRig();
+  for (let i = 1; i <= COUNT; i++) {
+    const slug = `page-${String(i).padStart(2, '0')}`;
+    assert.equal((await rig.server.admin('POST', '/tenants', { body: { slug, name: slug } })).status, 201);
+  }
+});
+after(async () => { if (!skip) await rig.close(); });
+
+test('the events feed pages forward 50 at a time and back again', { skip }, async () => {
+  const { page, consoleErrors } = await rig.open();
+  await page.goto('/console/events?types=tenant.created');
+  const list = page.getByRole('list', { name: 'Events, oldest first' });
+  await list.waitFor();
+  // The test server's own first tenant, then page-01 … page-49 on the first page.
+  assert.equal(await list.getByRole('listitem').count(), 50);
+  await list.getByText(' · page-49', { exact: true }).waitFor();
+  assert.equal(await list.getByText(' · page-50', { exact: true }).count(), 0);
+  const previous = page.getByRole('button', { name: 'Previous page' });
+  assert.equal(await previous.isDisabled(), true);
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await list.getByText(' · page-50', { exact: true }).waitFor();
+  assert.equal(await list.getByRole('listitem').count(), COUNT + 1 - 50);
+  await page.getByText(' · page-60', { exact: true }).waitFor();
+  // The last page offers to look for newer events instead of a next page.
+  await page.getByRole('button', { name: 'Check for newer events' }).waitFor();
+  assert.equal(await previous.isDisabled(), false);
+  await previous.click();
+  await list.getByText(' · page-01', { exact: true }).waitFor();
+  await checkAccessibility(page, 'Events, first page');
+  assertNoConsoleErrors(consoleErrors);
+});
+
+test('the audit log pages newest first', { skip }, async () => {
+  const { page, consoleErrors } = await rig.open();
+  await page.goto('/console/audit?action=tenant.create');
+  const table = page.getByRole('table', { name: 'Audit entries, newest first' });
+  await table.getByRole('link', { name: 'page-60' }).waitFor();
+  assert.equal(await table.locator('tbody tr').count(), 50);
+  assert.equal(await table.getByRole('link', { name: 'page-10' }).count(), 0);
+  await page.getByRole('button', { name: 'Next page of audit entries' }).click();
+  await table.getByRole('link', { name: 'page-10' }).waitFor();
+  // The test server's own first tenant is there too (made by the library, audited as the server).
+  assert.equal(await table.locator('tbody tr').count(), COUNT + 1 - 50);
+  assert.equal(await page.getByRole('button', { name: 'Next page of audit entries' }).isDisabled(), true);
+  await page.getByRole('button', { name: 'Previous page of audit entries' }).click();
+  await table.getByRole('link', { name: 'page-60' }).waitFor();
+  assertNoConsoleErrors(consoleErrors);
+});
+
+test('with the keyboard: a filter is applied with Enter and an event opens with Enter', { skip }, async () => {
+  const { page, consoleErrors } = await rig.open();
+  await page.goto('/console/tenants/page-07/events');
+  const types = page.getByLabel('Event types');
+  await types.focus();
+  await page.keyboard.type('tenant.*');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/types=tenant/);
+  const list = page.getByRole('list', { name: 'Events, oldest first' });
+  await list.getByText('tenant.created', { exact: true }).waitFor();
+  // Tab from the filter to the first event, then open it.
+  await page.getByRole('button', { name: 'Show events' }).focus();
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => document.activeElement?.tagName);
+  assert.equal(focused, 'SUMMARY');
+  await page.keyboard.press('Enter');
+  const payload = page.getByRole('region', { name: /^Payload of event / });
+  await payload.waitFor();
+  assert.equal(JSON.parse(await payload.innerText()).tenant.slug, 'page-07');
+  assertNoConsoleErrors(consoleErrors);
+});
