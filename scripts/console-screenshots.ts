@@ -1,8 +1,9 @@
 // `npm run screenshots`: the pictures of docs/console.md, taken in Debian's Chromium from a real
 // Rollcall with made-up data: three tenants whose IdPs sent requests (some failing), users and a
 // group, a SAML connection from the test IdP's metadata, a webhook endpoint with deliveries, a
-// setup link. Run it after changing a page; it rewrites docs/images/console-*.png and the setup
-// link's pictures. Nothing here is a test: the browser tests (test/browser) check the pages.
+// setup link. Run it after changing a page; it rewrites the pictures of the console's main pages
+// (docs/images/console-*.png; the setup link's and the webhook endpoint's were taken once by hand).
+// Nothing here is a test: the browser tests (test/browser) check the pages.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,7 +84,7 @@ try {
   await visit('/tenants/acme', 'console-tenant-overview', /Acme/);
   await visit('/tenants/acme/scim', 'console-scim-setup', /SCIM setup/);
   await visit('/tenants/acme/users', 'console-users', /Users/);
-  await visit(`/tenants/acme/users/${acme.ids[0]}`, 'console-user', /Ada|Lovelace/);
+  await visit(`/tenants/acme/users/${acme.ids[0]}`, 'console-user', /ada|lovelace/i);
   await visit('/tenants/acme/requests', 'console-request-log', /Request log/);
   await page.getByRole('row').filter({ hasText: 'userName%20zz' }).getByRole('link').first().click();
   await shot(page, 'console-request-error', /answered 400/);
@@ -91,7 +92,7 @@ try {
     ['/tenants/acme/sso', 'console-sso', /sign-on|SSO|SAML/i],
     ['/tenants/acme/policies', 'console-policies', /Polic/],
     ['/tenants/acme/attributes', 'console-attributes', /attributes/i],
-    ['/webhooks', 'console-webhooks', /Webhook/],
+    ['/webhooks', 'console-webhooks', /webhooks/i],
     ['/events', 'console-events', /Events/],
     ['/audit', 'console-audit', /Audit/],
   ] as const) await visit(path, name, heading);
