@@ -199,25 +199,8 @@ export class SignIn {
       if (enabled.length > 1) return attempt.fail('issuer', `The response's Issuer ${issuer === undefined ? '(none readable)' : JSON.stringify(issuer.slice(0, 300))} is the entity id of none of this tenant's SAML connections.`);
       connection = enabled[0];
     }
-    attempt.connection = connection;
-    const ctx = await this.provisioning.context(tenant, { actor: actorOf(connection), requestId });
-    attempt.ctx = ctx;
-    const settings = ssoOf(ctx);
-    const now = this.provisioning.clock.now();
-    const skewMs = settings.clockSkewSeconds * 1000;
+    const { ctx, settings, now, skewMs, v } = await this.validated(tenant, connection, samlResponse, attempt, requestId);
 
-    let v: ValidatedResponse;
-    try {
-      v = await validateSamlResponse(samlResponse, {
-        sp: this.sp(tenant.slug),
-        idp: { entityId: connection.entityId, certificates: connection.certificates, signed: connection.signed, allowSha1: connection.allowSha1 },
-        now: new Date(now), clockSkewMs: skewMs, maxBytes: this.saml.maxResponseBytes,
-      });
-    } catch (err) {
-      if (err instanceof SamlRejected) return attempt.fail(err.reason, err.message);
-      throw err;
-    }
-    attempt.validated = v;
 
     // Replay first: a replayed response is refused as one, whatever else it would fail on (its
     // request was taken by its first use). Kept until the assertion expires, skew included.
@@ -283,13 +266,11 @@ export class SignIn {
   }
 
   /**
-   * The ACS for a test request: the same checks as a sign-in, in the same order, against the
-   * connection the test was started for (enabled or not), then the user it would sign in, or the one
-   * it would create; nothing is created, handed off or recorded as a sign-in.
+   * The checks every response gets, a sign-in's and a test's alike: the connection's context (its
+   * tenant's settings, the clock skew), then the response validated against that connection; a
+   * refusal fails the attempt with the validator's reason.
    */
-  private async finishTest(tenant: Tenant, samlResponse: string, test: SamlRequestRecord, attempt: Attempt, requestId: string | null): Promise<TestSignInResult> {
-    const connection = await this.provisioning.store.getSamlConnection(tenant.id, test.connectionId);
-    if (!connection) return attempt.fail('unknown_connection', 'The SAML connection this test was started for has been deleted since.');
+  private async validated(tenant: Tenant, connection: SamlConnectionRecord, samlResponse: string, attempt: Attempt, requestId: string | null) {
     attempt.connection = connection;
     const ctx = await this.provisioning.context(tenant, { actor: actorOf(connection), requestId });
     attempt.ctx = ctx;
@@ -308,6 +289,18 @@ export class SignIn {
       throw err;
     }
     attempt.validated = v;
+    return { ctx, settings, now, skewMs, v };
+  }
+
+  /**
+   * The ACS for a test request: the same checks as a sign-in, in the same order, against the
+   * connection the test was started for (enabled or not), then the user it would sign in, or the one
+   * it would create; nothing is created, handed off or recorded as a sign-in.
+   */
+  private async finishTest(tenant: Tenant, samlResponse: string, test: SamlRequestRecord, attempt: Attempt, requestId: string | null): Promise<TestSignInResult> {
+    const connection = await this.provisioning.store.getSamlConnection(tenant.id, test.connectionId);
+    if (!connection) return attempt.fail('unknown_connection', 'The SAML connection this test was started for has been deleted since.');
+    const { ctx, settings, now, skewMs, v } = await this.validated(tenant, connection, samlResponse, attempt, requestId);
     // Whose answer it is, first: a response to anything but this test (an IdP-initiated one, a real
     // sign-in's) fails the test and leaves its assertion id and its request untouched.
     if (v.inResponseTo === null) {
