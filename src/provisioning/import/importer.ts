@@ -126,17 +126,23 @@ async function runChunk(ctx: ScimContext, chunk: ImportRecord[], groups: GroupId
 
 async function planChunk(ctx: ScimContext, chunk: ImportRecord[], groups: GroupIds, options: ImportOptions, report: (r: RowResult) => void, seenInDryRun: Set<string>): Promise<void> {
   const planned: Planned[] = [];
+  const valid: ImportRecord[] = [];
   for (const rec of chunk) {
     const key = String(rec.body?.userName ?? rec.body?.externalId ?? '');
     if (rec.error || !rec.body) { report({ row: rec.row, line: rec.line, key, outcome: 'failed', reason: rec.error ?? 'no user in this row' }); continue; }
-    const k = keyOf(rec);
-    if (k === undefined) { report({ row: rec.row, line: rec.line, key, outcome: 'failed', reason: 'the row has no userName (nor externalId)' }); continue; }
-    try {
-      const existing = await findUser(ctx, rec.body);
-      planned.push({ rec, key, body: rec.body, groups: rec.groups ?? [], existing });
-    } catch (err) {
-      report({ row: rec.row, line: rec.line, key, outcome: 'failed', reason: reasonOf(err) });
+    if (keyOf(rec) === undefined) { report({ row: rec.row, line: rec.line, key, outcome: 'failed', reason: 'the row has no userName (nor externalId)' }); continue; }
+    valid.push(rec);
+  }
+  const found = await findUsers(ctx, valid);
+  for (const rec of valid) {
+    const key = String(rec.body!.userName ?? rec.body!.externalId ?? '');
+    const holders = found.get(keyOf(rec)!.toLowerCase()) ?? [];
+    if (holders.length > 1) {
+      const attr = keyOf(rec)!.startsWith('x:') ? 'externalId' : 'userName';
+      report({ row: rec.row, line: rec.line, key, outcome: 'failed', reason: `${holders.length} users have the ${attr} ${quoted(keyOf(rec)!.slice(2))}; fix them first` });
+      continue;
     }
+    planned.push({ rec, key, body: rec.body!, groups: rec.groups ?? [], existing: holders[0] });
   }
   const existingIds = planned.filter((p) => p.existing).map((p) => p.existing!.id);
   if (existingIds.length) {
@@ -191,17 +197,32 @@ async function planChunk(ctx: ScimContext, chunk: ImportRecord[], groups: GroupI
   }
 }
 
-/** The user the record names: by externalId when it has one, else by userName (both unique in a tenant, compared case-insensitively). */
-async function findUser(ctx: ScimContext, body: Record<string, unknown>): Promise<UserRecord | undefined> {
-  const byExternal = typeof body.externalId === 'string' && body.externalId.trim() !== '';
-  const attr = byExternal ? 'externalId' : 'userName';
-  const value = String(byExternal ? body.externalId : body.userName);
-  const found = await ctx.store.scanUsers(ctx.tenant.id, ctx.schemas, parseFilter(`${attr} eq ${JSON.stringify(value)}`), undefined, 2);
-  if (found.length > 1) throw new ImportRowError(`${found.length} users have the ${attr} ${quoted(value)}; fix them first`);
-  return found[0];
+/**
+ * The users the records name, by key (keyOf, lower-cased): externalId when a record has one, else
+ * userName (compared case-insensitively, as their indexes do). One filtered scan per kind for the
+ * whole chunk ("userName eq a or userName eq b …", index lookups), instead of one query per row.
+ */
+async function findUsers(ctx: ScimContext, recs: ImportRecord[]): Promise<Map<string, UserRecord[]>> {
+  const out = new Map<string, UserRecord[]>();
+  for (const [prefix, attr] of [['u:', 'userName'], ['x:', 'externalId']] as const) {
+    const values = [...new Set(recs.map((r) => keyOf(r)!).filter((k) => k.startsWith(prefix)).map((k) => k.slice(2)))];
+    if (!values.length) continue;
+    const filter = parseFilter(values.map((v) => `${attr} eq ${JSON.stringify(v)}`).join(' or '));
+    const limit = values.length * 2 + 1;
+    const rows = await ctx.store.scanUsers(ctx.tenant.id, ctx.schemas, filter, undefined, limit);
+    // More holders than that: some value is held many times over; ask for each (rare).
+    const all = rows.length < limit ? rows : (await Promise.all(values.map((v) => ctx.store.scanUsers(ctx.tenant.id, ctx.schemas, parseFilter(`${attr} eq ${JSON.stringify(v)}`), undefined, 2)))).flat();
+    for (const u of all) {
+      const v = u.doc[attr];
+      if (typeof v !== 'string') continue;
+      const k = `${prefix}${v}`.toLowerCase();
+      const list = out.get(k) ?? [];
+      if (!list.some((x) => x.id === u.id)) list.push(u);
+      out.set(k, list);
+    }
+  }
+  return out;
 }
-
-class ImportRowError extends Error {}
 
 /** A user document with `partial`'s attributes over `current`'s: complex attributes and extensions merge one level down. */
 function merged(current: AttrDoc, partial: AttrDoc): AttrDoc {
@@ -292,7 +313,7 @@ class GroupIds {
 /** A row's failure as one line for the report. */
 export function reasonOf(err: unknown): string {
   if (err instanceof ScimError) return `${err.message}${err.scimType ? ` (${err.scimType})` : ''}`;
-  if (err instanceof IdpManaged || err instanceof InvitationsClosed || err instanceof ImportRowError) return err.message;
+  if (err instanceof IdpManaged || err instanceof InvitationsClosed) return err.message;
   if (err instanceof Error) return `${err.name}: ${err.message}`;
   return String(err);
 }
