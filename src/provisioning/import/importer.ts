@@ -130,7 +130,9 @@ async function planChunk(ctx: ScimContext, chunk: ImportRecord[], groups: GroupI
   for (const rec of chunk) {
     const key = String(rec.body?.userName ?? rec.body?.externalId ?? '');
     if (rec.error || !rec.body) { report({ row: rec.row, line: rec.line, key, outcome: 'failed', reason: rec.error ?? 'no user in this row' }); continue; }
-    if (keyOf(rec) === undefined) { report({ row: rec.row, line: rec.line, key, outcome: 'failed', reason: 'the row has no userName (nor externalId)' }); continue; }
+    const k = keyOf(rec);
+    if (k === undefined) { report({ row: rec.row, line: rec.line, key, outcome: 'failed', reason: 'the row has no userName (nor externalId)' }); continue; }
+    if (JSON.stringify(k).length > MAX_FILTER / 2) { report({ row: rec.row, line: rec.line, key: key.slice(0, 100), outcome: 'failed', reason: `the ${k.startsWith('x:') ? 'externalId' : 'userName'} is ${k.length - 2} characters long` }); continue; }
     valid.push(rec);
   }
   const found = await findUsers(ctx, valid);
@@ -206,23 +208,36 @@ async function findUsers(ctx: ScimContext, recs: ImportRecord[]): Promise<Map<st
   const out = new Map<string, UserRecord[]>();
   for (const [prefix, attr] of [['u:', 'userName'], ['x:', 'externalId']] as const) {
     const values = [...new Set(recs.map((r) => keyOf(r)!).filter((k) => k.startsWith(prefix)).map((k) => k.slice(2)))];
-    if (!values.length) continue;
-    const filter = parseFilter(values.map((v) => `${attr} eq ${JSON.stringify(v)}`).join(' or '));
-    const limit = values.length * 2 + 1;
-    const rows = await ctx.store.scanUsers(ctx.tenant.id, ctx.schemas, filter, undefined, limit);
-    // More holders than that: some value is held many times over; ask for each (rare).
-    const all = rows.length < limit ? rows : (await Promise.all(values.map((v) => ctx.store.scanUsers(ctx.tenant.id, ctx.schemas, parseFilter(`${attr} eq ${JSON.stringify(v)}`), undefined, 2)))).flat();
-    for (const u of all) {
-      const v = u.doc[attr];
-      if (typeof v !== 'string') continue;
-      const k = `${prefix}${v}`.toLowerCase();
-      const list = out.get(k) ?? [];
-      if (!list.some((x) => x.id === u.id)) list.push(u);
-      out.set(k, list);
+    // A filter is at most 8192 characters (scim/filter.ts): as many values per scan as fit.
+    const batches: string[][] = [];
+    let size = Infinity;
+    for (const v of values) {
+      const clause = `${attr} eq ${JSON.stringify(v)}`.length + 4;
+      if (size + clause > MAX_FILTER) { batches.push([]); size = 0; }
+      batches[batches.length - 1].push(v);
+      size += clause;
+    }
+    for (const batch of batches) {
+      const filter = parseFilter(batch.map((v) => `${attr} eq ${JSON.stringify(v)}`).join(' or '));
+      const limit = batch.length * 2 + 1;
+      const rows = await ctx.store.scanUsers(ctx.tenant.id, ctx.schemas, filter, undefined, limit);
+      // More holders than that: some value is held many times over; ask for each (rare).
+      const all = rows.length < limit ? rows : (await Promise.all(batch.map((v) => ctx.store.scanUsers(ctx.tenant.id, ctx.schemas, parseFilter(`${attr} eq ${JSON.stringify(v)}`), undefined, 2)))).flat();
+      for (const u of all) {
+        const v = u.doc[attr];
+        if (typeof v !== 'string') continue;
+        const k = `${prefix}${v}`.toLowerCase();
+        const list = out.get(k) ?? [];
+        if (!list.some((x) => x.id === u.id)) list.push(u);
+        out.set(k, list);
+      }
     }
   }
   return out;
 }
+
+/** Room for the clauses of one lookup filter, below the filter grammar's 8192 characters. */
+const MAX_FILTER = 8000;
 
 /** A user document with `partial`'s attributes over `current`'s: complex attributes and extensions merge one level down. */
 function merged(current: AttrDoc, partial: AttrDoc): AttrDoc {
