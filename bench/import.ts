@@ -33,13 +33,14 @@ async function generate(): Promise<void> {
 }
 
 /** Runs the CLI; returns its wall time and peak RSS (the high-water mark VmHWM of /proc/<pid>/status, read every 50 ms while it runs). */
-function rollcall(cliArgs: string[]): Promise<{ seconds: number; code: number | null; stdout: string; stderr: string; peakRssMiB: number }> {
+function rollcall(cliArgs: string[], nodeArgs: string[] = []): Promise<{ seconds: number; cpuSeconds: number; code: number | null; stdout: string; stderr: string; peakRssMiB: number }> {
   return new Promise((done, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [...ROLLCALL, ...cliArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, ...ROLLCALL, ...cliArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let peak = 0;
+    let cpu = 0;
     child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
     child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
     const poll = setInterval(() => {
@@ -47,10 +48,13 @@ function rollcall(cliArgs: string[]): Promise<{ seconds: number; code: number | 
         const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
         const hwm = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
         if (hwm) peak = Math.max(peak, Number(hwm) / 1024);
+        // utime and stime (fields 14 and 15, in clock ticks of 1/100 s): the CPU the process has used, whatever else runs.
+        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        cpu = (Number(fields[11]) + Number(fields[12])) / 100;
       } catch { /* exited */ }
     }, 50);
     child.on('error', reject);
-    child.on('close', (code) => { clearInterval(poll); done({ seconds: (performance.now() - started) / 1000, code, stdout, stderr, peakRssMiB: Math.round(peak) }); });
+    child.on('close', (code) => { clearInterval(poll); done({ seconds: (performance.now() - started) / 1000, cpuSeconds: cpu, code, stdout, stderr, peakRssMiB: Math.round(peak) }); });
   });
 }
 
@@ -58,11 +62,12 @@ function rollcall(cliArgs: string[]): Promise<{ seconds: number; code: number | 
 const db = await scratchDatabase(DB);
 try {
   await generate();
+  console.log(`load average at the start: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   console.log(`${ROWS} rows, ${(statSync(csv).size / 1048576).toFixed(1)} MiB CSV, ${GROUPS} groups, ${DB}, --as ${AS}`);
   const dbArgs = ['--db', db.url];
   await rollcall(['migrate', ...dbArgs]);
   await rollcall(['tenant', 'create', 'bench', ...dbArgs]);
-  const show = (label: string, r: Awaited<ReturnType<typeof rollcall>>) => console.log(`${label}: ${r.seconds.toFixed(1)} s wall, peak RSS ${r.peakRssMiB} MiB, exit ${r.code}\n  ${r.stdout.trim().split('\n')[0]}${r.code ? `\n  ${r.stderr.trim().slice(0, 400)}` : ''}`);
+  const show = (label: string, r: Awaited<ReturnType<typeof rollcall>>) => console.log(`${label}: ${r.seconds.toFixed(1)} s wall, ${r.cpuSeconds.toFixed(1)} s CPU, peak RSS ${r.peakRssMiB} MiB, exit ${r.code}\n  ${r.stdout.trim().split('\n')[0]}${r.code ? `\n  ${r.stderr.trim().slice(0, 400)}` : ''}`);
   show('import (first run)', await rollcall(['import', 'bench', csv, '--as', AS, '--report', join(dir, 'report.csv'), ...dbArgs]));
   show('import (re-run, all unchanged)', await rollcall(['import', 'bench', csv, '--as', AS, '--report', join(dir, 'report2.csv'), ...dbArgs]));
   show('import --dry-run', await rollcall(['import', 'bench', csv, '--as', AS, '--dry-run', '--report', join(dir, 'report3.csv'), ...dbArgs]));
@@ -70,8 +75,14 @@ try {
     const out = join(dir, `export.${format}`);
     const r = await rollcall(['export', 'bench', '--format', format, '--out', out, ...dbArgs]);
     show(`export --format ${format} (${(statSync(out).size / 1048576).toFixed(1)} MiB)`, r);
-    console.log(`  ${r.stderr.trim()}`);
+    console.log(`  ${r.stderr.trim().split('\n').pop()}`);
   }
+  // Bounded memory, shown: the same export with the V8 heap capped at 64 MiB.
+  const capped = await rollcall(['export', 'bench', '--format', 'ndjson', '--out', join(dir, 'capped.ndjson'), ...dbArgs], ['--max-old-space-size=64']);
+  show('export --format ndjson with --max-old-space-size=64', capped);
+  const idle = await rollcall(['tenant', 'list', ...dbArgs]);
+  show('for scale: rollcall tenant list', idle);
+  console.log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
 } finally {
   await db.drop();
   rmSync(dir, { recursive: true, force: true });

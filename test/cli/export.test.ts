@@ -124,7 +124,7 @@ test('round trip: an NDJSON export imported into another tenant, then a CSV expo
   await ok(['export', 'source', '--format', 'ndjson', '--out', nd]);
   const summary = JSON.parse(await ok(['import', 'copy', nd, '--json'])) as { created: number; failed: number };
   assert.deepEqual([summary.created, summary.failed], [USERS, 0]);
-  const strip = (rows: Record<string, string>[]) => rows.map(({ id: _id, groups, ...r }) => ({ ...r, groups: groups.split(';').sort().join(';') })).sort((a, b) => a.userName.localeCompare(b.userName));
+  const strip = (rows: Record<string, string>[]) => rows.map(({ id: _id, groups, ...r }): Record<string, string> => ({ ...r, groups: groups.split(';').sort().join(';') })).sort((a, b) => a.userName.localeCompare(b.userName));
   const source = strip(parseCsv(await ok(['export', 'source', '--format', 'csv'])));
   const copy = strip(parseCsv(await ok(['export', 'copy', '--format', 'csv'])));
   assert.deepEqual(copy, source);

@@ -53,13 +53,13 @@ export class CsvReader {
         case 'quoted':
           if (c === '"') { this.state = 'quoteInQuoted'; continue; }
           if (newline) this.line++;
-          this.add(newline ? '\n' : c, out);
+          this.add(newline ? '\n' : c);
           continue;
         case 'quoteInQuoted':
-          if (c === '"') { this.state = 'quoted'; this.add('"', out); continue; }
+          if (c === '"') { this.state = 'quoted'; this.add('"'); continue; }
           if (c === ',') { this.nextField(); continue; }
           if (newline) { this.line++; this.end(out); continue; }
-          this.fail(`text after the closing quote of field ${this.fields.length + 1} (a quote inside a quoted field must be doubled: "")`, out);
+          this.fail(`text after the closing quote of field ${this.fields.length + 1} (a quote inside a quoted field must be doubled: "")`);
           continue;
         case 'start':
           if (c === '"') { this.state = 'quoted'; this.content = true; continue; }
@@ -67,13 +67,13 @@ export class CsvReader {
           if (newline) { this.line++; this.end(out); continue; }
           this.state = 'unquoted';
           this.content = true;
-          this.add(c, out);
+          this.add(c);
           continue;
         case 'unquoted':
           if (c === ',') { this.nextField(); continue; }
           if (newline) { this.line++; this.end(out); continue; }
-          if (c === '"') { this.fail(`a quote inside unquoted field ${this.fields.length + 1} (quote the whole field, and double the quote: "a ""b"" c")`, out); continue; }
-          this.add(c, out);
+          if (c === '"') { this.fail(`a quote inside unquoted field ${this.fields.length + 1} (quote the whole field, and double the quote: "a ""b"" c")`); continue; }
+          this.add(c);
           continue;
       }
     }
@@ -83,15 +83,15 @@ export class CsvReader {
   /** The end of the input: the last record, if the file does not end with a line break. */
   finish(): CsvRecord[] {
     const out: CsvRecord[] = [];
-    if (this.state === 'quoted') this.fail(`a quoted field that is never closed (it starts on line ${this.recordLine})`, out);
+    if (this.state === 'quoted') this.fail(`a quoted field that is never closed (it starts on line ${this.recordLine})`);
     this.end(out);
     return out;
   }
 
-  private add(c: string, out: CsvRecord[]): void {
+  private add(c: string): void {
     if (++this.size > this.maxRecordChars) {
       const open = this.state === 'quoted';
-      this.fail(`the record is longer than ${this.maxRecordChars} characters${open ? ' (perhaps a quote that is never closed)' : ''}; it was skipped`, out);
+      this.fail(`the record is longer than ${this.maxRecordChars} characters${open ? ' (perhaps a quote that is never closed)' : ''}; it was skipped`);
       return;
     }
     this.field += c;
@@ -103,7 +103,7 @@ export class CsvReader {
     this.state = 'start';
   }
 
-  private fail(reason: string, _out: CsvRecord[]): void {
+  private fail(reason: string): void {
     this.error ??= reason;
     this.fields = [];
     this.field = '';

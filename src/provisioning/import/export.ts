@@ -3,7 +3,6 @@
 // the writer's backpressure respected, so memory stays bounded at any number of users.
 // NDJSON and JSON carry each user as SCIM renders it (with its groups); CSV carries the columns
 // `rollcall import` maps by default, so an export imports into another tenant as it is.
-import type { AttributeDef } from '../../scim/schemas/types.ts';
 import { renderUser } from '../../scim/render.ts';
 import { ENTERPRISE_USER_SCHEMA } from '../../scim/schemas/enterprise-user.ts';
 import type { UserRecord } from '../../store/store.ts';
@@ -53,7 +52,7 @@ function columns(ctx: ScimContext): Column[] {
   ];
   for (const ext of ctx.schemas.User.extensions) {
     if (!ctx.schemas.custom?.has(ext.id)) continue;
-    for (const a of ext.attributes as AttributeDef[]) {
+    for (const a of ext.attributes) {
       if (a.type === 'complex' || a.mutability === 'readOnly') continue;
       cols.push({ header: `${ext.id}:${a.name}`, get: (d) => { const v = (d[ext.id] as Obj | undefined)?.[a.name]; return Array.isArray(v) ? (a.multiValued ? undefined : v) : v; } });
     }
@@ -65,7 +64,7 @@ function columns(ctx: ScimContext): Column[] {
 /** A CSV field (RFC 4180): quoted when it holds a comma, a quote, a line break, or leading or trailing space. */
 export function csvField(value: unknown): string {
   if (value === undefined || value === null) return '';
-  const s = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const s = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -115,6 +115,11 @@ function keyOf(rec: ImportRecord): string | undefined {
 }
 
 const quoted = (v: string) => JSON.stringify(v);
+/** The userName (else externalId) of a row, for the report. */
+const keyText = (body: Record<string, unknown> | undefined): string => {
+  const v = body?.userName ?? body?.externalId;
+  return typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
+};
 
 async function runChunk(ctx: ScimContext, chunk: ImportRecord[], groups: GroupIds, options: ImportOptions, report: (r: RowResult) => void, seenInDryRun: Set<string>): Promise<void> {
   // Reported in row order once the chunk is done.
@@ -128,7 +133,7 @@ async function planChunk(ctx: ScimContext, chunk: ImportRecord[], groups: GroupI
   const planned: Planned[] = [];
   const valid: ImportRecord[] = [];
   for (const rec of chunk) {
-    const key = String(rec.body?.userName ?? rec.body?.externalId ?? '');
+    const key = keyText(rec.body);
     if (rec.error || !rec.body) { report({ row: rec.row, line: rec.line, key, outcome: 'failed', reason: rec.error ?? 'no user in this row' }); continue; }
     const k = keyOf(rec);
     if (k === undefined) { report({ row: rec.row, line: rec.line, key, outcome: 'failed', reason: 'the row has no userName (nor externalId)' }); continue; }
@@ -137,7 +142,7 @@ async function planChunk(ctx: ScimContext, chunk: ImportRecord[], groups: GroupI
   }
   const found = await findUsers(ctx, valid);
   for (const rec of valid) {
-    const key = String(rec.body!.userName ?? rec.body!.externalId ?? '');
+    const key = keyText(rec.body);
     const holders = found.get(keyOf(rec)!.toLowerCase()) ?? [];
     if (holders.length > 1) {
       const attr = keyOf(rec)!.startsWith('x:') ? 'externalId' : 'userName';

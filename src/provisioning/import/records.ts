@@ -52,7 +52,7 @@ export async function openSource(file: string, format: Format, schemas: TenantSc
     if (size > MAX_JSON_BYTES) throw new MappingError(`${file} is ${Math.round(size / 1048576)} MiB; a .json file is read whole, up to ${MAX_JSON_BYTES / 1048576} MiB: write NDJSON (one user per line) instead`);
     const text = await readFile(file, 'utf8');
     bytes = size;
-    return { records: jsonRecords(text, file), bytesRead: () => bytes, size };
+    return { records: jsonRecords(jsonList(text, file)), bytesRead: () => bytes, size };
   }
   if (format === 'ndjson') return { records: ndjsonRecords(chunks()), bytesRead: () => bytes, size };
   // CSV: the header row first, mapped before any row is read (an unknown column stops the import before it starts).
@@ -136,11 +136,16 @@ function fromObject(value: unknown, row: number, line: number): ImportRecord {
   return { row, line, body, groups: names };
 }
 
-async function* jsonRecords(text: string, file: string): AsyncGenerator<ImportRecord> {
+/** The users of a .json file, checked before the import starts: a file that is not a list of them is refused. */
+function jsonList(text: string, file: string): unknown[] {
   let parsed: unknown;
   try { parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text); } catch (err) { throw new MappingError(`${file} is not JSON: ${(err as Error).message}`); }
   const list = Array.isArray(parsed) ? parsed : (parsed as { Resources?: unknown })?.Resources;
   if (!Array.isArray(list)) throw new MappingError(`${file} must hold an array of SCIM users, or a list response {"Resources": [...]}`);
+  return list;
+}
+
+async function* jsonRecords(list: unknown[]): AsyncGenerator<ImportRecord> {
   let row = 0;
   for (const item of list) { row++; yield fromObject(item, row, 0); }
 }
