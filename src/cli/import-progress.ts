@@ -10,7 +10,7 @@ const duration = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(M
 
 export class Progress {
   private readonly started = performance.now();
-  private last = 0;
+  private last = performance.now();
   private drawn = false;
   private readonly tty: boolean;
 

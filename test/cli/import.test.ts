@@ -134,18 +134,20 @@ test('bad rows are reported with their row, line and reason, and every other row
     + 'short@errs.example\n'
     + 'notbool@errs.example,Four,perhaps\n'
     + ',NoName,true\n'
-    + '"unclosed@errs.example,Six,true\n');
+    + `long@errs.example,${'y'.repeat(2 << 20)},true\n`
+    + '"unclosed@errs.example,Seven,true\n');
   const report = join(dir, 'bad-report.json');
   const s = await importJson(['errs', csv, '--report', report], 1);
-  assert.deepEqual([s.created, s.failed], [1, 5]);
+  assert.deepEqual([s.created, s.failed], [1, 6]);
   const rows = readFileSync(report, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { row: number; line: number; outcome: string; reason?: string });
   const failed = rows.filter((r) => r.outcome === 'failed');
-  assert.deepEqual(failed.map((r) => [r.row, r.line]), [[2, 3], [3, 4], [4, 5], [5, 6], [6, 7]]);
+  assert.deepEqual(failed.map((r) => [r.row, r.line]), [[2, 3], [3, 4], [4, 5], [5, 6], [6, 7], [7, 8]]);
   assert.match(failed[0].reason!, /a quote inside unquoted field 1/);
   assert.match(failed[1].reason!, /the row has 1 field, the header 3/);
   assert.match(failed[2].reason!, /active/);
   assert.match(failed[3].reason!, /no userName/);
-  assert.match(failed[4].reason!, /never closed/);
+  assert.match(failed[4].reason!, /the record is longer than 1048576 characters; it was skipped/);
+  assert.match(failed[5].reason!, /never closed/);
   assert.ok(await user('errs', 'ok1@errs.example'));
   assert.equal((await users('errs')).length, 1);
 });
