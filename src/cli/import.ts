@@ -4,7 +4,8 @@
 // row, line and reason; the import never stops at a bad row. A checkpoint beside the report records
 // the last row applied after every chunk: run the same command again after an interruption and it
 // continues after that row (--restart ignores it). Exit code 0: every row imported; 1: some rows
-// failed (see the report); 2: the command could not start (usage, unknown columns, no such tenant).
+// failed (see the report); 2: the command could not start (usage, unknown columns, no such tenant);
+// 130: interrupted (Ctrl-C or SIGTERM), checkpoint saved.
 import { createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
@@ -116,6 +117,7 @@ export function registerImport(program: Command): void {
           if (stopped && !opts.dryRun) console.log(`Stopped after row ${summary.lastRow}: run the same command again to continue from there (checkpoint ${checkpointPath}).`);
         }
         if (summary.failed) process.exitCode = 1;
+        if (interrupted) process.exitCode = 130;
       } finally {
         process.off('SIGINT', onSigint);
         process.off('SIGTERM', onSigint);
