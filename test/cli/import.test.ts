@@ -263,3 +263,16 @@ test('NDJSON and JSON files: SCIM users, a 2 MB line and a broken line are error
   assert.equal(unknownType.code, 2);
   assert.match(unknownType.stderr, /name it \.csv, \.json or \.ndjson/);
 });
+
+test('rows with an externalId are matched by it: a renamed userName updates the user instead of creating another', async () => {
+  await tenant('ext');
+  const csv = file('ext.csv', 'externalId,userName,displayName\nhr-1,old@ext.example,Pat\n');
+  assert.equal((await importJson(['ext', csv])).created, 1);
+  const id = (await user('ext', 'old@ext.example')).id;
+  writeFileSync(csv, 'externalId,userName,displayName\nhr-1,new@ext.example,Pat\n');
+  const s = await importJson(['ext', csv]);
+  assert.deepEqual([s.created, s.updated], [0, 1]);
+  assert.match(reportRows(s.report)[0], /^1,2,new@ext\.example,updated,userName,$/);
+  assert.equal((await user('ext', 'new@ext.example')).id, id);
+  assert.equal(await user('ext', 'old@ext.example'), undefined);
+});

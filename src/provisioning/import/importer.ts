@@ -206,7 +206,7 @@ async function planChunk(ctx: ScimContext, chunk: ImportRecord[], groups: GroupI
 
 /**
  * The users the records name, by key (keyOf, lower-cased): externalId when a record has one, else
- * userName (compared case-insensitively, as their indexes do); one indexed lookup per value, all
+ * userName (userName case-insensitively, externalId exactly, as SCIM's filters compare them); one indexed lookup per value, all
  * of a chunk's at once. (One scan with "userName eq a or userName eq b …" was tried: on
  * PostgreSQL the planner walked the seq index with the filter instead, 300 ms a chunk at 20,000
  * users: docs/performance.md "Import".)
