@@ -48,7 +48,7 @@ export function registerImport(program: Command): void {
     .option('--map <file>', 'JSON file mapping columns to SCIM attributes: {"Column": "name.givenName", "Other": null}')
     .option('--dry-run', 'report what would be created, updated, unchanged or failed, writing nothing')
     .addOption(new Option('--as <mode>', 'local: users the app owns (as the admin API creates them); scim: as if the identity provider sent them (IdP-managed)').choices(['local', 'scim']).default('local'))
-    .option('--report <file>', 'where each created, updated and failed row is written: .csv, or .json/.ndjson for JSON Lines (default: <file>.report.csv)')
+    .option('--report <file>', 'where each created, updated and failed row is written: .csv, or .json/.ndjson for JSON Lines (default: <file>.report.csv, or <file>.dry-run-report.csv)')
     .option('--restart', 'ignore the checkpoint of an interrupted run and start from the first row')
     .option('--limit <rows>', 'import at most this many rows, then stop as if interrupted (the next run continues)')
     .option('--json', 'print the summary as one JSON object')
@@ -71,7 +71,8 @@ export function registerImport(program: Command): void {
         throw err;
       }
 
-      const reportPath = resolve(opts.report ?? `${file}.report.csv`);
+      // A dry run's report goes elsewhere by default: it must not overwrite an interrupted import's.
+      const reportPath = resolve(opts.report ?? `${file}.${opts.dryRun ? 'dry-run-report' : 'report'}.csv`);
       const checkpointPath = `${reportPath}.checkpoint`;
       const identity = { file: path, size: info.size, mtimeMs: info.mtimeMs, tenant: tenant.id, mode: opts.as };
       let skipThrough = 0;
