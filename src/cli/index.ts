@@ -364,3 +364,6 @@ export async function run(argv: string[]): Promise<void> {
     throw err;
   }
 }
+
+/** For the commands defined in their own files (import.ts, export.ts), registered by rollcall.ts. */
+export { program, dbOption, withStore, UsageError };
