@@ -48,7 +48,7 @@ export const whenSignedOut = (fn) => { onSignedOut = fn; };
  * undefined, null or '' are left out. Resolves with the parsed JSON (undefined for 204).
  * @param {string} method
  * @param {string} path
- * @param {{ query?: Record<string, string | number | boolean | undefined | null>, body?: unknown, raw?: { contentType: string, text: string }, quietSignOut?: boolean }} [options]
+ * @param {{ query?: Record<string, string | number | boolean | undefined | null>, body?: unknown, raw?: { contentType: string, text: string }, headers?: Record<string, string>, quietSignOut?: boolean }} [options]
  * @returns {Promise<any>}
  */
 export async function api(method, path, options = {}) {
@@ -57,7 +57,7 @@ export async function api(method, path, options = {}) {
     if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
   }
   /** @type {Record<string, string>} */
-  const headers = { accept: 'application/json, application/problem+json' };
+  const headers = { accept: 'application/json, application/problem+json', ...options.headers };
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['x-csrf-token'] = csrfToken;
   /** @type {BodyInit | undefined} */
   let body;

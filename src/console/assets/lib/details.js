@@ -2,7 +2,7 @@
 // Small read-only building blocks shared by the settings, SSO, webhook, event and audit pages: a
 // list of labelled values, a JSON document shown as text, a question before a destructive step,
 // and the settings document's read-modify-write with its version (If-Match).
-import { api, ApiError, prefix, seg } from './api.js';
+import { api, ApiError, seg } from './api.js';
 import { h } from './dom.js';
 
 /** @typedef {import('./dom.js').Children} Children */
@@ -74,28 +74,17 @@ export async function updateSettings(ctx, change, o = {}) {
 }
 
 /**
- * PUT the settings document with If-Match; a 412 becomes a sentence saying what happened and what to do.
- * api() sends no extra headers, and If-Match is what makes a concurrent change a 412 instead of a
- * silent overwrite; so this one request is made here, with the session's CSRF token.
+ * PUT the settings document with If-Match (what makes a concurrent change a 412 instead of a silent
+ * overwrite); a 412 becomes a sentence saying what happened and what to do.
  * @param {SettingsTarget} ctx @param {unknown} settings @param {number} version @param {boolean} [dropValues]
  */
 export async function putSettings(ctx, settings, version, dropValues) {
-  const url = new URL(`${prefix}/admin/v1${settingsPath(ctx.params.tenant)}`, location.origin);
-  if (dropValues) url.searchParams.set('dropValues', 'true');
-  /** @type {Record<string, string>} */
-  const headers = {
-    accept: 'application/json, application/problem+json', 'content-type': 'application/json',
-    'if-match': String(version), 'x-csrf-token': ctx.session.csrfToken,
-  };
-  const res = await fetch(url, { method: 'PUT', headers, body: JSON.stringify(settings), credentials: 'same-origin', cache: 'no-store' })
-    .catch(() => { throw new ApiError(0, { detail: 'The Rollcall server did not answer. Check that it is running and reachable, then try again.' }); });
-  const text = await res.text();
-  /** @type {any} */
-  let json;
-  try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
-  if (res.status === 412) throw staleError(version, null);
-  if (!res.ok) throw new ApiError(res.status, json && typeof json === 'object' ? json : { detail: `The admin API answered ${res.status} ${res.statusText}.` });
-  return json;
+  try {
+    return await api('PUT', settingsPath(ctx.params.tenant), { body: settings, query: { dropValues: dropValues ? 'true' : undefined }, headers: { 'if-match': String(version) } });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 412) throw staleError(version, null);
+    throw err;
+  }
 }
 
 /** @param {number} seen @param {number | null} now */
