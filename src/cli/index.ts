@@ -69,6 +69,7 @@ program.command('serve')
     const log = running.app.log;
     for (const warning of insecureSettings(c)) log.warn(`INSECURE: ${warning}`);
     log.info(`Rollcall is serving SCIM at ${c.publicUrl}/scim/v2/<tenant> (database ${redactUrl(c.databaseUrl)})`);
+    if (c.console.enabled) log.info(`The console is at ${c.publicUrl}/console (sign in with an admin API key).`);
     if (!(await running.store.listAdminKeys()).some((k) => secretState(k, Date.now()) === 'live')) {
       const db = opts.db ? ` --db ${shellWord(opts.db)}` : '';
       log.info(`No admin API key yet: the admin API at ${c.publicUrl}/admin/v1 refuses every request until you create one, in another terminal: npx rollcall admin-key create --name "my app"${db} (the key is printed there, once; it is never written to this log).`);

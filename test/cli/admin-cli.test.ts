@@ -107,6 +107,7 @@ test('serve with no admin key says in plain words how to create one, and the adm
   serveOutput = s.output();
   assert.match(serveOutput, /rollcall admin-key create --name/);
   assert.match(serveOutput, /never written to this log/);
+  assert.match(serveOutput, new RegExp(`The console is at ${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/console`), 'serve names where the console is');
   assert.doesNotMatch(serveOutput, /rca_[0-9A-Za-z]{10}/, 'no key in the log');
   const res = await adminRequest(base, 'GET', '/tenants');
   assert.equal(res.status, 401);
