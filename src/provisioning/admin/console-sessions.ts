@@ -7,10 +7,10 @@
 //
 // Every request re-checks what the session stands on, one indexed read each: an admin session dies
 // when its key is revoked or expires, a setup session when its link is revoked, used up or expired.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AdminKeyRecord, ConsoleSessionRecord, SetupLinkWithTenant, Store } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
-import { secretState } from '../tenants/token-format.ts';
+import { hashToken, secretState } from '../tenants/token-format.ts';
 import { SETUP_LINK_RETENTION_MS, setupLinkStatus } from '../tenants/setup-links.ts';
 
 export interface ConsoleSessionSettings { sessionHours: number; idleMinutes: number }
@@ -28,8 +28,6 @@ const SECRET = /^[A-Za-z0-9_-]{43}$/;
 const CSRF_LABEL = 'rollcall console csrf';
 const PRUNE_BATCH = 500;
 const PRUNE_ROUNDS = 20;
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export class ConsoleSessions {
   constructor(private readonly store: Store, private readonly clock: Clock, private readonly settings: ConsoleSessionSettings) {}
@@ -68,7 +66,7 @@ export class ConsoleSessions {
   private async start(now: number, end: number, who: Pick<ConsoleSessionRecord, 'kind' | 'adminKeyId' | 'setupLinkId' | 'tenantId'>) {
     const secret = randomBytes(32).toString('base64url');
     const session: ConsoleSessionRecord = {
-      id: sha256(secret), ...who, createdAt: new Date(now).toISOString(), expiresAt: new Date(end).toISOString(),
+      id: hashToken(secret), ...who, createdAt: new Date(now).toISOString(), expiresAt: new Date(end).toISOString(),
       idleExpiresAt: new Date(Math.min(end, now + this.settings.idleMinutes * 60_000)).toISOString(), revokedAt: null,
     };
     await this.store.createConsoleSession(session);
@@ -81,7 +79,7 @@ export class ConsoleSessions {
    */
   async authenticate(secret: string): Promise<ConsoleAuth> {
     if (!SECRET.test(secret)) throw new SessionEnded('The console session cookie is malformed: sign in again.');
-    const session = await this.store.getConsoleSession(sha256(secret));
+    const session = await this.store.getConsoleSession(hashToken(secret));
     const now = this.clock.now();
     if (!session) throw new SessionEnded('There is no such console session (it ended and was removed): sign in again.');
     if (session.revokedAt) throw new SessionEnded(`The console session ended on ${session.revokedAt} (signed out, or its setup link was revoked or used up): sign in again.`);
