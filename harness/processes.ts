@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
  * package test, test/package/, runs that). tsx is named by its full path: a test may run the
  * command in an empty folder.
  */
+const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
+
 export const ROLLCALL = ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../src/cli/rollcall.ts', import.meta.url))];
 
 export interface RollcallProcess { url: string; child: ChildProcess; output: () => string; stop(): Promise<void> }
@@ -17,6 +19,28 @@ export interface RollcallProcess { url: string; child: ChildProcess; output: () 
 export function cli(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [...ROLLCALL, ...args], { encoding: 'utf8', env: { ...process.env, ROLLCALL_LOG_LEVEL: 'warn', ...env }, timeout: 60_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface CliResult { code: number | null; stdout: string; stderr: string }
+
+/**
+ * Runs the CLI as its own process without blocking this one (a test's server keeps answering),
+ * from the repository's root and with none of this process's ROLLCALL_ settings, so the command
+ * reads only what its arguments say; killed after `timeoutMs`.
+ */
+export function runCli(args: string[], timeoutMs = 60_000): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ROLLCALL_')) env[k] = v;
+  return new Promise((done, reject) => {
+    const child = spawn(process.execPath, [...ROLLCALL, ...args], { cwd: REPOSITORY, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`rollcall ${args.join(' ')} timed out`)); }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => { clearTimeout(timer); done({ code, stdout, stderr }); });
+  });
 }
 
 /** Creates (migrating, as a user must first) the database and a tenant through the CLI; returns its token. */

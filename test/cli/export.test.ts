@@ -4,37 +4,21 @@
 // tenant gives the same users, attributes and group memberships.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort, ROLLCALL } from '../../harness/processes.ts';
+import { join } from 'node:path';
+import { freePort, runCli, type CliResult } from '../../harness/processes.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { startServer, type Running } from '../../src/main.ts';
 import { CsvReader } from '../../src/provisioning/import/csv.ts';
 import { readSettings, replaceSettings } from '../../src/provisioning/tenants/settings.ts';
 import { testDatabase } from '../support/test-database.ts';
 
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
 
-interface Result { code: number | null; stdout: string; stderr: string }
-function rollcall(args: string[]): Promise<Result> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ROLLCALL_')) env[k] = v;
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [...ROLLCALL, ...args, '--db', dbUrl], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`rollcall ${args.join(' ')} timed out`)); }, 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); done({ code, stdout, stderr }); });
-  });
-}
+type Result = CliResult;
+const rollcall = (args: string[]): Promise<Result> => runCli([...args, '--db', dbUrl], 120_000);
 async function ok(args: string[]): Promise<string> {
   const r = await rollcall(args);
   assert.equal(r.code, 0, `rollcall ${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
