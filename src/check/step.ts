@@ -2,6 +2,11 @@
 // more requests and checks the answers; the first expectation that does not hold ends the step with
 // a CheckFailure: the exchange it is about, what was expected, and what the IdP would do next.
 import type { Exchange, ScimClient } from './http.ts';
+import { ERROR_SCHEMA } from '../scim/errors.ts';
+import { LIST_RESPONSE_SCHEMA } from '../scim/list.ts';
+import { PATCH_SCHEMA } from '../scim/patch.ts';
+import { GROUP_SCHEMA, USER_SCHEMA } from '../scim/schemas/core.ts';
+import { ENTERPRISE_USER_SCHEMA } from '../scim/schemas/enterprise-user.ts';
 
 export type StepStatus = 'pass' | 'fail' | 'skip';
 
@@ -31,12 +36,12 @@ export class CheckFailure extends Error {
 export class Skip extends Error {}
 
 export const SCIM = {
-  user: 'urn:ietf:params:scim:schemas:core:2.0:User',
-  group: 'urn:ietf:params:scim:schemas:core:2.0:Group',
-  enterprise: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
-  patchOp: 'urn:ietf:params:scim:api:messages:2.0:PatchOp',
-  listResponse: 'urn:ietf:params:scim:api:messages:2.0:ListResponse',
-  error: 'urn:ietf:params:scim:api:messages:2.0:Error',
+  user: USER_SCHEMA,
+  group: GROUP_SCHEMA,
+  enterprise: ENTERPRISE_USER_SCHEMA,
+  patchOp: PATCH_SCHEMA,
+  listResponse: LIST_RESPONSE_SCHEMA,
+  error: ERROR_SCHEMA,
   spc: 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig',
 } as const;
 
