@@ -31,7 +31,7 @@ const ent = (key: string) => (doc: Obj) => {
 /** The CSV columns: the default-mapped headers, then the tenant's single-valued custom attributes by full path, then groups. */
 function columns(ctx: ScimContext): Column[] {
   const cols: Column[] = [
-    { header: 'id', get: () => undefined },
+    { header: 'id', get: (d) => d.id },
     { header: 'userName', get: (d) => d.userName },
     { header: 'externalId', get: (d) => d.externalId },
     { header: 'active', get: (d) => d.active },
@@ -86,7 +86,8 @@ export async function exportUsers(ctx: ScimContext, format: ExportFormat, out: E
       const gs = groups.get(u.id) ?? [];
       if (format === 'csv') {
         const doc = { ...u.doc, id: u.id };
-        text += `${cols.map((c) => csvField(c.header === 'id' ? u.id : c.get(doc, gs.map((g) => g.display)))).join(',')}\r\n`;
+        const names = gs.map((g) => g.display);
+        text += `${cols.map((c) => csvField(c.get(doc, names))).join(',')}\r\n`;
       } else {
         const json = JSON.stringify(renderUser(ctx.schemas.User, ctx.baseUrl, u, gs));
         text += format === 'ndjson' ? `${json}\n` : `${count ? ',' : ''}\n${json}`;
