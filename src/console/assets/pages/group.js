@@ -38,7 +38,7 @@ export async function render(ctx) {
       empty: () => emptyState(g.idpManaged ? 'No members. The identity provider sets the members when it pushes the group.' : 'No members.'),
     })),
     section('Attributes', attributesView(g.attributes), rawJson(g.attributes)),
-    section('Requests', h('p', null, link(`${base}/requests?resourceId=${encodeURIComponent(g.id)}`, 'Requests about this group in the request log'))));
+    section('Requests', h('p', null, link(`${base}/requests?resourceId=${seg(g.id)}`, 'Requests about this group in the request log'))));
 }
 
 /**

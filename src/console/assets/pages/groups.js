@@ -4,7 +4,7 @@
 import { api, seg } from '../lib/api.js';
 import { filterForm, managedBadge, readOnlyNote } from '../lib/directory.js';
 import { h } from '../lib/dom.js';
-import { emptyState, link, pageTitle, pager, table } from '../lib/ui.js';
+import { emptyState, link, pageTitle, pager, table, time } from '../lib/ui.js';
 
 /**
  * @typedef {{ id: string, displayName: string, idpManaged: boolean, createdAt: string, updatedAt: string, version: number, attributes: Record<string, any> }} Group
@@ -29,8 +29,8 @@ export async function render(ctx) {
         columns: [
           { label: 'Name', cell: (g) => link(`${base}/groups/${seg(g.id)}`, g.displayName) },
           { label: 'Managed by', cell: (g) => managedBadge(g.idpManaged) },
-          { label: 'Created', cell: (g) => h('time', { dateTime: g.createdAt, title: g.createdAt }, new Date(g.createdAt).toLocaleString()) },
-          { label: 'Updated', cell: (g) => h('time', { dateTime: g.updatedAt, title: g.updatedAt }, new Date(g.updatedAt).toLocaleString()) },
+          { label: 'Created', cell: (g) => time(g.createdAt) },
+          { label: 'Updated', cell: (g) => time(g.updatedAt) },
         ],
       }),
       empty: () => (filter

@@ -45,7 +45,7 @@ export async function render(ctx) {
       h('dt', null, 'Client'), h('dd', null, r.identityProvider ?? 'Not recognised', r.userAgent ? [' ', h('span', { class: 'hint mono' }, r.userAgent)] : null),
       h('dt', null, 'Token'), h('dd', null, r.tokenId ? h('span', { class: 'mono' }, r.tokenId) : 'None accepted (authentication failed)'),
       about ? [h('dt', null, r.resourceType === 'Group' ? 'Group' : 'User'), h('dd', null, link(/** @type {string} */ (about), r.resourceId ?? ''), ' · ',
-        link(`${base}/requests?resourceId=${encodeURIComponent(r.resourceId ?? '')}`, 'its other requests'))] : null),
+        link(`${base}/requests?resourceId=${seg(r.resourceId ?? '')}`, 'its other requests'))] : null),
     why ? h('section', { class: 'error-explained', 'aria-labelledby': 'what-it-means' },
       h('h2', { id: 'what-it-means' }, 'What went wrong'),
       h('dl', { class: 'facts' },

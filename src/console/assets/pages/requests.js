@@ -5,7 +5,7 @@
 // links to the failed requests).
 import { api, seg } from '../lib/api.js';
 import { h } from '../lib/dom.js';
-import { badge, button, emptyState, field, input, link, pageTitle, pager, select, table } from '../lib/ui.js';
+import { badge, button, emptyState, field, input, link, pageTitle, pager, select, table, time } from '../lib/ui.js';
 
 /**
  * @typedef {{ id: number, at: string, method: string, path: string, filter: string | null, status: number, scimType: string | null,
@@ -79,7 +79,7 @@ export async function render(ctx) {
       render: (/** @type {RequestSummary[]} */ rows) => table({
         caption: 'SCIM requests', captionHidden: true, rows,
         columns: [
-          { label: 'Time', cell: (r) => link(`${path}/${r.id}`, h('time', { dateTime: r.at, title: r.at }, new Date(r.at).toLocaleString())) },
+          { label: 'Time', cell: (r) => link(`${path}/${r.id}`, time(r.at)) },
           { label: 'Request', cell: (r) => h('span', { class: 'mono' }, `${r.method} ${r.path}`) },
           { label: 'Status', cell: (r) => statusBadge(r.status) },
           { label: 'Error', cell: (r) => (r.status >= 400 ? [r.scimType ? h('code', null, r.scimType) : null, r.detail ? h('div', { class: 'hint clip' }, r.detail) : null] : null) },

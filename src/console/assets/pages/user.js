@@ -33,7 +33,7 @@ export async function render(ctx) {
         : emptyState('This user is in no group.')),
     u.roles && u.roles.length ? section('Roles',
       h('ul', null, ...u.roles.map((r) => h('li', null, h('strong', null, r.name), r.admin ? ' (admin)' : '', ' — from ', r.groups.map((g) => g.displayName).join(', '))))) : null,
-    section('Requests', h('p', null, link(`${base}/requests?resourceId=${encodeURIComponent(u.id)}`, 'Requests about this user in the request log'))));
+    section('Requests', h('p', null, link(`${base}/requests?resourceId=${seg(u.id)}`, 'Requests about this user in the request log'))));
 }
 
 /**

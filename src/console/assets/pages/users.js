@@ -5,7 +5,7 @@
 import { api, seg } from '../lib/api.js';
 import { filterForm, managedBadge, readOnlyNote } from '../lib/directory.js';
 import { h } from '../lib/dom.js';
-import { badge, emptyState, link, pageTitle, pager, table } from '../lib/ui.js';
+import { badge, emptyState, link, pageTitle, pager, table, time } from '../lib/ui.js';
 
 /**
  * @typedef {{ id: string, userName: string, active: boolean, status: 'invited' | 'active' | 'deactivated' | null, idpManaged: boolean,
@@ -54,7 +54,7 @@ export async function render(ctx) {
           { label: 'Name', cell: (u) => displayNameOf(u) || h('span', { class: 'muted' }, '—') },
           { label: 'Status', cell: (u) => statusBadge(u) },
           { label: 'Managed by', cell: (u) => managedBadge(u.idpManaged) },
-          { label: 'Updated', cell: (u) => h('time', { dateTime: u.updatedAt, title: u.updatedAt }, new Date(u.updatedAt).toLocaleString()) },
+          { label: 'Updated', cell: (u) => time(u.updatedAt) },
         ],
       }),
       empty: () => (filter
