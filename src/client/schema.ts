@@ -81,7 +81,7 @@ export interface paths {
         };
         /**
          * Events in commit order after a cursor (the events feed)
-         * @description Pass `next` back as `after` to continue; `next` is given even when no event came, so polling never loses its place. With `wait`, an empty answer is held until an event arrives or the wait ends.
+         * @description Pass `next` back as `after` to continue; `next` is given even when no event came, so polling never loses its place. With `wait`, an empty answer is held until an event arrives or the wait ends. With `order=desc`, events come newest first and `next` is passed back as `before`; an empty page means the oldest event kept was reached.
          */
         get: operations["listEvents"];
         put?: never;
@@ -1545,6 +1545,10 @@ export interface operations {
                 types?: string;
                 /** @description Seconds to hold an empty answer for new events (long poll) */
                 wait?: number;
+                /** @description asc: oldest first, for followers (the default); desc: newest first, for browsing */
+                order?: "asc" | "desc";
+                /** @description With order=desc: the `next` of the previous page */
+                before?: string;
                 /** @description The `next` cursor of the previous page */
                 after?: string;
                 limit?: number;
@@ -1589,7 +1593,7 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                         }[];
-                        /** @description Pass as `after` for the following events; given even when data is empty */
+                        /** @description Pass as `after` (as `before` with order=desc) for the following events; given even when data is empty */
                         next: string;
                     };
                 };

@@ -154,7 +154,11 @@ export interface EventRecord extends NewEvent {
 }
 
 /** Events after a position (exclusive), in position order, optionally of one tenant and some types. */
-export interface EventQuery { after?: number; until?: number; tenantId?: string; types?: readonly string[]; limit: number }
+/**
+ * A page of the events feed: positions after `after` (oldest first), or with `newestFirst` positions
+ * before `before` (newest first); never past `until`.
+ */
+export interface EventQuery { after?: number; before?: number; newestFirst?: boolean; until?: number; tenantId?: string; types?: readonly string[]; limit: number }
 
 /** Keyset paging for the admin API: rows after `after` (exclusive), at most `limit`. */
 export interface Scan { after?: string; limit: number }

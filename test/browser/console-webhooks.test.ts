@@ -179,7 +179,7 @@ test('the events feed lists a tenant\'s events, filtered by type, each opening t
   const { page, consoleErrors } = await rig.open();
   await page.goto('/console/tenants/hooks/events');
   await page.getByRole('heading', { level: 1, name: 'Events of this tenant' }).waitFor();
-  const list = page.getByRole('list', { name: 'Events, oldest first' });
+  const list = page.getByRole('list', { name: 'Events, newest first' });
   await list.getByText('tenant.created', { exact: true }).waitFor();
   await list.getByText('user.created', { exact: true }).waitFor();
   await checkAccessibility(page, 'Events page');
@@ -204,7 +204,7 @@ test('the events feed lists a tenant\'s events, filtered by type, each opening t
   await page.getByRole('alert').filter({ hasText: 'Unknown event type "user.exploded"' }).waitFor();
   // The global feed takes a tenant filter.
   await page.goto('/console/events?tenant=hooks&types=user.created');
-  await page.getByRole('list', { name: 'Events, oldest first' }).getByText('· hooks').first().waitFor();
+  await page.getByRole('list', { name: 'Events, newest first' }).getByText('· hooks').first().waitFor();
   assertNoConsoleErrors(consoleErrors, [400]);
 });
 

@@ -9,14 +9,14 @@ export const MAX_LIMIT = 500;
 
 export const encodeCursor = (position: string | number): string => Buffer.from(JSON.stringify({ p: position })).toString('base64url');
 
-export function decodeCursor<T extends string | number>(cursor: string | undefined, kind: 'string' | 'number'): T | undefined {
+export function decodeCursor<T extends string | number>(cursor: string | undefined, kind: 'string' | 'number', name = 'after'): T | undefined {
   if (cursor === undefined || cursor === '') return undefined;
   try {
     const p = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { p?: unknown }).p;
     // A string position goes into SQL as a bound value: it must be one the database can compare.
     if (typeof p === kind && (kind === 'string' ? stringValueProblem(p as string) === undefined : Number.isSafeInteger(p))) return p as T;
   } catch { /* falls through to the 400 */ }
-  throw invalid('after', 'after is not a cursor this API gave out: pass the `next` value of the previous page unchanged.');
+  throw invalid(name, `${name} is not a cursor this API gave out: pass the \`next\` value of the previous page unchanged.`);
 }
 
 /** Reads one row more than asked, to know whether a next page exists without counting. */

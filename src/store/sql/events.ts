@@ -93,8 +93,13 @@ export async function sequence(db: QueryRunner, limit: number): Promise<number> 
   return ready.rows.length;
 }
 
-/** Events in position order after `after`: only positioned ones, so a reader never passes a late commit. */
+/**
+ * Events in position order after `after`, or newest first before `before`: only positioned ones, so a
+ * reader never passes a late commit.
+ */
 export async function readEvents(db: QueryRunner, q: EventQuery): Promise<EventRecord[]> {
+  const desc = q.newestFirst === true;
+  const order = desc ? sql`DESC` : sql`ASC`;
   const conds = [sql`position IS NOT NULL`];
   if (q.until !== undefined) conds.push(sql`position <= ${q.until}`);
   if (q.types?.length) conds.push(sql`type IN (${sql.join(q.types)})`);
@@ -102,19 +107,28 @@ export async function readEvents(db: QueryRunner, q: EventQuery): Promise<EventR
     // One tenant's events: by (tenant_id, tenant_position), the index they are stored in order in.
     // Given "tenant_id = ? AND position > ?", SQLite took that index and read every event of the
     // tenant from its first (the same trap as in delivery.ts): the cursor's position is turned into
-    // the tenant's own position first (the tenant's last event at or before it), a seek from its end.
-    let fromTenant = 0;
-    if (q.after !== undefined && q.after > 0) {
-      const r = await db.run(sql<Row>`SELECT tenant_position FROM events WHERE tenant_id = ${q.tenantId} AND position IS NOT NULL AND position <= ${q.after}
-        ORDER BY tenant_position DESC LIMIT 1`);
-      fromTenant = r.rows[0] ? Number(r.rows[0].tenant_position) : 0;
+    // the tenant's own position first (the tenant's last event at or before it, or before it when
+    // reading newest first), a seek from its end.
+    const cursor = desc ? q.before : q.after;
+    let bound: number | undefined;
+    if (cursor !== undefined && (desc || cursor > 0)) {
+      const r = await db.run(sql<Row>`SELECT tenant_position FROM events WHERE tenant_id = ${q.tenantId} AND position IS NOT NULL
+        AND ${desc ? sql`position < ${cursor}` : sql`position <= ${cursor}`} ORDER BY tenant_position DESC LIMIT 1`);
+      bound = r.rows[0] ? Number(r.rows[0].tenant_position) : 0;
     }
-    const r = await db.run(sql<Row>`SELECT * FROM events WHERE tenant_id = ${q.tenantId} AND tenant_position > ${fromTenant} AND ${sql.join(conds, sql` AND `)}
-      ORDER BY tenant_position LIMIT ${q.limit}`);
+    if (desc) {
+      if (bound === 0) return [];
+      if (bound !== undefined) conds.push(sql`tenant_position <= ${bound}`);
+    } else {
+      conds.push(sql`tenant_position > ${bound ?? 0}`);
+    }
+    const r = await db.run(sql<Row>`SELECT * FROM events WHERE tenant_id = ${q.tenantId} AND ${sql.join(conds, sql` AND `)}
+      ORDER BY tenant_position ${order} LIMIT ${q.limit}`);
     return r.rows.map(toEvent);
   }
-  if (q.after !== undefined) conds.push(sql`position > ${q.after}`);
-  const r = await db.run(sql<Row>`SELECT * FROM events WHERE ${sql.join(conds, sql` AND `)} ORDER BY position LIMIT ${q.limit}`);
+  if (!desc && q.after !== undefined) conds.push(sql`position > ${q.after}`);
+  if (desc && q.before !== undefined) conds.push(sql`position < ${q.before}`);
+  const r = await db.run(sql<Row>`SELECT * FROM events WHERE ${sql.join(conds, sql` AND `)} ORDER BY position ${order} LIMIT ${q.limit}`);
   return r.rows.map(toEvent);
 }
 

@@ -1,7 +1,7 @@
 // @ts-check
 // The events feed (GET /admin/v1/events, docs/events.md "The events feed"): /events for every
-// tenant (with a tenant filter), /tenants/:tenant/events for one. Events come oldest first in commit
-// order and page forward by cursor, as the feed gives them; each one opens to its JSON payload,
+// tenant (with a tenant filter), /tenants/:tenant/events for one. Events come newest first (the
+// feed's order=desc) and page back in time by cursor; each one opens to its JSON payload,
 // exactly as webhooks receive it. Filters live in the page's address, so a filtered view can be
 // linked to.
 import { api, seg } from '../lib/api.js';
@@ -35,25 +35,25 @@ export async function render(ctx) {
   const box = h('div', { class: 'events' });
   /** @type {Array<string | undefined>} */
   const stack = [];
-  /** @param {string | undefined} after */
-  const show = async (after) => {
+  /** @param {string | undefined} before */
+  const show = async (before) => {
     box.setAttribute('aria-busy', 'true');
     try {
-      const page = await api('GET', '/events', { query: { tenant, types, after, limit: LIMIT } });
+      const page = await api('GET', '/events', { query: { tenant, types, order: 'desc', before, limit: LIMIT } });
       /** @type {any[]} */
       const rows = page.data ?? [];
       const more = rows.length === LIMIT;
       replace(box,
         rows.length === 0
           ? emptyState(stack.length
-            ? 'No newer events yet.'
+            ? 'No older events: the oldest kept (30 days by default) was on the previous page.'
             : 'No events yet. They appear as the identity provider creates, changes and removes users and groups, and as tokens and tenants change.')
-          : h('ol', { class: 'event-list', 'aria-label': 'Events, oldest first' }, ...rows.map((e) => eventItem(e, fixedTenant === undefined))),
+          : h('ol', { class: 'event-list', 'aria-label': 'Events, newest first' }, ...rows.map((e) => eventItem(e, fixedTenant === undefined))),
         h('nav', { class: 'pager-nav', 'aria-label': 'Events pages' },
-          h('button', { type: 'button', class: 'btn btn-plain', disabled: stack.length === 0, on: { click: () => { void show(stack.pop()); } } }, 'Previous page'),
-          more
-            ? h('button', { type: 'button', class: 'btn btn-plain', on: { click: () => { stack.push(after); void show(page.next); } } }, 'Next page')
-            : button('Check for newer events', () => show(after))));
+          stack.length === 0
+            ? button('Check for newer events', () => show(undefined))
+            : h('button', { type: 'button', class: 'btn btn-plain', on: { click: () => { void show(stack.pop()); } } }, 'Newer events'),
+          h('button', { type: 'button', class: 'btn btn-plain', disabled: !more, on: { click: () => { stack.push(before); void show(page.next); } } }, 'Older events')));
     } catch (err) {
       replace(box, errorBox(err, 'Could not load the events'));
     } finally {
@@ -63,7 +63,7 @@ export async function render(ctx) {
   void show(undefined);
   return h('div', null,
     pageTitle(fixedTenant === undefined ? 'Events' : 'Events of this tenant'),
-    h('p', null, 'Every change Rollcall recorded, oldest first, as apps read them from the events feed and webhooks receive them. Open an event to see its payload.'),
+    h('p', null, 'Every change Rollcall recorded, newest first, as apps read them from the events feed and webhooks receive them. Open an event to see its payload.'),
     filters,
     box);
 }
