@@ -39,6 +39,12 @@ export interface SqlDialect {
    * transactions already run one at a time (SQLite).
    */
   transactionLock(name: string): Sql | undefined;
+  /**
+   * Which of a counter's rows this connection adds to (resource_counts.stripe; migration 014): one per
+   * connection, so concurrent writers of one tenant do not queue on one row; 0 where write
+   * transactions run one at a time (SQLite).
+   */
+  counterStripe: Sql;
   /** Case-sensitive substring tests (LIKE is case-insensitive in SQLite, so it cannot serve). */
   containsExact(expr: Sql, value: string): Sql;
   startsWithExact(expr: Sql, value: string): Sql;
@@ -79,6 +85,7 @@ export const sqliteDialect: SqlDialect = {
   forUpdate: sql``,
   forKeyShare: sql``,
   transactionLock: () => undefined,
+  counterStripe: sql`0`,
   containsExact: (expr, value) => sql`instr(${expr}, ${value}) > 0`,
   // Lengths are measured by SQLite (characters), not JavaScript (UTF-16 units): emoji count as one.
   startsWithExact: (expr, value) => sql`substr(${expr}, 1, length(${value})) = ${value}`,
@@ -116,6 +123,7 @@ export const postgresDialect: SqlDialect = {
   forUpdate: sql` FOR UPDATE`,
   forKeyShare: sql` FOR KEY SHARE`,
   transactionLock: (name) => sql`SELECT pg_advisory_xact_lock(hashtextextended(${name}, 0))`,
+  counterStripe: sql`(pg_backend_pid() % 16)`,
   containsExact: (expr, value) => sql`strpos(${expr}, ${value}::text) > 0`,
   startsWithExact: (expr, value) => sql`left(${expr}, length(${value}::text)) = ${value}::text`,
   endsWithExact: (expr, value) => (value === '' ? sql`${expr} IS NOT NULL` : sql`right(${expr}, length(${value}::text)) = ${value}::text`),

@@ -151,13 +151,14 @@ export class SqlResources implements StoreTx {
   }
 
   private async count(tenantId: string, resource: string): Promise<number> {
-    const r = await this.db.run(sql<{ n: number }>`SELECT n FROM resource_counts WHERE tenant_id = ${tenantId} AND resource = ${resource}`);
+    // The sum of the count's stripes (migration 014).
+    const r = await this.db.run(sql<{ n: number }>`SELECT SUM(n) AS n FROM resource_counts WHERE tenant_id = ${tenantId} AND resource = ${resource}`);
     return Number(r.rows[0]?.n ?? 0);
   }
 
   private async adjustCount(tenantId: string, resource: string, delta: number): Promise<void> {
-    await this.db.run(sql`INSERT INTO resource_counts (tenant_id, resource, n) VALUES (${tenantId}, ${resource}, ${delta})
-      ON CONFLICT (tenant_id, resource) DO UPDATE SET n = resource_counts.n + ${delta}`);
+    await this.db.run(sql`INSERT INTO resource_counts (tenant_id, resource, stripe, n) VALUES (${tenantId}, ${resource}, ${this.dialect.counterStripe}, ${delta})
+      ON CONFLICT (tenant_id, resource, stripe) DO UPDATE SET n = resource_counts.n + ${delta}`);
   }
 
   /** One user or group by id; `lock` holds its row for the rest of the transaction. */
