@@ -41,10 +41,10 @@ test('every ROLLCALL_* variable compose.yaml and docs/deploy.md name is one Roll
 });
 
 test('every `rollcall` command line in compose.yaml and docs/deploy.md is a real command', () => {
+  const seen = new Set<string>();
   for (const [file, text] of [['compose.yaml', composeText], ['docs/deploy.md', deployDoc]]) {
     const commands = documentedCommands(text);
     assert.ok(commands.length >= 2, `${file} shows rollcall commands`);
-    const seen = new Set<string>();
     for (const words of commands) {
       if (seen.has(words.join(' '))) continue;
       seen.add(words.join(' '));
