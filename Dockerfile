@@ -30,6 +30,9 @@ FROM ${NODE_IMAGE} AS deps
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
+# A compile uses the Node.js headers the image ships in /usr/local/include/node, not a download
+# (as scripts/node24.sh does with --nodedir).
+ENV npm_config_nodedir=/usr/local
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts skips `prepare` (tsc is a dev dependency, absent here); better-sqlite3's own
