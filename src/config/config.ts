@@ -1,6 +1,7 @@
 // One typed configuration object: defaults, then the environment (this is the only file that
 // reads process.env), then explicit overrides (CLI flags win). Validated and frozen at start-up.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { ALWAYS_REDACTED } from '../provisioning/request-log/redact.ts';
 import { parseMailbox } from '../events/email-template.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS } from '../events/retry-schedule.ts';
@@ -62,7 +63,15 @@ export interface Config {
    * bytes (never above bodyLimitBytes: the smaller of the two applies, see bulkLimits).
    */
   bulk: { maxOperations: number; maxPayloadBytes: number };
+  /**
+   * Whose X-Forwarded-For/-Proto/-Host headers are believed (Fastify's trustProxy): false (nobody's:
+   * the client is the socket's peer) or the proxies' addresses (IPs, CIDR ranges, or loopback /
+   * linklocal / uniquelocal). Docs: docs/deploy.md.
+   */
+  trustProxy: TrustProxy;
 }
+
+export type TrustProxy = false | readonly string[];
 
 export interface ConsoleConfig {
   /** ROLLCALL_CONSOLE=off: /console and /setup answer 404 and the session routes do not exist. */
@@ -200,6 +209,8 @@ export const DEFAULTS: Config = {
   // RFC 7644 §3.7.4 leaves the figures to the server. 1,000 operations of ~1 KiB users fit in 1 MiB;
   // each operation is its own transaction, so a full request takes seconds, not minutes.
   bulk: { maxOperations: 1000, maxPayloadBytes: 1024 * 1024 },
+  // Off: without a proxy, any client could write any address into the log with X-Forwarded-For.
+  trustProxy: false,
 };
 
 /** The /Bulk limits in force and advertised: the payload limit never above the body limit. */
@@ -259,6 +270,35 @@ function durations(name: string, raw: string | undefined): number[] | undefined 
     throw new ConfigError(`${name} must be a comma-separated list of 1 to 100 delays in milliseconds (e.g. 5000,30000,120000), got ${JSON.stringify(raw)}.`);
   }
   return list;
+}
+
+/** proxy-addr's names for the address ranges a proxy in the same network usually has. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * ROLLCALL_TRUST_PROXY: off, or a comma-separated list of the proxies' addresses. Neither `true`
+ * (every hop: any client could name its own address) nor a hop count: Fastify 5.12 believes no
+ * forwarded header under a hop count, as it cannot check the peer (lib/request.js, "fail closed").
+ */
+function trustProxy(raw: string | undefined): TrustProxy | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const v = raw.trim();
+  if (/^(false|no|off)$/i.test(v)) return false;
+  const help = 'off (the default: X-Forwarded-* headers are ignored) or a comma-separated list of the addresses of the proxies in front of Rollcall (127.0.0.1, 10.0.0.0/8, loopback, linklocal, uniquelocal)';
+  if (/^(true|yes|on)$/i.test(v)) throw new ConfigError(`ROLLCALL_TRUST_PROXY must be ${help}; "${v}" would trust every hop, so any client could choose the address Rollcall logs for it.`);
+  if (/^\d+$/.test(v)) throw new ConfigError(`ROLLCALL_TRUST_PROXY must be ${help}, got ${JSON.stringify(v)}: a number of proxies cannot be checked against the connection's address, so it is not accepted.`);
+  const list = v.split(',').map((p) => p.trim()).filter(Boolean);
+  const bad = list.find((p) => !PROXY_RANGES.includes(p) && !isAddressOrRange(p));
+  if (bad !== undefined || list.length === 0 || list.length > 100) throw new ConfigError(`ROLLCALL_TRUST_PROXY must be ${help}, got ${JSON.stringify((bad ?? v).slice(0, 100))}.`);
+  return list;
+}
+
+function isAddressOrRange(s: string): boolean {
+  const [address, prefix, extra] = s.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 /** A comma-separated list of attribute names ("ssn, employeeNumber"), each as SCIM spells names. */
@@ -351,6 +391,8 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
     maxPayloadBytes: int('ROLLCALL_BULK_MAX_PAYLOAD_BYTES', env.ROLLCALL_BULK_MAX_PAYLOAD_BYTES, 1024, 64 * 1024 * 1024),
   };
   if (Object.values(bulk).some((v) => v !== undefined)) out.bulk = { ...DEFAULTS.bulk, ...stripUndefined(bulk) };
+  const proxy = trustProxy(env.ROLLCALL_TRUST_PROXY);
+  if (proxy !== undefined) out.trustProxy = proxy;
   const max = int('ROLLCALL_MAX_PAGE_SIZE', env.ROLLCALL_MAX_PAGE_SIZE, 1, 10000);
   const def = int('ROLLCALL_DEFAULT_PAGE_SIZE', env.ROLLCALL_DEFAULT_PAGE_SIZE, 1, 10000);
   if (max !== undefined || def !== undefined) out.paging = { maxCount: max ?? DEFAULTS.paging.maxCount, defaultCount: def ?? Math.min(DEFAULTS.paging.defaultCount, max ?? Infinity) };

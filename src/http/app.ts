@@ -52,6 +52,9 @@ export async function buildApp({ config, provisioning, sso, logger, requestLog }
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : requestIdV7();
     },
     return503OnClosing: true,
+    // Behind a proxy the socket's peer is the proxy: X-Forwarded-* name the client only when the
+    // operator says which peers are proxies (config.trustProxy, docs/deploy.md).
+    trustProxy: config.trustProxy === false ? false : [...config.trustProxy],
     // Errors Fastify raises before routing (bad percent-encoding, over-long ids): in the format of
     // the surface the URL is for.
     frameworkErrors: (err, request, reply) => {
