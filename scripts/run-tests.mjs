@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every *.test.ts under src/ and test/ on the embedded SQLite, then the HTTP contract,
-// transcript, external-suite, library, CLI, fault, SAML and deploy tests again on PostgreSQL (ROLLCALL_TEST_DATABASE=postgres).
+// transcript, external-suite, library, CLI, fault and SAML tests again on PostgreSQL (ROLLCALL_TEST_DATABASE=postgres).
 // The PostgreSQL pass is mandatory under CI=true; elsewhere it is skipped, saying so, when no
 // server answers at ROLLCALL_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 // Arguments narrow the run to files or folders, in one pass on the database the environment names.
@@ -56,7 +56,7 @@ if (args.length) {
   results.push(pass('SQLite (all tests)', files(['src', 'test'])));
   const pgState = await postgresReachable();
   if (pgState.ok) {
-    results.push(pass('PostgreSQL (HTTP contract, events, transcripts, external suites, library, CLI, faults, SAML, deploy)', files(['test/http', 'test/events', 'test/conformance', 'test/library', 'test/cli', 'test/faults', 'test/saml', 'test/deploy']), { ROLLCALL_TEST_DATABASE: 'postgres' }));
+    results.push(pass('PostgreSQL (HTTP contract, events, transcripts, external suites, library, CLI, faults, SAML)', files(['test/http', 'test/events', 'test/conformance', 'test/library', 'test/cli', 'test/faults', 'test/saml']), { ROLLCALL_TEST_DATABASE: 'postgres' }));
   } else if (process.env.CI === 'true') {
     console.error(`\nCI=true: the PostgreSQL tests are mandatory, but ${pgState.url} is unreachable (${pgState.why}).`);
     results.push({ status: 1, passed: 0, failed: 1, skipped: 0 });
