@@ -16,7 +16,7 @@
 // without waiting for each other; SQLite has one writer at a time and needs no lock.
 import { sql } from 'kysely';
 import type {
-  ConsumerKind, ConsumerPatch, ConsumerRecord, DeadLetter, DeliveryAttempt, DeliveryOutcomeName, EventRecord, NewConsumer,
+  ConsumerKind, ConsumerPatch, ConsumerRecord, DeadLetter, DeliveryAttempt, DeliveryBacklog, DeliveryOutcomeName, EventRecord, NewConsumer,
   NewDeadLetter, NewDeliveryAttempt, ReplayClaim, Scan, StreamClaim, ConsumerState,
 } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
@@ -108,6 +108,24 @@ export async function deleteConsumer(db: QueryRunner, id: string): Promise<boole
 
 const live = (d: SqlDialect, kinds: readonly ConsumerKind[], alias = 'c') =>
   sql`${sql.ref(`${alias}.enabled`)} = ${d.bool(true)} AND ${sql.ref(`${alias}.state`)} <> 'gone' AND ${sql.ref(`${alias}.kind`)} IN (${sql.join(kinds)})`;
+
+/**
+ * Delivery's backlog per consumer kind (Store.deliveryBacklog, for /metrics): for each live
+ * consumer's stream behind its tenant's head, the events after its position, and the commit time of
+ * the event it delivers next (through the (tenant_id, tenant_position) index: one row per stream).
+ * Streams are one per consumer and tenant with events, so this reads no event table scan. A consumer
+ * with a type filter counts the events it will skip too, until its stream next runs.
+ */
+export async function deliveryBacklog(db: QueryRunner, d: SqlDialect): Promise<DeliveryBacklog[]> {
+  const r = await db.run(sql<Row>`SELECT c.kind AS kind, SUM(h.position - s.position) AS pending, MIN(e.at) AS oldest
+    FROM delivery_streams s
+    JOIN consumers c ON c.id = s.consumer_id
+    JOIN event_heads h ON h.tenant_id = s.tenant_id
+    LEFT JOIN events e ON e.tenant_id = s.tenant_id AND e.tenant_position = s.position + 1
+    WHERE c.enabled = ${d.bool(true)} AND c.state <> 'gone' AND h.position > s.position
+    GROUP BY c.kind ORDER BY c.kind`);
+  return r.rows.map((row) => ({ kind: row.kind as ConsumerKind, pending: Number(row.pending), oldestAt: str(row.oldest) }));
+}
 
 /** Whether any enabled, not-gone consumer of these kinds exists (the delivery thread starts only then). */
 export async function hasLiveConsumers(db: QueryRunner, d: SqlDialect, kinds: readonly ConsumerKind[]): Promise<boolean> {
