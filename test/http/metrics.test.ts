@@ -133,7 +133,8 @@ test('process metrics are in the per-server registry, and pool use where there i
   if (TEST_DATABASE === 'postgres') {
     assert.equal(sample(text, 'rollcall_db_pool_max'), DEFAULTS.dbPoolSize);
     assert.ok((sample(text, 'rollcall_db_pool_connections', { state: 'idle' }) ?? -1) >= 0);
-    assert.equal(sample(text, 'rollcall_db_pool_waiting'), 0);
+    // The scrape's own backlog query may be waiting for its connection at that moment.
+    assert.ok((sample(text, 'rollcall_db_pool_waiting') ?? -1) >= 0);
   } else {
     assert.ok(!text.includes('rollcall_db_pool'), 'SQLite has one connection and no pool to report');
   }
