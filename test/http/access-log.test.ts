@@ -56,3 +56,17 @@ test("a failed SCIM request's line carries its scimType; a setup link's token in
   assert.equal(setup?.req?.url, '/setup/[redacted]');
   assert.ok(!output.join('').includes('rcl_secretsetuplinktoken123'));
 });
+
+test("Rollcall's own lines about a request carry its request id, as Fastify's do (a readiness failure's warning here)", async () => {
+  // The schema table gone under the running server: /readyz logs why it is not ready.
+  await server.query('ALTER TABLE schema_migrations RENAME TO schema_migrations_away');
+  try {
+    const res = await fetch(`${server.baseUrl}/readyz`, { headers: { 'x-request-id': 'access-ready' } });
+    assert.equal(res.status, 503);
+    await res.arrayBuffer();
+    const mine = lines().filter((l) => l.reqId === 'access-ready');
+    assert.deepEqual(mine.map((l) => [l.level, l.msg]), [[40, 'readiness: the database did not answer'], [30, 'request']]);
+  } finally {
+    await server.query('ALTER TABLE schema_migrations_away RENAME TO schema_migrations');
+  }
+});
