@@ -6,7 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, DEFAULTS, loadConfig } from './config.ts';
+import { ConfigError, DEFAULTS, insecureSettings, loadConfig } from './config.ts';
 
 test('timeouts default to the documented values and each can be set on its own', () => {
   assert.deepEqual(loadConfig({}, {}).timeouts, { requestMs: 60_000, headersMs: 10_000, idleMs: 120_000, keepAliveMs: 72_000 });
@@ -94,4 +94,10 @@ test('metrics are off by default; a token, a host:port (IPv6 in brackets) and a 
     assert.throws(() => loadConfig({}, { ROLLCALL_METRICS_ADDRESS: bad }), (e: unknown) => e instanceof ConfigError && /ROLLCALL_METRICS_ADDRESS must be host:port/.test(e.message), bad);
   }
   assert.throws(() => loadConfig({}, { ROLLCALL_METRICS_TENANTS: '5000' }), ConfigError);
+});
+
+test('a metrics listener beyond loopback (it has no token) is warned about at start-up; on loopback it is not', () => {
+  assert.ok(insecureSettings(loadConfig({}, { ROLLCALL_METRICS_ADDRESS: '0.0.0.0:9464' })).some((w) => /ROLLCALL_METRICS_ADDRESS listens on 0\.0\.0\.0/.test(w)));
+  assert.deepEqual(insecureSettings(loadConfig({}, { ROLLCALL_METRICS_ADDRESS: '127.0.0.1:9464' })), []);
+  assert.deepEqual(insecureSettings(loadConfig({}, { ROLLCALL_METRICS_ADDRESS: '[::1]:9464' })), []);
 });

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { DEFAULTS } from '../../src/config/config.ts';
 import { WebhookEndpoints } from '../../src/events/endpoints.ts';
 import { systemClock } from '../../src/provisioning/clock.ts';
-import { freePort } from '../../harness/processes.ts';
+import { createTenantCli, freePort, startProcess } from '../../harness/processes.ts';
+import { scratchDatabase } from '../../harness/databases.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { TEST_DATABASE } from '../support/test-database.ts';
 import { startReceiver, until, type Receiver } from '../support/webhook-receiver.ts';
@@ -180,4 +181,25 @@ test('per-tenant counters, when opted into, count the first N tenants by slug an
     assert.equal(sample(text, 'rollcall_scim_tenant_requests_total', { tenant: '(other)' }), 1);
     assert.ok(!text.includes(`second-${process.pid}`) && !text.includes(`made-up-${process.pid}`));
   } finally { await counted.close(); }
+});
+
+test('rollcall serve reads the metrics settings from its environment: token on the main port, a separate listener that stops with the process', async () => {
+  const db = await scratchDatabase(TEST_DATABASE);
+  const port = await freePort();
+  const token = createTenantCli(db.url, `proc-${process.pid}`);
+  const proc = await startProcess(db.url, { ROLLCALL_METRICS_TOKEN: TOKEN, ROLLCALL_METRICS_ADDRESS: `127.0.0.1:${port}` });
+  try {
+    await (await scim(`${proc.url}/scim/v2/proc-${process.pid}/Users`, token)).arrayBuffer();
+    const viaToken = await fetch(`${proc.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(viaToken.status, 200);
+    assert.equal(sample(await viaToken.text(), 'rollcall_http_request_duration_seconds_count', { route: '/scim/v2/:tenant/Users', method: 'GET', status_class: '2xx' }), 1);
+    const separate = await fetch(`http://127.0.0.1:${port}/metrics`);
+    assert.equal(separate.status, 200);
+    assert.match(await separate.text(), /^# HELP /m);
+    assert.ok(!proc.output().includes(TOKEN), 'the token is never printed');
+  } finally {
+    await proc.stop();
+    await db.drop();
+  }
+  await assert.rejects(fetch(`http://127.0.0.1:${port}/metrics`), 'the separate listener is gone with the process');
 });
