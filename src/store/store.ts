@@ -375,8 +375,8 @@ export interface Store extends StoreReads, SamlStore, ConsoleStore {
   pendingMigrations(): Promise<string[]>;
   /**
    * How far delivery is behind, per consumer kind, read now (for /metrics): events after each live
-   * consumer's stream positions, and when the oldest of the next events was committed. Only kinds
-   * with a stream behind are listed.
+   * consumer's stream positions, and when the oldest undelivered event was committed (for webhooks
+   * and email counting events discovery has not met yet). Only kinds with a backlog are listed.
    */
   deliveryBacklog(): Promise<DeliveryBacklog[]>;
   /** The connection pool's use now (PostgreSQL); absent where there is no pool (SQLite: one connection). */

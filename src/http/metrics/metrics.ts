@@ -71,7 +71,7 @@ export class Metrics {
     });
     const oldest = new Gauge({
       name: 'rollcall_outbox_oldest_pending_seconds',
-      help: 'Age of the oldest event not yet delivered, by consumer kind (0: none pending).',
+      help: 'Age of the oldest event not yet delivered, by consumer kind (0: none pending), including events delivery has not looked at yet.',
       labelNames: ['kind'], registers,
     });
     // Both gauges from one query, made by whichever of them is collected first in a scrape.

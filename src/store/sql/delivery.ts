@@ -124,7 +124,24 @@ export async function deliveryBacklog(db: QueryRunner, d: SqlDialect): Promise<D
     LEFT JOIN events e ON e.tenant_id = s.tenant_id AND e.tenant_position = s.position + 1
     WHERE c.enabled = ${d.bool(true)} AND c.state <> 'gone' AND h.position > s.position
     GROUP BY c.kind ORDER BY c.kind`);
-  return r.rows.map((row) => ({ kind: row.kind as ConsumerKind, pending: Number(row.pending), oldestAt: str(row.oldest) }));
+  const out = new Map<ConsumerKind, DeliveryBacklog>(r.rows.map((row) => [row.kind as ConsumerKind, { kind: row.kind as ConsumerKind, pending: Number(row.pending), oldestAt: str(row.oldest) }]));
+  // Events discovery has not looked through yet (no stream knows of them) count towards the oldest
+  // age, so that delivery stopped altogether (its thread gone) shows as a growing age, not as no
+  // backlog. Not added to pending: a tenant's stream, once found, counts them from its head.
+  // Webhooks and email only: the listeners' consumer is looked through only while the library has
+  // a listener registered, and `rollcall serve` never has one.
+  const unscanned = await db.run(sql<Row>`SELECT c.kind AS kind, MIN(e.at) AS oldest
+    FROM consumers c JOIN events e ON e.position = c.scanned_position + 1
+    WHERE ${live(d, ['webhook', 'email'])}
+    GROUP BY c.kind`);
+  for (const row of unscanned.rows) {
+    const kind = row.kind as ConsumerKind;
+    const oldest = str(row.oldest);
+    const known = out.get(kind);
+    if (!known) out.set(kind, { kind, pending: 0, oldestAt: oldest });
+    else if (oldest !== null && (known.oldestAt === null || oldest < known.oldestAt)) known.oldestAt = oldest;
+  }
+  return [...out.values()];
 }
 
 /** Whether any enabled, not-gone consumer of these kinds exists (the delivery thread starts only then). */
