@@ -6,6 +6,8 @@ import { makeDelivery, type Delivery } from './events/delivery-thread.ts';
 import { WebhookEndpoints } from './events/endpoints.ts';
 import type { Sink } from './events/sink.ts';
 import { buildApp } from './http/app.ts';
+import { Metrics } from './http/metrics/metrics.ts';
+import { metricsEnabled } from './http/metrics/routes.ts';
 import { systemClock, type Clock } from './provisioning/clock.ts';
 import type { ChangeHook } from './provisioning/mutate.ts';
 import { RequestLog } from './provisioning/request-log/recorder.ts';
@@ -69,7 +71,11 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
   const provisioning = makeProvisioning(config, store, options);
   const sso = makeSso(config, provisioning);
   const requestLog = makeRequestLog(config, store, options.clock ?? systemClock, (obj, msg) => log?.warn(obj, msg));
-  const app = await buildApp({ config, provisioning, sso, logger: options.logger, requestLog });
+  // The server's own metrics registry (http/metrics/), when config.metrics asks for one.
+  const metrics = metricsEnabled(config)
+    ? new Metrics({ store, tenants: config.metrics.tenants, clock: options.clock, warn: (obj, msg) => log?.warn(obj, msg) })
+    : undefined;
+  const app = await buildApp({ config, provisioning, sso, logger: options.logger, requestLog, metrics });
   log = app.log;
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -80,7 +86,7 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
     throw err;
   }
   // Delivery starts once the server listens, and never inside a request (events/engine.ts).
-  const engine = makeDelivery(config, store, { clock: options.clock, sinks: options.sinks, log: app.log });
+  const engine = makeDelivery(config, store, { clock: options.clock, sinks: options.sinks, log: app.log, onOutcome: metrics?.deliveryOutcome });
   engine.start();
   const clock = options.clock ?? systemClock;
   const samlConnections = sso.connections;

@@ -6,7 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, DEFAULTS, loadConfig } from './config.ts';
+import { ConfigError, DEFAULTS, insecureSettings, loadConfig } from './config.ts';
 
 test('timeouts default to the documented values and each can be set on its own', () => {
   assert.deepEqual(loadConfig({}, {}).timeouts, { requestMs: 60_000, headersMs: 10_000, idleMs: 120_000, keepAliveMs: 72_000 });
@@ -80,4 +80,24 @@ test('the SCIM request log is on by default and off with ROLLCALL_REQUEST_LOG=of
   assert.throws(() => loadConfig({}, { ROLLCALL_REQUEST_LOG: 'maybe' }), (e: unknown) => e instanceof ConfigError && /ROLLCALL_REQUEST_LOG must be true or false/.test(e.message));
   assert.throws(() => loadConfig({}, { ROLLCALL_REQUEST_LOG_REDACT: 'ssn,bad name' }), (e: unknown) => e instanceof ConfigError && /ROLLCALL_REQUEST_LOG_REDACT/.test(e.message));
   assert.throws(() => loadConfig({}, { ROLLCALL_REQUEST_LOG_MAX_ROWS: '10' }), ConfigError);
+});
+
+test('metrics are off by default; a token, a host:port (IPv6 in brackets) and a tenant cap are read; a short token or bad address is refused without echoing the token', () => {
+  assert.deepEqual(loadConfig({}, {}).metrics, { tenants: 0 });
+  assert.equal(loadConfig({}, {}).accessLog, false);
+  const c = loadConfig({}, { ROLLCALL_METRICS_TOKEN: 'abcdefghijklmnop0123', ROLLCALL_METRICS_ADDRESS: '[::1]:9464', ROLLCALL_METRICS_TENANTS: '50', ROLLCALL_ACCESS_LOG: 'on' });
+  assert.deepEqual(c.metrics, { token: 'abcdefghijklmnop0123', address: { host: '::1', port: 9464 }, tenants: 50 });
+  assert.equal(c.accessLog, true);
+  assert.deepEqual(loadConfig({}, { ROLLCALL_METRICS_ADDRESS: '0.0.0.0:9464' }).metrics.address, { host: '0.0.0.0', port: 9464 });
+  assert.throws(() => loadConfig({}, { ROLLCALL_METRICS_TOKEN: 'short-secret' }), (e: unknown) => e instanceof ConfigError && /ROLLCALL_METRICS_TOKEN/.test(e.message) && !e.message.includes('short-secret'));
+  for (const bad of ['9464', 'localhost', '::1:9464', 'host:99999']) {
+    assert.throws(() => loadConfig({}, { ROLLCALL_METRICS_ADDRESS: bad }), (e: unknown) => e instanceof ConfigError && /ROLLCALL_METRICS_ADDRESS must be host:port/.test(e.message), bad);
+  }
+  assert.throws(() => loadConfig({}, { ROLLCALL_METRICS_TENANTS: '5000' }), ConfigError);
+});
+
+test('a metrics listener beyond loopback (it has no token) is warned about at start-up; on loopback it is not', () => {
+  assert.ok(insecureSettings(loadConfig({}, { ROLLCALL_METRICS_ADDRESS: '0.0.0.0:9464' })).some((w) => /ROLLCALL_METRICS_ADDRESS listens on 0\.0\.0\.0/.test(w)));
+  assert.deepEqual(insecureSettings(loadConfig({}, { ROLLCALL_METRICS_ADDRESS: '127.0.0.1:9464' })), []);
+  assert.deepEqual(insecureSettings(loadConfig({}, { ROLLCALL_METRICS_ADDRESS: '[::1]:9464' })), []);
 });

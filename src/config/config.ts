@@ -69,6 +69,28 @@ export interface Config {
    * linklocal / uniquelocal). Docs: docs/deploy.md.
    */
   trustProxy: TrustProxy;
+  /** Prometheus metrics (http/metrics/, docs/operations.md). */
+  metrics: MetricsConfig;
+  /**
+   * ROLLCALL_ACCESS_LOG=on: one log line per request (http/access-log.ts) in place of Fastify's two
+   * ("incoming request", "request completed").
+   */
+  accessLog: boolean;
+}
+
+export interface MetricsConfig {
+  /**
+   * ROLLCALL_METRICS_TOKEN: /metrics on the main listener answers a request bearing this token
+   * (Authorization: Bearer …). A secret: never logged. Unset: /metrics is not on the main listener.
+   */
+  token?: string;
+  /** ROLLCALL_METRICS_ADDRESS=host:port: /metrics (no token) on a listener of its own. */
+  address?: { host: string; port: number };
+  /**
+   * ROLLCALL_METRICS_TENANTS: how many tenants get their own SCIM request counter (the first to make
+   * authenticated requests since start); 0 (the default): none, no tenant slug in the output.
+   */
+  tenants: number;
 }
 
 export type TrustProxy = false | readonly string[];
@@ -211,6 +233,9 @@ export const DEFAULTS: Config = {
   bulk: { maxOperations: 1000, maxPayloadBytes: 1024 * 1024 },
   // Off: without a proxy, any client could write any address into the log with X-Forwarded-For.
   trustProxy: false,
+  // Off until asked for: tenant slugs are customers' names, and their number is not bounded.
+  metrics: { tenants: 0 },
+  accessLog: false,
 };
 
 /** The /Bulk limits in force and advertised: the payload limit never above the body limit. */
@@ -312,6 +337,24 @@ function attributeNames(name: string, raw: string | undefined): string[] | undef
   return list;
 }
 
+/** A metrics token: long enough not to be guessed; its value is never echoed. */
+function metricsToken(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16 || raw.length > 1000 || !/^[\x21-\x7e]+$/.test(raw)) {
+    throw new ConfigError('ROLLCALL_METRICS_TOKEN must be 16 to 1000 printable characters without spaces (e.g. the output of `openssl rand -hex 32`); its value is not shown.');
+  }
+  return raw;
+}
+
+/** host:port, or [IPv6]:port. */
+function hostPort(name: string, raw: string | undefined): { host: string; port: number } | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(raw);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new ConfigError(`${name} must be host:port (e.g. 127.0.0.1:9464 or [::1]:9464), got ${JSON.stringify(raw)}.`);
+  return { host: m[1] ?? m[2], port };
+}
+
 /** Reads ROLLCALL_* variables. Unset variables leave the defaults alone. */
 export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
   const out: Partial<Config> = {};
@@ -393,6 +436,14 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
   if (Object.values(bulk).some((v) => v !== undefined)) out.bulk = { ...DEFAULTS.bulk, ...stripUndefined(bulk) };
   const proxy = trustProxy(env.ROLLCALL_TRUST_PROXY);
   if (proxy !== undefined) out.trustProxy = proxy;
+  const metrics = {
+    token: metricsToken(env.ROLLCALL_METRICS_TOKEN),
+    address: hostPort('ROLLCALL_METRICS_ADDRESS', env.ROLLCALL_METRICS_ADDRESS),
+    tenants: int('ROLLCALL_METRICS_TENANTS', env.ROLLCALL_METRICS_TENANTS, 0, 1000),
+  };
+  if (Object.values(metrics).some((v) => v !== undefined)) out.metrics = { ...DEFAULTS.metrics, ...stripUndefined(metrics) };
+  const accessLog = flag('ROLLCALL_ACCESS_LOG', env.ROLLCALL_ACCESS_LOG);
+  if (accessLog !== undefined) out.accessLog = accessLog;
   const max = int('ROLLCALL_MAX_PAGE_SIZE', env.ROLLCALL_MAX_PAGE_SIZE, 1, 10000);
   const def = int('ROLLCALL_DEFAULT_PAGE_SIZE', env.ROLLCALL_DEFAULT_PAGE_SIZE, 1, 10000);
   if (max !== undefined || def !== undefined) out.paging = { maxCount: max ?? DEFAULTS.paging.maxCount, defaultCount: def ?? Math.min(DEFAULTS.paging.defaultCount, max ?? Infinity) };
@@ -451,6 +502,8 @@ export function insecureSettings(c: Config): string[] {
   if (c.webhooks.allowHttp) out.push('ROLLCALL_WEBHOOK_ALLOW_HTTP is set: webhooks may be sent over plain http, readable on the way. For development only.');
   if (c.saml.metadataAllowHttp) out.push('ROLLCALL_SAML_METADATA_ALLOW_HTTP is set: IdP metadata (the certificates sign-ins are trusted by) may be fetched over plain http and altered on the way. For development only.');
   if (c.saml.metadataAllowPrivateAddresses) out.push('ROLLCALL_SAML_METADATA_ALLOW_PRIVATE_ADDRESSES is set: anyone with an admin key can make Rollcall fetch this network\'s internal addresses as IdP metadata. For development only.');
+  const m = c.metrics.address;
+  if (m && !/^(127\.|localhost$|::1$)/.test(m.host)) out.push(`ROLLCALL_METRICS_ADDRESS listens on ${m.host}, beyond this machine, with no token: whoever reaches ${m.host}:${m.port} reads the metrics. Firewall it to your Prometheus.`);
   if (c.webhooks.allowPrivateAddresses) out.push('ROLLCALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES is set: anyone with an admin key can make Rollcall send requests to this network\'s internal addresses. For development only.');
   return out;
 }

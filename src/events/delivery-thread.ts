@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { sqliteFilename, type Config } from '../config/config.ts';
 import { systemClock, type Clock } from '../provisioning/clock.ts';
-import type { ConsumerKind, Store } from '../store/store.ts';
+import type { ConsumerKind, DeliveryOutcomeName, Store } from '../store/store.ts';
 import { EmailSink } from './email.ts';
 import { EventEngine } from './engine.ts';
 import type { Sink } from './sink.ts';
@@ -25,7 +25,9 @@ import { WebhookSink } from './webhook-sender.ts';
 export type ToWorker = { type: 'wake' } | { type: 'stop' };
 export type FromWorker =
   | { type: 'ready' } | { type: 'stopped' } | { type: 'failed'; error: string }
-  | { type: 'warn'; obj: object; msg: string };
+  | { type: 'warn'; obj: object; msg: string }
+  /** Attempts' outcomes since the last such message, by "kind:outcome" (for /metrics). */
+  | { type: 'outcomes'; counts: Record<string, number> };
 
 type Log = { warn(obj: object, msg: string): void };
 
@@ -51,13 +53,17 @@ export interface DeliveryOptions {
   /** Sinks of other kinds (the library's listeners), or replacements (tests). */
   sinks?: Partial<Record<ConsumerKind, Sink>>;
   log?: Log;
+  /** Told of each attempt's outcome, on this thread wherever delivery runs (http/metrics/ counts them). */
+  onOutcome?: OutcomeListener;
 }
+
+export type OutcomeListener = (kind: ConsumerKind, outcome: DeliveryOutcomeName, count?: number) => void;
 
 /** The delivery engine over one store, on the main thread: every kind's sink in one engine. */
 export function makeEngine(config: Readonly<Config>, store: Store, options: DeliveryOptions = {}): EventEngine {
   const clock = options.clock ?? systemClock;
   return new EventEngine({
-    store, clock, log: options.log, ...config.delivery,
+    store, clock, log: options.log, onOutcome: options.onOutcome, ...config.delivery,
     // The welcome email's sink in every process: it sends only for tenants that turned it on.
     sinks: { webhook: new WebhookSink(config.webhooks, clock), email: new EmailSink({ store, smtpUrl: config.smtpUrl, from: config.emailFrom, clock }), ...options.sinks },
   });
@@ -86,10 +92,10 @@ export function makeDelivery(config: Readonly<Config>, store: Store, options: De
     const engine = makeEngine(config, store, options);
     return { start: () => engine.start(), stop: () => engine.stop(), mode: { thread: 'main', reason } };
   }
-  const thread = new DeliveryThread(config, store, options.log);
+  const thread = new DeliveryThread(config, store, options.log, options.onOutcome);
   // The listeners (library): an engine on this thread for them alone.
   const local = Object.keys(options.sinks ?? {}).length
-    ? new EventEngine({ store, clock: systemClock, log: options.log, ...config.delivery, sinks: { ...options.sinks } })
+    ? new EventEngine({ store, clock: systemClock, log: options.log, onOutcome: options.onOutcome, ...config.delivery, sinks: { ...options.sinks } })
     : undefined;
   return {
     start() { thread.start(); local?.start(); },
@@ -112,7 +118,7 @@ export class DeliveryThread {
   private unsubscribe?: () => void;
   private stopped?: Promise<void>;
 
-  constructor(private readonly config: Readonly<Config>, private readonly store: Store, private readonly log?: Log) {}
+  constructor(private readonly config: Readonly<Config>, private readonly store: Store, private readonly log?: Log, private readonly onOutcome?: OutcomeListener) {}
 
   start(): void {
     if (this.running || this.stopping) return;
@@ -165,6 +171,12 @@ export class DeliveryThread {
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'ready') { this.ready = true; this.post({ type: 'wake' }); }
       else if (m.type === 'warn') this.log?.warn(m.obj, m.msg);
+      else if (m.type === 'outcomes') {
+        for (const [key, n] of Object.entries(m.counts)) {
+          const [kind, outcome] = key.split(':') as [ConsumerKind, DeliveryOutcomeName];
+          this.onOutcome?.(kind, outcome, n);
+        }
+      }
       else if (m.type === 'failed') this.log?.warn({ err: m.error }, 'event delivery: the delivery thread could not start; trying again in a few seconds');
     });
     worker.on('error', (err) => this.log?.warn({ err: describe(err) }, 'event delivery: the delivery thread failed; its streams are taken again once their leases expire'));

@@ -24,6 +24,19 @@ let engine: EventEngine | undefined;
 let stopping = false;
 let opening: Promise<void> | undefined;
 
+// Attempts' outcomes for the main thread's /metrics, sent as sums at most once a second (and at
+// stop): a message per attempt would cost more than the counting.
+const OUTCOMES_EVERY_MS = 1000;
+let outcomes: Record<string, number> = {};
+let counted = false;
+const sendOutcomes = () => {
+  if (!counted) return;
+  send({ type: 'outcomes', counts: outcomes });
+  outcomes = {};
+  counted = false;
+};
+setInterval(sendOutcomes, OUTCOMES_EVERY_MS).unref();
+
 port.on('message', (m: ToWorker) => {
   if (m.type === 'wake') engine?.wake();
   else if (m.type === 'stop') void stop();
@@ -37,6 +50,7 @@ async function stop(): Promise<void> {
     await engine?.stop();
     await store?.close();
   } finally {
+    sendOutcomes();
     send({ type: 'stopped' });
     port!.close();
   }
@@ -45,7 +59,10 @@ async function stop(): Promise<void> {
 opening = (async () => {
   store = await openStore({ ...config, dbPoolSize: Math.min(POOL, config.dbPoolSize) }, { onSlowQuery: (sql, ms) => log.warn({ sql, ms }, 'slow query (delivery thread)') });
   if (stopping) return; // stop() closes it
-  engine = makeEngine(config, store, { log });
+  engine = makeEngine(config, store, {
+    log,
+    onOutcome: (kind, outcome) => { const key = `${kind}:${outcome}`; outcomes[key] = (outcomes[key] ?? 0) + 1; counted = true; },
+  });
   engine.start();
   send({ type: 'ready' });
 })().catch((err: unknown) => {

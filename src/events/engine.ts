@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../provisioning/clock.ts';
-import type { ConsumerKind, ConsumerRecord, EventRecord, NewDeliveryAttempt, ReplayClaim, Store, StreamClaim } from '../store/store.ts';
+import type { ConsumerKind, ConsumerRecord, DeliveryOutcomeName, EventRecord, NewDeliveryAttempt, ReplayClaim, Store, StreamClaim } from '../store/store.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS, retryDelay } from './retry-schedule.ts';
 import type { DeliveryOutcome, Sink } from './sink.ts';
 
@@ -37,6 +37,8 @@ export interface EngineOptions {
   log?: { warn(obj: object, msg: string): void };
   /** Jitter's randomness (tests may fix it). */
   random?: () => number;
+  /** Told of each attempt's outcome, for /metrics (http/metrics/): kept in memory, never a write. */
+  onOutcome?: (kind: ConsumerKind, outcome: DeliveryOutcomeName) => void;
 }
 
 /** Events read per query while a stream is worked on. */
@@ -68,6 +70,7 @@ export class EventEngine {
   private readonly schedule: readonly number[];
   private readonly random: () => number;
   private readonly log?: EngineOptions['log'];
+  private readonly onOutcome?: EngineOptions['onOutcome'];
   /** This process's lease tokens start with it (host, pid, random), so leases of two processes never match. */
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private claims = 0;
@@ -95,6 +98,7 @@ export class EventEngine {
     this.schedule = options.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
     this.random = options.random ?? Math.random;
     this.log = options.log;
+    this.onOutcome = options.onOutcome;
   }
 
   start(): void {
@@ -217,6 +221,12 @@ export class EventEngine {
     return { outcome, latencyMs: Math.round(performance.now() - t0) };
   }
 
+  /** The outcome name an attempt is recorded with, told to onOutcome. */
+  private told(kind: ConsumerKind, name: DeliveryOutcomeName): DeliveryOutcomeName {
+    this.onOutcome?.(kind, name);
+    return name;
+  }
+
   private async runStream(claim: StreamClaim, consumer: ConsumerRecord): Promise<void> {
     const sink = this.sinks[consumer.kind];
     let position = claim.position;
@@ -250,7 +260,7 @@ export class EventEngine {
         const at = this.iso();
         const base = { at, consumerId: consumer.id, tenantId: claim.tenantId, eventId: event.id, position: event.position, status: outcome.status ?? null, latencyMs, error: outcome.error ?? null };
         if (outcome.ok || outcome.skipped) {
-          done.push({ ...base, outcome: outcome.ok ? 'delivered' : 'skipped' });
+          done.push({ ...base, outcome: this.told(consumer.kind, outcome.ok ? 'delivered' : 'skipped') });
           donePosition = event.tenantPosition;
           attempts = 0;
           count++;
@@ -265,7 +275,7 @@ export class EventEngine {
         // A failure: what was delivered before it is recorded first.
         if (!(await flush())) return;
         if (outcome.disable) {
-          await this.store.recordAttempt({ ...base, outcome: 'failed' });
+          await this.store.recordAttempt({ ...base, outcome: this.told(consumer.kind, 'failed') });
           await this.store.setConsumerState(consumer.id, 'gone', outcome.error ?? 'the receiver answered 410 Gone', at);
           await this.store.releaseStream(claim, position, at);
           return;
@@ -273,7 +283,7 @@ export class EventEngine {
         attempts++;
         const delay = outcome.permanent ? undefined : retryDelay(this.schedule, attempts, this.random);
         if (delay === undefined) {
-          await this.store.recordAttempt({ ...base, outcome: 'dead' });
+          await this.store.recordAttempt({ ...base, outcome: this.told(consumer.kind, 'dead') });
           const reason = `event ${event.id} was dead-lettered after ${attempts} attempt(s): ${outcome.error ?? 'failed'}`;
           const moved = await this.store.deadLetter(claim, {
             consumerId: consumer.id, tenantId: claim.tenantId, eventId: event.id, position: event.position, tenantPosition: event.tenantPosition,
@@ -286,7 +296,7 @@ export class EventEngine {
           count++;
           continue;
         }
-        await this.store.recordAttempt({ ...base, outcome: 'failed' });
+        await this.store.recordAttempt({ ...base, outcome: this.told(consumer.kind, 'failed') });
         const wait = Math.max(delay, outcome.retryAfterMs ?? 0);
         await this.store.failStream(claim, attempts, this.iso(wait), outcome.error ?? 'failed', at);
         return;
@@ -310,7 +320,7 @@ export class EventEngine {
     const delivered = outcome.ok || Boolean(outcome.skipped);
     await this.store.recordAttempt({
       at, consumerId: consumer.id, tenantId: claim.tenantId, eventId: event.id, position: event.position, status: outcome.status ?? null,
-      latencyMs, error: outcome.error ?? null, outcome: outcome.ok ? 'delivered' : outcome.skipped ? 'skipped' : 'failed',
+      latencyMs, error: outcome.error ?? null, outcome: this.told(consumer.kind, outcome.ok ? 'delivered' : outcome.skipped ? 'skipped' : 'failed'),
     });
     if (outcome.disable) await this.store.setConsumerState(consumer.id, 'gone', outcome.error ?? 'the receiver answered 410 Gone', at);
     if (outcome.ok && consumer.state === 'failing') await this.store.setConsumerState(consumer.id, 'ok', null, at);

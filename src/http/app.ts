@@ -17,6 +17,10 @@ import { loggerOptions } from './request-log.ts';
 import { frameworkProblem, sendProblem } from './admin/problem.ts';
 import { frameworkError, sendScimError, writeClientError } from './scim/errors.ts';
 import { registerSurfaces } from './surfaces.ts';
+import { registerHealth } from './health.ts';
+import { AccessLog } from './access-log.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { metricsEnabled, registerMetrics } from './metrics/routes.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -27,9 +31,11 @@ export interface AppDeps {
   logger?: boolean | object;
   /** The SCIM request log's writer (main.ts makes it). */
   requestLog?: RequestLog;
+  /** The server's metrics (main.ts makes them when config.metrics asks); made here when not given. */
+  metrics?: Metrics;
 }
 
-export async function buildApp({ config, provisioning, sso, logger, requestLog }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, provisioning, sso, logger, requestLog, metrics }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger === false ? false : loggerOptions(config, typeof logger === 'object' ? logger : {}),
     bodyLimit: config.bodyLimitBytes,
@@ -55,6 +61,8 @@ export async function buildApp({ config, provisioning, sso, logger, requestLog }
     // Behind a proxy the socket's peer is the proxy: X-Forwarded-* name the client only when the
     // operator says which peers are proxies (config.trustProxy, docs/deploy.md).
     trustProxy: config.trustProxy === false ? false : [...config.trustProxy],
+    // The access log's one line per request replaces Fastify's two (access-log.ts).
+    ...(config.accessLog ? { logController: new AccessLog() } : {}),
     // Errors Fastify raises before routing (bad percent-encoding, over-long ids): in the format of
     // the surface the URL is for.
     frameworkErrors: (err, request, reply) => {
@@ -94,7 +102,8 @@ export async function buildApp({ config, provisioning, sso, logger, requestLog }
     writeClientError(err, socket);
   });
   refuseConnect(app.server);
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  registerHealth(app, provisioning.store);
+  if (metricsEnabled(config)) registerMetrics(app, config, metrics ?? new Metrics({ store: provisioning.store, tenants: config.metrics.tenants }));
   app.get('/', async () => ({
     name: 'Rollcall',
     scim: `${config.publicUrl}/scim/v2/<tenant>`,

@@ -371,6 +371,20 @@ export interface Store extends StoreReads, SamlStore, ConsoleStore {
   close(): Promise<void>;
   /** The migrations (file names) this store applied when it was opened; empty when the schema was current. */
   readonly migrationsApplied: readonly string[];
+  /**
+   * The migrations this build carries that the database has not recorded as applied (file names),
+   * read from the database now: empty when the schema is current. Throws (StoreUnavailable) when the
+   * database does not answer. For /readyz (http/health.ts).
+   */
+  pendingMigrations(): Promise<string[]>;
+  /**
+   * How far delivery is behind, per consumer kind, read now (for /metrics): events after each live
+   * consumer's stream positions, and when the oldest undelivered event was committed (for webhooks
+   * and email counting events discovery has not met yet). Only kinds with a backlog are listed.
+   */
+  deliveryBacklog(): Promise<DeliveryBacklog[]>;
+  /** The connection pool's use now (PostgreSQL); absent where there is no pool (SQLite: one connection). */
+  poolUse?(): PoolUse;
 
   /**
    * Creates a tenant; with `settings` (a preset's document) its settings are written in the same
@@ -641,6 +655,12 @@ export interface SigningKeyRecord {
 export type ConsumerKind = 'webhook' | 'email' | 'listeners';
 export type ConsumerState = 'ok' | 'failing' | 'gone';
 export type DeliveryOutcomeName = 'delivered' | 'failed' | 'dead' | 'skipped';
+
+/** Store.deliveryBacklog: one consumer kind's streams that are behind. */
+export interface DeliveryBacklog { kind: ConsumerKind; pending: number; oldestAt: string | null }
+
+/** Store.poolUse: connections open (in use or idle), idle, requests waiting for one, and the most allowed. */
+export interface PoolUse { total: number; idle: number; waiting: number; max: number }
 
 /** Who receives events: a webhook endpoint, the welcome email, the in-process listeners. */
 export interface ConsumerRecord {

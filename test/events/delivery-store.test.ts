@@ -122,3 +122,49 @@ test('dead letters older than the retention are pruned, except those waiting for
   assert.deepEqual((await store.listDeadLetters(c.id, {}, { limit: 10 })).map((l) => l.seq), [letters[0].seq, oldest.seq]);
   assert.ok(await store.deleteConsumer(c.id));
 });
+
+test("the delivery backlog (/metrics): a stream's undelivered events count as pending with the oldest's time; events discovery has not met yet count in the age only; caught up, nothing", async () => {
+  // A database of its own: the backlog is over every consumer, and the tests above leave theirs.
+  const db = await testDatabase();
+  const own = await openStore(loadConfig({ databaseUrl: db.url }, {}));
+  try {
+    const t = await createTenant(own, 'initech');
+    // tenant.created gets its position first (PostgreSQL's sequencer), so the endpoint starts after it.
+    for (const deadline = Date.now() + 20_000; (await own.eventHead()) < 1;) {
+      assert.ok(Date.now() < deadline, 'tenant.created got a position');
+      await own.sequenceEvents();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const c = await own.createConsumer({ id: 'wh_backlog', kind: 'webhook', tenantId: null, url: 'https://example.com/h', description: null, types: null, enabled: true, secret: 'whsec_x', previousSecret: null, previousUntil: null, createdAt: at(0) });
+    assert.deepEqual(await own.deliveryBacklog(), [], 'nothing committed since the endpoint was made');
+    const events = Array.from({ length: 3 }, (_, i) => ({
+      id: newEventId(), tenantId: t.id, tenantSlug: t.slug, type: 'user.created', at: at(10 + i), actor: { type: 'cli' as const, id: null, name: null }, requestId: null, data: {},
+    }));
+    await own.transaction((tx) => tx.appendEvents(events));
+    const deadline = Date.now() + 20_000;
+    while (!(await own.getEvent(events[2].id))) {
+      assert.ok(Date.now() < deadline, 'events got positions');
+      await own.sequenceEvents();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(await own.deliveryBacklog(), [{ kind: 'webhook', pending: 0, oldestAt: at(10) }], 'not yet met by discovery: aged, not counted');
+    await own.discoverStreams(['webhook'], at(20), 1000);
+    assert.deepEqual(await own.deliveryBacklog(), [{ kind: 'webhook', pending: 3, oldestAt: at(10) }]);
+    const [claim] = await own.claimStreams('p1', ['webhook'], at(21), at(81), 10);
+    assert.ok(await own.advanceStream(claim, claim.position + 1, at(22), at(82), []));
+    assert.deepEqual(await own.deliveryBacklog(), [{ kind: 'webhook', pending: 2, oldestAt: at(11) }], 'the next event to deliver is the oldest');
+    assert.ok(await own.releaseStream(claim, claim.position + 3, at(23)));
+    assert.deepEqual(await own.deliveryBacklog(), [], 'caught up');
+    await own.updateConsumer(c.id, { enabled: false }, at(24));
+    await own.transaction((tx) => tx.appendEvents([{ ...events[0], id: newEventId() }]));
+    for (const deadline = Date.now() + 20_000; (await own.eventHead()) < 5;) {
+      assert.ok(Date.now() < deadline, 'the event got a position');
+      await own.sequenceEvents();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(await own.deliveryBacklog(), [], 'a disabled endpoint has no backlog');
+  } finally {
+    await own.close();
+    await db.drop();
+  }
+});

@@ -30,6 +30,11 @@ export function storeContract(driver: string, open: () => Promise<Store>): void 
       assert.deepEqual([...db.store.migrationsApplied].sort(), db.store.migrationsApplied);
     });
 
+    test('a store just opened has every migration it carries recorded (/readyz), and reports no delivery backlog before any consumer is behind', async () => {
+      assert.deepEqual(await db.store.pendingMigrations(), []);
+      assert.ok((await db.store.deliveryBacklog()).every((b) => b.pending >= 0));
+    });
+
     test('tenants: created, found by slug, listed; a slug is unique', async () => {
       const t = await tenant();
       assert.deepEqual(await db.store.findTenantBySlug(t.slug), t);

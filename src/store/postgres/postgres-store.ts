@@ -3,7 +3,7 @@
 // change (SqlResources.lockUser/lockGroup), uniqueness is enforced by unique indexes.
 import pg from 'pg';
 import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, DummyDriver } from 'kysely';
-import type { StoreTx } from '../store.ts';
+import type { PoolUse, StoreTx } from '../store.ts';
 import { StoreUnavailable, WriteConflict } from '../store.ts';
 import { postgresDialect } from '../sql/dialect.ts';
 import { SqlStore } from '../sql/sql-store.ts';
@@ -99,6 +99,11 @@ export class PostgresStore extends SqlStore {
     return new PgRunner(COMPILER, executor, this.names, this.options.slowQueryMs ?? 500, this.options.onSlowQuery);
   }
 
+  /** pg's pool counts: connections open, idle, and queries waiting for one (config.dbPoolSize is the most). */
+  poolUse(): PoolUse {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount, max: this.options.poolSize ?? 10 };
+  }
+
   /** Undefined while the listener is down: a revocation could then go unnoticed, so nothing is reused. */
   authStamp(): string | undefined {
     return this.listener ? `${this.notifications}.${this.authChanges}` : undefined;
@@ -160,6 +165,7 @@ export class PostgresStore extends SqlStore {
     const store = new PostgresStore(pool, options);
     try {
       store.migrationsApplied = await store.migrate();
+      store.knownMigrations = migrationFiles(MIGRATIONS_DIR).map(({ version, name }) => ({ version, name }));
       await store.listen();
     } catch (err) {
       await pool.end().catch(() => undefined);

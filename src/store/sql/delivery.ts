@@ -16,7 +16,7 @@
 // without waiting for each other; SQLite has one writer at a time and needs no lock.
 import { sql } from 'kysely';
 import type {
-  ConsumerKind, ConsumerPatch, ConsumerRecord, DeadLetter, DeliveryAttempt, DeliveryOutcomeName, EventRecord, NewConsumer,
+  ConsumerKind, ConsumerPatch, ConsumerRecord, DeadLetter, DeliveryAttempt, DeliveryBacklog, DeliveryOutcomeName, EventRecord, NewConsumer,
   NewDeadLetter, NewDeliveryAttempt, ReplayClaim, Scan, StreamClaim, ConsumerState,
 } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
@@ -108,6 +108,41 @@ export async function deleteConsumer(db: QueryRunner, id: string): Promise<boole
 
 const live = (d: SqlDialect, kinds: readonly ConsumerKind[], alias = 'c') =>
   sql`${sql.ref(`${alias}.enabled`)} = ${d.bool(true)} AND ${sql.ref(`${alias}.state`)} <> 'gone' AND ${sql.ref(`${alias}.kind`)} IN (${sql.join(kinds)})`;
+
+/**
+ * Delivery's backlog per consumer kind (Store.deliveryBacklog, for /metrics): for each live
+ * consumer's stream behind its tenant's head, the events after its position, and the commit time of
+ * the event it delivers next (through the (tenant_id, tenant_position) index: one row per stream).
+ * Streams are one per consumer and tenant with events, so this reads no event table scan. A consumer
+ * with a type filter counts the events it will skip too, until its stream next runs.
+ */
+export async function deliveryBacklog(db: QueryRunner, d: SqlDialect): Promise<DeliveryBacklog[]> {
+  const r = await db.run(sql<Row>`SELECT c.kind AS kind, SUM(h.position - s.position) AS pending, MIN(e.at) AS oldest
+    FROM delivery_streams s
+    JOIN consumers c ON c.id = s.consumer_id
+    JOIN event_heads h ON h.tenant_id = s.tenant_id
+    LEFT JOIN events e ON e.tenant_id = s.tenant_id AND e.tenant_position = s.position + 1
+    WHERE c.enabled = ${d.bool(true)} AND c.state <> 'gone' AND h.position > s.position
+    GROUP BY c.kind ORDER BY c.kind`);
+  const out = new Map<ConsumerKind, DeliveryBacklog>(r.rows.map((row) => [row.kind as ConsumerKind, { kind: row.kind as ConsumerKind, pending: Number(row.pending), oldestAt: str(row.oldest) }]));
+  // Events discovery has not looked through yet (no stream knows of them) count towards the oldest
+  // age, so that delivery stopped altogether (its thread gone) shows as a growing age, not as no
+  // backlog. Not added to pending: a tenant's stream, once found, counts them from its head.
+  // Webhooks and email only: the listeners' consumer is looked through only while the library has
+  // a listener registered, and `rollcall serve` never has one.
+  const unscanned = await db.run(sql<Row>`SELECT c.kind AS kind, MIN(e.at) AS oldest
+    FROM consumers c JOIN events e ON e.position = c.scanned_position + 1
+    WHERE ${live(d, ['webhook', 'email'])}
+    GROUP BY c.kind`);
+  for (const row of unscanned.rows) {
+    const kind = row.kind as ConsumerKind;
+    const oldest = str(row.oldest);
+    const known = out.get(kind);
+    if (!known) out.set(kind, { kind, pending: 0, oldestAt: oldest });
+    else if (oldest !== null && (known.oldestAt === null || oldest < known.oldestAt)) known.oldestAt = oldest;
+  }
+  return [...out.values()];
+}
 
 /** Whether any enabled, not-gone consumer of these kinds exists (the delivery thread starts only then). */
 export async function hasLiveConsumers(db: QueryRunner, d: SqlDialect, kinds: readonly ConsumerKind[]): Promise<boolean> {

@@ -2,7 +2,7 @@
 // supplies the connection, migrations, transaction boundaries and the mapping of its errors.
 import { sql } from 'kysely';
 import type { Filter } from '../../scim/filter.ts';
-import { UniquenessViolation, type ActionRecord, type AdminKeyRecord, type ConsumerKind, type ConsumerPatch, type ConsumerState, type DeliveryOutcomeName, type NewConsumer, type NewDeadLetter, type NewDeliveryAttempt, type ReplayClaim, type ScimDisabled, type StreamClaim, type AuditEntry, type EventQuery, type EventRecord, type ListOptions, type NewTenant, type Scan, type Store, type StoredSettings, type StoreTx, type SamlConnectionRecord, type SamlRequestRecord, type SsoCodeRecord, type SigningKeyRecord, type NewRequestLogEntry, type RequestLogQuery, type Tenant, type TenantSchemas, type TokenRecord, type ConsoleSessionRecord, type SetupLinkRecord } from '../store.ts';
+import { UniquenessViolation, type ActionRecord, type AdminKeyRecord, type ConsumerKind, type ConsumerPatch, type ConsumerState, type DeliveryBacklog, type DeliveryOutcomeName, type NewConsumer, type NewDeadLetter, type NewDeliveryAttempt, type ReplayClaim, type ScimDisabled, type StreamClaim, type AuditEntry, type EventQuery, type EventRecord, type ListOptions, type NewTenant, type Scan, type Store, type StoredSettings, type StoreTx, type SamlConnectionRecord, type SamlRequestRecord, type SsoCodeRecord, type SigningKeyRecord, type NewRequestLogEntry, type RequestLogQuery, type Tenant, type TenantSchemas, type TokenRecord, type ConsoleSessionRecord, type SetupLinkRecord } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
 import * as consoleSql from './console.ts';
 import * as delivery from './delivery.ts';
@@ -43,6 +43,16 @@ export abstract class SqlStore implements Store {
 
   /** Set by the driver's open(), from what its migrate() applied. */
   migrationsApplied: readonly string[] = [];
+  /** The migrations this build carries (version and file name), set by the driver's open(). */
+  protected knownMigrations: readonly { version: number; name: string }[] = [];
+
+  async pendingMigrations(): Promise<string[]> {
+    const r = await this.run(() => this.db.run(sql<Row>`SELECT version FROM schema_migrations`));
+    const done = new Set(r.rows.map((row) => Number(row.version)));
+    return this.knownMigrations.filter((m) => !done.has(m.version)).map((m) => m.name);
+  }
+
+  deliveryBacklog(): Promise<DeliveryBacklog[]> { return this.run(() => delivery.deliveryBacklog(this.db, this.dialect)); }
 
   /** Token and tenant changes made through this store object (the driver adds other connections'). */
   protected authChanges = 0;

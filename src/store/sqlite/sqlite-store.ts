@@ -95,6 +95,7 @@ export class SqliteStore extends SqlStore {
     raw.function('lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v));
     const store = new SqliteStore(raw, options);
     store.migrationsApplied = store.migrate();
+    store.knownMigrations = migrationFiles(MIGRATIONS_DIR).map(({ version, name }) => ({ version, name }));
     store.optimize();
     store.optimizer = setInterval(() => { void store.gate.exclusive(async () => store.optimize()); }, OPTIMIZE_EVERY_MS);
     store.optimizer.unref();
