@@ -14,6 +14,9 @@ import {
   type Answer, type SsoTenant, type TestApp,
 } from '../support/sso.ts';
 
+const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
 let server: AdminTestServer;
 let app: TestApp;
 
@@ -165,6 +168,19 @@ describe('the result page', () => {
     }
     const { acs } = await answerTest(t, 'gone@acme.example');
     expectResultPage(acs, 'Test sign-in failed', 'deactivated');
+  });
+
+  test('a user pinned to another connection fails the test as a sign-in would (wrong_connection), naming the connection to test instead', async () => {
+    const t = await ssoTenant(server, app, { prefix: 'tsi', sso: { connectionAttribute: `${ENTERPRISE}:organization` } });
+    await provision(t, 'pinned@acme.example', { schemas: [CORE_USER, ENTERPRISE], [ENTERPRISE]: { organization: 'entra' } });
+    const { acs } = await answerTest(t, 'pinned@acme.example');
+    expectResultPage(acs, 'Test sign-in failed', 'wrong_connection');
+    assert.match(acs.text, /<h2>What to change<\/h2><p>This user is pinned to the SAML connection &quot;entra&quot;/);
+    assert.deepEqual(await signInEvents(server, t.slug), []);
+
+    // Pinned to the connection tested: matched, as the sign-in would be.
+    await provision(t, 'okta-user@acme.example', { schemas: [CORE_USER, ENTERPRISE], [ENTERPRISE]: { organization: 'okta' } });
+    expectResultPage((await answerTest(t, 'okta-user@acme.example')).acs, 'Test sign-in succeeded');
   });
 });
 
