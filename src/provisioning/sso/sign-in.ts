@@ -27,6 +27,7 @@ import { spIdentity } from './connections.ts';
 import type { Handoff, HandoffStep, SignInProfile } from './handoff.ts';
 import { checkReturnTo, ReturnToRefused } from './redirects.ts';
 import type { SsoSettings } from './settings.ts';
+import { testRequestId } from './test-relay-state.ts';
 import { jitAttributes, userAttributeValue } from './user-attributes.ts';
 
 /** Why a sign-in was refused: the validator's reasons, and the use case's own. */
@@ -77,9 +78,6 @@ export class TestSignInFailed extends Error {
     },
   ) { super(message); }
 }
-
-/** An AuthnRequest id as newRequestId makes them (only such a RelayState is looked up). */
-const REQUEST_ID = /^_[0-9a-f]{32}$/;
 
 export class SignInRefused extends Error {
   readonly status: 400 | 403 | 404;
@@ -177,12 +175,13 @@ export class SignIn {
     const tenant = await this.tenant(slug);
     const attempt = new Attempt(this.provisioning, tenant, requestId, this.unverified);
     const { samlResponse, relayState } = form;
-    // A test sign-in is known by its RelayState (the test request's id, as the IdP returns it) before
-    // anything is checked, so that every refusal, the signature's included, is explained on the
-    // result page. Nothing of the response is trusted for that: the request is only read here; the
-    // validated InResponseTo must then name it, or the test fails.
-    const pending = relayState !== undefined && REQUEST_ID.test(relayState)
-      ? await this.provisioning.store.findSamlRequest(tenant.id, relayState, isoNow(this.provisioning.clock)) : undefined;
+    // A test sign-in is known by its RelayState ("test." and the test request's id, as the IdP returns
+    // it: test-relay-state.ts) before anything is checked, so that every refusal, the signature's
+    // included, is explained on the result page; a sign-in's RelayState never has that form, so a
+    // sign-in costs no lookup here. Nothing of the response is trusted for that: the request is only
+    // read here; the validated InResponseTo must then name it, or the test fails.
+    const testId = testRequestId(relayState);
+    const pending = testId === undefined ? undefined : await this.provisioning.store.findSamlRequest(tenant.id, testId, isoNow(this.provisioning.clock));
     const test = pending?.purpose === 'test' ? pending : undefined;
     if (test) attempt.test = true;
     if (!samlResponse) return attempt.fail('no_response', 'The request carried no SAMLResponse form field: the identity provider must POST its response to this address (HTTP-POST binding).');
