@@ -4,7 +4,7 @@
 // "What to change" speaks to the person at the identity provider (Okta's and Entra's own words in
 // brackets), because that is where almost every failed test is fixed.
 import type { FastifyReply } from 'fastify';
-import { escapeHtml } from '../../events/email-template.ts';
+import { escapeHtml } from '../../text/escape-html.ts';
 import type { SignInFailure, TestSignInFailed, TestSignInResult } from '../../provisioning/sso/sign-in.ts';
 import { htmlPage, secure } from './pages.ts';
 
