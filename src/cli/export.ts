@@ -9,19 +9,12 @@ import { CLI_ACTOR, eventActor } from '../provisioning/admin/audit.ts';
 import { exportUsers, type ExportFormat } from '../provisioning/import/export.ts';
 import { requireTenant } from '../provisioning/tenants/tenants.ts';
 import { Progress } from './import-progress.ts';
+import { drained } from './drained.ts';
 import { dbOption, withStore } from './index.ts';
 
 /** Writes and, when the stream's buffer is full, waits for it to drain (or fail). */
 function sinkOf(out: Writable) {
-  return {
-    write: (text: string) => new Promise<void>((done, fail) => {
-      if (out.write(text)) { done(); return; }
-      const onError = (err: Error) => { out.off('drain', onDrain); fail(err); };
-      const onDrain = () => { out.off('error', onError); done(); };
-      out.once('drain', onDrain);
-      out.once('error', onError);
-    }),
-  };
+  return { write: (text: string) => { out.write(text); return drained(out); } };
 }
 
 export function registerExport(program: Command): void {

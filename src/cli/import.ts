@@ -11,18 +11,18 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { makeProvisioning } from '../main.ts';
 import { auditHook, CLI_ACTOR, eventActor } from '../provisioning/admin/audit.ts';
+import { csvField } from '../provisioning/import/export.ts';
 import { importUsers, type ImportMode, type RowResult } from '../provisioning/import/importer.ts';
 import { MappingError, parseMap } from '../provisioning/import/mapping.ts';
 import { formatOf, openSource } from '../provisioning/import/records.ts';
 import { requireTenant } from '../provisioning/tenants/tenants.ts';
+import { drained } from './drained.ts';
 import { Progress } from './import-progress.ts';
 import { dbOption, UsageError, withStore } from './index.ts';
 
 interface ImportOpts { db?: string; map?: string; dryRun?: boolean; as: ImportMode; report?: string; restart?: boolean; limit?: string; json?: boolean }
 
 interface Checkpoint { file: string; size: number; mtimeMs: number; tenant: string; mode: ImportMode; lastRow: number }
-
-const csvField = (v: string) => (/[",\r\n]|^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 /** The report file: CSV (row,line,userName,outcome,changes,reason) or JSON Lines, by its extension. */
 class Report {
@@ -39,6 +39,8 @@ class Report {
     if (this.json) { this.out.write(`${JSON.stringify(r)}\n`); return; }
     this.out.write(`${r.row},${r.line},${csvField(r.key)},${r.outcome},${csvField((r.changes ?? []).join(' '))},${csvField(r.reason ?? '')}\r\n`);
   }
+  /** Once the rows written so far are out of memory (or at once): the import waits for it after each chunk. */
+  drained(): Promise<void> { return drained(this.out); }
   close(): Promise<void> { return new Promise((done, fail) => { this.out.once('error', fail); this.out.end(done); }); }
 }
 
@@ -100,6 +102,7 @@ export function registerImport(program: Command): void {
         const summary = await importUsers(ctx, source.records, {
           mode: opts.as, dryRun: Boolean(opts.dryRun), skipThrough, limit,
           onRow: (r) => { report.row(r); count++; progress.update(count, source.bytesRead()); },
+          drain: () => report.drained(),
           onCheckpoint: async (row) => writeCheckpoint(checkpointPath, { ...identity, lastRow: row }),
           stopRequested: () => interrupted,
         });

@@ -1416,6 +1416,8 @@ export interface operations {
                             /** @description e.g. tenant.create, token.rotate, user.delete */
                             action: string;
                             tenantId: string | null;
+                            /** @description The tenant's slug while it exists; null once it is deleted, and for server-wide actions */
+                            tenantSlug?: string | null;
                             targetType: string;
                             targetId: string | null;
                             /** @description What changed: field names, counts, ids; never a secret */

@@ -10,6 +10,8 @@
 // - html: values HTML-escaped (& < > " ');
 // - link: values percent-encoded (encodeURIComponent), so a value is one path segment or query value.
 
+import { escapeHtml } from '../text/escape-html.ts';
+
 export const PLACEHOLDERS = [
   'user.displayName', 'user.name.givenName', 'user.name.familyName', 'user.userName', 'user.email',
   'tenant.name', 'tenant.slug', 'link',
@@ -74,9 +76,6 @@ export function checkLink(template: string, pointer: string): TemplateProblem[] 
 // bare CR or LF), and a tab or other control has no business in it either.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]+/g;
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-/** Text made safe for HTML content and quoted attribute values (also the SAML result pages: http/saml/pages.ts). */
-export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 
 function fill(template: string, value: (name: Placeholder) => string): string {
   // Names were checked when the settings were saved; one unknown here (a document edited by hand)

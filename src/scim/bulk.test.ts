@@ -66,7 +66,7 @@ describe('resolveReferences', () => {
 });
 
 describe('planBulk', () => {
-  const plan = (ops: unknown[]) => planBulk(parse(ops).operations);
+  const plan = (ops: unknown[]) => planBulk(parse(ops));
   const methodsOf = (ops: BulkOperation[], order: number[]) => order.map((i) => ops[i].bulkId ?? `#${i}`);
 
   test('request order when nothing refers forward', () => {
@@ -76,13 +76,13 @@ describe('planBulk', () => {
   });
 
   test('a forward reference waits for its POST; of the ready operations the earliest runs first', () => {
-    const ops = parse([group('g', 'bulkId:b'), { method: 'DELETE', path: '/Users/x' }, post('b')]).operations;
-    assert.deepEqual(methodsOf(ops, planBulk(ops).order), ['#1', 'b', 'g']);
+    const request = parse([group('g', 'bulkId:b'), { method: 'DELETE', path: '/Users/x' }, post('b')]);
+    assert.deepEqual(methodsOf(request.operations, planBulk(request).order), ['#1', 'b', 'g']);
   });
 
   test('a chain of forward references runs from its end', () => {
-    const ops = parse([group('a', 'bulkId:b'), group('b', 'bulkId:c'), group('c', 'bulkId:d'), post('d')]).operations;
-    assert.deepEqual(methodsOf(ops, planBulk(ops).order), ['d', 'c', 'b', 'a']);
+    const request = parse([group('a', 'bulkId:b'), group('b', 'bulkId:c'), group('c', 'bulkId:d'), post('d')]);
+    assert.deepEqual(methodsOf(request.operations, planBulk(request).order), ['d', 'c', 'b', 'a']);
   });
 
   test('circles and self-references are found; what hangs off a circle is not part of it; every operation is in the order once', () => {
@@ -94,7 +94,7 @@ describe('planBulk', () => {
 
   test('a chain of a thousand forward references runs from its end (no recursion to overflow)', () => {
     const ops = Array.from({ length: 1000 }, (_, i) => (i === 999 ? post(`n${i}`) : group(`n${i}`, `bulkId:n${i + 1}`)));
-    const p = planBulk(parseBulkRequest(request(ops), { maxOperations: 1000 }).operations);
+    const p = planBulk(parseBulkRequest(request(ops), { maxOperations: 1000 }));
     assert.equal(p.order[0], 999);
     assert.equal(p.order[999], 0);
   });

@@ -38,6 +38,8 @@ export interface BulkRequest {
   /** Stop after this many failed operations (RFC 7644 §3.7.3); undefined: run them all. */
   failOnErrors?: number;
   operations: BulkOperation[];
+  /** The POST operation of each bulkId (each is unique, and every reference names one). */
+  definedAt: ReadonlyMap<string, number>;
 }
 
 /**
@@ -97,7 +99,7 @@ export function parseBulkRequest(body: unknown, limits: Pick<BulkLimits, 'maxOpe
     const missing = op.refs.find((r) => !definedAt.has(r));
     if (missing !== undefined) throw invalidValue(`Operations[${op.index}] refers to "bulkId:${missing}", but no POST operation of this request has bulkId ${show(missing)}.`);
   }
-  return { failOnErrors: (failOnErrors ?? undefined) as number | undefined, operations };
+  return { failOnErrors: (failOnErrors ?? undefined) as number | undefined, operations, definedAt };
 }
 
 function parseOperation(o: unknown, i: number): BulkOperation {
@@ -236,10 +238,8 @@ export interface BulkPlan {
  * for what the client sent as one). They take their place in the order as soon as they are reached;
  * what depends on them then fails with them.
  */
-export function planBulk(operations: readonly BulkOperation[]): BulkPlan {
+export function planBulk({ operations, definedAt }: Pick<BulkRequest, 'operations' | 'definedAt'>): BulkPlan {
   const n = operations.length;
-  const definedAt = new Map<string, number>();
-  for (const op of operations) if (op.method === 'POST' && op.bulkId !== undefined) definedAt.set(op.bulkId, op.index);
   const dependsOn = operations.map((op) => [...new Set(op.refs.map((r) => definedAt.get(r)!))]);
   const dependents: number[][] = Array.from({ length: n }, () => []);
   dependsOn.forEach((deps, i) => { for (const d of deps) dependents[d].push(i); });

@@ -127,6 +127,9 @@ export interface AuditEntry {
  * inside the transaction (a deletion's counts, a rotated token's new expiry) the argument is a
  * function of it, called once the change is made.
  */
+/** An audit entry as listed: with its tenant's slug while the tenant exists (null once deleted, or server-wide). */
+export interface ListedAuditEntry extends AuditEntry { tenantSlug: string | null }
+
 export interface ActionRecord { audit?: AuditEntry; events?: readonly NewEvent[] }
 
 /** Who made a change: a SCIM token, an admin key, the CLI, the vendor's code, or (sign-in events) a SAML connection. */
@@ -451,7 +454,7 @@ export interface Store extends StoreReads, SamlStore, ConsoleStore {
 
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Audit entries, newest first, before the entry `after` (exclusive). */
-  listAudit(query: { tenantId?: string; action?: string; targetId?: string; since?: string; until?: string }, scan: Scan): Promise<AuditEntry[]>;
+  listAudit(query: { tenantId?: string; action?: string; targetId?: string; since?: string; until?: string }, scan: Scan): Promise<ListedAuditEntry[]>;
   // ---- events (issue 10) ---------------------------------------------------------------------
 
   /** Events in commit order (store/sql/events.ts): only those that no late commit can precede. */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { startAdminServer, type AdminTestServer } from '../support/admin.ts';
 import { browserSkipReason, checkAccessibility, launchBrowser, newPage, signIn } from '../support/browser.ts';
-import { ENTERPRISE, GROUP, pageErrors, scimCall, USER } from '../support/console-pages.ts';
+import { ENTERPRISE, GROUP, recordErrorAnswers, scimCall, USER } from '../support/console-rig.ts';
 
 const skip = browserSkipReason();
 /** The admin API's 400 for a bad filter, which a step causes on purpose. */
@@ -53,8 +53,8 @@ describe('console: tenants, users and groups', { skip }, () => {
   });
 
   test('users: IdP-managed badged and read-only while SCIM mode is on; search with a filter, a bad filter in words; pages', async () => {
-    const { page, context } = await newPage(browser, { baseURL: server.baseUrl });
-    const consoleErrors = pageErrors(page, [badFilter]);
+    const { page, context, consoleErrors } = await newPage(browser, { baseURL: server.baseUrl });
+    recordErrorAnswers(page, consoleErrors, [badFilter]);
     try {
       await signIn(page, server.adminKey);
       await page.goto(`/console/tenants/${slug}/users`);
@@ -93,8 +93,8 @@ describe('console: tenants, users and groups', { skip }, () => {
   });
 
   test('a user: attributes with the enterprise extension, groups; IdP-managed read-only, a local user deletable', async () => {
-    const { page, context } = await newPage(browser, { baseURL: server.baseUrl });
-    const consoleErrors = pageErrors(page);
+    const { page, context, consoleErrors } = await newPage(browser, { baseURL: server.baseUrl });
+    recordErrorAnswers(page, consoleErrors);
     try {
       await signIn(page, server.adminKey);
       await page.goto(`/console/tenants/${slug}/users/${adaId}`);
@@ -122,8 +122,8 @@ describe('console: tenants, users and groups', { skip }, () => {
   });
 
   test('groups: search, a group\'s members paged', async () => {
-    const { page, context } = await newPage(browser, { baseURL: server.baseUrl });
-    const consoleErrors = pageErrors(page);
+    const { page, context, consoleErrors } = await newPage(browser, { baseURL: server.baseUrl });
+    recordErrorAnswers(page, consoleErrors);
     try {
       await signIn(page, server.adminKey);
       await page.goto(`/console/tenants/${slug}/groups`);
@@ -154,8 +154,8 @@ describe('console: tenants, users and groups', { skip }, () => {
   });
 
   test('a read-only key sees everything and is offered no control that changes anything', async () => {
-    const { page, context } = await newPage(browser, { baseURL: server.baseUrl });
-    const consoleErrors = pageErrors(page);
+    const { page, context, consoleErrors } = await newPage(browser, { baseURL: server.baseUrl });
+    recordErrorAnswers(page, consoleErrors);
     try {
       await signIn(page, server.readKey);
       assert.equal(await page.getByRole('button', { name: 'Create a tenant' }).count(), 0);
@@ -175,8 +175,8 @@ describe('console: tenants, users and groups', { skip }, () => {
 
   test('tenants: searched and paged; the create form offers the presets and the welcome link only with the preset that takes it', async () => {
     for (let i = 0; i < 50; i++) assert.equal((await server.admin('POST', '/tenants', { body: { slug: `zz-many-${i}`, name: `Many ${i}` } })).status, 201);
-    const { page, context } = await newPage(browser, { baseURL: server.baseUrl });
-    const consoleErrors = pageErrors(page, [badSlug]);
+    const { page, context, consoleErrors } = await newPage(browser, { baseURL: server.baseUrl });
+    recordErrorAnswers(page, consoleErrors, [badSlug]);
     try {
       await server.running.requestLog.flush();
       await signIn(page, server.adminKey);
@@ -218,8 +218,8 @@ describe('console: tenants, users and groups', { skip }, () => {
   });
 
   test('SCIM mode turned off and on from SCIM setup: off, every user is local and editable; on, the new token is shown once', async () => {
-    const { page, context } = await newPage(browser, { baseURL: server.baseUrl });
-    const consoleErrors = pageErrors(page, [{ status: 400, path: /^\/admin\/v1\/tenants\/[^/]+\/scim\/disable$/ }]);
+    const { page, context, consoleErrors } = await newPage(browser, { baseURL: server.baseUrl });
+    recordErrorAnswers(page, consoleErrors, [{ status: 400, path: /^\/admin\/v1\/tenants\/[^/]+\/scim\/disable$/ }]);
     try {
       await signIn(page, server.adminKey);
       await page.goto(`/console/tenants/${slug}/scim`);
@@ -259,8 +259,8 @@ describe('console: tenants, users and groups', { skip }, () => {
   });
 
   test('an address naming no tenant, user or request shows the admin API\'s words, not a blank page', async () => {
-    const { page, context } = await newPage(browser, { baseURL: server.baseUrl });
-    const consoleErrors = pageErrors(page, [{ status: 404, path: /^\/admin\/v1\/tenants\/(no-such-tenant|[^/]+\/(users|requests)\/[^/]+)$/ }]);
+    const { page, context, consoleErrors } = await newPage(browser, { baseURL: server.baseUrl });
+    recordErrorAnswers(page, consoleErrors, [{ status: 404, path: /^\/admin\/v1\/tenants\/(no-such-tenant|[^/]+\/(users|requests)\/[^/]+)$/ }]);
     try {
       await signIn(page, server.adminKey);
       for (const [path, words] of [

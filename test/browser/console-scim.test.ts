@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { startAdminServer, type AdminTestServer } from '../support/admin.ts';
 import { browserSkipReason, checkAccessibility, launchBrowser, newPage, signIn } from '../support/browser.ts';
-import { pageErrors, scimCall, tabTo, USER } from '../support/console-pages.ts';
+import { recordErrorAnswers, scimCall, tabTo, USER } from '../support/console-rig.ts';
 
 const skip = browserSkipReason();
 
@@ -33,8 +33,8 @@ describe('console: tenant, token, request log', { skip }, () => {
   }
 
   test('sign in, create a tenant and a token, see requests succeed and fail in the log, revoke the token', async () => {
-    const { page, context } = await newPage(browser, { baseURL: server.baseUrl });
-    const consoleErrors = pageErrors(page);
+    const { page, context, consoleErrors } = await newPage(browser, { baseURL: server.baseUrl });
+    recordErrorAnswers(page, consoleErrors);
     try {
       const slug = `flow-${process.pid}`;
       await signIn(page, server.adminKey);
@@ -163,8 +163,8 @@ describe('console: tenant, token, request log', { skip }, () => {
   });
 
   test('rotate a token with an overlap: the new secret is shown once, the old one keeps working until the time shown', async () => {
-    const { page, context } = await newPage(browser, { baseURL: server.baseUrl });
-    const consoleErrors = pageErrors(page);
+    const { page, context, consoleErrors } = await newPage(browser, { baseURL: server.baseUrl });
+    recordErrorAnswers(page, consoleErrors);
     try {
       const t = await server.createTenant(`rotate-${process.pid}`);
       const slug = `rotate-${process.pid}`;
@@ -191,8 +191,8 @@ describe('console: tenant, token, request log', { skip }, () => {
   });
 
   test('keyboard only: sign in, open SCIM setup and create a token with Tab and Enter', async () => {
-    const { page, context } = await newPage(browser, { baseURL: server.baseUrl });
-    const consoleErrors = pageErrors(page);
+    const { page, context, consoleErrors } = await newPage(browser, { baseURL: server.baseUrl });
+    recordErrorAnswers(page, consoleErrors);
     try {
       const slug = `keys-${process.pid}`;
       assert.equal((await server.admin('POST', '/tenants', { body: { slug } })).status, 201);

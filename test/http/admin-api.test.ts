@@ -344,6 +344,7 @@ test('each write is in the audit log with the key id and name, action and target
     assert.equal(e.keyId, server.adminKeyId);
     assert.equal(e.keyName, 'test admin');
     assert.equal(e.tenantId, tenantId);
+    assert.equal(e.tenantSlug, slug, 'named by its slug too, while the tenant exists');
     assert.ok(!Number.isNaN(Date.parse(e.at)));
     assert.equal(typeof e.requestId, 'string');
   }

@@ -14,6 +14,9 @@ import {
   type Answer, type SsoTenant, type TestApp,
 } from '../support/sso.ts';
 
+const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
 let server: AdminTestServer;
 let app: TestApp;
 
@@ -68,10 +71,10 @@ async function userCount(slug: string): Promise<number> {
 }
 
 describe('starting a test sign-in', () => {
-  test('answers the IdP URL with a signed, ForceAuthn AuthnRequest whose RelayState is its id, stored as a test, and is audited', async () => {
+  test('answers the IdP URL with a signed, ForceAuthn AuthnRequest whose RelayState is "test." and its id, stored as a test, and is audited', async () => {
     const t = await ssoTenant(server, app, { prefix: 'tsi' });
     const request = await startTest(t);
-    assert.equal(request.relayState, request.id);
+    assert.equal(request.relayState, `test.${request.id}`);
     assert.equal(request.acsUrl, t.acsUrl);
     assert.equal(request.issuer, t.spEntityId);
     assert.equal(request.forceAuthn, true, 'the IdP asks who is there, even when its session is open');
@@ -166,6 +169,19 @@ describe('the result page', () => {
     const { acs } = await answerTest(t, 'gone@acme.example');
     expectResultPage(acs, 'Test sign-in failed', 'deactivated');
   });
+
+  test('a user pinned to another connection fails the test as a sign-in would (wrong_connection), naming the connection to test instead', async () => {
+    const t = await ssoTenant(server, app, { prefix: 'tsi', sso: { connectionAttribute: `${ENTERPRISE}:organization` } });
+    await provision(t, 'pinned@acme.example', { schemas: [CORE_USER, ENTERPRISE], [ENTERPRISE]: { organization: 'entra' } });
+    const { acs } = await answerTest(t, 'pinned@acme.example');
+    expectResultPage(acs, 'Test sign-in failed', 'wrong_connection');
+    assert.match(acs.text, /<h2>What to change<\/h2><p>This user is pinned to the SAML connection &quot;entra&quot;/);
+    assert.deepEqual(await signInEvents(server, t.slug), []);
+
+    // Pinned to the connection tested: matched, as the sign-in would be.
+    await provision(t, 'okta-user@acme.example', { schemas: [CORE_USER, ENTERPRISE], [ENTERPRISE]: { organization: 'okta' } });
+    expectResultPage((await answerTest(t, 'okta-user@acme.example')).acs, 'Test sign-in succeeded');
+  });
 });
 
 describe('a test is not a sign-in, nor a sign-in a test', () => {
@@ -180,7 +196,7 @@ describe('a test is not a sign-in, nor a sign-in a test', () => {
     await expectFailedEvent(server, t.slug, 'in_response_to');
     assert.equal(app.visits.filter((v) => v.code).length, 0);
     // Its request was taken by that refusal: the RelayState names nothing now, and the assertion was seen.
-    expectRefusal(await postAcs(t.acsUrl, { SAMLResponse: t.idp.post(xml), RelayState: request.id }), 403, 'replay');
+    expectRefusal(await postAcs(t.acsUrl, { SAMLResponse: t.idp.post(xml), RelayState: request.relayState! }), 403, 'replay');
   });
 
   test('a sign-in\'s response posted with a test\'s RelayState fails the test and leaves the sign-in to complete', async () => {
@@ -191,7 +207,7 @@ describe('a test is not a sign-in, nor a sign-in a test', () => {
     assert.equal(login.status, 302, login.text);
     const real = TestIdp.readAuthnRequest(login.location!);
     const realXml = goodResponse(t, 'ada@acme.example', { inResponseTo: real.id });
-    const crossed = await postAcs(t.acsUrl, { SAMLResponse: t.idp.post(realXml), RelayState: test.id });
+    const crossed = await postAcs(t.acsUrl, { SAMLResponse: t.idp.post(realXml), RelayState: test.relayState! });
     expectResultPage(crossed, 'Test sign-in failed', 'in_response_to');
     // Neither the real request nor the response was used up: posted as the sign-in it is, it signs in.
     const acs = await postAcs(t.acsUrl, { SAMLResponse: t.idp.post(realXml), RelayState: real.id });
@@ -206,7 +222,7 @@ describe('a test is not a sign-in, nor a sign-in a test', () => {
     const t = await ssoTenant(server, app, { prefix: 'tsi' });
     await provision(t, 'ada@acme.example');
     const request = await startTest(t);
-    const fields = { SAMLResponse: t.idp.post(goodResponse(t, 'ada@acme.example', { inResponseTo: request.id })), RelayState: request.id };
+    const fields = { SAMLResponse: t.idp.post(goodResponse(t, 'ada@acme.example', { inResponseTo: request.id })), RelayState: request.relayState! };
     expectResultPage(await postAcs(t.acsUrl, fields), 'Test sign-in succeeded');
     const second = await postAcs(t.acsUrl, fields);
     // The request is used up: the RelayState names nothing now, so it is a sign-in's refusal.

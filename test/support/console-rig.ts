@@ -1,8 +1,9 @@
-// Shared by the browser tests of the console's tenant pages (SSO, policies, attributes, webhooks,
-// events, audit): a real server with admin keys, a tenant, headless Chromium signed in, and the
-// check that the page logged no error and met no error answer it did not expect: every 4xx/5xx
-// answer the page receives is recorded beside its console errors ("HTTP 400 PUT …"), and a test that
-// provokes one on purpose names the status it expects (a 500 is never expected).
+// Shared by the browser tests of the console's pages: a real server with admin keys, headless
+// Chromium signed in (the rig), the check that the page logged no error and met no error answer it
+// did not expect (every 4xx/5xx answer the page receives is recorded beside its console errors,
+// "HTTP 400 PUT …", and a test that provokes one on purpose names the status it expects; a 500 is
+// never expected), keyboard navigation by Tab to a control named as a screen reader names it, and
+// the SCIM requests the tests send as an identity provider would.
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startAdminServer, type AdminTestServer } from './admin.ts';
@@ -26,9 +27,7 @@ export async function startConsoleRig(opts: Parameters<typeof startAdminServer>[
     async open(o = {}) {
       const opened = await newPage(browser, { baseURL: server.baseUrl });
       contexts.push(opened.context);
-      opened.page.on('response', (r) => {
-        if (r.status() >= 400) opened.consoleErrors.push(`HTTP ${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
-      });
+      recordErrorAnswers(opened.page, opened.consoleErrors);
       await signInOnly(opened.page, o.key ?? server.adminKey);
       // The 401 of the sign-in page's look for a session is expected; what counts starts now.
       opened.consoleErrors.length = 0;
@@ -40,6 +39,26 @@ export async function startConsoleRig(opts: Parameters<typeof startAdminServer>[
       await server.close();
     },
   };
+}
+
+/** An error answer a test provokes on purpose: a status from any path, or only from paths `path` matches. */
+export type ExpectedAnswer = number | { status: number; path: RegExp };
+
+/** The console's look for a session before signing in: always a 401, never an error. */
+const SIGNED_OUT: ExpectedAnswer = { status: 401, path: /\/admin\/v1\/sessions\/current$/ };
+
+/**
+ * Records every 4xx/5xx answer the page receives ("HTTP 400 PUT /admin/v1/…") beside its console
+ * errors (newPage's `consoleErrors`), except those `expected` names.
+ */
+export function recordErrorAnswers(page: Page, errors: string[], expected: readonly ExpectedAnswer[] = []): void {
+  page.on('response', (r) => {
+    const status = r.status();
+    if (status < 400) return;
+    const path = new URL(r.url()).pathname;
+    if ([SIGNED_OUT, ...expected].some((x) => (typeof x === 'number' ? x === status : x.status === status && x.path.test(path)))) return;
+    errors.push(`HTTP ${status} ${r.request().method()} ${path}`);
+  });
 }
 
 /**
@@ -72,3 +91,45 @@ async function signInOnly(page: Page, key: string): Promise<void> {
   await page.goto('/console/audit');
   await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
 }
+
+/**
+ * Presses Tab until the focused element is the one `name` matches (its accessible name as the
+ * label, aria-label or text gives it), and returns. Fails after `max` presses: the control cannot
+ * be reached by keyboard.
+ */
+export async function tabTo(page: Page, name: string | RegExp, max = 80): Promise<void> {
+  const seen: string[] = [];
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const current = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el || el === document.body) return '';
+      const labelled = el.getAttribute('aria-label');
+      if (labelled) return labelled;
+      const id = el.id;
+      const label = id ? document.querySelector(`label[for="${CSS.escape(id)}"]`) : null;
+      if (label) return label.textContent ?? '';
+      return (el.textContent ?? '').trim();
+    });
+    seen.push(current);
+    if (typeof name === 'string' ? current === name : name.test(current)) return;
+  }
+  assert.fail(`${String(name)} was not reached with ${max} presses of Tab; focus went through: ${seen.join(' | ')}`);
+}
+
+/** A SCIM request as an identity provider sends it; the answer's status and body. */
+export async function scimCall(url: string, token: string, method = 'GET', body?: unknown, ua = 'Okta SCIM Client 1.0.0'): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'user-agent': ua, ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown;
+  try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = text; }
+  return { status: res.status, body: parsed };
+}
+
+export const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';

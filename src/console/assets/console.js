@@ -6,7 +6,7 @@
 import { api, ApiError, consoleUrl, prefix, setCsrfToken, whenSignedOut } from './lib/api.js';
 import { h, replace } from './lib/dom.js';
 import { interceptLinks, resolve } from './lib/router.js';
-import { errorBox, link } from './lib/ui.js';
+import { errorBox, link, showPage } from './lib/ui.js';
 
 /**
  * What every page's render(ctx) receives.
@@ -148,19 +148,9 @@ async function show() {
     navigate, refresh: () => { void show(); },
     canWrite: session?.key?.scope === 'admin',
   };
-  main.setAttribute('aria-busy', 'true');
-  try {
-    const mod = await found.route.load();
-    const node = await mod.render(ctx);
-    if (mine !== renderCount) return; // a later navigation won
-    replace(main, node);
-  } catch (err) {
-    if (mine !== renderCount) return;
-    replace(main, errorBox(err, 'This page could not be shown'));
-  } finally {
-    main.removeAttribute('aria-busy');
-  }
-  if (mine === renderCount && document.activeElement === document.body) main.focus({ preventScroll: true });
+  // mine !== renderCount: a later navigation won.
+  const shown = await showPage(main, async () => (await found.route.load()).render(ctx), () => mine === renderCount);
+  if (shown && document.activeElement === document.body) main.focus({ preventScroll: true });
 }
 
 /** Called by the sign-in page once a session exists. @param {Session} s @param {string} next */

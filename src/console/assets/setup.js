@@ -9,7 +9,7 @@
 // Pages are modules in setup/ exporting render(ctx); the path under /setup picks one.
 import { api, ApiError, prefix, setCsrfToken, whenSignedOut } from './lib/api.js';
 import { h, replace } from './lib/dom.js';
-import { errorBox } from './lib/ui.js';
+import { errorBox, showPage } from './lib/ui.js';
 
 /**
  * @typedef {{ linkId: string, tenant: { id: string, slug: string, name: string }, purposes: Array<'scim' | 'sso'>, note?: string | null, expiresAt: string }} SetupInfo
@@ -129,18 +129,9 @@ async function show() {
     main.removeAttribute('aria-busy');
     return;
   }
-  try {
-    const mod = await load();
-    const node = await mod.render({ session: s, setup, slug: setup.tenant.slug, navigate });
-    if (mine !== renders) return;
-    replace(main, node);
-  } catch (err) {
-    if (mine !== renders) return;
-    replace(main, errorBox(err, 'This page could not be shown'));
-  } finally {
-    main.removeAttribute('aria-busy');
+  if (await showPage(main, async () => (await load()).render({ session: s, setup, slug: setup.tenant.slug, navigate }), () => mine === renders)) {
+    main.focus({ preventScroll: true });
   }
-  if (mine === renders) main.focus({ preventScroll: true });
 }
 
 void start();

@@ -131,6 +131,7 @@ export const auditEntrySchema = {
     keyName: { type: ['string', 'null'] },
     action: { type: 'string', description: 'e.g. tenant.create, token.rotate, user.delete' },
     tenantId: { type: ['string', 'null'] },
+    tenantSlug: { type: ['string', 'null'], description: 'The tenant\'s slug while it exists; null once it is deleted, and for server-wide actions' },
     targetType: { type: 'string' },
     targetId: { type: ['string', 'null'] },
     summary: { type: 'object', additionalProperties: true, description: 'What changed: field names, counts, ids; never a secret' },

@@ -5,7 +5,7 @@
 // but the one handoff form's (by nonce). docs/sso.md "Error pages" lists each reason.
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import { escapeHtml } from '../../events/email-template.ts';
+import { escapeHtml } from '../../text/escape-html.ts';
 import type { SignInFailure } from '../../provisioning/sso/sign-in.ts';
 
 

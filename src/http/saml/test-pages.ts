@@ -4,14 +4,14 @@
 // "What to change" speaks to the person at the identity provider (Okta's and Entra's own words in
 // brackets), because that is where almost every failed test is fixed.
 import type { FastifyReply } from 'fastify';
-import { escapeHtml } from '../../events/email-template.ts';
+import { escapeHtml } from '../../text/escape-html.ts';
 import type { SignInFailure, TestSignInFailed, TestSignInResult } from '../../provisioning/sso/sign-in.ts';
 import { htmlPage, secure } from './pages.ts';
 
 const NOTE = '<p class="ref"><small>This was a test: nobody was signed in to the app, no user was created, and no sign-in event was written. Close this tab and go back to the page you started the test from.</small></p>';
 
 /** What to change, by reason: at the IdP mostly; some reasons are fixed in Rollcall instead. */
-export function testAdvice(reason: SignInFailure): string {
+export function testAdvice(reason: SignInFailure, pinned?: string): string {
   switch (reason) {
     case 'audience': return 'The Audience in the response is not this tenant\'s SP entity id. At the identity provider, set the Audience URI (Okta: "Audience URI (SP Entity ID)"; Entra: "Identifier (Entity ID)") to the entity id shown on the setup page, exactly.';
     case 'recipient': case 'destination': return 'The response was addressed to another URL than this tenant\'s ACS. At the identity provider, set the Single sign-on URL (Okta) or Reply URL (Entra) to the ACS URL shown on the setup page, exactly.';
@@ -26,7 +26,7 @@ export function testAdvice(reason: SignInFailure): string {
     case 'unknown_user': return 'The identity provider signed you in, but no user of this tenant has that identifier. Make the NameID the same value as the user\'s SCIM userName or email (as the tenant matches users), and make sure the user is assigned to the app and provisioned.';
     case 'ambiguous': return 'Several users of this tenant have that identifier. Make the value unique, or ask the vendor to match users by another attribute.';
     case 'deactivated': return 'The user is deactivated here. Assign the app to them again at the identity provider (SCIM reactivates them), then test again.';
-    case 'wrong_connection': return 'This user is pinned to another SAML connection. Test with the identity provider named there.';
+    case 'wrong_connection': return `This user is pinned to ${pinned === undefined ? 'another SAML connection' : `the SAML connection "${pinned}"`} (the tenant's SSO settings name the attribute). Test that connection instead, or change the user's attribute at the identity provider.`;
     case 'jit_refused': return 'The user could not be created at sign-in. The message above says which value was refused; change it at the identity provider\'s attribute statements.';
     case 'in_response_to': case 'replay': case 'idp_initiated': return 'Start the test again from the setup page (a test answers only the request it started, once); do not start it from the identity provider\'s dashboard.';
     case 'unknown_connection': return 'The connection was deleted while the test ran. Add it again and test it.';
@@ -66,7 +66,7 @@ export function sendTestFailed(reply: FastifyReply, f: TestSignInFailed, request
   const body = '<h1>Test sign-in failed</h1>'
     + (f.found.connection ? `<p>SAML connection <strong>${escapeHtml(f.found.connection.name)}</strong>.</p>` : '')
     + `<h2>What went wrong</h2><p>${escapeHtml(f.message)}</p>`
-    + `<h2>What to change</h2><p>${escapeHtml(testAdvice(f.reason))}</p>`
+    + `<h2>What to change</h2><p>${escapeHtml(testAdvice(f.reason, f.found.pinned))}</p>`
     + found
     + NOTE
     + `<p class="ref"><small>Reference: ${escapeHtml(f.reason)} · request ${escapeHtml(requestId)}</small></p>`;

@@ -13,10 +13,22 @@ export function sendScimError(reply: FastifyReply, err: ScimError): FastifyReply
   return reply.code(err.status).headers(err.headers).type(SCIM_CONTENT_TYPE).send(err.toBody());
 }
 
-function translate(err: FastifyError, limit: number, retryAfter: number): ScimError | undefined {
+const UNAVAILABLE = 'The database is unavailable at the moment; retry after the number of seconds in Retry-After.';
+
+/**
+ * The answer to a failure any SCIM handler may meet, the route's or a /Bulk operation's (bulk.ts):
+ * a ScimError as it is; the database down or restarting, 503 telling the IdP to come back (Okta and
+ * Entra honour Retry-After). Undefined: an unknown failure, a logged 500.
+ */
+export function knownFailure(err: unknown, retryAfter: number, unavailable = UNAVAILABLE): ScimError | undefined {
   if (err instanceof ScimError) return err;
-  // The database is down or restarting: tell the IdP to come back (Okta and Entra honour Retry-After).
-  if ((err as unknown) instanceof StoreUnavailable) return serviceUnavailable('The database is unavailable at the moment; retry after the number of seconds in Retry-After.', retryAfter);
+  if (err instanceof StoreUnavailable) return serviceUnavailable(unavailable, retryAfter);
+  return undefined;
+}
+
+function translate(err: FastifyError, limit: number, retryAfter: number): ScimError | undefined {
+  const known = knownFailure(err, retryAfter);
+  if (known) return known;
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return payloadTooLarge(`The request body is larger than ${limit} bytes, the most this server accepts.`);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

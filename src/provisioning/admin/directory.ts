@@ -33,7 +33,8 @@ export class InvitationsClosed extends Error {
   }
 }
 
-const localOnly = (ctx: ScimContext, type: ResourceType, id: string): Guard => (current) => {
+/** While SCIM is on, only local resources are written here: the IdP's own are its to change (also the local import: importer.ts). */
+export const localOnly = (ctx: ScimContext, type: ResourceType, id: string): Guard => (current) => {
   if (ctx.tenant.scimEnabled && (current.origin ?? 'scim') !== 'local') throw new IdpManaged(type, id, ctx.tenant.slug);
 };
 

@@ -12,10 +12,10 @@ import { ScimError } from '../../scim/errors.ts';
 import { parseFilter } from '../../scim/filter.ts';
 import { checkRequired, type AttrDoc } from '../../scim/resource.ts';
 import type { UserRecord, UserStatus } from '../../store/store.ts';
-import { createLocalGroup, createLocalUser, IdpManaged, InvitationsClosed } from '../admin/directory.ts';
+import { createLocalGroup, createLocalUser, IdpManaged, InvitationsClosed, localOnly } from '../admin/directory.ts';
 import type { ScimContext } from '../context.ts';
 import { createGroup } from '../groups.ts';
-import { mutate, type Change, type ChangeHook, type Guard } from '../mutate.ts';
+import { mutate, type Change, type ChangeHook } from '../mutate.ts';
 import { createUser, userDoc } from '../users.ts';
 import type { ImportRecord } from './records.ts';
 
@@ -41,6 +41,11 @@ export interface ImportOptions {
   /** Stop after this many rows (counted from the first one not skipped). */
   limit?: number;
   onRow: (r: RowResult) => void;
+  /**
+   * Awaited after each chunk's rows were given to onRow, before its checkpoint: the report's
+   * backpressure, so that a slow report file slows the import instead of filling memory.
+   */
+  drain?: () => Promise<void>;
   /** After each chunk: every row up to `row` has been applied. */
   onCheckpoint: (row: number) => Promise<void>;
   /** Asked between chunks (an interrupt): true stops the import there. */
@@ -83,6 +88,7 @@ export async function importUsers(ctx: ScimContext, records: AsyncIterable<Impor
     summary.lastRow = chunk[chunk.length - 1].row;
     chunk = [];
     keys = new Set();
+    await options.drain?.();
     if (!options.dryRun) await options.onCheckpoint(summary.lastRow);
   };
 
@@ -262,7 +268,7 @@ async function writeUser(ctx: ScimContext, p: Planned, options: ImportOptions, s
   // Unchanged as read: nothing is written (no event, no audit entry).
   const status = local ? statusFrom(partial, current) : undefined;
   if (!changedPaths(current.doc, merged(current.doc, partial)).length && status === undefined) return { id: current.id, created: false, changes: [] };
-  const guard: Guard | undefined = local ? (c) => { if (ctx.tenant.scimEnabled && ((c as UserRecord).origin ?? 'scim') !== 'local') throw new IdpManaged('User', c.id, ctx.tenant.slug); } : undefined;
+  const guard = local ? localOnly(ctx, 'User', current.id) : undefined;
   const next = (c: { doc: AttrDoc }) => {
     const doc = merged(c.doc, partial);
     checkRequired(ctx.schemas.User, doc, c.doc);
@@ -305,8 +311,7 @@ class GroupIds {
   async addMembers(name: string, userIds: string[]): Promise<void> {
     const id = await this.idOf(name);
     const ctx = this.ctx;
-    const guard: Guard | undefined = this.options.mode === 'local'
-      ? (c) => { if (ctx.tenant.scimEnabled && ((c as UserRecord).origin ?? 'scim') !== 'local') throw new IdpManaged('Group', c.id, ctx.tenant.slug); } : undefined;
+    const guard = this.options.mode === 'local' ? localOnly(ctx, 'Group', id) : undefined;
     await mutate(ctx, { kind: 'patch', type: 'Group', id, guard, next: (c) => ({ doc: c.doc, memberOps: [{ kind: 'add', members: userIds.map((value) => ({ value })) }] }) }, async () => undefined);
   }
 }

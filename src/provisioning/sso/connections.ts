@@ -12,6 +12,7 @@ import type { SpIdentity } from '../../saml/validate.ts';
 import { audit, auditEntry, type Actor } from '../admin/audit.ts';
 import type { Clock } from '../clock.ts';
 import { checkMetadataUrl, fetchMetadata, MetadataFetchFailed } from './metadata-fetch.ts';
+import { testRelayState } from './test-relay-state.ts';
 
 /** A request the use cases refuse: the status the admin API answers with, the input at fault, and a machine-readable reason. */
 export class SamlConnectionError extends Error {
@@ -235,7 +236,7 @@ export class SamlConnections {
     await this.store.saveSamlRequest({ tenantId: tenant.id, id: requestId, connectionId: c.id, returnTo: null, createdAt: this.iso(now), expiresAt, purpose: 'test' });
     // ForceAuthn: the IdP asks who is there even when the administrator is signed in to it already,
     // so the test shows the account they choose (and the IdP's own sign-in policy).
-    const url = await authnRequestUrl({ sp: spIdentity(this.config.publicUrl, this.config.saml, tenant.slug), idpSsoUrl: c.ssoUrl, id: requestId, relayState: requestId, now: new Date(now), forceAuthn: true });
+    const url = await authnRequestUrl({ sp: spIdentity(this.config.publicUrl, this.config.saml, tenant.slug), idpSsoUrl: c.ssoUrl, id: requestId, relayState: testRelayState(requestId), now: new Date(now), forceAuthn: true });
     await audit(this.store, this.clock, by, 'samlConnection.test', { type: 'samlConnection', id: c.id, tenantId: tenant.id }, { name: c.name, authnRequestId: requestId });
     return { url, requestId, expiresAt };
   }

@@ -27,6 +27,7 @@ import { spIdentity } from './connections.ts';
 import type { Handoff, HandoffStep, SignInProfile } from './handoff.ts';
 import { checkReturnTo, ReturnToRefused } from './redirects.ts';
 import type { SsoSettings } from './settings.ts';
+import { testRequestId } from './test-relay-state.ts';
 import { jitAttributes, userAttributeValue } from './user-attributes.ts';
 
 /** Why a sign-in was refused: the validator's reasons, and the use case's own. */
@@ -70,12 +71,13 @@ export interface TestSignInResult {
 export class TestSignInFailed extends Error {
   constructor(
     readonly reason: SignInFailure, message: string,
-    readonly found: { tenant: string; connection: { id: string; name: string } | null; nameId: string | null; attributes: Record<string, string[]> | null },
+    readonly found: {
+      tenant: string; connection: { id: string; name: string } | null; nameId: string | null; attributes: Record<string, string[]> | null;
+      /** wrong_connection: the connection the user is pinned to (the one to test with instead). */
+      pinned?: string;
+    },
   ) { super(message); }
 }
-
-/** An AuthnRequest id as newRequestId makes them (only such a RelayState is looked up). */
-const REQUEST_ID = /^_[0-9a-f]{32}$/;
 
 export class SignInRefused extends Error {
   readonly status: 400 | 403 | 404;
@@ -173,12 +175,13 @@ export class SignIn {
     const tenant = await this.tenant(slug);
     const attempt = new Attempt(this.provisioning, tenant, requestId, this.unverified);
     const { samlResponse, relayState } = form;
-    // A test sign-in is known by its RelayState (the test request's id, as the IdP returns it) before
-    // anything is checked, so that every refusal, the signature's included, is explained on the
-    // result page. Nothing of the response is trusted for that: the request is only read here; the
-    // validated InResponseTo must then name it, or the test fails.
-    const pending = relayState !== undefined && REQUEST_ID.test(relayState)
-      ? await this.provisioning.store.findSamlRequest(tenant.id, relayState, isoNow(this.provisioning.clock)) : undefined;
+    // A test sign-in is known by its RelayState ("test." and the test request's id, as the IdP returns
+    // it: test-relay-state.ts) before anything is checked, so that every refusal, the signature's
+    // included, is explained on the result page; a sign-in's RelayState never has that form, so a
+    // sign-in costs no lookup here. Nothing of the response is trusted for that: the request is only
+    // read here; the validated InResponseTo must then name it, or the test fails.
+    const testId = testRequestId(relayState);
+    const pending = testId === undefined ? undefined : await this.provisioning.store.findSamlRequest(tenant.id, testId, isoNow(this.provisioning.clock));
     const test = pending?.purpose === 'test' ? pending : undefined;
     if (test) attempt.test = true;
     if (!samlResponse) return attempt.fail('no_response', 'The request carried no SAMLResponse form field: the identity provider must POST its response to this address (HTTP-POST binding).');
@@ -203,11 +206,8 @@ export class SignIn {
 
 
     // Replay first: a replayed response is refused as one, whatever else it would fail on (its
-    // request was taken by its first use). Kept until the assertion expires, skew included.
-    const keepUntil = new Date(Math.max(Date.parse(v.expiresAt) || now, now) + skewMs).toISOString();
-    if (!(await this.provisioning.store.acceptAssertionId(tenant.id, v.assertionId, keepUntil, new Date(now).toISOString()))) {
-      return attempt.fail('replay', 'This assertion was used to sign in before: each SAML assertion is accepted once.');
-    }
+    // request was taken by its first use).
+    await this.acceptOnce(tenant, v, now, skewMs, attempt);
 
     let target: URL;
     if (v.inResponseTo !== null) {
@@ -231,29 +231,9 @@ export class SignIn {
       target = allowedOrUndefined(settings, relay) ?? await returnToOrFail(settings, undefined, attempt);
     }
 
-    const key = identityOf(v, settings);
-    if (key === undefined) {
-      return attempt.fail('no_identity', settings.nameIdAttribute
-        ? `The response has no usable "${settings.nameIdAttribute}" attribute, which this tenant's SSO settings name as the user's identifier: add it to the identity provider's attribute statements (claims).`
-        : 'The response has no usable NameID to identify the user with.');
-    }
-    let user = await findUser(ctx, settings, key, attempt);
-    if (!user) {
-      if (!settings.justInTime || tenant.scimEnabled) {
-        return attempt.fail('unknown_user', `No user of tenant "${tenant.slug}" has the ${settings.matchBy === 'email' ? 'email' : 'userName'} ${JSON.stringify(key)}: assign the app to the person in the identity provider${tenant.scimEnabled ? ' (SCIM provisions them)' : ''}.`);
-      }
-      user = await this.justInTime(ctx, settings, key, v, attempt);
-    }
-    attempt.user = user;
-    if (user.doc.active === false || user.status === 'deactivated') {
-      return attempt.fail('deactivated', `The user ${JSON.stringify(user.doc.userName)} is deactivated in tenant "${tenant.slug}".`);
-    }
-    if (settings.connectionAttribute) {
-      const pinned = userAttributeValue(user.doc, settings.connectionAttribute);
-      if (pinned !== undefined && pinned !== connection.name) {
-        return attempt.fail('wrong_connection', `The user ${JSON.stringify(user.doc.userName)} must sign in with the SAML connection "${pinned}", not "${connection.name}".`, { pinned });
-      }
-    }
+    const { key, user: found } = await matchUser(ctx, settings, v, attempt);
+    const user = found ?? await this.justInTime(ctx, settings, key, v, attempt);
+    await checkUser(user, ctx, settings, connection, attempt);
 
     const profile = await this.profile(ctx, settings, user, connection, now);
     await attempt.record('user.signed_in', {
@@ -309,41 +289,20 @@ export class SignIn {
     if (v.inResponseTo !== test.id) {
       return attempt.fail('in_response_to', 'The response does not answer this test (it answers another request): start the test again.');
     }
-    const keepUntil = new Date(Math.max(Date.parse(v.expiresAt) || now, now) + skewMs).toISOString();
-    if (!(await this.provisioning.store.acceptAssertionId(tenant.id, v.assertionId, keepUntil, new Date(now).toISOString()))) {
-      return attempt.fail('replay', 'This assertion was used before: each SAML assertion is accepted once. Start the test again.');
-    }
+    await this.acceptOnce(tenant, v, now, skewMs, attempt);
     const request = await this.provisioning.store.takeSamlRequest(tenant.id, test.id, new Date(now).toISOString());
     if (!request || request.purpose !== 'test' || request.connectionId !== connection.id) {
       return attempt.fail('in_response_to', 'The response does not answer this test (its request is unknown, expired or already answered): start the test again.');
     }
-    const key = identityOf(v, settings);
-    if (key === undefined) {
-      return attempt.fail('no_identity', settings.nameIdAttribute
-        ? `The response has no usable "${settings.nameIdAttribute}" attribute, which this tenant's SSO settings name as the user's identifier: add it to the identity provider's attribute statements (claims).`
-        : 'The response has no usable NameID to identify the user with.');
-    }
+    const { key, user } = await matchUser(ctx, settings, v, attempt);
     const identifier = { matchBy: settings.matchBy === 'email' ? 'email' as const : 'userName' as const, attribute: settings.nameIdAttribute ?? null, value: key };
-    const user = await findUser(ctx, settings, key, attempt);
     let outcome: TestSignInResult['user'];
     if (!user) {
-      if (!settings.justInTime || tenant.scimEnabled) {
-        return attempt.fail('unknown_user', `No user of tenant "${tenant.slug}" has the ${identifier.matchBy} ${JSON.stringify(key)}: ${tenant.scimEnabled ? 'the identity provider provisions users with SCIM; assign the app to this person there (and push them) before they sign in' : 'create the user first, or turn on just-in-time provisioning in the SSO settings'}.`);
-      }
       const doc = jitAttributes(key, v, settings);
       const emails = Array.isArray(doc.emails) ? (doc.emails as { value?: unknown }[]).map((e) => e?.value).filter((x): x is string => typeof x === 'string') : [];
       outcome = { outcome: 'would_be_created', userName: String(doc.userName), displayName: typeof doc.displayName === 'string' ? doc.displayName : null, emails };
     } else {
-      attempt.user = user;
-      if (user.doc.active === false || user.status === 'deactivated') {
-        return attempt.fail('deactivated', `The user ${JSON.stringify(user.doc.userName)} is deactivated in tenant "${tenant.slug}": they could not sign in.`);
-      }
-      if (settings.connectionAttribute) {
-        const pinned = userAttributeValue(user.doc, settings.connectionAttribute);
-        if (pinned !== undefined && pinned !== connection.name) {
-          return attempt.fail('wrong_connection', `The user ${JSON.stringify(user.doc.userName)} must sign in with the SAML connection "${pinned}", not "${connection.name}".`);
-        }
-      }
+      await checkUser(user, ctx, settings, connection, attempt);
       outcome = { outcome: 'matched', id: user.id, userName: String(user.doc.userName), displayName: typeof user.doc.displayName === 'string' ? user.doc.displayName : null };
     }
     return {
@@ -351,6 +310,20 @@ export class SignIn {
       nameId: v.nameId, nameIdFormat: v.nameIdFormat, sessionIndex: v.sessionIndex, attributes: v.attributes,
       identifier, user: outcome, sessionExpiresAt: new Date(now + this.saml.sessionTtlMs).toISOString(),
     };
+  }
+
+  /**
+   * Accepts the response's assertion id once, a sign-in's and a test's alike (one table, so a test's
+   * assertion cannot sign in afterwards, nor a sign-in's be tested); kept until the assertion
+   * expires, skew included. A second use fails the attempt as a replay.
+   */
+  private async acceptOnce(tenant: Tenant, v: ValidatedResponse, now: number, skewMs: number, attempt: Attempt): Promise<void> {
+    const keepUntil = new Date(Math.max(Date.parse(v.expiresAt) || now, now) + skewMs).toISOString();
+    if (!(await this.provisioning.store.acceptAssertionId(tenant.id, v.assertionId, keepUntil, new Date(now).toISOString()))) {
+      await attempt.fail('replay', attempt.test
+        ? 'This assertion was used before: each SAML assertion is accepted once. Start the test again.'
+        : 'This assertion was used to sign in before: each SAML assertion is accepted once.');
+    }
   }
 
   private async tenant(slug: string): Promise<Tenant> {
@@ -422,6 +395,7 @@ class Attempt {
       throw new TestSignInFailed(reason, message, {
         tenant: this.tenant.slug, connection: connection ? { id: connection.id, name: connection.name } : null,
         nameId: this.validated?.nameId ?? null, attributes: this.validated?.attributes ?? null,
+        ...(o.pinned !== undefined ? { pinned: o.pinned } : {}),
       });
     }
     // A refusal before the IdP's signature was verified is anyone's POST: counted, and recorded only
@@ -512,6 +486,44 @@ function identityOf(v: ValidatedResponse, settings: SsoSettings): string | undef
   // A value no SCIM string may hold (NUL, a broken surrogate) names nobody; nor does a document.
   if (!key || key.length > MAX_IDENTITY || stringValueProblem(key) !== undefined) return undefined;
   return key;
+}
+
+/**
+ * The user a validated response names, a sign-in's and a test's alike: its identifier (refused when
+ * there is none), then the tenant's user; `user` undefined means just-in-time provisioning would
+ * create one (refused as unknown_user when it is off, or SCIM provisions the tenant's users).
+ */
+async function matchUser(ctx: ScimContext, settings: SsoSettings, v: ValidatedResponse, attempt: Attempt): Promise<{ key: string; user: UserRecord | undefined }> {
+  const key = identityOf(v, settings);
+  if (key === undefined) {
+    return attempt.fail('no_identity', settings.nameIdAttribute
+      ? `The response has no usable "${settings.nameIdAttribute}" attribute, which this tenant's SSO settings name as the user's identifier: add it to the identity provider's attribute statements (claims).`
+      : 'The response has no usable NameID to identify the user with.');
+  }
+  const user = await findUser(ctx, settings, key, attempt);
+  const { tenant } = ctx;
+  if (!user && (!settings.justInTime || tenant.scimEnabled)) {
+    return attempt.fail('unknown_user', `No user of tenant "${tenant.slug}" has the ${settings.matchBy === 'email' ? 'email' : 'userName'} ${JSON.stringify(key)}: ${tenant.scimEnabled ? 'the identity provider provisions users with SCIM; assign the app to this person there (and push them) before they sign in' : 'create the user first, assign the app to them in the identity provider, or turn on just-in-time provisioning in the SSO settings'}.`);
+  }
+  return { key, user };
+}
+
+/**
+ * What the found user must be to sign in, a sign-in's and a test's alike: active, and not pinned
+ * (settings.connectionAttribute) to another connection than the response's; `pinned` goes to the
+ * refusal so that the page names the connection to use.
+ */
+async function checkUser(user: UserRecord, ctx: ScimContext, settings: SsoSettings, connection: SamlConnectionRecord, attempt: Attempt): Promise<void> {
+  attempt.user = user;
+  if (user.doc.active === false || user.status === 'deactivated') {
+    await attempt.fail('deactivated', `The user ${JSON.stringify(user.doc.userName)} is deactivated in tenant "${ctx.tenant.slug}".`);
+  }
+  if (settings.connectionAttribute) {
+    const pinned = userAttributeValue(user.doc, settings.connectionAttribute);
+    if (pinned !== undefined && pinned !== connection.name) {
+      await attempt.fail('wrong_connection', `The user ${JSON.stringify(user.doc.userName)} must sign in with the SAML connection "${pinned}", not "${connection.name}".`, { pinned });
+    }
+  }
 }
 
 const path = (attr: string) => ({ attr, text: attr });

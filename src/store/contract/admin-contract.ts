@@ -98,6 +98,12 @@ export function adminContract(driver: string, open: () => Promise<Store>): void 
       const rest = await db.store.listAudit({ tenantId: t.id }, { after: newest[1].id, limit: 10 });
       assert.deepEqual(rest.map((e) => e.targetId), ['u2', 'u1', 'u0']);
       assert.deepEqual((await db.store.listAudit({ tenantId: t.id, action: 'user.delete' }, { limit: 10 })).map((e) => e.targetId), ['u3', 'u1']);
+      assert.deepEqual(newest.map((e) => e.tenantSlug), [t.slug, t.slug], 'named by the slug while the tenant exists');
+      await db.store.appendAudit({ ...entry(5), tenantId: 'a-deleted-tenant' });
+      await db.store.appendAudit({ ...entry(6), tenantId: null });
+      for (const targetId of ['u5', 'u6']) {
+        assert.deepEqual((await db.store.listAudit({ targetId }, { limit: 2 })).map((e) => e.tenantSlug), [null], `${targetId}: no slug for a deleted tenant, nor a server-wide entry`);
+      }
     });
 
     test('scanUsers and scanGroups: creation order after a cursor, filtered, with each record\'s origin and seq', async () => {

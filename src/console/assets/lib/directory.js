@@ -1,10 +1,11 @@
 // @ts-check
-// What the users and groups pages share: the SCIM filter search (a text field passed as `filter`;
+// What the users and groups pages share: the list page itself (resourceList), the SCIM filter search (a text field passed as `filter`;
 // the admin API's 400 for a bad filter is shown as the pager's error, in its own words), the note
 // that IdP-managed resources are read-only while SCIM mode is on, and a SCIM resource's attributes
 // as nested lists (core attributes first, then each extension under its schema URN).
+import { api, seg } from './api.js';
 import { h } from './dom.js';
-import { badge, button, field, input, link } from './ui.js';
+import { badge, button, emptyState, field, input, link, pageTitle, pager, table } from './ui.js';
 
 /** @typedef {import('./dom.js').Children} Children */
 
@@ -31,6 +32,34 @@ export function filterForm(ctx, o) {
   h('div', { class: 'form-actions' },
     h('button', { type: 'submit', class: 'btn btn-primary' }, 'Search'),
     current ? button('Clear filter', () => ctx.navigate(o.path)) : null));
+}
+
+/**
+ * A users or groups page: the title, the read-only note, the filter search and a pager of the
+ * tenant's resources (50 a page) in a table of `columns`; `empty` says why there are none (no filter).
+ * @template T
+ * @param {import('../console.js').PageContext} ctx
+ * @param {{ title: string, what: 'users' | 'groups', examples: string[], columns: (base: string) => Array<{ label: string, cell: (row: T) => Children }>, empty: (tenant: import('../pages/tenants.js').Tenant) => string }} o
+ */
+export async function resourceList(ctx, o) {
+  const base = `/tenants/${seg(ctx.params.tenant)}`;
+  const path = `${base}/${o.what}`;
+  const filter = ctx.query.get('filter') ?? '';
+  /** @type {import('../pages/tenants.js').Tenant} */
+  const tenant = await api('GET', base);
+  const one = o.what === 'users' ? 'user' : 'group';
+  return h('div', null,
+    pageTitle(o.title),
+    readOnlyNote(tenant.scimEnabled, o.what, `${base}/scim`),
+    filterForm(ctx, { path, what: o.what, examples: o.examples }),
+    pager({
+      label: o.what,
+      load: (after) => api('GET', path, { query: { filter, after, limit: 50 } }),
+      render: (/** @type {T[]} */ rows) => table({ caption: filter ? `${o.title} matching ${filter}` : o.title, captionHidden: true, rows, columns: o.columns(base) }),
+      empty: () => (filter
+        ? emptyState(`No ${one} matches the filter ${filter}.`, link(path, `Show every ${one}`))
+        : emptyState(o.empty(tenant), link(`${base}/requests`, 'Open the request log'))),
+    }));
 }
 
 /** @param {boolean} idpManaged */

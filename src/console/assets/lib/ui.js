@@ -37,6 +37,29 @@ export function errorBox(err, context) {
     field ? h('span', { class: 'field-name' }, ` (field: ${field})`) : null);
 }
 
+/**
+ * Shows a page in `main`: busy while `render` runs, then its node, or an error box when it fails;
+ * nothing when `current()` says a later navigation has taken over meanwhile. The console's and
+ * the setup page's routers both render so. True when the page was shown and is still current.
+ * @param {HTMLElement} main
+ * @param {() => Promise<Node>} render
+ * @param {() => boolean} current
+ */
+export async function showPage(main, render, current) {
+  main.setAttribute('aria-busy', 'true');
+  try {
+    const node = await render();
+    if (!current()) return false;
+    replace(main, node);
+  } catch (err) {
+    if (!current()) return false;
+    replace(main, errorBox(err, 'This page could not be shown'));
+  } finally {
+    main.removeAttribute('aria-busy');
+  }
+  return current();
+}
+
 /** What to show when a list is empty: what it means and what to do next. @param {string} text @param {...Children} actions */
 export const emptyState = (text, ...actions) => h('div', { class: 'empty' }, h('p', null, text), ...actions);
 

@@ -1,7 +1,7 @@
 // @ts-check
 // The audit log (GET /admin/v1/audit): every admin action, newest first, with the key that made it,
 // filtered by tenant and action, paged by cursor. Filters live in the page's address.
-import { all, api, seg } from '../lib/api.js';
+import { api, seg } from '../lib/api.js';
 import { h } from '../lib/dom.js';
 import { emptyState, field, form, input, link, pageTitle, pager, table, time } from '../lib/ui.js';
 
@@ -23,17 +23,11 @@ export async function render(ctx) {
   },
   field('Tenant', input({ name: 'tenant', value: tenant ?? '', placeholder: 'acme' }), 'A tenant\'s slug (or id, which still works once it is deleted); empty for every tenant and the server-wide actions.'),
   field('Action', input({ name: 'action', value: action ?? '', placeholder: 'token.create' }), 'One action exactly, e.g. tenant.create, token.revoke, settings.replace, webhook.create.'));
-  // Entries name tenants by id (it outlives the slug); shown by slug where the tenant still exists.
-  /** @type {Map<string, string>} */
-  const slugs = new Map();
-  try {
-    for (const t of await all('/tenants')) slugs.set(t.id, t.slug);
-  } catch { /* ids are shown instead */ }
-  /** @param {string} id */
-  const tenantCell = (id) => {
-    const slug = slugs.get(id);
-    return slug ? link(`/tenants/${seg(slug)}`, slug) : h('span', { class: 'mono', title: 'a tenant that no longer exists' }, id);
-  };
+  // Entries name tenants by id (it outlives the slug); the API adds the slug while the tenant exists.
+  /** @param {{ tenantId: string, tenantSlug?: string | null }} e */
+  const tenantCell = (e) => (e.tenantSlug
+    ? link(`/tenants/${seg(e.tenantSlug)}`, e.tenantSlug)
+    : h('span', { class: 'mono', title: 'a tenant that no longer exists' }, e.tenantId));
   const list = pager({
     label: 'audit entries',
     load: (after) => api('GET', '/audit', { query: { tenant, action, after, limit: 50 } }),
@@ -45,7 +39,7 @@ export async function render(ctx) {
         { label: 'Action', cell: (e) => h('strong', null, e.action) },
         { label: 'By', cell: (e) => (e.keyName ?? e.keyId ?? h('span', { class: 'muted' }, 'the server (CLI or library)')) },
         { label: 'Target', cell: (e) => h('span', null, e.targetType, ' ', h('span', { class: 'mono' }, e.targetId ?? '')) },
-        { label: 'Tenant', cell: (e) => (e.tenantId ? tenantCell(e.tenantId) : h('span', { class: 'muted' }, 'server-wide')) },
+        { label: 'Tenant', cell: (e) => (e.tenantId ? tenantCell(e) : h('span', { class: 'muted' }, 'server-wide')) },
         { label: 'Details', cell: (e) => summaryText(e.summary) },
       ],
     }),

@@ -2,10 +2,10 @@
 // A tenant's users: searched with a SCIM filter (a bad filter shows the admin API's error in its
 // words), paged, each marked IdP-managed or local. While SCIM mode is on, IdP-managed users are
 // read-only, and the page says so.
-import { api, seg } from '../lib/api.js';
-import { filterForm, managedBadge, readOnlyNote } from '../lib/directory.js';
+import { seg } from '../lib/api.js';
+import { managedBadge, resourceList } from '../lib/directory.js';
 import { h } from '../lib/dom.js';
-import { badge, emptyState, link, pageTitle, pager, table, time } from '../lib/ui.js';
+import { badge, link, time } from '../lib/ui.js';
 
 /**
  * @typedef {{ id: string, userName: string, active: boolean, status: 'invited' | 'active' | 'deactivated' | null, idpManaged: boolean,
@@ -34,34 +34,18 @@ export function statusBadge(u) {
 }
 
 /** @param {import('../console.js').PageContext} ctx */
-export async function render(ctx) {
-  const slug = ctx.params.tenant;
-  const base = `/tenants/${seg(slug)}`;
-  const filter = ctx.query.get('filter') ?? '';
-  /** @type {import('./tenants.js').Tenant} */
-  const tenant = await api('GET', base);
-  return h('div', null,
-    pageTitle('Users'),
-    readOnlyNote(tenant.scimEnabled, 'users', `${base}/scim`),
-    filterForm(ctx, { path: `${base}/users`, what: 'users', examples: ['userName sw "a"', 'emails.value co "@example.com"', 'active eq false'] }),
-    pager({
-      label: 'users',
-      load: (after) => api('GET', `${base}/users`, { query: { filter, after, limit: 50 } }),
-      render: (/** @type {User[]} */ rows) => table({
-        caption: filter ? `Users matching ${filter}` : 'Users', captionHidden: true, rows,
-        columns: [
-          { label: 'User name', cell: (u) => link(`${base}/users/${seg(u.id)}`, u.userName) },
-          { label: 'Name', cell: (u) => displayNameOf(u) || h('span', { class: 'muted' }, '—') },
-          { label: 'Status', cell: (u) => statusBadge(u) },
-          { label: 'Managed by', cell: (u) => managedBadge(u.idpManaged) },
-          { label: 'Updated', cell: (u) => time(u.updatedAt) },
-        ],
-      }),
-      empty: () => (filter
-        ? emptyState(`No user matches the filter ${filter}.`, link(`${base}/users`, 'Show every user'))
-        : emptyState(tenant.scimEnabled
-          ? 'No users yet. They appear here when the identity provider pushes them: assign people to the application in the identity provider, then watch the request log.'
-          : 'No users yet. SCIM is off for this tenant, so only the application creates users; turn SCIM on to let the identity provider push them.',
-        link(`${base}/requests`, 'Open the request log'))),
-    }));
+export function render(ctx) {
+  return resourceList(ctx, {
+    title: 'Users', what: 'users', examples: ['userName sw "a"', 'emails.value co "@example.com"', 'active eq false'],
+    columns: (base) => [
+      { label: 'User name', cell: (/** @type {User} */ u) => link(`${base}/users/${seg(u.id)}`, u.userName) },
+      { label: 'Name', cell: (u) => displayNameOf(u) || h('span', { class: 'muted' }, '—') },
+      { label: 'Status', cell: (u) => statusBadge(u) },
+      { label: 'Managed by', cell: (u) => managedBadge(u.idpManaged) },
+      { label: 'Updated', cell: (u) => time(u.updatedAt) },
+    ],
+    empty: (tenant) => (tenant.scimEnabled
+      ? 'No users yet. They appear here when the identity provider pushes them: assign people to the application in the identity provider, then watch the request log.'
+      : 'No users yet. SCIM is off for this tenant, so only the application creates users; turn SCIM on to let the identity provider push them.'),
+  });
 }
