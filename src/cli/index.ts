@@ -79,7 +79,7 @@ program.command('serve')
       }
       stopping = true;
       log.info({ signal, requestsInFlight: running.inFlight, shutdownTimeoutMs: c.shutdownTimeoutMs },
-        `shutdown started (${signal}): no new connections; waiting for ${running.inFlight} request(s) in flight (at most ${c.shutdownTimeoutMs} ms), then webhook deliveries, the request log and the database`);
+        `shutdown started: ${signal} received; no new connections; waiting for ${running.inFlight} request(s) in flight (at most ${c.shutdownTimeoutMs} ms), then webhook deliveries, the request log and the database`);
       let code = 0;
       try {
         const r = await running.close();

@@ -142,7 +142,7 @@ test('SIGTERM under concurrent writes: every accepted request answered 2xx, ever
   await until('the held request is accepted', () => first.output().includes('"reqId":"held-across-sigterm"'));
   first.child.kill('SIGTERM');
   sigtermSent();
-  await until('the shutdown has begun', () => first.output().includes('shutdown started (SIGTERM)'));
+  await until('the shutdown has begun', () => first.output().includes('shutdown started: SIGTERM received'));
   held.sendRest();
   await sigterm;
   await Promise.all(clients);
@@ -151,7 +151,7 @@ test('SIGTERM under concurrent writes: every accepted request answered 2xx, ever
 
   // The process: exit 0, and the log lines that say what happened.
   assert.equal(code, 0, first.output().slice(-3000));
-  const [started] = logLines(first, 'shutdown started (SIGTERM)');
+  const [started] = logLines(first, 'shutdown started: SIGTERM received');
   assert.equal(started.signal, 'SIGTERM');
   assert.ok(Number(started.requestsInFlight) >= 1, 'the held request was in flight');
   const [done] = logLines(first, 'shutdown done');
@@ -173,6 +173,10 @@ test('SIGTERM under concurrent writes: every accepted request answered 2xx, ever
   // A busy keep-alive connection is told to close (its next answer says so), never reset under a
   // request: each client's only unanswered request is the one refused a new connection.
   assert.deepEqual(unanswered.map((o) => o.error), Array(CLIENTS).fill('ECONNREFUSED'), 'each client ends on a refused connection, and only there');
+  // The request log's buffer was written before the database closed: the request answered during
+  // the shutdown is in it.
+  const logged = await store.listRequestLog(tenant.id, { requestId: 'held-across-sigterm' }, { limit: 10 });
+  assert.deepEqual(logged.map((e) => [e.method, e.status]), [['POST', 201]]);
   const delivered = new Set(receiver.received.map((r) => r.id));
   t.diagnostic(`${statuses.length} answered, ${unanswered.length} unanswered (${[...new Set(unanswered.map((o) => o.error))].join(', ')}); `
     + `shutdown: ${JSON.stringify(done.requests)} in ${String(done.totalMs)} ms; ${delivered.size} events delivered before the exit`);
@@ -232,7 +236,7 @@ test('a second SIGTERM during the shutdown exits at once with 143', { timeout: 1
   const held = heldRequest(p.url, token, 'held-forever', 'forever@stop.example');
   await until('the held request is accepted', () => p.output().includes('"reqId":"held-forever"'));
   p.child.kill('SIGTERM');
-  await until('the shutdown has begun', () => p.output().includes('shutdown started (SIGTERM)'));
+  await until('the shutdown has begun', () => p.output().includes('shutdown started: SIGTERM received'));
   p.child.kill('SIGTERM');
   const { code } = await exit;
   assert.equal(code, 143, p.output().slice(-3000));
