@@ -1,5 +1,6 @@
 // Composition root: config → clock → store → provisioning → http. Used by `rollcall serve` and by the
 // tests; library.ts composes the same parts for a vendor's own server.
+import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { bulkLimits, type Config } from './config/config.ts';
 import { makeDelivery, type Delivery } from './events/delivery-thread.ts';
@@ -8,6 +9,7 @@ import type { Sink } from './events/sink.ts';
 import { buildApp } from './http/app.ts';
 import { Metrics } from './http/metrics/metrics.ts';
 import { metricsEnabled } from './http/metrics/routes.ts';
+import { HttpDrain } from './http/shutdown.ts';
 import { systemClock, type Clock } from './provisioning/clock.ts';
 import type { ChangeHook } from './provisioning/mutate.ts';
 import { RequestLog } from './provisioning/request-log/recorder.ts';
@@ -23,7 +25,17 @@ import { ConsoleSessions, startConsolePruning } from './provisioning/admin/conso
 export { openStore, redactUrl, UnsupportedDatabase, type StoreOptions } from './store/open.ts';
 
 export interface Running {
-  app: FastifyInstance; store: Store; provisioning: Provisioning; url: string; close(): Promise<void>;
+  app: FastifyInstance; store: Store; provisioning: Provisioning; url: string;
+  /**
+   * Stops gracefully (docs/running.md "Stopping and restarting"): no new connections, requests in
+   * flight finish (at most config.shutdownTimeoutMs, then they are cut), webhook deliveries finish or
+   * are released, the request log is written, the database closed. Called again, the same promise.
+   */
+  close(): Promise<ShutdownReport>;
+  /** True from the moment close() is called: a readiness check answers 503 from then on. */
+  readonly closing: boolean;
+  /** Requests accepted and not yet answered (http/shutdown.ts). */
+  readonly inFlight: number;
   /** Delivers committed events to webhooks and the other consumers (events/delivery-thread.ts). */
   engine: Delivery;
   /** The webhook endpoints' use cases (the admin API's routes call them). */
@@ -36,6 +48,14 @@ export interface Running {
   metadataRefresher: MetadataRefresher;
   /** The SCIM request log's writer (provisioning/request-log/recorder.ts): flush() writes what it holds. */
   requestLog: RequestLog;
+}
+
+/** What close() did, for the log line that ends a shutdown. */
+export interface ShutdownReport {
+  /** Requests in flight when close() began, accepted during the drain, and cut by the timeout. */
+  requests: { inFlightAtStart: number; acceptedDuring: number; cut: number };
+  /** ms spent on the requests, on stopping delivery (deliveries in flight finish or are released), and in all. */
+  requestsMs: number; deliveryMs: number; totalMs: number;
 }
 
 export interface ServerOptions {
@@ -77,6 +97,7 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
     : undefined;
   const app = await buildApp({ config, provisioning, sso, logger: options.logger, requestLog, metrics });
   log = app.log;
+  const http = new HttpDrain(app.server);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
@@ -97,7 +118,29 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
   const consolePruning = startConsolePruning(new ConsoleSessions(store, clock, config.console), app.log);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  let closed = false;
+  let closing: Promise<ShutdownReport> | undefined;
+  const shutdown = async (): Promise<ShutdownReport> => {
+    const t0 = performance.now();
+    const drained = await http.drain(config.shutdownTimeoutMs);
+    if (drained.cut) {
+      app.log.error({ requestsCut: drained.cut, shutdownTimeoutMs: config.shutdownTimeoutMs },
+        `shutdown: ${drained.cut} request(s) still in flight after ROLLCALL_SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs} ms) were cut; their clients got no answer`);
+    }
+    // Fastify's own closing (onClose hooks); its server is closed already.
+    await app.close();
+    // After the server: the requests it answered while closing are written too.
+    await requestLog.stop();
+    await consolePruning.stop();
+    await metadataRefresher.stop();
+    const t1 = performance.now();
+    await engine.stop();
+    const deliveryMs = Math.round(performance.now() - t1);
+    await store.close();
+    return {
+      requests: { inFlightAtStart: drained.inFlightAtStart, acceptedDuring: drained.acceptedDuring, cut: drained.cut },
+      requestsMs: drained.ms, deliveryMs, totalMs: Math.round(performance.now() - t0),
+    };
+  };
   return {
     app,
     store,
@@ -109,16 +152,11 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
     sso,
     requestLog,
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await app.close();
-      // After the server: the requests it answered while closing are written too.
-      await requestLog.stop();
-      await consolePruning.stop();
-      await metadataRefresher.stop();
-      await engine.stop();
-      await store.close();
+    close() {
+      closing ??= shutdown();
+      return closing;
     },
+    get closing() { return closing !== undefined; },
+    get inFlight() { return http.inFlight; },
   };
 }

@@ -67,6 +67,33 @@ program.command('serve')
     const c = config(opts);
     const running = await startServer(c).catch((err: unknown) => { throw explained(err, c); });
     const log = running.app.log;
+    // docs/running.md "Stopping and restarting": exit 0 when every request accepted was answered and
+    // the database closed cleanly; 1 when the timeout cut requests or a step failed; a second signal
+    // exits at once with 128 + its number (130 SIGINT, 143 SIGTERM), as a shell reports a kill.
+    let stopping = false;
+    const stop = async (signal: NodeJS.Signals) => {
+      if (stopping) {
+        const code = 128 + (signal === 'SIGINT' ? 2 : 15);
+        log.warn({ signal, requestsInFlight: running.inFlight, exitCode: code }, `${signal} received again during shutdown: exiting at once with code ${code}; requests in flight are cut and claimed webhook deliveries are taken again once their leases expire`);
+        process.exit(code);
+      }
+      stopping = true;
+      log.info({ signal, requestsInFlight: running.inFlight, shutdownTimeoutMs: c.shutdownTimeoutMs },
+        `shutdown started: ${signal} received; no new connections; waiting for ${running.inFlight} request(s) in flight (at most ${c.shutdownTimeoutMs} ms), then webhook deliveries, the request log and the database`);
+      let code = 0;
+      try {
+        const r = await running.close();
+        if (r.requests.cut) code = 1;
+        log.info({ ...r, exitCode: code },
+          `shutdown done in ${r.totalMs} ms (requests ${r.requestsMs} ms: ${r.requests.inFlightAtStart} in flight, ${r.requests.acceptedDuring} more on open connections, ${r.requests.cut} cut; deliveries ${r.deliveryMs} ms); exiting with code ${code}`);
+      } catch (err) {
+        code = 1;
+        log.error({ err, exitCode: code }, `shutdown failed; exiting with code ${code}`);
+      }
+      process.exit(code);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
     for (const warning of insecureSettings(c)) log.warn(`INSECURE: ${warning}`);
     log.info(`Rollcall is serving SCIM at ${c.publicUrl}/scim/v2/<tenant> (database ${redactUrl(c.databaseUrl)})`);
     if (c.console.enabled) log.info(`The console is at ${c.publicUrl}/console (sign in with an admin API key).`);
@@ -82,13 +109,6 @@ program.command('serve')
     } else {
       log.info(`${tenants.length} tenant(s): ${tenants.slice(0, 5).map((t) => scimUrl(c, t.slug)).join(', ')}${tenants.length > 5 ? ', …' : ''}`);
     }
-    const stop = async (signal: string) => {
-      log.info(`${signal} received: finishing requests in flight, then stopping.`);
-      await running.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
   });
 
 program.command('migrate')

@@ -21,6 +21,14 @@ test('a timeout that is not a whole number of ms in range, or headers longer tha
   assert.throws(() => loadConfig({}, { ROLLCALL_HEADERS_TIMEOUT_MS: '61000' }), (e: unknown) => e instanceof ConfigError && /cannot exceed ROLLCALL_REQUEST_TIMEOUT_MS/.test(e.message));
 });
 
+test('the shutdown timeout defaults to 20 s, can be 0 (cut at once), and is refused when not whole ms in range', () => {
+  assert.equal(loadConfig({}, {}).shutdownTimeoutMs, 20_000);
+  assert.equal(loadConfig({}, { ROLLCALL_SHUTDOWN_TIMEOUT_MS: '45000' }).shutdownTimeoutMs, 45_000);
+  assert.equal(loadConfig({}, { ROLLCALL_SHUTDOWN_TIMEOUT_MS: '0' }).shutdownTimeoutMs, 0);
+  assert.throws(() => loadConfig({}, { ROLLCALL_SHUTDOWN_TIMEOUT_MS: '30s' }), (e: unknown) => e instanceof ConfigError && /ROLLCALL_SHUTDOWN_TIMEOUT_MS must be an integer from 0 to 3600000/.test(e.message));
+  assert.throws(() => loadConfig({}, { ROLLCALL_SHUTDOWN_TIMEOUT_MS: '-1' }), ConfigError);
+});
+
 test('the welcome email SMTP URL and sender come from the environment; a bad URL is refused without echoing its password', () => {
   const c = loadConfig({}, { ROLLCALL_SMTP_URL: 'smtp://mailer:s3cret@mail.example.com:587', ROLLCALL_EMAIL_FROM: 'Rollcall <rollcall@example.com>' });
   assert.equal(c.smtpUrl, 'smtp://mailer:s3cret@mail.example.com:587');

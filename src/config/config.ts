@@ -36,6 +36,11 @@ export interface Config {
    */
   timeouts: { requestMs: number; headersMs: number; idleMs: number; keepAliveMs: number };
   /**
+   * On SIGTERM or SIGINT, how long requests in flight may take to finish, ms; then their connections
+   * are destroyed and the process exits with code 1 (http/shutdown.ts, docs/running.md).
+   */
+  shutdownTimeoutMs: number;
+  /**
    * The SMTP server of the welcome email (events/email.ts): smtp://user:password@host:587
    * (STARTTLS when the server offers it) or smtps://…:465 (TLS from the start). Unset: no email is
    * sent. The password is a secret: never logged, redacted from every error.
@@ -183,6 +188,10 @@ export const DEFAULTS: Config = {
     // Rollcall, closes an idle connection and never sends a request on one Rollcall is closing.
     keepAliveMs: 72_000,
   },
+  // SCIM requests take milliseconds; a large /Bulk or a slow query seconds. 20 s, plus up to 5 s for
+  // webhook deliveries in flight (events/engine.ts) and the closing, fits Kubernetes' default
+  // terminationGracePeriodSeconds of 30 (docs/running.md "Stopping and restarting").
+  shutdownTimeoutMs: 20_000,
   delivery: {
     concurrency: 8,
     // Longer than a webhook's timeout (15 s) several times over, and renewed after every event: a
@@ -388,6 +397,8 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
     keepAliveMs: int('ROLLCALL_KEEP_ALIVE_TIMEOUT_MS', env.ROLLCALL_KEEP_ALIVE_TIMEOUT_MS, 500, 3_600_000),
   };
   if (Object.values(timeouts).some((v) => v !== undefined)) out.timeouts = { ...DEFAULTS.timeouts, ...stripUndefined(timeouts) };
+  const shutdown = int('ROLLCALL_SHUTDOWN_TIMEOUT_MS', env.ROLLCALL_SHUTDOWN_TIMEOUT_MS, 0, 3_600_000);
+  if (shutdown !== undefined) out.shutdownTimeoutMs = shutdown;
   if (env.ROLLCALL_SMTP_URL) out.smtpUrl = env.ROLLCALL_SMTP_URL;
   if (env.ROLLCALL_EMAIL_FROM) out.emailFrom = env.ROLLCALL_EMAIL_FROM;
   const delivery = {

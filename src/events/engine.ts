@@ -14,7 +14,9 @@
 // killed mid-delivery leaves its streams leased until the lease expires (config.delivery.leaseMs);
 // then another process takes them from the last event recorded as done and sends what followed
 // again. Duplicates are bounded per stream by the deliveries not yet recorded at the kill (at most
-// FLUSH_EVERY, or FLUSH_MS worth) and the one in flight.
+// FLUSH_EVERY, or FLUSH_MS worth) and the one in flight. A process that is stopped (SIGTERM,
+// docs/running.md "Stopping and restarting") instead records what it delivered and releases its
+// streams and replays, so the next process takes them at once, not a lease later.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -39,6 +41,8 @@ export interface EngineOptions {
   random?: () => number;
   /** Told of each attempt's outcome, for /metrics (http/metrics/): kept in memory, never a write. */
   onOutcome?: (kind: ConsumerKind, outcome: DeliveryOutcomeName) => void;
+  /** How long stop() lets attempts in flight finish before abandoning them (tests shorten it). */
+  stopGraceMs?: number;
 }
 
 /** Events read per query while a stream is worked on. */
@@ -71,6 +75,9 @@ export class EventEngine {
   private readonly random: () => number;
   private readonly log?: EngineOptions['log'];
   private readonly onOutcome?: EngineOptions['onOutcome'];
+  private readonly stopGraceMs: number;
+  /** The pass running now (wake()), which stop() waits for: it may be claiming streams. */
+  private pass?: Promise<void>;
   /** This process's lease tokens start with it (host, pid, random), so leases of two processes never match. */
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private claims = 0;
@@ -99,6 +106,7 @@ export class EventEngine {
     this.random = options.random ?? Math.random;
     this.log = options.log;
     this.onOutcome = options.onOutcome;
+    this.stopGraceMs = options.stopGraceMs ?? STOP_GRACE_MS;
   }
 
   start(): void {
@@ -113,9 +121,10 @@ export class EventEngine {
   }
 
   /**
-   * Stops claiming; attempts in flight get a few seconds to finish, then are abandoned (their
-   * streams stay leased until the lease expires, and are then delivered again from the last event
-   * done, by this process's successor or another).
+   * Stops claiming; each stream stops after the event it is sending, records what it delivered and
+   * is released (its lease cleared, so any process takes it at once). Attempts still in flight after
+   * a few seconds are abandoned: their events are not recorded, and their streams and replays are
+   * released all the same, to be sent again by this process's successor or another.
    */
   async stop(): Promise<void> {
     if (this.stopping) return;
@@ -124,9 +133,12 @@ export class EventEngine {
     clearInterval(this.pruner);
     clearTimeout(this.gapTimer);
     this.unsubscribe?.();
-    const all = Promise.allSettled([...this.inFlight]);
     let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, STOP_GRACE_MS); });
+    const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.stopGraceMs); });
+    // A pass claiming right now hands its claims to workers (which see `stopping` and release them):
+    // they are only in the set once the pass ends.
+    await Promise.race([this.pass, grace]);
+    const all = Promise.allSettled([...this.inFlight]);
     await Promise.race([all, grace]);
     clearTimeout(timer);
     this.abort.abort();
@@ -145,7 +157,7 @@ export class EventEngine {
       return;
     }
     this.ticking = true;
-    void (async () => {
+    this.pass = (async () => {
       try {
         do {
           this.again = false;
@@ -159,6 +171,7 @@ export class EventEngine {
         this.log?.warn({ err: describe(err) }, 'event delivery: pass failed; trying again at the next poll');
       } finally {
         this.ticking = false;
+        this.pass = undefined;
       }
     })();
   }
@@ -255,8 +268,11 @@ export class EventEngine {
       const batch = await this.store.streamEvents(claim.tenantId, donePosition, consumer.types, BATCH);
       if (!batch.length) { donePosition = Math.max(donePosition, headBefore); break; }
       for (const event of batch) {
+        if (this.stopping) break;
         const { outcome, latencyMs } = await this.attempt(sink, event, consumer);
-        if (this.abort.signal.aborted) return; // abandoned: the lease expires and the events since the last flush are sent again
+        // Abandoned by stop(): this event's answer is unknown, so it is not recorded (it is sent
+        // again); what was delivered before it is recorded, and the stream released.
+        if (this.abort.signal.aborted) break;
         const at = this.iso();
         const base = { at, consumerId: consumer.id, tenantId: claim.tenantId, eventId: event.id, position: event.position, status: outcome.status ?? null, latencyMs, error: outcome.error ?? null };
         if (outcome.ok || outcome.skipped) {
@@ -306,16 +322,22 @@ export class EventEngine {
     await this.store.releaseStream(claim, position, this.iso());
   }
 
+  /** A replay's claim given back unattempted (stop()), so another process takes it at once. */
+  private async releaseReplay(claim: ReplayClaim): Promise<void> {
+    await this.store.releaseReplay(claim);
+  }
+
   /** A dead letter asked to be sent again: on its own, outside its stream's order (it was skipped there). */
   private async runReplay(claim: ReplayClaim, consumer: ConsumerRecord): Promise<void> {
     const sink = this.sinks[consumer.kind];
+    if (this.stopping) { await this.releaseReplay(claim); return; }
     const event = await this.store.getEvent(claim.eventId);
     if (!sink || !event) {
       await this.store.finishReplay(claim, { delivered: false, nextAttemptAt: null, error: event ? 'no sink for this kind' : 'the event is no longer kept (retention)' }, this.iso());
       return;
     }
     const { outcome, latencyMs } = await this.attempt(sink, event, consumer);
-    if (this.abort.signal.aborted) return;
+    if (this.abort.signal.aborted) { await this.releaseReplay(claim); return; }
     const at = this.iso();
     const delivered = outcome.ok || Boolean(outcome.skipped);
     await this.store.recordAttempt({

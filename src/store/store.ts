@@ -540,6 +540,8 @@ export interface Store extends StoreReads, SamlStore, ConsoleStore {
   claimReplays(owner: string, kinds: readonly ConsumerKind[], now: string, leaseUntil: string, limit: number): Promise<ReplayClaim[]>;
   /** Ends a replay's attempt: delivered (replayed_at), or due again at `nextAttemptAt`, or given up (null). */
   finishReplay(claim: ReplayClaim, result: { delivered: boolean; nextAttemptAt: string | null; error: string | null }, now: string): Promise<boolean>;
+  /** Gives a replay back unattempted (a stopping process): due as before, takeable at once; false when the lease is no longer this claim's. */
+  releaseReplay(claim: ReplayClaim): Promise<boolean>;
   /** Deletes up to `limit` attempts older than `before`; returns how many. */
   pruneAttempts(before: string, limit: number): Promise<number>;
   /** Deletes up to `limit` dead letters older than `before` not waiting for a replay; returns how many. */

@@ -306,6 +306,10 @@ export async function finishReplay(db: QueryRunner, c: ReplayClaim, result: { de
     WHERE seq = ${c.seq} AND lease_owner = ${c.lease}`));
 }
 
+export async function releaseReplay(db: QueryRunner, c: ReplayClaim): Promise<boolean> {
+  return changed(await db.run(sql`UPDATE delivery_dead_letters SET lease_owner = NULL, lease_until = NULL WHERE seq = ${c.seq} AND lease_owner = ${c.lease}`));
+}
+
 export async function pruneAttempts(db: QueryRunner, before: string, limit: number): Promise<number> {
   const r = await db.run(sql`DELETE FROM delivery_attempts WHERE seq IN (SELECT seq FROM delivery_attempts WHERE at < ${before} ORDER BY seq LIMIT ${limit})`);
   return Number(r.numAffectedRows ?? 0);

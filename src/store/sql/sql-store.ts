@@ -395,6 +395,7 @@ export abstract class SqlStore implements Store {
   replayFrom(id: string, eventId: string, now: string) { return this.run(() => delivery.replayFrom(this.db, id, eventId, now)); }
   claimReplays(owner: string, kinds: readonly ConsumerKind[], now: string, leaseUntil: string, limit: number) { return this.run(() => delivery.claimReplays(this.db, this.dialect, owner, kinds, now, leaseUntil, limit)); }
   finishReplay(c: ReplayClaim, result: { delivered: boolean; nextAttemptAt: string | null; error: string | null }, now: string) { return this.run(() => delivery.finishReplay(this.db, c, result, now)); }
+  releaseReplay(c: ReplayClaim) { return this.run(() => delivery.releaseReplay(this.db, c)); }
   pruneAttempts(before: string, limit: number) { return this.run(() => delivery.pruneAttempts(this.db, before, limit)); }
   pruneDeadLetters(before: string, limit: number) { return this.run(() => delivery.pruneDeadLetters(this.db, before, limit)); }
   getEvent(id: string) { return this.run(() => delivery.getEvent(this.db, id)); }

@@ -1,0 +1,80 @@
+// Stopping the delivery engine (a SIGTERM, docs/running.md "Stopping and restarting") with
+// deliveries in flight: what was delivered is recorded, and the streams and dead-letter replays it
+// held are released, so another process takes them at once — not once their lease expires (here
+// ten minutes). Both databases.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../src/config/config.ts';
+import { EventEngine } from '../../src/events/engine.ts';
+import { newEventId } from '../../src/events/outbox.ts';
+import type { Sink } from '../../src/events/sink.ts';
+import { openStore } from '../../src/main.ts';
+import { systemClock } from '../../src/provisioning/clock.ts';
+import { createTenant } from '../../src/provisioning/tenants/tenants.ts';
+import type { EventRecord, Store, Tenant } from '../../src/store/store.ts';
+import { testDatabase } from '../support/test-database.ts';
+import { until } from '../support/webhook-receiver.ts';
+
+let store: Store;
+let drop: () => Promise<void>;
+let tenant: Tenant;
+const now = (offsetMs = 0) => new Date(Date.now() + offsetMs).toISOString();
+
+before(async () => {
+  const db = await testDatabase();
+  drop = db.drop;
+  store = await openStore(loadConfig({ databaseUrl: db.url }, {}));
+  tenant = await createTenant(store, 'stopping');
+});
+after(async () => { await store.close(); await drop(); });
+
+/** Appends events and waits (bounded) until they have positions (PostgreSQL's sequencer runs after commit). */
+async function append(n: number): Promise<EventRecord[]> {
+  const ids = Array.from({ length: n }, () => newEventId());
+  await store.transaction((tx) => tx.appendEvents(ids.map((id) => ({
+    id, tenantId: tenant.id, tenantSlug: tenant.slug, type: 'user.created', at: now(), actor: { type: 'cli' as const, id: null, name: null }, requestId: null, data: {},
+  }))));
+  const out: EventRecord[] = [];
+  for (const id of ids) {
+    let e: EventRecord | undefined;
+    await until('the event has a position', async () => { await store.sequenceEvents(); e = await store.getEvent(id); return Boolean(e); });
+    out.push(e!);
+  }
+  return out;
+}
+
+test('a stopped engine records what it delivered and releases its stream and replay, though the receiver never answered the last', { timeout: 60_000 }, async () => {
+  const c = await store.createConsumer({ id: 'wh_stop', kind: 'webhook', tenantId: tenant.id, url: 'https://example.com/h', description: null, types: null, enabled: true, secret: 'whsec_x', previousSecret: null, previousUntil: null, createdAt: now() });
+  const [e1, e2, e3] = await append(3);
+  // e1 dead-lettered earlier and asked to be sent again: a replay for the engine to claim.
+  await store.discoverStreams(['webhook'], now(), 1000);
+  const [setup] = await store.claimStreams('setup', ['webhook'], now(), now(60_000), 10);
+  assert.ok(await store.deadLetter(setup, { consumerId: c.id, tenantId: tenant.id, eventId: e1.id, position: e1.position, tenantPosition: e1.tenantPosition, at: now(), attempts: 12, lastError: 'HTTP 500' }, 'dead-lettered', now(60_000)));
+  assert.ok(await store.releaseStream(setup, e1.tenantPosition, now()));
+  const [letter] = await store.listDeadLetters(c.id, {}, { limit: 10 });
+  assert.ok(await store.replayDeadLetter(c.id, letter.seq, now()));
+
+  // The receiver answers e2 and never answers anything else (the replay of e1, then e3) until the engine gives up on it.
+  const calls: string[] = [];
+  const sink: Sink = {
+    deliver: (event, _consumer, signal) => {
+      calls.push(event.id);
+      if (event.id === e2.id) return Promise.resolve({ ok: true, status: 204 });
+      return new Promise((resolve) => signal.addEventListener('abort', () => resolve({ ok: false, error: 'aborted' }), { once: true }));
+    },
+  };
+  const engine = new EventEngine({ store, clock: systemClock, sinks: { webhook: sink }, leaseMs: 600_000, pollMs: 50, stopGraceMs: 200 });
+  engine.start();
+  await until('the replay of e1 and e3 are in flight', () => calls.includes(e1.id) && calls.includes(e3.id));
+  await engine.stop();
+
+  // Released: another process claims both at once, though the engine's lease had ten minutes to run.
+  const [stream] = await store.claimStreams('successor', ['webhook'], now(), now(60_000), 10);
+  assert.ok(stream, 'the stream is free at once');
+  assert.equal(stream.position, e2.tenantPosition, 'it resumes after e2, the last event answered: e3 is sent again');
+  const [replay] = await store.claimReplays('successor', ['webhook'], now(), now(60_000), 10);
+  assert.equal(replay?.eventId, e1.id, 'the replay is free at once');
+  assert.equal(replay.replayAttempts, 0, 'an abandoned replay is not counted as an attempt');
+  const attempts = await store.listAttempts(c.id, {}, { limit: 10 });
+  assert.deepEqual(attempts.map((a) => [a.eventId, a.outcome]), [[e2.id, 'delivered']], 'only the answered delivery is recorded');
+});
