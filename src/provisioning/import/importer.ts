@@ -163,15 +163,15 @@ async function planChunk(ctx: ScimContext, chunk: ImportRecord[], groups: GroupI
     for (const p of planned) if (p.existing) p.memberOf = new Set((of.get(p.existing.id) ?? []).map((g) => g.display.toLowerCase()));
   }
 
-  // The users, all at once (each its own transaction).
-  const written = await Promise.all(planned.map(async (p) => {
+  // The users, as many at once as the store takes (each its own transaction).
+  const written = await inParallel(planned, parallelism(ctx), async (p) => {
     try {
       return await writeUser(ctx, p, options, seenInDryRun);
     } catch (err) {
       report({ row: p.rec.row, line: p.rec.line, key: p.key, outcome: 'failed', reason: reasonOf(err) });
       return undefined;
     }
-  }));
+  });
 
   // Then the memberships: per group, one write adding every user of the chunk it gains.
   const joining = new Map<string, { name: string; rows: { p: Planned; id: string; changes: string[] }[] }>();
@@ -190,13 +190,13 @@ async function planChunk(ctx: ScimContext, chunk: ImportRecord[], groups: GroupI
     }
   });
   const failedRows = new Map<Planned, string>();
-  await Promise.all([...joining.values()].map(async ({ name, rows }) => {
+  await inParallel([...joining.values()], parallelism(ctx), async ({ name, rows }) => {
     try {
       await groups.addMembers(name, rows.map((r) => r.id));
     } catch (err) {
       for (const r of rows) failedRows.set(r.p, `the user was written, but not added to group ${quoted(name)}: ${reasonOf(err)}`);
     }
-  }));
+  });
   const joined = new Map<Planned, { changes: string[] }>();
   for (const { rows } of joining.values()) for (const r of rows) joined.set(r.p, { changes: r.changes });
   for (const [p, { changes }] of joined) {
@@ -220,11 +220,36 @@ async function planChunk(ctx: ScimContext, chunk: ImportRecord[], groups: GroupI
 async function findUsers(ctx: ScimContext, recs: ImportRecord[]): Promise<Map<string, UserRecord[]>> {
   const out = new Map<string, UserRecord[]>();
   const keys = [...new Set(recs.map((r) => keyOf(r)!))];
-  const found = await Promise.all(keys.map((k) => {
+  const found = await inParallel(keys, parallelism(ctx), (k) => {
     const attr = k.startsWith('x:') ? 'externalId' : 'userName';
     return ctx.store.scanUsers(ctx.tenant.id, ctx.schemas, parseFilter(`${attr} eq ${JSON.stringify(k.slice(2))}`), undefined, 2);
-  }));
+  });
   keys.forEach((k, i) => out.set(k.toLowerCase(), found[i]));
+  return out;
+}
+
+/**
+ * How many of a chunk's reads or writes are in flight at once. SQLite: the whole chunk (its queued
+ * transactions share commits: the 100,000-user figure in docs/performance.md). PostgreSQL: the
+ * pool's size. More would only wait for a connection, and a wait past the pool's connect timeout
+ * (5 s) fails as "database unavailable": on a loaded machine 239 of 1,234 rows of
+ * test/cli/export.test.ts's import failed so, with all 256 of a chunk in flight.
+ */
+function parallelism(ctx: ScimContext): number {
+  return ctx.store.poolUse?.().max ?? CHUNK;
+}
+
+/** fn over items, at most `limit` at once; the results in the items' order. */
+async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
 
