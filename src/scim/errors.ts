@@ -32,7 +32,8 @@ export interface ScimErrorBody {
  * invalidSort (with the filter `clause`), unstorableString (U+0000 or a lone surrogate),
  * valueTooLong and tooManyValues (the configured limits), emptyValue (a null group member); the
  * guards of provisioning/policies/guards.ts: lastAdmin, requiredGroup, requiredGroupEmpty, onlyMember;
- * the per-tenant limits (429, http/scim/rate-limit.ts): requestRate and concurrentRequests, with `limit`.
+ * the per-tenant limits (429, http/scim/rate-limit.ts): requestRate, concurrentRequests and
+ * failedAuthentications, with `limit`.
  */
 export interface ErrorReason {
   code: string;
@@ -91,7 +92,7 @@ export const notImplemented = (detail: string) => new ScimError(501, detail);
  * 429 (RFC 6585 §4): a per-tenant limit is reached. RFC 7644 §3.12 defines no scimType for it, so
  * none is sent; reason.code says which limit. Retry-After is whole seconds, at least 1 (RFC 9110 §10.2.3).
  */
-export const tooManyRequests = (detail: string, retryAfterSeconds: number, reason: ErrorReason & { code: 'requestRate' | 'concurrentRequests' }) =>
+export const tooManyRequests = (detail: string, retryAfterSeconds: number, reason: ErrorReason & { code: 'requestRate' | 'concurrentRequests' | 'failedAuthentications' }) =>
   new ScimError(429, detail, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) }, reason);
 export const serviceUnavailable = (detail: string, retryAfterSeconds: number) =>
   new ScimError(503, detail, undefined, { 'Retry-After': String(retryAfterSeconds) });

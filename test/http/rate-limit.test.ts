@@ -106,6 +106,26 @@ test("only authenticated requests count: a flood of bad tokens spends nothing of
   assert.deepEqual(await statuses(t, 4), [200, 200, 200, 429]);
 });
 
+test("failed authentications on a tenant URL are limited, sparing the database, while the tenant's own token still works", async () => {
+  const t = await tenant();
+  const other = await tenant();
+  assert.equal((await get(t)).status, 200, "the identity provider's token, accepted before the flood");
+  const answers: number[] = [];
+  let refused: Response | undefined;
+  for (let i = 0; i < 110; i++) {
+    const r = await get(t, '/Users', 'rc_made-up-token');
+    answers.push(r.status);
+    if (r.status === 429) refused ??= r; else await r.arrayBuffer();
+  }
+  assert.deepEqual(answers, [...Array(100).fill(401), ...Array(10).fill(429)], 'a burst of 100 failures, then 429 without a lookup');
+  assert.equal(refused!.headers.get('retry-after'), '1');
+  await expectScimError(refused!, 429, undefined, /failed authentications on this tenant's URL/);
+  assert.equal((await get(t)).status, 200, 'the token this process accepted lately goes through');
+  assert.equal((await get(other, '/Users', 'rc_made-up-token')).status, 401, "another tenant's URL counts its own failures");
+  clock.advance(1_000);
+  assert.deepEqual(await Promise.all([1, 2].map(async () => (await get(t, '/Users', 'rc_made-up-token')).status)), [401, 401], 'ten failures a second are let through again');
+});
+
 test('a /Bulk request counts each of its operations: the tenant then waits until the rate has paid them back', async () => {
   const t = await tenant({ requestsPerSecond: 1, burst: 5 });
   const operations = Array.from({ length: 10 }, (_, i) => ({ method: 'POST', path: '/Users', bulkId: `b${i}`, data: { schemas: [USER_SCHEMA], userName: `bulk${i}@rl.example` } }));
