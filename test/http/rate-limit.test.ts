@@ -11,6 +11,7 @@ import { ManualClock } from '../../src/provisioning/clock.ts';
 import { USER_SCHEMA } from '../../src/scim/schemas/core.ts';
 import { expectProblem, startAdminServer, type AdminTestServer } from '../support/admin.ts';
 import { expectScimError } from '../support/scim-errors.ts';
+import { asBrowser, openSetupLink } from '../support/console-session.ts';
 
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 
@@ -246,6 +247,35 @@ async function medianMs(send: () => Promise<Response>, n: number): Promise<numbe
   for (let i = 0; i < n; i++) { const started = performance.now(); await (await send()).arrayBuffer(); times.push(performance.now() - started); }
   return median(times);
 }
+
+test("a setup link's writes are limited per tenant: 30 at once, then one every 10 seconds; reads, sign-out and the vendor's own keys are not", async () => {
+  const t = await tenant();
+  const other = await tenant();
+  const link = async (slug: string) => {
+    const made = await server.admin('POST', `/tenants/${slug}/setup-links`, { body: { note: 'Acme IT' } });
+    assert.equal(made.status, 201, made.text);
+    return made.body.token as string;
+  };
+  const token = await link(t.slug);
+  const session = await openSetupLink(server.baseUrl, token); // the first write: a session made
+  const create = () => asBrowser(server.baseUrl, session, 'POST', `/tenants/${t.slug}/tokens`, { body: { name: 'Okta' } });
+  for (let i = 0; i < 29; i++) assert.equal((await create()).status, 201);
+  const refused = await create();
+  expectProblem(refused, 429, { type: 'too-many-requests', detail: /too many changes.*Retry after 10 seconds/ });
+  assert.equal(refused.headers.get('retry-after'), '10');
+  assert.equal(refused.body.reason, 'setupWrites');
+  expectProblem(await server.admin('POST', '/setup/sessions', { key: null, body: { token } }), 429, { type: 'too-many-requests' });
+
+  assert.equal((await asBrowser(server.baseUrl, session, 'GET', `/tenants/${t.slug}/tokens`)).status, 200, 'reading is not limited');
+  assert.equal((await server.admin('POST', `/tenants/${t.slug}/tokens`, { body: { name: 'vendor' } })).status, 201, "the vendor's admin key is not limited");
+  const otherSession = await openSetupLink(server.baseUrl, await link(other.slug));
+  assert.equal((await asBrowser(server.baseUrl, otherSession, 'POST', `/tenants/${other.slug}/tokens`, { body: { name: 'Okta' } })).status, 201, 'another tenant counts its own');
+
+  clock.advance(10_000);
+  assert.equal((await create()).status, 201, 'ten seconds later, one more');
+  assert.equal((await create()).status, 429);
+  assert.equal((await asBrowser(server.baseUrl, session, 'DELETE', '/sessions/current')).status, 204, 'signing out is never refused');
+});
 
 test('server defaults come from ROLLCALL_RATE_LIMIT_*, checked at start-up; ROLLCALL_RATE_LIMIT=off turns the limits off', () => {
   assert.deepEqual(loadConfig({}, {}).rateLimit, { enabled: true, requestsPerSecond: 100, burst: 1000, concurrentRequests: 20 });
