@@ -89,10 +89,12 @@ export class TenantLimiter {
       this.tenants.set(key, state);
       return state;
     }
-    // A clock that went back (a test's, or the system's) adds nothing and takes nothing.
-    const elapsed = Math.max(0, now - state.at);
-    state.tokens = Math.min(limits.burst, state.tokens + (elapsed * limits.requestsPerSecond) / 1000);
-    state.at = now;
+    // A clock that went back (a test's, or the system's) adds nothing and takes nothing: the bucket
+    // refills again from its last time once the clock has passed it.
+    if (now > state.at) {
+      state.tokens = Math.min(limits.burst, state.tokens + ((now - state.at) * limits.requestsPerSecond) / 1000);
+      state.at = now;
+    }
     return state;
   }
 
