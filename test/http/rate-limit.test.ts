@@ -12,6 +12,7 @@ import { USER_SCHEMA } from '../../src/scim/schemas/core.ts';
 import { expectProblem, startAdminServer, type AdminTestServer } from '../support/admin.ts';
 import { expectScimError } from '../support/scim-errors.ts';
 import { asBrowser, openSetupLink } from '../support/console-session.ts';
+import { runCli } from '../../harness/processes.ts';
 
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 
@@ -275,6 +276,18 @@ test("a setup link's writes are limited per tenant: 30 at once, then one every 1
   assert.equal((await create()).status, 201, 'ten seconds later, one more');
   assert.equal((await create()).status, 429);
   assert.equal((await asBrowser(server.baseUrl, session, 'DELETE', '/sessions/current')).status, 204, 'signing out is never refused');
+});
+
+test("the default limits never get in the way of what Okta and Entra send: rollcall check passes every sequence", async () => {
+  // The server defaults as this tenant's own settings (the server of this file has small ones), on a
+  // clock that does not move: the burst alone has to hold the whole run.
+  const { requestsPerSecond, burst, concurrentRequests } = DEFAULTS.rateLimit;
+  const t = await tenant({ requestsPerSecond, burst, concurrentRequests });
+  const r = await runCli(['check', t.scimUrl, '--token', t.token, '--json'], 120_000);
+  assert.equal(r.code, 0, r.stderr.slice(-2000));
+  const report = JSON.parse(r.stdout) as { ok: boolean; summary: { passed: number } };
+  assert.equal(report.ok, true);
+  assert.ok(report.summary.passed >= 45, `${report.summary.passed} steps passed`);
 });
 
 test('server defaults come from ROLLCALL_RATE_LIMIT_*, checked at start-up; ROLLCALL_RATE_LIMIT=off turns the limits off', () => {
