@@ -78,6 +78,8 @@ export interface RollcallOptions {
   requestLog?: Partial<Config['requestLog']>;
   /** The admin console at <prefix>/console and setup links at <prefix>/setup: enabled (default true), sessionHours, idleMinutes (docs/console.md). */
   console?: Partial<Config['console']>;
+  /** The per-tenant SCIM limits' defaults: enabled (default true), requestsPerSecond, burst, concurrentRequests (docs/rate-limits.md). */
+  rateLimit?: Partial<Config['rateLimit']>;
 }
 
 export interface Rollcall extends UseCases {
@@ -131,6 +133,7 @@ export async function createRollcall(options: RollcallOptions): Promise<Rollcall
     saml: { ...DEFAULTS.saml, ...options.saml },
     requestLog: { ...DEFAULTS.requestLog, ...options.requestLog },
     console: { ...DEFAULTS.console, ...options.console },
+    rateLimit: { ...DEFAULTS.rateLimit, ...options.rateLimit },
   }, {});
   let log: { warn(obj: object, msg: string): void } | undefined;
   const store = await openStore(config, { onSlowQuery: options.onSlowQuery ?? ((sqlText, ms) => log?.warn({ sql: sqlText, ms }, 'slow query')) });

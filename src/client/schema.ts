@@ -6103,6 +6103,15 @@ export interface operations {
                                  */
                                 clockSkewSeconds: number;
                             };
+                            /** @description Limits on this tenant's SCIM requests, counted per Rollcall process (docs/rate-limits.md). A value left out follows the server default (ROLLCALL_RATE_LIMIT_*). Over a limit, a request is answered 429 with Retry-After. */
+                            limits?: {
+                                /** @description Sustained requests per second (server default 100). A /Bulk request counts once per operation. */
+                                requestsPerSecond?: number;
+                                /** @description Requests accepted at once above the sustained rate (server default 1000). */
+                                burst?: number;
+                                /** @description Requests in progress at the same time (server default 20). */
+                                concurrentRequests?: number;
+                            };
                         };
                     };
                 };
@@ -6448,6 +6457,15 @@ export interface operations {
                          */
                         clockSkewSeconds?: number;
                     };
+                    /** @description Limits on this tenant's SCIM requests, counted per Rollcall process (docs/rate-limits.md). A value left out follows the server default (ROLLCALL_RATE_LIMIT_*). Over a limit, a request is answered 429 with Retry-After. */
+                    limits?: {
+                        /** @description Sustained requests per second (server default 100). A /Bulk request counts once per operation. */
+                        requestsPerSecond?: number;
+                        /** @description Requests accepted at once above the sustained rate (server default 1000). */
+                        burst?: number;
+                        /** @description Requests in progress at the same time (server default 20). */
+                        concurrentRequests?: number;
+                    };
                 };
             };
         };
@@ -6716,6 +6734,15 @@ export interface operations {
                                  * @default 60
                                  */
                                 clockSkewSeconds: number;
+                            };
+                            /** @description Limits on this tenant's SCIM requests, counted per Rollcall process (docs/rate-limits.md). A value left out follows the server default (ROLLCALL_RATE_LIMIT_*). Over a limit, a request is answered 429 with Retry-After. */
+                            limits?: {
+                                /** @description Sustained requests per second (server default 100). A /Bulk request counts once per operation. */
+                                requestsPerSecond?: number;
+                                /** @description Requests accepted at once above the sustained rate (server default 1000). */
+                                burst?: number;
+                                /** @description Requests in progress at the same time (server default 20). */
+                                concurrentRequests?: number;
                             };
                         };
                         dropped?: {

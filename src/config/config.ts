@@ -81,6 +81,22 @@ export interface Config {
    * ("incoming request", "request completed").
    */
   accessLog: boolean;
+  /**
+   * Server-wide defaults of the per-tenant SCIM limits (http/scim/rate-limit.ts, docs/rate-limits.md);
+   * a tenant's settings (limits) override each value. Counted per process.
+   */
+  rateLimit: RateLimitConfig;
+}
+
+export interface RateLimitConfig {
+  /** ROLLCALL_RATE_LIMIT=off: no SCIM request is limited (and the limiter is not even made). */
+  enabled: boolean;
+  /** Sustained SCIM requests per second per tenant (a token bucket refilling at this rate). */
+  requestsPerSecond: number;
+  /** Requests a tenant may send at once above the sustained rate (the bucket's size). */
+  burst: number;
+  /** SCIM requests of one tenant in progress at the same time. */
+  concurrentRequests: number;
 }
 
 export interface MetricsConfig {
@@ -245,6 +261,11 @@ export const DEFAULTS: Config = {
   // Off until asked for: tenant slugs are customers' names, and their number is not bounded.
   metrics: { tenants: 0 },
   accessLog: false,
+  // Generous next to what identity providers send (docs/rate-limits.md): Microsoft asks gallery apps
+  // to take 25 requests/s per tenant, Okta and Entra both wait out a 429's Retry-After. The burst
+  // lets a sequence of 1,000 quick requests (a `rollcall check` run, a vendor script) through at once;
+  // 20 in flight is twice the parallelism Okta calls rare even for large bulk loads.
+  rateLimit: { enabled: true, requestsPerSecond: 100, burst: 1000, concurrentRequests: 20 },
 };
 
 /** The /Bulk limits in force and advertised: the payload limit never above the body limit. */
@@ -455,6 +476,13 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
   if (Object.values(metrics).some((v) => v !== undefined)) out.metrics = { ...DEFAULTS.metrics, ...stripUndefined(metrics) };
   const accessLog = flag('ROLLCALL_ACCESS_LOG', env.ROLLCALL_ACCESS_LOG);
   if (accessLog !== undefined) out.accessLog = accessLog;
+  const rateLimit = {
+    enabled: flag('ROLLCALL_RATE_LIMIT', env.ROLLCALL_RATE_LIMIT),
+    requestsPerSecond: int('ROLLCALL_RATE_LIMIT_REQUESTS_PER_SECOND', env.ROLLCALL_RATE_LIMIT_REQUESTS_PER_SECOND, 1, 1_000_000),
+    burst: int('ROLLCALL_RATE_LIMIT_BURST', env.ROLLCALL_RATE_LIMIT_BURST, 1, 10_000_000),
+    concurrentRequests: int('ROLLCALL_RATE_LIMIT_CONCURRENCY', env.ROLLCALL_RATE_LIMIT_CONCURRENCY, 1, 100_000),
+  };
+  if (Object.values(rateLimit).some((v) => v !== undefined)) out.rateLimit = { ...DEFAULTS.rateLimit, ...stripUndefined(rateLimit) };
   const max = int('ROLLCALL_MAX_PAGE_SIZE', env.ROLLCALL_MAX_PAGE_SIZE, 1, 10000);
   const def = int('ROLLCALL_DEFAULT_PAGE_SIZE', env.ROLLCALL_DEFAULT_PAGE_SIZE, 1, 10000);
   if (max !== undefined || def !== undefined) out.paging = { maxCount: max ?? DEFAULTS.paging.maxCount, defaultCount: def ?? Math.min(DEFAULTS.paging.defaultCount, max ?? Infinity) };
@@ -481,6 +509,10 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
   c.requestLog = { ...c.requestLog, redact: [...new Set([...ALWAYS_REDACTED, ...c.requestLog.redact])] };
   if (!(c.requestLog.maxRowsPerTenant >= 1) || !(c.requestLog.retentionDays > 0) || !(c.requestLog.maxBodyChars >= 0)) {
     throw new ConfigError('requestLog needs maxRowsPerTenant of at least 1, retentionDays above 0 and maxBodyChars of 0 or more.');
+  }
+  const rl = c.rateLimit;
+  if (!(rl.requestsPerSecond > 0) || !(rl.burst >= 1) || !Number.isInteger(rl.concurrentRequests) || rl.concurrentRequests < 1) {
+    throw new ConfigError('rateLimit needs requestsPerSecond above 0, a burst of at least 1 and concurrentRequests of at least 1 (ROLLCALL_RATE_LIMIT=off turns the limits off).');
   }
   if ((c.saml.spPrivateKey === undefined) !== (c.saml.spCertificate === undefined)) {
     throw new ConfigError('ROLLCALL_SAML_SP_KEY_FILE and ROLLCALL_SAML_SP_CERT_FILE go together: set both (AuthnRequests signed, encrypted assertions accepted) or neither.');

@@ -31,7 +31,9 @@ export interface ScimErrorBody {
  * uniqueness (`resourceType`, `attribute`), unknownMembers, versionMismatch, invalidFilter and
  * invalidSort (with the filter `clause`), unstorableString (U+0000 or a lone surrogate),
  * valueTooLong and tooManyValues (the configured limits), emptyValue (a null group member); the
- * guards of provisioning/policies/guards.ts: lastAdmin, requiredGroup, requiredGroupEmpty, onlyMember.
+ * guards of provisioning/policies/guards.ts: lastAdmin, requiredGroup, requiredGroupEmpty, onlyMember;
+ * the per-tenant limits (429, http/scim/rate-limit.ts): requestRate, concurrentRequests and
+ * failedAuthentications, with `limit`.
  */
 export interface ErrorReason {
   code: string;
@@ -41,6 +43,8 @@ export interface ErrorReason {
   attribute?: string;
   /** For filter errors: the offending clause, as a sentence fragment without "Invalid filter:". */
   clause?: string;
+  /** For the limits: the limit in force (requests per second, or requests at once). */
+  limit?: number;
 }
 
 export class ScimError extends Error {
@@ -84,6 +88,12 @@ export const preconditionFailed = (detail: string, reason?: ErrorReason) => new 
 export const payloadTooLarge = (detail: string) => new ScimError(413, detail);
 export const unsupportedMediaType = (detail: string) => new ScimError(415, detail);
 export const notImplemented = (detail: string) => new ScimError(501, detail);
+/**
+ * 429 (RFC 6585 §4): a per-tenant limit is reached. RFC 7644 §3.12 defines no scimType for it, so
+ * none is sent; reason.code says which limit. Retry-After is whole seconds, at least 1 (RFC 9110 §10.2.3).
+ */
+export const tooManyRequests = (detail: string, retryAfterSeconds: number, reason: ErrorReason & { code: 'requestRate' | 'concurrentRequests' | 'failedAuthentications' }) =>
+  new ScimError(429, detail, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) }, reason);
 export const serviceUnavailable = (detail: string, retryAfterSeconds: number) =>
   new ScimError(503, detail, undefined, { 'Retry-After': String(retryAfterSeconds) });
 

@@ -2,7 +2,7 @@
 // for the HTTP contract and conformance tests.
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { loadConfig, type Config } from '../../src/config/config.ts';
+import { DEFAULTS, loadConfig, type Config } from '../../src/config/config.ts';
 import { startServer, type Running, type ServerOptions } from '../../src/main.ts';
 import { createTenant } from '../../src/provisioning/tenants/tenants.ts';
 import { issueToken } from '../../src/provisioning/tenants/tokens.ts';
@@ -26,8 +26,10 @@ let counter = 0;
 
 export async function startTestServer(opts: { tenant?: string; config?: Partial<Config>; server?: Pick<ServerOptions, 'clock' | 'hooks' | 'logger' | 'vetoes'> } = {}): Promise<TestServer> {
   const db = opts.config?.databaseUrl ? undefined : await testDatabase();
-  // A concrete port (not 0) so that the public URL in meta.location is the real one.
-  const config = loadConfig({ host: '127.0.0.1', port: await freePort(), databaseUrl: db?.url, logLevel: 'silent', ...opts.config }, {});
+  // A concrete port (not 0) so that the public URL in meta.location is the real one. The SCIM
+  // limits are off unless a test turns them on (test/http/rate-limit.test.ts): tests fire hundreds of
+  // requests at once at one tenant to provoke races, a pace no identity provider has.
+  const config = loadConfig({ host: '127.0.0.1', port: await freePort(), databaseUrl: db?.url, logLevel: 'silent', rateLimit: { ...DEFAULTS.rateLimit, enabled: false }, ...opts.config }, {});
   const running = await startServer(config, { logger: false, ...opts.server });
   const make = async (slug: string) => {
     const t = await createTenant(running.store, slug);

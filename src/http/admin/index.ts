@@ -29,6 +29,7 @@ import { setupLinkActor } from '../../provisioning/tenants/setup-links.ts';
 import { WebhookEndpoints } from '../../events/endpoints.ts';
 import type { SamlConnections } from '../../provisioning/sso/connections.ts';
 import type { Handoff } from '../../provisioning/sso/handoff.ts';
+import { SetupWriteLimit } from './setup-limit.ts';
 
 export interface AdminDeps {
   config: Readonly<Config>; provisioning: Provisioning;
@@ -67,6 +68,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
   app.decorateRequest('consoleSecret', null);
   // Console sessions (routes/sessions.ts) exist only while the console is on (config.console).
   const sessions = deps.config.console.enabled ? new ConsoleSessions(deps.provisioning.store, deps.provisioning.clock, deps.config.console) : undefined;
+  const setupWrites = sessions && new SetupWriteLimit(deps.provisioning.clock);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -82,10 +84,12 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  if (sessions) setupSignInRoute(app, { ...deps, sessions });
+  if (sessions) setupSignInRoute(app, { ...deps, sessions, setupWrites });
   await app.register(async (secured) => {
     secured.addHook('onRequest', adminAuthentication(deps.provisioning.store, deps.provisioning.clock,
       sessions && { sessions, publicOrigin: new URL(deps.config.publicUrl).origin }));
+    // After authentication: what a setup session writes is limited per tenant (setup-limit.ts).
+    if (setupWrites) secured.addHook('onRequest', setupWrites.hook);
     secured.addHook('preValidation', refuseUnstorableStrings);
     keyRoutes(secured, deps);
     eventRoutes(secured, deps);

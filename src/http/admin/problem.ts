@@ -30,6 +30,7 @@ export const PROBLEM_TYPES = {
   'internal': 'Internal server error',
   'csrf': 'Cross-site request refused',
   'gone': 'No longer available',
+  'too-many-requests': 'Too many requests',
 } as const;
 export type ProblemType = keyof typeof PROBLEM_TYPES;
 

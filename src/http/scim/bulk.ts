@@ -28,7 +28,11 @@ const USE_CASES = {
  * maxPayloadSize, checked against Content-Length before a byte is read and while reading a
  * chunked body; over it is 413 naming the limit (RFC 7644 §3.7.4). Other errors go to the plugin's.
  */
-export function registerBulk(app: FastifyInstance, deps: { limits: BulkLimits; retryAfterSeconds: number }): void {
+export function registerBulk(app: FastifyInstance, deps: {
+  limits: BulkLimits; retryAfterSeconds: number;
+  /** Told how many operations a well-formed request holds before they run (the rate limit charges each: rate-limit.ts). */
+  onOperations?: (request: FastifyRequest, count: number) => void;
+}): void {
   const { limits } = deps;
   app.post('/Bulk', {
     bodyLimit: limits.maxPayloadSize,
@@ -38,6 +42,7 @@ export function registerBulk(app: FastifyInstance, deps: { limits: BulkLimits; r
     },
   }, async (request, reply) => {
     const bulk = parseBulkRequest(request.body, limits);
+    deps.onOperations?.(request, bulk.operations.length);
     const results = await runBulk(request.scim!, bulk, request.log, request.id, deps.retryAfterSeconds);
     return reply.code(200).type(SCIM_CONTENT_TYPE).send(bulkResponse(results));
   });

@@ -19,6 +19,7 @@ import { parseJsonBody, searchBody } from './body.ts';
 import { installScimErrors, SCIM_CONTENT_TYPE } from './errors.ts';
 import { installRequestCapture } from './request-capture.ts';
 import { registerBulk } from './bulk.ts';
+import { ScimLimits } from './rate-limit.ts';
 import type { RequestLog } from '../../provisioning/request-log/recorder.ts';
 
 declare module 'fastify' {
@@ -55,10 +56,15 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
 
   // Declared up front so every request object keeps one shape (Fastify's advice; V8 deoptimises otherwise).
   app.decorateRequest('scim', undefined);
+  // The per-tenant limits (rate-limit.ts): this surface's own counts; not made at all when turned off.
+  const limits = config.rateLimit.enabled ? new ScimLimits(provisioning.clock, config.rateLimit, provisioning.authentication) : undefined;
+  const authentication = limits ?? provisioning.authentication;
   // onRequest: before the body is read, so an unauthenticated client cannot make us parse 10 MiB.
-  app.addHook('onRequest', async (request: Req) => {
-    const { tenant, actor } = await provisioning.authentication.authenticate(request.params.tenant, request.headers.authorization);
+  app.addHook('onRequest', async (request: Req, reply) => {
+    const { tenant, actor } = await authentication.authenticate(request.params.tenant, request.headers.authorization);
     request.scim = await provisioning.context(tenant, { actor, requestId: request.id });
+    // Only once authenticated: a flood of bad tokens never spends the tenant's budget.
+    limits?.admit(request, reply);
   });
 
   // Attributes a client sent that no schema of the tenant defines are ignored (never fatal), but
@@ -150,7 +156,10 @@ export async function registerScimRoutes(app: FastifyInstance, deps: { config: R
   for (const path of ['/ServiceProviderConfig', '/serviceConfiguration', '/ResourceTypes', '/ResourceTypes/:id', '/Schemas', '/Schemas/:id']) disallow(app, path, ['GET']);
   disallow(app, '/.search', ['POST']);
 
-  registerBulk(app, { limits: bulkLimits(config), retryAfterSeconds: config.retryAfterSeconds });
+  registerBulk(app, {
+    limits: bulkLimits(config), retryAfterSeconds: config.retryAfterSeconds,
+    onOperations: limits && ((request, count) => limits.chargeOperations(request, count)),
+  });
   disallow(app, '/Bulk', ['POST']);
   app.all('/Me', async () => { throw notImplemented('/Me is not supported: Rollcall tokens belong to a tenant, not to a user.'); });
 }

@@ -60,6 +60,16 @@ export class Authentication {
     return { tenant, actor: { type: 'token', id: record.id, name: record.name } };
   }
 
+  /**
+   * True when this token was accepted for this tenant not long ago (it is in the memory of
+   * successes), without a database lookup: the SCIM edge lets such a request through while failed
+   * authentications on the tenant's URL are being limited (http/scim/rate-limit.ts).
+   */
+  recognises(slug: string, authorization: string | undefined): boolean {
+    const m = authorization === undefined ? null : /^\s*Bearer\s+(.*)$/i.exec(authorization);
+    return m !== null && this.kept.has(`${slug.toLowerCase()} ${hashToken(m[1].trim())}`);
+  }
+
   private async lookUp(slug: string, presented: string, hash: string, stamp: string, now: number): Promise<Kept> {
     // The store finds a token only under its own tenant's slug: another tenant's token is "unknown" here.
     // A token that is found is well-formed by construction, so its shape (a checksum costing more

@@ -13,6 +13,7 @@ import { checkRoles, DEFAULT_ROLES, rolesJsonSchema, type RolesSettings } from '
 import { checkUserPolicies, DEFAULT_USER_POLICIES, USER_POLICY_KEYS, userPoliciesJsonSchema, type UserPolicies } from '../policies/user-policies.ts';
 import { APPROVAL_POLICY_KEYS, approvalPoliciesJsonSchema, checkApprovalPolicies, DEFAULT_APPROVAL_POLICIES, type ApprovalPolicies } from '../policies/approval.ts';
 import { checkSso, DEFAULT_SSO, ssoJsonSchema, type SsoSettings } from '../sso/settings.ts';
+import { checkLimits, DEFAULT_LIMITS, limitsJsonSchema, type LimitsSettings } from './limits-settings.ts';
 
 export type PatchResponse = 200 | 204;
 
@@ -33,6 +34,8 @@ export interface TenantSettings {
   policies: Policies;
   /** SAML single sign-on: the hand-off to the app and how users are found (provisioning/sso/settings.ts). */
   sso: SsoSettings;
+  /** The tenant's own SCIM request limits; a value left out follows the server default (limits-settings.ts). */
+  limits: LimitsSettings;
 }
 
 /** The policies, each lane's sub-keys (policies/*.ts). */
@@ -66,6 +69,7 @@ export const DEFAULT_SETTINGS: Readonly<TenantSettings> = Object.freeze({
   welcomeEmail: Object.freeze({ enabled: false, subject: DEFAULT_WELCOME_SUBJECT, text: DEFAULT_WELCOME_TEXT }),
   policies: Object.freeze({ ...DEFAULT_USER_POLICIES, groups: DEFAULT_GROUP_RULES, roles: DEFAULT_ROLES, guards: DEFAULT_GUARDS, ...DEFAULT_APPROVAL_POLICIES }),
   sso: DEFAULT_SSO,
+  limits: DEFAULT_LIMITS,
 });
 
 /** The settings document as JSON Schema (2020-12), for the admin API's OpenAPI document. */
@@ -148,6 +152,7 @@ export const tenantSettingsJsonSchema = {
       properties: { ...userPoliciesJsonSchema, groups: groupRulesJsonSchema, roles: rolesJsonSchema, guards: guardsJsonSchema, ...approvalPoliciesJsonSchema },
     },
     sso: ssoJsonSchema,
+    limits: limitsJsonSchema,
   },
 } as const;
 
@@ -167,7 +172,7 @@ export function checkSettings(input: unknown): { settings: TenantSettings; probl
   const known = (obj: Record<string, unknown>, at: string, keys: string[]) => {
     for (const k of Object.keys(obj)) if (!keys.includes(k)) problem(`${at}/${escape(k)}`, `is not a setting (allowed here: ${keys.join(', ')})`);
   };
-  known(input, '', ['scim', 'customSchemas', 'welcomeEmail', 'policies', 'sso']);
+  known(input, '', ['scim', 'customSchemas', 'welcomeEmail', 'policies', 'sso', 'limits']);
   const patchResponse = { ...DEFAULT_SETTINGS.scim.patchResponse };
   if (input.scim !== undefined) {
     if (!isObject(input.scim)) problem('/scim', 'must be an object');
@@ -206,8 +211,9 @@ export function checkSettings(input: unknown): { settings: TenantSettings; probl
     }
   }
   const sso = checkSso(input.sso, '/sso', problem, known);
+  const limits = checkLimits(input.limits, '/limits', problem, known);
   if (problems.length) return { problems };
-  return { settings: { scim: { patchResponse }, customSchemas: custom.schemas, welcomeEmail, policies, sso }, problems: [] };
+  return { settings: { scim: { patchResponse }, customSchemas: custom.schemas, welcomeEmail, policies, sso, limits }, problems: [] };
 }
 
 // A subject is one header line: a CR or LF written into the template is refused here (values

@@ -12,6 +12,7 @@ import { openSetupLink, setupLinkActor, SetupLinkRefused } from '../../../provis
 import { refuseCrossSite, SESSION_COOKIE, sessionCookie } from '../auth.ts';
 import type { AdminDeps } from '../index.ts';
 import { Problem } from '../problem.ts';
+import type { SetupWriteLimit } from '../setup-limit.ts';
 import { problems, time } from '../schemas.ts';
 
 export const sessionSchema = {
@@ -39,7 +40,11 @@ export const sessionSchema = {
   },
 } as const;
 
-export interface SessionDeps extends AdminDeps { sessions: ConsoleSessions }
+export interface SessionDeps extends AdminDeps {
+  sessions: ConsoleSessions;
+  /** Opening a setup link counts as one of its tenant's setup writes (setup-limit.ts). */
+  setupWrites?: SetupWriteLimit;
+}
 
 /** The cookie's attributes: Path is the prefix the plugin is mounted under, so the console's pages and /admin/v1 both get it. */
 function cookie(config: Readonly<Config>, request: FastifyRequest, path: string, value: string, maxAgeSeconds: number): string {
@@ -152,7 +157,10 @@ export function setupSignInRoute(app: FastifyInstance, deps: SessionDeps): void 
     refuseCrossSite(request, publicOrigin);
     let s;
     try {
-      s = await sessions.startSetup(await openSetupLink(deps.provisioning.store, (request.body as { token: string }).token, deps.provisioning.clock));
+      const opened = await openSetupLink(deps.provisioning.store, (request.body as { token: string }).token, deps.provisioning.clock);
+      // Each opening is a new session: counted before it is made.
+      deps.setupWrites?.take(opened.tenant.id);
+      s = await sessions.startSetup(opened);
     } catch (err) {
       if (err instanceof SetupLinkRefused) throw new Problem(err.reason === 'unknown' ? 404 : 410, err.reason === 'unknown' ? 'not-found' : 'gone', err.message, { reason: err.reason });
       throw err;
