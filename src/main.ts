@@ -95,9 +95,10 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
   const metrics = metricsEnabled(config)
     ? new Metrics({ store, tenants: config.metrics.tenants, clock: options.clock, warn: (obj, msg) => log?.warn(obj, msg) })
     : undefined;
-  const app = await buildApp({ config, provisioning, sso, logger: options.logger, requestLog, metrics });
+  let http: HttpDrain | undefined;
+  const app = await buildApp({ config, provisioning, sso, logger: options.logger, requestLog, metrics, closing: () => http?.closing ?? false });
   log = app.log;
-  const http = new HttpDrain(app.server);
+  http = new HttpDrain(app.server);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {

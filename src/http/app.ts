@@ -33,9 +33,11 @@ export interface AppDeps {
   requestLog?: RequestLog;
   /** The server's metrics (main.ts makes them when config.metrics asks); made here when not given. */
   metrics?: Metrics;
+  /** True once the server is shutting down (main.ts): /readyz then answers 503, so balancers stop sending. */
+  closing?: () => boolean;
 }
 
-export async function buildApp({ config, provisioning, sso, logger, requestLog, metrics }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, provisioning, sso, logger, requestLog, metrics, closing }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger === false ? false : loggerOptions(config, typeof logger === 'object' ? logger : {}),
     bodyLimit: config.bodyLimitBytes,
@@ -102,7 +104,7 @@ export async function buildApp({ config, provisioning, sso, logger, requestLog, 
     writeClientError(err, socket);
   });
   refuseConnect(app.server);
-  registerHealth(app, provisioning.store);
+  registerHealth(app, provisioning.store, closing);
   if (metricsEnabled(config)) registerMetrics(app, config, metrics ?? new Metrics({ store: provisioning.store, tenants: config.metrics.tenants }));
   app.get('/', async () => ({
     name: 'Rollcall',

@@ -15,11 +15,14 @@ export const READY_TIMEOUT_MS = 900;
 
 export type NotReady =
   | { status: 'unavailable'; reason: 'databaseUnavailable'; detail: string }
-  | { status: 'unavailable'; reason: 'migrationsPending'; detail: string; pending: string[] };
+  | { status: 'unavailable'; reason: 'migrationsPending'; detail: string; pending: string[] }
+  | { status: 'unavailable'; reason: 'shuttingDown'; detail: string };
 
-export function registerHealth(app: FastifyInstance, store: Store): void {
+export function registerHealth(app: FastifyInstance, store: Store, closing: () => boolean = () => false): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (request, reply) => {
+    // A probe on a connection still open during a graceful shutdown (http/shutdown.ts).
+    if (closing()) return notReady(reply, { status: 'unavailable', reason: 'shuttingDown', detail: 'This process is shutting down: it finishes the requests in flight and takes no new ones.' });
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), READY_TIMEOUT_MS); });
     let pending: string[] | 'late';

@@ -114,3 +114,39 @@ test('a PostgreSQL that stops answering (packets held, nothing refused) makes /r
     await db.drop();
   }
 });
+
+test('during a graceful shutdown /readyz answers 503 shuttingDown on a connection still open, while a request in flight is finished', async () => {
+  const server = await startTestServer();
+  const { scimUrl, token } = await server.createTenant('draining');
+  const url = new URL(scimUrl);
+  // Two raw keep-alive connections: one sends half a request and holds it in flight across the
+  // shutdown; the other is the balancer's probe connection, opened before the shutdown starts.
+  const open = () => new Promise<Socket>((resolve, reject) => { const s = connect(Number(url.port), url.hostname, () => resolve(s)); s.once('error', reject); });
+  const answer = (s: Socket) => new Promise<string>((resolve) => {
+    let text = '';
+    const onData = (chunk: Buffer) => { text += chunk.toString('utf8'); if (/\r\n\r\n[\s\S]*\}$/.test(text)) { s.off('data', onData); resolve(text); } };
+    s.on('data', onData);
+  });
+  const held = await open();
+  const probeConnection = await open();
+  try {
+    const body = JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'late@example.com' });
+    held.write(`POST ${url.pathname}/Users HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/scim+json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    const heldAnswer = answer(held);
+    // Wait until the server has accepted the held request (it counts as in flight).
+    for (let i = 0; i < 200 && server.running.inFlight === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(server.running.inFlight, 1);
+    const closed = server.running.close();
+    probeConnection.write(`GET /readyz HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`);
+    const probed = await answer(probeConnection);
+    assert.match(probed, /^HTTP\/1\.1 503 /);
+    assert.match(probed, /"reason":"shuttingDown"/);
+    held.write(body.slice(10));
+    assert.match(await heldAnswer, /^HTTP\/1\.1 201 /, 'the request in flight is still answered');
+    await closed;
+  } finally {
+    held.destroy();
+    probeConnection.destroy();
+    await server.close();
+  }
+});
