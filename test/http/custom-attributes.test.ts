@@ -62,7 +62,7 @@ after(async () => { await server?.close(); });
 test('a new tenant has settings version 1 with the defaults', async () => {
   const read = await readSettings(server.running.store, await tenant());
   assert.equal(read.version, 1);
-  assert.deepEqual(read.settings, { scim: { patchResponse: { users: 200, groups: 204 } }, customSchemas: [], welcomeEmail: DEFAULT_SETTINGS.welcomeEmail, policies: DEFAULT_SETTINGS.policies, sso: DEFAULT_SETTINGS.sso });
+  assert.deepEqual(read.settings, { scim: { patchResponse: { users: 200, groups: 204 } }, customSchemas: [], welcomeEmail: DEFAULT_SETTINGS.welcomeEmail, policies: DEFAULT_SETTINGS.policies, sso: DEFAULT_SETTINGS.sso, limits: {} });
   assert.equal(read.settings.welcomeEmail.enabled, false, 'no welcome email until a tenant turns it on');
 });
 
