@@ -4,36 +4,18 @@
 // the preset's settings are there and act on real SCIM requests. A refused preset leaves no tenant.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/config.ts';
 import { startServer, type Running } from '../../src/main.ts';
 import { listPresets, presetSettings } from '../../src/provisioning/policies/presets.ts';
 import { readSettings } from '../../src/provisioning/tenants/settings.ts';
-import { freePort, ROLLCALL } from '../../harness/processes.ts';
+import { freePort, runCli } from '../../harness/processes.ts';
 import { testDatabase } from '../support/test-database.ts';
 
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 
-interface Result { code: number | null; stdout: string; stderr: string }
-
-function rollcall(args: string[]): Promise<Result> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ROLLCALL_')) env[k] = v;
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [...ROLLCALL, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`rollcall ${args.join(' ')} timed out`)); }, 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); resolvePromise({ code, stdout, stderr }); });
-  });
-}
+/** The CLI as its own process, with none of this process's ROLLCALL_ settings (harness/processes.ts). */
+const rollcall = (args: string[]) => runCli(args, 30_000);
 
 let dbUrl: string;
 let drop: () => Promise<void>;
