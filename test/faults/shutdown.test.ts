@@ -88,6 +88,19 @@ function heldRequest(url: string, token: string, requestId: string, userName: st
   return { response, sendRest: () => socket.write(body.slice(half)) };
 }
 
+/** A server with the given shutdown timeout, and one request it has accepted whose body never ends. */
+async function serveHolding(shutdownTimeoutMs: string, requestId: string, userName: string) {
+  const db = await testDatabase();
+  cleanups.push(db.drop);
+  const token = createTenantCli(db.url, 'stop');
+  const p = await startProcess(db.url, { ...ENV, ROLLCALL_SHUTDOWN_TIMEOUT_MS: shutdownTimeoutMs });
+  cleanups.push(() => p.stop());
+  const exit = exited(p);
+  const held = heldRequest(p.url, token, requestId, userName);
+  await until('the held request is accepted', () => p.output().includes(`"reqId":"${requestId}"`));
+  return { db, token, p, exit, held };
+}
+
 function exited(p: RollcallProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => {
     if (p.child.exitCode !== null || p.child.signalCode !== null) resolve({ code: p.child.exitCode, signal: p.child.signalCode });
@@ -201,14 +214,7 @@ test('SIGTERM under concurrent writes: every accepted request answered 2xx, ever
 });
 
 test('a request held open past ROLLCALL_SHUTDOWN_TIMEOUT_MS is cut, logged, and the process exits 1', { timeout: 120_000 }, async () => {
-  const db = await testDatabase();
-  cleanups.push(db.drop);
-  const token = createTenantCli(db.url, 'stop');
-  const p = await startProcess(db.url, { ...ENV, ROLLCALL_SHUTDOWN_TIMEOUT_MS: '1000' });
-  cleanups.push(() => p.stop());
-  const exit = exited(p);
-  const held = heldRequest(p.url, token, 'held-too-long', 'cut@stop.example');
-  await until('the held request is accepted', () => p.output().includes('"reqId":"held-too-long"'));
+  const { db, token, p, exit, held } = await serveHolding('1000', 'held-too-long', 'cut@stop.example');
   p.child.kill('SIGTERM');
   const { code } = await exit;
   assert.equal(code, 1, p.output().slice(-3000));
@@ -227,14 +233,7 @@ test('a request held open past ROLLCALL_SHUTDOWN_TIMEOUT_MS is cut, logged, and 
 });
 
 test('a second SIGTERM during the shutdown exits at once with 143', { timeout: 120_000 }, async () => {
-  const db = await testDatabase();
-  cleanups.push(db.drop);
-  const token = createTenantCli(db.url, 'stop');
-  const p = await startProcess(db.url, { ...ENV, ROLLCALL_SHUTDOWN_TIMEOUT_MS: '600000' });
-  cleanups.push(() => p.stop());
-  const exit = exited(p);
-  const held = heldRequest(p.url, token, 'held-forever', 'forever@stop.example');
-  await until('the held request is accepted', () => p.output().includes('"reqId":"held-forever"'));
+  const { p, exit, held } = await serveHolding('600000', 'held-forever', 'forever@stop.example');
   p.child.kill('SIGTERM');
   await until('the shutdown has begun', () => p.output().includes('shutdown started: SIGTERM received'));
   p.child.kill('SIGTERM');
