@@ -40,7 +40,7 @@ export class TenantLimiter {
       return { admitted: false, limit: 'concurrentRequests', retryAfterSeconds: 1 };
     }
     if (state.tokens < 1) {
-      return { admitted: false, limit: 'requestRate', retryAfterSeconds: Math.max(1, Math.ceil((1 - state.tokens) / limits.requestsPerSecond)) };
+      return { admitted: false, limit: 'requestRate', retryAfterSeconds: secondsUntilToken(state, limits) };
     }
     state.tokens -= 1;
     state.inFlight += 1;
@@ -66,10 +66,15 @@ export class TenantLimiter {
     state.tokens -= count;
   }
 
-  /** Seconds until the bucket holds a request again (0: it holds one now). Takes nothing. */
+  /**
+   * Seconds until the bucket holds a request again (0: it holds one now). Takes nothing, and tracks
+   * no new key: a key without a bucket has a full one (the failed-authentication check asks this on
+   * every request, and most tenants never fail one).
+   */
   waiting(key: string, limits: Limits): number {
+    if (!this.tenants.has(key)) return 0;
     const state = this.refill(key, limits, this.clock.now());
-    return state.tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - state.tokens) / limits.requestsPerSecond));
+    return state.tokens >= 1 ? 0 : secondsUntilToken(state, limits);
   }
 
   /** Takes one request from the bucket if it holds any (a failure counted; never below empty). */
@@ -112,4 +117,9 @@ export class TenantLimiter {
       this.tenants.clear();
     }
   }
+}
+
+/** Whole seconds (at least 1) until the bucket's refill brings it back to one request. */
+function secondsUntilToken(state: TenantState, limits: Limits): number {
+  return Math.max(1, Math.ceil((1 - state.tokens) / limits.requestsPerSecond));
 }
