@@ -23,6 +23,8 @@ import { TenantLimiter, type Admission, type Limits } from '../tenant-limiter.ts
 
 /** The limits in force for one tenant: its settings over the server defaults. */
 export function limitsFor(defaults: Readonly<RateLimitConfig>, tenant: Readonly<LimitsSettings> | undefined): Limits {
+  // Most tenants override nothing: the defaults themselves, no object made per request.
+  if (tenant?.requestsPerSecond === undefined && tenant?.burst === undefined && tenant?.concurrentRequests === undefined) return defaults;
   return {
     requestsPerSecond: tenant?.requestsPerSecond ?? defaults.requestsPerSecond,
     burst: tenant?.burst ?? defaults.burst,

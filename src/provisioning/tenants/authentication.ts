@@ -37,11 +37,10 @@ export class Authentication {
     if (authorization === undefined || authorization.trim() === '') {
       throw unauthorized('Authentication required: send the tenant token as "Authorization: Bearer <token>".');
     }
-    const m = /^\s*Bearer\s+(.*)$/i.exec(authorization);
-    if (!m) throw unauthorized('The Authorization header must use the Bearer scheme: "Authorization: Bearer <token>".');
-    const presented = m[1].trim();
+    const presented = bearerToken(authorization);
+    if (presented === undefined) throw unauthorized('The Authorization header must use the Bearer scheme: "Authorization: Bearer <token>".');
     const hash = hashToken(presented);
-    const key = `${slug.toLowerCase()} ${hash}`;
+    const key = keyOf(slug, hash);
     const now = this.clock.now();
     // Read before the lookup: a change that lands between the two leaves the entry under an old stamp.
     const stamp = this.store.authStamp();
@@ -66,8 +65,8 @@ export class Authentication {
    * authentications on the tenant's URL are being limited (http/scim/rate-limit.ts).
    */
   recognises(slug: string, authorization: string | undefined): boolean {
-    const m = authorization === undefined ? null : /^\s*Bearer\s+(.*)$/i.exec(authorization);
-    return m !== null && this.kept.has(`${slug.toLowerCase()} ${hashToken(m[1].trim())}`);
+    const presented = authorization === undefined ? undefined : bearerToken(authorization);
+    return presented !== undefined && this.kept.has(keyOf(slug, hashToken(presented)));
   }
 
   private async lookUp(slug: string, presented: string, hash: string, stamp: string, now: number): Promise<Kept> {
@@ -97,3 +96,9 @@ export class Authentication {
     this.store.touchToken(tokenId, new Date(now).toISOString()).catch(() => this.lastRecorded.delete(tokenId));
   }
 }
+
+/** The token of an "Authorization: Bearer <token>" header; undefined for another scheme. */
+const bearerToken = (authorization: string): string | undefined => /^\s*Bearer\s+(.*)$/i.exec(authorization)?.[1].trim();
+
+/** Where an accepted token is remembered: under its tenant's slug, as the URL gives it, and its hash. */
+const keyOf = (slug: string, hash: string) => `${slug.toLowerCase()} ${hash}`;
