@@ -122,7 +122,7 @@ export async function deliveryBacklog(db: QueryRunner, d: SqlDialect): Promise<D
     JOIN consumers c ON c.id = s.consumer_id
     JOIN event_heads h ON h.tenant_id = s.tenant_id
     LEFT JOIN events e ON e.tenant_id = s.tenant_id AND e.tenant_position = s.position + 1
-    WHERE c.enabled = ${d.bool(true)} AND c.state <> 'gone' AND h.position > s.position
+    WHERE ${live(d, ['webhook', 'email', 'listeners'])} AND h.position > s.position
     GROUP BY c.kind ORDER BY c.kind`);
   const out = new Map<ConsumerKind, DeliveryBacklog>(r.rows.map((row) => [row.kind as ConsumerKind, { kind: row.kind as ConsumerKind, pending: Number(row.pending), oldestAt: str(row.oldest) }]));
   // Events discovery has not looked through yet (no stream knows of them) count towards the oldest
