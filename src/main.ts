@@ -157,7 +157,7 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
       closing ??= shutdown();
       return closing;
     },
-    get closing() { return closing !== undefined; },
+    get closing() { return http.closing; },
     get inFlight() { return http.inFlight; },
   };
 }
