@@ -322,22 +322,18 @@ export class EventEngine {
     await this.store.releaseStream(claim, position, this.iso());
   }
 
-  /** A replay's claim given back unattempted (stop()), so another process takes it at once. */
-  private async releaseReplay(claim: ReplayClaim): Promise<void> {
-    await this.store.releaseReplay(claim);
-  }
-
   /** A dead letter asked to be sent again: on its own, outside its stream's order (it was skipped there). */
   private async runReplay(claim: ReplayClaim, consumer: ConsumerRecord): Promise<void> {
     const sink = this.sinks[consumer.kind];
-    if (this.stopping) { await this.releaseReplay(claim); return; }
+    // Given back unattempted on stop(), so another process takes it at once.
+    if (this.stopping) { await this.store.releaseReplay(claim); return; }
     const event = await this.store.getEvent(claim.eventId);
     if (!sink || !event) {
       await this.store.finishReplay(claim, { delivered: false, nextAttemptAt: null, error: event ? 'no sink for this kind' : 'the event is no longer kept (retention)' }, this.iso());
       return;
     }
     const { outcome, latencyMs } = await this.attempt(sink, event, consumer);
-    if (this.abort.signal.aborted) { await this.releaseReplay(claim); return; }
+    if (this.abort.signal.aborted) { await this.store.releaseReplay(claim); return; }
     const at = this.iso();
     const delivered = outcome.ok || Boolean(outcome.skipped);
     await this.store.recordAttempt({
