@@ -22,7 +22,8 @@ const STATUS_CLASS = ['1xx', '2xx', '3xx', '4xx', '5xx'];
  * listener opens when the app is ready and closes with it.
  */
 export function registerMetrics(app: FastifyInstance, config: Readonly<Config>, metrics: Metrics): void {
-  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+  // The callback form: all of it is synchronous, and an async hook would make a promise per request.
+  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const status = reply.statusCode;
     // routeOptions.url is the pattern the router matched; undefined for the 404 handler.
     metrics.requests.observe({ route: request.routeOptions.url ?? UNMATCHED, method: request.method, status_class: STATUS_CLASS[Math.floor(status / 100) - 1] ?? 'other' }, reply.elapsedTime / 1000);
@@ -30,6 +31,7 @@ export function registerMetrics(app: FastifyInstance, config: Readonly<Config>, 
     if (err) metrics.scimErrors.inc({ scim_type: err.scimType ?? 'none', status: String(status) });
     const tenant = request.scim?.tenant.slug;
     if (tenant !== undefined) metrics.tenantRequest(tenant);
+    done();
   });
 
   const token = config.metrics.token;
