@@ -100,6 +100,7 @@ export async function sequence(db: QueryRunner, limit: number): Promise<number> 
 export async function readEvents(db: QueryRunner, q: EventQuery): Promise<EventRecord[]> {
   const desc = q.newestFirst === true;
   const order = desc ? sql`DESC` : sql`ASC`;
+  const cursor = desc ? q.before : q.after;
   const conds = [sql`position IS NOT NULL`];
   if (q.until !== undefined) conds.push(sql`position <= ${q.until}`);
   if (q.types?.length) conds.push(sql`type IN (${sql.join(q.types)})`);
@@ -109,7 +110,6 @@ export async function readEvents(db: QueryRunner, q: EventQuery): Promise<EventR
     // tenant from its first (the same trap as in delivery.ts): the cursor's position is turned into
     // the tenant's own position first (the tenant's last event at or before it, or before it when
     // reading newest first), a seek from its end.
-    const cursor = desc ? q.before : q.after;
     let bound: number | undefined;
     if (cursor !== undefined && (desc || cursor > 0)) {
       const r = await db.run(sql<Row>`SELECT tenant_position FROM events WHERE tenant_id = ${q.tenantId} AND position IS NOT NULL
@@ -126,8 +126,7 @@ export async function readEvents(db: QueryRunner, q: EventQuery): Promise<EventR
       ORDER BY tenant_position ${order} LIMIT ${q.limit}`);
     return r.rows.map(toEvent);
   }
-  if (!desc && q.after !== undefined) conds.push(sql`position > ${q.after}`);
-  if (desc && q.before !== undefined) conds.push(sql`position < ${q.before}`);
+  if (cursor !== undefined) conds.push(desc ? sql`position < ${cursor}` : sql`position > ${cursor}`);
   const r = await db.run(sql<Row>`SELECT * FROM events WHERE ${sql.join(conds, sql` AND `)} ORDER BY position ${order} LIMIT ${q.limit}`);
   return r.rows.map(toEvent);
 }
