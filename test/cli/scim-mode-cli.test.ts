@@ -5,32 +5,13 @@
 // that works.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/config.ts';
 import { startServer, type Running } from '../../src/main.ts';
-import { freePort, ROLLCALL } from '../../harness/processes.ts';
+import { freePort, runCli } from '../../harness/processes.ts';
 import { testDatabase } from '../support/test-database.ts';
 
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
-
-interface Result { code: number | null; stdout: string; stderr: string }
-
-function rollcall(args: string[]): Promise<Result> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ROLLCALL_')) env[k] = v;
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [...ROLLCALL, ...args, '--db', dbUrl], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`rollcall ${args.join(' ')} timed out`)); }, 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); done({ code, stdout, stderr }); });
-  });
-}
+/** The CLI as its own process on this test's database (harness/processes.ts). */
+const rollcall = (args: string[]) => runCli([...args, '--db', dbUrl]);
 
 let dbUrl: string;
 let drop: (() => Promise<void>) | undefined;
