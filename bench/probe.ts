@@ -1,7 +1,8 @@
 // npm run probe -- <workload> [--db sqlite|postgres] [--seconds S] [--perf | --cpu-prof DIR]
 // A quick look at one request kind: 500 users, one 10-member group, one Rollcall process, 32
-// connections for a few seconds. Reports what each request cost in CPU — Rollcall's main thread,
-// PostgreSQL's backends, the load generator — apart from how the two cores happen to be shared,
+// connections for a few seconds. Reports what each request cost in CPU — Rollcall's main thread and
+// all its threads together (V8's helpers, the delivery and request log threads), PostgreSQL's
+// backends, the load generator — apart from how the two cores happen to be shared,
 // which is what makes req/s noisy on small machines. Used to find and check each change in
 // docs/performance.md before the full `npm run bench`.
 //   --perf          start Rollcall with --perf-basic-prof, so `perf record -g -p <pid>` names JS frames
@@ -82,9 +83,11 @@ try {
     requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, ...workloads[kind]() }) }],
   });
   const self = process.cpuUsage(self0);
-  const main = Math.max(...[...threadCpu(pid)].map(([t, s]) => s - (threads0.get(t) ?? 0)));
+  const spent = [...threadCpu(pid)].map(([t, s]) => s - (threads0.get(t) ?? 0));
+  const main = Math.max(...spent);
+  const all = spent.reduce((a, b) => a + b, 0);
   const per = (seconds: number) => `${((seconds * 1e6) / r.requests.total).toFixed(0)} µs/req`;
-  console.log(`${kind} (${DB}): ${r.requests.average.toFixed(0)} req/s; CPU: Rollcall main thread ${per(main)}` +
+  console.log(`${kind} (${DB}): ${r.requests.average.toFixed(0)} req/s; CPU: Rollcall main thread ${per(main)} (all threads ${per(all)})` +
     `${DB === 'postgres' ? `, PostgreSQL ${per(postgresCpu() - pg0)}` : ''}, load generator ${per((self.user + self.system) / 1e6)}` +
     `${r.non2xx + r.errors ? `; ${r.non2xx} non-2xx, ${r.errors} errors` : ''}`);
 } finally {
