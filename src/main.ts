@@ -13,6 +13,7 @@ import { HttpDrain } from './http/shutdown.ts';
 import { systemClock, type Clock } from './provisioning/clock.ts';
 import type { ChangeHook } from './provisioning/mutate.ts';
 import { RequestLog } from './provisioning/request-log/recorder.ts';
+import { makeWriterThread } from './provisioning/request-log/writer-thread.ts';
 import { Provisioning } from './provisioning/service.ts';
 import { makeSso, type SsoServices } from './provisioning/sso/services.ts';
 import type { SamlConnections } from './provisioning/sso/connections.ts';
@@ -82,7 +83,7 @@ export function makeProvisioning(config: Readonly<Config>, store: Store, options
 
 /** The SCIM request log's recorder (provisioning/request-log/recorder.ts), as the server and the library both make it. */
 export function makeRequestLog(config: Readonly<Config>, store: Store, clock: Clock, warn: (obj: object, msg: string) => void): RequestLog {
-  return new RequestLog({ store, clock, config: config.requestLog, log: { warn } });
+  return new RequestLog({ store, clock, config: config.requestLog, log: { warn }, thread: makeWriterThread(config, store) });
 }
 
 export async function startServer(config: Readonly<Config>, options: ServerOptions = {}): Promise<Running> {

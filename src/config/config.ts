@@ -139,6 +139,12 @@ export interface RequestLogConfig {
    * `password`, which always is (provisioning/request-log/redact.ts).
    */
   redact: readonly string[];
+  /**
+   * ROLLCALL_REQUEST_LOG_THREAD: where recorded requests are written on SQLite — 'worker' (a
+   * thread of its own, the default) or 'main' (the thread serving requests). PostgreSQL is
+   * written from the serving thread either way (provisioning/request-log/writer-thread.ts).
+   */
+  thread: ThreadMode;
 }
 
 export interface SamlConfig {
@@ -250,6 +256,7 @@ export const DEFAULTS: Config = {
     // A user's JSON is 1-3 KiB; 16 KiB shows any user whole and the start of a big group's members.
     maxBodyChars: 16 * 1024,
     redact: ALWAYS_REDACTED,
+    thread: 'worker',
   },
   // A working day; half an hour away from the desk signs the console out (a shared machine).
   console: { enabled: true, sessionHours: 12, idleMinutes: 30 },
@@ -291,7 +298,8 @@ function flag(name: string, raw: string | undefined): boolean | undefined {
   throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}.`);
 }
 
-export type DeliveryThreadMode = 'worker' | 'main';
+export type ThreadMode = 'worker' | 'main';
+export type DeliveryThreadMode = ThreadMode;
 
 function seconds(name: string, raw: string | undefined, min: number, max: number): number | undefined {
   const n = int(name, raw, min, max);
@@ -311,10 +319,10 @@ function pemFile(name: string, path: string | undefined, label: 'PRIVATE KEY' | 
   return text;
 }
 
-function threadMode(raw: string | undefined): DeliveryThreadMode | undefined {
+function threadMode(name: string, what: string, raw: string | undefined): ThreadMode | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (raw === 'worker' || raw === 'main') return raw;
-  throw new ConfigError(`ROLLCALL_DELIVERY_THREAD must be worker (deliver webhooks and email from a thread of their own, the default) or main (from the thread serving requests), got ${JSON.stringify(raw)}.`);
+  throw new ConfigError(`${name} must be worker (${what} from a thread of their own, the default) or main (from the thread serving requests), got ${JSON.stringify(raw)}.`);
 }
 
 /** A comma-separated list of delays in ms ("5000,30000,120000"): at least one, each 1 ms to 7 days. */
@@ -428,7 +436,7 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
     pollMs: int('ROLLCALL_DELIVERY_POLL_MS', env.ROLLCALL_DELIVERY_POLL_MS, 10, 500),
     retentionDays: int('ROLLCALL_EVENT_RETENTION_DAYS', env.ROLLCALL_EVENT_RETENTION_DAYS, 1, 3650),
     retryScheduleMs: durations('ROLLCALL_DELIVERY_RETRY_SCHEDULE_MS', env.ROLLCALL_DELIVERY_RETRY_SCHEDULE_MS),
-    thread: threadMode(env.ROLLCALL_DELIVERY_THREAD),
+    thread: threadMode('ROLLCALL_DELIVERY_THREAD', 'deliver webhooks and email', env.ROLLCALL_DELIVERY_THREAD),
   };
   if (Object.values(delivery).some((v) => v !== undefined)) out.delivery = { ...DEFAULTS.delivery, ...stripUndefined(delivery) };
   const webhooks = {
@@ -453,6 +461,7 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {
     maxRowsPerTenant: int('ROLLCALL_REQUEST_LOG_MAX_ROWS', env.ROLLCALL_REQUEST_LOG_MAX_ROWS, 100, 100_000_000),
     maxBodyChars: int('ROLLCALL_REQUEST_LOG_MAX_BODY_CHARS', env.ROLLCALL_REQUEST_LOG_MAX_BODY_CHARS, 0, 1024 * 1024),
     redact: attributeNames('ROLLCALL_REQUEST_LOG_REDACT', env.ROLLCALL_REQUEST_LOG_REDACT),
+    thread: threadMode('ROLLCALL_REQUEST_LOG_THREAD', 'write recorded SCIM requests', env.ROLLCALL_REQUEST_LOG_THREAD),
   };
   if (Object.values(requestLog).some((v) => v !== undefined)) out.requestLog = { ...DEFAULTS.requestLog, ...stripUndefined(requestLog) };
   const consoleSettings = {
@@ -503,6 +512,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
   if (!LOG_LEVELS.includes(c.logLevel)) throw new ConfigError(`ROLLCALL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
   if (c.paging.defaultCount > c.paging.maxCount) throw new ConfigError('The default page size cannot exceed the maximum page size.');
   if (c.timeouts.headersMs > c.timeouts.requestMs) throw new ConfigError(`ROLLCALL_HEADERS_TIMEOUT_MS (${c.timeouts.headersMs}) cannot exceed ROLLCALL_REQUEST_TIMEOUT_MS (${c.timeouts.requestMs}): the headers are part of the request.`);
+  if (c.requestLog.thread !== 'worker' && c.requestLog.thread !== 'main') throw new ConfigError(`requestLog.thread must be 'worker' or 'main', got ${JSON.stringify(c.requestLog.thread)}.`);
   if (c.delivery.thread !== 'worker' && c.delivery.thread !== 'main') throw new ConfigError(`delivery.thread must be 'worker' or 'main', got ${JSON.stringify(c.delivery.thread)}.`);
   checkEmail(c);
   // password is redacted whatever a list says: a configured list adds to it, never replaces it.

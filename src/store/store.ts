@@ -375,6 +375,12 @@ export interface Store extends StoreReads, SamlStore, ConsoleStore {
   /** The migrations (file names) this store applied when it was opened; empty when the schema was current. */
   readonly migrationsApplied: readonly string[];
   /**
+   * The SQLite file the SCIM request log is kept in, beside the main database file
+   * (store/sqlite/request-log-file.ts); undefined when the log is a table of the main database
+   * (PostgreSQL, an in-memory SQLite database).
+   */
+  readonly requestLogFile?: string;
+  /**
    * The migrations this build carries that the database has not recorded as applied (file names),
    * read from the database now: empty when the schema is current. Throws (StoreUnavailable) when the
    * database does not answer. For /readyz (http/health.ts).

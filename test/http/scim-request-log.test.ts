@@ -98,7 +98,7 @@ describe('the request log of a tenant, read through the admin API', () => {
     assert.equal((await byRequestId('rl-patch')).resourceId, created.body.id);
 
     // Nothing of either secret, nor of the token, is anywhere in the table.
-    const raw = JSON.stringify(await server.query('SELECT * FROM request_log'));
+    const raw = JSON.stringify(await server.queryRequestLog('SELECT * FROM request_log'));
     assert.ok(raw.includes('rl-patch'), 'the rows are there');
     assert.ok(!raw.includes(secret), 'the password is nowhere in the table');
     assert.ok(!raw.includes(badge), 'nor a configured attribute');
@@ -137,7 +137,7 @@ describe('the request log of a tenant, read through the admin API', () => {
     const nowhere = await send(`${server.baseUrl}/scim/v2/no-such-tenant-${process.pid}/Users`, server.token, 'GET', undefined, { requestId: 'rl-nowhere' });
     assert.equal(nowhere.status, 401);
     await server.running.requestLog.flush();
-    assert.deepEqual(await server.query('SELECT seq FROM request_log WHERE request_id = ?', ['rl-nowhere']), []);
+    assert.deepEqual(await server.queryRequestLog('SELECT seq FROM request_log WHERE request_id = ?', ['rl-nowhere']), []);
   });
 
   test("a group's streamed answer with its members is recorded as it was sent", async () => {
@@ -258,7 +258,7 @@ describe('bodies cut to the configured size', () => {
     assert.equal(one.requestBody.text, JSON.stringify(user).slice(0, 300));
     assert.equal(one.responseBody.truncated, true);
     assert.equal(one.responseBody.text.length, 300);
-    assert.ok(!JSON.stringify(await server.query('SELECT * FROM request_log')).includes('late-secret-zq9'));
+    assert.ok(!JSON.stringify(await server.queryRequestLog('SELECT * FROM request_log')).includes('late-secret-zq9'));
   });
 });
 
@@ -339,7 +339,7 @@ describe('the log switched off (ROLLCALL_REQUEST_LOG=off)', () => {
   test('no request is recorded and health says so', async () => {
     assert.equal((await send(`${server.scimUrl}/Users`, server.token, 'POST', { schemas: [USER_SCHEMA], userName: `off.${process.pid}@example.com` })).status, 201);
     await server.running.requestLog.flush();
-    assert.deepEqual(await server.query('SELECT seq FROM request_log'), []);
+    assert.deepEqual(await server.queryRequestLog('SELECT seq FROM request_log'), []);
     const slug = slugOf(server.scimUrl);
     const health = (await server.admin('GET', `/tenants/${slug}/health`)).body;
     assert.equal(health.recording, false);

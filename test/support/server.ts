@@ -20,6 +20,8 @@ export interface TestServer {
   createTenant(slug: string): Promise<{ scimUrl: string; token: string }>;
   /** Reads the database behind the server directly ("?" placeholders), whichever driver it is. */
   query(sqlText: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  /** The same, in the database the SCIM request log is kept in (its own file on SQLite: store/sqlite/request-log-file.ts). */
+  queryRequestLog(sqlText: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
 }
 
 let counter = 0;
@@ -45,6 +47,10 @@ export async function startTestServer(opts: { tenant?: string; config?: Partial<
     databaseUrl: config.databaseUrl,
     createTenant: make,
     query: (sqlText, params = []) => rawQuery(config.databaseUrl, sqlText, params),
+    queryRequestLog: (sqlText, params = []) => {
+      const file = running.store.requestLogFile;
+      return rawQuery(file === undefined ? config.databaseUrl : `sqlite:${file}`, sqlText, params);
+    },
     async close() {
       await running.close();
       await db?.drop();

@@ -1,9 +1,9 @@
-// The SCIM request log's writer (docs/request-log.md), made in main.ts and library.ts. A SCIM request
-// only hands it what it captured (record(): a push onto an array); everything that costs — the
-// tenant of a request that failed authentication, redaction, cutting bodies to size, the INSERT —
-// happens here, off the request path, for a whole batch at once: every FLUSH_MS, or as soon as
-// FLUSH_ROWS are waiting, one multi-row INSERT per batch (store/sql/request-log.ts), as event
-// delivery records its attempts (events/engine.ts).
+// The SCIM request log's recorder (docs/request-log.md), made in main.ts and library.ts. A SCIM
+// request only hands it what it captured (record(): a push onto an array); everything that costs
+// happens off the request path, for a whole batch at once (every FLUSH_MS, or as soon as FLUSH_ROWS
+// are waiting): the tenant of a request that failed authentication is looked up here; redaction,
+// cutting bodies to size (rows.ts) and the INSERT happen in the log's writer thread on SQLite
+// (writer-thread.ts), or here, through the store, where there is none.
 //
 // Memory is bounded: at most MAX_BUFFERED requests and MAX_BUFFERED_CHARS of bodies wait at once.
 // When the database falls behind (or is down) further requests are dropped from the log, never
@@ -16,9 +16,10 @@
 // small batches per round, never a long lock.
 import { performance } from 'node:perf_hooks';
 import type { RequestLogConfig } from '../../config/config.ts';
-import type { NewRequestLogEntry, RecordedBody, Store } from '../../store/store.ts';
+import type { Store } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
-import { ALWAYS_REDACTED, redactJson } from './redact.ts';
+import { RowBuilder } from './rows.ts';
+import type { WriterBatch, WriterThread } from './writer-thread.ts';
 
 /** What the SCIM edge captured of one request (http/scim/request-capture.ts), before any processing. */
 export interface CapturedRequest {
@@ -52,6 +53,8 @@ export interface RequestLogOptions {
   clock: Clock;
   config: Readonly<RequestLogConfig>;
   log?: { warn(obj: object, msg: string): void };
+  /** The writer thread (writer-thread.ts makeWriterThread), or why rows are written from this thread. */
+  thread?: WriterThread | string;
   /** Overrides for tests. */
   flushMs?: number;
   pruneEveryMs?: number;
@@ -77,12 +80,6 @@ const PRUNE_ROUNDS = 20;
 const MAX_SLUG_LOOKUPS = 50;
 const SLUG_CACHE_MS = 60_000;
 const MAX_SLUG_CACHE = 1000;
-/** Caps on the short text fields: a hostile URL or header cannot make a row large. */
-const MAX_PATH = 2048;
-const MAX_DETAIL = 2000;
-const MAX_USER_AGENT = 512;
-
-const cut = (s: string | null, max: number) => (s !== null && s.length > max ? s.slice(0, max) : s);
 
 export class RequestLog {
   readonly enabled: boolean;
@@ -90,8 +87,9 @@ export class RequestLog {
   private readonly clock: Clock;
   private readonly config: Readonly<RequestLogConfig>;
   private readonly log?: RequestLogOptions['log'];
-  private readonly names: ReadonlySet<string>;
-  private readonly redactsAnswers: boolean;
+  private readonly rows: RowBuilder;
+  private readonly thread?: WriterThread;
+  private readonly threadless?: string;
   private readonly flushMs: number;
   private readonly pruneEveryMs: number;
   private buffer: CapturedRequest[] = [];
@@ -121,12 +119,9 @@ export class RequestLog {
     this.config = options.config;
     this.enabled = options.config.enabled;
     this.log = options.log;
-    // password is redacted whatever the list given says: enforced here, where redaction happens.
-    this.names = new Set([...ALWAYS_REDACTED, ...options.config.redact].map((n) => n.toLowerCase()));
-    // Only `password` redacted (the default): a successful answer cannot hold it (RFC 7643 §4.1.1:
-    // returned "never", and Rollcall never returns it), so such answers are recorded without the
-    // scan. An error's answer is scanned all the same (its detail might quote what was sent).
-    this.redactsAnswers = [...this.names].some((n) => !ALWAYS_REDACTED.includes(n));
+    this.rows = new RowBuilder(options.config);
+    if (typeof options.thread === 'object') this.thread = options.thread;
+    else this.threadless = options.thread ?? 'no writer thread was given';
     this.flushMs = options.flushMs ?? FLUSH_MS;
     this.pruneEveryMs = options.pruneEveryMs ?? PRUNE_EVERY_MS;
   }
@@ -142,6 +137,12 @@ export class RequestLog {
     this.pruner.unref();
   }
 
+  /** Where rows are written from: the writer thread, or this thread and why. */
+  get mode(): { thread: 'worker' | 'main'; reason?: string } {
+    if (this.thread && this.thread.failure === undefined) return { thread: 'worker' };
+    return { thread: 'main', reason: this.thread?.failure ?? this.threadless };
+  }
+
   /** Writes what is buffered, then stops recording. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -151,6 +152,7 @@ export class RequestLog {
     if (this.immediate) clearImmediate(this.immediate);
     await this.flush();
     await this.pruning;
+    await this.thread?.stop();
   }
 
   /**
@@ -196,19 +198,38 @@ export class RequestLog {
   }
 
   private async write(batch: CapturedRequest[]): Promise<void> {
-    const rows: NewRequestLogEntry[] = [];
+    const items: WriterBatch = [];
     try {
       const tenantOf = await this.resolveSlugs(batch);
       for (const c of batch) {
         const tenantId = c.tenantId ?? tenantOf.get(c.tenantSlug) ?? null;
         // A request for a slug that names no tenant is nobody's to read: not recorded.
-        if (tenantId !== null) rows.push(this.row(c, tenantId));
+        if (tenantId !== null) items.push([c, tenantId]);
       }
-      await this.store.appendRequestLog(rows);
-      this.stats.writtenRows += rows.length;
-      for (const r of rows) this.written.set(r.tenantId, (this.written.get(r.tenantId) ?? 0) + 1);
+      if (!items.length) return;
+      if (!(await this.writeInThread(items))) await this.store.appendRequestLog(items.map(([c, tenantId]) => this.rows.row(c, tenantId)));
+      this.stats.writtenRows += items.length;
+      for (const [, t] of items) this.written.set(t, (this.written.get(t) ?? 0) + 1);
     } catch (err) {
-      this.dropped(rows.length || batch.length, `writing failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.dropped(items.length || batch.length, `writing failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /**
+   * Hands a batch to the writer thread: true once it is written there, false when there is no
+   * thread (any more) to write it. A batch the database refused throws, as on this thread; a batch
+   * lost with a failed thread is written here instead, and so is every batch after it.
+   */
+  private async writeInThread(items: WriterBatch): Promise<boolean> {
+    const thread = this.thread;
+    if (!thread || thread.failure !== undefined) return false;
+    try {
+      await thread.write(items);
+      return true;
+    } catch (err) {
+      if (thread.failure === undefined) throw err;
+      if (thread.failure !== 'stopped') this.log?.warn({ err: thread.failure }, 'SCIM request log: its writer thread failed; writing from the thread serving requests from now on');
+      return false;
     }
   }
 
@@ -230,25 +251,6 @@ export class RequestLog {
       out.set(c.tenantSlug, tenant?.id ?? null);
     }
     return out;
-  }
-
-  private body(kept: string | undefined, size: number, redact = true): RecordedBody | null {
-    if (kept === undefined || size === 0 || this.config.maxBodyChars === 0) return null;
-    const max = this.config.maxBodyChars;
-    let text = redact ? redactJson(kept, this.names, kept.length === size) : kept;
-    const truncated = size > kept.length || text.length > max;
-    if (text.length > max) text = text.slice(0, max);
-    return { text, size, truncated };
-  }
-
-  private row(c: CapturedRequest, tenantId: string): NewRequestLogEntry {
-    return {
-      tenantId, at: new Date(c.atMs).toISOString(), method: c.method, path: cut(c.path, MAX_PATH)!, filter: cut(c.filter, MAX_PATH),
-      status: c.status, scimType: c.scimType, detail: cut(c.detail, MAX_DETAIL), reason: c.reason,
-      latencyMs: Math.round(c.latencyMs * 100) / 100, requestId: c.requestId, tokenId: c.tokenId, userAgent: cut(c.userAgent, MAX_USER_AGENT),
-      resourceType: c.resourceType, resourceId: cut(c.resourceId, 255),
-      requestBody: this.body(c.requestBody, c.requestSize), responseBody: this.body(c.responseBody, c.responseSize, c.status >= 400 || this.redactsAnswers),
-    };
   }
 
   private dropped(n: number, why: string): void {

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { SqliteStore } from '../sqlite/sqlite-store.ts';
+import { requestLogFilename } from '../sqlite/request-log-file.ts';
 import { PostgresStore } from '../postgres/postgres-store.ts';
 import { freshDatabase, postgresAvailable } from '../../../harness/databases.ts';
 
@@ -49,6 +50,11 @@ async function sqliteSchema(): Promise<Schema> {
   dirs.push(dir);
   const filename = join(dir, 'parity.db');
   await (await SqliteStore.open({ filename })).close();
+  // The request log is a file of its own on SQLite (sqlite/request-log-file.ts): its table is read there.
+  return { ...readSchema(filename), ...readSchema(requestLogFilename(filename)) };
+}
+
+function readSchema(filename: string): Schema {
   const db = new Database(filename, { readonly: true, fileMustExist: true });
   try {
     const schema: Schema = {};

@@ -59,6 +59,8 @@ export abstract class SqlStore implements Store {
 
   abstract transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   abstract authStamp(): string | undefined;
+  /** Store.requestLogFile: set by SqliteStore for a file database. */
+  declare readonly requestLogFile?: string;
   abstract close(): Promise<void>;
   /** Maps a driver error to the Store's own error types (UniquenessViolation, StoreUnavailable). */
   protected abstract translate(err: unknown): unknown;
@@ -175,8 +177,9 @@ export abstract class SqlStore implements Store {
       // its SAML state too (issue 12): connections, AuthnRequests in flight, accepted assertion ids,
       // sign-in codes; its SCIM request log (issue 13: bodies hold its people's data). Not its events (nor event_heads, nor its audit entries): the app must still
       // read tenant.deleted and whatever came before it; retention prunes them (events/retention).
+      // (On SQLite the log may be a file of its own: SqliteStore.deleteTenant empties it after this.)
       for (const table of ['group_members', 'user_values', 'custom_values', 'users', 'groups', 'tokens', 'resource_counts',
-        'saml_requests', 'saml_assertions', 'sso_codes', 'saml_connections', 'request_log', 'console_sessions', 'setup_links']) {
+        'saml_requests', 'saml_assertions', 'sso_codes', 'saml_connections', ...(this.requestLogFile === undefined ? ['request_log'] : []), 'console_sessions', 'setup_links']) {
         await db.run(sql`DELETE FROM ${sql.table(table)} WHERE tenant_id = ${tenantId}`);
       }
       await db.run(sql`DELETE FROM tenants WHERE id = ${tenantId}`);

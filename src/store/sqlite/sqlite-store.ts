@@ -6,11 +6,13 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import type { StoreTx } from '../store.ts';
+import type { ActionRecord, NewRequestLogEntry, RequestLogQuery, Scan, StoreTx } from '../store.ts';
 import { StoreUnavailable } from '../store.ts';
 import { sqliteDialect } from '../sql/dialect.ts';
 import { SqlStore } from '../sql/sql-store.ts';
 import { migrationFiles } from '../sql/migration-files.ts';
+import * as requestLog from '../sql/request-log.ts';
+import { adoptRequestLog, openRequestLogFile, RequestLogFile, requestLogFilename } from './request-log-file.ts';
 import { SqliteRunner, TransactionGate } from './sqlite-runner.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
@@ -22,6 +24,8 @@ const MAX_BATCH = 32;
 const OPTIMIZE_EVERY_MS = 10_000;
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/** A deleted tenant's request log rows deleted per statement. */
+const FORGET_BATCH = 1000;
 
 export interface SqliteOptions {
   filename: string;
@@ -56,8 +60,12 @@ export class SqliteStore extends SqlStore {
   private readonly dataVersion: Database.Statement;
   private readonly busyTimeoutMs: number;
   private optimizer: NodeJS.Timeout | undefined;
+  /** The request log's own file (request-log-file.ts), its writes and a runner for the shared reads; unset for :memory:. */
+  override readonly requestLogFile: string | undefined = undefined;
+  private readonly logFile: RequestLogFile | undefined;
+  private readonly logRunner: SqliteRunner | undefined;
 
-  private constructor(private readonly raw: Database.Database, options: SqliteOptions) {
+  private constructor(private readonly raw: Database.Database, options: SqliteOptions, logRaw?: Database.Database) {
     // kysely only compiles the SQL here (a Kysely over a database that is never asked to run anything).
     const compiler = new Kysely({ dialect: new SqliteDialect({ database: raw }) });
     const prepare = cachingStatements(raw);
@@ -68,6 +76,12 @@ export class SqliteStore extends SqlStore {
     this.txRunner = new SqliteRunner(compiler, prepare, undefined, slow, options.onSlowQuery);
     this.dataVersion = raw.prepare('PRAGMA data_version').pluck();
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    if (logRaw) {
+      this.requestLogFile = logRaw.name;
+      this.logFile = new RequestLogFile(logRaw);
+      // Reads only, on a connection no transaction of the store's holds: no gate.
+      this.logRunner = new SqliteRunner(compiler, cachingStatements(logRaw, 100), undefined, slow, options.onSlowQuery);
+    }
   }
 
   /**
@@ -93,8 +107,17 @@ export class SqliteStore extends SqlStore {
     // SQLite's lower() folds ASCII only; JavaScript folds all of Unicode, as the values we bind are
     // folded. Replacing lower() makes "name.familyName eq \"Ünal\"" find Ünal. No index uses it.
     raw.function('lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v));
-    const store = new SqliteStore(raw, options);
+    let logRaw: Database.Database | undefined;
+    try {
+      if (options.filename !== ':memory:') logRaw = openRequestLogFile(requestLogFilename(options.filename), options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+    } catch (err) {
+      raw.close();
+      throw err;
+    }
+    const store = new SqliteStore(raw, options, logRaw);
     store.migrationsApplied = store.migrate();
+    // Rows of the log from before it had a file of its own (and the table migration 010 creates).
+    if (logRaw) adoptRequestLog(raw, logRaw.name);
     store.knownMigrations = migrationFiles(MIGRATIONS_DIR).map(({ version, name }) => ({ version, name }));
     store.optimize();
     store.optimizer = setInterval(() => { void store.gate.exclusive(async () => store.optimize()); }, OPTIMIZE_EVERY_MS);
@@ -240,6 +263,54 @@ export class SqliteStore extends SqlStore {
   async close(): Promise<void> {
     clearInterval(this.optimizer);
     await this.gate.exclusive(async () => this.raw.close());
+    this.logFile?.db.close();
+  }
+
+  // ---- the request log, in its own file unless the database is :memory: ----------------------
+
+  override appendRequestLog(entries: readonly NewRequestLogEntry[]): Promise<void> {
+    const file = this.logFile;
+    return file ? this.run(async () => file.append(entries)) : super.appendRequestLog(entries);
+  }
+
+  override listRequestLog(tenantId: string, q: RequestLogQuery, scan: Scan) {
+    const db = this.logRunner;
+    return db ? this.run(() => requestLog.listRequestLog(db, tenantId, q, scan)) : super.listRequestLog(tenantId, q, scan);
+  }
+
+  override getRequestLogEntry(tenantId: string, seq: number) {
+    const db = this.logRunner;
+    return db ? this.run(() => requestLog.getRequestLogEntry(db, tenantId, seq)) : super.getRequestLogEntry(tenantId, seq);
+  }
+
+  override requestLogHealth(tenantId: string, now: string) {
+    const db = this.logRunner;
+    return db ? this.run(() => requestLog.requestLogHealth(db, tenantId, now)) : super.requestLogHealth(tenantId, now);
+  }
+
+  override pruneRequestLog(before: string, limit: number): Promise<number> {
+    const file = this.logFile;
+    return file ? this.run(async () => file.prune(before, limit)) : super.pruneRequestLog(before, limit);
+  }
+
+  override capRequestLog(tenantId: string, keep: number, limit: number): Promise<number> {
+    const file = this.logFile;
+    return file ? this.run(async () => file.cap(tenantId, keep, limit)) : super.capRequestLog(tenantId, keep, limit);
+  }
+
+  /**
+   * A deleted tenant's log rows go too (their bodies hold its people's data), after the tenant's
+   * own deletion commits, a batch at a time: another transaction, in another file. Rows a crash
+   * left behind belong to no tenant any more (the admin API cannot reach them) and expire with
+   * retention.
+   */
+  override async deleteTenant(tenantId: string, record?: (gone: { users: number; groups: number }) => ActionRecord) {
+    const gone = await super.deleteTenant(tenantId, record);
+    const file = this.logFile;
+    if (gone && file) {
+      while ((await this.run(async () => file.forget(tenantId, FORGET_BATCH))) === FORGET_BATCH) await new Promise((r) => setImmediate(r));
+    }
+    return gone;
   }
 
   /**
