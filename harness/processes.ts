@@ -12,7 +12,14 @@ import { fileURLToPath } from 'node:url';
  */
 const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
 
-export const ROLLCALL = ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../src/cli/rollcall.ts', import.meta.url))];
+/**
+ * How a Rollcall process is started: from the sources through tsx, or with ROLLCALL_HARNESS_DIST=1
+ * from the build (`bin/rollcall.js`, dist/; run `npm run build` first), as production runs it —
+ * for benches of the threads Rollcall starts, which load tsx's loader again from source.
+ */
+export const ROLLCALL = process.env.ROLLCALL_HARNESS_DIST === '1'
+  ? [fileURLToPath(new URL('../bin/rollcall.js', import.meta.url))]
+  : ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../src/cli/rollcall.ts', import.meta.url))];
 
 export interface RollcallProcess { url: string; child: ChildProcess; output: () => string; stop(): Promise<void> }
 

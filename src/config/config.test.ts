@@ -46,6 +46,12 @@ test('delivery runs in its own thread unless ROLLCALL_DELIVERY_THREAD=main; any 
   assert.throws(() => loadConfig({ delivery: { ...DEFAULTS.delivery, thread: 'thread' as never } }, {}), /delivery.thread must be 'worker' or 'main'/);
 });
 
+test('the request log is written by a thread of its own on SQLite unless ROLLCALL_REQUEST_LOG_THREAD=main; any other value is refused', () => {
+  assert.equal(loadConfig({}, { ROLLCALL_REQUEST_LOG_THREAD: 'main' }).requestLog.thread, 'main');
+  assert.throws(() => loadConfig({}, { ROLLCALL_REQUEST_LOG_THREAD: 'yes' }), (e: Error) => e instanceof ConfigError && /ROLLCALL_REQUEST_LOG_THREAD must be worker \(write recorded SCIM requests from a thread of their own, the default\) or main/.test(e.message));
+  assert.throws(() => loadConfig({ requestLog: { ...DEFAULTS.requestLog, thread: 'both' as never } }, {}), /requestLog.thread must be 'worker' or 'main'/);
+});
+
 test('the SAML SP key and certificate are read from the PEM files named; one without the other, or a file that is not PEM, is refused without echoing it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rollcall-config-'));
   try {
@@ -80,10 +86,10 @@ test('SAML metadata and sign-in durations are read in seconds and bounded', () =
 });
 
 test('the SCIM request log is on by default and off with ROLLCALL_REQUEST_LOG=off; password stays redacted whatever the list says', () => {
-  assert.deepEqual(loadConfig({}, {}).requestLog, { enabled: true, retentionDays: 30, maxRowsPerTenant: 100_000, maxBodyChars: 16_384, redact: ['password'] });
+  assert.deepEqual(loadConfig({}, {}).requestLog, { enabled: true, retentionDays: 30, maxRowsPerTenant: 100_000, maxBodyChars: 16_384, redact: ['password'], thread: 'worker' });
   assert.equal(loadConfig({}, { ROLLCALL_REQUEST_LOG: 'off' }).requestLog.enabled, false);
   const c = loadConfig({}, { ROLLCALL_REQUEST_LOG_REDACT: 'ssn, employeeNumber', ROLLCALL_REQUEST_LOG_RETENTION_DAYS: '7', ROLLCALL_REQUEST_LOG_MAX_ROWS: '5000', ROLLCALL_REQUEST_LOG_MAX_BODY_CHARS: '0' });
-  assert.deepEqual(c.requestLog, { enabled: true, retentionDays: 7, maxRowsPerTenant: 5000, maxBodyChars: 0, redact: ['password', 'ssn', 'employeeNumber'] });
+  assert.deepEqual(c.requestLog, { enabled: true, retentionDays: 7, maxRowsPerTenant: 5000, maxBodyChars: 0, redact: ['password', 'ssn', 'employeeNumber'], thread: 'worker' });
   assert.deepEqual(loadConfig({ requestLog: { ...DEFAULTS.requestLog, redact: ['ssn'] } }, {}).requestLog.redact, ['password', 'ssn'], 'a list in code adds to password too');
   assert.throws(() => loadConfig({}, { ROLLCALL_REQUEST_LOG: 'maybe' }), (e: unknown) => e instanceof ConfigError && /ROLLCALL_REQUEST_LOG must be true or false/.test(e.message));
   assert.throws(() => loadConfig({}, { ROLLCALL_REQUEST_LOG_REDACT: 'ssn,bad name' }), (e: unknown) => e instanceof ConfigError && /ROLLCALL_REQUEST_LOG_REDACT/.test(e.message));

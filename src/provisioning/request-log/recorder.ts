@@ -95,6 +95,11 @@ export class RequestLog {
   private buffer: CapturedRequest[] = [];
   private bufferedChars = 0;
   private writing: Promise<void> | null = null;
+  /** Batches given to the writer thread and not yet committed there (or written here after it failed). */
+  private readonly handedOver = new Set<Promise<void>>();
+  /** Requests, and characters of bodies, handed to the writer thread and not yet settled. */
+  private readonly away = { rows: 0, chars: 0 };
+  private warnedThread = false;
   private pruning: Promise<void> | null = null;
   private immediate?: NodeJS.Immediate;
   private flusher?: NodeJS.Timeout;
@@ -130,7 +135,7 @@ export class RequestLog {
   start(): void {
     if (this.stopped || this.pruner) return;
     if (this.enabled) {
-      this.flusher = setInterval(() => { void this.flush(); }, this.flushMs);
+      this.flusher = setInterval(() => { void this.pump(); }, this.flushMs);
       this.flusher.unref();
     }
     this.pruner = setInterval(() => { void this.prune(); }, this.pruneEveryMs);
@@ -174,7 +179,9 @@ export class RequestLog {
   record(c: CapturedRequest): void {
     if (!this.enabled || this.stopped) return;
     const chars = (c.requestBody?.length ?? 0) + (c.responseBody?.length ?? 0);
-    if (this.buffer.length >= MAX_BUFFERED || this.bufferedChars + chars > MAX_BUFFERED_CHARS) {
+    // Handed to the writer thread and not yet committed counts too: a thread that falls behind
+    // cannot make memory grow without bound.
+    if (this.buffer.length + this.away.rows >= MAX_BUFFERED || this.bufferedChars + this.away.chars + chars > MAX_BUFFERED_CHARS) {
       this.dropped(1, 'the log buffer is full (the database is not keeping up)');
       return;
     }
@@ -182,12 +189,22 @@ export class RequestLog {
     this.bufferedChars += chars;
     this.stats.recorded++;
     if (this.buffer.length >= FLUSH_ROWS && !this.immediate) {
-      this.immediate = setImmediate(() => { this.immediate = undefined; void this.flush(); });
+      this.immediate = setImmediate(() => { this.immediate = undefined; void this.pump(); });
     }
   }
 
   /** Writes every request recorded before the call; resolves once they are in the database (or dropped). */
   async flush(): Promise<void> {
+    await this.pump();
+    // What the thread holds (of this batch and earlier ones) is committed now, not at its own pace.
+    if (this.handedOver.size) {
+      this.thread?.commit();
+      await Promise.all([...this.handedOver]);
+    }
+  }
+
+  /** Hands the buffer on: to the writer thread (not waiting for its commit), or written here. */
+  private async pump(): Promise<void> {
     while (this.writing) await this.writing;
     if (!this.buffer.length) return;
     const batch = this.buffer;
@@ -207,30 +224,55 @@ export class RequestLog {
         if (tenantId !== null) items.push([c, tenantId]);
       }
       if (!items.length) return;
-      if (!(await this.writeInThread(items))) await this.store.appendRequestLog(items.map(([c, tenantId]) => this.rows.row(c, tenantId)));
-      this.stats.writtenRows += items.length;
-      for (const [, t] of items) this.written.set(t, (this.written.get(t) ?? 0) + 1);
+      if (this.thread && this.thread.failure === undefined) {
+        this.handOver(this.thread, items);
+        return;
+      }
+      await this.writeHere(items);
     } catch (err) {
       this.dropped(items.length || batch.length, `writing failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
+  private async writeHere(items: WriterBatch): Promise<void> {
+    await this.store.appendRequestLog(items.map(([c, tenantId]) => this.rows.row(c, tenantId)));
+    this.counted(items);
+  }
+
+  private counted(items: WriterBatch): void {
+    this.stats.writtenRows += items.length;
+    for (const [, t] of items) this.written.set(t, (this.written.get(t) ?? 0) + 1);
+  }
+
   /**
-   * Hands a batch to the writer thread: true once it is written there, false when there is no
-   * thread (any more) to write it. A batch the database refused throws, as on this thread; a batch
-   * lost with a failed thread is written here instead, and so is every batch after it.
+   * Gives a batch to the writer thread, which commits it with others (writer-worker.ts). A batch the
+   * database refused is dropped, as on this thread; a batch lost with a failed thread is written
+   * here instead, and so is every batch after it.
    */
-  private async writeInThread(items: WriterBatch): Promise<boolean> {
-    const thread = this.thread;
-    if (!thread || thread.failure !== undefined) return false;
-    try {
-      await thread.write(items);
-      return true;
-    } catch (err) {
-      if (thread.failure === undefined) throw err;
-      if (thread.failure !== 'stopped') this.log?.warn({ err: thread.failure }, 'SCIM request log: its writer thread failed; writing from the thread serving requests from now on');
-      return false;
-    }
+  private handOver(thread: WriterThread, items: WriterBatch): void {
+    let chars = 0;
+    for (const [c] of items) chars += (c.requestBody?.length ?? 0) + (c.responseBody?.length ?? 0);
+    this.away.rows += items.length;
+    this.away.chars += chars;
+    const done: Promise<void> = thread.write(items).then(
+      () => this.counted(items),
+      async (err: unknown) => {
+        if (thread.failure === undefined) {
+          this.dropped(items.length, `writing failed: ${err instanceof Error ? err.message : String(err)}`);
+          return;
+        }
+        if (!this.warnedThread && thread.failure !== 'stopped') {
+          this.warnedThread = true;
+          this.log?.warn({ err: thread.failure }, 'SCIM request log: its writer thread failed; writing from the thread serving requests from now on');
+        }
+        try { await this.writeHere(items); } catch (e) { this.dropped(items.length, `writing failed: ${e instanceof Error ? e.message : String(e)}`); }
+      },
+    ).finally(() => {
+      this.handedOver.delete(done);
+      this.away.rows -= items.length;
+      this.away.chars -= chars;
+    });
+    this.handedOver.add(done);
   }
 
   /** Tenant ids of the slugs of requests that failed authentication (cached briefly, a bounded number of lookups per batch). */
@@ -274,16 +316,19 @@ export class RequestLog {
 
   private async pruneRound(): Promise<void> {
     const before = new Date(this.clock.now() - this.config.retentionDays * 86_400_000).toISOString();
+    // In the writer thread while there is one: it holds the log file's write lock most often.
+    const thread = this.thread && this.thread.failure === undefined ? this.thread : undefined;
+    const log = thread ?? { prune: (b: string, n: number) => this.store.pruneRequestLog(b, n), cap: (t: string, k: number, n: number) => this.store.capRequestLog(t, k, n) };
     try {
       for (let i = 0; i < PRUNE_ROUNDS; i++) {
-        if ((await this.store.pruneRequestLog(before, PRUNE_BATCH)) < PRUNE_BATCH) break;
+        if ((await log.prune(before, PRUNE_BATCH)) < PRUNE_BATCH) break;
       }
       const checkEvery = Math.max(1, Math.ceil(this.config.maxRowsPerTenant / 10));
       const due = [...this.written].filter(([, n]) => n >= checkEvery).map(([t]) => t);
       for (const t of due) {
         this.written.delete(t);
         let i = 0;
-        while ((await this.store.capRequestLog(t, this.config.maxRowsPerTenant, PRUNE_BATCH)) === PRUNE_BATCH) {
+        while ((await log.cap(t, this.config.maxRowsPerTenant, PRUNE_BATCH)) === PRUNE_BATCH) {
           // Still over its cap after this round's share: looked at again next round.
           if (++i >= PRUNE_ROUNDS) { this.written.set(t, checkEvery); break; }
         }

@@ -18,9 +18,10 @@ const cut = (s: string | null, max: number) => (s !== null && s.length > max ? s
 export type RowConfig = Pick<RequestLogConfig, 'maxBodyChars' | 'redact'>;
 
 /**
- * A batch as it crosses to the writer thread: one flat array, STRIDE values per request, since
- * copying a message of plain values costs the sending thread less than copying objects (each
- * object's keys are copied too).
+ * A batch as it crosses to the writer thread: one flat array, STRIDE values per request. Copying a
+ * message costs the sending thread less for plain values than for objects (whose keys are copied
+ * too); one string of all the texts and a transferred Float64Array of the numbers was tried and
+ * measured no cheaper (docs/performance.md "Issue 13").
  */
 export type PackedBatch = unknown[];
 const STRIDE = 19;
@@ -40,12 +41,12 @@ export function packBatch(items: readonly [CapturedRequest, string][]): PackedBa
 export function unpackBatch(packed: PackedBatch): [CapturedRequest, string][] {
   const out: [CapturedRequest, string][] = [];
   for (let i = 0; i + STRIDE <= packed.length; i += STRIDE) {
-    const v = packed.slice(i, i + STRIDE) as never[];
+    const v = packed as never[];
     out.push([{
-      tenantId: v[0], tenantSlug: '', atMs: v[1], method: v[2], path: v[3], filter: v[4], status: v[5], scimType: v[6], detail: v[7], reason: v[8],
-      latencyMs: v[9], requestId: v[10], tokenId: v[11], userAgent: v[12], resourceType: v[13], resourceId: v[14], requestBody: v[15], requestSize: v[16],
-      responseBody: v[17], responseSize: v[18],
-    }, v[0]]);
+      tenantId: v[i], tenantSlug: '', atMs: v[i + 1], method: v[i + 2], path: v[i + 3], filter: v[i + 4], status: v[i + 5], scimType: v[i + 6],
+      detail: v[i + 7], reason: v[i + 8], latencyMs: v[i + 9], requestId: v[i + 10], tokenId: v[i + 11], userAgent: v[i + 12],
+      resourceType: v[i + 13], resourceId: v[i + 14], requestBody: v[i + 15], requestSize: v[i + 16], responseBody: v[i + 17], responseSize: v[i + 18],
+    }, v[i]]);
   }
   return out;
 }

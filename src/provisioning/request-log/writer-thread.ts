@@ -21,11 +21,17 @@ import { packBatch, type PackedBatch, type RowConfig } from './rows.ts';
 export interface WriterData { filename: string; busyTimeoutMs: number; rows: RowConfig }
 /** A batch: each captured request with its tenant's id. */
 export type WriterBatch = [CapturedRequest, string][];
-export type ToWriter = { type: 'write'; id: number; batch: PackedBatch } | { type: 'stop' };
+/** A batch to write; commit what is held now (a flush); retention's deletes; write what is held and stop. */
+export type ToWriter =
+  | { type: 'write'; id: number; batch: PackedBatch } | { type: 'commit' }
+  | { type: 'prune'; id: number; before: string; limit: number } | { type: 'cap'; id: number; tenantId: string; keep: number; limit: number }
+  | { type: 'stop' };
 export type FromWriter =
-  | { type: 'written'; id: number; rows: number }
-  /** The database refused the batch (its rows are lost, as a refused batch is on the serving thread). */
-  | { type: 'refused'; id: number; error: string }
+  | { type: 'written'; ids: number[] }
+  /** A prune or cap done: the rows it deleted. */
+  | { type: 'done'; id: number; count: number }
+  /** The database refused these batches (their rows are lost, as a refused batch is on the serving thread). */
+  | { type: 'refused'; ids: number[]; error: string }
   /** The thread could not open the log file. */
   | { type: 'failed'; error: string };
 
@@ -52,7 +58,7 @@ export function makeWriterThread(config: Readonly<Config>, store: Store): Writer
 export class WriterThread {
   private worker?: Worker;
   private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (rows: number) => void; reject: (err: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (count: number) => void; reject: (err: Error) => void }>();
   private broken?: string;
   private stopping = false;
   private exited?: Promise<void>;
@@ -64,17 +70,36 @@ export class WriterThread {
     return this.broken;
   }
 
-  /** Hands a batch over; resolves with the rows inserted once they are committed. */
-  write(batch: WriterBatch): Promise<number> {
+  /** Hands a batch over; resolves once the thread has committed it (with others: writer-worker.ts). */
+  async write(batch: WriterBatch): Promise<void> {
+    await this.ask((id) => ({ type: 'write', id, batch: packBatch(batch) }));
+  }
+
+  /** Store.pruneRequestLog, in the thread. */
+  prune(before: string, limit: number): Promise<number> {
+    return this.ask((id) => ({ type: 'prune', id, before, limit }));
+  }
+
+  /** Store.capRequestLog, in the thread. */
+  cap(tenantId: string, keep: number, limit: number): Promise<number> {
+    return this.ask((id) => ({ type: 'cap', id, tenantId, keep, limit }));
+  }
+
+  private ask(message: (id: number) => ToWriter): Promise<number> {
     if (this.broken !== undefined) return Promise.reject(new Error(this.broken));
     const worker = this.worker ?? this.spawn();
     const id = this.nextId++;
     return new Promise<number>((resolve, reject) => {
-      // Referenced while a batch is out, so a process that awaits a flush waits for the thread.
+      // Referenced while an answer is due, so a process that awaits a flush waits for the thread.
       if (this.waiting.size === 0) worker.ref();
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ type: 'write', id, batch: packBatch(batch) } satisfies ToWriter);
+      worker.postMessage(message(id));
     });
+  }
+
+  /** Asks the thread to commit what it holds now rather than at its own pace. */
+  commit(): void {
+    this.worker?.postMessage({ type: 'commit' } satisfies ToWriter);
   }
 
   private spawn(): Worker {
@@ -90,8 +115,9 @@ export class WriterThread {
     let exited!: () => void;
     this.exited = new Promise<void>((r) => { exited = r; });
     worker.on('message', (m: FromWriter) => {
-      if (m.type === 'written') this.settle(m.id)?.resolve(m.rows);
-      else if (m.type === 'refused') this.settle(m.id)?.reject(new Error(m.error));
+      if (m.type === 'written') for (const id of m.ids) this.settle(id)?.resolve(0);
+      else if (m.type === 'done') this.settle(m.id)?.resolve(m.count);
+      else if (m.type === 'refused') for (const id of m.ids) this.settle(id)?.reject(new Error(m.error));
       else this.fail(`the request log's writer thread could not open ${this.data.filename}: ${m.error}`);
     });
     worker.on('error', (err) => this.fail(`the request log's writer thread failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`));
