@@ -97,7 +97,11 @@ export class RequestLog {
   private writing: Promise<void> | null = null;
   /** Batches given to the writer thread and not yet committed there (or written here after it failed). */
   private readonly handedOver = new Set<Promise<void>>();
-  /** Requests, and characters of bodies, handed to the writer thread and not yet settled. */
+  /**
+   * Requests, and characters of bodies, handed to the writer thread and not yet settled. Counted
+   * once, though until the thread commits them they are held here too (to be written here should
+   * the thread fail) and copied there: the memory they take is up to about twice the bound.
+   */
   private readonly away = { rows: 0, chars: 0 };
   private warnedThread = false;
   private pruning: Promise<void> | null = null;

@@ -89,11 +89,12 @@ export class WriterThread {
     if (this.broken !== undefined) return Promise.reject(new Error(this.broken));
     const worker = this.worker ?? this.spawn();
     const id = this.nextId++;
+    // Posted first: a message that cannot be sent (it cannot be copied) leaves nothing waiting.
+    worker.postMessage(message(id));
     return new Promise<number>((resolve, reject) => {
       // Referenced while an answer is due, so a process that awaits a flush waits for the thread.
       if (this.waiting.size === 0) worker.ref();
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage(message(id));
     });
   }
 
@@ -135,6 +136,12 @@ export class WriterThread {
     return w;
   }
 
+  /**
+   * The thread is gone: every batch still waiting is rejected, and the recorder writes it from the
+   * serving thread. A batch the thread had committed but not yet acknowledged when it died is then
+   * written twice: at least once, never lost, is the trade (a thread dies only on a defect or when
+   * out of memory).
+   */
   private fail(why: string): void {
     this.broken ??= why;
     const waiting = [...this.waiting.values()];

@@ -51,7 +51,10 @@ async function sqliteSchema(): Promise<Schema> {
   const filename = join(dir, 'parity.db');
   await (await SqliteStore.open({ filename })).close();
   // The request log is a file of its own on SQLite (sqlite/request-log-file.ts): its table is read there.
-  return { ...readSchema(filename), ...readSchema(requestLogFilename(filename)) };
+  const main = readSchema(filename);
+  const log = readSchema(requestLogFilename(filename));
+  for (const table of Object.keys(log)) if (table in main) throw new Error(`${table} is in both the main file and the log file`);
+  return { ...main, ...log };
 }
 
 function readSchema(filename: string): Schema {

@@ -4,7 +4,7 @@
 // a file from a newer Rollcall is refused in words.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -96,12 +96,52 @@ test('two stores on one database share its log file (a second process, the CLI);
   }
 });
 
-test('a log file written by a newer Rollcall is refused, naming the file, and nothing is opened', async () => {
+test('a log file written by a newer Rollcall is refused, naming the file; without it the database opens again', async () => {
   const file = scratch();
   const log = new Database(requestLogFilename(file));
   log.pragma('user_version = 99');
   log.close();
   await assert.rejects(SqliteStore.open({ filename: file }), (e: Error) => e.message.includes(requestLogFilename(file)) && /newer Rollcall/.test(e.message));
   assert.throws(() => openRequestLogFile(requestLogFilename(file), 100), /request log schema 99/);
-  assert.ok(existsSync(file));
+  // The refused start left no connection open: the file can be removed (an operator's way out) and
+  // the next start creates an empty log.
+  rmSync(requestLogFilename(file));
+  const store = await SqliteStore.open({ filename: file });
+  try {
+    assert.equal(new Database(requestLogFilename(file), { readonly: true }).pragma('user_version', { simple: true }), 1);
+  } finally {
+    await store.close();
+  }
+});
+
+test('a copy of the old rows interrupted before the old table was dropped is finished once, keeping every row\'s id', async () => {
+  const file = scratch();
+  const first = await SqliteStore.open({ filename: file });
+  await first.createTenant(tenant);
+  await first.close();
+  // The old table with three rows, and a log file that already holds the first of them with its
+  // seq: what a crash between the copy's commit and the drop leaves.
+  const old = new Database(file);
+  old.exec(`CREATE TABLE request_log (seq INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, at TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, filter TEXT,
+    status INTEGER NOT NULL, scim_type TEXT, detail TEXT, reason TEXT, latency_ms REAL NOT NULL, request_id TEXT NOT NULL, token_id TEXT, user_agent TEXT,
+    resource_type TEXT, resource_id TEXT, request_body TEXT, request_size INTEGER NOT NULL, request_truncated INTEGER NOT NULL, response_body TEXT,
+    response_size INTEGER NOT NULL, response_truncated INTEGER NOT NULL)`);
+  new RequestLogFile(old).append([1, 2, 3].map((n) => entry(tenant.id, n)));
+  const oldSeqs = old.prepare('SELECT seq FROM request_log ORDER BY seq').pluck().all() as number[];
+  old.close();
+  const log = new Database(requestLogFilename(file));
+  log.prepare('DELETE FROM request_log').run();
+  log.prepare(`INSERT INTO request_log (seq, tenant_id, at, method, path, status, latency_ms, request_id, request_size, request_truncated, response_size, response_truncated)
+    VALUES (?, ?, ?, 'PATCH', '/x', 200, 1, 'req-1', 0, 0, 0, 0)`).run(oldSeqs[0], tenant.id, entry(tenant.id, 1).at);
+  log.close();
+
+  const store = await SqliteStore.open({ filename: file });
+  try {
+    const rows = await store.listRequestLog(tenant.id, {}, { limit: 10 });
+    assert.deepEqual(rows.map((r) => r.requestId), ['req-3', 'req-2', 'req-1'], 'each row once');
+    assert.deepEqual(rows.map((r) => r.seq).reverse(), oldSeqs, 'the ids given out before the upgrade still name the same rows');
+    assert.ok(!tables(file).includes('request_log'));
+  } finally {
+    await store.close();
+  }
 });

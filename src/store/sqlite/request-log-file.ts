@@ -61,24 +61,24 @@ export function openRequestLogFile(filename: string, busyTimeoutMs: number): Dat
 
 /**
  * Moves the rows of a request_log table left in the main database (Rollcall before the log had a
- * file of its own, and the main migrations, which still create the table) into the log file, and
- * drops that table: one transaction over both files, so two processes starting together move them
- * once. Runs on the main connection while the store opens, before it serves.
+ * file of its own, and the main migrations, which still create the table) into the log file, then
+ * drops that table. Two steps, each a transaction of one file's writes, because SQLite does not
+ * commit two WAL files atomically: the rows are copied with their seq (so ids and cursors given out
+ * before stay valid, and a copy repeated after a crash adds nothing), and the table is dropped only
+ * once the copy has committed. Runs on the main connection while the store opens, before it serves.
  */
-export function adoptRequestLog(main: Database.Database, logFilename: string): number {
+export function adoptRequestLog(main: Database.Database, logFilename: string): void {
   const present = () => main.prepare(`SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'request_log'`).get() !== undefined;
-  if (!present()) return 0;
+  if (!present()) return;
   main.prepare('ATTACH DATABASE ? AS request_log_file').run(logFilename);
   try {
-    return main.transaction(() => {
-      if (!present()) return 0;
-      const moved = main.prepare(`INSERT INTO request_log_file.request_log (${COLUMNS}) SELECT ${COLUMNS} FROM main.request_log ORDER BY seq`).run().changes;
-      main.exec('DROP TABLE main.request_log');
-      return moved;
+    main.transaction(() => {
+      if (present()) main.exec(`INSERT OR IGNORE INTO request_log_file.request_log (seq, ${COLUMNS}) SELECT seq, ${COLUMNS} FROM main.request_log`);
     }).immediate();
   } finally {
     main.exec('DETACH DATABASE request_log_file');
   }
+  main.exec('DROP TABLE IF EXISTS main.request_log');
 }
 
 /** The log file's writes: append, retention and a deleted tenant's rows. Synchronous (better-sqlite3). */

@@ -108,16 +108,22 @@ export class SqliteStore extends SqlStore {
     // folded. Replacing lower() makes "name.familyName eq \"Ünal\"" find Ünal. No index uses it.
     raw.function('lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v));
     let logRaw: Database.Database | undefined;
+    let store: SqliteStore;
     try {
       if (options.filename !== ':memory:') logRaw = openRequestLogFile(requestLogFilename(options.filename), options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+      store = new SqliteStore(raw, options, logRaw);
+      store.migrationsApplied = store.migrate();
+      // Rows of the log from before it had a file of its own (and the table migration 010 creates).
+      if (logRaw) adoptRequestLog(raw, logRaw.name);
+      // From here on this connection's writes to the log file never sleep in SQLite's busy handler
+      // on this thread: they retry asynchronously (logWrite below).
+      logRaw?.pragma('busy_timeout = 0');
     } catch (err) {
+      // Nothing left open: a failed start (a busy or newer file, a failed migration) leaks no connection.
+      logRaw?.close();
       raw.close();
       throw err;
     }
-    const store = new SqliteStore(raw, options, logRaw);
-    store.migrationsApplied = store.migrate();
-    // Rows of the log from before it had a file of its own (and the table migration 010 creates).
-    if (logRaw) adoptRequestLog(raw, logRaw.name);
     store.knownMigrations = migrationFiles(MIGRATIONS_DIR).map(({ version, name }) => ({ version, name }));
     store.optimize();
     store.optimizer = setInterval(() => { void store.gate.exclusive(async () => store.optimize()); }, OPTIMIZE_EVERY_MS);
@@ -270,7 +276,25 @@ export class SqliteStore extends SqlStore {
 
   override appendRequestLog(entries: readonly NewRequestLogEntry[]): Promise<void> {
     const file = this.logFile;
-    return file ? this.run(async () => file.append(entries)) : super.appendRequestLog(entries);
+    return file ? this.logWrite(() => file.append(entries)) : super.appendRequestLog(entries);
+  }
+
+  /**
+   * A write to the log file from this thread (the recorder when it has no writer thread, retention
+   * then, a deleted tenant's rows). The file's lock is asked for without waiting, as beginImmediate
+   * does for the main file: while another connection (the writer thread, another process) holds
+   * it, this thread serves other work and asks again shortly, until the busy timeout.
+   */
+  private async logWrite<T>(fn: () => T): Promise<T> {
+    const deadline = performance.now() + this.busyTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return fn();
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || performance.now() >= deadline) throw this.translate(err);
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(attempt + 1, 5)));
+    }
   }
 
   override listRequestLog(tenantId: string, q: RequestLogQuery, scan: Scan) {
@@ -290,25 +314,29 @@ export class SqliteStore extends SqlStore {
 
   override pruneRequestLog(before: string, limit: number): Promise<number> {
     const file = this.logFile;
-    return file ? this.run(async () => file.prune(before, limit)) : super.pruneRequestLog(before, limit);
+    return file ? this.logWrite(() => file.prune(before, limit)) : super.pruneRequestLog(before, limit);
   }
 
   override capRequestLog(tenantId: string, keep: number, limit: number): Promise<number> {
     const file = this.logFile;
-    return file ? this.run(async () => file.cap(tenantId, keep, limit)) : super.capRequestLog(tenantId, keep, limit);
+    return file ? this.logWrite(() => file.cap(tenantId, keep, limit)) : super.capRequestLog(tenantId, keep, limit);
   }
 
   /**
    * A deleted tenant's log rows go too (their bodies hold its people's data), after the tenant's
-   * own deletion commits, a batch at a time: another transaction, in another file. Rows a crash
-   * left behind belong to no tenant any more (the admin API cannot reach them) and expire with
-   * retention.
+   * own deletion commits, a batch at a time: another transaction, in another file. Rows left
+   * behind — by a crash in between, a file held busy past the timeout, or requests of the tenant
+   * still on their way to the log — belong to no tenant any more (the admin API cannot reach them)
+   * and expire with retention; the tenant's deletion, which has committed, is not reported failed
+   * for them.
    */
   override async deleteTenant(tenantId: string, record?: (gone: { users: number; groups: number }) => ActionRecord) {
     const gone = await super.deleteTenant(tenantId, record);
     const file = this.logFile;
     if (gone && file) {
-      while ((await this.run(async () => file.forget(tenantId, FORGET_BATCH))) === FORGET_BATCH) await new Promise((r) => setImmediate(r));
+      try {
+        while ((await this.logWrite(() => file.forget(tenantId, FORGET_BATCH))) === FORGET_BATCH) await new Promise((r) => setImmediate(r));
+      } catch { /* left to retention, as above */ }
     }
     return gone;
   }
