@@ -81,6 +81,9 @@ const MAX_SLUG_LOOKUPS = 50;
 const SLUG_CACHE_MS = 60_000;
 const MAX_SLUG_CACHE = 1000;
 
+/** Characters of a captured request's bodies, as the memory bound counts them. */
+const bodyChars = (c: CapturedRequest) => (c.requestBody?.length ?? 0) + (c.responseBody?.length ?? 0);
+
 export class RequestLog {
   readonly enabled: boolean;
   private readonly store: Store;
@@ -148,8 +151,13 @@ export class RequestLog {
 
   /** Where rows are written from: the writer thread, or this thread and why. */
   get mode(): { thread: 'worker' | 'main'; reason?: string } {
-    if (this.thread && this.thread.failure === undefined) return { thread: 'worker' };
+    if (this.liveThread) return { thread: 'worker' };
     return { thread: 'main', reason: this.thread?.failure ?? this.threadless };
+  }
+
+  /** The writer thread while it can be used. */
+  private get liveThread(): WriterThread | undefined {
+    return this.thread?.failure === undefined ? this.thread : undefined;
   }
 
   /** Writes what is buffered, then stops recording. */
@@ -182,7 +190,7 @@ export class RequestLog {
   /** Takes one captured request; never throws, never waits. */
   record(c: CapturedRequest): void {
     if (!this.enabled || this.stopped) return;
-    const chars = (c.requestBody?.length ?? 0) + (c.responseBody?.length ?? 0);
+    const chars = bodyChars(c);
     // Handed to the writer thread and not yet committed counts too: a thread that falls behind
     // cannot make memory grow without bound.
     if (this.buffer.length + this.away.rows >= MAX_BUFFERED || this.bufferedChars + this.away.chars + chars > MAX_BUFFERED_CHARS) {
@@ -228,8 +236,9 @@ export class RequestLog {
         if (tenantId !== null) items.push([c, tenantId]);
       }
       if (!items.length) return;
-      if (this.thread && this.thread.failure === undefined) {
-        this.handOver(this.thread, items);
+      const thread = this.liveThread;
+      if (thread) {
+        this.handOver(thread, items);
         return;
       }
       await this.writeHere(items);
@@ -255,7 +264,7 @@ export class RequestLog {
    */
   private handOver(thread: WriterThread, items: WriterBatch): void {
     let chars = 0;
-    for (const [c] of items) chars += (c.requestBody?.length ?? 0) + (c.responseBody?.length ?? 0);
+    for (const [c] of items) chars += bodyChars(c);
     this.away.rows += items.length;
     this.away.chars += chars;
     const done: Promise<void> = thread.write(items).then(
@@ -321,8 +330,7 @@ export class RequestLog {
   private async pruneRound(): Promise<void> {
     const before = new Date(this.clock.now() - this.config.retentionDays * 86_400_000).toISOString();
     // In the writer thread while there is one: it holds the log file's write lock most often.
-    const thread = this.thread && this.thread.failure === undefined ? this.thread : undefined;
-    const log = thread ?? { prune: (b: string, n: number) => this.store.pruneRequestLog(b, n), cap: (t: string, k: number, n: number) => this.store.capRequestLog(t, k, n) };
+    const log = this.liveThread ?? { prune: (b: string, n: number) => this.store.pruneRequestLog(b, n), cap: (t: string, k: number, n: number) => this.store.capRequestLog(t, k, n) };
     try {
       for (let i = 0; i < PRUNE_ROUNDS; i++) {
         if ((await log.prune(before, PRUNE_BATCH)) < PRUNE_BATCH) break;

@@ -25,6 +25,27 @@ const entry = (tenantId: string, n: number): NewRequestLogEntry => ({
 });
 const tenant = { id: 't-acme', slug: 'acme', name: 'Acme', createdAt: '2026-03-01T00:00:00.000Z' };
 
+/**
+ * The layout before the log had a file of its own: the tenant, and the table in the main database
+ * with three of its rows (req-1 … req-3). Returns their seqs.
+ */
+async function oldLayout(file: string): Promise<number[]> {
+  const first = await SqliteStore.open({ filename: file });
+  await first.createTenant(tenant);
+  await first.close();
+  const old = new Database(file);
+  try {
+    old.exec(`CREATE TABLE request_log (seq INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, at TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, filter TEXT,
+      status INTEGER NOT NULL, scim_type TEXT, detail TEXT, reason TEXT, latency_ms REAL NOT NULL, request_id TEXT NOT NULL, token_id TEXT, user_agent TEXT,
+      resource_type TEXT, resource_id TEXT, request_body TEXT, request_size INTEGER NOT NULL, request_truncated INTEGER NOT NULL, response_body TEXT,
+      response_size INTEGER NOT NULL, response_truncated INTEGER NOT NULL)`);
+    new RequestLogFile(old).append([1, 2, 3].map((n) => entry(tenant.id, n)));
+    return old.prepare('SELECT seq FROM request_log ORDER BY seq').pluck().all() as number[];
+  } finally {
+    old.close();
+  }
+}
+
 test('on a file database the log is a file of its own beside it, and the main file holds no log', async () => {
   const file = scratch();
   const store = await SqliteStore.open({ filename: file });
@@ -44,18 +65,7 @@ test('on a file database the log is a file of its own beside it, and the main fi
 
 test('rows kept in the main file by an earlier Rollcall are moved to the log file once, in order, none lost', async () => {
   const file = scratch();
-  // The layout before the log had a file of its own: the table in the main database, with rows.
-  const first = await SqliteStore.open({ filename: file });
-  await first.createTenant(tenant);
-  await first.close();
-  const old = new Database(file);
-  old.exec(`CREATE TABLE request_log (seq INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, at TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, filter TEXT,
-    status INTEGER NOT NULL, scim_type TEXT, detail TEXT, reason TEXT, latency_ms REAL NOT NULL, request_id TEXT NOT NULL, token_id TEXT, user_agent TEXT,
-    resource_type TEXT, resource_id TEXT, request_body TEXT, request_size INTEGER NOT NULL, request_truncated INTEGER NOT NULL, response_body TEXT,
-    response_size INTEGER NOT NULL, response_truncated INTEGER NOT NULL)`);
-  const legacy = new RequestLogFile(old);
-  legacy.append([1, 2, 3].map((n) => entry(tenant.id, n)));
-  old.close();
+  await oldLayout(file);
 
   const store = await SqliteStore.open({ filename: file });
   try {
@@ -116,19 +126,9 @@ test('a log file written by a newer Rollcall is refused, naming the file; withou
 
 test('a copy of the old rows interrupted before the old table was dropped is finished once, keeping every row\'s id', async () => {
   const file = scratch();
-  const first = await SqliteStore.open({ filename: file });
-  await first.createTenant(tenant);
-  await first.close();
   // The old table with three rows, and a log file that already holds the first of them with its
   // seq: what a crash between the copy's commit and the drop leaves.
-  const old = new Database(file);
-  old.exec(`CREATE TABLE request_log (seq INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, at TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, filter TEXT,
-    status INTEGER NOT NULL, scim_type TEXT, detail TEXT, reason TEXT, latency_ms REAL NOT NULL, request_id TEXT NOT NULL, token_id TEXT, user_agent TEXT,
-    resource_type TEXT, resource_id TEXT, request_body TEXT, request_size INTEGER NOT NULL, request_truncated INTEGER NOT NULL, response_body TEXT,
-    response_size INTEGER NOT NULL, response_truncated INTEGER NOT NULL)`);
-  new RequestLogFile(old).append([1, 2, 3].map((n) => entry(tenant.id, n)));
-  const oldSeqs = old.prepare('SELECT seq FROM request_log ORDER BY seq').pluck().all() as number[];
-  old.close();
+  const oldSeqs = await oldLayout(file);
   const log = new Database(requestLogFilename(file));
   log.prepare('DELETE FROM request_log').run();
   log.prepare(`INSERT INTO request_log (seq, tenant_id, at, method, path, status, latency_ms, request_id, request_size, request_truncated, response_size, response_truncated)
