@@ -6,8 +6,8 @@
 // in turn, R rounds of S seconds each, the order flipped every round (on/off, off/on, …), so the
 // drift of a shared machine and of a growing database falls on both sides alike. Reports the median
 // req/s and the server's CPU µs per request (all its threads, the log's writer thread included) of
-// each side, and on ÷ off. The log's writer thread runs at the lowest priority and may finish a
-// run's rows after the run: each "on" run is counted until the log has caught up (its row count
+// each side, and on ÷ off. The log's writer thread may finish a run's rows after the run (it
+// commits 1,000 rows or 250 ms at a time): each "on" run is counted until the log has caught up (its row count
 // still for a second), so its CPU per request includes every row it wrote, and the next run does
 // not pay for them. The rows written are checked against the requests sent. Results: a table on stdout and JSON under bench/results/request-log/.
 import { mkdirSync, writeFileSync } from 'node:fs';

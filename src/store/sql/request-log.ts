@@ -3,7 +3,9 @@
 // one of the table's indexes, and no read loads more rows than it returns:
 //   - lists walk (tenant_id, seq) newest first, or the partial indexes of failed requests
 //     (status >= 400) and of the requests that changed or failed on a resource (migration 013:
-//     successful reads are left out of it, which halved the log's cost to a GET). The conditions
+//     successful reads are left out of it, which halved the log's cost to a GET; migration 015:
+//     keyed in seq order with the resource id beside it, so a logged write is appended to it rather
+//     than written on a random page, and a list by resource compares ids in the index). The conditions
 //     those partial indexes need are written as literals, never bound parameters: SQLite (and
 //     PostgreSQL's generic plans) can use a partial index only when the query's own text implies
 //     its WHERE;
@@ -56,7 +58,7 @@ function statusClass(c: number) {
   return sql.raw(c >= 4 ? `status >= 400 AND status >= ${from} AND status < ${from + 100}` : `status >= ${from} AND status < ${from + 100}`);
 }
 
-export async function listRequestLog(db: QueryRunner, tenantId: string, q: RequestLogQuery, scan: Scan): Promise<RequestLogEntry[]> {
+export async function listRequestLog(db: QueryRunner, d: SqlDialect, tenantId: string, q: RequestLogQuery, scan: Scan): Promise<RequestLogEntry[]> {
   if (!canNameRow(tenantId)) return [];
   const conds = [sql`tenant_id = ${tenantId}`];
   if (q.statusClass !== undefined) conds.push(statusClass(q.statusClass));
@@ -66,7 +68,10 @@ export async function listRequestLog(db: QueryRunner, tenantId: string, q: Reque
   if (q.resourceId !== undefined) conds.push(sql`resource_id = ${q.resourceId} AND resource_id IS NOT NULL AND (method <> 'GET' OR status >= 400)`);
   if (q.requestId !== undefined) conds.push(sql`request_id = ${q.requestId}`);
   if (scan.after !== undefined) conds.push(sql`seq < ${Number(scan.after)}`);
-  const r = await db.run(sql<Row>`SELECT ${SUMMARY} FROM request_log WHERE ${sql.join(conds, sql` AND `)} ORDER BY seq DESC LIMIT ${scan.limit}`);
+  // By a resource: its index holds the id in seq order (migration 015), so the walk compares ids
+  // in the index and visits the table only for the rows it returns.
+  const index = q.resourceId !== undefined ? d.indexedBy('request_log_resource') : sql``;
+  const r = await db.run(sql<Row>`SELECT ${SUMMARY} FROM request_log${index} WHERE ${sql.join(conds, sql` AND `)} ORDER BY seq DESC LIMIT ${scan.limit}`);
   return r.rows.map(toEntry);
 }
 

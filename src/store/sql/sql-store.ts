@@ -406,7 +406,7 @@ export abstract class SqlStore implements Store {
   // ---- SCIM request log (issue 13: store/sql/request-log.ts) ---------------------------------
 
   appendRequestLog(entries: readonly NewRequestLogEntry[]) { return this.run(() => requestLog.appendRequestLog(this.db, this.dialect, entries)); }
-  listRequestLog(tenantId: string, q: RequestLogQuery, scan: Scan) { return this.run(() => requestLog.listRequestLog(this.db, tenantId, q, scan)); }
+  listRequestLog(tenantId: string, q: RequestLogQuery, scan: Scan) { return this.run(() => requestLog.listRequestLog(this.db, this.dialect, tenantId, q, scan)); }
   getRequestLogEntry(tenantId: string, seq: number) { return this.run(() => requestLog.getRequestLogEntry(this.db, tenantId, seq)); }
   requestLogHealth(tenantId: string, now: string) { return this.run(() => requestLog.requestLogHealth(this.db, tenantId, now)); }
   pruneRequestLog(before: string, limit: number) { return this.run(() => requestLog.pruneRequestLog(this.db, before, limit)); }

@@ -118,7 +118,7 @@ test('a log file written by a newer Rollcall is refused, naming the file; withou
   rmSync(requestLogFilename(file));
   const store = await SqliteStore.open({ filename: file });
   try {
-    assert.equal(new Database(requestLogFilename(file), { readonly: true }).pragma('user_version', { simple: true }), 1);
+    assert.equal(new Database(requestLogFilename(file), { readonly: true }).pragma('user_version', { simple: true }), 2, 'a new file has every step of the schema');
   } finally {
     await store.close();
   }
@@ -141,6 +141,35 @@ test('a copy of the old rows interrupted before the old table was dropped is fin
     assert.deepEqual(rows.map((r) => r.requestId), ['req-3', 'req-2', 'req-1'], 'each row once');
     assert.deepEqual(rows.map((r) => r.seq).reverse(), oldSeqs, 'the ids given out before the upgrade still name the same rows');
     assert.ok(!tables(file).includes('request_log'));
+  } finally {
+    await store.close();
+  }
+});
+
+test('a log file of schema 1 (its index of writes keyed by resource) is upgraded once on open, keeping its rows and their lists by resource', async () => {
+  const file = scratch();
+  const first = await SqliteStore.open({ filename: file });
+  await first.createTenant(tenant);
+  await first.close();
+  // What Rollcall before schema 2 left: the index by (tenant_id, resource_id, seq), and two rows.
+  const v1 = new Database(requestLogFilename(file));
+  v1.exec(`DROP INDEX request_log_resource;
+    CREATE INDEX request_log_resource ON request_log (tenant_id, resource_id, seq) WHERE resource_id IS NOT NULL AND (method <> 'GET' OR status >= 400);
+    PRAGMA user_version = 1;`);
+  new RequestLogFile(v1).append([entry(tenant.id, 1), entry(tenant.id, 2)]);
+  v1.close();
+  const indexColumns = () => {
+    const db = new Database(requestLogFilename(file), { readonly: true });
+    try {
+      return { version: db.pragma('user_version', { simple: true }), columns: (db.pragma('index_info(request_log_resource)') as { name: string }[]).map((c) => c.name) };
+    } finally { db.close(); }
+  };
+  assert.deepEqual(indexColumns(), { version: 1, columns: ['tenant_id', 'resource_id', 'seq'] });
+  const store = await SqliteStore.open({ filename: file });
+  try {
+    assert.deepEqual(indexColumns(), { version: 2, columns: ['tenant_id', 'seq', 'resource_id'] }, 'the index is keyed in the order rows arrive');
+    assert.deepEqual((await store.listRequestLog(tenant.id, { resourceId: 'u2' }, { limit: 10 })).map((r) => r.requestId), ['req-2']);
+    assert.deepEqual((await store.listRequestLog(tenant.id, {}, { limit: 10 })).map((r) => r.requestId), ['req-2', 'req-1'], 'no row was lost');
   } finally {
     await store.close();
   }

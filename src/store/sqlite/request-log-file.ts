@@ -17,11 +17,12 @@ import type { NewRequestLogEntry } from '../store.ts';
 export const requestLogFilename = (filename: string): string => `${filename}-requests`;
 
 /**
- * The table and indexes, as the main database's migrations 010 and 013 left them (sql/request-log.ts
- * says what each index is for). `user_version` counts this file's own schema changes.
+ * The file's schema, one step per version; `user_version` says how many steps a file has had. Step 1
+ * is the table and indexes as the main database's migrations 010 and 013 left them (sql/request-log.ts
+ * says what each index is for); step 2 is PostgreSQL's migration 015. The migration-parity test
+ * holds the result equal to PostgreSQL's table.
  */
-const SCHEMA_VERSION = 1;
-const SCHEMA = `
+const STEPS = [`
 CREATE TABLE IF NOT EXISTS request_log (
   seq INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, at TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, filter TEXT,
   status INTEGER NOT NULL, scim_type TEXT, detail TEXT, reason TEXT, latency_ms REAL NOT NULL, request_id TEXT NOT NULL,
@@ -35,8 +36,12 @@ CREATE INDEX IF NOT EXISTS request_log_errors ON request_log (tenant_id, seq) WH
 CREATE INDEX IF NOT EXISTS request_log_resource ON request_log (tenant_id, resource_id, seq)
   WHERE resource_id IS NOT NULL AND (method <> 'GET' OR status >= 400);
 CREATE INDEX IF NOT EXISTS request_log_request_id ON request_log (tenant_id, request_id);
-PRAGMA user_version = ${SCHEMA_VERSION};
-`;
+`, `
+DROP INDEX IF EXISTS request_log_resource;
+CREATE INDEX request_log_resource ON request_log (tenant_id, seq, resource_id)
+  WHERE resource_id IS NOT NULL AND (method <> 'GET' OR status >= 400);
+`];
+const SCHEMA_VERSION = STEPS.length;
 
 const COLUMNS = `tenant_id, at, method, path, filter, status, scim_type, detail, reason, latency_ms, request_id, token_id, user_agent,
   resource_type, resource_id, request_body, request_size, request_truncated, response_body, response_size, response_truncated`;
@@ -49,9 +54,15 @@ export function openRequestLogFile(filename: string, busyTimeoutMs: number): Dat
     db.pragma('journal_mode = WAL');
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     db.pragma('synchronous = NORMAL');
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) throw new Error(`${filename} was written by a newer Rollcall (request log schema ${version}; this one knows ${SCHEMA_VERSION})`);
-    if (version < SCHEMA_VERSION) db.transaction(() => db.exec(SCHEMA)).immediate();
+    const version = () => db.pragma('user_version', { simple: true }) as number;
+    if (version() > SCHEMA_VERSION) throw new Error(`${filename} was written by a newer Rollcall (request log schema ${version()}; this one knows ${SCHEMA_VERSION})`);
+    if (version() < SCHEMA_VERSION) {
+      // Read again under the write lock: a second process opening the same file may have just upgraded it.
+      db.transaction(() => {
+        for (let v = version(); v < SCHEMA_VERSION; v++) db.exec(STEPS[v]);
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      }).immediate();
+    }
     return db;
   } catch (err) {
     db.close();

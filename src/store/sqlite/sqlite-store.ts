@@ -299,7 +299,7 @@ export class SqliteStore extends SqlStore {
 
   override listRequestLog(tenantId: string, q: RequestLogQuery, scan: Scan) {
     const db = this.logRunner;
-    return db ? this.run(() => requestLog.listRequestLog(db, tenantId, q, scan)) : super.listRequestLog(tenantId, q, scan);
+    return db ? this.run(() => requestLog.listRequestLog(db, sqliteDialect, tenantId, q, scan)) : super.listRequestLog(tenantId, q, scan);
   }
 
   override getRequestLogEntry(tenantId: string, seq: number) {
