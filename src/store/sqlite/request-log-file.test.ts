@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { NewRequestLogEntry } from '../store.ts';
-import { openRequestLogFile, RequestLogFile, requestLogFilename } from './request-log-file.ts';
+import { openRequestLogFile, RequestLogFile, requestLogFilename, resourceIndexInOrder } from './request-log-file.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
 const scratch = () => join(mkdtempSync(join(tmpdir(), 'rollcall-log-')), 'rollcall.db');
@@ -118,7 +118,7 @@ test('a log file written by a newer Rollcall is refused, naming the file; withou
   rmSync(requestLogFilename(file));
   const store = await SqliteStore.open({ filename: file });
   try {
-    assert.equal(new Database(requestLogFilename(file), { readonly: true }).pragma('user_version', { simple: true }), 2, 'a new file has every step of the schema');
+    assert.equal(new Database(requestLogFilename(file), { readonly: true }).pragma('user_version', { simple: true }), 1);
   } finally {
     await store.close();
   }
@@ -146,16 +146,15 @@ test('a copy of the old rows interrupted before the old table was dropped is fin
   }
 });
 
-test('a log file of schema 1 (its index of writes keyed by resource) is upgraded once on open, keeping its rows and their lists by resource', async () => {
+test('a log file whose index of writes is keyed by resource (before PostgreSQL\'s migration 015) is rekeyed on open, keeping its rows, its lists by resource and its schema version', async () => {
   const file = scratch();
   const first = await SqliteStore.open({ filename: file });
   await first.createTenant(tenant);
   await first.close();
-  // What Rollcall before schema 2 left: the index by (tenant_id, resource_id, seq), and two rows.
+  // What Rollcall before the rekeying left: the index by (tenant_id, resource_id, seq), and two rows.
   const v1 = new Database(requestLogFilename(file));
   v1.exec(`DROP INDEX request_log_resource;
-    CREATE INDEX request_log_resource ON request_log (tenant_id, resource_id, seq) WHERE resource_id IS NOT NULL AND (method <> 'GET' OR status >= 400);
-    PRAGMA user_version = 1;`);
+    CREATE INDEX request_log_resource ON request_log (tenant_id, resource_id, seq) WHERE resource_id IS NOT NULL AND (method <> 'GET' OR status >= 400);`);
   new RequestLogFile(v1).append([entry(tenant.id, 1), entry(tenant.id, 2)]);
   v1.close();
   const indexColumns = () => {
@@ -167,10 +166,31 @@ test('a log file of schema 1 (its index of writes keyed by resource) is upgraded
   assert.deepEqual(indexColumns(), { version: 1, columns: ['tenant_id', 'resource_id', 'seq'] });
   const store = await SqliteStore.open({ filename: file });
   try {
-    assert.deepEqual(indexColumns(), { version: 2, columns: ['tenant_id', 'seq', 'resource_id'] }, 'the index is keyed in the order rows arrive');
+    assert.deepEqual(indexColumns(), { version: 1, columns: ['tenant_id', 'seq', 'resource_id'] }, 'keyed in the order rows arrive; the version a rolled-back Rollcall checks is unchanged');
     assert.deepEqual((await store.listRequestLog(tenant.id, { resourceId: 'u2' }, { limit: 10 })).map((r) => r.requestId), ['req-2']);
     assert.deepEqual((await store.listRequestLog(tenant.id, {}, { limit: 10 })).map((r) => r.requestId), ['req-2', 'req-1'], 'no row was lost');
   } finally {
     await store.close();
+  }
+});
+
+test('rekeying the index of writes is done once and only where it is needed (an in-memory database keeps its log in the main database)', () => {
+  const db = new Database(':memory:');
+  try {
+    const columns = () => (db.pragma('index_info(request_log_resource)') as { name: string }[]).map((c) => c.name);
+    resourceIndexInOrder(db);
+    assert.deepEqual(columns(), [], 'no request_log table: nothing made');
+    db.exec(`CREATE TABLE request_log (seq INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, method TEXT NOT NULL, status INTEGER NOT NULL, resource_id TEXT);
+      CREATE INDEX request_log_resource ON request_log (tenant_id, resource_id, seq) WHERE resource_id IS NOT NULL AND (method <> 'GET' OR status >= 400);
+      INSERT INTO request_log (tenant_id, method, status, resource_id) VALUES ('t', 'PATCH', 200, 'u1');`);
+    resourceIndexInOrder(db);
+    assert.deepEqual(columns(), ['tenant_id', 'seq', 'resource_id']);
+    const sqlOf = () => db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'request_log_resource'`).pluck().get();
+    const before = sqlOf();
+    resourceIndexInOrder(db);
+    assert.equal(sqlOf(), before, 'in order already: left as it is');
+    assert.equal(db.prepare(`SELECT count(*) FROM request_log INDEXED BY request_log_resource WHERE tenant_id = 't' AND resource_id = 'u1' AND resource_id IS NOT NULL AND (method <> 'GET' OR status >= 400)`).pluck().get(), 1);
+  } finally {
+    db.close();
   }
 });

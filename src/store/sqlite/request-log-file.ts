@@ -17,12 +17,15 @@ import type { NewRequestLogEntry } from '../store.ts';
 export const requestLogFilename = (filename: string): string => `${filename}-requests`;
 
 /**
- * The file's schema, one step per version; `user_version` says how many steps a file has had. Step 1
- * is the table and indexes as the main database's migrations 010 and 013 left them (sql/request-log.ts
- * says what each index is for); step 2 is PostgreSQL's migration 015. The migration-parity test
- * holds the result equal to PostgreSQL's table.
+ * The table and indexes: the main database's migrations 010 and 013, with request_log_resource keyed
+ * as PostgreSQL's migration 015 keys it (sql/request-log.ts says what each index is for). The
+ * migration-parity test holds them equal to PostgreSQL's table. `user_version` counts the file's
+ * schema changes that code before them could not read; rekeying an index is not one (code before it
+ * reads the file as well), so it is made by looking at the index (resourceIndexInOrder below), and
+ * a deploy rolled back still opens the file.
  */
-const STEPS = [`
+const SCHEMA_VERSION = 1;
+const SCHEMA = `
 CREATE TABLE IF NOT EXISTS request_log (
   seq INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, at TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, filter TEXT,
   status INTEGER NOT NULL, scim_type TEXT, detail TEXT, reason TEXT, latency_ms REAL NOT NULL, request_id TEXT NOT NULL,
@@ -33,15 +36,28 @@ CREATE TABLE IF NOT EXISTS request_log (
 CREATE INDEX IF NOT EXISTS request_log_tenant ON request_log (tenant_id, seq);
 CREATE INDEX IF NOT EXISTS request_log_tenant_at ON request_log (tenant_id, at, status);
 CREATE INDEX IF NOT EXISTS request_log_errors ON request_log (tenant_id, seq) WHERE status >= 400;
-CREATE INDEX IF NOT EXISTS request_log_resource ON request_log (tenant_id, resource_id, seq)
+CREATE INDEX IF NOT EXISTS request_log_resource ON request_log (tenant_id, seq, resource_id)
   WHERE resource_id IS NOT NULL AND (method <> 'GET' OR status >= 400);
 CREATE INDEX IF NOT EXISTS request_log_request_id ON request_log (tenant_id, request_id);
-`, `
-DROP INDEX IF EXISTS request_log_resource;
-CREATE INDEX request_log_resource ON request_log (tenant_id, seq, resource_id)
-  WHERE resource_id IS NOT NULL AND (method <> 'GET' OR status >= 400);
-`];
-const SCHEMA_VERSION = STEPS.length;
+PRAGMA user_version = ${SCHEMA_VERSION};
+`;
+
+/**
+ * Rekeys request_log_resource from (tenant_id, resource_id, seq), where a logged write landed on a
+ * random page, to (tenant_id, seq, resource_id), where it is appended (PostgreSQL's migration 015):
+ * for a log file made before that, and for an in-memory database's request_log table, which the
+ * main migrations make. Looked at again under the write lock, so two processes opening one file
+ * rekey it once. Does nothing where there is no such table or the index is already in order.
+ */
+export function resourceIndexInOrder(db: Database.Database): void {
+  const second = () => (db.pragma('index_info(request_log_resource)') as { seqno: number; name: string }[]).find((c) => c.seqno === 1)?.name;
+  if (second() !== 'resource_id') return;
+  db.transaction(() => {
+    if (second() !== 'resource_id') return;
+    db.exec(`DROP INDEX request_log_resource;
+      CREATE INDEX request_log_resource ON request_log (tenant_id, seq, resource_id) WHERE resource_id IS NOT NULL AND (method <> 'GET' OR status >= 400);`);
+  }).immediate();
+}
 
 const COLUMNS = `tenant_id, at, method, path, filter, status, scim_type, detail, reason, latency_ms, request_id, token_id, user_agent,
   resource_type, resource_id, request_body, request_size, request_truncated, response_body, response_size, response_truncated`;
@@ -55,14 +71,19 @@ export function openRequestLogFile(filename: string, busyTimeoutMs: number): Dat
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     db.pragma('synchronous = NORMAL');
     const version = () => db.pragma('user_version', { simple: true }) as number;
-    if (version() > SCHEMA_VERSION) throw new Error(`${filename} was written by a newer Rollcall (request log schema ${version()}; this one knows ${SCHEMA_VERSION})`);
+    const refuseNewer = (v: number) => {
+      if (v > SCHEMA_VERSION) throw new Error(`${filename} was written by a newer Rollcall (request log schema ${v}; this one knows ${SCHEMA_VERSION})`);
+    };
+    refuseNewer(version());
     if (version() < SCHEMA_VERSION) {
-      // Read again under the write lock: a second process opening the same file may have just upgraded it.
+      // Read again under the write lock: another process opening the same file may have just made it.
       db.transaction(() => {
-        for (let v = version(); v < SCHEMA_VERSION; v++) db.exec(STEPS[v]);
-        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        const v = version();
+        refuseNewer(v);
+        if (v < SCHEMA_VERSION) db.exec(SCHEMA);
       }).immediate();
     }
+    resourceIndexInOrder(db);
     return db;
   } catch (err) {
     db.close();

@@ -12,7 +12,7 @@ import { sqliteDialect } from '../sql/dialect.ts';
 import { SqlStore } from '../sql/sql-store.ts';
 import { migrationFiles } from '../sql/migration-files.ts';
 import * as requestLog from '../sql/request-log.ts';
-import { adoptRequestLog, openRequestLogFile, RequestLogFile, requestLogFilename } from './request-log-file.ts';
+import { adoptRequestLog, openRequestLogFile, RequestLogFile, requestLogFilename, resourceIndexInOrder } from './request-log-file.ts';
 import { SqliteRunner, TransactionGate } from './sqlite-runner.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
@@ -115,6 +115,8 @@ export class SqliteStore extends SqlStore {
       store.migrationsApplied = store.migrate();
       // Rows of the log from before it had a file of its own (and the table migration 010 creates).
       if (logRaw) adoptRequestLog(raw, logRaw.name);
+      // In memory the log stays in the main database, as migrations 010 and 013 made it.
+      else resourceIndexInOrder(raw);
       // From here on this connection's writes to the log file never sleep in SQLite's busy handler
       // on this thread: they retry asynchronously (logWrite below).
       logRaw?.pragma('busy_timeout = 0');

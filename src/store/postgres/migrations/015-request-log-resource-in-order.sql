@@ -6,9 +6,9 @@
 -- Keyed by seq, rows are appended at the index's end, as they are to the others. A request log
 -- filtered by a user or group id now walks the tenant's write and error entries newest first,
 -- comparing the id held in the index without visiting the table, until it has a page: the
--- tenant's row cap (100,000 by default) bounds that walk. On SQLite the log's own file takes the
--- same step (sqlite/request-log-file.ts, schema version 2). Kept identical in both dialects
--- (migration-parity.test.ts).
+-- tenant's row cap (100,000 by default) bounds that walk. On SQLite the log's own file (and an
+-- in-memory database's table) is rekeyed when opened (sqlite/request-log-file.ts
+-- resourceIndexInOrder). Kept identical in both dialects (migration-parity.test.ts).
 DROP INDEX request_log_resource;
 CREATE INDEX request_log_resource ON request_log (tenant_id, seq, resource_id)
   WHERE resource_id IS NOT NULL AND (method <> 'GET' OR status >= 400);
