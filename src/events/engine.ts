@@ -240,7 +240,8 @@ export class EventEngine {
     return name;
   }
 
-  private async runStream(claim: StreamClaim, consumer: ConsumerRecord): Promise<void> {
+  private async runStream(claim: StreamClaim, claimed: ConsumerRecord): Promise<void> {
+    let consumer = claimed;
     const sink = this.sinks[consumer.kind];
     let position = claim.position;
     let attempts = claim.attempts;
@@ -267,6 +268,13 @@ export class EventEngine {
       const headBefore = consumer.types ? await this.store.tenantHead(claim.tenantId) : donePosition;
       const batch = await this.store.streamEvents(claim.tenantId, donePosition, consumer.types, BATCH);
       if (!batch.length) { donePosition = Math.max(donePosition, headBefore); break; }
+      // The consumer as it stands now, read after the events: an event written after a secret was
+      // rotated (or the URL changed, or the endpoint disabled or deleted) is sent as that change
+      // says, even to a stream whose claim began before it. Read at the claim only, a stream kept
+      // busy signed up to PER_CLAIM events with a secret already rotated out.
+      const current = await this.store.getConsumer(consumer.id);
+      if (!current || !current.enabled || current.state === 'gone' || current.kind !== consumer.kind) break;
+      consumer = current;
       for (const event of batch) {
         if (this.stopping) break;
         const { outcome, latencyMs } = await this.attempt(sink, event, consumer);

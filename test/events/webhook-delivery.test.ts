@@ -92,6 +92,31 @@ test('every delivered request verifies with the standardwebhooks package, before
   assert.deepEqual(userNames(r), ['before-0', 'before-1', 'overlap-0', 'overlap-1', 'after-0']);
 });
 
+test('a secret rotated while a stream is busy signs the events written after the rotation, though the stream was claimed before it', async () => {
+  // The first delivery is held at the receiver until the secret has been rotated and a second user
+  // created: the stream that delivers both was claimed, and its endpoint read, before the rotation.
+  let release!: () => void;
+  const held = new Promise<void>((done) => { release = done; });
+  const r: Receiver = await receiver(async (x) => {
+    if (x === r.received[0]) await held;
+    return { status: 204 };
+  });
+  const t = await tenant();
+  const { endpoint, secret } = await server.running.endpoints.create(t.tenant, { url: r.url });
+  await createUsers(t, 1, 'before');
+  await until('the first delivery is at the receiver', () => r.received.length >= 1);
+  const rotated = await server.running.endpoints.rotateSecret(endpoint.id, { overlapMs: 60_000 });
+  await createUsers(t, 1, 'after');
+  release();
+  await until('2 deliveries', () => r.received.length >= 2);
+  assert.deepEqual(userNames(r), ['before-0', 'after-0']);
+  const [first, second] = r.received;
+  assert.equal(String(first.headers['webhook-signature']).split(' ').length, 1, 'sent before the rotation: the one secret');
+  assert.equal(String(second.headers['webhook-signature']).split(' ').length, 2, 'written after the rotation: both secrets sign it');
+  assert.ok(new Webhook(rotated.secret).verify(second.body, second.headers as Record<string, string>), 'the new secret verifies it');
+  assert.ok(new Webhook(secret).verify(second.body, second.headers as Record<string, string>), 'the old one too, during the overlap');
+});
+
 test('a receiver that fails for a while, then recovers, receives every event at least once and in order', async () => {
   let failing = true;
   const r = await receiver(() => ({ status: failing ? 500 : 200 }));
