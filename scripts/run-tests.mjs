@@ -21,9 +21,6 @@ function find(dir, out = []) {
 }
 
 const files = (roots) => roots.flatMap((r) => (r.endsWith('.ts') ? [r] : find(r))).sort();
-// Test files run this many at a time (node's default is one fewer than the cores: one, on two).
-// Most of a test's time is spent waiting on a server, a socket or a timer, so files overlap well.
-const CONCURRENCY = Math.max(1, Number(process.env.ROLLCALL_TEST_CONCURRENCY ?? 2) || 1);
 const tapDir = mkdtempSync(join(tmpdir(), 'rollcall-tap-'));
 
 /** Runs node's test runner (spec to the terminal, TAP to a file for the totals). */
@@ -31,7 +28,7 @@ function pass(label, list, env = {}) {
   console.log(`\n=== ${label}: ${list.length} test files ===\n`);
   const tap = join(tapDir, `${label.replace(/\W+/g, '-')}.tap`);
   const r = spawnSync(process.execPath, [
-    '--import', 'tsx', '--test', `--test-concurrency=${CONCURRENCY}`,
+    '--import', 'tsx', '--test',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tap}`,
     ...list,
