@@ -273,7 +273,7 @@ export class EventEngine {
       // says, even to a stream whose claim began before it. Read at the claim only, a stream kept
       // busy signed up to PER_CLAIM events with a secret already rotated out.
       const current = await this.store.getConsumer(consumer.id);
-      if (!current || !current.enabled || current.state === 'gone' || current.kind !== consumer.kind) break;
+      if (!current || !current.enabled || current.state === 'gone') break;
       consumer = current;
       for (const event of batch) {
         if (this.stopping) break;

@@ -25,6 +25,9 @@ export const requestLogFilename = (filename: string): string => `${filename}-req
  * a deploy rolled back still opens the file.
  */
 const SCHEMA_VERSION = 1;
+/** request_log_resource as it is made, in a new file and when an old one is rekeyed. */
+const RESOURCE_INDEX = `request_log_resource ON request_log (tenant_id, seq, resource_id)
+  WHERE resource_id IS NOT NULL AND (method <> 'GET' OR status >= 400)`;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS request_log (
   seq INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, at TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, filter TEXT,
@@ -36,8 +39,7 @@ CREATE TABLE IF NOT EXISTS request_log (
 CREATE INDEX IF NOT EXISTS request_log_tenant ON request_log (tenant_id, seq);
 CREATE INDEX IF NOT EXISTS request_log_tenant_at ON request_log (tenant_id, at, status);
 CREATE INDEX IF NOT EXISTS request_log_errors ON request_log (tenant_id, seq) WHERE status >= 400;
-CREATE INDEX IF NOT EXISTS request_log_resource ON request_log (tenant_id, seq, resource_id)
-  WHERE resource_id IS NOT NULL AND (method <> 'GET' OR status >= 400);
+CREATE INDEX IF NOT EXISTS ${RESOURCE_INDEX};
 CREATE INDEX IF NOT EXISTS request_log_request_id ON request_log (tenant_id, request_id);
 PRAGMA user_version = ${SCHEMA_VERSION};
 `;
@@ -54,8 +56,7 @@ export function resourceIndexInOrder(db: Database.Database): void {
   if (second() !== 'resource_id') return;
   db.transaction(() => {
     if (second() !== 'resource_id') return;
-    db.exec(`DROP INDEX request_log_resource;
-      CREATE INDEX request_log_resource ON request_log (tenant_id, seq, resource_id) WHERE resource_id IS NOT NULL AND (method <> 'GET' OR status >= 400);`);
+    db.exec(`DROP INDEX request_log_resource; CREATE INDEX ${RESOURCE_INDEX};`);
   }).immediate();
 }
 
@@ -74,8 +75,9 @@ export function openRequestLogFile(filename: string, busyTimeoutMs: number): Dat
     const refuseNewer = (v: number) => {
       if (v > SCHEMA_VERSION) throw new Error(`${filename} was written by a newer Rollcall (request log schema ${v}; this one knows ${SCHEMA_VERSION})`);
     };
-    refuseNewer(version());
-    if (version() < SCHEMA_VERSION) {
+    const found = version();
+    refuseNewer(found);
+    if (found < SCHEMA_VERSION) {
       // Read again under the write lock: another process opening the same file may have just made it.
       db.transaction(() => {
         const v = version();
