@@ -2,7 +2,7 @@
 // tests; library.ts composes the same parts for a vendor's own server.
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
-import { bulkLimits, type Config } from './config/config.ts';
+import type { Config } from './config/config.ts';
 import { makeDelivery, type Delivery } from './events/delivery-thread.ts';
 import { WebhookEndpoints } from './events/endpoints.ts';
 import type { Sink } from './events/sink.ts';
@@ -14,16 +14,18 @@ import { systemClock, type Clock } from './provisioning/clock.ts';
 import type { ChangeHook } from './provisioning/mutate.ts';
 import { RequestLog } from './provisioning/request-log/recorder.ts';
 import { makeWriterThread } from './provisioning/request-log/writer-thread.ts';
-import { Provisioning } from './provisioning/service.ts';
+import type { Provisioning } from './provisioning/service.ts';
+import { makeProvisioning } from './provisioning/from-config.ts';
 import { makeSso, type SsoServices } from './provisioning/sso/services.ts';
 import type { SamlConnections } from './provisioning/sso/connections.ts';
 import { MetadataRefresher } from './provisioning/sso/metadata-refresher.ts';
-import { vetoHook, type VetoRegistry } from './provisioning/policies/vetoes.ts';
+import type { VetoRegistry } from './provisioning/policies/vetoes.ts';
 import type { ConsumerKind, Store } from './store/store.ts';
 import { openStore } from './store/open.ts';
 import { ConsoleSessions, startConsolePruning } from './provisioning/admin/console-sessions.ts';
 
 export { openStore, redactUrl, UnsupportedDatabase, type StoreOptions } from './store/open.ts';
+export { makeProvisioning } from './provisioning/from-config.ts';
 
 export interface Running {
   app: FastifyInstance; store: Store; provisioning: Provisioning; url: string;
@@ -69,16 +71,6 @@ export interface ServerOptions {
   vetoes?: VetoRegistry;
   /** Sinks of the other consumer kinds (email, listeners); the webhook sink is made from config.webhooks. */
   sinks?: Partial<Record<ConsumerKind, Sink>>;
-}
-
-/** The provisioning service over a store, as `rollcall serve` and the library (library.ts) both make it. */
-export function makeProvisioning(config: Readonly<Config>, store: Store, options: Pick<ServerOptions, 'clock' | 'hooks' | 'vetoes'> = {}): Provisioning {
-  return new Provisioning({
-    store, clock: options.clock ?? systemClock, publicUrl: config.publicUrl, paging: config.paging,
-    attributeLimits: config.attributeLimits, ...bulkLimits(config),
-    // App vetoes (policies/vetoes.ts) after the given hooks, before the outbox the service appends.
-    hooks: [...(options.hooks ?? []), vetoHook(options.vetoes, config.webhooks)],
-  });
 }
 
 /** The SCIM request log's recorder (provisioning/request-log/recorder.ts), as the server and the library both make it. */

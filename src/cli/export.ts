@@ -4,7 +4,7 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { Option, type Command } from 'commander';
-import { makeProvisioning } from '../main.ts';
+import { makeProvisioning } from '../provisioning/from-config.ts';
 import { CLI_ACTOR, eventActor } from '../provisioning/admin/audit.ts';
 import { exportUsers, type ExportFormat } from '../provisioning/import/export.ts';
 import { requireTenant } from '../provisioning/tenants/tenants.ts';

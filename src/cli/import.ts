@@ -9,7 +9,7 @@
 import { createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { makeProvisioning } from '../main.ts';
+import { makeProvisioning } from '../provisioning/from-config.ts';
 import { auditHook, CLI_ACTOR, eventActor } from '../provisioning/admin/audit.ts';
 import { csvField } from '../provisioning/import/export.ts';
 import { importUsers, type ImportMode, type RowResult } from '../provisioning/import/importer.ts';

@@ -1,10 +1,9 @@
 // Opening the database a config names: SQLite (a file or :memory:) or PostgreSQL. Apart from main.ts
-// (the composition root) so that the delivery thread (events/delivery-thread.ts) opens its own
-// connection without loading the HTTP server.
+// (the composition root) so that the delivery thread (events/delivery-thread.ts) and the CLI's
+// commands open a store without loading the HTTP server. Each store's module is loaded when a URL
+// names it: a SQLite deployment never loads the PostgreSQL driver, nor the reverse.
 import { sqliteFilename, type Config } from '../config/config.ts';
 import type { Store } from './store.ts';
-import { SqliteStore } from './sqlite/sqlite-store.ts';
-import { isConnectionError, PostgresStore } from './postgres/postgres-store.ts';
 
 export class UnsupportedDatabase extends Error {}
 
@@ -17,8 +16,12 @@ export interface StoreOptions {
 export async function openStore(config: Readonly<Config>, options: StoreOptions = {}): Promise<Store> {
   const url = config.databaseUrl;
   const filename = sqliteFilename(url);
-  if (filename !== undefined) return SqliteStore.open({ filename, slowQueryMs: config.slowQueryMs, onSlowQuery: options.onSlowQuery });
+  if (filename !== undefined) {
+    const { SqliteStore } = await import('./sqlite/sqlite-store.ts');
+    return SqliteStore.open({ filename, slowQueryMs: config.slowQueryMs, onSlowQuery: options.onSlowQuery });
+  }
   if (/^postgres(ql)?:\/\//.test(url)) {
+    const { isConnectionError, PostgresStore } = await import('./postgres/postgres-store.ts');
     try {
       return await PostgresStore.open({
         connectionString: url, poolSize: config.dbPoolSize, statementTimeoutMs: config.dbStatementTimeoutMs,

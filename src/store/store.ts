@@ -206,6 +206,25 @@ export class WriteConflict extends Error {
   constructor(readonly cause: unknown) { super('concurrent write conflict'); }
 }
 
+/**
+ * PostgreSQL answered but will not let Rollcall in, for a reason only its administrator can fix:
+ * the database or the role named in the URL does not exist (SQLSTATE 3D000; 28000 raised while
+ * looking up the session user), or authentication failed (28P01, or 28000 from pg_hba.conf).
+ * Retrying cannot help, so this is not StoreUnavailable; the CLI says what to do.
+ */
+export class PostgresRefused extends Error {
+  constructor(
+    readonly reason: 'noDatabase' | 'noRole' | 'authentication',
+    /** host:port, database and role as the URL names them (pg's defaults where it names none). */
+    readonly host: string,
+    readonly database: string,
+    readonly role: string,
+    options: { cause: unknown },
+  ) {
+    super((options.cause as Error).message, options);
+  }
+}
+
 /** Reads available both inside and outside a transaction. */
 export interface StoreReads {
   getUser(tenantId: string, id: string): Promise<UserRecord | undefined>;

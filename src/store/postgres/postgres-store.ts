@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, DummyDriver } from 'kysely';
 import type { PoolUse, StoreTx } from '../store.ts';
-import { StoreUnavailable, WriteConflict } from '../store.ts';
+import { PostgresRefused, StoreUnavailable, WriteConflict } from '../store.ts';
 import { postgresDialect } from '../sql/dialect.ts';
 import { SqlStore } from '../sql/sql-store.ts';
 import { PgRunner, StatementNames } from './pg-runner.ts';
@@ -32,25 +32,6 @@ export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   if (e?.code && CONNECTION_ERRORS.has(e.code)) return true;
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(e?.message ?? '');
-}
-
-/**
- * PostgreSQL answered but will not let Rollcall in, for a reason only its administrator can fix:
- * the database or the role named in the URL does not exist (SQLSTATE 3D000; 28000 raised while
- * looking up the session user), or authentication failed (28P01, or 28000 from pg_hba.conf).
- * Retrying cannot help, so this is not StoreUnavailable; the CLI says what to do.
- */
-export class PostgresRefused extends Error {
-  constructor(
-    readonly reason: 'noDatabase' | 'noRole' | 'authentication',
-    /** host:port, database and role as the URL names them (pg's defaults where it names none). */
-    readonly host: string,
-    readonly database: string,
-    readonly role: string,
-    options: { cause: unknown },
-  ) {
-    super((options.cause as Error).message, options);
-  }
 }
 
 function refusal(err: unknown, connectionString: string): PostgresRefused | undefined {
