@@ -2,7 +2,7 @@
 // processes may share one database: migrations take an advisory lock, writers lock the rows they
 // change (SqlResources.lockUser/lockGroup), uniqueness is enforced by unique indexes.
 import pg from 'pg';
-import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, DummyDriver } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, DummyDriver } from '../sql/kysely.ts';
 import type { PoolUse, StoreTx } from '../store.ts';
 import { PostgresRefused, StoreUnavailable, WriteConflict } from '../store.ts';
 import { postgresDialect } from '../sql/dialect.ts';

@@ -6,7 +6,7 @@
 //
 // Times are ISO 8601 strings as Date#toISOString writes them (fixed width, UTC): comparing them as
 // text compares them as times.
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from './kysely.ts';
 import type { ConsoleSessionRecord, SetupLinkRecord, SetupLinkWithTenant, SetupPurpose } from '../store.ts';
 import { canNameRow } from './lookup-key.ts';
 import type { QueryRunner } from './runner.ts';

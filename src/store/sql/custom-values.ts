@@ -2,7 +2,7 @@
 // the index behind filters, sorting and uniqueness of those attributes. The resource document keeps
 // the values as well (it is what responses are rendered from); these rows are kept in step with it
 // in the same transaction, the way user_values is for emails.
-import { sql } from 'kysely';
+import { sql } from './kysely.ts';
 import type { ResourceSchema } from '../../scim/schemas/resource-schema.ts';
 import type { AttributeDef } from '../../scim/schemas/types.ts';
 import type { AttrDoc } from '../../scim/resource.ts';

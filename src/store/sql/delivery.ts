@@ -14,7 +14,7 @@
 // names its lease, so a process whose lease expired and was taken over cannot move the stream.
 // PostgreSQL picks with FOR UPDATE SKIP LOCKED, so processes claiming together take different rows
 // without waiting for each other; SQLite has one writer at a time and needs no lock.
-import { sql } from 'kysely';
+import { sql } from './kysely.ts';
 import type {
   ConsumerKind, ConsumerPatch, ConsumerRecord, DeadLetter, DeliveryAttempt, DeliveryBacklog, DeliveryOutcomeName, EventRecord, NewConsumer,
   NewDeadLetter, NewDeliveryAttempt, ReplayClaim, Scan, StreamClaim, ConsumerState,

@@ -1,6 +1,6 @@
 // What differs between SQLite and PostgreSQL in the SQL the filter compiler writes. Everything
 // else in store/sql/ is shared, so the two drivers cannot drift apart.
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from './kysely.ts';
 import type { AttributeType } from '../../scim/schemas/types.ts';
 
 export type Sql = RawBuilder<unknown>;

@@ -13,7 +13,7 @@
 // SCIM writes, of one tenant or of many (measured: docs/design.md "Events"). SQLite's writers commit
 // one at a time (BEGIN IMMEDIATE), so there the position is given at insert, from the same
 // event_heads rows.
-import { sql } from 'kysely';
+import { sql } from './kysely.ts';
 import type { EventActor, EventQuery, EventRecord, NewEvent } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
 import type { QueryRunner } from './runner.ts';

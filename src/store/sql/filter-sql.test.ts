@@ -3,7 +3,7 @@
 // contract (src/store/contract/filter-contract.ts), run on SQLite and PostgreSQL alike.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, DummyDriver, sql } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, DummyDriver, sql } from './kysely.ts';
 import { parseFilter } from '../../scim/filter.ts';
 import { ScimError } from '../../scim/errors.ts';
 import { FilterCompiler } from './filter-sql.ts';

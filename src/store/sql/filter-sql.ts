@@ -1,6 +1,6 @@
 // Compiles a SCIM filter AST (scim/filter.ts) to one SQL boolean expression with bound
 // parameters, over the mapping in tables.ts. Nothing is ever evaluated by loading rows.
-import { sql } from 'kysely';
+import { sql } from './kysely.ts';
 import { invalidFilter, invalidValue, ScimError, type ErrorReason } from '../../scim/errors.ts';
 import type { AttrPath, CompareOp, Filter, FilterValue } from '../../scim/filter.ts';
 import { resolveAttribute, type ResolvedAttribute } from '../../scim/schemas/resource-schema.ts';

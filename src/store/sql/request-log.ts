@@ -11,7 +11,7 @@
 //     its WHERE;
 //   - health counts the day's 24 hourly windows in one pass over (tenant_id, at, status), an index
 //     that holds every column the count reads, so the table itself is not visited.
-import { sql } from 'kysely';
+import { sql } from './kysely.ts';
 import type { HourlyRequestCounts, NewRequestLogEntry, RecordedBody, RequestCounts, RequestLogEntry, RequestLogHealth, RequestLogQuery, Scan } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
 import { canNameRow } from './lookup-key.ts';

@@ -1,6 +1,6 @@
 // The resource half of the Store (users, groups, memberships) in SQL shared by both drivers.
 // A driver supplies the executor (a connection, inside or outside a transaction) and its dialect.
-import { sql } from 'kysely';
+import { sql } from './kysely.ts';
 import type { Filter } from '../../scim/filter.ts';
 import type { MemberValue } from '../../scim/patch.ts';
 import type { AttrDoc } from '../../scim/resource.ts';

@@ -6,7 +6,7 @@
 // pick it too (PostgreSQL: FOR UPDATE SKIP LOCKED in the pick; SQLite: one writer at a time). The
 // refresher then writes the connection's next time itself; if the process dies mid-fetch the
 // connection is due again when the claim ends.
-import { sql } from 'kysely';
+import { sql } from './kysely.ts';
 import { UniquenessViolation, type SamlConnectionRecord, type SamlSignedPart } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
 import { canNameRow } from './lookup-key.ts';

@@ -1,6 +1,6 @@
 // Everything both SQL drivers share: tenants, tokens and reads, over one QueryRunner. A driver
 // supplies the connection, migrations, transaction boundaries and the mapping of its errors.
-import { sql } from 'kysely';
+import { sql } from './kysely.ts';
 import type { Filter } from '../../scim/filter.ts';
 import { UniquenessViolation, type ActionRecord, type AdminKeyRecord, type ConsumerKind, type ConsumerPatch, type ConsumerState, type DeliveryBacklog, type DeliveryOutcomeName, type NewConsumer, type NewDeadLetter, type NewDeliveryAttempt, type ReplayClaim, type ScimDisabled, type StreamClaim, type AuditEntry, type ListedAuditEntry, type EventQuery, type EventRecord, type ListOptions, type NewTenant, type Scan, type Store, type StoredSettings, type StoreTx, type SamlConnectionRecord, type SamlRequestRecord, type SsoCodeRecord, type SigningKeyRecord, type NewRequestLogEntry, type RequestLogQuery, type Tenant, type TenantSchemas, type TokenRecord, type ConsoleSessionRecord, type SetupLinkRecord } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';

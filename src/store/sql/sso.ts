@@ -8,7 +8,7 @@
 //
 // Times are ISO 8601 strings as Date#toISOString writes them (fixed width, UTC), so comparing them
 // as text compares them as times.
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from './kysely.ts';
 import type { SamlRequestRecord, SigningKeyRecord, SsoCodeRecord } from '../store.ts';
 import type { QueryRunner } from './runner.ts';
 

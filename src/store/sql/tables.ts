@@ -2,7 +2,7 @@
 // Indexed attributes have columns (lower-cased copies where comparison is case-insensitive);
 // multi-valued attributes of the standard shape (value/display/type/primary) have rows in
 // <resource>_values; members live in group_members; everything else is read from the JSON doc.
-import { sql } from 'kysely';
+import { sql } from './kysely.ts';
 import { resourceSchemas, type ResourceSchema } from '../../scim/schemas/resource-schema.ts';
 import type { AttributeDef, AttributeType } from '../../scim/schemas/types.ts';
 import type { Sql } from './dialect.ts';

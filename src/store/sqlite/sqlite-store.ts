@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql } from '../sql/kysely.ts';
 import type { ActionRecord, NewRequestLogEntry, RequestLogQuery, Scan, StoreTx } from '../store.ts';
 import { StoreUnavailable } from '../store.ts';
 import { sqliteDialect } from '../sql/dialect.ts';
