@@ -17,7 +17,7 @@
 //   tenant's email off, a user without an address): skipped, the reason in `error`.
 // The Message-ID is made from the event id, so a retry after a lost answer is recognisably the same
 // message. Delivery is at-least-once: a message whose 250 was lost on the way back is sent again.
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Clock } from '../provisioning/clock.ts';
 import { systemClock } from '../provisioning/clock.ts';
 import { readStoredSettings } from '../provisioning/tenants/settings-document.ts';
@@ -47,19 +47,23 @@ const SKIP = {
 const skipped = (why: string): DeliveryOutcome => ({ ok: true, skipped: true, error: why });
 
 export class EmailSink implements Sink {
-  private readonly transport: ReturnType<typeof nodemailer.createTransport> | undefined;
+  /** Made at the first email sent, and nodemailer loaded then: a process that sends none never loads it. */
+  private transport?: Promise<Transporter>;
   private readonly secrets: string[];
 
   constructor(private readonly options: EmailSinkOptions) {
-    const url = options.smtpUrl;
-    this.transport = url === undefined ? undefined : nodemailer.createTransport({
+    this.secrets = secretsOf(options.smtpUrl);
+  }
+
+  private transporter(url: string): Promise<Transporter> {
+    this.transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport({
       url,
       // The engine's attempt has its own deadline (the signal); these only bound each step so a
       // silent server is noticed within it. Nodemailer's defaults wait up to 2 and 10 minutes.
       connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000, dnsTimeout: 15_000,
       logger: false, debug: false,
-    });
-    this.secrets = secretsOf(url);
+    }));
+    return this.transport;
   }
 
   async deliver(event: EventRecord, _consumer: ConsumerView, signal: AbortSignal): Promise<DeliveryOutcome> {
@@ -75,7 +79,8 @@ export class EmailSink implements Sink {
     const to = recipientOf(user);
     if (!to) return skipped(SKIP.address);
 
-    if (!this.transport) return { ok: false, error: 'no SMTP server is configured: set ROLLCALL_SMTP_URL' };
+    const url = this.options.smtpUrl;
+    if (url === undefined) return { ok: false, error: 'no SMTP server is configured: set ROLLCALL_SMTP_URL' };
     const from = parseMailbox(settings.from ?? this.options.from ?? '');
     if (!from) return { ok: false, error: 'no sender address: set welcomeEmail.from in the tenant settings or ROLLCALL_EMAIL_FROM' };
     const replyTo = settings.replyTo === undefined ? undefined : parseMailbox(settings.replyTo);
@@ -84,7 +89,8 @@ export class EmailSink implements Sink {
     const values = valuesFor(user, to, { slug: event.tenantSlug, name: tenant?.id === event.tenantId ? tenant.name : event.tenantSlug });
     const message = renderEmail({ subject: settings.subject, text: settings.text, html: settings.html, link: settings.link }, values);
     try {
-      await this.transport.sendMail({
+      const transport = await this.transporter(url);
+      await transport.sendMail({
         from, to, ...(replyTo ? { replyTo } : {}),
         subject: message.subject, text: message.text, ...(message.html === undefined ? {} : { html: message.html }),
         // RFC 5322 §3.6.4: unique per message, here per event, so every retry carries the same one.
@@ -102,7 +108,7 @@ export class EmailSink implements Sink {
 
   /** Closes the SMTP transport (at shutdown). */
   close(): void {
-    this.transport?.close();
+    void this.transport?.then((t) => t.close(), () => undefined);
   }
 
   private outcomeOf(err: unknown): DeliveryOutcome {

@@ -10,10 +10,13 @@
 // after config.saml.signingKeyRotationMs; a replaced key stays published long enough for every
 // token it signed to expire and for apps' JWKS caches to notice ("Signing keys" in docs/sso.md).
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import type { SamlConfig } from '../../config/config.ts';
 import type { SigningKeyRecord, Store } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
+
+/** jose, loaded when the first token is signed rather than when the server starts (a process that never signs one never loads it). */
+const jose = () => import('jose');
 
 /** What the app learns of the signed-in user: the exchange's `profile`, the JWT's `profile` claim. */
 export interface SignInProfile {
@@ -83,6 +86,7 @@ export class Handoff {
   /** A JWT of the profile: sub = user id, tid = tenant id, exp = the session's end. */
   async sign(profile: SignInProfile): Promise<string> {
     const key = await this.signingKey();
+    const { importJWK, SignJWT } = await jose();
     const privateKey = await importJWK(key.privateJwk as JWK, key.alg);
     const now = Math.floor(this.clock.now() / 1000);
     const exp = Math.floor(Date.parse(profile.sessionExpiresAt) / 1000);
@@ -117,6 +121,7 @@ export class Handoff {
   }
 
   private async makeKey(): Promise<SigningKeyRecord> {
+    const { calculateJwkThumbprint, exportJWK, generateKeyPair } = await jose();
     const { publicKey, privateKey } = await generateKeyPair(JWT_ALG, { extractable: true });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
