@@ -4,8 +4,7 @@
 // connection's entity id, so a response that lies here is refused there. The size is checked before
 // anything is decoded, and the XML goes through parseXml with the validator's own limits (no DOCTYPE, no
 // entities, no more elements than a response may have), so this read costs no more than validation's.
-import { RESPONSE_LIMITS } from './validate.ts';
-import { parseXml } from './xml.ts';
+import { parseXml, RESPONSE_LIMITS } from './xml.ts';
 
 const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';

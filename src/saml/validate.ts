@@ -18,7 +18,7 @@ import { X509Certificate } from 'node:crypto';
 import { SAML, ValidateInResponseTo, type CacheProvider } from '@node-saml/node-saml';
 import { decryptXml, getVerifiedXml } from '@node-saml/node-saml/lib/xml.js';
 import { XMLSerializer } from '@xmldom/xmldom';
-import { MAX_XML_DEPTH, parseXml, XmlRefused, type XmlLimits } from './xml.ts';
+import { parseXml, RESPONSE_LIMITS, XmlRefused } from './xml.ts';
 import { SamlRejected, type SamlRejectReason } from './errors.ts';
 import { algorithmAllowed, type AlgorithmRole } from './algorithms.ts';
 import { NS, children, descendants, is, isElement, textOf, walk } from './dom.ts';
@@ -52,13 +52,6 @@ export interface ValidatedResponse {
 
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
-// node-saml finds the signed element with a document-wide XPath whose node sorting grows faster than
-// the number of elements (20,000 took seconds, 92,000 minutes, before any signature is checked), so
-// the count is capped before anything is parsed. A response with 1,000 group values is about 1,100
-// elements; 5,000 leaves room for any IdP's response and costs node-saml well under a second.
-// Attributes are nodes to it too (40,000 on the root took seconds): a response element carries two at most on average.
-const MAX_RESPONSE_ELEMENTS = 5_000;
-export const RESPONSE_LIMITS: XmlLimits = { maxElements: MAX_RESPONSE_ELEMENTS, maxDepth: MAX_XML_DEPTH, maxAttributes: 2 * MAX_RESPONSE_ELEMENTS };
 
 function reject(reason: SamlRejectReason, message: string, detail?: Record<string, unknown>): never {
   throw new SamlRejected(reason, message, detail);

@@ -36,6 +36,15 @@ export const MAX_XML_DEPTH = 100;
 // (validate.ts), because node-saml's work there grows faster than the element count.
 const DEFAULT_XML_LIMITS: XmlLimits = { maxElements: 50_000, maxDepth: MAX_XML_DEPTH, maxAttributes: 100_000 };
 
+// The limits of a SAML response (validate.ts, issuer-peek.ts). node-saml finds the signed element
+// with a document-wide XPath whose node sorting grows faster than the number of elements (20,000
+// took seconds, 92,000 minutes, before any signature is checked), so the count is capped before
+// anything is parsed. A response with 1,000 group values is about 1,100 elements; 5,000 leaves room
+// for any IdP's response and costs node-saml well under a second. Attributes are nodes to it too
+// (40,000 on the root took seconds): a response element carries two at most on average.
+const MAX_RESPONSE_ELEMENTS = 5_000;
+export const RESPONSE_LIMITS: XmlLimits = { maxElements: MAX_RESPONSE_ELEMENTS, maxDepth: MAX_XML_DEPTH, maxAttributes: 2 * MAX_RESPONSE_ELEMENTS };
+
 /** Parses `text` as XML; throws XmlRefused (never anything else) when it is not acceptable. */
 export function parseXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): Document {
   if (!/<[A-Za-z_]/.test(text)) throw new XmlRefused('empty', 'The document holds no XML element.');

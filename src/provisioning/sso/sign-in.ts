@@ -9,7 +9,7 @@ import { authnRequestUrl, newRequestId } from '../../saml/authn-request.ts';
 import { SamlRejected, type SamlRejectReason } from '../../saml/errors.ts';
 import { peekIssuer } from '../../saml/issuer-peek.ts';
 import { spMetadataXml } from '../../saml/sp-metadata.ts';
-import { validateSamlResponse, type SpIdentity, type ValidatedResponse } from '../../saml/validate.ts';
+import type { SpIdentity, ValidatedResponse } from '../../saml/validate.ts';
 import type { Filter } from '../../scim/filter.ts';
 import { ScimError } from '../../scim/errors.ts';
 import { stringValueProblem } from '../../scim/string-value.ts';
@@ -259,6 +259,8 @@ export class SignIn {
     const skewMs = settings.clockSkewSeconds * 1000;
     let v: ValidatedResponse;
     try {
+      // Loaded at the first response (node-saml, xml-crypto and their XML libraries), not when the server starts.
+      const { validateSamlResponse } = await import('../../saml/validate.ts');
       v = await validateSamlResponse(samlResponse, {
         sp: this.sp(tenant.slug),
         idp: { entityId: connection.entityId, certificates: connection.certificates, signed: connection.signed, allowSha1: connection.allowSha1 },
