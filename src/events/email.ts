@@ -63,6 +63,8 @@ export class EmailSink implements Sink {
       connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000, dnsTimeout: 15_000,
       logger: false, debug: false,
     }));
+    // A failed load is not kept: the engine's next attempt tries again.
+    this.transport.catch(() => { this.transport = undefined; });
     return this.transport;
   }
 
