@@ -2,13 +2,11 @@
 // tests; library.ts composes the same parts for a vendor's own server.
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config/config.ts';
+import { metricsEnabled, type Config } from './config/config.ts';
 import { makeDelivery, type Delivery } from './events/delivery-thread.ts';
 import { WebhookEndpoints } from './events/endpoints.ts';
 import type { Sink } from './events/sink.ts';
 import { buildApp } from './http/app.ts';
-import { Metrics } from './http/metrics/metrics.ts';
-import { metricsEnabled } from './http/metrics/routes.ts';
 import { HttpDrain } from './http/shutdown.ts';
 import { systemClock, type Clock } from './provisioning/clock.ts';
 import type { ChangeHook } from './provisioning/mutate.ts';
@@ -86,7 +84,7 @@ export async function startServer(config: Readonly<Config>, options: ServerOptio
   const requestLog = makeRequestLog(config, store, options.clock ?? systemClock, (obj, msg) => log?.warn(obj, msg));
   // The server's own metrics registry (http/metrics/), when config.metrics asks for one.
   const metrics = metricsEnabled(config)
-    ? new Metrics({ store, tenants: config.metrics.tenants, clock: options.clock, warn: (obj, msg) => log?.warn(obj, msg) })
+    ? new (await import('./http/metrics/metrics.ts')).Metrics({ store, tenants: config.metrics.tenants, clock: options.clock, warn: (obj, msg) => log?.warn(obj, msg) })
     : undefined;
   let http: HttpDrain | undefined;
   const app = await buildApp({ config, provisioning, sso, logger: options.logger, requestLog, metrics, closing: () => http?.closing ?? false });

@@ -275,6 +275,12 @@ export const DEFAULTS: Config = {
   rateLimit: { enabled: true, requestsPerSecond: 100, burst: 1000, concurrentRequests: 20 },
 };
 
+/**
+ * Whether the config asks for metrics at all (a token, an address, or both: http/metrics/routes.ts).
+ * Without them the metrics modules and prom-client are never loaded.
+ */
+export const metricsEnabled = (config: Readonly<Pick<Config, 'metrics'>>): boolean => config.metrics.token !== undefined || config.metrics.address !== undefined;
+
 /** The /Bulk limits in force and advertised: the payload limit never above the body limit. */
 export function bulkLimits(c: Readonly<Pick<Config, 'bulk' | 'bodyLimitBytes'>>): { maxOperations: number; maxPayloadSize: number } {
   return { maxOperations: c.bulk.maxOperations, maxPayloadSize: Math.min(c.bulk.maxPayloadBytes, c.bodyLimitBytes) };

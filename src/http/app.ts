@@ -7,7 +7,7 @@ import { requestIdV7 } from './request-id.ts';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Config } from '../config/config.ts';
+import { metricsEnabled, type Config } from '../config/config.ts';
 import type { RequestLog } from '../provisioning/request-log/recorder.ts';
 import type { Provisioning } from '../provisioning/service.ts';
 import { makeSso, type SsoServices } from '../provisioning/sso/services.ts';
@@ -19,8 +19,7 @@ import { frameworkError, sendScimError, writeClientError } from './scim/errors.t
 import { registerSurfaces } from './surfaces.ts';
 import { registerHealth } from './health.ts';
 import { AccessLog } from './access-log.ts';
-import { Metrics } from './metrics/metrics.ts';
-import { metricsEnabled, registerMetrics } from './metrics/routes.ts';
+import type { Metrics } from './metrics/metrics.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -105,7 +104,11 @@ export async function buildApp({ config, provisioning, sso, logger, requestLog, 
   });
   refuseConnect(app.server);
   registerHealth(app, provisioning.store, closing);
-  if (metricsEnabled(config)) registerMetrics(app, config, metrics ?? new Metrics({ store: provisioning.store, tenants: config.metrics.tenants }));
+  if (metricsEnabled(config)) {
+    // Loaded only when metrics are asked for (prom-client and what it requires are some 80 files).
+    const [{ registerMetrics }, { Metrics }] = await Promise.all([import('./metrics/routes.ts'), import('./metrics/metrics.ts')]);
+    registerMetrics(app, config, metrics ?? new Metrics({ store: provisioning.store, tenants: config.metrics.tenants }));
+  }
   app.get('/', async () => ({
     name: 'Rollcall',
     scim: `${config.publicUrl}/scim/v2/<tenant>`,

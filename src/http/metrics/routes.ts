@@ -11,8 +11,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
 import { Metrics, UNMATCHED } from './metrics.ts';
 
-/** Whether the config asks for metrics at all (a token, an address, or both). */
-export const metricsEnabled = (config: Readonly<Config>): boolean => config.metrics.token !== undefined || config.metrics.address !== undefined;
 
 /** "2xx" … "5xx": five values, whatever the status. */
 const STATUS_CLASS = ['1xx', '2xx', '3xx', '4xx', '5xx'];
