@@ -9,15 +9,13 @@ import type { Sink } from './events/sink.ts';
 import { buildApp } from './http/app.ts';
 import { HttpDrain } from './http/shutdown.ts';
 import { systemClock, type Clock } from './provisioning/clock.ts';
-import type { ChangeHook } from './provisioning/mutate.ts';
 import { RequestLog } from './provisioning/request-log/recorder.ts';
 import { makeWriterThread } from './provisioning/request-log/writer-thread.ts';
 import type { Provisioning } from './provisioning/service.ts';
-import { makeProvisioning } from './provisioning/from-config.ts';
+import { makeProvisioning, type ProvisioningOptions } from './provisioning/from-config.ts';
 import { makeSso, type SsoServices } from './provisioning/sso/services.ts';
 import type { SamlConnections } from './provisioning/sso/connections.ts';
 import { MetadataRefresher } from './provisioning/sso/metadata-refresher.ts';
-import type { VetoRegistry } from './provisioning/policies/vetoes.ts';
 import type { ConsumerKind, Store } from './store/store.ts';
 import { openStore } from './store/open.ts';
 import { ConsoleSessions, startConsolePruning } from './provisioning/admin/console-sessions.ts';
@@ -59,14 +57,10 @@ export interface ShutdownReport {
   requestsMs: number; deliveryMs: number; totalMs: number;
 }
 
-export interface ServerOptions {
+/** The provisioning service's options (clock, hooks, vetoes), and the server's own. */
+export interface ServerOptions extends ProvisioningOptions {
   logger?: boolean | object;
   store?: Store;
-  clock?: Clock;
-  /** Called with every change inside its transaction (provisioning/mutate.ts). */
-  hooks?: ChangeHook[];
-  /** App vetoes registered in code (library.ts rc.before); the tenants' approval webhooks need none. */
-  vetoes?: VetoRegistry;
   /** Sinks of the other consumer kinds (email, listeners); the webhook sink is made from config.webhooks. */
   sinks?: Partial<Record<ConsumerKind, Sink>>;
 }
