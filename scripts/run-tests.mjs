@@ -6,7 +6,7 @@
 // Arguments narrow the run to files or folders, in one pass on the database the environment names.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
@@ -23,12 +23,30 @@ function find(dir, out = []) {
 const files = (roots) => roots.flatMap((r) => (r.endsWith('.ts') ? [r] : find(r))).sort();
 const tapDir = mkdtempSync(join(tmpdir(), 'rollcall-tap-'));
 
-/** Runs node's test runner (spec to the terminal, TAP to a file for the totals). */
+// Test files run two at a time, or one per core where there are more: most of a file's time is spent
+// waiting (for a server, a child process, a browser, a timer), and node's default on a 2-core machine
+// is one at a time. ROLLCALL_TEST_CONCURRENCY overrides it.
+const concurrency = Number(process.env.ROLLCALL_TEST_CONCURRENCY) || Math.max(2, availableParallelism());
+// Files that change the checkout itself run on their own, before the others: the package test's
+// `npm pack` rebuilds dist/ (deleting it first), which the CLI tests run from.
+const ALONE = ['test/package/pack.test.ts'];
+
+/** Runs a pass: the files that must run alone first, one at a time, then the rest side by side. */
 function pass(label, list, env = {}) {
-  console.log(`\n=== ${label}: ${list.length} test files ===\n`);
+  const alone = list.filter((f) => ALONE.includes(f.split('\\').join('/')));
+  const rest = list.filter((f) => !alone.includes(f));
+  const parts = [];
+  if (alone.length) parts.push(run(`${label}, alone`, alone, env, 1));
+  if (rest.length) parts.push(run(label, rest, env, concurrency));
+  return parts.reduce((a, b) => ({ status: a.status || b.status, passed: a.passed + b.passed, failed: a.failed + b.failed, skipped: a.skipped + b.skipped }));
+}
+
+/** Runs node's test runner (spec to the terminal, TAP to a file for the totals). */
+function run(label, list, env, parallel) {
+  console.log(`\n=== ${label}: ${list.length} test files, ${parallel} at a time ===\n`);
   const tap = join(tapDir, `${label.replace(/\W+/g, '-')}.tap`);
   const r = spawnSync(process.execPath, [
-    '--import', 'tsx', '--test',
+    '--import', 'tsx', '--test', `--test-concurrency=${parallel}`,
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tap}`,
     ...list,
