@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import pg from 'pg';
 
 function find(dir, out = []) {
@@ -49,6 +49,7 @@ function run(label, list, env, parallel) {
     '--import', 'tsx', '--test', `--test-concurrency=${parallel}`,
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+    `--test-reporter=${join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'test-file-times.mjs')}`, `--test-reporter-destination=${tap}.files`,
     ...list,
   ], { stdio: 'inherit', env: { ...process.env, ...env } });
   const text = (() => { try { return readFileSync(tap, 'utf8'); } catch { return ''; } })();
@@ -57,6 +58,9 @@ function run(label, list, env, parallel) {
   const timed = [...text.matchAll(/^(?:not )?ok \d+ - (.+)\n {2}---\n {2}duration_ms: ([\d.]+)/gm)].map((m) => [m[1], Number(m[2])]);
   timed.sort((a, b) => b[1] - a[1]);
   if (timed.length > 5) console.log(`\n${label}, slowest:\n${timed.slice(0, 10).map(([name, ms]) => `  ${(ms / 1000).toFixed(1).padStart(6)} s  ${name.slice(0, 110)}`).join('\n')}`);
+  const files = (() => { try { return readFileSync(`${tap}.files`, 'utf8'); } catch { return ''; } })().split('\n').filter(Boolean)
+    .map((line) => line.split('\t')).map(([ms, file]) => [relative(process.cwd(), file), Number(ms)]).sort((a, b) => b[1] - a[1]);
+  if (files.length > 5) console.log(`\n${label}, slowest files (sum of their tests; ${parallel} at a time):\n${files.slice(0, 10).map(([file, ms]) => `  ${(ms / 1000).toFixed(1).padStart(6)} s  ${file}`).join('\n')}`);
   return { status: r.status ?? 1, passed: count('pass'), failed: count('fail') + count('cancelled'), skipped: count('skipped') };
 }
 

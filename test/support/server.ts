@@ -27,7 +27,7 @@ export interface TestServer {
 let counter = 0;
 
 export async function startTestServer(opts: { tenant?: string; config?: Partial<Config>; server?: Pick<ServerOptions, 'clock' | 'hooks' | 'logger' | 'vetoes'> } = {}): Promise<TestServer> {
-  const db = opts.config?.databaseUrl ? undefined : await testDatabase();
+  const db = opts.config?.databaseUrl ? undefined : await testDatabase({ migrated: true });
   // A concrete port (not 0) so that the public URL in meta.location is the real one. The SCIM
   // limits are off unless a test turns them on (test/http/rate-limit.test.ts): tests fire hundreds of
   // requests at once at one tenant to provoke races, a pace no identity provider has.
