@@ -24,6 +24,9 @@ git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t 
 for f in package.json scripts/run-tests.mjs src test; do
   [ -e "$dir/app/$f" ] || { echo "node24.sh: copying the project failed ($f is missing)" >&2; exit 1; }
 done
+# dist/ as built on the machine's Node (plain JavaScript): the tests' Rollcall processes run from it
+# when it matches the sources (scripts/run-tests.mjs), as they do in the first pass.
+if [ -d dist ]; then cp -a dist "$dir/app/dist"; fi
 # node_modules as hard links (no copying of 150 MB), except better-sqlite3, which is rebuilt.
 cp -al node_modules "$dir/app/node_modules"
 rm -f "$dir/app/node_modules/.package-lock.json"

@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import pg from 'pg';
+import { distIsFresh } from './build.mjs';
 
 function find(dir, out = []) {
   for (const name of readdirSync(dir)) {
@@ -68,6 +69,18 @@ async function postgresReachable() {
   const url = process.env.ROLLCALL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   try { await client.connect(); return { ok: true, url }; } catch (err) { return { ok: false, url, why: err.message }; } finally { await client.end().catch(() => {}); }
+}
+
+// The Rollcall processes tests start (the CLI, `rollcall serve`: harness/processes.ts) run from dist/
+// when it was built from the sources as they are (scripts/build.mjs writes their hash), as
+// production runs them: about half the CPU of starting each through tsx. Otherwise from the sources,
+// saying so. ROLLCALL_HARNESS_DIST=0 or 1 decides instead.
+if (process.env.ROLLCALL_HARNESS_DIST === undefined) {
+  const fresh = distIsFresh();
+  process.env.ROLLCALL_HARNESS_DIST = fresh ? '1' : '0';
+  console.log(fresh
+    ? '# Rollcall processes started by the tests run from dist/ (built from these sources)'
+    : '# Rollcall processes started by the tests run from the sources through tsx: dist/ is missing or older than src/ (`npm run build` makes those tests faster)');
 }
 
 const args = process.argv.slice(2);
