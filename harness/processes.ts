@@ -1,21 +1,18 @@
-// Real Rollcall processes (`rollcall serve`, and the CLI, run from the sources) on free ports: what the
+// Real Rollcall processes (`rollcall serve`, and the CLI, from the build or the sources) on free ports: what the
 // multi-process, fault and CLI tests and the benchmarks start, exactly as an operator would.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-/**
- * The `rollcall` command as node arguments, run from the TypeScript sources through tsx, so tests
- * exercise the code under review without a build (bin/rollcall.js runs the compiled dist/; the
- * package test, test/package/, runs that). tsx is named by its full path: a test may run the
- * command in an empty folder.
- */
 const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * How a Rollcall process is started: from the sources through tsx, or with ROLLCALL_HARNESS_DIST=1
- * from the build (`bin/rollcall.js`, dist/; run `npm run build` first), as production runs it —
- * for benches of the threads Rollcall starts, which load tsx's loader again from source.
+ * The `rollcall` command as node arguments: with ROLLCALL_HARNESS_DIST=1 from the build
+ * (`bin/rollcall.js`, dist/), as production runs it; otherwise from the TypeScript sources through
+ * tsx (named by its full path: a test may run the command in an empty folder). `npm test`
+ * (scripts/run-tests.mjs) sets it to 1 when dist/ was built from the sources as they are, so
+ * either way the tests exercise the code under review; a process from dist/ starts on about half
+ * the CPU (its threads too, which from source load tsx's loader again).
  */
 export const ROLLCALL = process.env.ROLLCALL_HARNESS_DIST === '1'
   ? [fileURLToPath(new URL('../bin/rollcall.js', import.meta.url))]

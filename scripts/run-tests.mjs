@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { distIsFresh } from './build.mjs';
 
@@ -22,7 +23,7 @@ function find(dir, out = []) {
 }
 
 const files = (roots) => roots.flatMap((r) => (r.endsWith('.ts') ? [r] : find(r))).sort();
-const tapDir = mkdtempSync(join(tmpdir(), 'rollcall-tap-'));
+const summaryDir = mkdtempSync(join(tmpdir(), 'rollcall-tests-'));
 
 // Test files run two at a time, or one per core where there are more: most of a file's time is spent
 // waiting (for a server, a child process, a browser, a timer), and node's default on a 2-core machine
@@ -42,26 +43,24 @@ function pass(label, list, env = {}) {
   return parts.reduce((a, b) => ({ status: a.status || b.status, passed: a.passed + b.passed, failed: a.failed + b.failed, skipped: a.skipped + b.skipped }));
 }
 
-/** Runs node's test runner (spec to the terminal, TAP to a file for the totals). */
+/** Runs node's test runner: spec to the terminal, and a JSON summary (scripts/test-summary.mjs) to a file for the totals. */
 function run(label, list, env, parallel) {
   console.log(`\n=== ${label}: ${list.length} test files, ${parallel} at a time ===\n`);
-  const tap = join(tapDir, `${label.replace(/\W+/g, '-')}.tap`);
+  const out = join(summaryDir, `${label.replace(/\W+/g, '-')}.json`);
   const r = spawnSync(process.execPath, [
     '--import', 'tsx', '--test', `--test-concurrency=${parallel}`,
     '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
-    `--test-reporter=${join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'test-file-times.mjs')}`, `--test-reporter-destination=${tap}.files`,
+    `--test-reporter=${fileURLToPath(new URL('test-summary.mjs', import.meta.url))}`, `--test-reporter-destination=${out}`,
     ...list,
   ], { stdio: 'inherit', env: { ...process.env, ...env } });
-  const text = (() => { try { return readFileSync(tap, 'utf8'); } catch { return ''; } })();
-  const count = (k) => Number((text.match(new RegExp(`^# ${k} (\\d+)$`, 'm')) ?? [0, 0])[1]);
-  // The slowest top-level tests and suites, to see where the suite's time goes.
-  const timed = [...text.matchAll(/^(?:not )?ok \d+ - (.+)\n {2}---\n {2}duration_ms: ([\d.]+)/gm)].map((m) => [m[1], Number(m[2])]);
-  timed.sort((a, b) => b[1] - a[1]);
-  if (timed.length > 5) console.log(`\n${label}, slowest:\n${timed.slice(0, 10).map(([name, ms]) => `  ${(ms / 1000).toFixed(1).padStart(6)} s  ${name.slice(0, 110)}`).join('\n')}`);
-  const files = (() => { try { return readFileSync(`${tap}.files`, 'utf8'); } catch { return ''; } })().split('\n').filter(Boolean)
-    .map((line) => line.split('\t')).map(([ms, file]) => [relative(process.cwd(), file), Number(ms)]).sort((a, b) => b[1] - a[1]);
-  if (files.length > 5) console.log(`\n${label}, slowest files (sum of their tests; ${parallel} at a time):\n${files.slice(0, 10).map(([file, ms]) => `  ${(ms / 1000).toFixed(1).padStart(6)} s  ${file}`).join('\n')}`);
+  const summary = (() => { try { return JSON.parse(readFileSync(out, 'utf8')); } catch { return { counts: {}, tests: [], files: {} }; } })();
+  const count = (k) => summary.counts[k] ?? 0;
+  // Where the pass's time went: its slowest top-level tests and suites, and its slowest files.
+  const seconds = (ms) => `${(ms / 1000).toFixed(1).padStart(6)} s`;
+  const tests = summary.tests.sort((a, b) => b[1] - a[1]);
+  if (tests.length > 5) console.log(`\n${label}, slowest:\n${tests.slice(0, 10).map(([name, ms]) => `  ${seconds(ms)}  ${name.slice(0, 110)}`).join('\n')}`);
+  const files = Object.entries(summary.files).map(([file, ms]) => [relative(process.cwd(), file), ms]).sort((a, b) => b[1] - a[1]);
+  if (files.length > 5) console.log(`\n${label}, slowest files (the sum of their tests; ${parallel} at a time):\n${files.slice(0, 10).map(([file, ms]) => `  ${seconds(ms)}  ${file}`).join('\n')}`);
   return { status: r.status ?? 1, passed: count('pass'), failed: count('fail') + count('cancelled'), skipped: count('skipped') };
 }
 
