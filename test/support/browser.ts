@@ -69,7 +69,9 @@ interface AxeViolation { id: string; impact: string | null; help: string; nodes:
  * as strict as in production.
  */
 export async function checkAccessibility(page: Page, where: string): Promise<void> {
-  await page.evaluate(axeSource);
+  // Loaded once per document: the console follows its links without a reload, so most checks of a
+  // test find axe already there.
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: AxeViolation[] }> } }).axe;
     const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
