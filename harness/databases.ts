@@ -4,10 +4,11 @@
 // server (default: the local one, trust auth). Under CI=true an unreachable server is an error,
 // never a silent skip. (Not product code: nothing in src/ outside *.test.ts imports harness/.)
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { migrationFiles } from '../src/store/sql/migration-files.ts';
 
 export const PG_ADMIN_URL = process.env.ROLLCALL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -35,16 +36,21 @@ export function postgresAvailable(): Promise<boolean> {
 
 let counter = 0;
 
+/** The URL of database `name` on the test server. */
+function databaseUrl(name: string): string {
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 /** Creates an empty database (or a copy of template); returns its URL and a function that drops it. */
 export async function freshDatabase(template?: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `rollcall_test_${process.pid}_${Date.now().toString(36)}_${++counter}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   try { await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`); } finally { await admin.end(); }
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
   return {
-    url: url.toString(),
+    url: databaseUrl(name),
     async drop() {
       const c = new pg.Client({ connectionString: PG_ADMIN_URL });
       await c.connect();
@@ -65,9 +71,8 @@ let template: Promise<string> | undefined;
  */
 function migratedTemplate(): Promise<string> {
   template ??= (async () => {
-    const dir = new URL('../src/store/postgres/migrations/', import.meta.url);
     const hash = createHash('sha256');
-    for (const f of readdirSync(dir).filter((n) => n.endsWith('.sql')).sort()) hash.update(f).update(readFileSync(new URL(f, dir)));
+    for (const m of migrationFiles(new URL('../src/store/postgres/migrations/', import.meta.url))) hash.update(m.name).update(m.sql);
     const name = `rollcall_template_${hash.digest('hex').slice(0, 16)}`;
     const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
     await admin.connect();
@@ -79,10 +84,8 @@ function migratedTemplate(): Promise<string> {
       const building = `${name}_${process.pid}`;
       await admin.query(`DROP DATABASE IF EXISTS ${building}`);
       await admin.query(`CREATE DATABASE ${building}`);
-      const url = new URL(PG_ADMIN_URL);
-      url.pathname = `/${building}`;
       const { PostgresStore } = await import('../src/store/postgres/postgres-store.ts');
-      const store = await PostgresStore.open({ connectionString: url.toString() });
+      const store = await PostgresStore.open({ connectionString: databaseUrl(building) });
       await store.close();
       await admin.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
       const stale = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'rollcall\\_template\\_%' AND datname <> $1`, [name]);
