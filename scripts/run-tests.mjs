@@ -30,8 +30,9 @@ const summaryDir = mkdtempSync(join(tmpdir(), 'rollcall-tests-'));
 // is one at a time. ROLLCALL_TEST_CONCURRENCY overrides it.
 const concurrency = Number(process.env.ROLLCALL_TEST_CONCURRENCY) || Math.max(2, availableParallelism());
 // Files that change the checkout itself run on their own, before the others: the package test's
-// `npm pack` rebuilds dist/ (deleting it first), which the CLI tests run from.
-const ALONE = ['test/package/pack.test.ts'];
+// `npm pack` rebuilds dist/ (deleting it first) when dist/ is not built from the sources as they are
+// (scripts/build.mjs). When it is, the build does nothing and the package test runs with the rest.
+const ALONE = distIsFresh() ? [] : ['test/package/pack.test.ts'];
 
 /** Runs a pass: the files that must run alone first, one at a time, then the rest side by side. */
 function pass(label, list, env = {}) {
