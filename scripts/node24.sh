@@ -34,24 +34,23 @@ rm -rf "$dir/app/node_modules/better-sqlite3"
 # The external suites (test/conformance) are read from ../shared beside the checkout.
 if [ -d "$root/../shared" ]; then ln -sfn "$(cd "$root/../shared" && pwd)" "$dir/shared"; fi
 
-# better-sqlite3 against Node 24's headers: compiled once per (better-sqlite3, Node 24) version pair
-# and kept in .tmp/node24/cache (about 75 s of compiling on this 2-core machine).
+# better-sqlite3 against Node 24's headers: compiled once per (better-sqlite3, Node 24 ABI) on this
+# machine (about 75 s of CPU) and kept outside the checkout by scripts/native-cache.sh, as .ci/run
+# keeps the one for the machine's Node.js.
+cache=$(bash scripts/native-cache.sh dir)
 version=$(node -p "require('./node_modules/better-sqlite3/package.json').version")
-cached=$dir/cache/better-sqlite3-$version-node-$("$node24/bin/node" -p process.versions.modules)
-if [ ! -f "$cached/build/Release/better_sqlite3.node" ]; then
-  echo "=== Node.js 24: compiling better-sqlite3 $version against Node $("$node24/bin/node" --version) ==="
-  rm -rf "$cached" && mkdir -p "$(dirname "$cached")"
-  cp -a node_modules/better-sqlite3 "$cached"
-  rm -rf "$cached/build"
-  # No prebuilt download (only the npm registry is reachable): node-gyp, with node 24 on PATH.
-  (cd "$dir/app" && rm -rf node_modules/better-sqlite3 && cp -a "$cached" node_modules/better-sqlite3 &&
-    PATH="$node24/bin:$PATH" npm_config_build_from_source=true npm rebuild better-sqlite3 --nodedir="$node24" --foreground-scripts >"$dir/build.log" 2>&1) ||
-    { tail -n 40 "$dir/build.log" >&2; echo "node24.sh: compiling better-sqlite3 for Node 24 failed (log: $dir/build.log)" >&2; exit 1; }
-  rm -rf "$cached" && cp -a "$dir/app/node_modules/better-sqlite3" "$cached"
-  rm -rf "$cached/build/Release/obj" "$cached/build/Release/obj.target" "$cached/build/Release/.deps"
+kept=$cache/better-sqlite3-v$version-node-v$("$node24/bin/node" -p process.versions.modules)-linux-x64.tar.gz
+cp -a node_modules/better-sqlite3 "$dir/app/node_modules/better-sqlite3"
+rm -rf "$dir/app/node_modules/better-sqlite3/build"
+if [ -f "$kept" ]; then
+  tar -xzf "$kept" -C "$dir/app/node_modules/better-sqlite3"
 else
-  cp -a "$cached" "$dir/app/node_modules/better-sqlite3"
+  echo "=== Node.js 24: compiling better-sqlite3 $version against Node $("$node24/bin/node" --version) ==="
+  # No prebuilt download (only the npm registry is reachable): node-gyp, with node 24 on PATH.
+  (cd "$dir/app" && PATH="$node24/bin:$PATH" JOBS=max npm_config_build_from_source=true npm rebuild better-sqlite3 --nodedir="$node24" --foreground-scripts >"$dir/build.log" 2>&1) ||
+    { tail -n 40 "$dir/build.log" >&2; echo "node24.sh: compiling better-sqlite3 for Node 24 failed (log: $dir/build.log)" >&2; exit 1; }
 fi
+(cd "$dir/app" && bash scripts/native-cache.sh keep "$node24/bin/node")
 (cd "$dir/app" && "$node24/bin/node" -e "new (require('better-sqlite3'))(':memory:').close(); console.log('better-sqlite3 loads on Node', process.version)")
 
 echo "=== Node.js 24: the SQLite pass ==="
