@@ -1,4 +1,4 @@
-// npm run probe -- <workload> [--db sqlite|postgres] [--seconds S] [--perf | --cpu-prof DIR]
+// npm run probe -- <workload> [--db sqlite|postgres] [--seconds S] [--perf | --cpu-prof DIR] [--webhook]
 // A quick look at one request kind: 500 users, one 10-member group, one Rollcall process, 32
 // connections for a few seconds. Reports what each request cost in CPU — Rollcall's main thread and
 // all its threads together (V8's helpers, the delivery and request log threads), PostgreSQL's
@@ -6,11 +6,15 @@
 // which is what makes req/s noisy on small machines. Used to find and check each change in
 // docs/performance.md before the full `npm run bench`.
 //   --perf          start Rollcall with --perf-basic-prof, so `perf record -g -p <pid>` names JS frames
-//   --cpu-prof DIR  write a V8 CPU profile of Rollcall into DIR
+//   --cpu-prof DIR  write a V8 CPU profile of Rollcall into DIR (one file per thread)
+//   --webhook       one webhook endpoint for every event type, to bench/webhook-receiver.ts in its own
+//                   process; each of Rollcall's threads is reported, and the events delivered
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { scratchDatabase } from '../harness/databases.ts';
-import { createTenantCli, startProcess } from '../harness/processes.ts';
+import { cli, createTenantCli, freePort, startProcess } from '../harness/processes.ts';
 import { GROUP_SCHEMA, USER_SCHEMA as USER } from '../src/scim/schemas/core.ts';
 import { PATCH_SCHEMA } from '../src/scim/patch.ts';
 import { cpuOfStat } from './proc.ts';
@@ -66,8 +70,19 @@ const { url: dbUrl, drop } = await scratchDatabase(DB);
 const token = createTenantCli(dbUrl, 'probe');
 const profDir = option('cpu-prof');
 const nodeArgs = args.includes('--perf') ? ['--perf-basic-prof'] : profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
-const rollcall = await startProcess(dbUrl, { ROLLCALL_LOG_LEVEL: 'error' }, nodeArgs);
+const WEBHOOK = args.includes('--webhook');
+// The receiver is on loopback, over http: allowed for this run only (docs/events.md).
+const rollcall = await startProcess(dbUrl, { ROLLCALL_LOG_LEVEL: 'error', ...(WEBHOOK ? { ROLLCALL_WEBHOOK_ALLOW_HTTP: 'true', ROLLCALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true' } : {}) }, nodeArgs);
+const receiverPort = WEBHOOK ? await freePort() : 0;
+const receiver = WEBHOOK ? spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./webhook-receiver.ts', import.meta.url)), String(receiverPort)], { stdio: ['ignore', 'pipe', 'inherit'] }) : undefined;
+const received = async () => receiver ? ((await (await fetch(`http://127.0.0.1:${receiverPort}/stats`)).json()) as { received: number }).received : 0;
 try {
+  if (receiver) {
+    await new Promise((r) => receiver.stdout.once('data', r));
+    const key = (JSON.parse(cli(['admin-key', 'create', '--name', 'probe', '--db', dbUrl, '--json']).stdout) as { key: string }).key;
+    const created = await fetch(`${rollcall.url}/admin/v1/tenants/probe/webhooks`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: `http://127.0.0.1:${receiverPort}/hook` }) });
+    if (created.status !== 201) throw new Error(`creating the webhook endpoint: ${created.status} ${await created.text()}`);
+  }
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
   const post = async (path: string, body: unknown) => (await (await fetch(`${rollcall.url}${P}${path}`, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as { id: string };
   for (let i = 0; i < 500; i++) ids.push((await post('/Users', { schemas: [USER], userName: `u${i}@probe.example`, emails: [{ value: `u${i}@probe.example`, type: 'work' }] })).id);
@@ -75,6 +90,9 @@ try {
 
   const pid = rollcall.child.pid!;
   if (args.includes('--perf')) console.log(`Rollcall pid ${pid}: perf record -g -p ${pid} -- sleep ${Math.max(1, SECONDS - 2)}`);
+  // The seeding's deliveries finish before the measured run (the delivery thread started with them).
+  if (receiver) for (let last = -1, n = await received(); n !== last; last = n, n = await received()) await new Promise((r) => setTimeout(r, 500));
+  const delivered0 = await received();
   const pg0 = postgresCpu();
   const threads0 = threadCpu(pid);
   const self0 = process.cpuUsage();
@@ -83,6 +101,8 @@ try {
     requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, ...workloads[kind]() }) }],
   });
   const self = process.cpuUsage(self0);
+  // With a webhook, counted once delivery has caught up (its rows are part of each request's cost).
+  if (receiver) for (let last = -1, n = await received(); n !== last; last = n, n = await received()) await new Promise((r) => setTimeout(r, 500));
   const spent = [...threadCpu(pid)].map(([t, s]) => s - (threads0.get(t) ?? 0));
   const main = Math.max(...spent);
   const all = spent.reduce((a, b) => a + b, 0);
@@ -90,7 +110,13 @@ try {
   console.log(`${kind} (${DB}): ${r.requests.average.toFixed(0)} req/s; CPU: Rollcall main thread ${per(main)} (all threads ${per(all)})` +
     `${DB === 'postgres' ? `, PostgreSQL ${per(postgresCpu() - pg0)}` : ''}, load generator ${per((self.user + self.system) / 1e6)}` +
     `${r.non2xx + r.errors ? `; ${r.non2xx} non-2xx, ${r.errors} errors` : ''}`);
+  if (receiver) {
+    const delivered = (await received()) - delivered0;
+    const busiest = spent.filter((x) => x > 0.05).sort((a, b) => b - a).map((x) => `${((x * 1e6) / r.requests.total).toFixed(0)}`);
+    console.log(`webhook: ${delivered} events delivered for ${r.requests.total} requests; busiest threads' CPU per request: ${busiest.join(', ')} µs`);
+  }
 } finally {
+  receiver?.kill();
   await rollcall.stop();
   await drop();
 }
