@@ -15,7 +15,8 @@
 #                              deleted, so a bad binary costs one failed run, not every later one.
 set -euo pipefail
 dir=${ROLLCALL_NATIVE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rollcall/prebuilds}
-mkdir -p "$dir"
+# A home that cannot be written to costs the saving, not the run: a folder of this run's own instead.
+mkdir -p "$dir" 2>/dev/null || { dir=$(mktemp -d); echo "native-cache.sh: cannot create the cache folder; nothing is kept between runs" >&2; }
 case "${1:-}" in
   dir) echo "$dir" ;;
   keep)
