@@ -76,6 +76,8 @@ const rollcall = await startProcess(dbUrl, { ROLLCALL_LOG_LEVEL: 'error', ...(WE
 const receiverPort = WEBHOOK ? await freePort() : 0;
 const receiver = WEBHOOK ? spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./webhook-receiver.ts', import.meta.url)), String(receiverPort)], { stdio: ['ignore', 'pipe', 'inherit'] }) : undefined;
 const received = async () => receiver ? ((await (await fetch(`http://127.0.0.1:${receiverPort}/stats`)).json()) as { received: number }).received : 0;
+/** Waits until the receiver's count has not moved for half a second: delivery has caught up. */
+const settled = async () => { for (let last = -1, n = await received(); n !== last; last = n, n = await received()) await new Promise((r) => setTimeout(r, 500)); };
 try {
   if (receiver) {
     await new Promise((r) => receiver.stdout.once('data', r));
@@ -91,7 +93,7 @@ try {
   const pid = rollcall.child.pid!;
   if (args.includes('--perf')) console.log(`Rollcall pid ${pid}: perf record -g -p ${pid} -- sleep ${Math.max(1, SECONDS - 2)}`);
   // The seeding's deliveries finish before the measured run (the delivery thread started with them).
-  if (receiver) for (let last = -1, n = await received(); n !== last; last = n, n = await received()) await new Promise((r) => setTimeout(r, 500));
+  if (receiver) await settled();
   const delivered0 = await received();
   const pg0 = postgresCpu();
   const threads0 = threadCpu(pid);
@@ -102,7 +104,7 @@ try {
   });
   const self = process.cpuUsage(self0);
   // With a webhook, counted once delivery has caught up (its rows are part of each request's cost).
-  if (receiver) for (let last = -1, n = await received(); n !== last; last = n, n = await received()) await new Promise((r) => setTimeout(r, 500));
+  if (receiver) await settled();
   const spent = [...threadCpu(pid)].map(([t, s]) => s - (threads0.get(t) ?? 0));
   const main = Math.max(...spent);
   const all = spent.reduce((a, b) => a + b, 0);

@@ -32,7 +32,8 @@ const concurrency = Number(process.env.ROLLCALL_TEST_CONCURRENCY) || Math.max(2,
 // Files that change the checkout itself run on their own, before the others: the package test's
 // `npm pack` rebuilds dist/ (deleting it first) when dist/ is not built from the sources as they are
 // (scripts/build.mjs). When it is, the build does nothing and the package test runs with the rest.
-const ALONE = distIsFresh() ? [] : ['test/package/pack.test.ts'];
+const distFresh = distIsFresh();
+const ALONE = distFresh ? [] : ['test/package/pack.test.ts'];
 
 /** Runs a pass: the files that must run alone first, one at a time, then the rest side by side. */
 function pass(label, list, env = {}) {
@@ -76,9 +77,8 @@ async function postgresReachable() {
 // production runs them: about half the CPU of starting each through tsx. Otherwise from the sources,
 // saying so. ROLLCALL_HARNESS_DIST=0 or 1 decides instead.
 if (process.env.ROLLCALL_HARNESS_DIST === undefined) {
-  const fresh = distIsFresh();
-  process.env.ROLLCALL_HARNESS_DIST = fresh ? '1' : '0';
-  console.log(fresh
+  process.env.ROLLCALL_HARNESS_DIST = distFresh ? '1' : '0';
+  console.log(distFresh
     ? '# Rollcall processes started by the tests run from dist/ (built from these sources)'
     : '# Rollcall processes started by the tests run from the sources through tsx: dist/ is missing or older than src/ (`npm run build` makes those tests faster)');
 }

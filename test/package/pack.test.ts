@@ -1,9 +1,9 @@
 // The package as a user installs it: `npm pack` (which builds dist/ through `prepare`, unless dist/ is
 // already built from these sources: scripts/build.mjs), the tarball installed into an empty folder,
 // and there the compiled `rollcall` command: --version, migrate, tenant create, and `rollcall serve`
-// answering one SCIM request, then stopping on SIGTERM. Then the
-// library entry point as a vendor's TypeScript app meets it: examples/embedded/ compiled by tsc
-// against the installed package's types, started, and answering SCIM under its /identity prefix.
+// answering one SCIM request, then stopping on SIGTERM. Then the library entry point as a vendor's
+// TypeScript app meets it: examples/embedded/ compiled by tsc against the installed package's types,
+// started, and answering SCIM under its /identity prefix.
 // Nothing here runs TypeScript: the installed package has no tsx and no sources.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
