@@ -164,8 +164,18 @@ export async function discoverStreams(db: QueryRunner, d: SqlDialect, kinds: rea
     // the tenant, 80-100 ms per pass at 80,000 events, until writes stalled (bench, "Issue 10").
     const seen = (await db.run(sql<Row>`SELECT tenant_id, MIN(tenant_position) AS first FROM events
       WHERE position > ${from} AND position <= ${upto} GROUP BY tenant_id`)).rows.filter((r) => c.tenant_id === null || r.tenant_id === c.tenant_id);
-    if (seen.length) {
-      const rows = seen.map((r) => sql`(${c.id as string}, ${r.tenant_id as string}, ${Number(r.first) - 1}, 0, ${now}, ${now})`);
+    // Streams already due (or waiting out a backoff) are left out before the upsert, which would not
+    // change them: under steady writes the tenant's stream is usually due or being worked, and on
+    // SQLite an upsert that changes nothing still queues for the one write lock behind the SCIM
+    // writers. Safe against a worker releasing the stream after this read: its release compares
+    // with event_heads, which already counts every event met here.
+    const busy = seen.length
+      ? new Set((await db.run(sql<Row>`SELECT tenant_id FROM delivery_streams WHERE consumer_id = ${c.id as string}
+          AND tenant_id IN (${sql.join(seen.map((r) => r.tenant_id as string))}) AND next_attempt_at IS NOT NULL`)).rows.map((r) => r.tenant_id))
+      : new Set();
+    const todo = seen.filter((r) => !busy.has(r.tenant_id));
+    if (todo.length) {
+      const rows = todo.map((r) => sql`(${c.id as string}, ${r.tenant_id as string}, ${Number(r.first) - 1}, 0, ${now}, ${now})`);
       // A stream that exists is made due only if idle: one waiting out a backoff keeps its time.
       const r = await db.run(sql`INSERT INTO delivery_streams (consumer_id, tenant_id, position, attempts, next_attempt_at, updated_at)
         VALUES ${sql.join(rows)}
