@@ -6113,6 +6113,14 @@ export interface operations {
                                 concurrentRequests?: number;
                             };
                         };
+                        /** @description The SCIM request limits this tenant gets from each Rollcall process: the document's limits over the server defaults (ROLLCALL_RATE_LIMIT_*). Read only; not part of the document. */
+                        limitsInForce?: {
+                            /** @description false when the server runs with ROLLCALL_RATE_LIMIT=off: nothing is limited */
+                            enabled: boolean;
+                            requestsPerSecond: number;
+                            burst: number;
+                            concurrentRequests: number;
+                        };
                     };
                 };
             };
@@ -6744,6 +6752,14 @@ export interface operations {
                                 /** @description Requests in progress at the same time (server default 20). */
                                 concurrentRequests?: number;
                             };
+                        };
+                        /** @description The SCIM request limits this tenant gets from each Rollcall process: the document's limits over the server defaults (ROLLCALL_RATE_LIMIT_*). Read only; not part of the document. */
+                        limitsInForce?: {
+                            /** @description false when the server runs with ROLLCALL_RATE_LIMIT=off: nothing is limited */
+                            enabled: boolean;
+                            requestsPerSecond: number;
+                            burst: number;
+                            concurrentRequests: number;
                         };
                         dropped?: {
                             [key: string]: unknown;

@@ -4,6 +4,7 @@
 // namespace and the Entra target, added and removed (values held: asked again, then dropped).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { DEFAULTS } from '../../src/config/config.ts';
 import { browserSkipReason, checkAccessibility } from '../support/browser.ts';
 import { acceptDialogs, assertNoConsoleErrors, startConsoleRig, type ConsoleRig } from '../support/console-rig.ts';
 
@@ -13,8 +14,9 @@ const ACME = 'urn:ietf:params:scim:schemas:extension:acme:2.0:User';
 
 before(async () => {
   if (skip) return;
-  rig = await startConsoleRig();
-  for (const slug of ['pol-edit', 'pol-stale', 'pol-preset', 'pol-read', 'attr-add', 'attr-held']) {
+  // The SCIM limits on, at their defaults, for the limits section (test servers run with them off).
+  rig = await startConsoleRig({ config: { rateLimit: { ...DEFAULTS.rateLimit, enabled: true } } });
+  for (const slug of ['pol-edit', 'pol-stale', 'pol-preset', 'pol-read', 'pol-limits', 'attr-add', 'attr-held']) {
     assert.equal((await rig.server.admin('POST', '/tenants', { body: { slug, name: slug } })).status, 201);
   }
 });
@@ -91,6 +93,28 @@ test('applying a preset writes its policies and keeps the other sections', { ski
   assert.deepEqual(after.settings.sso, before.settings.sso);
   assert.deepEqual(after.settings.welcomeEmail, before.settings.welcomeEmail);
   await checkAccessibility(page, 'Policies page after a preset');
+  assertNoConsoleErrors(consoleErrors);
+});
+
+test("the SCIM request limits in force, each marked as the tenant's own or the server default; changed in the editor", { skip }, async () => {
+  const { page, consoleErrors } = await rig.open();
+  await page.goto('/console/tenants/pol-limits/policies');
+  const limits = page.getByRole('definition').filter({ hasText: 'requests per second' });
+  await limits.waitFor();
+  const row = (name: string) => page.locator('dl[aria-label="SCIM request limits"] dt', { hasText: name }).locator('xpath=following-sibling::dd[1]');
+  assert.equal(await row('Sustained rate').innerText(), '100 requests per second server default');
+  assert.equal(await row('Requests in progress').innerText(), '20 at a time server default');
+
+  const editor = page.getByLabel('Settings document (JSON)');
+  const doc = JSON.parse(await editor.inputValue());
+  doc.limits = { concurrentRequests: 40 };
+  await editor.fill(JSON.stringify(doc, null, 2));
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByText('40 at a time').waitFor();
+  assert.equal(await row('Requests in progress').innerText(), '40 at a time this tenant');
+  assert.equal(await row('Burst').innerText(), '1000 requests at once above the rate server default');
+  assert.deepEqual((await settingsOf('pol-limits')).settings.limits, { concurrentRequests: 40 });
+  await checkAccessibility(page, 'Policies page, limits');
   assertNoConsoleErrors(consoleErrors);
 });
 

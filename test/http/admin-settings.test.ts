@@ -22,6 +22,9 @@ test('settings: defaults at version 1; a replacement needs the current version a
   assert.equal(read.body.version, 1);
   assert.deepEqual(read.body.settings.scim.patchResponse, { users: 200, groups: 204 });
   assert.equal(read.headers.get('etag'), 'W/"1"');
+  // This server runs with the SCIM limits off (test/support/server.ts): the read says so beside the document.
+  assert.equal(read.body.limitsInForce.enabled, false);
+  assert.equal(read.body.settings.limitsInForce, undefined, 'not part of the document');
 
   const put = await server.admin('PUT', '/tenants/settings-a/settings', { body: { scim: { patchResponse: { users: 204, groups: 200 } } }, headers: { 'if-match': 'W/"1"' } });
   assert.equal(put.status, 200, put.text);

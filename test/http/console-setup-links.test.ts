@@ -240,6 +240,7 @@ test("a setup session reads of the tenant only what setting up the IdP needs: no
   // The vendor's own read is the whole document, with more in it than the setup session saw.
   const whole = (await server.admin('GET', `/tenants/${slug}/settings`)).body.settings;
   assert.deepEqual(read.body.settings, { customSchemas: whole.customSchemas, policies: { attributes: whole.policies.attributes } });
+  assert.deepEqual(Object.keys(read.body).sort(), ['settings', 'version'], "nor the server's limits");
   assert.equal(read.body.settings.policies.attributes.uniqueIdentifier, 'email');
   assert.equal(whole.customSchemas[0].attributes[0].name, 'badgeColour');
   assert.ok(Object.keys(whole).length > 2 && Object.keys(whole.policies).length > 1, JSON.stringify(whole).slice(0, 200));

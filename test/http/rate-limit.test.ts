@@ -79,6 +79,12 @@ test("a tenant's settings override the server defaults value by value; other ten
   const read = await server.admin('GET', `/tenants/${roomy.slug}/settings`);
   assert.deepEqual(read.body.settings.limits, { burst: 8 });
   assert.deepEqual((await server.admin('GET', `/tenants/${plain.slug}/settings`)).body.settings.limits, {});
+  // Beside the document, the values in force: what support compares with a tenant's 429s.
+  assert.deepEqual(read.body.limitsInForce, { enabled: true, requestsPerSecond: 2, burst: 8, concurrentRequests: 2 });
+  assert.deepEqual((await server.admin('GET', `/tenants/${plain.slug}/settings`)).body.limitsInForce, { enabled: true, requestsPerSecond: 2, burst: 5, concurrentRequests: 2 });
+  const raised = await server.admin('PUT', `/tenants/${plain.slug}/settings`, { body: { limits: { concurrentRequests: 7, requestsPerSecond: 0.5 } } });
+  assert.equal(raised.status, 200, raised.text);
+  assert.deepEqual(raised.body.limitsInForce, { enabled: true, requestsPerSecond: 0.5, burst: 5, concurrentRequests: 7 }, 'the replacement answers the new values in force');
 });
 
 test('limits the settings cannot hold are refused at their pointer, unknown keys included; nothing changes', async () => {

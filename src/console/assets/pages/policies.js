@@ -5,6 +5,7 @@
 // presets (GET /admin/v1/presets): applying one writes its sections over the current document.
 import { api, ApiError, seg } from '../lib/api.js';
 import { confirmed, jsonBlock, kvList, listOf, putSettings, settingsPath, yesNo } from '../lib/details.js';
+import { docUrl } from '../lib/docs.js';
 import { h, replace } from '../lib/dom.js';
 import { badge, button, errorBox, field, input, link, pageTitle, section } from '../lib/ui.js';
 
@@ -55,6 +56,7 @@ export async function render(ctx) {
       ['PATCH of a group answered with', s.scim?.patchResponse?.groups === 200 ? '200 and the group' : '204, no body'],
       ['Custom attribute schemas', h('span', null, String((s.customSchemas ?? []).length), ' (', link(`/tenants/${seg(tenant)}/attributes`, 'see the custom attributes'), ')')],
     ], 'SCIM answers')),
+    section('SCIM request limits', limitsView(s.limits, read.limitsInForce)),
     section('Single sign-on', kvList([
       ['SSO required', yesNo(s.sso?.ssoRequired)],
       ['Just-in-time users', yesNo(s.sso?.justInTime)],
@@ -73,6 +75,26 @@ function deprovisioningWords(mode) {
     case 'delete': return 'the user is deleted';
     default: return typeof mode === 'string' ? mode : 'the user is deactivated (active: false) and keeps its groups';
   }
+}
+
+/**
+ * The limits in force, each said with where it comes from: this tenant's own value or the server's
+ * default (docs/rate-limits.md). Over either, the IdP is answered 429 and retries later.
+ * @param {any} own the document's `limits` @param {any} inForce the read's `limitsInForce`
+ */
+function limitsView(own, inForce) {
+  const docs = h('p', { class: 'hint' }, 'Counted per Rollcall process. Over a limit the identity provider is answered 429 with Retry-After, and Okta and Entra retry later. ',
+    h('a', { href: docUrl('rate-limits.md', 'changing-a-tenants-limits') }, 'Changing a tenant\'s limits (docs/rate-limits.md)'),
+    '. Set them in the document below, under "limits".');
+  if (!inForce) return h('div', null, kvList([['This tenant\'s own values', h('span', { class: 'mono' }, JSON.stringify(own ?? {}))]], 'SCIM request limits'), docs);
+  if (!inForce.enabled) return h('div', null, h('p', null, 'Off: this server runs with ROLLCALL_RATE_LIMIT=off, so no tenant\'s SCIM requests are limited.'), docs);
+  /** @param {string} key @param {string} words */
+  const from = (key, words) => h('span', null, words, ' ', badge(own?.[key] === undefined ? 'server default' : 'this tenant', own?.[key] === undefined ? 'muted' : 'info'));
+  return h('div', null, kvList([
+    ['Sustained rate', from('requestsPerSecond', `${inForce.requestsPerSecond} requests per second`)],
+    ['Burst', from('burst', `${inForce.burst} requests at once above the rate`)],
+    ['Requests in progress', from('concurrentRequests', `${inForce.concurrentRequests} at a time`)],
+  ], 'SCIM request limits'), docs);
 }
 
 /** @param {any} roles */

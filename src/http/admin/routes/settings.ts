@@ -2,7 +2,8 @@
 // whole with If-Match (docs/admin-api.md, docs/custom-attributes.md).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit, eventActor } from '../../../provisioning/admin/audit.ts';
-import { readSettings, replaceSettings, SettingsError, tenantSettingsJsonSchema } from '../../../provisioning/tenants/settings.ts';
+import { readSettings, replaceSettings, SettingsError, tenantSettingsJsonSchema, type TenantSettings } from '../../../provisioning/tenants/settings.ts';
+import { limitsFor } from '../../scim/rate-limit.ts';
 import { AddressRefused, checkEndpointUrl, type AddressPolicy } from '../../../events/webhook-address-guard.ts';
 import { etag } from '../../../scim/etag.ts';
 import type { AdminDeps } from '../index.ts';
@@ -12,10 +13,19 @@ import { problems, slugParam } from '../schemas.ts';
 
 // The document's schema without its $id: Fastify compiles it for the body and the response alike.
 const { $id: _id, ...settingsSchema } = tenantSettingsJsonSchema;
+const limitsInForceSchema = {
+  type: 'object',
+  required: ['enabled', 'requestsPerSecond', 'burst', 'concurrentRequests'],
+  description: "The SCIM request limits this tenant gets from each Rollcall process: the document's limits over the server defaults (ROLLCALL_RATE_LIMIT_*). Read only; not part of the document.",
+  properties: {
+    enabled: { type: 'boolean', description: 'false when the server runs with ROLLCALL_RATE_LIMIT=off: nothing is limited' },
+    requestsPerSecond: { type: 'number' }, burst: { type: 'integer' }, concurrentRequests: { type: 'integer' },
+  },
+} as const;
 const readSchema = {
   type: 'object',
   required: ['version', 'settings'],
-  properties: { version: { type: 'integer', description: 'Send it back as If-Match when replacing' }, settings: settingsSchema },
+  properties: { version: { type: 'integer', description: 'Send it back as If-Match when replacing' }, settings: settingsSchema, limitsInForce: limitsInForceSchema },
 } as const;
 const params = { type: 'object', required: ['tenant'], properties: { tenant: slugParam } } as const;
 
@@ -43,6 +53,9 @@ function forSetup(settings: unknown): Record<string, unknown> {
 export function settingsRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { store, clock } = deps.provisioning;
   const tenantOf = (request: FastifyRequest) => tenantIn(store, request);
+  // What a support engineer looking at a tenant's 429s needs: the values in force, not only the
+  // tenant's overrides (a value left out of the document follows the server default).
+  const limitsInForce = (settings: TenantSettings) => ({ enabled: deps.config.rateLimit.enabled, ...limitsFor(deps.config.rateLimit, settings.limits) });
 
   app.get('/tenants/:tenant/settings', {
     config: { setup: 'read' },
@@ -53,7 +66,7 @@ export function settingsRoutes(app: FastifyInstance, deps: AdminDeps): void {
     // A setup session (the customer's IT admin) gets what configuring the IdP needs and no more: the
     // attribute policy (the unique identifier) and the custom attributes, not the vendor's roles, guards or hooks.
     if (request.consoleSession?.kind === 'setup') return { ...read, settings: forSetup(read.settings) };
-    return read;
+    return { ...read, limitsInForce: limitsInForce(read.settings) };
   });
 
   app.put('/tenants/:tenant/settings', {
@@ -79,7 +92,7 @@ export function settingsRoutes(app: FastifyInstance, deps: AdminDeps): void {
     await audit(store, clock, actorOf(request), 'settings.replace', { type: 'settings', id: t.id, tenantId: t.id },
       { version: replaced.version, changed, ...(replaced.dropped.length ? { dropped: replaced.dropped } : {}), ...(replaced.secretChanged ? { approvalSecretChanged: true } : {}) });
     reply.header('ETag', etag(replaced.version));
-    return replaced;
+    return { ...replaced, limitsInForce: limitsInForce(replaced.settings) };
   });
 }
 
