@@ -17,7 +17,7 @@ import { scratchDatabase } from '../harness/databases.ts';
 import { cli, createTenantCli, freePort, startProcess } from '../harness/processes.ts';
 import { GROUP_SCHEMA, USER_SCHEMA as USER } from '../src/scim/schemas/core.ts';
 import { PATCH_SCHEMA } from '../src/scim/patch.ts';
-import { cpuOfStat } from './proc.ts';
+import { cpuOfStat, machineTicks, stealShare } from './proc.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
@@ -98,10 +98,12 @@ try {
   const pg0 = postgresCpu();
   const threads0 = threadCpu(pid);
   const self0 = process.cpuUsage();
+  const machine0 = machineTicks();
   const r = await autocannon({
     url: rollcall.url, connections: 32, duration: SECONDS, headers,
     requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, ...workloads[kind]() }) }],
   });
+  const steal = stealShare(machine0, machineTicks());
   const self = process.cpuUsage(self0);
   // With a webhook, counted once delivery has caught up (its rows are part of each request's cost).
   if (receiver) await settled();
@@ -111,7 +113,8 @@ try {
   const per = (seconds: number) => `${((seconds * 1e6) / r.requests.total).toFixed(0)} µs/req`;
   console.log(`${kind} (${DB}): ${r.requests.average.toFixed(0)} req/s; CPU: Rollcall main thread ${per(main)} (all threads ${per(all)})` +
     `${DB === 'postgres' ? `, PostgreSQL ${per(postgresCpu() - pg0)}` : ''}, load generator ${per((self.user + self.system) / 1e6)}` +
-    `${r.non2xx + r.errors ? `; ${r.non2xx} non-2xx, ${r.errors} errors` : ''}`);
+    `${r.non2xx + r.errors ? `; ${r.non2xx} non-2xx, ${r.errors} errors` : ''}; steal ${(steal * 100).toFixed(1)}% (the hypervisor's share of the machine's CPU during the run)`);
+  if (args.includes('--threads')) console.log(`threads' CPU per request, busiest first: ${spent.filter((x) => x > 0.01).sort((a, b) => b - a).map((x) => ((x * 1e6) / r.requests.total).toFixed(1)).join(', ')} µs`);
   if (receiver) {
     const delivered = (await received()) - delivered0;
     const busiest = spent.filter((x) => x > 0.05).sort((a, b) => b - a).map((x) => `${((x * 1e6) / r.requests.total).toFixed(0)}`);

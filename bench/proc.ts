@@ -14,3 +14,20 @@ export function cpuOfStat(stat: string): number {
 export function cpuSeconds(pid: number): number {
   return cpuOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
+
+/** The machine's CPU time so far, in ticks, from /proc/stat's first line: all of it, and what the hypervisor took (steal). */
+export function machineTicks(): { total: number; steal: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal guest guest_nice: guest time is already counted in user.
+  return { total: fields.slice(0, 8).reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+}
+
+/**
+ * The share of the machine's CPU time the hypervisor took between two readings (0–1). On a virtual
+ * machine whose host is busy, it swings from run to run (0 to about 18% of a 5 s probe seen here),
+ * and a run that loses CPU to it says nothing about the code.
+ */
+export function stealShare(from: { total: number; steal: number }, to: { total: number; steal: number }): number {
+  const total = to.total - from.total;
+  return total > 0 ? (to.steal - from.steal) / total : 0;
+}

@@ -14,7 +14,7 @@ import { scratchDatabase } from '../harness/databases.ts';
 import { cli, createTenantCli, freePort, startProcess, type RollcallProcess } from '../harness/processes.ts';
 import { GROUP_SCHEMA as GROUP, USER_SCHEMA as USER } from '../src/scim/schemas/core.ts';
 import { PATCH_SCHEMA as PATCH } from '../src/scim/patch.ts';
-import { cpuSeconds } from './proc.ts';
+import { cpuSeconds, machineTicks, stealShare } from './proc.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -39,7 +39,7 @@ const WEBHOOK = flag('webhook');
 const PROFILE = option('profile', '');
 
 type Req = { method: string; path: string; body?: unknown };
-interface Result { name: string; reqPerSec: number; p50: number; p99: number; rssMb: number; errors: number; ratio?: number; kind: 'get' | 'write'; cpuUsPerReq: number }
+interface Result { name: string; reqPerSec: number; p50: number; p99: number; rssMb: number; errors: number; ratio?: number; kind: 'get' | 'write'; cpuUsPerReq: number; steal: number }
 
 function rss(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -71,11 +71,14 @@ async function workload(name: string, kind: Result['kind'], base: string, header
   await drive(base, headers, next, WARMUP);
   const runs = [];
   const cpu0 = cpuSeconds(pid);
+  const machine0 = machineTicks();
   for (let i = 0; i < RUNS; i++) runs.push(await drive(base, headers, next, DURATION));
+  // What the hypervisor took of the machine meanwhile: on a busy host it moves req/s by a third.
+  const steal = stealShare(machine0, machineTicks());
   // The server's CPU time per request: what the server costs, apart from how the two cores are shared.
   const cpuUsPerReq = ((cpuSeconds(pid) - cpu0) * 1e6) / runs.reduce((n, r) => n + r.requests, 0);
-  const result = { name, kind, reqPerSec: median(runs.map((r) => r.reqPerSec)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), errors: runs.reduce((n, r) => n + r.errors, 0), rssMb: rss(pid).rss, cpuUsPerReq };
-  console.error(`  ${name}: ${result.reqPerSec.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, server CPU ${cpuUsPerReq.toFixed(0)} µs/req${result.errors ? `, ${result.errors} errors` : ''}`);
+  const result = { name, kind, reqPerSec: median(runs.map((r) => r.reqPerSec)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), errors: runs.reduce((n, r) => n + r.errors, 0), rssMb: rss(pid).rss, cpuUsPerReq, steal };
+  console.error(`  ${name}: ${result.reqPerSec.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, server CPU ${cpuUsPerReq.toFixed(0)} µs/req, steal ${(steal * 100).toFixed(1)}%${result.errors ? `, ${result.errors} errors` : ''}`);
   return result;
 }
 
@@ -371,6 +374,7 @@ async function main() {
   console.log(`${pad('workload', width)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'RSS MB'.padStart(7)} ${'CPU µs'.padStart(7)} ${'ratio'.padStart(6)}`);
   for (const r of results) console.log(`${pad(r.name, width)} ${r.reqPerSec.toFixed(0).padStart(8)} ${String(r.p50).padStart(7)} ${String(r.p99).padStart(7)} ${r.rssMb.toFixed(0).padStart(7)} ${r.cpuUsPerReq.toFixed(0).padStart(7)} ${(r.ratio === undefined ? '' : pct(r.ratio)).padStart(6)}${r.errors ? `  (${r.errors} errors)` : ''}`);
   console.log('(CPU µs: the server process\'s CPU time per request over the measured runs)');
+  console.log(`steal (the hypervisor's share of the machine's CPU during a workload's runs): median ${(median(results.map((r) => r.steal)) * 100).toFixed(1)}%, most ${(Math.max(...results.map((r) => r.steal)) * 100).toFixed(1)}% (${results.reduce((a, b) => (b.steal > a.steal ? b : a)).name})`);
   console.log(`\nseeding through the SCIM API: ${extra.seedUsersPerSec.toFixed(0)} users/s`);
   if (!ONLY) console.log(`GET group of ${largest} members: ${extra.bigGroupMs.toFixed(0)} ms, ${(extra.bigGroupBytes / 1e6).toFixed(1)} MB, peak RSS growth ${extra.bigGroupPeakRssGrowthMb.toFixed(1)} MB\n`);
   if (memberPairs.length) {
