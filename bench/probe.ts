@@ -1,4 +1,4 @@
-// npm run probe -- <workload> [--db sqlite|postgres] [--seconds S] [--perf | --cpu-prof DIR] [--webhook]
+// npm run probe -- <workload> [--db sqlite|postgres] [--seconds S] [--perf | --cpu-prof DIR] [--webhook] [--threads]
 // A quick look at one request kind: 500 users, one 10-member group, one Rollcall process, 32
 // connections for a few seconds. Reports what each request cost in CPU — Rollcall's main thread and
 // all its threads together (V8's helpers, the delivery and request log threads), PostgreSQL's
@@ -9,6 +9,9 @@
 //   --cpu-prof DIR  write a V8 CPU profile of Rollcall into DIR (one file per thread)
 //   --webhook       one webhook endpoint for every event type, to bench/webhook-receiver.ts in its own
 //                   process; each of Rollcall's threads is reported, and the events delivered
+//   --threads       each of Rollcall's threads' CPU per request, busiest first (the main thread, then
+//                   the writer and delivery threads and V8's helpers)
+// Each run also reports steal: the share of the machine's CPU its host took (bench/proc.ts).
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
