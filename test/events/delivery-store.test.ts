@@ -7,7 +7,11 @@ import { openStore } from '../../src/main.ts';
 import { createTenant } from '../../src/provisioning/tenants/tenants.ts';
 import { newEventId } from '../../src/events/outbox.ts';
 import type { Store, Tenant } from '../../src/store/store.ts';
-import { testDatabase } from '../support/test-database.ts';
+import pg from 'pg';
+import { releaseStream } from '../../src/store/sql/delivery.ts';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from '../../src/store/sql/kysely.ts';
+import type { QueryRunner } from '../../src/store/sql/runner.ts';
+import { TEST_DATABASE, testDatabase } from '../support/test-database.ts';
 
 let store: Store;
 let drop: () => Promise<void>;
@@ -168,3 +172,81 @@ test("the delivery backlog (/metrics): a stream's undelivered events count as pe
     await db.drop();
   }
 });
+
+test('a window that meets more tenants than one statement can bind makes every stream due (7,000 tenants)', async () => {
+  // A database of its own, so that the window holds these tenants' events only. 7,000 streams take
+  // 35,000 values in one upsert: past SQLite's 32,766, which failed every pass and stopped delivery.
+  const db = await testDatabase();
+  const own = await openStore(loadConfig({ databaseUrl: db.url }, {}));
+  try {
+    await own.createConsumer({ id: 'wh_many', kind: 'webhook', tenantId: null, url: 'https://example.com/h', description: null, types: null, enabled: true, secret: 'whsec_x', previousSecret: null, previousUntil: null, createdAt: at(0) });
+    const n = 7000;
+    // Each tenant's creation is an event of that tenant (tenant.created).
+    for (let i = 0; i < n; i++) await createTenant(own, `many-${i}`);
+    await own.sequenceEvents({ wait: true });
+    assert.equal(await own.discoverStreams(['webhook'], at(1), 10_000), n, 'one stream per tenant met');
+    let claimed = 0;
+    for (let got = -1; got !== 0; claimed += got) got = (await own.claimStreams('p', ['webhook'], at(2), at(62), 1000)).length;
+    assert.equal(claimed, n, 'every stream is due');
+  } finally {
+    await own.close();
+    await db.drop();
+  }
+});
+
+test("PostgreSQL: a worker's release in flight while discovery meets a new event of its tenant leaves the stream due", { skip: TEST_DATABASE !== 'postgres' && 'PostgreSQL only (SQLite writes one at a time)' }, async () => {
+  // The race: releaseStream's statement reads event_heads when it starts; the sequencer then commits a
+  // new event of the tenant; discovery meets it while the release has not committed. Discovery must
+  // leave the stream due once the release commits (review of the change that skipped the upsert for
+  // due streams: it read the row as it was before the release and skipped it).
+  const db = await testDatabase();
+  const own = await openStore(loadConfig({ databaseUrl: db.url }, {}));
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    const t = await createTenant(own, 'racing');
+    await own.sequenceEvents({ wait: true });
+    await own.createConsumer({ id: 'wh_race', kind: 'webhook', tenantId: null, url: 'https://example.com/h', description: null, types: null, enabled: true, secret: 'whsec_x', previousSecret: null, previousUntil: null, createdAt: at(0) });
+    const event = () => ({ id: newEventId(), tenantId: t.id, tenantSlug: t.slug, type: 'user.created', at: at(0), actor: { type: 'cli' as const, id: null, name: null }, requestId: null, data: {} });
+    await own.transaction((tx) => tx.appendEvents([event()]));
+    await own.sequenceEvents({ wait: true });
+    await own.discoverStreams(['webhook'], at(1), 1000);
+    const [claim] = await own.claimStreams('w1', ['webhook'], at(1), at(61), 10);
+    assert.ok(claim, 'the stream is claimed');
+    // The worker caught up: its release runs on a connection of its own, and is not committed yet.
+    const caughtUp = await own.tenantHead(t.id);
+    await client.query('BEGIN');
+    assert.ok(await releaseStream(runnerOn(client), claim, caughtUp, at(2)));
+    // Meanwhile a new event of the tenant gets its position, and discovery runs; the release commits.
+    const late = event();
+    await own.transaction((tx) => tx.appendEvents([late]));
+    for (const deadline = Date.now() + 20_000; !(await own.getEvent(late.id));) {
+      assert.ok(Date.now() < deadline, 'the new event got a position while the release was in flight');
+      await own.sequenceEvents();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const discovered = own.discoverStreams(['webhook'], at(3), 1000);
+    await new Promise((r) => setTimeout(r, 300));
+    await client.query('COMMIT');
+    await discovered;
+    const due = await own.claimStreams('w2', ['webhook'], at(4), at(64), 10);
+    assert.equal(due.length, 1, 'the stream is due with its new event');
+    assert.deepEqual((await own.streamEvents(t.id, due[0].position, null, 10)).length, 1);
+  } finally {
+    await client.end();
+    await own.close();
+    await db.drop();
+  }
+});
+
+/** A QueryRunner on one PostgreSQL client (here: inside its open transaction), for the store's SQL functions. */
+function runnerOn(client: pg.Client): QueryRunner {
+  const compiler = new Kysely<unknown>({ dialect: { createAdapter: () => new PostgresAdapter(), createDriver: () => new DummyDriver(), createIntrospector: (k) => new PostgresIntrospector(k), createQueryCompiler: () => new PostgresQueryCompiler() } });
+  return {
+    async run(query) {
+      const compiled = query.compile(compiler);
+      const r = await client.query(compiled.sql, compiled.parameters as unknown[]);
+      return { rows: r.rows, numAffectedRows: BigInt(r.rowCount ?? 0) };
+    },
+  };
+}

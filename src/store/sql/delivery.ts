@@ -164,28 +164,41 @@ export async function discoverStreams(db: QueryRunner, d: SqlDialect, kinds: rea
     // the tenant, 80-100 ms per pass at 80,000 events, until writes stalled (bench, "Issue 10").
     const seen = (await db.run(sql<Row>`SELECT tenant_id, MIN(tenant_position) AS first FROM events
       WHERE position > ${from} AND position <= ${upto} GROUP BY tenant_id`)).rows.filter((r) => c.tenant_id === null || r.tenant_id === c.tenant_id);
-    // Streams already due (or waiting out a backoff) are left out before the upsert, which would not
-    // change them: under steady writes the tenant's stream is usually due or being worked, and on
-    // SQLite an upsert that changes nothing still queues for the one write lock behind the SCIM
-    // writers. Safe against a worker releasing the stream after this read: its release compares
-    // with event_heads, which already counts every event met here.
-    const busy = seen.length
-      ? new Set((await db.run(sql<Row>`SELECT tenant_id FROM delivery_streams WHERE consumer_id = ${c.id as string}
-          AND tenant_id IN (${sql.join(seen.map((r) => r.tenant_id as string))}) AND next_attempt_at IS NOT NULL`)).rows.map((r) => r.tenant_id))
-      : new Set();
-    const todo = seen.filter((r) => !busy.has(r.tenant_id));
-    if (todo.length) {
-      const rows = todo.map((r) => sql`(${c.id as string}, ${r.tenant_id as string}, ${Number(r.first) - 1}, 0, ${now}, ${now})`);
-      // A stream that exists is made due only if idle: one waiting out a backoff keeps its time.
-      const r = await db.run(sql`INSERT INTO delivery_streams (consumer_id, tenant_id, position, attempts, next_attempt_at, updated_at)
-        VALUES ${sql.join(rows)}
-        ON CONFLICT (consumer_id, tenant_id) DO UPDATE SET next_attempt_at = excluded.next_attempt_at
-        WHERE delivery_streams.next_attempt_at IS NULL`);
-      made += Number(r.numAffectedRows ?? 0);
-    }
+    // A window can meet thousands of tenants; a statement binds at most 32,766 values on SQLite.
+    for (let i = 0; i < seen.length; i += STREAMS_PER_STATEMENT) made += await makeDue(db, d, c.id as string, seen.slice(i, i + STREAMS_PER_STATEMENT), now);
     await db.run(sql`UPDATE consumers SET scanned_position = ${upto} WHERE id = ${c.id as string} AND scanned_position = ${from}`);
   }
   return made;
+}
+
+/** Tenants per statement when discovery makes streams due (5 values a row in the upsert). */
+const STREAMS_PER_STATEMENT = 1000;
+
+/** Makes the consumer's streams of these tenants due: created, or woken if idle. Returns how many changed. */
+async function makeDue(db: QueryRunner, d: SqlDialect, consumerId: string, tenants: Row[], now: string): Promise<number> {
+  let todo = tenants;
+  // On SQLite, streams already due (or waiting out a backoff) are left out first: under steady writes
+  // a tenant's stream is usually due or being worked, and an upsert that changes nothing still
+  // queues for the one write lock behind the SCIM writers. Safe there because writes run one at a
+  // time: a release (releaseStream) that committed before the events met here were written left
+  // next_attempt_at NULL, which this read sees; one that began after them compares with an
+  // event_heads that counts them, and keeps the stream due. Not on PostgreSQL: a release whose
+  // statement started before the sequencer committed these events, and commits after this read,
+  // would leave the stream idle with them undelivered. There the upsert waits for that release's
+  // row lock and checks the row as committed.
+  if (d.oneWriter) {
+    const busy = new Set((await db.run(sql<Row>`SELECT tenant_id FROM delivery_streams WHERE consumer_id = ${consumerId}
+      AND tenant_id IN (${sql.join(tenants.map((r) => r.tenant_id as string))}) AND next_attempt_at IS NOT NULL`)).rows.map((r) => r.tenant_id));
+    todo = tenants.filter((r) => !busy.has(r.tenant_id));
+  }
+  if (!todo.length) return 0;
+  const rows = todo.map((r) => sql`(${consumerId}, ${r.tenant_id as string}, ${Number(r.first) - 1}, 0, ${now}, ${now})`);
+  // A stream that exists is made due only if idle: one waiting out a backoff keeps its time.
+  const r = await db.run(sql`INSERT INTO delivery_streams (consumer_id, tenant_id, position, attempts, next_attempt_at, updated_at)
+    VALUES ${sql.join(rows)}
+    ON CONFLICT (consumer_id, tenant_id) DO UPDATE SET next_attempt_at = excluded.next_attempt_at
+    WHERE delivery_streams.next_attempt_at IS NULL`);
+  return Number(r.numAffectedRows ?? 0);
 }
 
 export async function claimStreams(db: QueryRunner, d: SqlDialect, owner: string, kinds: readonly ConsumerKind[], now: string, leaseUntil: string, limit: number): Promise<StreamClaim[]> {

@@ -63,6 +63,12 @@ export interface SqlDialect {
    */
   positionsAtInsert: boolean;
   /**
+   * Write transactions run one at a time (SQLite): a write that has begun sees every write committed
+   * before it, and none commits while it runs. PostgreSQL's statements read a snapshot taken when
+   * they start, and commit later, interleaved with others.
+   */
+  oneWriter: boolean;
+  /**
    * Appended to the SELECT that picks rows to claim (delivery streams): PostgreSQL locks the picked
    * rows of `alias` and passes over rows another process is claiming; SQLite's one writer needs none.
    */
@@ -102,6 +108,7 @@ export const sqliteDialect: SqlDialect = {
   // json_extract gives an object back as its JSON text, minified.
   jsonEmptyObject: (doc, keys) => sql`(json_type(${doc}, ${jsonPath(keys)}) = 'object' AND json_extract(${doc}, ${jsonPath(keys)}) = '{}')`,
   positionsAtInsert: true,
+  oneWriter: true,
   skipLocked: () => sql``,
   indexedBy: (index) => sql` INDEXED BY ${sql.id(index)}`,
 };
@@ -140,6 +147,7 @@ export const postgresDialect: SqlDialect = {
   jsonRemove: (doc, keys) => sql`(${doc} #- ${keys}::text[])`,
   jsonEmptyObject: (doc, keys) => sql`((${doc} #> ${keys}::text[]) = '{}'::jsonb)`,
   positionsAtInsert: false,
+  oneWriter: false,
   skipLocked: (alias) => sql` FOR UPDATE OF ${sql.id(alias)} SKIP LOCKED`,
   indexedBy: () => sql``,
 };
