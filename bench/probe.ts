@@ -26,7 +26,9 @@ const args = process.argv.slice(2);
 const option = (name: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
 const DB = option('db') === 'postgres' ? 'postgres' : 'sqlite';
 const SECONDS = Number(option('seconds') ?? 6);
-const kind = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? 'id';
+/** The options that take a value: the workload is the first other word (`--threads filter` runs filter). */
+const VALUED = new Set(['--db', '--seconds', '--cpu-prof']);
+const kind = args.find((a, i) => !a.startsWith('--') && !VALUED.has(args[i - 1])) ?? 'id';
 
 const P = '/scim/v2/probe';
 type Req = { method?: 'GET' | 'POST' | 'PATCH'; path: string; body?: string };

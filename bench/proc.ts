@@ -24,7 +24,7 @@ export function machineTicks(): { total: number; steal: number } {
 
 /**
  * The share of the machine's CPU time the hypervisor took between two readings (0–1). On a virtual
- * machine whose host is busy, it swings from run to run (0 to about 18% of a 5 s probe seen here),
+ * machine whose host is busy, it swings from run to run (0 to 14% of a whole probe seen here),
  * and a run that loses CPU to it says nothing about the code.
  */
 export function stealShare(from: { total: number; steal: number }, to: { total: number; steal: number }): number {

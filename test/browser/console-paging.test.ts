@@ -1,5 +1,6 @@
 // Long lists page: the events feed and the audit log (both newest first, 50 to a page) in Chromium,
-// and an event opened and a filter applied with the keyboard.
+// and an event opened and a filter applied with the keyboard. Also, on this rig's server (SCIM limits
+// off, as on every test server but console-policies'), the Policies page saying the limits are off.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { browserSkipReason, checkAccessibility } from '../support/browser.ts';
@@ -78,5 +79,14 @@ test('with the keyboard: a filter is applied with Enter and an event opens with 
   const payload = page.getByRole('region', { name: /^Payload of event / });
   await payload.waitFor();
   assert.equal(JSON.parse(await payload.innerText()).tenant.slug, 'page-07');
+  assertNoConsoleErrors(consoleErrors);
+});
+
+test('with the SCIM limits off on the server, the Policies page says so instead of listing limits', { skip }, async () => {
+  const { page, consoleErrors } = await rig.open();
+  await page.goto('/console/tenants/page-01/policies');
+  await page.getByText('Off: this server runs with ROLLCALL_RATE_LIMIT=off, so no tenant\'s SCIM requests are limited.').waitFor();
+  assert.equal(await page.locator('dl[aria-label="SCIM request limits"]').count(), 0);
+  await checkAccessibility(page, 'Policies page, limits off');
   assertNoConsoleErrors(consoleErrors);
 });

@@ -43,7 +43,9 @@ function broken(from: string, target: string): string | undefined {
   const file = path === '' ? from : resolve(dirname(from), decodeURIComponent(path));
   if (!existsSync(file)) return `no file ${relative(root, file)}`;
   if (anchor === undefined || anchor === '' || !file.endsWith('.md')) return undefined;
-  return anchorsIn(file).has(anchor.toLowerCase()) ? undefined : `no heading "#${anchor}" in ${relative(root, file)}`;
+  let wanted = anchor;
+  try { wanted = decodeURIComponent(anchor); } catch { /* a stray % stays as written */ }
+  return anchorsIn(file).has(wanted.toLowerCase()) ? undefined : `no heading "#${anchor}" in ${relative(root, file)}`;
 }
 
 test('every relative link of the README and docs/ lands on a file that exists, at a heading that exists', () => {
