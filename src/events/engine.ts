@@ -214,6 +214,11 @@ export class EventEngine {
     }
   }
 
+  /** Events of the stream that no longer exist (pruned before this consumer got them): said, never silent. */
+  private missed(consumer: string, tenantId: string, count: number): void {
+    this.log?.warn({ consumer, tenantId, missed: count }, 'event delivery: events were pruned (older than the retention) before this consumer got them; its stream moves past them');
+  }
+
   /** Runs a worker, and wakes the engine when it ends: its slot is free, and its stream may have more. */
   private track(work: Promise<void>): void {
     const p = work
@@ -265,9 +270,24 @@ export class EventEngine {
       if (this.stopping) break;
       // With a type filter, the events in between are not this consumer's: the stream may move to the
       // tenant's head as it stood before the read, once no matching event is left below it.
-      const headBefore = consumer.types ? await this.store.tenantHead(claim.tenantId) : donePosition;
-      const batch = await this.store.streamEvents(claim.tenantId, donePosition, consumer.types, BATCH);
+      let headBefore = consumer.types ? await this.store.tenantHead(claim.tenantId) : donePosition;
+      let batch = await this.store.streamEvents(claim.tenantId, donePosition, consumer.types, BATCH);
+      if (!batch.length && !consumer.types) {
+        // No event after the stream, yet the tenant's head may be past it: the events in between
+        // were pruned (older than the retention: an endpoint disabled with a backlog for that long).
+        // Read again after the head, so that an event positioned meanwhile is not passed over, then
+        // move to the head; released behind it, the stream would be due again at once, for ever.
+        const head = await this.store.tenantHead(claim.tenantId);
+        if (head > donePosition) {
+          batch = await this.store.streamEvents(claim.tenantId, donePosition, null, BATCH);
+          if (!batch.length) {
+            headBefore = head;
+            this.missed(consumer.id, claim.tenantId, head - donePosition);
+          }
+        }
+      }
       if (!batch.length) { donePosition = Math.max(donePosition, headBefore); break; }
+      if (!consumer.types && batch[0].tenantPosition > donePosition + 1) this.missed(consumer.id, claim.tenantId, batch[0].tenantPosition - donePosition - 1);
       // The consumer as it stands now, read after the events: an event written after a secret was
       // rotated (or the URL changed, or the endpoint disabled or deleted) is sent as that change
       // says, even to a stream whose claim began before it. Read at the claim only, a stream kept

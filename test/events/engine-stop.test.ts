@@ -78,3 +78,68 @@ test('a stopped engine records what it delivered and releases its stream and rep
   const attempts = await store.listAttempts(c.id, {}, { limit: 10 });
   assert.deepEqual(attempts.map((a) => [a.eventId, a.outcome]), [[e2.id, 'delivered']], 'only the answered delivery is recorded');
 });
+
+test("a due stream whose undelivered events were pruned past the retention moves to its tenant's head instead of being claimed again and again", { timeout: 60_000 }, async () => {
+  // An endpoint disabled with a backlog for longer than the retention, then enabled again: its
+  // stream is still due, and the events it was at are gone. Before, each claim found no event,
+  // released the stream behind the head, which made it due again: a pass after pass loop.
+  const own = await createTenant(store, 'pruned-backlog');
+  // Its tenant.created positioned first (PostgreSQL's sequencer runs after commit), so the endpoint starts after it.
+  await store.sequenceEvents({ wait: true });
+  const c = await store.createConsumer({ id: 'wh_pruned', kind: 'webhook', tenantId: own.id, url: 'https://example.com/h', description: null, types: null, enabled: true, secret: 'whsec_x', previousSecret: null, previousUntil: null, createdAt: now() });
+  const ids = [newEventId(), newEventId()];
+  await store.transaction((tx) => tx.appendEvents(ids.map((id) => ({
+    id, tenantId: own.id, tenantSlug: own.slug, type: 'user.created', at: '2020-01-01T00:00:00.000Z', actor: { type: 'cli' as const, id: null, name: null }, requestId: null, data: {},
+  }))));
+  await until('the events have positions', async () => { await store.sequenceEvents(); return Boolean(await store.getEvent(ids[1])); });
+  await store.discoverStreams(['webhook'], now(), 1000);
+  // Pruned as the retention does (they are from 2020), before any delivery.
+  while ((await store.pruneEvents('2021-01-01T00:00:00.000Z', 500)) > 0);
+  assert.equal(await store.getEvent(ids[0]), undefined);
+
+  let claims = 0;
+  const counting: Store = Object.create(store, { claimStreams: { value: async (...args: Parameters<Store['claimStreams']>) => { const got = await store.claimStreams(...args); claims += got.filter((s) => s.consumerId === c.id).length; return got; } } });
+  const sent: string[] = [];
+  const sink: Sink = { deliver: (event) => { sent.push(event.id); return Promise.resolve({ ok: true, status: 204 }); } };
+  const warnings: object[] = [];
+  const engine = new EventEngine({ store: counting, clock: systemClock, sinks: { webhook: sink }, pollMs: 50, log: { warn: (obj, msg) => warnings.push({ ...obj, msg }) } });
+  engine.start();
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.ok(claims <= 2, `the stream was claimed ${claims} times in a second`);
+  const said = (n: number) => warnings.filter((w) => (w as { consumer?: string; missed?: number }).consumer === c.id && (w as { missed?: number }).missed === n);
+  assert.equal(said(2).length, 1, `the two events it never got are logged once: ${JSON.stringify(warnings)}`);
+
+  // A later event of the tenant is delivered as usual, with no gap to report.
+  const [later] = [newEventId()];
+  await store.transaction((tx) => tx.appendEvents([{ id: later, tenantId: own.id, tenantSlug: own.slug, type: 'user.updated', at: now(), actor: { type: 'cli' as const, id: null, name: null }, requestId: null, data: {} }]));
+  await until('the later event is delivered', () => sent.includes(later));
+  await engine.stop();
+  assert.deepEqual(sent, [later]);
+  assert.equal(warnings.length, 1);
+  const [again] = await store.claimStreams('after', ['webhook'], now(), now(60_000), 10);
+  assert.equal(again, undefined, 'the stream is idle, at its head');
+  await store.deleteConsumer(c.id);
+});
+
+test('a stream whose next events were pruned goes on from the oldest event kept, and says how many it missed', { timeout: 60_000 }, async () => {
+  const own = await createTenant(store, 'pruned-gap');
+  // Its tenant.created positioned first (PostgreSQL's sequencer runs after commit), so the endpoint starts after it.
+  await store.sequenceEvents({ wait: true });
+  const c = await store.createConsumer({ id: 'wh_gap', kind: 'webhook', tenantId: own.id, url: 'https://example.com/h', description: null, types: null, enabled: true, secret: 'whsec_x', previousSecret: null, previousUntil: null, createdAt: now() });
+  const event = (id: string, at: string) => ({ id, tenantId: own.id, tenantSlug: own.slug, type: 'user.created', at, actor: { type: 'cli' as const, id: null, name: null }, requestId: null, data: {} });
+  const old = [newEventId(), newEventId(), newEventId()];
+  const kept = newEventId();
+  await store.transaction((tx) => tx.appendEvents([...old.map((id) => event(id, '2020-01-01T00:00:00.000Z')), event(kept, now())]));
+  await until('the events have positions', async () => { await store.sequenceEvents(); return Boolean(await store.getEvent(kept)); });
+  await store.discoverStreams(['webhook'], now(), 1000);
+  while ((await store.pruneEvents('2021-01-01T00:00:00.000Z', 500)) > 0);
+  const sent: string[] = [];
+  const warnings: { consumer?: string; missed?: number }[] = [];
+  const engine = new EventEngine({ store, clock: systemClock, sinks: { webhook: { deliver: (e) => { sent.push(e.id); return Promise.resolve({ ok: true, status: 204 }); } } }, pollMs: 50, log: { warn: (obj) => warnings.push(obj) } });
+  engine.start();
+  await until('the kept event is delivered', () => sent.includes(kept));
+  await engine.stop();
+  assert.deepEqual(sent, [kept]);
+  assert.deepEqual(warnings.filter((w) => w.consumer === c.id).map((w) => w.missed), [3]);
+  await store.deleteConsumer(c.id);
+});
