@@ -272,11 +272,13 @@ export class EventEngine {
       // tenant's head as it stood before the read, once no matching event is left below it.
       let headBefore = consumer.types ? await this.store.tenantHead(claim.tenantId) : donePosition;
       let batch = await this.store.streamEvents(claim.tenantId, donePosition, consumer.types, BATCH);
-      if (!batch.length && !consumer.types) {
-        // No event after the stream, yet the tenant's head may be past it: the events in between
-        // were pruned (older than the retention: an endpoint disabled with a backlog for that long).
-        // Read again after the head, so that an event positioned meanwhile is not passed over, then
-        // move to the head; released behind it, the stream would be due again at once, for ever.
+      if (!batch.length && !consumer.types && donePosition === claim.position) {
+        // A claim that finds no event at all, yet the tenant's head may be past the stream: the
+        // events in between were pruned (older than the retention: an endpoint disabled with a
+        // backlog for that long). Read again after the head, so that an event positioned meanwhile
+        // is not passed over, then move to the head; released behind it, the stream would be due
+        // again at once, for ever. (Asked only of a claim that made no progress: one that did is
+        // released, and if it stopped short of pruned events its next claim lands here.)
         const head = await this.store.tenantHead(claim.tenantId);
         if (head > donePosition) {
           batch = await this.store.streamEvents(claim.tenantId, donePosition, null, BATCH);
@@ -287,7 +289,12 @@ export class EventEngine {
         }
       }
       if (!batch.length) { donePosition = Math.max(donePosition, headBefore); break; }
-      if (!consumer.types && batch[0].tenantPosition > donePosition + 1) this.missed(consumer.id, claim.tenantId, batch[0].tenantPosition - donePosition - 1);
+      if (!consumer.types && batch[0].tenantPosition > donePosition + 1) {
+        // Tenant positions have no gaps: the ones missing were pruned. Moved past at once, so that
+        // the gap is recorded with the next flush (a retry, a stop or a takeover) and said once.
+        this.missed(consumer.id, claim.tenantId, batch[0].tenantPosition - donePosition - 1);
+        donePosition = batch[0].tenantPosition - 1;
+      }
       // The consumer as it stands now, read after the events: an event written after a secret was
       // rotated (or the URL changed, or the endpoint disabled or deleted) is sent as that change
       // says, even to a stream whose claim began before it. Read at the claim only, a stream kept
