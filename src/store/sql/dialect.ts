@@ -58,14 +58,12 @@ export interface SqlDialect {
   /** True when the path holds an empty object. */
   jsonEmptyObject(doc: Sql, keys: string[]): Sql;
   /**
-   * Events get their positions when inserted (writers commit one at a time: SQLite), rather than
-   * from the sequencer once their transactions have finished (PostgreSQL): store/sql/events.ts.
-   */
-  positionsAtInsert: boolean;
-  /**
    * Write transactions run one at a time (SQLite): a write that has begun sees every write committed
-   * before it, and none commits while it runs. PostgreSQL's statements read a snapshot taken when
-   * they start, and commit later, interleaved with others.
+   * before it, and none commits while it runs. So events get their positions when inserted, rather
+   * than from the sequencer once their transactions have finished (store/sql/events.ts), and
+   * delivery discovery may read which streams are due before writing (store/sql/delivery.ts).
+   * PostgreSQL's statements read a snapshot taken when they start, and commit later, interleaved
+   * with others.
    */
   oneWriter: boolean;
   /**
@@ -107,7 +105,6 @@ export const sqliteDialect: SqlDialect = {
   jsonRemove: (doc, keys) => sql`json_remove(${doc}, ${jsonPath(keys)})`,
   // json_extract gives an object back as its JSON text, minified.
   jsonEmptyObject: (doc, keys) => sql`(json_type(${doc}, ${jsonPath(keys)}) = 'object' AND json_extract(${doc}, ${jsonPath(keys)}) = '{}')`,
-  positionsAtInsert: true,
   oneWriter: true,
   skipLocked: () => sql``,
   indexedBy: (index) => sql` INDEXED BY ${sql.id(index)}`,
@@ -146,7 +143,6 @@ export const postgresDialect: SqlDialect = {
   isForeignKeyViolation: (err) => codeOf(err) === '23503',
   jsonRemove: (doc, keys) => sql`(${doc} #- ${keys}::text[])`,
   jsonEmptyObject: (doc, keys) => sql`((${doc} #> ${keys}::text[]) = '{}'::jsonb)`,
-  positionsAtInsert: false,
   oneWriter: false,
   skipLocked: (alias) => sql` FOR UPDATE OF ${sql.id(alias)} SKIP LOCKED`,
   indexedBy: () => sql``,

@@ -37,7 +37,7 @@ export const toEvent = (r: Row): EventRecord => ({
 /** Appends events in one INSERT per 500; on SQLite with their positions, on PostgreSQL for the sequencer. */
 export async function appendEvents(db: QueryRunner, dialect: SqlDialect, events: readonly NewEvent[]): Promise<void> {
   if (!events.length) return;
-  if (!dialect.positionsAtInsert) {
+  if (!dialect.oneWriter) {
     for (let i = 0; i < events.length; i += CHUNK) {
       const rows = events.slice(i, i + CHUNK).map((e) => sql`(${e.id}, ${e.tenantId}, ${e.tenantSlug}, ${e.type}, ${e.at}, NULL, NULL, ${JSON.stringify(e.actor)}, ${e.requestId}, ${JSON.stringify(e.data)})`);
       await db.run(sql`INSERT INTO events (id, tenant_id, tenant_slug, type, at, position, tenant_position, actor, request_id, data) VALUES ${sql.join(rows)}`);
