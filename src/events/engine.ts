@@ -214,6 +214,21 @@ export class EventEngine {
     }
   }
 
+  /**
+   * A claim that found no event at all, though the tenant's head may be past the stream: the events
+   * in between were pruned (older than the retention: an endpoint disabled with a backlog for that
+   * long). Reads again after the head, so that an event positioned meanwhile is not passed over;
+   * with none, the stream is to move to the head (released behind it, it would be due again at
+   * once, for ever). Returns the events read again and the head to move to when there are none.
+   */
+  private async pastPruned(claim: StreamClaim, consumerId: string, position: number): Promise<{ batch: EventRecord[]; head: number }> {
+    const head = await this.store.tenantHead(claim.tenantId);
+    if (head <= position) return { batch: [], head: position };
+    const batch = await this.store.streamEvents(claim.tenantId, position, null, BATCH);
+    if (!batch.length) this.missed(consumerId, claim.tenantId, head - position);
+    return { batch, head };
+  }
+
   /** Events of the stream that no longer exist (pruned before this consumer got them): said, never silent. */
   private missed(consumer: string, tenantId: string, count: number): void {
     this.log?.warn({ consumer, tenantId, missed: count }, 'event delivery: events were pruned (older than the retention) before this consumer got them; its stream moves past them');
@@ -272,22 +287,9 @@ export class EventEngine {
       // tenant's head as it stood before the read, once no matching event is left below it.
       let headBefore = consumer.types ? await this.store.tenantHead(claim.tenantId) : donePosition;
       let batch = await this.store.streamEvents(claim.tenantId, donePosition, consumer.types, BATCH);
-      if (!batch.length && !consumer.types && donePosition === claim.position) {
-        // A claim that finds no event at all, yet the tenant's head may be past the stream: the
-        // events in between were pruned (older than the retention: an endpoint disabled with a
-        // backlog for that long). Read again after the head, so that an event positioned meanwhile
-        // is not passed over, then move to the head; released behind it, the stream would be due
-        // again at once, for ever. (Asked only of a claim that made no progress: one that did is
-        // released, and if it stopped short of pruned events its next claim lands here.)
-        const head = await this.store.tenantHead(claim.tenantId);
-        if (head > donePosition) {
-          batch = await this.store.streamEvents(claim.tenantId, donePosition, null, BATCH);
-          if (!batch.length) {
-            headBefore = head;
-            this.missed(consumer.id, claim.tenantId, head - donePosition);
-          }
-        }
-      }
+      // Asked only of a claim that made no progress: one that did is released, and if it stopped
+      // short of pruned events its next claim lands here.
+      if (!batch.length && !consumer.types && donePosition === claim.position) ({ batch, head: headBefore } = await this.pastPruned(claim, consumer.id, donePosition));
       if (!batch.length) { donePosition = Math.max(donePosition, headBefore); break; }
       if (!consumer.types && batch[0].tenantPosition > donePosition + 1) {
         // Tenant positions have no gaps: the ones missing were pruned. Moved past at once, so that
