@@ -9,8 +9,8 @@ import { newEventId } from '../../src/events/outbox.ts';
 import type { Store, Tenant } from '../../src/store/store.ts';
 import pg from 'pg';
 import { releaseStream } from '../../src/store/sql/delivery.ts';
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from '../../src/store/sql/kysely.ts';
-import type { QueryRunner } from '../../src/store/sql/runner.ts';
+import { PgRunner, StatementNames } from '../../src/store/postgres/pg-runner.ts';
+import { COMPILER } from '../../src/store/postgres/postgres-store.ts';
 import { TEST_DATABASE, testDatabase } from '../support/test-database.ts';
 
 let store: Store;
@@ -201,8 +201,8 @@ test("PostgreSQL: a worker's release in flight while discovery meets a new event
   // due streams: it read the row as it was before the release and skipped it).
   const db = await testDatabase();
   const own = await openStore(loadConfig({ databaseUrl: db.url }, {}));
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
+  const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+  const client = await pool.connect();
   try {
     const t = await createTenant(own, 'racing');
     await own.sequenceEvents({ wait: true });
@@ -216,7 +216,7 @@ test("PostgreSQL: a worker's release in flight while discovery meets a new event
     // The worker caught up: its release runs on a connection of its own, and is not committed yet.
     const caughtUp = await own.tenantHead(t.id);
     await client.query('BEGIN');
-    assert.ok(await releaseStream(runnerOn(client), claim, caughtUp, at(2)));
+    assert.ok(await releaseStream(new PgRunner(COMPILER, client, new StatementNames(), 60_000), claim, caughtUp, at(2)));
     // Meanwhile a new event of the tenant gets its position, and discovery runs; the release commits.
     const late = event();
     await own.transaction((tx) => tx.appendEvents([late]));
@@ -233,20 +233,9 @@ test("PostgreSQL: a worker's release in flight while discovery meets a new event
     assert.equal(due.length, 1, 'the stream is due with its new event');
     assert.deepEqual((await own.streamEvents(t.id, due[0].position, null, 10)).length, 1);
   } finally {
-    await client.end();
+    client.release();
+    await pool.end();
     await own.close();
     await db.drop();
   }
 });
-
-/** A QueryRunner on one PostgreSQL client (here: inside its open transaction), for the store's SQL functions. */
-function runnerOn(client: pg.Client): QueryRunner {
-  const compiler = new Kysely<unknown>({ dialect: { createAdapter: () => new PostgresAdapter(), createDriver: () => new DummyDriver(), createIntrospector: (k) => new PostgresIntrospector(k), createQueryCompiler: () => new PostgresQueryCompiler() } });
-  return {
-    async run(query) {
-      const compiled = query.compile(compiler);
-      const r = await client.query(compiled.sql, compiled.parameters as unknown[]);
-      return { rows: r.rows, numAffectedRows: BigInt(r.rowCount ?? 0) };
-    },
-  };
-}

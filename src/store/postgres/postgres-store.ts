@@ -49,7 +49,7 @@ function refusal(err: unknown, connectionString: string): PostgresRefused | unde
 
 /** kysely compiles the shared SQL for PostgreSQL; pg-runner.ts runs it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const COMPILER = new Kysely<any>({ dialect: { createAdapter: () => new PostgresAdapter(), createDriver: () => new DummyDriver(), createIntrospector: (db) => new PostgresIntrospector(db), createQueryCompiler: () => new PostgresQueryCompiler() } });
+export const COMPILER = new Kysely<any>({ dialect: { createAdapter: () => new PostgresAdapter(), createDriver: () => new DummyDriver(), createIntrospector: (db) => new PostgresIntrospector(db), createQueryCompiler: () => new PostgresQueryCompiler() } });
 
 /** The channel migration 003's triggers notify when a token or tenant changes. */
 const AUTH_CHANNEL = 'rollcall_auth';
