@@ -43,8 +43,13 @@ async function append(n: number): Promise<EventRecord[]> {
   return out;
 }
 
+/** A webhook endpoint of one tenant taking every event type. */
+const endpoint = (id: string, tenantId: string) => store.createConsumer({ id, kind: 'webhook', tenantId, url: 'https://example.com/h', description: null, types: null, enabled: true, secret: 'whsec_x', previousSecret: null, previousUntil: null, createdAt: now() });
+/** An event of `t` to append, at `at` (a date before the retention's cut-off makes it prunable). */
+const eventOf = (t: Tenant, id: string, at = now(), type = 'user.created') => ({ id, tenantId: t.id, tenantSlug: t.slug, type, at, actor: { type: 'cli' as const, id: null, name: null }, requestId: null, data: {} });
+
 test('a stopped engine records what it delivered and releases its stream and replay, though the receiver never answered the last', { timeout: 60_000 }, async () => {
-  const c = await store.createConsumer({ id: 'wh_stop', kind: 'webhook', tenantId: tenant.id, url: 'https://example.com/h', description: null, types: null, enabled: true, secret: 'whsec_x', previousSecret: null, previousUntil: null, createdAt: now() });
+  const c = await endpoint('wh_stop', tenant.id);
   const [e1, e2, e3] = await append(3);
   // e1 dead-lettered earlier and asked to be sent again: a replay for the engine to claim.
   await store.discoverStreams(['webhook'], now(), 1000);
@@ -86,11 +91,9 @@ test("a due stream whose undelivered events were pruned past the retention moves
   const own = await createTenant(store, 'pruned-backlog');
   // Its tenant.created positioned first (PostgreSQL's sequencer runs after commit), so the endpoint starts after it.
   await store.sequenceEvents({ wait: true });
-  const c = await store.createConsumer({ id: 'wh_pruned', kind: 'webhook', tenantId: own.id, url: 'https://example.com/h', description: null, types: null, enabled: true, secret: 'whsec_x', previousSecret: null, previousUntil: null, createdAt: now() });
+  const c = await endpoint('wh_pruned', own.id);
   const ids = [newEventId(), newEventId()];
-  await store.transaction((tx) => tx.appendEvents(ids.map((id) => ({
-    id, tenantId: own.id, tenantSlug: own.slug, type: 'user.created', at: '2020-01-01T00:00:00.000Z', actor: { type: 'cli' as const, id: null, name: null }, requestId: null, data: {},
-  }))));
+  await store.transaction((tx) => tx.appendEvents(ids.map((id) => eventOf(own, id, '2020-01-01T00:00:00.000Z'))));
   await until('the events have positions', async () => { await store.sequenceEvents(); return Boolean(await store.getEvent(ids[1])); });
   await store.discoverStreams(['webhook'], now(), 1000);
   // Pruned as the retention does (they are from 2020), before any delivery.
@@ -113,7 +116,7 @@ test("a due stream whose undelivered events were pruned past the retention moves
 
   // A later event of the tenant is delivered as usual, with no gap to report.
   const later = newEventId();
-  await store.transaction((tx) => tx.appendEvents([{ id: later, tenantId: own.id, tenantSlug: own.slug, type: 'user.updated', at: now(), actor: { type: 'cli' as const, id: null, name: null }, requestId: null, data: {} }]));
+  await store.transaction((tx) => tx.appendEvents([eventOf(own, later, now(), 'user.updated')]));
   await until('the later event is delivered', () => sent.includes(later));
   await engine.stop();
   assert.deepEqual(sent, [later]);
@@ -127,8 +130,8 @@ test('a stream whose next events were pruned goes on from the oldest event kept,
   const own = await createTenant(store, 'pruned-gap');
   // Its tenant.created positioned first (PostgreSQL's sequencer runs after commit), so the endpoint starts after it.
   await store.sequenceEvents({ wait: true });
-  const c = await store.createConsumer({ id: 'wh_gap', kind: 'webhook', tenantId: own.id, url: 'https://example.com/h', description: null, types: null, enabled: true, secret: 'whsec_x', previousSecret: null, previousUntil: null, createdAt: now() });
-  const event = (id: string, at: string) => ({ id, tenantId: own.id, tenantSlug: own.slug, type: 'user.created', at, actor: { type: 'cli' as const, id: null, name: null }, requestId: null, data: {} });
+  const c = await endpoint('wh_gap', own.id);
+  const event = (id: string, at: string) => eventOf(own, id, at);
   const old = [newEventId(), newEventId(), newEventId()];
   const kept = newEventId();
   await store.transaction((tx) => tx.appendEvents([...old.map((id) => event(id, '2020-01-01T00:00:00.000Z')), event(kept, now())]));
@@ -151,8 +154,8 @@ test('an event positioned while a stream that found nothing reads its head is de
   // position, then the worker reads the head. Moving to that head without reading again would skip it.
   const own = await createTenant(store, 'head-race');
   await store.sequenceEvents({ wait: true });
-  const c = await store.createConsumer({ id: 'wh_head_race', kind: 'webhook', tenantId: own.id, url: 'https://example.com/h', description: null, types: null, enabled: true, secret: 'whsec_x', previousSecret: null, previousUntil: null, createdAt: now() });
-  const event = (id: string) => ({ id, tenantId: own.id, tenantSlug: own.slug, type: 'user.created', at: now(), actor: { type: 'cli' as const, id: null, name: null }, requestId: null, data: {} });
+  const c = await endpoint('wh_head_race', own.id);
+  const event = (id: string) => eventOf(own, id);
   const first = newEventId();
   const racing = newEventId();
   await store.transaction((tx) => tx.appendEvents([event(first)]));

@@ -3,9 +3,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit, eventActor } from '../../../provisioning/admin/audit.ts';
 import { readSettings, replaceSettings, SettingsError, tenantSettingsJsonSchema, type TenantSettings } from '../../../provisioning/tenants/settings.ts';
-import { limitsFor } from '../../scim/rate-limit.ts';
 import { AddressRefused, checkEndpointUrl, type AddressPolicy } from '../../../events/webhook-address-guard.ts';
 import { etag } from '../../../scim/etag.ts';
+import { limitsFor } from '../../scim/rate-limit.ts';
 import type { AdminDeps } from '../index.ts';
 import { actorOf, tenantIn } from '../index.ts';
 import { Problem } from '../problem.ts';
